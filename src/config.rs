@@ -1,0 +1,702 @@
+//! Settings: every environment variable of the design (DESIGN §4), read once at start with
+//! `envy`, validated into one typed [`Settings`] that is passed down (no globals).
+//!
+//! `envy` collects the raw values (as optional strings, so that every rejection can name the
+//! variable and say what is expected); [`RawSettings::validate`] turns them into typed values.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::secret::Secret;
+
+/// Minimum length of `CLAUDE_SDK_PATTERN_API_KEY`.
+pub const MIN_API_KEY_LEN: usize = 16;
+
+/// Where `make setup` installs the pinned Claude Code CLI, relative to the project root.
+pub const LOCAL_CLI_RELATIVE: &str = ".tools/claude-cli/node_modules/.bin/claude";
+
+/// Permission modes the CLI accepts for `--permission-mode` (protocol §2.2).
+pub const PERMISSION_MODES: [&str; 7] = [
+    "default",
+    "acceptEdits",
+    "plan",
+    "auto",
+    "manual",
+    "dontAsk",
+    "bypassPermissions",
+];
+
+/// One rejected variable: which one, and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{var}: {expected}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub expected: String,
+}
+
+/// Log level, from `LOG_LEVEL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    Trace,
+    Debug,
+    Info,
+    Warning,
+    Error,
+    Critical,
+}
+
+impl LogLevel {
+    pub fn to_slog(self) -> slog::Level {
+        match self {
+            LogLevel::Trace => slog::Level::Trace,
+            LogLevel::Debug => slog::Level::Debug,
+            LogLevel::Info => slog::Level::Info,
+            LogLevel::Warning => slog::Level::Warning,
+            LogLevel::Error => slog::Level::Error,
+            LogLevel::Critical => slog::Level::Critical,
+        }
+    }
+}
+
+/// The validated configuration of one server.
+#[derive(Clone)]
+pub struct Settings {
+    /// The key clients present (`X-API-Key`). Never logged.
+    pub api_key: Secret,
+    pub host: IpAddr,
+    /// 0 lets the OS choose (tests).
+    pub port: u16,
+    /// Path of the SQLite file.
+    pub database_path: PathBuf,
+    pub workspace_dir: PathBuf,
+    /// The Claude Code CLI binary (explicit, project-local install, or `claude` on PATH).
+    pub claude_cli_path: PathBuf,
+    pub prewarm_pool_size: usize,
+    pub max_sessions: usize,
+    pub max_session_rss_mb: u64,
+    pub max_session_duration_seconds: u64,
+    pub session_idle_timeout_seconds: u64,
+    pub idle_grace_seconds: u64,
+    pub monitor_interval_seconds: u64,
+    pub permission_mode: String,
+    pub permission_timeout_seconds: u64,
+    pub log_level: LogLevel,
+    /// Allowed WebSocket `Origin`s; empty means same origin only.
+    pub allowed_origins: Vec<String>,
+    /// Passed through to the CLI; `None` means the demo model is used. Never logged.
+    pub anthropic_api_key: Option<Secret>,
+    pub anthropic_base_url: Option<String>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("api_key", &self.api_key)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("database_path", &self.database_path)
+            .field("workspace_dir", &self.workspace_dir)
+            .field("claude_cli_path", &self.claude_cli_path)
+            .field("prewarm_pool_size", &self.prewarm_pool_size)
+            .field("max_sessions", &self.max_sessions)
+            .field("max_session_rss_mb", &self.max_session_rss_mb)
+            .field(
+                "max_session_duration_seconds",
+                &self.max_session_duration_seconds,
+            )
+            .field(
+                "session_idle_timeout_seconds",
+                &self.session_idle_timeout_seconds,
+            )
+            .field("idle_grace_seconds", &self.idle_grace_seconds)
+            .field("monitor_interval_seconds", &self.monitor_interval_seconds)
+            .field("permission_mode", &self.permission_mode)
+            .field(
+                "permission_timeout_seconds",
+                &self.permission_timeout_seconds,
+            )
+            .field("log_level", &self.log_level)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("anthropic_api_key", &self.anthropic_api_key)
+            .field("anthropic_base_url", &self.anthropic_base_url)
+            .finish()
+    }
+}
+
+/// The variables as `envy` reads them: all optional text, validated afterwards.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawSettings {
+    claude_sdk_pattern_api_key: Option<String>,
+    host: Option<String>,
+    port: Option<String>,
+    database_url: Option<String>,
+    workspace_dir: Option<String>,
+    claude_cli_path: Option<String>,
+    prewarm_pool_size: Option<String>,
+    max_sessions: Option<String>,
+    max_session_rss_mb: Option<String>,
+    max_session_duration_seconds: Option<String>,
+    session_idle_timeout_seconds: Option<String>,
+    idle_grace_seconds: Option<String>,
+    monitor_interval_seconds: Option<String>,
+    permission_mode: Option<String>,
+    permission_timeout_seconds: Option<String>,
+    log_level: Option<String>,
+    allowed_origins: Option<String>,
+    anthropic_api_key: Option<String>,
+    anthropic_base_url: Option<String>,
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        Settings::from_vars(std::env::vars())
+    }
+
+    /// Reads the given variables (tests pass their own).
+    pub fn from_vars<I>(vars: I) -> Result<Settings, ConfigError>
+    where
+        I: IntoIterator<Item = (String, String)>,
+    {
+        // Every field is an Option<String>, so envy itself cannot fail on values; a failure
+        // here would be a bug in the struct, reported rather than panicked on.
+        let raw: RawSettings = envy::from_iter(vars).map_err(|e| ConfigError {
+            var: "environment",
+            expected: format!("readable variables ({e})"),
+        })?;
+        raw.validate(&CliSearch::from_process())
+    }
+}
+
+/// Where to look for the CLI when `CLAUDE_CLI_PATH` is not set.
+#[derive(Debug, Clone, Default)]
+pub struct CliSearch {
+    /// Directories whose `.tools/claude-cli` install is tried, in order.
+    pub roots: Vec<PathBuf>,
+    /// `PATH`, searched for `claude` when no project-local install is found.
+    pub path_var: Option<String>,
+}
+
+impl CliSearch {
+    /// The current directory and the ancestors of the running executable (so
+    /// `target/release/claude-sdk-pattern` finds the install of its own project).
+    pub fn from_process() -> CliSearch {
+        let mut roots = Vec::new();
+        if let Ok(cwd) = std::env::current_dir() {
+            roots.push(cwd);
+        }
+        if let Ok(exe) = std::env::current_exe() {
+            roots.extend(exe.ancestors().skip(1).take(4).map(Path::to_path_buf));
+        }
+        CliSearch {
+            roots,
+            path_var: std::env::var("PATH").ok(),
+        }
+    }
+
+    fn resolve(&self) -> PathBuf {
+        for root in &self.roots {
+            let candidate = root.join(LOCAL_CLI_RELATIVE);
+            if candidate.is_file() {
+                return candidate;
+            }
+        }
+        if let Some(path) = &self.path_var {
+            for dir in std::env::split_paths(path) {
+                let candidate = dir.join("claude");
+                if candidate.is_file() {
+                    return candidate;
+                }
+            }
+        }
+        // Not found anywhere: keep the bare name; spawning reports the failure clearly.
+        PathBuf::from("claude")
+    }
+}
+
+fn err(var: &'static str, expected: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        expected: expected.into(),
+    }
+}
+
+/// Treats an empty or all-blank value as unset (what `FOO= cmd` means to most people).
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn number<T: std::str::FromStr + PartialOrd + fmt::Display + Copy>(
+    var: &'static str,
+    value: &Option<String>,
+    default: T,
+    min: T,
+    max: T,
+) -> Result<T, ConfigError> {
+    let Some(text) = present(value) else {
+        return Ok(default);
+    };
+    let expected = || format!("expected a whole number from {min} to {max}, got {text:?}");
+    let parsed: T = text.parse().map_err(|_| err(var, expected()))?;
+    if parsed < min || parsed > max {
+        return Err(err(var, expected()));
+    }
+    Ok(parsed)
+}
+
+impl RawSettings {
+    /// Validates every variable; the first rejection names the variable and what is expected.
+    pub fn validate(self, cli_search: &CliSearch) -> Result<Settings, ConfigError> {
+        let api_key = match self.claude_sdk_pattern_api_key.as_deref() {
+            None | Some("") => {
+                return Err(err(
+                    "CLAUDE_SDK_PATTERN_API_KEY",
+                    format!(
+                    "required: the key clients must present, at least {MIN_API_KEY_LEN} characters"
+                ),
+                ))
+            }
+            Some(key) if key.chars().count() < MIN_API_KEY_LEN => {
+                return Err(err(
+                    "CLAUDE_SDK_PATTERN_API_KEY",
+                    format!(
+                        "expected at least {MIN_API_KEY_LEN} characters, got {}",
+                        key.chars().count()
+                    ),
+                ))
+            }
+            Some(key) if key.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+                return Err(err(
+                    "CLAUDE_SDK_PATTERN_API_KEY",
+                    "expected no spaces or control characters (it is sent in an HTTP header)",
+                ))
+            }
+            Some(key) => Secret::new(key),
+        };
+
+        let host = match present(&self.host) {
+            None => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            Some("localhost") => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            Some(text) => text.parse().map_err(|_| {
+                err(
+                    "HOST",
+                    format!("expected an IP address such as 127.0.0.1 or 0.0.0.0, got {text:?}"),
+                )
+            })?,
+        };
+        let port = number("PORT", &self.port, 8000u16, 0, u16::MAX)?;
+
+        let database_path = match present(&self.database_url) {
+            None => PathBuf::from("./data/claude-sdk-pattern.db"),
+            Some(url) => {
+                let path = url
+                    .strip_prefix("sqlite://")
+                    .or_else(|| url.strip_prefix("sqlite:"))
+                    .unwrap_or(url);
+                if path.is_empty() || path == ":memory:" || path.ends_with('/') {
+                    return Err(err(
+                        "DATABASE_URL",
+                        format!("expected the path of an SQLite file, got {url:?}"),
+                    ));
+                }
+                PathBuf::from(path)
+            }
+        };
+
+        let workspace_dir = match present(&self.workspace_dir) {
+            None => std::env::current_dir().map_err(|e| {
+                err(
+                    "WORKSPACE_DIR",
+                    format!("unset, and the current directory is unreadable ({e})"),
+                )
+            })?,
+            Some(dir) => {
+                let path = PathBuf::from(dir);
+                if !path.is_dir() {
+                    return Err(err(
+                        "WORKSPACE_DIR",
+                        format!("expected an existing directory, got {dir:?}"),
+                    ));
+                }
+                path
+            }
+        };
+
+        let claude_cli_path = match present(&self.claude_cli_path) {
+            Some(path) => PathBuf::from(path),
+            None => cli_search.resolve(),
+        };
+
+        let prewarm_pool_size = number("PREWARM_POOL_SIZE", &self.prewarm_pool_size, 2, 0, 32)?;
+        let max_sessions = number("MAX_SESSIONS", &self.max_sessions, 10, 1, 1000)?;
+        let max_session_rss_mb = number(
+            "MAX_SESSION_RSS_MB",
+            &self.max_session_rss_mb,
+            2048,
+            1,
+            1 << 20,
+        )?;
+        let max_session_duration_seconds = number(
+            "MAX_SESSION_DURATION_SECONDS",
+            &self.max_session_duration_seconds,
+            14_400,
+            1,
+            365 * 86_400,
+        )?;
+        let session_idle_timeout_seconds = number(
+            "SESSION_IDLE_TIMEOUT_SECONDS",
+            &self.session_idle_timeout_seconds,
+            1800,
+            1,
+            365 * 86_400,
+        )?;
+        let idle_grace_seconds = number(
+            "IDLE_GRACE_SECONDS",
+            &self.idle_grace_seconds,
+            300,
+            0,
+            365 * 86_400,
+        )?;
+        let monitor_interval_seconds = number(
+            "MONITOR_INTERVAL_SECONDS",
+            &self.monitor_interval_seconds,
+            30,
+            1,
+            3600,
+        )?;
+
+        let permission_mode = match present(&self.permission_mode) {
+            None => "default".to_string(),
+            Some(mode) if PERMISSION_MODES.contains(&mode) => mode.to_string(),
+            Some(mode) => {
+                return Err(err(
+                    "PERMISSION_MODE",
+                    format!(
+                        "expected one of {}, got {mode:?}",
+                        PERMISSION_MODES.join(", ")
+                    ),
+                ))
+            }
+        };
+        let permission_timeout_seconds = number(
+            "PERMISSION_TIMEOUT_SECONDS",
+            &self.permission_timeout_seconds,
+            300,
+            1,
+            86_400,
+        )?;
+
+        let log_level = match present(&self.log_level)
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("info") => LogLevel::Info,
+            Some("trace") => LogLevel::Trace,
+            Some("debug") => LogLevel::Debug,
+            Some("warn") | Some("warning") => LogLevel::Warning,
+            Some("error") => LogLevel::Error,
+            Some("critical") => LogLevel::Critical,
+            Some(other) => {
+                return Err(err(
+                    "LOG_LEVEL",
+                    format!(
+                    "expected one of trace, debug, info, warning, error, critical, got {other:?}"
+                ),
+                ))
+            }
+        };
+
+        let allowed_origins = match present(&self.allowed_origins) {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(|origin| {
+                    let origin = origin.trim_end_matches('/');
+                    let valid = origin == "*"
+                        || ((origin.starts_with("http://") || origin.starts_with("https://"))
+                            && !origin["https://".len().min(origin.len())..].contains('/'));
+                    if valid {
+                        Ok(origin.to_string())
+                    } else {
+                        Err(err(
+                            "ALLOWED_ORIGINS",
+                            format!(
+                                "expected a comma-separated list of origins such as https://chat.example.com, got {origin:?}"
+                            ),
+                        ))
+                    }
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+
+        let anthropic_api_key = present(&self.anthropic_api_key).map(Secret::new);
+        let anthropic_base_url = match present(&self.anthropic_base_url) {
+            None => None,
+            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
+                Some(url.to_string())
+            }
+            Some(url) => {
+                return Err(err(
+                    "ANTHROPIC_BASE_URL",
+                    format!("expected an http:// or https:// URL, got {url:?}"),
+                ))
+            }
+        };
+
+        Ok(Settings {
+            api_key,
+            host,
+            port,
+            database_path,
+            workspace_dir,
+            claude_cli_path,
+            prewarm_pool_size,
+            max_sessions,
+            max_session_rss_mb,
+            max_session_duration_seconds,
+            session_idle_timeout_seconds,
+            idle_grace_seconds,
+            monitor_interval_seconds,
+            permission_mode,
+            permission_timeout_seconds,
+            log_level,
+            allowed_origins,
+            anthropic_api_key,
+            anthropic_base_url,
+        })
+    }
+}
+
+impl Settings {
+    /// The secrets that must never appear in logs or errors.
+    pub fn secrets(&self) -> Vec<Secret> {
+        let mut secrets = vec![self.api_key.clone()];
+        secrets.extend(self.anthropic_api_key.clone());
+        secrets
+    }
+
+    /// True when no Anthropic key is configured and the scripted demo model answers.
+    pub fn demo_model(&self) -> bool {
+        self.anthropic_api_key.is_none()
+    }
+
+    /// Directory that holds the SQLite file (created at start).
+    pub fn data_dir(&self) -> PathBuf {
+        match self.database_path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "test-key-0123456789abcdef";
+
+    fn vars(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut v = vec![("CLAUDE_SDK_PATTERN_API_KEY".to_string(), KEY.to_string())];
+        v.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        v
+    }
+
+    fn build(extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let raw: RawSettings = envy::from_iter(vars(extra)).map_err(|e| ConfigError {
+            var: "environment",
+            expected: e.to_string(),
+        })?;
+        raw.validate(&CliSearch::default())
+    }
+
+    fn rejected(extra: &[(&str, &str)]) -> ConfigError {
+        match build(extra) {
+            Ok(_) => panic!("expected {extra:?} to be rejected"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn defaults_match_the_design() {
+        let s = build(&[]).unwrap();
+        assert_eq!(s.api_key.expose(), KEY);
+        assert_eq!(s.host, IpAddr::V4(Ipv4Addr::LOCALHOST));
+        assert_eq!(s.port, 8000);
+        assert_eq!(
+            s.database_path,
+            PathBuf::from("./data/claude-sdk-pattern.db")
+        );
+        assert_eq!(s.workspace_dir, std::env::current_dir().unwrap());
+        assert_eq!(s.claude_cli_path, PathBuf::from("claude"));
+        assert_eq!(s.prewarm_pool_size, 2);
+        assert_eq!(s.max_sessions, 10);
+        assert_eq!(s.max_session_rss_mb, 2048);
+        assert_eq!(s.max_session_duration_seconds, 14_400);
+        assert_eq!(s.session_idle_timeout_seconds, 1800);
+        assert_eq!(s.idle_grace_seconds, 300);
+        assert_eq!(s.monitor_interval_seconds, 30);
+        assert_eq!(s.permission_mode, "default");
+        assert_eq!(s.permission_timeout_seconds, 300);
+        assert_eq!(s.log_level, LogLevel::Info);
+        assert!(s.allowed_origins.is_empty());
+        assert!(s.anthropic_api_key.is_none());
+        assert!(s.anthropic_base_url.is_none());
+        assert!(s.demo_model());
+        assert_eq!(s.data_dir(), PathBuf::from("./data"));
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().to_str().unwrap();
+        let s = build(&[
+            ("HOST", "0.0.0.0"),
+            ("PORT", "0"),
+            ("DATABASE_URL", "sqlite:///var/lib/x/db.sqlite"),
+            ("WORKSPACE_DIR", ws),
+            ("CLAUDE_CLI_PATH", "/opt/claude"),
+            ("PREWARM_POOL_SIZE", "0"),
+            ("MAX_SESSIONS", "3"),
+            ("MAX_SESSION_RSS_MB", "100"),
+            ("MAX_SESSION_DURATION_SECONDS", "60"),
+            ("SESSION_IDLE_TIMEOUT_SECONDS", "5"),
+            ("IDLE_GRACE_SECONDS", "0"),
+            ("MONITOR_INTERVAL_SECONDS", "1"),
+            ("PERMISSION_MODE", "acceptEdits"),
+            ("PERMISSION_TIMEOUT_SECONDS", "2"),
+            ("LOG_LEVEL", "DEBUG"),
+            (
+                "ALLOWED_ORIGINS",
+                "https://a.example.com, http://localhost:5173/",
+            ),
+            ("ANTHROPIC_API_KEY", "sk-ant-abc"),
+            ("ANTHROPIC_BASE_URL", "http://127.0.0.1:9999"),
+        ])
+        .unwrap();
+        assert_eq!(s.host.to_string(), "0.0.0.0");
+        assert_eq!(s.port, 0);
+        assert_eq!(s.database_path, PathBuf::from("/var/lib/x/db.sqlite"));
+        assert_eq!(s.workspace_dir, dir.path());
+        assert_eq!(s.claude_cli_path, PathBuf::from("/opt/claude"));
+        assert_eq!(s.prewarm_pool_size, 0);
+        assert_eq!(s.max_sessions, 3);
+        assert_eq!(s.max_session_rss_mb, 100);
+        assert_eq!(s.max_session_duration_seconds, 60);
+        assert_eq!(s.session_idle_timeout_seconds, 5);
+        assert_eq!(s.idle_grace_seconds, 0);
+        assert_eq!(s.monitor_interval_seconds, 1);
+        assert_eq!(s.permission_mode, "acceptEdits");
+        assert_eq!(s.permission_timeout_seconds, 2);
+        assert_eq!(s.log_level, LogLevel::Debug);
+        assert_eq!(
+            s.allowed_origins,
+            vec!["https://a.example.com", "http://localhost:5173"]
+        );
+        assert_eq!(s.anthropic_api_key.as_ref().unwrap().expose(), "sk-ant-abc");
+        assert!(!s.demo_model());
+        assert_eq!(s.secrets().len(), 2);
+    }
+
+    #[test]
+    fn missing_key_is_rejected() {
+        let raw: RawSettings = envy::from_iter(Vec::<(String, String)>::new()).unwrap();
+        let e = raw.validate(&CliSearch::default()).unwrap_err();
+        assert_eq!(e.var, "CLAUDE_SDK_PATTERN_API_KEY");
+        assert!(e.expected.contains("required"), "{e}");
+    }
+
+    #[test]
+    fn short_key_is_rejected_without_echoing_it() {
+        let raw: RawSettings = envy::from_iter(vec![(
+            "CLAUDE_SDK_PATTERN_API_KEY".to_string(),
+            "short-secret".to_string(),
+        )])
+        .unwrap();
+        let e = raw.validate(&CliSearch::default()).unwrap_err();
+        assert_eq!(e.var, "CLAUDE_SDK_PATTERN_API_KEY");
+        assert!(e.to_string().contains("at least 16"), "{e}");
+        assert!(!e.to_string().contains("short-secret"));
+    }
+
+    #[test]
+    fn key_with_spaces_is_rejected() {
+        let raw: RawSettings = envy::from_iter(vec![(
+            "CLAUDE_SDK_PATTERN_API_KEY".to_string(),
+            "a key with spaces in it".to_string(),
+        )])
+        .unwrap();
+        let e = raw.validate(&CliSearch::default()).unwrap_err();
+        assert_eq!(e.var, "CLAUDE_SDK_PATTERN_API_KEY");
+    }
+
+    #[test]
+    fn each_bad_value_names_its_variable() {
+        let cases: &[(&str, &str)] = &[
+            ("PORT", "eighty"),
+            ("PORT", "70000"),
+            ("PORT", "-1"),
+            ("HOST", "not-an-ip"),
+            ("DATABASE_URL", ":memory:"),
+            ("DATABASE_URL", "sqlite://"),
+            ("WORKSPACE_DIR", "/definitely/not/a/dir/here"),
+            ("PREWARM_POOL_SIZE", "many"),
+            ("PREWARM_POOL_SIZE", "33"),
+            ("MAX_SESSIONS", "0"),
+            ("MAX_SESSIONS", "1.5"),
+            ("MAX_SESSION_RSS_MB", "0"),
+            ("MAX_SESSION_DURATION_SECONDS", "0"),
+            ("SESSION_IDLE_TIMEOUT_SECONDS", "0"),
+            ("IDLE_GRACE_SECONDS", "-5"),
+            ("MONITOR_INTERVAL_SECONDS", "0"),
+            ("PERMISSION_MODE", "yolo"),
+            ("PERMISSION_TIMEOUT_SECONDS", "0"),
+            ("LOG_LEVEL", "loud"),
+            ("ALLOWED_ORIGINS", "example.com"),
+            ("ALLOWED_ORIGINS", "https://example.com/path"),
+            ("ANTHROPIC_BASE_URL", "ftp://x"),
+        ];
+        for (var, value) in cases {
+            let e = rejected(&[(var, value)]);
+            assert_eq!(e.var, *var, "{var}={value} gave {e}");
+            assert!(e.expected.starts_with("expected"), "{e}");
+            assert!(!e.to_string().contains('\n'), "one line: {e}");
+        }
+    }
+
+    #[test]
+    fn blank_values_mean_default() {
+        let s = build(&[("PORT", ""), ("LOG_LEVEL", "  ")]).unwrap();
+        assert_eq!(s.port, 8000);
+        assert_eq!(s.log_level, LogLevel::Info);
+    }
+
+    #[test]
+    fn local_cli_install_is_found_before_path() {
+        let root = tempfile::tempdir().unwrap();
+        let on_path = tempfile::tempdir().unwrap();
+        std::fs::write(on_path.path().join("claude"), "").unwrap();
+        let search = CliSearch {
+            roots: vec![root.path().to_path_buf()],
+            path_var: Some(on_path.path().to_string_lossy().into_owned()),
+        };
+        assert_eq!(search.resolve(), on_path.path().join("claude"));
+
+        let local = root.path().join(LOCAL_CLI_RELATIVE);
+        std::fs::create_dir_all(local.parent().unwrap()).unwrap();
+        std::fs::write(&local, "").unwrap();
+        assert_eq!(search.resolve(), local);
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let s = build(&[("ANTHROPIC_API_KEY", "sk-ant-secret-value")]).unwrap();
+        let text = format!("{s:?}");
+        assert!(!text.contains(KEY));
+        assert!(!text.contains("sk-ant-secret-value"));
+    }
+}

@@ -1,0 +1,339 @@
+//! The repository: every read and write of the store.
+//!
+//! Each method runs its Diesel work on a blocking thread (`spawn_blocking`), including
+//! taking a connection from the pool, so no async worker or actor thread ever waits on
+//! SQLite. Writes run in `IMMEDIATE` transactions: the write lock is taken up front, so two
+//! writers never deadlock upgrading from a read lock (they queue on `busy_timeout` instead).
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_migrations::MigrationHarness;
+
+use super::models::{Message, MessageKind, MessageRow, Session, SessionStatus, TerminationReason};
+use super::schema::{messages, sessions};
+use super::MIGRATIONS;
+
+/// How long a connection waits for SQLite's write lock before giving up.
+pub const BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// Connections kept by the pool (SQLite has one writer; a few readers beside it).
+const POOL_SIZE: u32 = 4;
+
+/// A failure of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("database query failed: {0}")]
+    Query(#[from] DieselError),
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error("unknown session {0}")]
+    UnknownSession(String),
+    #[error("database task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Sets the per-connection pragmas on every connection the pool hands out.
+#[derive(Debug)]
+struct ConnectionPragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionPragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; \
+             PRAGMA foreign_keys = ON; \
+             PRAGMA synchronous = NORMAL;"
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
+
+/// The store. Cheap to clone (a pool handle).
+#[derive(Clone)]
+pub struct Db {
+    pool: SqlitePool,
+}
+
+impl Db {
+    /// Opens (creating it and its directory if needed) the SQLite file, turns on WAL and
+    /// runs the embedded migrations.
+    pub async fn open(path: &Path) -> Result<Db, DbError> {
+        let path = path.to_path_buf();
+        tokio::task::spawn_blocking(move || Db::open_blocking(&path)).await?
+    }
+
+    fn open_blocking(path: &Path) -> Result<Db, DbError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
+        let pool = Pool::builder()
+            .max_size(POOL_SIZE)
+            .connection_timeout(Duration::from_secs(10))
+            .connection_customizer(Box::new(ConnectionPragmas))
+            .build(manager)?;
+        let mut conn = pool.get()?;
+        // WAL is a property of the file: set once, it stays.
+        conn.batch_execute("PRAGMA journal_mode = WAL;")?;
+        conn.run_pending_migrations(MIGRATIONS)
+            .map_err(|e| DbError::Migration(e.to_string()))?;
+        drop(conn);
+        Ok(Db { pool })
+    }
+
+    /// Runs `f` with a pooled connection on a blocking thread.
+    async fn run<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut SqliteConnection) -> Result<T, DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Inserts the session, or replaces every column of an existing one.
+    pub async fn save(&self, session: &Session) -> Result<(), DbError> {
+        let session = session.clone();
+        self.run(move |conn| {
+            diesel::insert_into(sessions::table)
+                .values(&session)
+                .on_conflict(sessions::session_id)
+                .do_update()
+                .set(&session)
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn get(&self, session_id: &str) -> Result<Option<Session>, DbError> {
+        let id = session_id.to_string();
+        self.run(move |conn| {
+            Ok(sessions::table
+                .find(id)
+                .select(Session::as_select())
+                .first(conn)
+                .optional()?)
+        })
+        .await
+    }
+
+    /// Sessions with a live process (`creating`, `active`, `idle`), most recent first.
+    pub async fn list_active(&self) -> Result<Vec<Session>, DbError> {
+        self.run(|conn| {
+            Ok(sessions::table
+                .filter(sessions::status.eq_any(SessionStatus::LIVE))
+                .order(sessions::last_active_at.desc())
+                .select(Session::as_select())
+                .load(conn)?)
+        })
+        .await
+    }
+
+    /// Every session, most recent first.
+    pub async fn list_all(&self) -> Result<Vec<Session>, DbError> {
+        self.run(|conn| {
+            Ok(sessions::table
+                .order(sessions::last_active_at.desc())
+                .select(Session::as_select())
+                .load(conn)?)
+        })
+        .await
+    }
+
+    /// Records activity at `at`, and the cumulative cost when it is known.
+    /// Returns false when the session does not exist.
+    pub async fn update_activity(
+        &self,
+        session_id: &str,
+        at: NaiveDateTime,
+        total_cost_usd: Option<f64>,
+    ) -> Result<bool, DbError> {
+        let id = session_id.to_string();
+        self.run(move |conn| {
+            let target = sessions::table.find(id);
+            let n = match total_cost_usd {
+                Some(cost) => diesel::update(target)
+                    .set((
+                        sessions::last_active_at.eq(at),
+                        sessions::total_cost_usd.eq(cost),
+                    ))
+                    .execute(conn)?,
+                None => diesel::update(target)
+                    .set(sessions::last_active_at.eq(at))
+                    .execute(conn)?,
+            };
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    /// Moves the session to `status` and records its process id (None when it has none).
+    /// Returns false when the session does not exist.
+    pub async fn set_status(
+        &self,
+        session_id: &str,
+        status: SessionStatus,
+        subprocess_pid: Option<i32>,
+    ) -> Result<bool, DbError> {
+        let id = session_id.to_string();
+        self.run(move |conn| {
+            let n = diesel::update(sessions::table.find(id))
+                .set((
+                    sessions::status.eq(status),
+                    sessions::subprocess_pid.eq(subprocess_pid),
+                ))
+                .execute(conn)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    /// Marks the session `terminated` with its reason; it has no process any more.
+    /// Returns false when the session does not exist.
+    pub async fn mark_terminated(
+        &self,
+        session_id: &str,
+        reason: TerminationReason,
+    ) -> Result<bool, DbError> {
+        let id = session_id.to_string();
+        self.run(move |conn| {
+            let n = diesel::update(sessions::table.find(id))
+                .set((
+                    sessions::status.eq(SessionStatus::Terminated),
+                    sessions::terminated_reason.eq(Some(reason.as_str())),
+                    sessions::is_resumable.eq(reason.is_resumable()),
+                    sessions::subprocess_pid.eq(None::<i32>),
+                ))
+                .execute(conn)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    /// At start: every session a previous server left `creating/active/idle` becomes
+    /// `suspended` (resumable). Returns those sessions as they were (with their recorded
+    /// PIDs, so leftover processes can be checked and stopped).
+    pub async fn suspend_stale(&self) -> Result<Vec<Session>, DbError> {
+        self.run(|conn| {
+            conn.immediate_transaction(|conn| {
+                let stale: Vec<Session> = sessions::table
+                    .filter(sessions::status.eq_any(SessionStatus::LIVE))
+                    .select(Session::as_select())
+                    .load(conn)?;
+                diesel::update(
+                    sessions::table.filter(sessions::status.eq_any(SessionStatus::LIVE)),
+                )
+                .set((
+                    sessions::status.eq(SessionStatus::Suspended),
+                    sessions::subprocess_pid.eq(None::<i32>),
+                    sessions::is_resumable.eq(true),
+                ))
+                .execute(conn)?;
+                Ok(stale)
+            })
+        })
+        .await
+    }
+
+    /// Appends a message with the next `seq` of its session, and in the same transaction
+    /// bumps `last_active_at` and (for user/assistant text) `message_count`.
+    pub async fn append_message(
+        &self,
+        session_id: &str,
+        kind: MessageKind,
+        payload: &serde_json::Value,
+    ) -> Result<Message, DbError> {
+        let id = session_id.to_string();
+        let payload_text = payload.to_string();
+        self.run(move |conn| {
+            conn.immediate_transaction(|conn| {
+                let last: Option<i64> = messages::table
+                    .filter(messages::session_id.eq(&id))
+                    .select(diesel::dsl::max(messages::seq))
+                    .first(conn)?;
+                let row = MessageRow {
+                    session_id: id.clone(),
+                    seq: last.unwrap_or(0) + 1,
+                    kind,
+                    payload: payload_text,
+                    created_at: super::models::now(),
+                };
+                diesel::insert_into(messages::table)
+                    .values(&row)
+                    .execute(conn)
+                    .map_err(|e| match e {
+                        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                            DbError::UnknownSession(id.clone())
+                        }
+                        other => DbError::Query(other),
+                    })?;
+                let bump = i32::from(kind.counts_as_message());
+                diesel::update(sessions::table.find(&id))
+                    .set((
+                        sessions::last_active_at.eq(row.created_at),
+                        sessions::message_count.eq(sessions::message_count + bump),
+                    ))
+                    .execute(conn)?;
+                Ok(Message::from(row))
+            })
+        })
+        .await
+    }
+
+    /// The session's messages with `seq > after_seq`, in order.
+    pub async fn messages(
+        &self,
+        session_id: &str,
+        after_seq: i64,
+    ) -> Result<Vec<Message>, DbError> {
+        let id = session_id.to_string();
+        self.run(move |conn| {
+            let rows: Vec<MessageRow> = messages::table
+                .filter(messages::session_id.eq(id))
+                .filter(messages::seq.gt(after_seq))
+                .order(messages::seq.asc())
+                .select(MessageRow::as_select())
+                .load(conn)?;
+            Ok(rows.into_iter().map(Message::from).collect())
+        })
+        .await
+    }
+
+    /// Runs a quick query: the store answers.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        self.run(|conn| {
+            conn.batch_execute("SELECT 1")?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+impl Db {
+    pub(super) fn pool_for_tests(&self) -> &SqlitePool {
+        &self.pool
+    }
+}

@@ -1,0 +1,173 @@
+//! `schema.rs` must describe exactly what the migrations create, and every migration must
+//! go up, down and up again. (The drift check needs no Diesel CLI: it compares the
+//! `table!` columns, their SQL types and keys with SQLite's own description of the tables.)
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use diesel_migrations::MigrationHarness;
+
+use super::schema::{messages, sessions};
+use super::MIGRATIONS;
+
+/// `(name, sql type, nullable)` of each column, as `schema.rs` declares them.
+type Columns = Vec<(&'static str, String)>;
+
+/// Lists the columns of a `table!`, and fails to compile unless the list is exactly the
+/// table's `all_columns`, in order (so a column added to schema.rs must be added here).
+macro_rules! declared {
+    ($table:ident: $($col:ident),+ $(,)?) => {{
+        let _exact: ($($table::$col,)+) = $table::all_columns;
+        vec![$((
+            <$table::$col as diesel::Column>::NAME,
+            type_name::<<$table::$col as diesel::Expression>::SqlType>(),
+        )),+]
+    }};
+}
+
+fn type_name<T>() -> String {
+    std::any::type_name::<T>()
+        .replace("diesel::sql_types::", "")
+        .replace("diesel::sqlite::types::", "")
+}
+
+#[derive(QueryableByName, Debug)]
+struct ColumnInfo {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    #[diesel(column_name = type_)]
+    type_: String,
+    #[diesel(sql_type = BigInt)]
+    notnull: i64,
+    #[diesel(sql_type = BigInt)]
+    pk: i64,
+}
+
+#[derive(QueryableByName, Debug)]
+struct TableName {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// The Diesel type `diesel print-schema` gives an SQLite declared type.
+fn diesel_type(declared: &str) -> String {
+    match declared.to_ascii_uppercase().as_str() {
+        "TEXT" => "Text",
+        "INTEGER" => "Integer",
+        "BIGINT" => "BigInt",
+        "DOUBLE" | "REAL" => "Double",
+        "BOOLEAN" => "Bool",
+        "TIMESTAMP" => "Timestamp",
+        other => panic!("type {other} has no mapping here; add it"),
+    }
+    .to_string()
+}
+
+/// What the migrated database says: columns with their Diesel types, and the primary key.
+fn actual(conn: &mut SqliteConnection, table: &str) -> (Columns, Vec<String>) {
+    let mut infos: Vec<ColumnInfo> = diesel::sql_query(format!(
+        "SELECT name, type AS type_, \"notnull\", pk FROM pragma_table_info('{table}') ORDER BY cid"
+    ))
+    .load(conn)
+    .unwrap();
+    let columns = infos
+        .iter()
+        .map(|c| {
+            let base = diesel_type(&c.type_);
+            let nullable = c.notnull == 0 && c.pk == 0;
+            let ty = if nullable {
+                format!("Nullable<{base}>")
+            } else {
+                base
+            };
+            (leak(c.name.clone()), ty)
+        })
+        .collect();
+    infos.retain(|c| c.pk > 0);
+    infos.sort_by_key(|c| c.pk);
+    (columns, infos.into_iter().map(|c| c.name).collect())
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+fn migrated() -> (tempfile::TempDir, SqliteConnection) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("schema.db");
+    let mut conn = SqliteConnection::establish(&url.to_string_lossy()).unwrap();
+    conn.batch_execute("PRAGMA foreign_keys = ON").unwrap();
+    conn.run_pending_migrations(MIGRATIONS).unwrap();
+    (dir, conn)
+}
+
+fn tables(conn: &mut SqliteConnection) -> Vec<String> {
+    let mut names: Vec<String> = diesel::sql_query(
+        "SELECT name FROM sqlite_master WHERE type = 'table' \
+         AND name NOT LIKE 'sqlite_%' AND name != '__diesel_schema_migrations'",
+    )
+    .load::<TableName>(conn)
+    .unwrap()
+    .into_iter()
+    .map(|t| t.name)
+    .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn schema_rs_matches_the_migrations() {
+    let (_dir, mut conn) = migrated();
+    assert_eq!(tables(&mut conn), vec!["messages", "sessions"]);
+
+    let sessions_declared: Columns = declared!(sessions:
+        session_id, user_id, status, created_at, last_active_at, subprocess_pid,
+        message_count, total_cost_usd, is_resumable, terminated_reason);
+    let (sessions_actual, sessions_pk) = actual(&mut conn, "sessions");
+    assert_eq!(sessions_declared, sessions_actual);
+    assert_eq!(
+        sessions_declared.len(),
+        10,
+        "DESIGN §5: exactly ten columns"
+    );
+    assert_eq!(sessions_pk, vec!["session_id"]);
+    let _pk: sessions::session_id = diesel::Table::primary_key(&sessions::table);
+
+    let messages_declared: Columns =
+        declared!(messages: session_id, seq, kind, payload, created_at);
+    let (messages_actual, messages_pk) = actual(&mut conn, "messages");
+    assert_eq!(messages_declared, messages_actual);
+    assert_eq!(messages_pk, vec!["session_id", "seq"]);
+    let _pk: (messages::session_id, messages::seq) = diesel::Table::primary_key(&messages::table);
+}
+
+#[test]
+fn every_migration_goes_up_down_and_up_again() {
+    let (_dir, mut conn) = migrated();
+    let total = conn.applied_migrations().unwrap().len();
+    assert_eq!(
+        total,
+        diesel::migration::MigrationSource::<diesel::sqlite::Sqlite>::migrations(&MIGRATIONS)
+            .unwrap()
+            .len()
+    );
+
+    // One step at a time down to nothing…
+    for remaining in (0..total).rev() {
+        conn.revert_last_migration(MIGRATIONS).unwrap();
+        assert_eq!(conn.applied_migrations().unwrap().len(), remaining);
+    }
+    assert!(tables(&mut conn).is_empty(), "down.sql left tables behind");
+
+    // …and back up, to the same schema as a fresh database.
+    conn.run_pending_migrations(MIGRATIONS).unwrap();
+    let (_fresh_dir, mut fresh) = migrated();
+    for table in ["sessions", "messages"] {
+        assert_eq!(actual(&mut conn, table), actual(&mut fresh, table));
+    }
+    // And once more down/up in one go.
+    conn.revert_all_migrations(MIGRATIONS).unwrap();
+    conn.run_pending_migrations(MIGRATIONS).unwrap();
+    assert_eq!(tables(&mut conn), vec!["messages", "sessions"]);
+}

@@ -1,0 +1,47 @@
+//! The HTTP surface: routes, the access log, and the shared state handlers read.
+
+mod access_log;
+mod health;
+
+use std::sync::Arc;
+
+use actix_web::{web, HttpResponse};
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::AppError;
+
+pub use access_log::{access_log, RequestLogger};
+
+/// What every handler can reach (cheap to clone).
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub log: slog::Logger,
+}
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1").service(
+            web::resource("/health/live")
+                .route(web::get().to(health::live))
+                .route(web::head().to(health::live))
+                .default_service(web::to(method_not_allowed)),
+        ),
+    )
+    .default_service(web::to(not_found));
+}
+
+async fn not_found() -> HttpResponse {
+    actix_web::ResponseError::error_response(&AppError::not_found())
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    let err = AppError::new(
+        crate::error::ErrorCode::MethodNotAllowed,
+        "This endpoint does not accept that method.",
+    );
+    actix_web::ResponseError::error_response(&err)
+}

@@ -1,0 +1,12 @@
+//! claude-sdk-pattern: a self-hosted server that runs Claude Code sessions for a browser chat.
+//!
+//! The binary (`main.rs`) only reads the configuration, builds the logger and runs the
+//! [`app::Application`]; tests build the same application on port 0.
+
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod logging;
+pub mod secret;

@@ -1,0 +1,202 @@
+//! Shared helpers: an in-process server on port 0, and the real binary as a child process.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use claude_sdk_pattern::app::Application;
+use claude_sdk_pattern::config::Settings;
+
+/// A key long enough to be accepted.
+pub const TEST_KEY: &str = "test-server-key-0123456789";
+
+/// Upper bound for anything a test waits on.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// A server running inside the test process.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub dir: tempfile::TempDir,
+    handle: ServerHandle,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn client(&self) -> awc::Client {
+        awc::Client::builder().timeout(WAIT).finish()
+    }
+
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}
+
+/// Environment of a test server: temp database and workspace, port 0, no pool.
+pub fn base_env(dir: &Path) -> Vec<(String, String)> {
+    let workspace = dir.join("workspace");
+    std::fs::create_dir_all(&workspace).unwrap();
+    [
+        ("CLAUDE_SDK_PATTERN_API_KEY", TEST_KEY.to_string()),
+        ("PORT", "0".to_string()),
+        (
+            "DATABASE_URL",
+            dir.join("data/test.db").to_string_lossy().into_owned(),
+        ),
+        ("WORKSPACE_DIR", workspace.to_string_lossy().into_owned()),
+        ("PREWARM_POOL_SIZE", "0".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// Starts the application in this process on port 0.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = Settings::from_vars(base_env(dir.path())).unwrap();
+    let app = Application::build(settings, claude_sdk_pattern::logging::discard())
+        .await
+        .unwrap();
+    let addr = app.local_addr();
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp { addr, dir, handle }
+}
+
+/// The server binary as a child process, with its stdout lines collected.
+pub struct ServerProcess {
+    pub pid: i32,
+    lines: Arc<Mutex<Vec<String>>>,
+    line_rx: mpsc::Receiver<String>,
+    exit_rx: mpsc::Receiver<ExitStatus>,
+    exited: Option<ExitStatus>,
+    pub stderr: Arc<Mutex<String>>,
+}
+
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_claude-sdk-pattern"))
+}
+
+/// Runs the binary with exactly `env` (plus PATH) and nothing else inherited.
+pub fn command(env: &[(String, String)]) -> Command {
+    let mut cmd = Command::new(binary());
+    cmd.env_clear();
+    if let Ok(path) = std::env::var("PATH") {
+        cmd.env("PATH", path);
+    }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    cmd
+}
+
+impl ServerProcess {
+    pub fn start(env: &[(String, String)]) -> ServerProcess {
+        let mut child: Child = command(env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        let stdout = child.stdout.take().unwrap();
+        let stderr_pipe = child.stderr.take().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let (line_tx, line_rx) = mpsc::channel();
+        let collected = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                collected.lock().unwrap().push(line.clone());
+                let _ = line_tx.send(line);
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let err_buf = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr_pipe).lines().map_while(Result::ok) {
+                let mut b = err_buf.lock().unwrap();
+                b.push_str(&line);
+                b.push('\n');
+            }
+        });
+        let (exit_tx, exit_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            if let Ok(status) = child.wait() {
+                let _ = exit_tx.send(status);
+            }
+        });
+        ServerProcess {
+            pid,
+            lines,
+            line_rx,
+            exit_rx,
+            exited: None,
+            stderr,
+        }
+    }
+
+    /// Waits for a log line whose `msg` is `msg`; returns it parsed.
+    pub fn wait_for_log(&self, msg: &str) -> serde_json::Value {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = self.line_rx.recv_timeout(left).unwrap_or_else(|_| {
+                panic!(
+                    "no log line {msg:?} within {WAIT:?}; stdout so far:\n{}\nstderr:\n{}",
+                    self.stdout_text(),
+                    self.stderr.lock().unwrap()
+                )
+            });
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
+                if v["msg"] == msg {
+                    return v;
+                }
+            }
+        }
+    }
+
+    /// Waits for the "listening" line and returns the bound address.
+    pub fn wait_listening(&self) -> SocketAddr {
+        let line = self.wait_for_log("listening");
+        line["addr"].as_str().unwrap().parse().unwrap()
+    }
+
+    pub fn stdout_text(&self) -> String {
+        self.lines.lock().unwrap().join("\n")
+    }
+
+    pub fn signal(&self, sig: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid), sig).unwrap();
+    }
+
+    /// Waits (bounded) for the process to exit.
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        if let Some(status) = self.exited {
+            return status;
+        }
+        let status = self
+            .exit_rx
+            .recv_timeout(WAIT)
+            .unwrap_or_else(|_| panic!("server pid {} did not exit within {WAIT:?}", self.pid));
+        self.exited = Some(status);
+        status
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if self.exited.is_none() && self.exit_rx.try_recv().is_err() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(self.pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            let _ = self.exit_rx.recv_timeout(WAIT);
+        }
+    }
+}

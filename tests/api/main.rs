@@ -1,0 +1,11 @@
+//! Black-box tests: the real server (in-process on port 0, or the real binary as a child
+//! process), a real SQLite file in a temp directory, real HTTP.
+
+// A test crate: panicking on a failed setup step is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod config_errors;
+mod health;
+mod process_logs;
