@@ -4,9 +4,11 @@
 //! [`app::Application`]; tests build the same application on port 0.
 
 pub mod app;
+pub mod claude;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
 pub mod logging;
+pub mod process;
 pub mod secret;

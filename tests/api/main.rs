@@ -4,8 +4,10 @@
 // A test crate: panicking on a failed setup step is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cli;
 mod helpers;
 
+mod cli_process;
 mod config_errors;
 mod health;
 mod process_logs;
