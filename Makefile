@@ -48,8 +48,11 @@ test-rust: setup
 ## test: everything, failing on the first broken part.
 test: lint test-rust
 
+## bench: measure (release build, against the model stub) and rewrite docs/benchmarks.md.
 bench: setup
-	@echo "No benchmarks yet: they arrive with the protocol layer (see docs/benchmarks.md)."
+	@rm -rf target/bench && mkdir -p target/bench
+	$(CARGO) bench --locked --bench protocol
+	@scripts/write-benchmarks.sh
 
 clean:
 	$(CARGO) clean
