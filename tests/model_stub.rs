@@ -251,6 +251,30 @@ async fn tool_use_round_trip_runs_bash_then_answers() {
 }
 
 #[tokio::test]
+async fn permission_prompt_adds_no_side_request() {
+    let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
+    stub.push(Reply::tool(
+        "Bash",
+        json!({"command": "touch made-by-test && ls", "description": "make a file"}),
+        "made",
+    ));
+    let mut cli = Cli::spawn(&stub).await;
+    let frames = cli.turn("make a file").await;
+    assert_eq!(success_text(&frames), "made");
+    assert!(
+        frames
+            .iter()
+            .any(|f| f["type"] == "control_request" && f["request"]["subtype"] == "can_use_tool"),
+        "expected a permission prompt"
+    );
+    cli.close().await;
+    let requests = stub.requests();
+    assert_eq!(requests.len(), 2, "{requests:#?}");
+    assert!(requests.iter().all(|r| !r.side && r.stream));
+    stub.stop().await;
+}
+
+#[tokio::test]
 async fn http_429_fails_the_turn_without_retries() {
     let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
     stub.push(Reply::HttpError { status: 429 });
@@ -377,7 +401,10 @@ mod http {
     #[actix_web::test]
     async fn side_requests_do_not_consume_the_queue_and_rules_win() {
         let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
-        stub.push(Reply::text("queued"));
+        stub.push(Reply::Text {
+            text: "queued text".to_string(),
+            delay: Duration::from_millis(40),
+        });
         stub.rule("weather", Reply::text("sunny"));
         let side = json!({"model": "claude-haiku", "max_tokens": 20,
             "messages": [{"role": "user", "content": "Write a title"}]});
@@ -388,11 +415,17 @@ mod http {
 
         let (_, _, body) = post(&stub, "/v1/messages", turn("the weather?", false)).await;
         assert_eq!(body["content"][0]["text"], "sunny");
+        let started = std::time::Instant::now();
         let (_, content_type, body) = post(&stub, "/v1/messages", turn("hi", true)).await;
         assert_eq!(content_type, "text/event-stream");
         let body = body.as_str().unwrap();
         assert!(body.starts_with("event: message_start\ndata: {"), "{body}");
-        assert!(body.contains(r#""text":"queued""#), "{body}");
+        assert!(body.contains(r#""text":"queued ""#), "{body}");
+        assert!(body.contains(r#""text":"text""#), "{body}");
+        assert!(
+            started.elapsed() >= Duration::from_millis(40),
+            "the delay is real"
+        );
         assert!(body.ends_with("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
 
         stub.clear();

@@ -3,7 +3,46 @@
 //!
 //! Point the Claude Code CLI at it with `ANTHROPIC_BASE_URL=<ModelStub::url()>`.
 //!
-//! PROBE-RESULTS
+//! # Endpoints
+//!
+//! - `POST /v1/messages` (any query; the CLI adds `?beta=true`): `"stream": true` gets SSE
+//!   (`message_start`, `ping`, `content_block_start`/`_delta`/`_stop`, `message_delta`,
+//!   `message_stop`, each with its `event:` line), sent as it is produced so token delays
+//!   are real; otherwise the complete Message JSON. Errors use the Anthropic error body.
+//! - `POST /v1/messages/count_tokens` → `{"input_tokens": N}` (bytes / 4).
+//! - `GET`/`HEAD` on any path → 200; anything else → 404.
+//!
+//! Every request is recorded ([`ModelStub::requests`]).
+//!
+//! # Choosing an answer
+//!
+//! For a conversation request: a pending tool follow-up (the last user message carries the
+//! `tool_result` of a [`Reply::ToolUse`]) wins, then the first [`ModelStub::rule`] whose text
+//! occurs in the last user text, then the queue front ([`ModelStub::push`]), then the mode's
+//! default: `"OK"` ([`StubMode::Scripted`]) or the demo model ([`StubMode::Demo`]).
+//!
+//! # What the CLI sends (observed with Claude Code 2.1.331, stream-json, `--setting-sources=`)
+//!
+//! - **One `/v1/messages` request per model round trip, nothing else**: a text turn is one
+//!   request, a tool turn two (the second carries the `tool_result`). No title, summary,
+//!   quota or Bash-prefix side requests were seen, with or without a permission prompt, and
+//!   `count_tokens` was never called.
+//! - Every turn request streams and offers the tools (13 with default settings, `Bash`
+//!   among them), `max_tokens` 128000, `thinking: adaptive`, `metadata.user_id` (JSON text
+//!   with the session id), model `claude-opus-5-5` unless `--model` is given.
+//! - After a broken stream (SSE `error` event) the CLI retries the same request
+//!   **non-streaming**, still with the tools.
+//! - Without `CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1` the CLI also sends
+//!   `HEAD /api/hello` (a reachability probe) before the first turn; it gets a 200.
+//! - The first user message is a list of text blocks: a `<system-reminder>` block (commit
+//!   attribution) and then the user's text. [`RecordedRequest::last_user_text`] leaves such
+//!   reminder blocks out.
+//! - `messages` ends with a `"role": "system"` entry (the environment section), after the
+//!   last user message; "last user message" therefore means the last one with role `user`.
+//!
+//! Side requests are still handled defensively: a `/v1/messages` request that neither offers
+//! tools nor streams is marked [`RecordedRequest::side`], answered `"OK"`, and never
+//! consumes the queue, the rules or a tool follow-up.
 
 mod demo;
 mod script;
