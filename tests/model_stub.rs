@@ -448,6 +448,34 @@ mod http {
     }
 
     #[actix_web::test]
+    async fn stream_error_from_a_rule_owes_the_retry_its_recovery() {
+        let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
+        stub.rule(
+            "flaky",
+            Reply::StreamError {
+                partial: "half".to_string(),
+                recovery: Box::new(Reply::text("whole")),
+            },
+        );
+        stub.push(Reply::text("queued"));
+        let (status, _, body) = post(&stub, "/v1/messages", turn("flaky?", true)).await;
+        assert_eq!(status, 200);
+        let body = body.as_str().unwrap();
+        assert!(body.contains(r#""text":"half""#), "{body}");
+        assert!(
+            body.ends_with(
+                "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n"
+            ),
+            "{body}"
+        );
+        let (_, _, body) = post(&stub, "/v1/messages", turn("flaky?", false)).await;
+        assert_eq!(body["content"][0]["text"], "whole");
+        let (_, _, body) = post(&stub, "/v1/messages", turn("next", false)).await;
+        assert_eq!(body["content"][0]["text"], "queued");
+        stub.stop().await;
+    }
+
+    #[actix_web::test]
     async fn http_errors_have_the_anthropic_body() {
         let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
         for (status, kind) in [

@@ -19,7 +19,9 @@
 //! For a conversation request: a pending tool follow-up (the last user message carries the
 //! `tool_result` of a [`Reply::ToolUse`]) wins, then the first [`ModelStub::rule`] whose text
 //! occurs in the last user text, then the queue front ([`ModelStub::push`]), then the mode's
-//! default: `"OK"` ([`StubMode::Scripted`]) or the demo model ([`StubMode::Demo`]).
+//! default: `"OK"` ([`StubMode::Scripted`]) or the demo model ([`StubMode::Demo`]). After a
+//! [`Reply::StreamError`] the next conversation request (the CLI's retry) gets its recovery
+//! before anything else.
 //!
 //! # What the CLI sends (observed with Claude Code 2.1.331, stream-json, `--setting-sources=`)
 //!

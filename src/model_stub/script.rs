@@ -23,7 +23,8 @@ pub enum Reply {
     /// Accept the request and never answer (until the client disconnects or the stub stops).
     Hang,
     /// Stream `partial` text, then an SSE `error` event (`overloaded_error`) and end the
-    /// stream. `recovery` goes to the front of the queue, for the CLI's non-streaming retry.
+    /// stream. `recovery` answers the next conversation request (the CLI's non-streaming
+    /// retry), ahead of rules and queue. A non-streaming request gets `recovery` at once.
     StreamError {
         partial: String,
         recovery: Box<Reply>,
@@ -234,12 +235,17 @@ pub struct Script {
     pub rules: Vec<(String, Reply)>,
     /// Tool-use id → the reply owed once its result arrives.
     pub pending: HashMap<String, Reply>,
+    /// The answer owed to the retry after a [`Reply::StreamError`]; served first.
+    pub recovery: Option<Reply>,
 }
 
 impl Script {
-    /// The scripted reply for a conversation request, if any: a pending tool follow-up,
-    /// then the first matching rule, then the queue front.
+    /// The scripted reply for a conversation request, if any: the recovery owed after a
+    /// broken stream, a pending tool follow-up, the first matching rule, the queue front.
     pub fn next_for(&mut self, req: &RecordedRequest) -> Option<Reply> {
+        if let Some(reply) = self.recovery.take() {
+            return Some(reply);
+        }
         for id in req.tool_result_ids() {
             if let Some(reply) = self.pending.remove(&id) {
                 return Some(reply);
@@ -258,6 +264,7 @@ impl Script {
         self.queue.clear();
         self.rules.clear();
         self.pending.clear();
+        self.recovery = None;
     }
 }
 

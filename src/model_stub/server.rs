@@ -184,7 +184,8 @@ fn decide(state: &Shared, rec: &RecordedRequest, body_len: usize) -> Action {
             Some(Reply::HttpError { status }) => Action::Error(status),
             Some(Reply::Hang) => Action::Hang,
             Some(Reply::StreamError { partial, recovery }) if rec.stream => {
-                script.queue.push_front(*recovery);
+                // Served before rules and queue, so a rule cannot capture the retry.
+                script.recovery = Some(*recovery);
                 Action::Break(msg(vec![], Duration::ZERO), partial)
             }
             // A non-streaming request cannot break mid-stream: answer the recovery at once.
