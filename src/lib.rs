@@ -10,5 +10,6 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod logging;
+pub mod model_stub;
 pub mod process;
 pub mod secret;

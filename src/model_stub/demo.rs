@@ -1,0 +1,156 @@
+//! The offline demo model: clearly labelled, helpful canned answers.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::script::RecordedRequest;
+use super::sse::Block;
+
+/// Pace of demo replies.
+pub const DEMO_DELAY: Duration = Duration::from_millis(20);
+
+/// First line of every demo reply.
+pub const BANNER: &str =
+    "*Demo model — no Anthropic API key is configured. Set `ANTHROPIC_API_KEY` \
+and restart to talk to Claude.*";
+
+/// How many lines of tool output the demo quotes.
+const QUOTED_LINES: usize = 12;
+
+/// The demo's answer to a conversation request; `tool_id` names a tool call if one is made.
+pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
+    let results = req.tool_result_texts();
+    if !results.is_empty() {
+        return vec![Block::Text(after_tool(&results.join("\n")))];
+    }
+    let text = req.last_user_text.clone().unwrap_or_default();
+    if let Some(command) = run_command(&text) {
+        return vec![
+            Block::Text(format!(
+                "{BANNER}\n\nI'll run `{command}` with the Bash tool for you.\n"
+            )),
+            Block::ToolUse {
+                id: tool_id,
+                name: "Bash".to_string(),
+                input: json!({"command": command, "description": format!("Run {command}")}),
+            },
+        ];
+    }
+    vec![Block::Text(echo(&text))]
+}
+
+/// The command in ``run `cmd` `` (backticks), if the text asks for one.
+pub fn run_command(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    let start = lower.find("run `")? + "run `".len();
+    let rest = text.get(start..)?;
+    let end = rest.find('`')?;
+    let command = rest[..end].trim();
+    (!command.is_empty()).then(|| command.to_string())
+}
+
+fn echo(text: &str) -> String {
+    let quoted = if text.trim().is_empty() {
+        "> (an empty message)".to_string()
+    } else {
+        text.lines()
+            .map(|l| format!("> {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    format!(
+        "{BANNER}\n\n## You said\n\n{quoted}\n\n\
+         **What this demo can do:**\n\n\
+         - echo your message back, like this, streamed token by token\n\
+         - run a shell command: write ``run `ls -la` `` and approve the Bash tool\n\
+         - show how code renders:\n\n\
+         ```rust\nfn main() {{\n    println!(\"{} characters received\");\n}}\n```\n",
+        text.chars().count()
+    )
+}
+
+fn after_tool(output: &str) -> String {
+    let lines: Vec<&str> = output.lines().collect();
+    let shown = lines
+        .iter()
+        .take(QUOTED_LINES)
+        .copied()
+        .collect::<Vec<_>>()
+        .join("\n");
+    let more = if lines.len() > QUOTED_LINES {
+        format!("\n\n…and {} more lines.", lines.len() - QUOTED_LINES)
+    } else {
+        String::new()
+    };
+    let body = if shown.trim().is_empty() {
+        "The command finished without output.".to_string()
+    } else {
+        format!(
+            "The command finished. The first lines of its output:\n\n```text\n{shown}\n```{more}"
+        )
+    };
+    format!("{BANNER}\n\n{body}\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn request(messages: Value) -> RecordedRequest {
+        let raw = serde_json::to_vec(&json!({"messages": messages, "tools": [{"name": "Bash"}]}))
+            .unwrap();
+        RecordedRequest::new("POST", "/v1/messages", &raw)
+    }
+
+    #[test]
+    fn echo_has_banner_markdown_and_the_text() {
+        let blocks = answer(
+            &request(json!([{"role":"user","content":"hello"}])),
+            "t".into(),
+        );
+        let [Block::Text(text)] = blocks.as_slice() else {
+            panic!("{blocks:?}")
+        };
+        assert!(text.starts_with("*Demo model — no Anthropic API key is configured."));
+        assert!(text.contains("> hello"));
+        assert!(text.contains("## ") && text.contains("**") && text.contains("\n- "));
+        assert!(text.contains("```rust"));
+    }
+
+    #[test]
+    fn run_backticks_calls_bash() {
+        assert_eq!(
+            run_command("please run `ls -la` now").as_deref(),
+            Some("ls -la")
+        );
+        assert_eq!(run_command("run ls"), None);
+        assert_eq!(run_command("Run `` x"), None);
+        let blocks = answer(
+            &request(json!([{"role":"user","content":"Run `echo hi`"}])),
+            "toolu_stub_3".into(),
+        );
+        assert!(matches!(&blocks[0], Block::Text(t) if t.starts_with(BANNER)));
+        assert_eq!(
+            blocks[1],
+            Block::ToolUse {
+                id: "toolu_stub_3".into(),
+                name: "Bash".into(),
+                input: json!({"command": "echo hi", "description": "Run echo hi"}),
+            }
+        );
+    }
+
+    #[test]
+    fn tool_result_is_quoted() {
+        let req = request(json!([{"role":"user","content":[
+            {"type":"tool_result","tool_use_id":"toolu_stub_3","content":"hi\nthere"}]}]));
+        let blocks = answer(&req, "unused".into());
+        let [Block::Text(text)] = blocks.as_slice() else {
+            panic!("{blocks:?}")
+        };
+        assert!(text.starts_with(BANNER));
+        assert!(text.contains("```text\nhi\nthere\n```"));
+    }
+}
