@@ -43,7 +43,7 @@ lint:
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
 test-rust: setup
-	$(CARGO) test --locked --all-targets
+	$(CARGO) test --locked --lib --bins --tests
 
 ## test: everything, failing on the first broken part.
 test: lint test-rust

@@ -3,6 +3,9 @@
 //!
 //! Writes its section of docs/benchmarks.md to `target/bench/protocol.md`.
 
+// A measuring program: failing loudly on a broken setup is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -67,9 +70,12 @@ async fn spawn_latency(cli: PathBuf) -> Vec<Duration> {
 }
 
 fn main() {
-    let cli = std::env::var("CLAUDE_CLI_PATH").map(PathBuf::from).unwrap_or_else(|_| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(claude_sdk_pattern::config::LOCAL_CLI_RELATIVE)
-    });
+    let cli = std::env::var("CLAUDE_CLI_PATH")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(claude_sdk_pattern::config::LOCAL_CLI_RELATIVE)
+        });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

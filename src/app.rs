@@ -13,6 +13,7 @@ use slog::{info, o, warn, Logger};
 use crate::config::Settings;
 use crate::db::{Db, DbError};
 use crate::http::{self, AppState};
+use crate::model_backend::ModelBackend;
 
 /// How long in-flight requests get to finish when the server is asked to stop.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -22,6 +23,8 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 pub enum StartError {
     #[error("cannot open the database {path}: {source}")]
     Database { path: String, source: DbError },
+    #[error("cannot start the demo model: {0}")]
+    DemoModel(std::io::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -32,7 +35,11 @@ pub enum StartError {
 /// A built, bound server, ready to run.
 pub struct Application {
     server: Server,
+    /// Registered in `build`, so a signal that arrives the moment "listening" is logged is
+    /// already ours to handle gracefully.
+    stop_signals: StopSignals,
     addr: SocketAddr,
+    model: ModelBackend,
     log: Logger,
 }
 
@@ -56,9 +63,20 @@ impl Application {
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
 
+        let model = ModelBackend::start(&settings)
+            .await
+            .map_err(StartError::DemoModel)?;
+        match model.demo_url() {
+            Some(url) => {
+                warn!(log, "no Anthropic credentials configured: sessions use the built-in demo model (set ANTHROPIC_API_KEY to talk to Claude)"; "demo_model_url" => url)
+            }
+            None => info!(log, "sessions use the configured Anthropic API"),
+        }
+
         let state = AppState {
             settings: settings.clone(),
             db,
+            model: model.config.clone(),
             log: log.clone(),
         };
         let server = HttpServer::new(move || {
@@ -68,13 +86,18 @@ impl Application {
                 .configure(http::configure)
         })
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+        .disable_signals()
         .listen(listener)
         .map_err(|source| StartError::Bind { addr, source })?
         .run();
 
+        let stop_signals =
+            StopSignals::register().map_err(|source| StartError::Bind { addr, source })?;
         Ok(Application {
             server,
+            stop_signals,
             addr,
+            model,
             log: log.new(o!()),
         })
     }
@@ -90,11 +113,46 @@ impl Application {
     }
 
     /// Serves until stopped (SIGTERM/SIGINT, or a handle).
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+    pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
         info!(self.log, "listening"; "addr" => self.addr.to_string(), "version" => env!("CARGO_PKG_VERSION"));
-        let result = self.server.await;
+        let handle = self.server.handle();
+        let mut server = self.server;
+        let result = tokio::select! {
+            result = &mut server => result,
+            signal = self.stop_signals.recv() => {
+                info!(self.log, "stopping"; "signal" => signal);
+                // The server future itself carries out the stop: poll both together.
+                let ((), result) = tokio::join!(handle.stop(true), server);
+                result
+            }
+        };
+        self.model.stop().await;
         info!(self.log, "stopped");
         result
+    }
+}
+
+/// SIGTERM and SIGINT, registered up front.
+struct StopSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn register() -> std::io::Result<StopSignals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(StopSignals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// The name of the next stop signal.
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
     }
 }
 

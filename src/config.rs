@@ -86,9 +86,12 @@ pub struct Settings {
     pub log_level: LogLevel,
     /// Allowed WebSocket `Origin`s; empty means same origin only.
     pub allowed_origins: Vec<String>,
-    /// Passed through to the CLI; `None` means the demo model is used. Never logged.
+    /// Passed through to the CLI. Never logged.
     pub anthropic_api_key: Option<Secret>,
     pub anthropic_base_url: Option<String>,
+    /// Other model credentials the CLI reads (`ANTHROPIC_AUTH_TOKEN`,
+    /// `CLAUDE_CODE_OAUTH_TOKEN`): passed through, never logged.
+    pub other_model_credentials: Vec<Secret>,
 }
 
 impl fmt::Debug for Settings {
@@ -122,6 +125,7 @@ impl fmt::Debug for Settings {
             .field("allowed_origins", &self.allowed_origins)
             .field("anthropic_api_key", &self.anthropic_api_key)
             .field("anthropic_base_url", &self.anthropic_base_url)
+            .field("other_model_credentials", &self.other_model_credentials)
             .finish()
     }
 }
@@ -148,6 +152,8 @@ pub struct RawSettings {
     allowed_origins: Option<String>,
     anthropic_api_key: Option<String>,
     anthropic_base_url: Option<String>,
+    anthropic_auth_token: Option<String>,
+    claude_code_oauth_token: Option<String>,
 }
 
 impl Settings {
@@ -435,6 +441,10 @@ impl RawSettings {
         };
 
         let anthropic_api_key = present(&self.anthropic_api_key).map(Secret::new);
+        let other_model_credentials = [&self.anthropic_auth_token, &self.claude_code_oauth_token]
+            .into_iter()
+            .filter_map(|v| present(v).map(Secret::new))
+            .collect();
         let anthropic_base_url = match present(&self.anthropic_base_url) {
             None => None,
             Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
@@ -468,6 +478,7 @@ impl RawSettings {
             allowed_origins,
             anthropic_api_key,
             anthropic_base_url,
+            other_model_credentials,
         })
     }
 }
@@ -477,12 +488,16 @@ impl Settings {
     pub fn secrets(&self) -> Vec<Secret> {
         let mut secrets = vec![self.api_key.clone()];
         secrets.extend(self.anthropic_api_key.clone());
+        secrets.extend(self.other_model_credentials.iter().cloned());
         secrets
     }
 
-    /// True when no Anthropic key is configured and the scripted demo model answers.
+    /// True when no model is configured (no `ANTHROPIC_API_KEY`, other credential or
+    /// `ANTHROPIC_BASE_URL`): sessions then talk to the built-in, clearly labelled demo model.
     pub fn demo_model(&self) -> bool {
         self.anthropic_api_key.is_none()
+            && self.other_model_credentials.is_empty()
+            && self.anthropic_base_url.is_none()
     }
 
     /// Directory that holds the SQLite file (created at start).
@@ -546,6 +561,7 @@ mod tests {
         assert!(s.allowed_origins.is_empty());
         assert!(s.anthropic_api_key.is_none());
         assert!(s.anthropic_base_url.is_none());
+        assert!(s.other_model_credentials.is_empty());
         assert!(s.demo_model());
         assert_eq!(s.data_dir(), PathBuf::from("./data"));
     }
@@ -600,6 +616,9 @@ mod tests {
         assert_eq!(s.anthropic_api_key.as_ref().unwrap().expose(), "sk-ant-abc");
         assert!(!s.demo_model());
         assert_eq!(s.secrets().len(), 2);
+        let oauth = build(&[("CLAUDE_CODE_OAUTH_TOKEN", "oauth-token-value-123")]).unwrap();
+        assert!(!oauth.demo_model(), "a logged-in CLI is not the demo");
+        assert_eq!(oauth.secrets().len(), 2);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod logging;
+pub mod model_backend;
 pub mod model_stub;
 pub mod process;
 pub mod secret;

@@ -3,29 +3,32 @@
 use std::process::ExitCode;
 
 use claude_sdk_pattern::app::Application;
-use claude_sdk_pattern::config::Settings;
+use claude_sdk_pattern::config::{LogLevel, Settings};
 use claude_sdk_pattern::logging;
-use slog::{crit, Logger};
+use claude_sdk_pattern::model_stub::{ModelStub, StubMode};
+use slog::{crit, info, Logger};
 
 /// Exit code for a configuration that cannot be used.
 const EXIT_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
-    if let Some(arg) = std::env::args().nth(1) {
-        match arg.as_str() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(first) = args.first() {
+        return match first.as_str() {
             "--version" | "-V" => {
                 println!("claude-sdk-pattern {}", env!("CARGO_PKG_VERSION"));
-                return ExitCode::SUCCESS;
+                ExitCode::SUCCESS
             }
             "--help" | "-h" => {
                 println!("{}", HELP.trim());
-                return ExitCode::SUCCESS;
+                ExitCode::SUCCESS
             }
+            "model-stub" => model_stub(&args[1..]),
             other => {
                 eprintln!("claude-sdk-pattern: unknown argument {other:?} (see --help)");
-                return ExitCode::from(EXIT_CONFIG);
+                ExitCode::from(EXIT_CONFIG)
             }
-        }
+        };
     }
 
     let settings = match Settings::from_env() {
@@ -60,10 +63,74 @@ async fn serve(settings: Settings, log: Logger) -> ExitCode {
     }
 }
 
+/// `claude-sdk-pattern model-stub [--port N] [--scripted]`: the scripted Anthropic-compatible
+/// model server on 127.0.0.1, in demo mode unless `--scripted`, until SIGINT/SIGTERM.
+fn model_stub(args: &[String]) -> ExitCode {
+    let mut port: u16 = 8100;
+    let mut mode = StubMode::Demo;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--port" => match rest.next().and_then(|p| p.parse().ok()) {
+                Some(p) => port = p,
+                None => {
+                    eprintln!(
+                        "claude-sdk-pattern: model-stub --port: expected a port number 0-65535"
+                    );
+                    return ExitCode::from(EXIT_CONFIG);
+                }
+            },
+            "--scripted" => mode = StubMode::Scripted,
+            other => {
+                eprintln!(
+                    "claude-sdk-pattern: model-stub: unknown argument {other:?} (see --help)"
+                );
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        }
+    }
+    let (log, guard) = logging::stdout(LogLevel::Info, &[]);
+    let code = actix_web::rt::System::new().block_on(async {
+        let stub = match ModelStub::start(port, mode).await {
+            Ok(stub) => stub,
+            Err(e) => {
+                crit!(log, "cannot start the model stub"; "port" => port, "error" => %e);
+                return ExitCode::FAILURE;
+            }
+        };
+        info!(log, "model stub listening"; "url" => stub.url(), "mode" => format!("{mode:?}"));
+        wait_for_stop_signal().await;
+        stub.stop().await;
+        info!(log, "model stub stopped");
+        ExitCode::SUCCESS
+    });
+    drop(log);
+    drop(guard);
+    code
+}
+
+async fn wait_for_stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
 const HELP: &str = r#"
 claude-sdk-pattern: a self-hosted server and browser chat for Claude Code sessions.
 
 Usage: claude-sdk-pattern            run the server (configured by environment variables)
+       claude-sdk-pattern model-stub [--port N] [--scripted]
+                                     run only the Anthropic-compatible demo/scripted model
+                                     on 127.0.0.1:N (default 8100)
        claude-sdk-pattern --version
 
 Required: CLAUDE_SDK_PATTERN_API_KEY (at least 16 characters).

@@ -45,8 +45,9 @@ pub struct PermissionRequest {
     pub tool_name: String,
     pub tool_use_id: Option<String>,
     pub input: Value,
-    /// Why approval is needed, in the CLI's words (e.g. "This command requires approval").
-    pub reason: Option<String>,
+    /// Why approval is needed: the CLI's words ("This command requires approval") where it
+    /// gives them (it does not always), else a plain sentence naming the tool.
+    pub reason: String,
     /// What the tool call does (e.g. the Bash description).
     pub description: Option<String>,
 }
@@ -393,7 +394,14 @@ pub fn permission_request(request_id: &str, request: &Value) -> PermissionReques
         tool_name: text_of(request, "tool_name").unwrap_or_default(),
         tool_use_id: text_of(request, "tool_use_id"),
         input: request.get("input").cloned().unwrap_or(Value::Null),
-        reason: text_of(request, "decision_reason"),
+        reason: text_of(request, "decision_reason")
+            .or_else(|| text_of(request, "title"))
+            .unwrap_or_else(|| {
+                let tool = text_of(request, "display_name")
+                    .or_else(|| text_of(request, "tool_name"))
+                    .unwrap_or_else(|| "A tool".to_string());
+                format!("{tool} needs your approval to run")
+            }),
         description: text_of(request, "description"),
     }
 }

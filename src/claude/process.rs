@@ -264,11 +264,16 @@ impl ClaudeProcess {
     pub async fn start(opts: SpawnOptions) -> Result<Started, ClaudeError> {
         let (process, events) = ClaudeProcess::spawn(opts).await?;
         match process.initialize().await {
-            Ok(init) => Ok(Started {
-                process,
-                events,
-                init,
-            }),
+            Ok(init) => {
+                slog::info!(process.inner.log, "CLI ready";
+                    "ready_ms" => init.ready_in.as_millis() as u64,
+                    "version" => init.version.clone());
+                Ok(Started {
+                    process,
+                    events,
+                    init,
+                })
+            }
             Err(e) => {
                 process.stop().await;
                 Err(e)

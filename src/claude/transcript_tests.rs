@@ -226,10 +226,7 @@ fn tool_turn_with_permission() {
         })
         .unwrap();
     assert_eq!(req.tool_name, "Bash");
-    assert_eq!(
-        req.reason.as_deref(),
-        Some("This command requires approval")
-    );
+    assert_eq!(req.reason, "This command requires approval");
     assert_eq!(req.tool_use_id.as_deref(), Some("toolu_mock1"));
     assert_eq!(req.input["command"], "python3 -c \"print('hi')\"");
     let tool_use = events.iter().any(|e| {

@@ -10,6 +10,7 @@ use actix_web::{web, HttpResponse};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::model_backend::ModelConfig;
 
 pub use access_log::{access_log, RequestLogger};
 
@@ -18,6 +19,8 @@ pub use access_log::{access_log, RequestLogger};
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
+    /// The model every session's CLI talks to (the demo model when none is configured).
+    pub model: ModelConfig,
     pub log: slog::Logger,
 }
 

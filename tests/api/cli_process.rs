@@ -24,6 +24,18 @@ async fn start_initializes_and_stop_leaves_nothing() {
     assert_eq!(started.init.cli_pid, Some(p.pid() as u64));
     assert!(started.init.ready_in < Duration::from_secs(60));
     assert!(is_alive(p.pid()));
+    p.set_permission_mode("acceptEdits").await.unwrap();
+    p.set_permission_mode("default").await.unwrap();
+    // The CLI's refusal comes back as an error, and the process stays usable.
+    match p.set_permission_mode("no-such-mode").await {
+        Err(ClaudeError::Rejected { what, message }) => {
+            assert_eq!(what, "set_permission_mode");
+            assert!(message.contains("acceptEdits"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Interrupt while idle is acknowledged and changes nothing.
+    p.interrupt().await.unwrap();
 
     let report = p.stop().await;
     assert_eq!(report.method, StopMethod::StdinClosed, "{report:?}");

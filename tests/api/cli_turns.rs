@@ -4,15 +4,14 @@
 use std::time::Duration;
 
 use claude_sdk_pattern::claude::{
-    ClaudeError, ClaudeProcess, CliEvent, ContentBlock, PermissionDecision, SessionStart,
-    Started, StopMethod,
+    ClaudeError, ClaudeProcess, CliEvent, ContentBlock, PermissionDecision, SessionStart, Started,
+    StopMethod,
 };
 use claude_sdk_pattern::model_stub::{ModelStub, Reply, StubMode};
 use claude_sdk_pattern::process::is_alive;
 use serde_json::json;
 
 use crate::cli::{is_exit, is_result, new_id, next, streamed_text, until, CliSandbox};
-use crate::cli_process::wait_for_descendants;
 
 async fn setup() -> (CliSandbox, ModelStub) {
     let sb = CliSandbox::new();
@@ -78,14 +77,18 @@ async fn tool_turn(decision: PermissionDecision) -> (CliSandbox, Vec<CliEvent>) 
         mut events,
         ..
     } = start(&sb, &stub, SessionStart::New(new_id())).await;
-    process.send_user_message("please write the file").await.unwrap();
+    process
+        .send_user_message("please write the file")
+        .await
+        .unwrap();
     let mut turn = until(&mut events, |e| matches!(e, CliEvent::PermissionRequest(_))).await;
     let CliEvent::PermissionRequest(req) = turn.last().unwrap().clone() else {
         unreachable!()
     };
     assert_eq!(req.tool_name, "Bash");
     assert_eq!(req.input["command"], "echo made > proof.txt");
-    assert!(req.reason.is_some());
+    assert!(req.reason.contains("Bash"), "{}", req.reason);
+    assert_eq!(req.description.as_deref(), Some("Write a proof file"));
     process
         .answer_permission(&req.request_id, decision)
         .await
@@ -207,7 +210,8 @@ async fn interrupt_while_a_permission_is_pending_withdraws_it() {
     process.stop().await;
 }
 
-/// Starts a `sleep` through the Bash tool (allowing it if asked) and returns once it runs.
+/// Starts a long-running command through the Bash tool (allowing it if asked) and returns
+/// the CLI's descendants once it runs. (The CLI refuses a standalone `sleep N`.)
 async fn running_sleep(
     process: &ClaudeProcess,
     events: &mut tokio::sync::mpsc::Receiver<CliEvent>,
@@ -216,47 +220,48 @@ async fn running_sleep(
 ) -> Vec<i32> {
     stub.push(Reply::tool(
         "Bash",
-        json!({"command": format!("sleep {seconds}"), "description": "Wait"}),
+        json!({
+            "command": format!("python3 -c 'import time; time.sleep({seconds})'"),
+            "description": "Wait"
+        }),
         "Slept.",
     ));
     process.send_user_message("wait a bit").await.unwrap();
-    loop {
-        match next(events).await {
-            CliEvent::PermissionRequest(req) => process
-                .answer_permission(&req.request_id, PermissionDecision::Allow)
-                .await
-                .unwrap(),
-            CliEvent::Assistant {
-                block: ContentBlock::ToolUse { .. },
-                ..
-            } => break,
-            _ => {}
-        }
-    }
-    // The tool's shell and its sleep.
-    let tree = wait_for_descendants(process.pid(), 1).await;
+    // Answer a permission request if one comes, until the sleep runs under the CLI.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let found = tokio::task::spawn_blocking({
-            let pid = process.pid();
-            move || claude_sdk_pattern::process::descendants(pid)
-        })
-        .await
-        .unwrap();
-        let sleeping: Vec<i32> = found
-            .iter()
-            .filter(|p| {
-                std::fs::read_to_string(format!("/proc/{}/cmdline", p.pid))
-                    .map(|c| c.contains("sleep"))
-                    .unwrap_or(false)
-            })
-            .map(|p| p.pid)
-            .collect();
-        if !sleeping.is_empty() {
-            return found.iter().map(|p| p.pid).chain(tree).collect();
+        tokio::select! {
+            ev = next(events) => {
+                if let CliEvent::PermissionRequest(req) = ev {
+                    process
+                        .answer_permission(&req.request_id, PermissionDecision::Allow)
+                        .await
+                        .unwrap();
+                }
+            }
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {
+                let pid = process.pid();
+                let tree = tokio::task::spawn_blocking(move || {
+                    claude_sdk_pattern::process::descendants(pid)
+                })
+                .await
+                .unwrap();
+                let sleeping = tree.iter().any(|p| {
+                    std::fs::read_to_string(format!("/proc/{}/cmdline", p.pid))
+                        .is_ok_and(|c| {
+                            let argv0 = c.split('\0').next().unwrap_or("");
+                            argv0.rsplit('/').next() == Some("python3")
+                        })
+                });
+                if sleeping {
+                    return tree.iter().map(|p| p.pid).collect();
+                }
+            }
         }
-        assert!(tokio::time::Instant::now() < deadline, "sleep never started");
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the command never started"
+        );
     }
 }
 
@@ -277,7 +282,10 @@ async fn interrupt_during_a_tool_kills_the_tool() {
     );
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while tool_tree.iter().any(|p| is_alive(*p)) {
-        assert!(tokio::time::Instant::now() < deadline, "tool survived the interrupt");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "tool survived the interrupt"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     process.stop().await;
@@ -327,7 +335,14 @@ async fn a_resumed_session_sends_the_earlier_turns_to_the_model() {
         .unwrap();
     let turn = until(&mut events, is_result).await;
     assert!(!result_of(&turn).is_error);
-    let last = stub.requests().into_iter().rev().find(|r| r.path == "/v1/messages" && r.last_user_text.as_deref() == Some("What was the word?")).unwrap();
+    let last = stub
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| {
+            r.path == "/v1/messages" && r.last_user_text.as_deref() == Some("What was the word?")
+        })
+        .unwrap();
     let history = last.messages.to_string();
     assert!(history.contains("The secret word is apricot."), "{history}");
     assert!(history.contains("I will remember apricot."), "{history}");

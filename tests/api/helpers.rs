@@ -98,7 +98,12 @@ pub fn command(env: &[(String, String)]) -> Command {
 
 impl ServerProcess {
     pub fn start(env: &[(String, String)]) -> ServerProcess {
+        ServerProcess::start_with_args(env, &[])
+    }
+
+    pub fn start_with_args(env: &[(String, String)], args: &[&str]) -> ServerProcess {
         let mut child: Child = command(env)
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

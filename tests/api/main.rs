@@ -8,6 +8,8 @@ mod cli;
 mod helpers;
 
 mod cli_process;
+mod cli_turns;
 mod config_errors;
 mod health;
+mod model_stub;
 mod process_logs;

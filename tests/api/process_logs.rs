@@ -106,3 +106,72 @@ fn a_port_in_use_exits_1_naming_the_address() {
     );
     assert_eq!(server.wait_exit().code(), Some(1));
 }
+
+const DEMO_LINE: &str = "no Anthropic credentials configured: sessions use the built-in demo model (set ANTHROPIC_API_KEY to talk to Claude)";
+
+#[actix_web::test]
+async fn without_credentials_the_server_starts_the_demo_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::start(&base_env(dir.path()));
+    let line = server.wait_for_log(DEMO_LINE);
+    assert_eq!(line["level"], "WARN");
+    let url = line["demo_model_url"].as_str().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    server.wait_listening();
+    // The demo model answers like the Messages API, and says it is a demo.
+    let client = awc::Client::builder().timeout(WAIT).finish();
+    let mut res = client
+        .post(format!("{url}/v1/messages"))
+        .send_json(&serde_json::json!({
+            "model": "any", "max_tokens": 100, "stream": false,
+            "tools": [{"name": "Bash"}],
+            "messages": [{"role": "user", "content": "hello"}]
+        }))
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(body["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("*Demo model"));
+    server.signal(Signal::SIGTERM);
+    assert_eq!(server.wait_exit().code(), Some(0));
+    // The demo model stopped with the server.
+    assert!(client
+        .post(format!("{url}/v1/messages"))
+        .send()
+        .await
+        .is_err());
+}
+
+#[test]
+fn with_a_key_there_is_no_demo_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = base_env(dir.path());
+    env.push(("ANTHROPIC_API_KEY".into(), ANTHROPIC_KEY.into()));
+    let mut server = ServerProcess::start(&env);
+    server.wait_for_log("sessions use the configured Anthropic API");
+    server.wait_listening();
+    server.signal(Signal::SIGTERM);
+    assert_eq!(server.wait_exit().code(), Some(0));
+    assert!(!server.stdout_text().contains("demo_model_url"));
+}
+
+#[actix_web::test]
+async fn the_model_stub_subcommand_serves_until_sigterm() {
+    let mut stub = ServerProcess::start_with_args(&[], &["model-stub", "--port", "0"]);
+    let line = stub.wait_for_log("model stub listening");
+    let url = line["url"].as_str().unwrap().to_string();
+    let client = awc::Client::builder().timeout(WAIT).finish();
+    let res = client.head(format!("{url}/")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    stub.signal(Signal::SIGTERM);
+    assert_eq!(stub.wait_exit().code(), Some(0));
+
+    let out = crate::helpers::command(&[])
+        .args(["model-stub", "--port", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -2,10 +2,6 @@
 //! `ANTHROPIC_BASE_URL` pointing at the stub, driven over stream-json, and both sides'
 //! records are checked.
 
-// A test crate: panicking on a failed setup step is the point.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -16,14 +12,6 @@ use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 
 /// Upper bound for one CLI turn.
 const TURN: Duration = Duration::from_secs(30);
-
-fn cli_path() -> PathBuf {
-    match std::env::var_os("CLAUDE_CLI_PATH") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join(".tools/claude-cli/node_modules/.bin/claude"),
-    }
-}
 
 /// One real CLI process talking to a stub.
 struct Cli {
@@ -44,7 +32,7 @@ impl Cli {
         let config = tempfile::tempdir().unwrap();
         let cwd = tempfile::tempdir().unwrap();
         let session = uuid::Uuid::new_v4();
-        let mut command = Command::new(cli_path());
+        let mut command = Command::new(crate::cli::cli_path());
         command
             .args([
                 "--output-format",
@@ -74,7 +62,7 @@ impl Cli {
         adjust(&mut command);
         let mut child = command
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot run the CLI at {:?}: {e}", cli_path()));
+            .unwrap_or_else(|e| panic!("cannot run the CLI at {:?}: {e}", crate::cli::cli_path()));
         let stdin = child.stdin.take().unwrap();
         let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut cli = Cli {
