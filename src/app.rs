@@ -10,6 +10,8 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use slog::{info, o, warn, Logger};
 
+use crate::actors::cli_factory::CliFactory;
+use crate::actors::Engine;
 use crate::config::Settings;
 use crate::db::{Db, DbError};
 use crate::http::{self, AppState};
@@ -25,6 +27,8 @@ pub enum StartError {
     Database { path: String, source: DbError },
     #[error("cannot start the demo model: {0}")]
     DemoModel(std::io::Error),
+    #[error(transparent)]
+    Engine(#[from] crate::actors::EngineStartError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -35,6 +39,7 @@ pub enum StartError {
 /// A built, bound server, ready to run.
 pub struct Application {
     server: Server,
+    engine: Engine,
     /// Registered in `build`, so a signal that arrives the moment "listening" is logged is
     /// already ours to handle gracefully.
     stop_signals: StopSignals,
@@ -44,8 +49,17 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the store, recovers what a previous run left behind, and binds the listener.
+    /// Opens the store, recovers what a previous run left behind, starts the session engine
+    /// (waiting for one ready CLI process) and binds the listener.
     pub async fn build(settings: Settings, log: Logger) -> Result<Application, StartError> {
+        Application::build_with(settings, log, Options::default()).await
+    }
+
+    pub async fn build_with(
+        settings: Settings,
+        log: Logger,
+        options: Options,
+    ) -> Result<Application, StartError> {
         let settings = Arc::new(settings);
         let db =
             Db::open(&settings.database_path)
@@ -54,7 +68,7 @@ impl Application {
                     path: settings.database_path.display().to_string(),
                     source,
                 })?;
-        recover_stale_sessions(&db, &log).await;
+        recover_stale_sessions(&db, &settings, &log).await;
 
         let addr = SocketAddr::new(settings.host, settings.port);
         let listener =
@@ -73,10 +87,16 @@ impl Application {
             None => info!(log, "sessions use the configured Anthropic API"),
         }
 
+        let factory = CliFactory::new(settings.clone(), model.config.clone(), log.clone())
+            .with_extra(options.cli_env, options.cli_args);
+        let engine =
+            Engine::start(db.clone(), factory, options.exclusive_children, log.clone()).await?;
+
         let state = AppState {
             settings: settings.clone(),
             db,
             model: model.config.clone(),
+            engine: engine.clone(),
             log: log.clone(),
         };
         let server = HttpServer::new(move || {
@@ -95,6 +115,7 @@ impl Application {
             StopSignals::register().map_err(|source| StartError::Bind { addr, source })?;
         Ok(Application {
             server,
+            engine,
             stop_signals,
             addr,
             model,
@@ -112,20 +133,29 @@ impl Application {
         self.server.handle()
     }
 
+    /// The session engine (tests drive it directly).
+    pub fn engine(&self) -> Engine {
+        self.engine.clone()
+    }
+
     /// Serves until stopped (SIGTERM/SIGINT, or a handle).
     pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
         info!(self.log, "listening"; "addr" => self.addr.to_string(), "version" => env!("CARGO_PKG_VERSION"));
         let handle = self.server.handle();
         let mut server = self.server;
+        let engine = self.engine.clone();
         let result = tokio::select! {
             result = &mut server => result,
             signal = self.stop_signals.recv() => {
                 info!(self.log, "stopping"; "signal" => signal);
+                // Running turns get their grace period; every CLI process is stopped.
+                self.engine.shutdown().await;
                 // The server future itself carries out the stop: poll both together.
                 let ((), result) = tokio::join!(handle.stop(true), server);
                 result
             }
         };
+        engine.shutdown().await;
         self.model.stop().await;
         info!(self.log, "stopped");
         result
@@ -156,13 +186,71 @@ impl StopSignals {
     }
 }
 
-/// Sessions a crashed server left live are marked `suspended` (resumable).
-async fn recover_stale_sessions(db: &Db, log: &Logger) {
-    match db.suspend_stale().await {
-        Ok(stale) if stale.is_empty() => {}
-        Ok(stale) => {
-            info!(log, "suspended sessions left live by a previous run"; "count" => stale.len());
+/// How the application is embedded (the binary uses the defaults).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Extra variables for every CLI (tests isolate the CLI's state with these).
+    pub cli_env: Vec<(String, String)>,
+    pub cli_args: Vec<String>,
+    /// Every child of this process is ours (see `actors::monitor`).
+    pub exclusive_children: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            cli_env: Vec::new(),
+            cli_args: Vec::new(),
+            exclusive_children: true,
         }
-        Err(e) => warn!(log, "could not recover stale sessions"; "error" => %e),
     }
+}
+
+/// Sessions a crashed server left live are marked `suspended` (resumable); their recorded
+/// CLI processes, if still running and still our CLI, are killed with their groups.
+async fn recover_stale_sessions(db: &Db, settings: &Settings, log: &Logger) {
+    let stale = match db.suspend_stale().await {
+        Ok(stale) => stale,
+        Err(e) => {
+            warn!(log, "could not recover stale sessions"; "error" => %e);
+            return;
+        }
+    };
+    if stale.is_empty() {
+        return;
+    }
+    let cli = settings.claude_cli_path.clone();
+    let pids: Vec<i32> = stale.iter().filter_map(|s| s.subprocess_pid).collect();
+    let killed = tokio::task::spawn_blocking(move || {
+        pids.into_iter()
+            .filter(|pid| is_our_cli(*pid, &cli))
+            .inspect(|pid| {
+                crate::process::signal_group(*pid, nix::sys::signal::Signal::SIGKILL);
+                crate::process::signal_pid(*pid, nix::sys::signal::Signal::SIGKILL);
+            })
+            .count()
+    })
+    .await
+    .unwrap_or(0);
+    info!(log, "suspended sessions left live by a previous run";
+        "count" => stale.len(), "leftover_processes_killed" => killed);
+}
+
+/// The process runs our CLI in stream-json mode (a recycled pid must not be killed).
+fn is_our_cli(pid: i32, cli: &std::path::Path) -> bool {
+    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+        return false;
+    };
+    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+    let name = cli
+        .file_name()
+        .map(|n| n.as_encoded_bytes())
+        .unwrap_or(b"claude");
+    let runs_cli = args
+        .iter()
+        .take(2)
+        .any(|a| a.ends_with(name) || a.ends_with(b"claude.exe"));
+    runs_cli
+        && args.iter().any(|a| *a == b"--input-format")
+        && args.iter().any(|a| *a == b"stream-json")
 }

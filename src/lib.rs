@@ -3,6 +3,7 @@
 //! The binary (`main.rs`) only reads the configuration, builds the logger and runs the
 //! [`app::Application`]; tests build the same application on port 0.
 
+pub mod actors;
 pub mod app;
 pub mod claude;
 pub mod config;
@@ -14,3 +15,4 @@ pub mod model_backend;
 pub mod model_stub;
 pub mod process;
 pub mod secret;
+pub mod wire;

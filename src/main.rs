@@ -47,6 +47,10 @@ fn main() -> ExitCode {
 }
 
 async fn serve(settings: Settings, log: Logger) -> ExitCode {
+    // Orphaned tool processes of a dead CLI come back to us, to be stopped and reaped.
+    if let Err(e) = claude_sdk_pattern::process::become_subreaper() {
+        slog::warn!(log, "cannot become a child subreaper"; "error" => %e);
+    }
     let app = match Application::build(settings, log.clone()).await {
         Ok(app) => app,
         Err(e) => {

@@ -215,6 +215,7 @@ impl ClaudeProcess {
 
         tokio::spawn(async move {
             let status = child.wait().await.ok();
+            spawn::forget_pid(pid);
             let info = status.map(|s| {
                 use std::os::unix::process::ExitStatusExt;
                 ExitStatusInfo {

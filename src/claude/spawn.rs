@@ -6,11 +6,12 @@
 //! healthy CLI. So every spawn happens on one long-lived thread ([`spawner`]), which lives
 //! as long as the server.
 
+use std::collections::HashSet;
 use std::io;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::mpsc as std_mpsc;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use tokio::process::{Child, Command};
 use tokio::sync::oneshot;
@@ -37,6 +38,36 @@ impl SessionStart {
 /// Environment variables never passed to the CLI: `CLAUDECODE` makes it think it is nested;
 /// the server's own key must not be readable by tools (a Bash `env` would show it).
 pub const ENV_REMOVED: [&str; 2] = ["CLAUDECODE", "CLAUDE_SDK_PATTERN_API_KEY"];
+
+/// Set in every CLI's environment to the server's pid; tool processes inherit it, so an
+/// orphan re-parented to the server can be told apart from the server's other children.
+pub const OWNER_ENV: &str = "CLAUDE_SDK_PATTERN_OWNER";
+
+/// Pids of CLI processes spawned here that have not been reaped yet.
+static CLI_PIDS: Mutex<Option<HashSet<i32>>> = Mutex::new(None);
+
+/// The CLI processes of this server that are still running (or not yet reaped).
+pub fn cli_pids() -> HashSet<i32> {
+    CLI_PIDS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+        .unwrap_or_default()
+}
+
+pub(super) fn forget_pid(pid: i32) {
+    if let Some(set) = CLI_PIDS.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+        set.remove(&pid);
+    }
+}
+
+fn remember_pid(pid: i32) {
+    CLI_PIDS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get_or_insert_with(HashSet::new)
+        .insert(pid);
+}
 
 /// Everything needed to start one CLI process.
 #[derive(Clone)]
@@ -116,7 +147,8 @@ impl SpawnOptions {
         }
         cmd.env("CLAUDE_CODE_ENTRYPOINT", "sdk-rust")
             .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-            .env("PWD", &self.cwd);
+            .env("PWD", &self.cwd)
+            .env(OWNER_ENV, std::process::id().to_string());
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
@@ -157,7 +189,11 @@ fn spawner() -> Option<&'static std_mpsc::Sender<SpawnJob>> {
                     for mut job in rx {
                         // Tokio's child needs the runtime of the caller for its reaper.
                         let _entered = job.runtime.enter();
-                        let _ = job.reply.send(job.cmd.spawn());
+                        let child = job.cmd.spawn();
+                        if let Some(pid) = child.as_ref().ok().and_then(|c| c.id()) {
+                            remember_pid(pid as i32);
+                        }
+                        let _ = job.reply.send(child);
                     }
                 });
             started.ok().map(|_| tx)

@@ -21,6 +21,7 @@ pub struct AppState {
     pub db: Db,
     /// The model every session's CLI talks to (the demo model when none is configured).
     pub model: ModelConfig,
+    pub engine: crate::actors::Engine,
     pub log: slog::Logger,
 }
 

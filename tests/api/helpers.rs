@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
-use claude_sdk_pattern::app::Application;
+use claude_sdk_pattern::app::{Application, Options};
 use claude_sdk_pattern::config::Settings;
 
 /// A key long enough to be accepted.
@@ -62,7 +62,11 @@ pub fn base_env(dir: &Path) -> Vec<(String, String)> {
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let settings = Settings::from_vars(base_env(dir.path())).unwrap();
-    let app = Application::build(settings, claude_sdk_pattern::logging::discard())
+    let options = Options {
+        exclusive_children: false,
+        ..Options::default()
+    };
+    let app = Application::build_with(settings, claude_sdk_pattern::logging::discard(), options)
         .await
         .unwrap();
     let addr = app.local_addr();

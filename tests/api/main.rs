@@ -5,11 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
+mod engine_harness;
 mod helpers;
 
 mod cli_process;
 mod cli_turns;
 mod config_errors;
+mod engine;
 mod health;
 mod model_stub;
 mod process_logs;

@@ -1,0 +1,179 @@
+//! The typed messages between the actors (one struct per message, named fields).
+
+use actix::prelude::*;
+
+use crate::error::AppError;
+use crate::wire::{SessionEvent, SessionSummary, Source};
+
+// ---- to a session (most come through the supervisor) ----
+
+/// Start a turn with the user's text. `client_seq` is echoed in `message_received`.
+#[derive(Message, Debug)]
+#[rtype(result = "Result<(), AppError>")]
+pub struct Query {
+    pub text: String,
+    pub client_seq: u64,
+}
+
+/// Interrupt the running turn (no-op when idle).
+#[derive(Message, Debug)]
+#[rtype(result = "Result<(), AppError>")]
+pub struct Interrupt;
+
+/// The client's answer to a permission request.
+#[derive(Message, Debug)]
+#[rtype(result = "Result<(), AppError>")]
+pub struct AnswerPermission {
+    pub request_id: String,
+    pub allow: bool,
+    pub message: Option<String>,
+}
+
+/// Receive this session's events from now on, after a replay of the current turn's events
+/// with `event_seq > after_seq`. A previous subscriber gets `session_opened_elsewhere`.
+#[derive(Message)]
+#[rtype(result = "Subscribed")]
+pub struct Subscribe {
+    pub subscriber: Recipient<SessionEvent>,
+    pub after_seq: u64,
+}
+
+/// What a subscriber learns when it subscribes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscribed {
+    /// The last event_seq of the session so far.
+    pub last_event_seq: u64,
+    /// A turn is running.
+    pub turn_running: bool,
+}
+
+/// Stop receiving events (only if `subscriber` is the current one).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Unsubscribe {
+    pub subscriber: Recipient<SessionEvent>,
+}
+
+/// Why a session's process is stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// A client destroyed it: terminated, not resumable.
+    Destroyed,
+    /// It reached `MAX_SESSION_DURATION_SECONDS`: terminated, resumable.
+    DurationLimit,
+    /// Idle past the grace period: suspended, resumed by the next message.
+    Idle,
+    /// The server is shutting down: suspended.
+    Shutdown,
+}
+
+/// Stop the session's process and the actor.
+#[derive(Message, Debug)]
+#[rtype(result = "()")]
+pub struct StopSession {
+    pub reason: StopReason,
+}
+
+/// Why a session's process is replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestartReason {
+    MemoryLimit,
+    Crashed,
+}
+
+impl RestartReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RestartReason::MemoryLimit => "memory_limit",
+            RestartReason::Crashed => "crashed",
+        }
+    }
+}
+
+/// Replace the process with a resumed one (the conversation is kept).
+#[derive(Message, Debug)]
+#[rtype(result = "()")]
+pub struct Restart {
+    pub reason: RestartReason,
+}
+
+/// A snapshot for the monitor and the API.
+#[derive(Message, Debug)]
+#[rtype(result = "SessionState")]
+pub struct GetState;
+
+#[derive(Debug, Clone)]
+pub struct SessionState {
+    pub pid: Option<i32>,
+    pub turn_running: bool,
+    pub restarting: bool,
+}
+
+// ---- from a session to the supervisor ----
+
+/// The session actor stopped (every stop path sends this, from `stopped()`).
+#[derive(Message, Debug)]
+#[rtype(result = "()")]
+pub struct SessionGone {
+    pub session_id: String,
+}
+
+// ---- to the supervisor ----
+
+/// Create a session: from the pool if it has a process, else a cold spawn.
+#[derive(Message, Debug)]
+#[rtype(result = "Result<Created, AppError>")]
+pub struct CreateSession;
+
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub session: SessionSummary,
+    pub source: Source,
+}
+
+/// Resume a suspended, failed or resumable-terminated session (no-op for a live one).
+#[derive(Message, Debug)]
+#[rtype(result = "Result<Created, AppError>")]
+pub struct ResumeSession {
+    pub session_id: String,
+}
+
+/// Destroy a session: stop its process, mark it terminated.
+#[derive(Message, Debug)]
+#[rtype(result = "Result<(), AppError>")]
+pub struct DestroySession {
+    pub session_id: String,
+}
+
+/// The live session with this id, resuming it first if it is suspended.
+#[derive(Message, Debug)]
+#[rtype(result = "Result<Addr<crate::actors::session::SessionActor>, AppError>")]
+pub struct GetSession {
+    pub session_id: String,
+    /// Resume a suspended session transparently.
+    pub wake: bool,
+}
+
+/// A session's process tree is over the memory limit.
+#[derive(Message, Debug)]
+#[rtype(result = "()")]
+pub struct MemoryExceeded {
+    pub session_id: String,
+    pub rss_mb: u64,
+}
+
+/// How many sessions are live, and the limit.
+#[derive(Message, Debug)]
+#[rtype(result = "Capacity")]
+pub struct GetCapacity;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capacity {
+    pub live: usize,
+    pub max: usize,
+}
+
+/// Stop every session (server shutdown): running turns get up to 30 s first.
+#[derive(Message, Debug)]
+#[rtype(result = "()")]
+pub struct Shutdown;

@@ -1,0 +1,204 @@
+//! The session engine as actix actors (DESIGN §2): the [`supervisor::Supervisor`] owns the
+//! registry of live [`session::SessionActor`]s, takes ready processes from the
+//! [`pool::Pool`], and applies the [`monitor::Monitor`]'s findings. [`Engine`] starts them
+//! once and is what the HTTP layer and the tests talk to.
+
+pub mod cli_factory;
+pub mod messages;
+pub mod monitor;
+pub mod pool;
+pub mod session;
+pub mod store;
+pub mod supervisor;
+pub mod turn;
+
+use std::time::Duration;
+
+use actix::prelude::*;
+use slog::{crit, info, Logger};
+
+use crate::db::Db;
+use crate::error::AppError;
+use crate::wire::SessionEvent;
+use cli_factory::CliFactory;
+use messages::*;
+use pool::{GetPoolStatus, Pool, PoolStatus, StartupFill, StopPool};
+use session::SessionActor;
+use supervisor::Supervisor;
+
+/// Handles to the running actors. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    pub supervisor: Addr<Supervisor>,
+    pub pool: Addr<Pool>,
+    pub monitor: Addr<monitor::Monitor>,
+}
+
+/// Why the engine could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("no Claude CLI process could be started: {0}")]
+pub struct EngineStartError(pub String);
+
+fn unavailable() -> AppError {
+    AppError::new(
+        crate::error::ErrorCode::Internal,
+        "The session service is not running. Try again shortly.",
+    )
+}
+
+impl Engine {
+    /// Starts the pool, supervisor and monitor (once, outside `HttpServer::new`) and waits
+    /// until the pool has one ready process. Fails when none can be started.
+    pub async fn start(
+        db: Db,
+        factory: CliFactory,
+        exclusive_children: bool,
+        log: Logger,
+    ) -> Result<Engine, EngineStartError> {
+        let settings = factory.settings().clone();
+        let pool = Pool::new(settings.prewarm_pool_size, factory.clone(), log.clone()).start();
+        if let Err(reason) = pool
+            .send(StartupFill)
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()))
+        {
+            crit!(log, "no Claude CLI process could be started"; "error" => &reason,
+                "cli" => settings.claude_cli_path.display().to_string());
+            let _ = pool.send(StopPool).await;
+            return Err(EngineStartError(reason));
+        }
+        info!(log, "session engine ready"; "pool_size" => settings.prewarm_pool_size);
+        let supervisor = Supervisor::new(db, factory, pool.clone(), log.clone()).start();
+        let monitor = monitor::Monitor::new(
+            supervisor.clone(),
+            Duration::from_secs(settings.monitor_interval_seconds),
+            settings.max_session_rss_mb,
+            exclusive_children,
+            log,
+        )
+        .start();
+        Ok(Engine {
+            supervisor,
+            pool,
+            monitor,
+        })
+    }
+
+    pub async fn create_session(&self) -> Result<Created, AppError> {
+        self.supervisor
+            .send(CreateSession)
+            .await
+            .map_err(|_| unavailable())?
+    }
+
+    pub async fn resume_session(&self, session_id: &str) -> Result<Created, AppError> {
+        self.supervisor
+            .send(ResumeSession {
+                session_id: session_id.to_string(),
+            })
+            .await
+            .map_err(|_| unavailable())?
+    }
+
+    pub async fn destroy_session(&self, session_id: &str) -> Result<(), AppError> {
+        self.supervisor
+            .send(DestroySession {
+                session_id: session_id.to_string(),
+            })
+            .await
+            .map_err(|_| unavailable())?
+    }
+
+    /// The live session, woken from suspension when `wake`.
+    pub async fn session(
+        &self,
+        session_id: &str,
+        wake: bool,
+    ) -> Result<Addr<SessionActor>, AppError> {
+        self.supervisor
+            .send(GetSession {
+                session_id: session_id.to_string(),
+                wake,
+            })
+            .await
+            .map_err(|_| unavailable())?
+    }
+
+    /// Sends a user message (resuming a suspended session first).
+    pub async fn query(
+        &self,
+        session_id: &str,
+        text: &str,
+        client_seq: u64,
+    ) -> Result<(), AppError> {
+        let session = self.session(session_id, true).await?;
+        session
+            .send(Query {
+                text: text.to_string(),
+                client_seq,
+            })
+            .await
+            .map_err(|_| gone())?
+    }
+
+    pub async fn interrupt(&self, session_id: &str) -> Result<(), AppError> {
+        let session = self.session(session_id, false).await?;
+        session.send(Interrupt).await.map_err(|_| gone())?
+    }
+
+    pub async fn answer_permission(
+        &self,
+        session_id: &str,
+        request_id: &str,
+        allow: bool,
+        message: Option<String>,
+    ) -> Result<(), AppError> {
+        let session = self.session(session_id, false).await?;
+        session
+            .send(AnswerPermission {
+                request_id: request_id.to_string(),
+                allow,
+                message,
+            })
+            .await
+            .map_err(|_| gone())?
+    }
+
+    /// Subscribes `subscriber` to the session's events (see [`Subscribe`]).
+    pub async fn subscribe(
+        &self,
+        session_id: &str,
+        subscriber: Recipient<SessionEvent>,
+        after_seq: u64,
+    ) -> Result<Subscribed, AppError> {
+        let session = self.session(session_id, true).await?;
+        session
+            .send(Subscribe {
+                subscriber,
+                after_seq,
+            })
+            .await
+            .map_err(|_| gone())
+    }
+
+    pub async fn capacity(&self) -> Option<Capacity> {
+        self.supervisor.send(GetCapacity).await.ok()
+    }
+
+    pub async fn pool_status(&self) -> Option<PoolStatus> {
+        self.pool.send(GetPoolStatus).await.ok()
+    }
+
+    /// Stops every session (running turns get their grace period) and the pool.
+    pub async fn shutdown(&self) {
+        let _ = self.supervisor.send(Shutdown).await;
+        let _ = self.pool.send(StopPool).await;
+    }
+}
+
+fn gone() -> AppError {
+    AppError::new(
+        crate::error::ErrorCode::SessionNotFound,
+        "This session has just ended. Resume it or start a new session.",
+    )
+}

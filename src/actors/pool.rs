@@ -1,0 +1,226 @@
+//! The pre-warm pool: `PREWARM_POOL_SIZE` CLI processes spawned **and initialized**, each
+//! with its own session id, so a new session is ready at once. Taking one does no I/O;
+//! refills run in the background with exponential back-off on failure.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use actix::prelude::*;
+use slog::{info, warn, Logger};
+use tokio::sync::oneshot;
+
+use super::cli_factory::CliFactory;
+use crate::claude::{ClaudeProcess, SessionStart, Started};
+
+pub const BACKOFF_START: Duration = Duration::from_secs(1);
+pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+pub struct Pool {
+    ready: VecDeque<Started>,
+    size: usize,
+    /// Spawns in flight.
+    filling: usize,
+    backoff: Duration,
+    /// Set while a back-off delay is pending (no refill until it ends).
+    waiting: bool,
+    /// Bumped when the pool is invalidated: spawns of an older epoch are discarded.
+    epoch: u64,
+    factory: CliFactory,
+    startup: Vec<oneshot::Sender<Result<(), String>>>,
+    stopped: bool,
+    log: Logger,
+}
+
+impl Pool {
+    pub fn new(size: usize, factory: CliFactory, log: Logger) -> Pool {
+        Pool {
+            ready: VecDeque::new(),
+            size,
+            filling: 0,
+            backoff: BACKOFF_START,
+            waiting: false,
+            epoch: 0,
+            factory,
+            startup: Vec::new(),
+            stopped: false,
+            log,
+        }
+    }
+
+    fn refill(&mut self, ctx: &mut Context<Self>) {
+        if self.stopped || self.waiting {
+            return;
+        }
+        while self.ready.len() + self.filling < self.size {
+            self.filling += 1;
+            let options = self
+                .factory
+                .options(SessionStart::New(uuid::Uuid::new_v4().to_string()));
+            let epoch = self.epoch;
+            ctx.spawn(
+                async move { ClaudeProcess::start(options).await }
+                    .into_actor(self)
+                    .map(move |result, act, ctx| {
+                        act.filling -= 1;
+                        match result {
+                            Ok(started) if epoch == act.epoch && !act.stopped => {
+                                act.backoff = BACKOFF_START;
+                                act.ready.push_back(started);
+                                for w in act.startup.drain(..) {
+                                    let _ = w.send(Ok(()));
+                                }
+                            }
+                            Ok(stale) => {
+                                actix::spawn(async move {
+                                    stale.process.stop().await;
+                                });
+                            }
+                            Err(e) => {
+                                warn!(act.log, "pre-warming a CLI process failed";
+                                    "error" => %e, "retry_in_ms" => act.backoff.as_millis() as u64);
+                                for w in act.startup.drain(..) {
+                                    let _ = w.send(Err(e.to_string()));
+                                }
+                                act.waiting = true;
+                                let delay = act.backoff;
+                                act.backoff = (act.backoff * 2).min(BACKOFF_MAX);
+                                ctx.run_later(delay, |act, ctx| {
+                                    act.waiting = false;
+                                    act.refill(ctx);
+                                });
+                                return;
+                            }
+                        }
+                        act.refill(ctx);
+                    }),
+            );
+        }
+    }
+
+    fn drain(&mut self) {
+        for started in self.ready.drain(..) {
+            actix::spawn(async move {
+                started.process.stop().await;
+            });
+        }
+    }
+}
+
+impl Actor for Pool {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.refill(ctx);
+    }
+
+    fn stopped(&mut self, _ctx: &mut Context<Self>) {
+        self.drain();
+    }
+}
+
+/// Waits until one process is ready (Ok at once with no pool); Err with the CLI's reason
+/// when the first attempt fails.
+#[derive(Message)]
+#[rtype(result = "Result<(), String>")]
+pub struct StartupFill;
+
+impl Handler<StartupFill> for Pool {
+    type Result = ResponseFuture<Result<(), String>>;
+
+    fn handle(&mut self, _msg: StartupFill, _ctx: &mut Context<Self>) -> Self::Result {
+        if self.size == 0 || !self.ready.is_empty() {
+            return Box::pin(async { Ok(()) });
+        }
+        let (tx, rx) = oneshot::channel();
+        self.startup.push(tx);
+        Box::pin(async move {
+            rx.await
+                .unwrap_or_else(|_| Err("the pool stopped".to_string()))
+        })
+    }
+}
+
+/// Takes a ready process (no I/O), or None when the pool is empty.
+#[derive(Message)]
+#[rtype(result = "Option<Started>")]
+pub struct Take;
+
+impl Handler<Take> for Pool {
+    type Result = Option<Started>;
+
+    fn handle(&mut self, _msg: Take, ctx: &mut Context<Self>) -> Option<Started> {
+        let mut taken = None;
+        while let Some(started) = self.ready.pop_front() {
+            if started.process.exit_status().is_none() {
+                taken = Some(started);
+                break;
+            }
+            warn!(self.log, "a pre-warmed CLI process had exited; discarded");
+        }
+        self.refill(ctx);
+        taken
+    }
+}
+
+/// Ready processes and the target size.
+#[derive(Message)]
+#[rtype(result = "PoolStatus")]
+pub struct GetPoolStatus;
+
+#[derive(Debug, Clone)]
+pub struct PoolStatus {
+    pub ready: usize,
+    pub size: usize,
+    pub pids: Vec<i32>,
+}
+
+impl Handler<GetPoolStatus> for Pool {
+    type Result = MessageResult<GetPoolStatus>;
+
+    fn handle(&mut self, _msg: GetPoolStatus, _ctx: &mut Context<Self>) -> Self::Result {
+        MessageResult(PoolStatus {
+            ready: self.ready.len(),
+            size: self.size,
+            pids: self.ready.iter().map(|s| s.process.pid()).collect(),
+        })
+    }
+}
+
+/// The extension configuration changed: drop the ready processes and refill.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Invalidate;
+
+impl Handler<Invalidate> for Pool {
+    type Result = ();
+
+    fn handle(&mut self, _msg: Invalidate, ctx: &mut Context<Self>) {
+        info!(
+            self.log,
+            "extension configuration changed; refreshing the pool"
+        );
+        self.epoch += 1;
+        self.drain();
+        self.refill(ctx);
+    }
+}
+
+/// Stop every pooled process (awaited) and refill no more.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct StopPool;
+
+impl Handler<StopPool> for Pool {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _msg: StopPool, _ctx: &mut Context<Self>) -> Self::Result {
+        self.stopped = true;
+        self.epoch += 1;
+        let ready: Vec<Started> = self.ready.drain(..).collect();
+        Box::pin(async move {
+            for started in ready {
+                started.process.stop().await;
+            }
+        })
+    }
+}

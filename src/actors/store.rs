@@ -1,0 +1,80 @@
+//! A session's writes to the store, applied in order by one task (concurrent blocking
+//! writes could land out of order), never blocking the session actor.
+
+use serde_json::Value;
+use slog::{warn, Logger};
+use tokio::sync::mpsc;
+
+use crate::db::{models::now, Db, MessageKind, SessionStatus, TerminationReason};
+
+enum Op {
+    Message(MessageKind, Value),
+    Activity { total_cost_usd: Option<f64> },
+    Status(SessionStatus, Option<i32>),
+    Terminated(TerminationReason),
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
+/// The write queue of one session.
+#[derive(Clone)]
+pub struct SessionStore {
+    tx: mpsc::UnboundedSender<Op>,
+}
+
+impl SessionStore {
+    pub fn new(db: Db, session_id: String, log: Logger) -> SessionStore {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Op>();
+        tokio::spawn(async move {
+            while let Some(op) = rx.recv().await {
+                let result = match op {
+                    Op::Message(kind, payload) => db
+                        .append_message(&session_id, kind, &payload)
+                        .await
+                        .map(|_| ()),
+                    Op::Activity { total_cost_usd } => db
+                        .update_activity(&session_id, now(), total_cost_usd)
+                        .await
+                        .map(|_| ()),
+                    Op::Status(status, pid) => {
+                        db.set_status(&session_id, status, pid).await.map(|_| ())
+                    }
+                    Op::Terminated(reason) => {
+                        db.mark_terminated(&session_id, reason).await.map(|_| ())
+                    }
+                    Op::Flush(done) => {
+                        let _ = done.send(());
+                        Ok(())
+                    }
+                };
+                if let Err(e) = result {
+                    warn!(log, "could not persist a session change"; "error" => %e);
+                }
+            }
+        });
+        SessionStore { tx }
+    }
+
+    pub fn message(&self, kind: MessageKind, payload: Value) {
+        let _ = self.tx.send(Op::Message(kind, payload));
+    }
+
+    pub fn activity(&self, total_cost_usd: Option<f64>) {
+        let _ = self.tx.send(Op::Activity { total_cost_usd });
+    }
+
+    pub fn status(&self, status: SessionStatus, pid: Option<i32>) {
+        let _ = self.tx.send(Op::Status(status, pid));
+    }
+
+    pub fn terminated(&self, reason: TerminationReason) {
+        let _ = self.tx.send(Op::Terminated(reason));
+    }
+
+    /// Resolves once every write queued before it is applied.
+    pub async fn flush(&self) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if self.tx.send(Op::Flush(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+}

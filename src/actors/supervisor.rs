@@ -1,0 +1,437 @@
+//! The supervisor: the registry of live sessions, capacity, create (pool first, else cold),
+//! resume, destroy, memory restarts, and shutdown.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use actix::prelude::*;
+use slog::{info, o, warn, Logger};
+use tokio::sync::oneshot;
+
+use super::cli_factory::CliFactory;
+use super::messages::*;
+use super::pool::{Pool, Take};
+use super::session::SessionActor;
+use super::store::SessionStore;
+use crate::claude::{ClaudeError, ClaudeProcess, SessionStart, Started};
+use crate::db::{Db, Session, SessionStatus};
+use crate::error::{AppError, ErrorCode};
+use crate::wire::{SessionSummary, Source};
+
+/// How long shutdown waits for sessions to stop (running turns get 30 s inside this).
+pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(40);
+
+pub struct Supervisor {
+    sessions: HashMap<String, Addr<SessionActor>>,
+    /// Sessions being created or resumed (count against capacity).
+    starting: usize,
+    max_sessions: usize,
+    db: Db,
+    factory: CliFactory,
+    pool: Addr<Pool>,
+    shutting_down: bool,
+    drained: Vec<oneshot::Sender<()>>,
+    log: Logger,
+}
+
+impl Supervisor {
+    pub fn new(db: Db, factory: CliFactory, pool: Addr<Pool>, log: Logger) -> Supervisor {
+        Supervisor {
+            sessions: HashMap::new(),
+            starting: 0,
+            max_sessions: factory.settings().max_sessions,
+            db,
+            factory,
+            pool,
+            shutting_down: false,
+            drained: Vec::new(),
+            log,
+        }
+    }
+
+    fn check_capacity(&self) -> Result<(), AppError> {
+        if self.shutting_down {
+            return Err(AppError::new(
+                ErrorCode::CapacityExceeded,
+                "The server is shutting down and accepts no new sessions.",
+            ));
+        }
+        if self.sessions.len() + self.starting >= self.max_sessions {
+            return Err(AppError::new(
+                ErrorCode::CapacityExceeded,
+                format!(
+                    "All {} session slots are in use. Close a session you no longer need, \
+                     or try again later.",
+                    self.max_sessions
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Registers a session actor for a started process and its stored row.
+    fn launch(
+        &mut self,
+        ctx: &mut Context<Self>,
+        row: &Session,
+        started: Started,
+        source: Source,
+    ) -> Addr<SessionActor> {
+        let log = self.log.new(o!("session_id" => row.session_id.clone()));
+        let store = SessionStore::new(self.db.clone(), row.session_id.clone(), log.clone());
+        let (actor, events) = SessionActor::new(
+            row,
+            started,
+            store,
+            self.factory.clone(),
+            ctx.address().recipient(),
+            log,
+        );
+        let addr = actor.launch(events, source);
+        self.sessions.insert(row.session_id.clone(), addr.clone());
+        addr
+    }
+
+    /// Resumes a stored session (capacity permitting).
+    fn resume(
+        &mut self,
+        session_id: String,
+    ) -> ResponseActFuture<Self, Result<(Created, Addr<SessionActor>), AppError>> {
+        if let Some(addr) = self.sessions.get(&session_id) {
+            let addr = addr.clone();
+            let db = self.db.clone();
+            return Box::pin(
+                async move {
+                    let row = db.get(&session_id).await.ok().flatten();
+                    let session = row.as_ref().map(SessionSummary::from);
+                    match session {
+                        Some(session) => Ok((
+                            Created {
+                                session,
+                                source: Source::Resumed,
+                            },
+                            addr,
+                        )),
+                        None => Err(AppError::internal()),
+                    }
+                }
+                .into_actor(self),
+            );
+        }
+        let db = self.db.clone();
+        let log = self.log.clone();
+        Box::pin(
+            async move { db.get(&session_id).await.map(|row| (session_id, row)) }
+                .into_actor(self)
+                .then(move |found, act, _ctx| -> ResumeFuture {
+                    let (session_id, row) = match found {
+                        Ok((id, Some(row)))
+                            if row.is_resumable || row.status == SessionStatus::Suspended =>
+                        {
+                            (id, row)
+                        }
+                        Ok(_) => return Box::pin(fut::ready(Err(not_resumable()))),
+                        Err(e) => {
+                            warn!(log, "store failed"; "error" => %e);
+                            return Box::pin(fut::ready(Err(AppError::internal())));
+                        }
+                    };
+                    if let Err(e) = act.check_capacity() {
+                        return Box::pin(fut::ready(Err(e)));
+                    }
+                    act.starting += 1;
+                    Box::pin(act.start_resumed(session_id, row))
+                }),
+        )
+    }
+
+    /// Spawns `--resume` for a stored, resumable session and registers it.
+    fn start_resumed(&mut self, session_id: String, mut row: Session) -> ResumeFuture {
+        let db = self.db.clone();
+        let factory = self.factory.clone();
+        let log = self.log.clone();
+        Box::pin(
+            async move {
+                let (started, lost) = factory.resume_or_fresh(&session_id).await.map_err(|e| {
+                    warn!(log, "resume failed"; "session_id" => &session_id, "error" => %e);
+                    start_failed(&e)
+                })?;
+                row.status = SessionStatus::Active;
+                row.subprocess_pid = Some(started.process.pid());
+                row.terminated_reason = None;
+                row.is_resumable = true;
+                row.last_active_at = crate::db::models::now();
+                if let Err(e) = db.save(&row).await {
+                    started.process.stop().await;
+                    warn!(log, "store failed"; "error" => %e);
+                    return Err(AppError::internal());
+                }
+                if lost {
+                    let _ = db
+                        .append_message(
+                            &session_id,
+                            crate::db::MessageKind::Notice,
+                            &serde_json::json!({"text": "Previous session could not be restored; this is a fresh conversation.", "kind": "not_restored"}),
+                        )
+                        .await;
+                }
+                Ok((row, started))
+            }
+            .into_actor(self)
+            .map(|result, act, ctx| {
+                act.starting -= 1;
+                let (row, started) = result?;
+                let addr = act.launch(ctx, &row, started, Source::Resumed);
+                Ok((
+                    Created {
+                        session: SessionSummary::from(&row),
+                        source: Source::Resumed,
+                    },
+                    addr,
+                ))
+            }),
+        )
+    }
+}
+
+type ResumeFuture = ResponseActFuture<Supervisor, Result<(Created, Addr<SessionActor>), AppError>>;
+
+fn not_resumable() -> AppError {
+    AppError::new(
+        ErrorCode::NotResumable,
+        "Session not found or not resumable",
+    )
+}
+
+fn start_failed(_e: &ClaudeError) -> AppError {
+    AppError::new(
+        ErrorCode::Internal,
+        "The Claude session could not be started. Try again; if it keeps failing, the server's \
+         logs say why.",
+    )
+}
+
+impl Actor for Supervisor {
+    type Context = Context<Self>;
+}
+
+impl Handler<CreateSession> for Supervisor {
+    type Result = ResponseActFuture<Self, Result<Created, AppError>>;
+
+    fn handle(&mut self, _msg: CreateSession, _ctx: &mut Context<Self>) -> Self::Result {
+        if let Err(e) = self.check_capacity() {
+            return Box::pin(fut::ready(Err(e)));
+        }
+        self.starting += 1;
+        let pool = self.pool.clone();
+        let factory = self.factory.clone();
+        let db = self.db.clone();
+        let log = self.log.clone();
+        Box::pin(
+            async move {
+                let (started, source) = match pool.send(Take).await.ok().flatten() {
+                    Some(started) => (started, Source::PreWarmed),
+                    None => {
+                        let id = uuid::Uuid::new_v4().to_string();
+                        let started = ClaudeProcess::start(factory.options(SessionStart::New(id)))
+                            .await
+                            .map_err(|e| {
+                                warn!(log, "cold start failed"; "error" => %e);
+                                start_failed(&e)
+                            })?;
+                        (started, Source::Cold)
+                    }
+                };
+                let mut row = Session::new(started.process.session_id());
+                row.status = SessionStatus::Active;
+                row.subprocess_pid = Some(started.process.pid());
+                if let Err(e) = db.save(&row).await {
+                    warn!(log, "store failed"; "error" => %e);
+                    started.process.stop().await;
+                    return Err(AppError::internal());
+                }
+                Ok((row, started, source))
+            }
+            .into_actor(self)
+            .map(|result, act, ctx| {
+                act.starting -= 1;
+                let (row, started, source) = result?;
+                info!(act.log, "session created"; "session_id" => &row.session_id,
+                    "source" => format!("{source:?}"));
+                act.launch(ctx, &row, started, source);
+                Ok(Created {
+                    session: SessionSummary::from(&row),
+                    source,
+                })
+            }),
+        )
+    }
+}
+
+impl Handler<ResumeSession> for Supervisor {
+    type Result = ResponseActFuture<Self, Result<Created, AppError>>;
+
+    fn handle(&mut self, msg: ResumeSession, _ctx: &mut Context<Self>) -> Self::Result {
+        Box::pin(self.resume(msg.session_id).map(|r, _, _| r.map(|(c, _)| c)))
+    }
+}
+
+impl Handler<GetSession> for Supervisor {
+    type Result = ResponseActFuture<Self, Result<Addr<SessionActor>, AppError>>;
+
+    fn handle(&mut self, msg: GetSession, _ctx: &mut Context<Self>) -> Self::Result {
+        if let Some(addr) = self.sessions.get(&msg.session_id) {
+            return Box::pin(fut::ready(Ok(addr.clone())));
+        }
+        if !msg.wake {
+            return Box::pin(fut::ready(Err(AppError::new(
+                ErrorCode::SessionNotFound,
+                "No live session with that id.",
+            ))));
+        }
+        let db = self.db.clone();
+        let id = msg.session_id.clone();
+        Box::pin(
+            async move { db.get(&id).await.ok().flatten() }
+                .into_actor(self)
+                .then(move |row, act, _ctx| -> ResponseActFuture<Self, Result<Addr<SessionActor>, AppError>> {
+                    match row {
+                        None => Box::pin(fut::ready(Err(AppError::new(
+                            ErrorCode::SessionNotFound,
+                            "No session with that id.",
+                        )))),
+                        Some(r) if r.status == SessionStatus::Suspended => {
+                            Box::pin(act.resume(msg.session_id).map(|r, _, _| r.map(|(_, a)| a)))
+                        }
+                        Some(_) => Box::pin(fut::ready(Err(AppError::new(
+                            ErrorCode::NotResumable,
+                            "This session has ended. Resume it or start a new session.",
+                        )))),
+                    }
+                }),
+        )
+    }
+}
+
+impl Handler<DestroySession> for Supervisor {
+    type Result = ResponseActFuture<Self, Result<(), AppError>>;
+
+    fn handle(&mut self, msg: DestroySession, _ctx: &mut Context<Self>) -> Self::Result {
+        if let Some(addr) = self.sessions.get(&msg.session_id).cloned() {
+            return Box::pin(
+                async move {
+                    // Resolves once the process is gone and the row is written.
+                    let stopped = addr.send(StopSession {
+                        reason: StopReason::Destroyed,
+                    });
+                    let _ = tokio::time::timeout(SHUTDOWN_WAIT, stopped).await;
+                    Ok(())
+                }
+                .into_actor(self),
+            );
+        }
+        let db = self.db.clone();
+        Box::pin(
+            async move {
+                match db.get(&msg.session_id).await {
+                    Ok(Some(_)) => {
+                        let _ = db
+                            .mark_terminated(
+                                &msg.session_id,
+                                crate::db::TerminationReason::Destroyed,
+                            )
+                            .await;
+                        Ok(())
+                    }
+                    Ok(None) => Err(AppError::new(
+                        ErrorCode::SessionNotFound,
+                        "No session with that id.",
+                    )),
+                    Err(_) => Err(AppError::internal()),
+                }
+            }
+            .into_actor(self),
+        )
+    }
+}
+
+impl Handler<SessionGone> for Supervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: SessionGone, _ctx: &mut Context<Self>) {
+        self.sessions.remove(&msg.session_id);
+        if self.sessions.is_empty() {
+            for w in self.drained.drain(..) {
+                let _ = w.send(());
+            }
+        }
+    }
+}
+
+/// Live sessions (for the monitor).
+#[derive(Message)]
+#[rtype(result = "Vec<(String, Addr<SessionActor>)>")]
+pub struct LiveSessions;
+
+impl Handler<LiveSessions> for Supervisor {
+    type Result = MessageResult<LiveSessions>;
+
+    fn handle(&mut self, _msg: LiveSessions, _ctx: &mut Context<Self>) -> Self::Result {
+        MessageResult(
+            self.sessions
+                .iter()
+                .map(|(id, a)| (id.clone(), a.clone()))
+                .collect(),
+        )
+    }
+}
+
+impl Handler<MemoryExceeded> for Supervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: MemoryExceeded, _ctx: &mut Context<Self>) {
+        if let Some(addr) = self.sessions.get(&msg.session_id) {
+            warn!(self.log, "session over its memory limit; restarting";
+                "session_id" => &msg.session_id, "rss_mb" => msg.rss_mb);
+            addr.do_send(Restart {
+                reason: RestartReason::MemoryLimit,
+            });
+        }
+    }
+}
+
+impl Handler<GetCapacity> for Supervisor {
+    type Result = MessageResult<GetCapacity>;
+
+    fn handle(&mut self, _msg: GetCapacity, _ctx: &mut Context<Self>) -> Self::Result {
+        MessageResult(Capacity {
+            live: self.sessions.len() + self.starting,
+            max: self.max_sessions,
+        })
+    }
+}
+
+impl Handler<Shutdown> for Supervisor {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _msg: Shutdown, _ctx: &mut Context<Self>) -> Self::Result {
+        self.shutting_down = true;
+        for addr in self.sessions.values() {
+            addr.do_send(StopSession {
+                reason: StopReason::Shutdown,
+            });
+        }
+        let (tx, rx) = oneshot::channel();
+        if self.sessions.is_empty() {
+            let _ = tx.send(());
+        } else {
+            self.drained.push(tx);
+        }
+        let log = self.log.clone();
+        Box::pin(async move {
+            if tokio::time::timeout(SHUTDOWN_WAIT, rx).await.is_err() {
+                warn!(log, "some sessions did not stop in time");
+            }
+        })
+    }
+}

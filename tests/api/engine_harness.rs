@@ -1,0 +1,155 @@
+//! An in-process application with the real CLI against the scripted model, and a
+//! subscriber that collects a session's events.
+
+use std::time::Duration;
+
+use actix::prelude::*;
+use claude_sdk_pattern::actors::Engine;
+use claude_sdk_pattern::app::{Application, Options};
+use claude_sdk_pattern::config::Settings;
+use claude_sdk_pattern::db::Db;
+use claude_sdk_pattern::model_stub::{ModelStub, StubMode};
+use claude_sdk_pattern::wire::{EventBody, SessionEvent};
+use tokio::sync::mpsc;
+
+use crate::cli::{cli_path, init_process};
+use crate::helpers::base_env;
+
+pub struct Harness {
+    pub engine: Engine,
+    pub stub: ModelStub,
+    pub db: Db,
+    pub dir: tempfile::TempDir,
+    handle: actix_web::dev::ServerHandle,
+}
+
+/// Starts the application with `overrides` on top of the test environment.
+pub async fn harness(overrides: &[(&str, &str)]) -> Harness {
+    init_process();
+    let dir = tempfile::tempdir().unwrap();
+    let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
+    let mut env = base_env(dir.path());
+    env.push((
+        "CLAUDE_CLI_PATH".into(),
+        cli_path().to_string_lossy().into_owned(),
+    ));
+    env.push(("ANTHROPIC_BASE_URL".into(), stub.url()));
+    env.push(("ANTHROPIC_API_KEY".into(), "sk-ant-test-not-real".into()));
+    for (k, v) in overrides {
+        env.retain(|(name, _)| name != k);
+        env.push((k.to_string(), v.to_string()));
+    }
+    let settings = Settings::from_vars(env).unwrap();
+    let config = dir.path().join("cli-config");
+    std::fs::create_dir_all(&config).unwrap();
+    let options = Options {
+        cli_env: vec![
+            (
+                "CLAUDE_CONFIG_DIR".into(),
+                config.to_string_lossy().into_owned(),
+            ),
+            ("ANTHROPIC_BASE_URL".into(), stub.url()),
+            ("ANTHROPIC_API_KEY".into(), "sk-ant-test-not-real".into()),
+            ("CLAUDE_CODE_MAX_RETRIES".into(), "0".into()),
+        ],
+        cli_args: vec!["--setting-sources=".into()],
+        exclusive_children: false,
+    };
+    let db = Db::open(&settings.database_path).await.unwrap();
+    let app = Application::build_with(settings, claude_sdk_pattern::logging::discard(), options)
+        .await
+        .unwrap();
+    let engine = app.engine();
+    let handle = app.handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    Harness {
+        engine,
+        stub,
+        db,
+        dir,
+        handle,
+    }
+}
+
+impl Harness {
+    /// Stops every session and the server; the store stays readable.
+    pub async fn stop(&self) {
+        self.engine.shutdown().await;
+        self.handle.stop(true).await;
+    }
+}
+
+/// Collects a session's events into a channel.
+pub struct Collector {
+    tx: mpsc::UnboundedSender<SessionEvent>,
+}
+
+impl Actor for Collector {
+    type Context = Context<Self>;
+}
+
+impl Handler<SessionEvent> for Collector {
+    type Result = ();
+    fn handle(&mut self, msg: SessionEvent, _ctx: &mut Context<Self>) {
+        let _ = self.tx.send(msg);
+    }
+}
+
+pub struct Events {
+    pub rx: mpsc::UnboundedReceiver<SessionEvent>,
+    pub recipient: Recipient<SessionEvent>,
+    pub last_seq: u64,
+}
+
+pub fn collector() -> Events {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let addr = Collector { tx }.start();
+    Events {
+        rx,
+        recipient: addr.recipient(),
+        last_seq: 0,
+    }
+}
+
+impl Events {
+    /// The next event (bounded wait); checks that event_seq never goes backwards.
+    pub async fn next(&mut self) -> SessionEvent {
+        let e = tokio::time::timeout(Duration::from_secs(60), self.rx.recv())
+            .await
+            .expect("no session event within 60 s")
+            .expect("collector gone");
+        assert!(
+            e.event_seq >= self.last_seq,
+            "event_seq went backwards: {e:?}"
+        );
+        self.last_seq = e.event_seq;
+        e
+    }
+
+    /// Events up to and including the first that matches.
+    pub async fn until(&mut self, done: impl Fn(&EventBody) -> bool) -> Vec<SessionEvent> {
+        let mut out = Vec::new();
+        loop {
+            let e = self.next().await;
+            let stop = done(&e.body);
+            out.push(e);
+            if stop {
+                return out;
+            }
+        }
+    }
+}
+
+pub fn ends_turn(b: &EventBody) -> bool {
+    b.ends_turn()
+}
+
+pub fn text_of(events: &[SessionEvent]) -> String {
+    events
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::StreamDelta { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
