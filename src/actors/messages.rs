@@ -111,6 +111,14 @@ pub struct SessionState {
 
 // ---- from a session to the supervisor ----
 
+/// The session began stopping: route nothing more to it (it still holds its slot until
+/// [`SessionGone`]).
+#[derive(Message, Debug)]
+#[rtype(result = "()")]
+pub struct SessionStopping {
+    pub session_id: String,
+}
+
 /// The session actor stopped (every stop path sends this, from `stopped()`).
 #[derive(Message, Debug)]
 #[rtype(result = "()")]

@@ -56,11 +56,10 @@ pub struct SessionActor {
     store: SessionStore,
     factory: CliFactory,
     supervisor: Recipient<SessionGone>,
+    stopping_to: Recipient<SessionStopping>,
     summary: SessionSummary,
-    created_at: Instant,
     last_activity: Instant,
     idle: bool,
-    warned_duration: bool,
     after_turn: Option<AfterTurn>,
     restarting: bool,
     stopping: bool,
@@ -81,6 +80,7 @@ impl SessionActor {
         store: SessionStore,
         factory: CliFactory,
         supervisor: Recipient<SessionGone>,
+        stopping_to: Recipient<SessionStopping>,
         log: Logger,
     ) -> (SessionActor, tokio::sync::mpsc::Receiver<CliEvent>) {
         let Started {
@@ -99,11 +99,10 @@ impl SessionActor {
             store,
             factory,
             supervisor,
+            stopping_to,
             summary: SessionSummary::from(row),
-            created_at: Instant::now(),
             last_activity: Instant::now(),
             idle: false,
-            warned_duration: false,
             after_turn: None,
             restarting: false,
             stopping: false,
@@ -413,6 +412,10 @@ impl SessionActor {
 
     /// Stops the process (awaited) and then the actor.
     fn finish(&mut self, ctx: &mut Context<Self>) {
+        self.stopping = true;
+        self.stopping_to.do_send(SessionStopping {
+            session_id: self.id.to_string(),
+        });
         let process = self.process.take();
         let store = self.store.clone();
         ctx.wait(
@@ -427,43 +430,49 @@ impl SessionActor {
         );
     }
 
-    /// Age and idleness, checked on the monitor's period.
+    /// The age limit: a warning at 90 %, then the session is closed (a running turn gets up
+    /// to 30 s first). The age counts from when this session's process started here.
+    fn schedule_age_limit(&mut self, ctx: &mut Context<Self>) {
+        let max_age = Duration::from_secs(self.settings().max_session_duration_seconds);
+        let warn_at = max_age.mul_f64(0.9);
+        ctx.run_later(warn_at, move |act, ctx| {
+            if act.stopping {
+                return;
+            }
+            act.emit(
+                ctx,
+                EventBody::SessionWarning {
+                    kind: "duration".into(),
+                    remaining_seconds: (max_age - warn_at).as_secs(),
+                },
+            );
+        });
+        ctx.run_later(max_age, |act, ctx| {
+            if act.stopping {
+                return;
+            }
+            if act.turn.is_some() {
+                act.after_turn = Some(AfterTurn::Stop(StopReason::DurationLimit));
+                ctx.run_later(TURN_GRACE, |act, ctx| {
+                    if act.after_turn == Some(AfterTurn::Stop(StopReason::DurationLimit)) {
+                        act.after_turn = None;
+                        act.stop(ctx, StopReason::DurationLimit);
+                    }
+                });
+            } else {
+                act.stop(ctx, StopReason::DurationLimit);
+            }
+        });
+    }
+
+    /// Idleness, checked on the monitor's period.
     fn check_limits(&mut self, ctx: &mut Context<Self>) {
         if self.stopping || self.restarting {
             return;
         }
         let s = self.settings();
-        let max_age = Duration::from_secs(s.max_session_duration_seconds);
         let idle_after = Duration::from_secs(s.session_idle_timeout_seconds);
         let grace = Duration::from_secs(s.idle_grace_seconds);
-        let age = self.created_at.elapsed();
-        if age >= max_age {
-            if self.turn.is_some() {
-                if self.after_turn.is_none() {
-                    self.after_turn = Some(AfterTurn::Stop(StopReason::DurationLimit));
-                    ctx.run_later(TURN_GRACE, |act, ctx| {
-                        if act.after_turn == Some(AfterTurn::Stop(StopReason::DurationLimit)) {
-                            act.after_turn = None;
-                            act.stop(ctx, StopReason::DurationLimit);
-                        }
-                    });
-                }
-            } else {
-                self.stop(ctx, StopReason::DurationLimit);
-            }
-            return;
-        }
-        if !self.warned_duration && age.as_secs_f64() >= max_age.as_secs_f64() * 0.9 {
-            self.warned_duration = true;
-            let remaining_seconds = (max_age - age).as_secs();
-            self.emit(
-                ctx,
-                EventBody::SessionWarning {
-                    kind: "duration".into(),
-                    remaining_seconds,
-                },
-            );
-        }
         // A running turn (even a long tool) is activity.
         if self.turn.is_some() {
             self.last_activity = Instant::now();
@@ -524,6 +533,7 @@ impl Actor for SessionActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        self.schedule_age_limit(ctx);
         let period = Duration::from_secs(self.settings().monitor_interval_seconds.max(1) * 2);
         ctx.run_interval(period, |act, ctx| act.check_limits(ctx));
     }

@@ -23,6 +23,8 @@ pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(40);
 
 pub struct Supervisor {
     sessions: HashMap<String, Addr<SessionActor>>,
+    /// Sessions stopping: they keep their slot until gone; whoever wants them back waits.
+    stopping: HashMap<String, Vec<oneshot::Sender<()>>>,
     /// Sessions being created or resumed (count against capacity).
     starting: usize,
     max_sessions: usize,
@@ -38,6 +40,7 @@ impl Supervisor {
     pub fn new(db: Db, factory: CliFactory, pool: Addr<Pool>, log: Logger) -> Supervisor {
         Supervisor {
             sessions: HashMap::new(),
+            stopping: HashMap::new(),
             starting: 0,
             max_sessions: factory.settings().max_sessions,
             db,
@@ -56,7 +59,7 @@ impl Supervisor {
                 "The server is shutting down and accepts no new sessions.",
             ));
         }
-        if self.sessions.len() + self.starting >= self.max_sessions {
+        if self.sessions.len() + self.stopping.len() + self.starting >= self.max_sessions {
             return Err(AppError::new(
                 ErrorCode::CapacityExceeded,
                 format!(
@@ -84,6 +87,7 @@ impl Supervisor {
             started,
             store,
             self.factory.clone(),
+            ctx.address().recipient(),
             ctx.address().recipient(),
             log,
         );
@@ -283,6 +287,27 @@ impl Handler<GetSession> for Supervisor {
         if let Some(addr) = self.sessions.get(&msg.session_id) {
             return Box::pin(fut::ready(Ok(addr.clone())));
         }
+        if msg.wake {
+            if let Some(waiters) = self.stopping.get_mut(&msg.session_id) {
+                // It is on its way down: wait until it is gone, then wake it.
+                let (tx, rx) = oneshot::channel();
+                waiters.push(tx);
+                return Box::pin(
+                    async move {
+                        let _ = tokio::time::timeout(SHUTDOWN_WAIT, rx).await;
+                    }
+                    .into_actor(self)
+                    .then(move |(), _act, ctx| {
+                        let me = ctx.address();
+                        fut::wrap_future(async move {
+                            me.send(msg)
+                                .await
+                                .unwrap_or_else(|_| Err(AppError::internal()))
+                        })
+                    }),
+                );
+            }
+        }
         if !msg.wake {
             return Box::pin(fut::ready(Err(AppError::new(
                 ErrorCode::SessionNotFound,
@@ -317,6 +342,22 @@ impl Handler<DestroySession> for Supervisor {
     type Result = ResponseActFuture<Self, Result<(), AppError>>;
 
     fn handle(&mut self, msg: DestroySession, _ctx: &mut Context<Self>) -> Self::Result {
+        if let Some(waiters) = self.stopping.get_mut(&msg.session_id) {
+            // Already stopping (idle, age limit): wait for it, then mark it destroyed.
+            let (tx, rx) = oneshot::channel();
+            waiters.push(tx);
+            let db = self.db.clone();
+            return Box::pin(
+                async move {
+                    let _ = tokio::time::timeout(SHUTDOWN_WAIT, rx).await;
+                    let _ = db
+                        .mark_terminated(&msg.session_id, crate::db::TerminationReason::Destroyed)
+                        .await;
+                    Ok(())
+                }
+                .into_actor(self),
+            );
+        }
         if let Some(addr) = self.sessions.get(&msg.session_id).cloned() {
             return Box::pin(
                 async move {
@@ -355,12 +396,25 @@ impl Handler<DestroySession> for Supervisor {
     }
 }
 
+impl Handler<SessionStopping> for Supervisor {
+    type Result = ();
+
+    fn handle(&mut self, msg: SessionStopping, _ctx: &mut Context<Self>) {
+        if self.sessions.remove(&msg.session_id).is_some() {
+            self.stopping.entry(msg.session_id).or_default();
+        }
+    }
+}
+
 impl Handler<SessionGone> for Supervisor {
     type Result = ();
 
     fn handle(&mut self, msg: SessionGone, _ctx: &mut Context<Self>) {
         self.sessions.remove(&msg.session_id);
-        if self.sessions.is_empty() {
+        for w in self.stopping.remove(&msg.session_id).unwrap_or_default() {
+            let _ = w.send(());
+        }
+        if self.sessions.is_empty() && self.stopping.is_empty() {
             for w in self.drained.drain(..) {
                 let _ = w.send(());
             }
@@ -405,7 +459,7 @@ impl Handler<GetCapacity> for Supervisor {
 
     fn handle(&mut self, _msg: GetCapacity, _ctx: &mut Context<Self>) -> Self::Result {
         MessageResult(Capacity {
-            live: self.sessions.len() + self.starting,
+            live: self.sessions.len() + self.stopping.len() + self.starting,
             max: self.max_sessions,
         })
     }
@@ -422,7 +476,7 @@ impl Handler<Shutdown> for Supervisor {
             });
         }
         let (tx, rx) = oneshot::channel();
-        if self.sessions.is_empty() {
+        if self.sessions.is_empty() && self.stopping.is_empty() {
             let _ = tx.send(());
         } else {
             self.drained.push(tx);

@@ -12,6 +12,7 @@ mod cli_process;
 mod cli_turns;
 mod config_errors;
 mod engine;
+mod engine_limits;
 mod health;
 mod model_stub;
 mod process_logs;

@@ -1,0 +1,336 @@
+//! Monitor and limits with the real CLI: memory restart with the conversation kept, age
+//! limit, idle suspension and transparent resume, crash restart and its budget, orphans.
+
+use std::time::Duration;
+
+use claude_sdk_pattern::db::SessionStatus;
+use claude_sdk_pattern::model_stub::Reply;
+use claude_sdk_pattern::process::{is_alive, signal_pid};
+use claude_sdk_pattern::wire::{EventBody, Source};
+use nix::sys::signal::Signal;
+use serde_json::json;
+
+use crate::engine_harness::{collector, ends_turn, harness, text_of, Events, Harness};
+
+async fn live_pid(h: &Harness, id: &str) -> i32 {
+    let session = h.engine.session(id, false).await.unwrap();
+    session
+        .send(claude_sdk_pattern::actors::messages::GetState)
+        .await
+        .unwrap()
+        .pid
+        .unwrap()
+}
+
+async fn turn(h: &Harness, ev: &mut Events, id: &str, text: &str, reply: &str) -> String {
+    h.stub.push(Reply::text(reply));
+    h.engine.query(id, text, 1).await.unwrap();
+    text_of(&ev.until(ends_turn).await)
+}
+
+/// The last conversation request the model received.
+fn last_history(h: &Harness) -> String {
+    h.stub
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.path == "/v1/messages" && !r.side)
+        .unwrap()
+        .messages
+        .to_string()
+}
+
+#[actix_web::test]
+async fn over_the_memory_limit_a_session_restarts_and_keeps_its_conversation() {
+    // An idle CLI already uses ~160 MB.
+    let h = harness(&[
+        ("MAX_SESSION_RSS_MB", "100"),
+        ("MONITOR_INTERVAL_SECONDS", "1"),
+    ])
+    .await;
+    let id = h.engine.create_session().await.unwrap().session.session_id;
+    let mut ev = collector();
+    h.engine
+        .subscribe(&id, ev.recipient.clone(), 0)
+        .await
+        .unwrap();
+    let old_pid = live_pid(&h, &id).await;
+    assert_eq!(
+        turn(&h, &mut ev, &id, "The password is marmalade.", "Noted.").await,
+        "Noted."
+    );
+    let restart = ev
+        .until(|b| matches!(b, EventBody::SessionRestarting { .. }))
+        .await;
+    match &restart.last().unwrap().body {
+        EventBody::SessionRestarting { reason, message } => {
+            assert_eq!(reason, "memory_limit");
+            assert_eq!(
+                message,
+                "Session restarted for performance. Conversation preserved."
+            );
+        }
+        _ => unreachable!(),
+    }
+    let ready = ev
+        .until(|b| matches!(b, EventBody::SessionReady { .. }))
+        .await;
+    assert!(matches!(
+        ready.last().unwrap().body,
+        EventBody::SessionReady {
+            source: Source::Resumed,
+            ..
+        }
+    ));
+    let new_pid = live_pid(&h, &id).await;
+    assert_ne!(new_pid, old_pid);
+    wait_dead(old_pid).await;
+    assert_eq!(
+        turn(&h, &mut ev, &id, "What is the password?", "Marmalade.").await,
+        "Marmalade."
+    );
+    assert!(last_history(&h).contains("The password is marmalade."));
+    h.stop().await;
+}
+
+#[actix_web::test]
+async fn a_session_is_warned_then_closed_at_its_age_limit() {
+    let h = harness(&[
+        ("MAX_SESSION_DURATION_SECONDS", "4"),
+        ("MONITOR_INTERVAL_SECONDS", "1"),
+    ])
+    .await;
+    let id = h.engine.create_session().await.unwrap().session.session_id;
+    let mut ev = collector();
+    h.engine
+        .subscribe(&id, ev.recipient.clone(), 0)
+        .await
+        .unwrap();
+    let pid = live_pid(&h, &id).await;
+    let warned = ev
+        .until(|b| matches!(b, EventBody::SessionWarning { .. }))
+        .await;
+    match &warned.last().unwrap().body {
+        EventBody::SessionWarning {
+            kind,
+            remaining_seconds,
+        } => {
+            assert_eq!(kind, "duration");
+            assert!(*remaining_seconds <= 1, "{remaining_seconds}");
+        }
+        _ => unreachable!(),
+    }
+    let end = ev
+        .until(|b| matches!(b, EventBody::SessionTerminated { .. }))
+        .await;
+    assert!(matches!(
+        &end.last().unwrap().body,
+        EventBody::SessionTerminated { reason, resumable: true, .. } if reason == "duration_limit"
+    ));
+    wait_dead(pid).await;
+    let row = h.db.get(&id).await.unwrap().unwrap();
+    assert_eq!(row.status, SessionStatus::Terminated);
+    assert_eq!(row.terminated_reason.as_deref(), Some("duration_limit"));
+    assert!(row.is_resumable);
+    // Resumable by hand.
+    let resumed = h.engine.resume_session(&id).await.unwrap();
+    assert_eq!(resumed.source, Source::Resumed);
+    h.stop().await;
+}
+
+#[actix_web::test]
+async fn an_idle_session_is_suspended_and_a_message_resumes_it() {
+    let h = harness(&[
+        ("SESSION_IDLE_TIMEOUT_SECONDS", "1"),
+        ("IDLE_GRACE_SECONDS", "1"),
+        ("MONITOR_INTERVAL_SECONDS", "1"),
+    ])
+    .await;
+    let id = h.engine.create_session().await.unwrap().session.session_id;
+    let mut ev = collector();
+    h.engine
+        .subscribe(&id, ev.recipient.clone(), 0)
+        .await
+        .unwrap();
+    turn(&h, &mut ev, &id, "Remember: the boat is blue.", "OK.").await;
+    let pid = live_pid(&h, &id).await;
+    let end = ev
+        .until(|b| matches!(b, EventBody::SessionTerminated { .. }))
+        .await;
+    assert!(matches!(
+        &end.last().unwrap().body,
+        EventBody::SessionTerminated { reason, resumable: true, .. } if reason == "idle"
+    ));
+    wait_dead(pid).await;
+    wait_status(&h, &id, SessionStatus::Suspended).await;
+
+    // A new message wakes it transparently, with the conversation.
+    let mut ev = collector();
+    h.stub.push(Reply::text("Blue."));
+    h.engine
+        .query(&id, "What colour is the boat?", 2)
+        .await
+        .unwrap();
+    h.engine
+        .subscribe(&id, ev.recipient.clone(), 0)
+        .await
+        .unwrap();
+    let turn = ev.until(ends_turn).await;
+    assert_eq!(text_of(&turn), "Blue.");
+    assert!(last_history(&h).contains("the boat is blue"));
+    assert_eq!(
+        h.db.get(&id).await.unwrap().unwrap().status,
+        SessionStatus::Active
+    );
+    h.stop().await;
+}
+
+#[actix_web::test]
+async fn a_crashed_cli_is_resumed_and_too_many_crashes_fail_the_session() {
+    let h = harness(&[]).await;
+    let id = h.engine.create_session().await.unwrap().session.session_id;
+    let mut ev = collector();
+    h.engine
+        .subscribe(&id, ev.recipient.clone(), 0)
+        .await
+        .unwrap();
+    turn(&h, &mut ev, &id, "Keep this: 42.", "Kept.").await;
+
+    // Killed mid-turn: the turn ends with stream_error, text kept, then a resume.
+    h.stub.push(Reply::tokens(400, Duration::from_millis(25)));
+    h.engine.query(&id, "talk", 2).await.unwrap();
+    ev.until(|b| matches!(b, EventBody::StreamDelta { .. }))
+        .await;
+    signal_pid(live_pid(&h, &id).await, Signal::SIGKILL);
+    let crash = ev
+        .until(|b| matches!(b, EventBody::SessionReady { .. }))
+        .await;
+    assert!(crash.iter().any(|e| matches!(
+        e.body,
+        EventBody::StreamError {
+            partial_preserved: true,
+            ..
+        }
+    )));
+    assert!(crash.iter().any(|e| matches!(
+        &e.body,
+        EventBody::SessionRestarting { reason, .. } if reason == "crashed"
+    )));
+    assert_eq!(
+        turn(&h, &mut ev, &id, "What did I ask you to keep?", "42.").await,
+        "42."
+    );
+    assert!(last_history(&h).contains("Keep this: 42."));
+
+    // Three more crashes within a minute exhaust the budget (3 restarts in 60 s).
+    for _ in 0..2 {
+        signal_pid(live_pid(&h, &id).await, Signal::SIGKILL);
+        ev.until(|b| matches!(b, EventBody::SessionReady { .. }))
+            .await;
+    }
+    let pid = live_pid(&h, &id).await;
+    signal_pid(pid, Signal::SIGKILL);
+    let end = ev
+        .until(|b| matches!(b, EventBody::SessionTerminated { .. }))
+        .await;
+    assert!(matches!(
+        &end.last().unwrap().body,
+        EventBody::SessionTerminated { reason, resumable: true, .. } if reason == "failed"
+    ));
+    wait_status(&h, &id, SessionStatus::Failed).await;
+    // Failed sessions are resumable by hand.
+    h.engine.resume_session(&id).await.unwrap();
+    h.stop().await;
+}
+
+#[actix_web::test]
+async fn orphans_of_a_killed_cli_are_stopped_and_reaped() {
+    let h = harness(&[("MONITOR_INTERVAL_SECONDS", "1")]).await;
+    let id = h.engine.create_session().await.unwrap().session.session_id;
+    let mut ev = collector();
+    h.engine
+        .subscribe(&id, ev.recipient.clone(), 0)
+        .await
+        .unwrap();
+    h.stub.push(Reply::tool(
+        "Bash",
+        json!({"command": "python3 -c 'import time; time.sleep(300)'", "description": "Wait"}),
+        "Done.",
+    ));
+    h.engine.query(&id, "wait", 1).await.unwrap();
+    let asked = ev
+        .until(|b| matches!(b, EventBody::PermissionRequest { .. }))
+        .await;
+    let EventBody::PermissionRequest { request_id, .. } = asked.last().unwrap().body.clone() else {
+        unreachable!()
+    };
+    h.engine
+        .answer_permission(&id, &request_id, true, None)
+        .await
+        .unwrap();
+    let cli = live_pid(&h, &id).await;
+    let tool = wait_for_python(cli).await;
+    signal_pid(cli, Signal::SIGKILL);
+    // The tool survives its CLI's death as an orphan of ours, until the monitor acts.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while is_alive(tool) || std::path::Path::new(&format!("/proc/{tool}")).exists() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "orphan {tool} was not reaped"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    h.stop().await;
+}
+
+/// Waits (bounded) for the stored status: events reach clients before the store write lands.
+async fn wait_status(h: &Harness, id: &str, status: SessionStatus) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let now = h.db.get(id).await.unwrap().unwrap().status;
+        if now == status {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "status {now:?}, wanted {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits (bounded) until `pid` has exited: a session stops its process after telling the
+/// client (closing stdin, then signals).
+async fn wait_dead(pid: i32) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while is_alive(pid) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "pid {pid} still running"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits (bounded) for the python started by the Bash tool under `cli`.
+async fn wait_for_python(cli: i32) -> i32 {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let found =
+            tokio::task::spawn_blocking(move || claude_sdk_pattern::process::descendants(cli))
+                .await
+                .unwrap();
+        for p in found {
+            let argv0 =
+                std::fs::read_to_string(format!("/proc/{}/cmdline", p.pid)).unwrap_or_default();
+            if argv0.split('\0').next().unwrap_or("").ends_with("/python3") {
+                return p.pid;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the tool never started"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
