@@ -10,6 +10,7 @@ mod helpers;
 mod cli_process;
 mod cli_turns;
 mod config_errors;
+mod extensions_cli;
 mod health;
 mod model_stub;
 mod process_logs;
