@@ -9,6 +9,7 @@ pub mod claude;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod extensions;
 pub mod http;
 pub mod logging;
 pub mod model_backend;

@@ -13,6 +13,7 @@ mod cli_turns;
 mod config_errors;
 mod engine;
 mod engine_limits;
+mod extensions_cli;
 mod health;
 mod model_stub;
 mod process_logs;
