@@ -56,6 +56,14 @@ impl Engine {
         log: Logger,
     ) -> Result<Engine, EngineStartError> {
         let settings = factory.settings().clone();
+        let extensions = supervisor::read_extensions(settings.workspace_dir.clone()).await;
+        if let Some(ext) = &extensions {
+            factory.set_mcp_config(ext.mcp_config.clone());
+            for w in &ext.warnings {
+                slog::warn!(log, "extension problem"; "warning" => w);
+            }
+        }
+        let hash = extensions.map(|e| e.config_hash).unwrap_or_default();
         let pool = Pool::new(settings.prewarm_pool_size, factory.clone(), log.clone()).start();
         if let Err(reason) = pool
             .send(StartupFill)
@@ -68,7 +76,7 @@ impl Engine {
             return Err(EngineStartError(reason));
         }
         info!(log, "session engine ready"; "pool_size" => settings.prewarm_pool_size);
-        let supervisor = Supervisor::new(db, factory, pool.clone(), log.clone()).start();
+        let supervisor = Supervisor::new(db, factory, pool.clone(), hash, log.clone()).start();
         let monitor = monitor::Monitor::new(
             supervisor.clone(),
             Duration::from_secs(settings.monitor_interval_seconds),

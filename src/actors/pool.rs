@@ -28,6 +28,8 @@ pub struct Pool {
     factory: CliFactory,
     startup: Vec<oneshot::Sender<Result<(), String>>>,
     stopped: bool,
+    /// Resolved when the pool is stopped and no spawn is in flight any more.
+    drained: Vec<oneshot::Sender<()>>,
     log: Logger,
 }
 
@@ -43,6 +45,7 @@ impl Pool {
             factory,
             startup: Vec::new(),
             stopped: false,
+            drained: Vec::new(),
             log,
         }
     }
@@ -71,10 +74,15 @@ impl Pool {
                                 }
                             }
                             Ok(stale) => {
-                                actix::spawn(async move {
-                                    stale.process.stop().await;
-                                });
+                                // Started for an older configuration, or the pool stopped
+                                // meanwhile: stopped before anything else happens here.
+                                ctx.wait(
+                                    async move { stale.process.stop().await }
+                                        .into_actor(act)
+                                        .map(|_, act, _| act.notify_drained()),
+                                );
                             }
+                            Err(_) if act.stopped => act.notify_drained(),
                             Err(e) => {
                                 warn!(act.log, "pre-warming a CLI process failed";
                                     "error" => %e, "retry_in_ms" => act.backoff.as_millis() as u64);
@@ -94,6 +102,14 @@ impl Pool {
                         act.refill(ctx);
                     }),
             );
+        }
+    }
+
+    fn notify_drained(&mut self) {
+        if self.stopped && self.filling == 0 {
+            for w in self.drained.drain(..) {
+                let _ = w.send(());
+            }
         }
     }
 
@@ -217,9 +233,19 @@ impl Handler<StopPool> for Pool {
         self.stopped = true;
         self.epoch += 1;
         let ready: Vec<Started> = self.ready.drain(..).collect();
+        // Spawns in flight are stopped as they complete; wait for them too (bounded by the
+        // initialize timeout).
+        let in_flight = (self.filling > 0).then(|| {
+            let (tx, rx) = oneshot::channel();
+            self.drained.push(tx);
+            rx
+        });
         Box::pin(async move {
             for started in ready {
                 started.process.stop().await;
+            }
+            if let Some(rx) = in_flight {
+                let _ = tokio::time::timeout(crate::claude::process::INITIALIZE_TIMEOUT, rx).await;
             }
         })
     }

@@ -10,12 +10,13 @@ use tokio::sync::oneshot;
 
 use super::cli_factory::CliFactory;
 use super::messages::*;
-use super::pool::{Pool, Take};
+use super::pool::{Invalidate, Pool, Take};
 use super::session::SessionActor;
 use super::store::SessionStore;
 use crate::claude::{ClaudeError, ClaudeProcess, SessionStart, Started};
 use crate::db::{Db, Session, SessionStatus};
 use crate::error::{AppError, ErrorCode};
+use crate::extensions::Extensions;
 use crate::wire::{SessionSummary, Source};
 
 /// How long shutdown waits for sessions to stop (running turns get 30 s inside this).
@@ -33,11 +34,30 @@ pub struct Supervisor {
     pool: Addr<Pool>,
     shutting_down: bool,
     drained: Vec<oneshot::Sender<()>>,
+    /// The hash of the extension configuration the pool's processes were started with.
+    extensions_hash: String,
     log: Logger,
 }
 
+/// Re-reads the workspace's extensions (on a blocking thread), linking top-level
+/// `skills/` and `commands/` where the CLI reads them.
+pub async fn read_extensions(workspace: std::path::PathBuf) -> Option<Extensions> {
+    tokio::task::spawn_blocking(move || {
+        let _ = crate::extensions::expose_to_cli(&workspace);
+        Extensions::discover(&workspace)
+    })
+    .await
+    .ok()
+}
+
 impl Supervisor {
-    pub fn new(db: Db, factory: CliFactory, pool: Addr<Pool>, log: Logger) -> Supervisor {
+    pub fn new(
+        db: Db,
+        factory: CliFactory,
+        pool: Addr<Pool>,
+        extensions_hash: String,
+        log: Logger,
+    ) -> Supervisor {
         Supervisor {
             sessions: HashMap::new(),
             stopping: HashMap::new(),
@@ -48,8 +68,30 @@ impl Supervisor {
             pool,
             shutting_down: false,
             drained: Vec::new(),
+            extensions_hash,
             log,
         }
+    }
+
+    /// Applies a fresh read of the extensions; returns true when the configuration changed
+    /// (the pool is then refreshed, and its current processes must not be used).
+    fn apply_extensions(&mut self, ext: Option<Extensions>) -> bool {
+        let Some(ext) = ext else {
+            return false;
+        };
+        if ext.config_hash == self.extensions_hash {
+            return false;
+        }
+        info!(self.log, "extension configuration changed";
+            "skills" => ext.skills.len(), "commands" => ext.commands.len(),
+            "mcp_servers" => ext.mcp_servers.len());
+        for w in &ext.warnings {
+            warn!(self.log, "extension problem"; "warning" => w);
+        }
+        self.extensions_hash = ext.config_hash.clone();
+        self.factory.set_mcp_config(ext.mcp_config.clone());
+        self.pool.do_send(Invalidate);
+        true
     }
 
     fn check_capacity(&self) -> Result<(), AppError> {
@@ -227,13 +269,33 @@ impl Handler<CreateSession> for Supervisor {
             return Box::pin(fut::ready(Err(e)));
         }
         self.starting += 1;
+        let workspace = self.factory.settings().workspace_dir.clone();
+        Box::pin(
+            async move { read_extensions(workspace).await }
+                .into_actor(self)
+                .then(|ext, act, _ctx| {
+                    let changed = act.apply_extensions(ext);
+                    act.create(!changed)
+                }),
+        )
+    }
+}
+
+impl Supervisor {
+    /// Creates a session, from the pool when `use_pool`.
+    fn create(&mut self, use_pool: bool) -> ResponseActFuture<Self, Result<Created, AppError>> {
         let pool = self.pool.clone();
         let factory = self.factory.clone();
         let db = self.db.clone();
         let log = self.log.clone();
         Box::pin(
             async move {
-                let (started, source) = match pool.send(Take).await.ok().flatten() {
+                let pooled = if use_pool {
+                    pool.send(Take).await.ok().flatten()
+                } else {
+                    None
+                };
+                let (started, source) = match pooled {
                     Some(started) => (started, Source::PreWarmed),
                     None => {
                         let id = uuid::Uuid::new_v4().to_string();

@@ -269,3 +269,71 @@ async fn capacity_is_enforced_and_destroy_leaves_no_process() {
     assert_eq!(e.code, ErrorCode::SessionNotFound);
     h.stop().await;
 }
+
+fn cmdline(pid: i32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/cmdline"))
+        .unwrap_or_default()
+        .replace('\0', " ")
+}
+
+#[actix_web::test]
+async fn a_workspace_change_refreshes_the_pool_and_reaches_new_processes() {
+    let h = harness(&[("PREWARM_POOL_SIZE", "1")]).await;
+    let old_pool = h.engine.pool_status().await.unwrap().pids;
+    assert_eq!(old_pool.len(), 1);
+    assert!(!cmdline(old_pool[0]).contains("--mcp-config"));
+
+    let ws = h.dir.path().join("workspace");
+    std::fs::write(
+        ws.join("mcp.json"),
+        r#"{"mcpServers": {"notes": {"command": "true", "env": {"TOKEN": "secret-value"}}}}"#,
+    )
+    .unwrap();
+    std::fs::create_dir_all(ws.join("commands")).unwrap();
+    std::fs::write(ws.join("commands/review.md"), "Review the code.\n").unwrap();
+
+    // The change is seen at the next creation: the pooled process is stale, so this one
+    // is started fresh with the new configuration, and the pool is refreshed.
+    let created = h.engine.create_session().await.unwrap();
+    assert_eq!(created.source, Source::Cold);
+    let pid =
+        h.db.get(&created.session.session_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .subprocess_pid
+            .unwrap();
+    assert!(cmdline(pid).contains("--mcp-config"), "{}", cmdline(pid));
+    assert!(
+        ws.join(".claude/commands/review.md").exists(),
+        "exposed to the CLI"
+    );
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let now = h.engine.pool_status().await.unwrap().pids;
+        if now.len() == 1 && now[0] != old_pool[0] {
+            assert!(cmdline(now[0]).contains("--mcp-config"));
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "pool not refreshed: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while is_alive(old_pool[0]) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "stale pooled process still running"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Unchanged configuration: the refreshed pool serves again.
+    assert_eq!(
+        h.engine.create_session().await.unwrap().source,
+        Source::PreWarmed
+    );
+    h.stop().await;
+}

@@ -12,6 +12,7 @@ mod cli_process;
 mod cli_turns;
 mod config_errors;
 mod engine;
+mod engine_lifecycle;
 mod engine_limits;
 mod extensions_cli;
 mod health;
