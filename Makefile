@@ -52,6 +52,7 @@ test: lint test-rust
 bench: setup
 	@rm -rf target/bench && mkdir -p target/bench
 	$(CARGO) bench --locked --bench protocol
+	$(CARGO) bench --locked --bench engine
 	@scripts/write-benchmarks.sh
 
 clean:
