@@ -87,12 +87,7 @@ async fn a_turn_streams_in_order_and_is_stored() {
 #[actix_web::test]
 async fn one_query_at_a_time_and_interrupt_ends_the_turn() {
     let h = harness(&[]).await;
-    let id = h.engine.create_session().await.unwrap().session.session_id;
-    let mut ev = collector();
-    h.engine
-        .subscribe(&id, ev.recipient.clone(), 0)
-        .await
-        .unwrap();
+    let (id, mut ev) = h.open().await;
     h.stub.push(Reply::tokens(400, Duration::from_millis(25)));
     h.stub.push(Reply::text("Back again."));
     h.engine.query(&id, "talk slowly", 1).await.unwrap();
@@ -127,12 +122,7 @@ async fn one_query_at_a_time_and_interrupt_ends_the_turn() {
 #[actix_web::test]
 async fn permission_requests_go_to_the_subscriber() {
     let h = harness(&[]).await;
-    let id = h.engine.create_session().await.unwrap().session.session_id;
-    let mut ev = collector();
-    h.engine
-        .subscribe(&id, ev.recipient.clone(), 0)
-        .await
-        .unwrap();
+    let (id, mut ev) = h.open().await;
     h.stub.push(Reply::tool(
         "Bash",
         json!({"command": "echo ok > allowed.txt", "description": "Write a file"}),

@@ -72,6 +72,50 @@ pub async fn harness(overrides: &[(&str, &str)]) -> Harness {
 }
 
 impl Harness {
+    /// Creates a session and subscribes a collector to it.
+    pub async fn open(&self) -> (String, Events) {
+        let id = self
+            .engine
+            .create_session()
+            .await
+            .unwrap()
+            .session
+            .session_id;
+        let ev = collector();
+        self.engine
+            .subscribe(&id, ev.recipient.clone(), 0)
+            .await
+            .unwrap();
+        (id, ev)
+    }
+
+    /// The pid of the live session's CLI.
+    pub async fn pid(&self, id: &str) -> i32 {
+        let session = self.engine.session(id, false).await.unwrap();
+        session
+            .send(claude_sdk_pattern::actors::messages::GetState)
+            .await
+            .unwrap()
+            .pid
+            .unwrap()
+    }
+
+    /// Waits (bounded) for the stored status: events reach clients before the store write.
+    pub async fn wait_status(&self, id: &str, status: claude_sdk_pattern::db::SessionStatus) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let now = self.db.get(id).await.unwrap().unwrap().status;
+            if now == status {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "status {now:?}, wanted {status:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Stops every session and the server; the store stays readable.
     pub async fn stop(&self) {
         self.engine.shutdown().await;
@@ -152,4 +196,36 @@ pub fn text_of(events: &[SessionEvent]) -> String {
             _ => None,
         })
         .collect()
+}
+
+/// Waits for the next permission request and returns its id.
+pub async fn next_permission(ev: &mut Events) -> String {
+    let events = ev
+        .until(|b| matches!(b, EventBody::PermissionRequest { .. }))
+        .await;
+    match &events.last().unwrap().body {
+        EventBody::PermissionRequest { request_id, .. } => request_id.clone(),
+        _ => unreachable!(),
+    }
+}
+
+/// Waits (bounded) until `done` holds.
+pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits (bounded) until `pid` has exited: a session stops its process after telling the
+/// client (closing stdin, then signals).
+pub async fn wait_dead(pid: i32) {
+    wait_until(&format!("pid {pid} to exit"), || {
+        !claude_sdk_pattern::process::is_alive(pid)
+    })
+    .await;
 }

@@ -1,7 +1,6 @@
 //! Resume paths and the server's start and stop: nothing is left running.
 
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use claude_sdk_pattern::db::{MessageKind, Session, SessionStatus};
 use claude_sdk_pattern::model_stub::Reply;
@@ -10,19 +9,8 @@ use claude_sdk_pattern::wire::{EventBody, Source};
 use nix::sys::signal::Signal;
 
 use crate::cli::cli_path;
-use crate::engine_harness::{collector, ends_turn, harness, text_of};
+use crate::engine_harness::{collector, ends_turn, harness, text_of, wait_until};
 use crate::helpers::{base_env, ServerProcess};
-
-async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !done() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 #[actix_web::test]
 async fn an_unrestorable_transcript_gives_a_fresh_session_with_a_notice() {
@@ -32,12 +20,7 @@ async fn an_unrestorable_transcript_gives_a_fresh_session_with_a_notice() {
         ("MONITOR_INTERVAL_SECONDS", "1"),
     ])
     .await;
-    let id = h.engine.create_session().await.unwrap().session.session_id;
-    let mut ev = collector();
-    h.engine
-        .subscribe(&id, ev.recipient.clone(), 0)
-        .await
-        .unwrap();
+    let (id, mut ev) = h.open().await;
     h.stub.push(Reply::text("Hi."));
     h.engine.query(&id, "hello", 1).await.unwrap();
     ev.until(ends_turn).await;
@@ -54,17 +37,7 @@ async fn an_unrestorable_transcript_gives_a_fresh_session_with_a_notice() {
         })
         .expect("the CLI wrote a transcript");
     std::fs::write(&transcript, "garbage\nmore garbage\n").unwrap();
-    let db = h.db.clone();
-    let probe = id.clone();
-    let mut suspended = false;
-    for _ in 0..1000 {
-        if db.get(&probe).await.unwrap().unwrap().status == SessionStatus::Suspended {
-            suspended = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(suspended);
+    h.wait_status(&id, SessionStatus::Suspended).await;
 
     let resumed = h.engine.resume_session(&id).await.unwrap();
     assert_eq!(resumed.source, Source::Resumed);

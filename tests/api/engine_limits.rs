@@ -10,17 +10,9 @@ use claude_sdk_pattern::wire::{EventBody, Source};
 use nix::sys::signal::Signal;
 use serde_json::json;
 
-use crate::engine_harness::{collector, ends_turn, harness, text_of, Events, Harness};
-
-async fn live_pid(h: &Harness, id: &str) -> i32 {
-    let session = h.engine.session(id, false).await.unwrap();
-    session
-        .send(claude_sdk_pattern::actors::messages::GetState)
-        .await
-        .unwrap()
-        .pid
-        .unwrap()
-}
+use crate::engine_harness::{
+    collector, ends_turn, harness, next_permission, text_of, wait_dead, Events, Harness,
+};
 
 async fn turn(h: &Harness, ev: &mut Events, id: &str, text: &str, reply: &str) -> String {
     h.stub.push(Reply::text(reply));
@@ -48,13 +40,8 @@ async fn over_the_memory_limit_a_session_restarts_and_keeps_its_conversation() {
         ("MONITOR_INTERVAL_SECONDS", "1"),
     ])
     .await;
-    let id = h.engine.create_session().await.unwrap().session.session_id;
-    let mut ev = collector();
-    h.engine
-        .subscribe(&id, ev.recipient.clone(), 0)
-        .await
-        .unwrap();
-    let old_pid = live_pid(&h, &id).await;
+    let (id, mut ev) = h.open().await;
+    let old_pid = h.pid(&id).await;
     assert_eq!(
         turn(&h, &mut ev, &id, "The password is marmalade.", "Noted.").await,
         "Noted."
@@ -82,7 +69,7 @@ async fn over_the_memory_limit_a_session_restarts_and_keeps_its_conversation() {
             ..
         }
     ));
-    let new_pid = live_pid(&h, &id).await;
+    let new_pid = h.pid(&id).await;
     assert_ne!(new_pid, old_pid);
     wait_dead(old_pid).await;
     assert_eq!(
@@ -100,13 +87,8 @@ async fn a_session_is_warned_then_closed_at_its_age_limit() {
         ("MONITOR_INTERVAL_SECONDS", "1"),
     ])
     .await;
-    let id = h.engine.create_session().await.unwrap().session.session_id;
-    let mut ev = collector();
-    h.engine
-        .subscribe(&id, ev.recipient.clone(), 0)
-        .await
-        .unwrap();
-    let pid = live_pid(&h, &id).await;
+    let (id, mut ev) = h.open().await;
+    let pid = h.pid(&id).await;
     let warned = ev
         .until(|b| matches!(b, EventBody::SessionWarning { .. }))
         .await;
@@ -146,14 +128,9 @@ async fn an_idle_session_is_suspended_and_a_message_resumes_it() {
         ("MONITOR_INTERVAL_SECONDS", "1"),
     ])
     .await;
-    let id = h.engine.create_session().await.unwrap().session.session_id;
-    let mut ev = collector();
-    h.engine
-        .subscribe(&id, ev.recipient.clone(), 0)
-        .await
-        .unwrap();
+    let (id, mut ev) = h.open().await;
     turn(&h, &mut ev, &id, "Remember: the boat is blue.", "OK.").await;
-    let pid = live_pid(&h, &id).await;
+    let pid = h.pid(&id).await;
     let end = ev
         .until(|b| matches!(b, EventBody::SessionTerminated { .. }))
         .await;
@@ -162,7 +139,7 @@ async fn an_idle_session_is_suspended_and_a_message_resumes_it() {
         EventBody::SessionTerminated { reason, resumable: true, .. } if reason == "idle"
     ));
     wait_dead(pid).await;
-    wait_status(&h, &id, SessionStatus::Suspended).await;
+    h.wait_status(&id, SessionStatus::Suspended).await;
 
     // A new message wakes it transparently, with the conversation.
     let mut ev = collector();
@@ -188,12 +165,7 @@ async fn an_idle_session_is_suspended_and_a_message_resumes_it() {
 #[actix_web::test]
 async fn a_crashed_cli_is_resumed_and_too_many_crashes_fail_the_session() {
     let h = harness(&[]).await;
-    let id = h.engine.create_session().await.unwrap().session.session_id;
-    let mut ev = collector();
-    h.engine
-        .subscribe(&id, ev.recipient.clone(), 0)
-        .await
-        .unwrap();
+    let (id, mut ev) = h.open().await;
     turn(&h, &mut ev, &id, "Keep this: 42.", "Kept.").await;
 
     // Killed mid-turn: the turn ends with stream_error, text kept, then a resume.
@@ -201,7 +173,7 @@ async fn a_crashed_cli_is_resumed_and_too_many_crashes_fail_the_session() {
     h.engine.query(&id, "talk", 2).await.unwrap();
     ev.until(|b| matches!(b, EventBody::StreamDelta { .. }))
         .await;
-    signal_pid(live_pid(&h, &id).await, Signal::SIGKILL);
+    signal_pid(h.pid(&id).await, Signal::SIGKILL);
     let crash = ev
         .until(|b| matches!(b, EventBody::SessionReady { .. }))
         .await;
@@ -224,11 +196,11 @@ async fn a_crashed_cli_is_resumed_and_too_many_crashes_fail_the_session() {
 
     // Three more crashes within a minute exhaust the budget (3 restarts in 60 s).
     for _ in 0..2 {
-        signal_pid(live_pid(&h, &id).await, Signal::SIGKILL);
+        signal_pid(h.pid(&id).await, Signal::SIGKILL);
         ev.until(|b| matches!(b, EventBody::SessionReady { .. }))
             .await;
     }
-    let pid = live_pid(&h, &id).await;
+    let pid = h.pid(&id).await;
     signal_pid(pid, Signal::SIGKILL);
     let end = ev
         .until(|b| matches!(b, EventBody::SessionTerminated { .. }))
@@ -237,7 +209,7 @@ async fn a_crashed_cli_is_resumed_and_too_many_crashes_fail_the_session() {
         &end.last().unwrap().body,
         EventBody::SessionTerminated { reason, resumable: true, .. } if reason == "failed"
     ));
-    wait_status(&h, &id, SessionStatus::Failed).await;
+    h.wait_status(&id, SessionStatus::Failed).await;
     // Failed sessions are resumable by hand.
     h.engine.resume_session(&id).await.unwrap();
     h.stop().await;
@@ -246,29 +218,19 @@ async fn a_crashed_cli_is_resumed_and_too_many_crashes_fail_the_session() {
 #[actix_web::test]
 async fn orphans_of_a_killed_cli_are_stopped_and_reaped() {
     let h = harness(&[("MONITOR_INTERVAL_SECONDS", "1")]).await;
-    let id = h.engine.create_session().await.unwrap().session.session_id;
-    let mut ev = collector();
-    h.engine
-        .subscribe(&id, ev.recipient.clone(), 0)
-        .await
-        .unwrap();
+    let (id, mut ev) = h.open().await;
     h.stub.push(Reply::tool(
         "Bash",
         json!({"command": "python3 -c 'import time; time.sleep(300)'", "description": "Wait"}),
         "Done.",
     ));
     h.engine.query(&id, "wait", 1).await.unwrap();
-    let asked = ev
-        .until(|b| matches!(b, EventBody::PermissionRequest { .. }))
-        .await;
-    let EventBody::PermissionRequest { request_id, .. } = asked.last().unwrap().body.clone() else {
-        unreachable!()
-    };
+    let request_id = next_permission(&mut ev).await;
     h.engine
         .answer_permission(&id, &request_id, true, None)
         .await
         .unwrap();
-    let cli = live_pid(&h, &id).await;
+    let cli = h.pid(&id).await;
     let tool = wait_for_python(cli).await;
     signal_pid(cli, Signal::SIGKILL);
     // The tool survives its CLI's death as an orphan of ours, until the monitor acts.
@@ -281,35 +243,6 @@ async fn orphans_of_a_killed_cli_are_stopped_and_reaped() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     h.stop().await;
-}
-
-/// Waits (bounded) for the stored status: events reach clients before the store write lands.
-async fn wait_status(h: &Harness, id: &str, status: SessionStatus) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let now = h.db.get(id).await.unwrap().unwrap().status;
-        if now == status {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "status {now:?}, wanted {status:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// Waits (bounded) until `pid` has exited: a session stops its process after telling the
-/// client (closing stdin, then signals).
-async fn wait_dead(pid: i32) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    while is_alive(pid) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "pid {pid} still running"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// Waits (bounded) for the python started by the Bash tool under `cli`.
