@@ -97,6 +97,7 @@ impl Application {
             db,
             model: model.config.clone(),
             engine: engine.clone(),
+            tickets: crate::http::tickets::TicketStore::new(),
             log: log.clone(),
         };
         let server = HttpServer::new(move || {

@@ -1,7 +1,9 @@
 //! The HTTP surface: routes, the access log, and the shared state handlers read.
 
 mod access_log;
+pub mod auth;
 mod health;
+pub mod tickets;
 
 use std::sync::Arc;
 
@@ -22,6 +24,8 @@ pub struct AppState {
     /// The model every session's CLI talks to (the demo model when none is configured).
     pub model: ModelConfig,
     pub engine: crate::actors::Engine,
+    /// WebSocket tickets issued over REST.
+    pub tickets: tickets::TicketStore,
     pub log: slog::Logger,
 }
 
