@@ -40,6 +40,7 @@ pub enum StartError {
 pub struct Application {
     server: Server,
     engine: Engine,
+    connections: crate::http::ws_conn::Connections,
     /// Registered in `build`, so a signal that arrives the moment "listening" is logged is
     /// already ours to handle gracefully.
     stop_signals: StopSignals,
@@ -87,6 +88,7 @@ impl Application {
             None => info!(log, "sessions use the configured Anthropic API"),
         }
 
+        let connections = crate::http::ws_conn::Connections::default();
         let factory = CliFactory::new(settings.clone(), model.config.clone(), log.clone())
             .with_extra(options.cli_env, options.cli_args);
         let engine =
@@ -98,6 +100,7 @@ impl Application {
             model: model.config.clone(),
             engine: engine.clone(),
             tickets: crate::http::tickets::TicketStore::new(),
+            connections: connections.clone(),
             log: log.clone(),
         };
         let server = HttpServer::new(move || {
@@ -117,6 +120,7 @@ impl Application {
         Ok(Application {
             server,
             engine,
+            connections,
             stop_signals,
             addr,
             model,
@@ -149,7 +153,9 @@ impl Application {
             result = &mut server => result,
             signal = self.stop_signals.recv() => {
                 info!(self.log, "stopping"; "signal" => signal);
-                // Running turns get their grace period; every CLI process is stopped.
+                // Clients are told first (close 1001), then running turns get their grace
+                // period and every CLI process is stopped.
+                self.connections.shut_down().await;
                 self.engine.shutdown().await;
                 // The server future itself carries out the stop: poll both together.
                 let ((), result) = tokio::join!(handle.stop(true), server);

@@ -21,6 +21,7 @@ pub enum ErrorCode {
     NotResumable,
     RateLimited,
     Unauthorized,
+    Forbidden,
     NotFound,
     MethodNotAllowed,
     Internal,
@@ -39,6 +40,7 @@ impl ErrorCode {
             ErrorCode::NotResumable => "not_resumable",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Internal => "internal",
@@ -57,6 +59,7 @@ impl ErrorCode {
             ErrorCode::CapacityExceeded => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -89,9 +89,11 @@ pub enum EventBody {
         session: SessionSummary,
         source: Source,
     },
-    /// The user message with the client's `seq` was accepted; the turn starts.
+    /// The user message with the client's `seq` was accepted; the turn starts. Carries the
+    /// text, so a client that replays the turn after reconnecting can show it.
     MessageReceived {
         seq: u64,
+        text: String,
     },
     StreamDelta {
         text: String,

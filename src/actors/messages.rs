@@ -45,6 +45,9 @@ pub struct Subscribed {
     pub last_event_seq: u64,
     /// A turn is running.
     pub turn_running: bool,
+    /// When the turn whose events are kept for replay started: stored messages from then
+    /// on belong to it and come as replayed events, not as history.
+    pub replay_since: Option<chrono::NaiveDateTime>,
 }
 
 /// Stop receiving events (only if `subscriber` is the current one).

@@ -189,6 +189,13 @@ impl Engine {
             .map_err(|_| gone())
     }
 
+    /// Stops sending the session's events to `subscriber` (if it is still the subscriber).
+    pub async fn unsubscribe(&self, session_id: &str, subscriber: Recipient<SessionEvent>) {
+        if let Ok(session) = self.session(session_id, false).await {
+            let _ = session.send(Unsubscribe { subscriber }).await;
+        }
+    }
+
     pub async fn capacity(&self) -> Option<Capacity> {
         self.supervisor.send(GetCapacity).await.ok()
     }

@@ -52,6 +52,8 @@ pub struct SessionActor {
     seq: u64,
     /// Events of the current (or last) turn, for replay.
     buffer: Vec<SessionEvent>,
+    /// When the buffered turn started.
+    buffer_since: Option<chrono::NaiveDateTime>,
     subscriber: Option<Recipient<SessionEvent>>,
     store: SessionStore,
     factory: CliFactory,
@@ -95,6 +97,7 @@ impl SessionActor {
             permission_timer: None,
             seq: 0,
             buffer: Vec::new(),
+            buffer_since: None,
             subscriber: None,
             store,
             factory,
@@ -601,6 +604,7 @@ impl Handler<Query> for SessionActor {
         };
         self.turn = Some(Turn::new());
         self.buffer.clear();
+        self.buffer_since = Some(crate::db::models::now());
         self.touch();
         self.summary.message_count += 1;
         self.store
@@ -609,6 +613,7 @@ impl Handler<Query> for SessionActor {
             ctx,
             EventBody::MessageReceived {
                 seq: msg.client_seq,
+                text: msg.text.clone(),
             },
         );
         let generation = self.generation;
@@ -699,6 +704,7 @@ impl Handler<Subscribe> for SessionActor {
         MessageResult(Subscribed {
             last_event_seq: self.seq,
             turn_running: self.turn.is_some(),
+            replay_since: self.buffer_since,
         })
     }
 }

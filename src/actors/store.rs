@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 use crate::db::{models::now, Db, MessageKind, SessionStatus, TerminationReason};
 
 enum Op {
-    Message(MessageKind, Value),
+    Message(MessageKind, Value, chrono::NaiveDateTime),
     Activity { total_cost_usd: Option<f64> },
     Status(SessionStatus, Option<i32>),
     Terminated(TerminationReason),
@@ -27,8 +27,8 @@ impl SessionStore {
         tokio::spawn(async move {
             while let Some(op) = rx.recv().await {
                 let result = match op {
-                    Op::Message(kind, payload) => db
-                        .append_message(&session_id, kind, &payload)
+                    Op::Message(kind, payload, at) => db
+                        .append_message_at(&session_id, kind, &payload, at)
                         .await
                         .map(|_| ()),
                     Op::Activity { total_cost_usd } => db
@@ -54,8 +54,9 @@ impl SessionStore {
         SessionStore { tx }
     }
 
+    /// Queues a message, stamped now (the order of stamps is the order of events).
     pub fn message(&self, kind: MessageKind, payload: Value) {
-        let _ = self.tx.send(Op::Message(kind, payload));
+        let _ = self.tx.send(Op::Message(kind, payload, now()));
     }
 
     pub fn activity(&self, total_cost_usd: Option<f64>) {

@@ -265,6 +265,19 @@ impl Db {
         kind: MessageKind,
         payload: &serde_json::Value,
     ) -> Result<Message, DbError> {
+        self.append_message_at(session_id, kind, payload, super::models::now())
+            .await
+    }
+
+    /// As [`Db::append_message`], stamped `created_at` (when the message happened, which
+    /// can be earlier than when a queued write lands).
+    pub async fn append_message_at(
+        &self,
+        session_id: &str,
+        kind: MessageKind,
+        payload: &serde_json::Value,
+        created_at: NaiveDateTime,
+    ) -> Result<Message, DbError> {
         let id = session_id.to_string();
         let payload_text = payload.to_string();
         self.run(move |conn| {
@@ -278,7 +291,7 @@ impl Db {
                     seq: last.unwrap_or(0) + 1,
                     kind,
                     payload: payload_text,
-                    created_at: super::models::now(),
+                    created_at,
                 };
                 diesel::insert_into(messages::table)
                     .values(&row)

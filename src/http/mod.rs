@@ -2,8 +2,11 @@
 
 mod access_log;
 pub mod auth;
+pub mod client_frames;
 mod health;
 pub mod tickets;
+pub mod ws;
+pub mod ws_conn;
 
 use std::sync::Arc;
 
@@ -26,6 +29,8 @@ pub struct AppState {
     pub engine: crate::actors::Engine,
     /// WebSocket tickets issued over REST.
     pub tickets: tickets::TicketStore,
+    /// Open WebSocket connections.
+    pub connections: ws_conn::Connections,
     pub log: slog::Logger,
 }
 
@@ -38,6 +43,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::head().to(health::live))
                 .default_service(web::to(method_not_allowed)),
         ),
+    )
+    .service(
+        web::resource("/ws/v1/chat")
+            .route(web::get().to(ws::chat))
+            .default_service(web::to(method_not_allowed)),
     )
     .default_service(web::to(not_found));
 }

@@ -59,7 +59,13 @@ async fn a_turn_streams_in_order_and_is_stored() {
     });
     h.engine.query(&id, "hello", 41).await.unwrap();
     let turn = ev.until(ends_turn).await;
-    assert_eq!(turn[0].body, EventBody::MessageReceived { seq: 41 });
+    assert_eq!(
+        turn[0].body,
+        EventBody::MessageReceived {
+            seq: 41,
+            text: "hello".into()
+        }
+    );
     assert_eq!(text_of(&turn), "Every token, in order.");
     // event_seq counts up by one, without gaps.
     for pair in turn.windows(2) {

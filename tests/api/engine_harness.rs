@@ -17,6 +17,7 @@ use crate::helpers::base_env;
 
 pub struct Harness {
     pub engine: Engine,
+    pub addr: std::net::SocketAddr,
     pub stub: ModelStub,
     pub db: Db,
     pub dir: tempfile::TempDir,
@@ -60,10 +61,12 @@ pub async fn harness(overrides: &[(&str, &str)]) -> Harness {
         .await
         .unwrap();
     let engine = app.engine();
+    let addr = app.local_addr();
     let handle = app.handle();
     actix_web::rt::spawn(app.run_until_stopped());
     Harness {
         engine,
+        addr,
         stub,
         db,
         dir,

@@ -7,6 +7,7 @@
 mod cli;
 mod engine_harness;
 mod helpers;
+mod ws_client;
 
 mod cli_process;
 mod cli_turns;
@@ -18,3 +19,4 @@ mod extensions_cli;
 mod health;
 mod model_stub;
 mod process_logs;
+mod ws;

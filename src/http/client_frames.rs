@@ -1,0 +1,267 @@
+//! Client → server WebSocket frames (DESIGN §6), parsed and validated with stable error
+//! codes: not JSON → `invalid_json`; no or unknown `type` → `unknown_type`; a missing,
+//! empty, over-long or malformed field → `validation_error`.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{AppError, ErrorCode};
+
+/// The longest user message accepted, in characters (after trimming).
+pub const MAX_TEXT_CHARS: usize = 32_000;
+
+/// A validated client frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClientFrame {
+    CreateSession,
+    SwitchSession {
+        session_id: String,
+        after_seq: u64,
+    },
+    UserMessage {
+        session_id: String,
+        text: String,
+        seq: u64,
+    },
+    Interrupt {
+        session_id: String,
+    },
+    DestroySession {
+        session_id: String,
+    },
+    ResumeSession {
+        session_id: String,
+    },
+    PermissionResponse {
+        session_id: String,
+        request_id: String,
+        allow: bool,
+        message: Option<String>,
+    },
+}
+
+#[derive(Deserialize)]
+struct SessionRef {
+    session_id: String,
+}
+
+#[derive(Deserialize)]
+struct Switch {
+    session_id: String,
+    #[serde(default)]
+    after_seq: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct UserMessage {
+    session_id: String,
+    text: String,
+    #[serde(default)]
+    seq: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct Permission {
+    session_id: String,
+    request_id: String,
+    allow: bool,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+fn invalid(message: impl Into<String>) -> AppError {
+    AppError::new(ErrorCode::ValidationError, message)
+}
+
+/// Reads the fields of a frame type, turning serde's complaint into a plain sentence.
+fn fields<T: for<'de> Deserialize<'de>>(kind: &str, value: Value) -> Result<T, AppError> {
+    serde_json::from_value(value).map_err(|e| {
+        // serde's text names the field ("missing field `session_id`"); no input is echoed.
+        let detail = e.to_string();
+        let detail = detail.split(" at line").next().unwrap_or(&detail);
+        invalid(format!("Invalid {kind} frame: {detail}."))
+    })
+}
+
+fn session_id(id: String) -> Result<String, AppError> {
+    match uuid::Uuid::parse_str(&id) {
+        Ok(u) => Ok(u.hyphenated().to_string()),
+        Err(_) => Err(invalid("session_id must be a session's UUID.")),
+    }
+}
+
+/// The type name of a frame, if it has one (for error replies).
+pub fn frame_type(text: &str) -> Option<String> {
+    serde_json::from_str::<Value>(text)
+        .ok()?
+        .get("type")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// Parses and validates one text frame.
+pub fn parse(text: &str) -> Result<ClientFrame, AppError> {
+    let value: Value = serde_json::from_str(text).map_err(|_| {
+        AppError::new(
+            ErrorCode::InvalidJson,
+            "The frame is not valid JSON. Send one JSON object per frame.",
+        )
+    })?;
+    let Some(kind) = value
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return Err(AppError::new(
+            ErrorCode::UnknownType,
+            "The frame has no \"type\" field.",
+        ));
+    };
+    Ok(match kind.as_str() {
+        "create_session" => ClientFrame::CreateSession,
+        "switch_session" => {
+            let f: Switch = fields(&kind, value)?;
+            ClientFrame::SwitchSession {
+                session_id: session_id(f.session_id)?,
+                after_seq: f.after_seq.unwrap_or(0),
+            }
+        }
+        "user_message" => {
+            let f: UserMessage = fields(&kind, value)?;
+            let text = f.text.trim().to_string();
+            if text.is_empty() {
+                return Err(invalid("The message is empty."));
+            }
+            let chars = text.chars().count();
+            if chars > MAX_TEXT_CHARS {
+                return Err(invalid(format!(
+                    "The message is {chars} characters long; the limit is {MAX_TEXT_CHARS}. \
+                     Shorten it or split it into several messages."
+                )));
+            }
+            ClientFrame::UserMessage {
+                session_id: session_id(f.session_id)?,
+                text,
+                seq: f.seq.unwrap_or(0),
+            }
+        }
+        "interrupt" => ClientFrame::Interrupt {
+            session_id: session_id(fields::<SessionRef>(&kind, value)?.session_id)?,
+        },
+        "destroy_session" => ClientFrame::DestroySession {
+            session_id: session_id(fields::<SessionRef>(&kind, value)?.session_id)?,
+        },
+        "resume_session" => ClientFrame::ResumeSession {
+            session_id: session_id(fields::<SessionRef>(&kind, value)?.session_id)?,
+        },
+        "permission_response" => {
+            let f: Permission = fields(&kind, value)?;
+            if f.request_id.is_empty() || f.request_id.len() > 200 {
+                return Err(invalid(
+                    "request_id must be the id of a permission request.",
+                ));
+            }
+            ClientFrame::PermissionResponse {
+                session_id: session_id(f.session_id)?,
+                request_id: f.request_id,
+                allow: f.allow,
+                message: f.message.map(|m| m.chars().take(2000).collect()),
+            }
+        }
+        _ => {
+            return Err(AppError::new(
+                ErrorCode::UnknownType,
+                "Unknown frame type. Known types: create_session, switch_session, user_message, \
+                 interrupt, destroy_session, resume_session, permission_response.",
+            ))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "6c1a1f8e-8a39-4b4e-9d6c-0a1b2c3d4e5f";
+
+    fn code(text: &str) -> ErrorCode {
+        parse(text).unwrap_err().code
+    }
+
+    #[test]
+    fn every_frame_type_parses() {
+        assert_eq!(
+            parse(r#"{"type":"create_session"}"#).unwrap(),
+            ClientFrame::CreateSession
+        );
+        assert_eq!(
+            parse(&format!(
+                r#"{{"type":"switch_session","session_id":"{ID}","after_seq":7}}"#
+            ))
+            .unwrap(),
+            ClientFrame::SwitchSession {
+                session_id: ID.into(),
+                after_seq: 7
+            }
+        );
+        assert_eq!(
+            parse(&format!(
+                r#"{{"type":"user_message","session_id":"{ID}","text":"  hi  ","seq":3}}"#
+            ))
+            .unwrap(),
+            ClientFrame::UserMessage {
+                session_id: ID.into(),
+                text: "hi".into(),
+                seq: 3
+            }
+        );
+        for t in ["interrupt", "destroy_session", "resume_session"] {
+            parse(&format!(r#"{{"type":"{t}","session_id":"{ID}"}}"#)).unwrap();
+        }
+        assert_eq!(
+            parse(&format!(
+                r#"{{"type":"permission_response","session_id":"{ID}","request_id":"r1","allow":false,"message":"no"}}"#
+            ))
+            .unwrap(),
+            ClientFrame::PermissionResponse {
+                session_id: ID.into(),
+                request_id: "r1".into(),
+                allow: false,
+                message: Some("no".into())
+            }
+        );
+    }
+
+    #[test]
+    fn bad_frames_get_stable_codes() {
+        assert_eq!(code("not json"), ErrorCode::InvalidJson);
+        assert_eq!(code(r#"{"no":"type"}"#), ErrorCode::UnknownType);
+        assert_eq!(
+            code(r#"{"type":"launch_missiles"}"#),
+            ErrorCode::UnknownType
+        );
+        assert_eq!(code(r#"{"type":"interrupt"}"#), ErrorCode::ValidationError);
+        assert_eq!(
+            code(r#"{"type":"interrupt","session_id":"nope"}"#),
+            ErrorCode::ValidationError
+        );
+        let empty = format!(r#"{{"type":"user_message","session_id":"{ID}","text":"   "}}"#);
+        assert_eq!(code(&empty), ErrorCode::ValidationError);
+        let long = format!(
+            r#"{{"type":"user_message","session_id":"{ID}","text":"{}"}}"#,
+            "x".repeat(MAX_TEXT_CHARS + 1)
+        );
+        let e = parse(&long).unwrap_err();
+        assert_eq!(e.code, ErrorCode::ValidationError);
+        assert!(e.message.contains("32000"), "{}", e.message);
+        let exact = format!(
+            r#"{{"type":"user_message","session_id":"{ID}","text":"{}"}}"#,
+            "é".repeat(MAX_TEXT_CHARS)
+        );
+        parse(&exact).unwrap();
+        assert_eq!(
+            frame_type(r#"{"type":"interrupt"}"#).as_deref(),
+            Some("interrupt")
+        );
+    }
+}

@@ -1,0 +1,477 @@
+//! One WebSocket connection as an actix actor: reads the `actix-ws` stream, validates and
+//! routes client frames to the engine, and writes server frames through one bounded
+//! outbound queue (a writer task owns the socket). A client that cannot keep up is closed
+//! rather than buffered without bound; it reconnects with `after_seq` and loses nothing.
+//!
+//! Heartbeat: a ping every 5 s; 10 s without any frame from the client closes the
+//! connection. Every stop path unsubscribes from the session and leaves the registry.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use actix_ws::{CloseCode, CloseReason, Message, MessageStream, ProtocolError};
+use serde_json::{json, Value};
+use slog::{debug, o, warn, Logger};
+use tokio::sync::mpsc;
+
+use super::client_frames::{self, ClientFrame};
+use super::AppState;
+use crate::error::{AppError, ErrorCode};
+use crate::wire::{EventBody, SessionEvent, SessionSummary};
+
+pub const HEARTBEAT: Duration = Duration::from_secs(5);
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Frames waiting for the socket; past this the client is too slow and is closed.
+pub const OUTBOUND_QUEUE: usize = 4096;
+
+enum Out {
+    Text(String),
+    Ping,
+    Pong(actix_web::web::Bytes),
+    Close(CloseReason),
+}
+
+/// Every open connection, to tell them the server is shutting down.
+#[derive(Clone, Default)]
+pub struct Connections {
+    inner: Arc<Mutex<Vec<Addr<WsConn>>>>,
+}
+
+impl Connections {
+    fn add(&self, addr: Addr<WsConn>) {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(addr);
+    }
+
+    fn remove(&self, addr: &Addr<WsConn>) {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|a| a != addr);
+    }
+
+    /// How many connections are open.
+    pub fn count(&self) -> usize {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Sends `server_shutting_down` and closes every connection with 1001.
+    pub async fn shut_down(&self) {
+        let all: Vec<Addr<WsConn>> = self.inner.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        for conn in all {
+            let _ = conn.send(ServerShuttingDown).await;
+        }
+    }
+}
+
+/// The server is stopping.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ServerShuttingDown;
+
+pub struct WsConn {
+    state: AppState,
+    out: mpsc::Sender<Out>,
+    out_rx: Option<mpsc::Receiver<Out>>,
+    session: Option<actix_ws::Session>,
+    stream: Option<MessageStream>,
+    last_heard: Instant,
+    /// The session this connection receives events of.
+    current: Option<String>,
+    /// Session events held back until `session_history` has been sent.
+    held: Option<Vec<SessionEvent>>,
+    closing: bool,
+    log: Logger,
+}
+
+impl WsConn {
+    pub fn new(state: AppState, session: actix_ws::Session, stream: MessageStream) -> WsConn {
+        let (out, out_rx) = mpsc::channel(OUTBOUND_QUEUE);
+        let log = state
+            .log
+            .new(o!("conn_id" => uuid::Uuid::new_v4().simple().to_string()));
+        WsConn {
+            state,
+            out,
+            out_rx: Some(out_rx),
+            session: Some(session),
+            stream: Some(stream),
+            last_heard: Instant::now(),
+            current: None,
+            held: None,
+            closing: false,
+            log,
+        }
+    }
+
+    fn send_json(&mut self, ctx: &mut Context<Self>, value: &impl serde::Serialize) {
+        match serde_json::to_string(value) {
+            Ok(text) => self.push(ctx, Out::Text(text)),
+            Err(e) => warn!(self.log, "could not serialize a frame"; "error" => %e),
+        }
+    }
+
+    fn push(&mut self, ctx: &mut Context<Self>, out: Out) {
+        if self.closing {
+            return;
+        }
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.out.try_send(out) {
+            warn!(self.log, "client not reading; closing the connection");
+            self.close(ctx, CloseCode::Policy, "too slow: reconnect with after_seq");
+        }
+    }
+
+    fn close(&mut self, ctx: &mut Context<Self>, code: CloseCode, why: &str) {
+        if self.closing {
+            return;
+        }
+        // The close goes after whatever is queued (try_send: a full queue drops it and the
+        // writer ends the socket anyway when the actor stops).
+        let _ = self.out.try_send(Out::Close(CloseReason {
+            code,
+            description: Some(why.to_string()),
+        }));
+        self.closing = true;
+        ctx.stop();
+    }
+
+    fn error(&mut self, ctx: &mut Context<Self>, e: &AppError, session_id: Option<&str>) {
+        let mut frame = json!({"type": "error", "code": e.code, "message": e.message});
+        if let Some(id) = session_id {
+            frame["session_id"] = Value::String(id.to_string());
+        }
+        self.send_json(ctx, &frame);
+    }
+
+    fn send_session_list(&mut self, ctx: &mut Context<Self>) {
+        let db = self.state.db.clone();
+        ctx.spawn(
+            async move { db.list_all().await }
+                .into_actor(self)
+                .map(|rows, act, ctx| match rows {
+                    Ok(rows) => {
+                        let sessions: Vec<SessionSummary> =
+                            rows.iter().map(SessionSummary::from).collect();
+                        act.send_json(ctx, &json!({"type": "session_list", "sessions": sessions}));
+                    }
+                    Err(e) => {
+                        warn!(act.log, "could not list sessions"; "error" => %e);
+                        act.error(ctx, &AppError::internal(), None);
+                    }
+                }),
+        );
+    }
+
+    /// Makes this connection the receiver of `session_id`'s events: history first (stored
+    /// messages before the replayed turn), then the turn's events after `after_seq`, then
+    /// live ones. `history` false skips the history (the client has it).
+    fn switch(
+        &mut self,
+        ctx: &mut Context<Self>,
+        session_id: String,
+        after_seq: u64,
+        history: bool,
+        then: Option<ClientFrame>,
+    ) {
+        self.leave_current(ctx);
+        self.current = Some(session_id.clone());
+        self.held = history.then(Vec::new);
+        let engine = self.state.engine.clone();
+        let db = self.state.db.clone();
+        let me = ctx.address().recipient();
+        ctx.spawn(
+            async move {
+                let sub = engine.subscribe(&session_id, me, after_seq).await?;
+                let messages = if history {
+                    let all = db.messages(&session_id, 0).await.map_err(|_| AppError::internal())?;
+                    Some(
+                        all.into_iter()
+                            .filter(|m| sub.replay_since.is_none_or(|t| m.created_at < t))
+                            .collect::<Vec<_>>(),
+                    )
+                } else {
+                    None
+                };
+                Ok::<_, AppError>((session_id, messages))
+            }
+            .into_actor(self)
+            .map(move |result, act, ctx| match result {
+                Ok((session_id, messages)) => {
+                    if let Some(messages) = messages {
+                        let frame = json!({"type": "session_history", "session_id": session_id,
+                            "messages": messages.iter().map(|m| json!({
+                                "seq": m.seq, "kind": m.kind, "payload": m.payload,
+                                "created_at": m.created_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                            })).collect::<Vec<_>>()});
+                        act.send_json(ctx, &frame);
+                    }
+                    for event in act.held.take().unwrap_or_default() {
+                        act.forward(ctx, event);
+                    }
+                    if let Some(frame) = then {
+                        act.route(ctx, frame);
+                    }
+                }
+                Err(e) => {
+                    act.held = None;
+                    act.current = None;
+                    let id = then_session(&then);
+                    act.error(ctx, &e, id.as_deref());
+                }
+            }),
+        );
+    }
+
+    fn leave_current(&mut self, ctx: &mut Context<Self>) {
+        if let Some(old) = self.current.take() {
+            let engine = self.state.engine.clone();
+            let me = ctx.address().recipient();
+            actix::spawn(async move { engine.unsubscribe(&old, me).await });
+        }
+        self.held = None;
+    }
+
+    fn forward(&mut self, ctx: &mut Context<Self>, event: SessionEvent) {
+        if self.current.as_deref() != Some(&*event.session_id) {
+            return; // a stale event of a session we left
+        }
+        if let EventBody::SessionOpenedElsewhere { message } = &event.body {
+            let e = AppError::new(ErrorCode::SessionOpenedElsewhere, message.clone());
+            let id = event.session_id.to_string();
+            self.current = None;
+            self.error(ctx, &e, Some(&id));
+            return;
+        }
+        self.send_json(ctx, &event);
+    }
+
+    fn route(&mut self, ctx: &mut Context<Self>, frame: ClientFrame) {
+        let engine = self.state.engine.clone();
+        match frame {
+            ClientFrame::CreateSession => {
+                self.send_json(ctx, &json!({"type": "session_creating"}));
+                ctx.spawn(
+                    async move { engine.create_session().await }
+                        .into_actor(self)
+                        .map(|result, act, ctx| match result {
+                            Ok(created) => {
+                                act.switch(ctx, created.session.session_id, 0, false, None);
+                                act.send_session_list(ctx);
+                            }
+                            Err(e) => act.error(ctx, &e, None),
+                        }),
+                );
+            }
+            ClientFrame::SwitchSession {
+                session_id,
+                after_seq,
+            } => self.switch(ctx, session_id, after_seq, true, None),
+            ClientFrame::UserMessage {
+                session_id,
+                text,
+                seq,
+            } => {
+                if self.current.as_deref() != Some(session_id.as_str()) {
+                    // Not viewing it yet: subscribe without history or replay, then send.
+                    let frame = ClientFrame::UserMessage {
+                        session_id: session_id.clone(),
+                        text,
+                        seq,
+                    };
+                    self.switch(ctx, session_id, u64::MAX, false, Some(frame));
+                    return;
+                }
+                self.reply(ctx, session_id.clone(), async move {
+                    engine.query(&session_id, &text, seq).await
+                });
+            }
+            ClientFrame::Interrupt { session_id } => {
+                self.reply(ctx, session_id.clone(), async move {
+                    engine.interrupt(&session_id).await
+                });
+            }
+            ClientFrame::PermissionResponse {
+                session_id,
+                request_id,
+                allow,
+                message,
+            } => {
+                self.reply(ctx, session_id.clone(), async move {
+                    engine
+                        .answer_permission(&session_id, &request_id, allow, message)
+                        .await
+                });
+            }
+            ClientFrame::DestroySession { session_id } => {
+                let id = session_id.clone();
+                ctx.spawn(
+                    async move { engine.destroy_session(&session_id).await }
+                        .into_actor(self)
+                        .map(move |result, act, ctx| {
+                            match result {
+                                Ok(()) => {
+                                    if act.current.as_deref() == Some(id.as_str()) {
+                                        act.current = None;
+                                    }
+                                }
+                                Err(e) => act.error(ctx, &e, Some(&id)),
+                            }
+                            act.send_session_list(ctx);
+                        }),
+                );
+            }
+            ClientFrame::ResumeSession { session_id } => {
+                let id = session_id.clone();
+                ctx.spawn(
+                    async move { engine.resume_session(&session_id).await }
+                        .into_actor(self)
+                        .map(move |result, act, ctx| match result {
+                            Ok(_) => {
+                                act.switch(ctx, id, 0, true, None);
+                                act.send_session_list(ctx);
+                            }
+                            Err(e) => act.error(ctx, &e, Some(&id)),
+                        }),
+                );
+            }
+        }
+    }
+
+    /// Runs an engine call; only a failure is answered (success shows up as events).
+    fn reply<F>(&mut self, ctx: &mut Context<Self>, session_id: String, call: F)
+    where
+        F: std::future::Future<Output = Result<(), AppError>> + 'static,
+    {
+        ctx.spawn(call.into_actor(self).map(move |result, act, ctx| {
+            if let Err(e) = result {
+                act.error(ctx, &e, Some(&session_id));
+            }
+        }));
+    }
+}
+
+fn then_session(frame: &Option<ClientFrame>) -> Option<String> {
+    match frame {
+        Some(ClientFrame::UserMessage { session_id, .. }) => Some(session_id.clone()),
+        _ => None,
+    }
+}
+
+/// Owns the socket: writes queued frames in order.
+async fn write_out(mut session: actix_ws::Session, mut rx: mpsc::Receiver<Out>) {
+    while let Some(out) = rx.recv().await {
+        let sent = match out {
+            Out::Text(text) => session.text(text).await,
+            Out::Ping => session.ping(b"").await,
+            Out::Pong(bytes) => session.pong(&bytes).await,
+            Out::Close(reason) => {
+                let _ = session.close(Some(reason)).await;
+                return;
+            }
+        };
+        if sent.is_err() {
+            return;
+        }
+    }
+    let _ = session.close(None).await;
+}
+
+impl Actor for WsConn {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        if let (Some(session), Some(rx)) = (self.session.take(), self.out_rx.take()) {
+            actix::spawn(write_out(session, rx));
+        }
+        if let Some(stream) = self.stream.take() {
+            ctx.add_stream(stream);
+        }
+        self.state.connections.add(ctx.address());
+        ctx.run_interval(HEARTBEAT, |act, ctx| {
+            if act.last_heard.elapsed() > CLIENT_TIMEOUT {
+                debug!(act.log, "client silent; closing");
+                act.close(ctx, CloseCode::Away, "no heartbeat");
+                return;
+            }
+            act.push(ctx, Out::Ping);
+        });
+        self.send_session_list(ctx);
+    }
+
+    fn stopping(&mut self, ctx: &mut Context<Self>) -> Running {
+        self.leave_current(ctx);
+        self.state.connections.remove(&ctx.address());
+        Running::Stop
+    }
+}
+
+impl StreamHandler<Result<Message, ProtocolError>> for WsConn {
+    fn handle(&mut self, item: Result<Message, ProtocolError>, ctx: &mut Context<Self>) {
+        self.last_heard = Instant::now();
+        match item {
+            Ok(Message::Text(text)) => match client_frames::parse(&text) {
+                Ok(frame) => self.route(ctx, frame),
+                Err(e) => self.error(ctx, &e, None),
+            },
+            Ok(Message::Binary(_)) => {
+                let e = AppError::new(
+                    ErrorCode::InvalidJson,
+                    "Binary frames are not accepted; send JSON text frames.",
+                );
+                self.error(ctx, &e, None);
+            }
+            // Answered through the same queue, so it never overtakes other frames.
+            Ok(Message::Ping(bytes)) => self.push(ctx, Out::Pong(bytes)),
+            Ok(Message::Pong(_)) | Ok(Message::Continuation(_)) | Ok(Message::Nop) => {}
+            Ok(Message::Close(_)) => {
+                self.closing = true;
+                let _ = self.out.try_send(Out::Close(CloseReason {
+                    code: CloseCode::Normal,
+                    description: None,
+                }));
+                ctx.stop();
+            }
+            Err(ProtocolError::Overflow) => {
+                self.close(ctx, CloseCode::Size, "frame over 1 MiB");
+            }
+            Err(e) => {
+                let text = e.to_string();
+                if text.to_ascii_lowercase().contains("utf") {
+                    self.close(ctx, CloseCode::Invalid, "text frame is not valid UTF-8");
+                } else {
+                    debug!(self.log, "protocol error"; "error" => text);
+                    self.close(ctx, CloseCode::Protocol, "protocol error");
+                }
+            }
+        }
+    }
+
+    fn finished(&mut self, ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+}
+
+impl Handler<SessionEvent> for WsConn {
+    type Result = ();
+
+    fn handle(&mut self, event: SessionEvent, ctx: &mut Context<Self>) {
+        if let Some(held) = self.held.as_mut() {
+            held.push(event);
+            return;
+        }
+        self.forward(ctx, event);
+    }
+}
+
+impl Handler<ServerShuttingDown> for WsConn {
+    type Result = ();
+
+    fn handle(&mut self, _msg: ServerShuttingDown, ctx: &mut Context<Self>) {
+        self.send_json(ctx, &json!({"type": "server_shutting_down",
+            "message": "The server is restarting. Your sessions are kept; the page reconnects by itself."}));
+        self.close(ctx, CloseCode::Away, "server shutting down");
+    }
+}

@@ -1,0 +1,200 @@
+//! A WebSocket test client: connect with a key or ticket, send frames, read frames with a
+//! bound.
+
+use std::time::Duration;
+
+use actix_codec::Framed;
+use awc::ws::{CloseCode, Codec, Frame, Message};
+use awc::BoxedSocket;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+
+use crate::helpers::TEST_KEY;
+
+pub struct Ws {
+    io: Framed<BoxedSocket, Codec>,
+    /// Every text frame received, in order.
+    pub seen: Vec<Value>,
+}
+
+/// How the connection ended, if it did.
+#[derive(Debug, PartialEq)]
+pub enum Next {
+    Frame(Value),
+    Closed(Option<CloseCode>),
+}
+
+pub async fn connect(addr: std::net::SocketAddr) -> Ws {
+    connect_with(addr, Some(TEST_KEY), None, None)
+        .await
+        .unwrap()
+}
+
+/// Connects; Err carries the HTTP status of a refused upgrade.
+pub async fn connect_with(
+    addr: std::net::SocketAddr,
+    key: Option<&str>,
+    ticket: Option<&str>,
+    origin: Option<&str>,
+) -> Result<Ws, u16> {
+    let mut url = format!("ws://{addr}/ws/v1/chat");
+    if let Some(t) = ticket {
+        url.push_str(&format!("?ticket={t}"));
+    }
+    let mut req = awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .finish()
+        .ws(url)
+        .max_frame_size(8 * 1024 * 1024);
+    if let Some(k) = key {
+        req = req.header("X-API-Key", k);
+    }
+    if let Some(o) = origin {
+        req = req.origin(o);
+    }
+    match req.connect().await {
+        Ok((_, io)) => Ok(Ws {
+            io,
+            seen: Vec::new(),
+        }),
+        Err(awc::error::WsClientError::InvalidResponseStatus(s)) => Err(s.as_u16()),
+        Err(e) => panic!("websocket connect failed: {e}"),
+    }
+}
+
+impl Ws {
+    pub async fn send(&mut self, v: Value) {
+        self.io
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    pub async fn send_raw(&mut self, m: Message) {
+        self.io.send(m).await.unwrap();
+    }
+
+    /// The next text frame, or the close (pings are answered and skipped).
+    pub async fn next(&mut self) -> Next {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let item = tokio::time::timeout_at(deadline, self.io.next())
+                .await
+                .unwrap_or_else(|_| panic!("no websocket frame within 60 s; seen {:?}", self.seen));
+            match item {
+                Some(Ok(Frame::Text(bytes))) => {
+                    let v: Value = serde_json::from_slice(&bytes).unwrap();
+                    self.seen.push(v.clone());
+                    return Next::Frame(v);
+                }
+                Some(Ok(Frame::Ping(p))) => {
+                    let _ = self.io.send(Message::Pong(p)).await;
+                }
+                Some(Ok(Frame::Close(reason))) => return Next::Closed(reason.map(|r| r.code)),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return Next::Closed(None),
+            }
+        }
+    }
+
+    /// The next text frame (panics on close).
+    pub async fn frame(&mut self) -> Value {
+        match self.next().await {
+            Next::Frame(v) => v,
+            Next::Closed(c) => panic!(
+                "closed ({c:?}) while waiting for a frame; seen {:?}",
+                self.seen
+            ),
+        }
+    }
+
+    /// Frames up to and including the first of type `ty`.
+    pub async fn until(&mut self, ty: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        loop {
+            let f = self.frame().await;
+            let done = f["type"] == ty;
+            out.push(f);
+            if done {
+                return out;
+            }
+        }
+    }
+
+    /// Frames up to the end of the current turn.
+    pub async fn turn(&mut self) -> Vec<Value> {
+        let mut out = Vec::new();
+        loop {
+            let f = self.frame().await;
+            let done = matches!(
+                f["type"].as_str(),
+                Some("response_complete" | "stream_error" | "stream_interrupted")
+            );
+            out.push(f);
+            if done {
+                return out;
+            }
+        }
+    }
+}
+
+pub fn deltas(frames: &[Value]) -> String {
+    frames
+        .iter()
+        .filter(|f| f["type"] == "stream_delta")
+        .map(|f| f["text"].as_str().unwrap())
+        .collect()
+}
+
+/// Opens a raw WebSocket (handshake by hand), sends one *text* frame whose payload is not
+/// UTF-8, and returns the close code the server answers with.
+pub async fn close_code_for_invalid_utf8(addr: std::net::SocketAddr) -> Option<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "GET /ws/v1/chat HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+         X-API-Key: {TEST_KEY}\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        s.read_exact(&mut byte).await.unwrap();
+        head.push(byte[0]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    // FIN + text, masked (key 0), 2 bytes that are not UTF-8.
+    s.write_all(&[0x81, 0x82, 0, 0, 0, 0, 0xff, 0xfe])
+        .await
+        .unwrap();
+    let read = async {
+        loop {
+            let mut h = [0u8; 2];
+            s.read_exact(&mut h).await.ok()?;
+            let opcode = h[0] & 0x0f;
+            let mut len = u64::from(h[1] & 0x7f);
+            if len == 126 {
+                let mut l = [0u8; 2];
+                s.read_exact(&mut l).await.ok()?;
+                len = u64::from(u16::from_be_bytes(l));
+            } else if len == 127 {
+                let mut l = [0u8; 8];
+                s.read_exact(&mut l).await.ok()?;
+                len = u64::from_be_bytes(l);
+            }
+            let mut payload = vec![0u8; len as usize];
+            s.read_exact(&mut payload).await.ok()?;
+            if opcode == 8 {
+                return (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .ok()?
+}
