@@ -14,6 +14,7 @@ use crate::actors::cli_factory::CliFactory;
 use crate::actors::Engine;
 use crate::config::Settings;
 use crate::db::{Db, DbError};
+use crate::http::tickets::TicketStore;
 use crate::http::{self, AppState};
 use crate::model_backend::ModelBackend;
 
@@ -44,6 +45,7 @@ pub struct Application {
     /// already ours to handle gracefully.
     stop_signals: StopSignals,
     addr: SocketAddr,
+    tickets: TicketStore,
     model: ModelBackend,
     log: Logger,
 }
@@ -92,12 +94,14 @@ impl Application {
         let engine =
             Engine::start(db.clone(), factory, options.exclusive_children, log.clone()).await?;
 
+        let tickets = TicketStore::new();
         let state = AppState {
             settings: settings.clone(),
             db,
             model: model.config.clone(),
             engine: engine.clone(),
-            tickets: crate::http::tickets::TicketStore::new(),
+            tickets: tickets.clone(),
+            cli_version: crate::http::CliVersion::default(),
             log: log.clone(),
         };
         let server = HttpServer::new(move || {
@@ -119,6 +123,7 @@ impl Application {
             engine,
             stop_signals,
             addr,
+            tickets,
             model,
             log: log.new(o!()),
         })
@@ -137,6 +142,11 @@ impl Application {
     /// The session engine (tests drive it directly).
     pub fn engine(&self) -> Engine {
         self.engine.clone()
+    }
+
+    /// The WebSocket tickets issued over REST (tests redeem them directly).
+    pub fn tickets(&self) -> TicketStore {
+        self.tickets.clone()
     }
 
     /// Serves until stopped (SIGTERM/SIGINT, or a handle).

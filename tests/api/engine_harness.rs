@@ -16,6 +16,8 @@ use crate::cli::{cli_path, init_process};
 use crate::helpers::base_env;
 
 pub struct Harness {
+    /// The HTTP server's address (the REST API).
+    pub addr: std::net::SocketAddr,
     pub engine: Engine,
     pub stub: ModelStub,
     pub db: Db,
@@ -61,8 +63,10 @@ pub async fn harness(overrides: &[(&str, &str)]) -> Harness {
         .unwrap();
     let engine = app.engine();
     let handle = app.handle();
+    let addr = app.local_addr();
     actix_web::rt::spawn(app.run_until_stopped());
     Harness {
+        addr,
         engine,
         stub,
         db,
@@ -72,6 +76,10 @@ pub async fn harness(overrides: &[(&str, &str)]) -> Harness {
 }
 
 impl Harness {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
     /// Creates a session and subscribes a collector to it.
     pub async fn open(&self) -> (String, Events) {
         let id = self

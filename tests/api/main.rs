@@ -18,3 +18,4 @@ mod extensions_cli;
 mod health;
 mod model_stub;
 mod process_logs;
+mod rest;
