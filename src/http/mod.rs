@@ -12,6 +12,7 @@ mod health;
 mod info;
 mod openapi;
 mod sessions;
+pub mod static_ui;
 pub mod tickets;
 mod ws_ticket;
 
@@ -42,6 +43,8 @@ pub struct AppState {
     pub tickets: tickets::TicketStore,
     /// The CLI's `--version`, asked once on first use (`GET /api/v1/info`).
     pub cli_version: CliVersion,
+    /// Where the built web UI is (or that it is missing), resolved once at start.
+    pub web: Arc<static_ui::StaticUi>,
     pub log: slog::Logger,
 }
 
@@ -102,16 +105,16 @@ rest_routes! {
     "/openapi.json", Key => [GET openapi::document],
 }
 
-/// Registers every route.
+/// Registers every route: the REST API, then the web UI for everything else.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(extract::json_config())
         .app_data(extract::path_config())
         .app_data(extract::query_config())
         .service(register(web::scope(API_PREFIX)))
-        .default_service(web::to(|| async { not_found() }));
+        .default_service(web::to(static_ui::serve));
 }
 
-/// The JSON 404 for unknown endpoints.
+/// The JSON 404 (unknown endpoints; the web UI handler uses it for API-looking paths).
 pub fn not_found() -> HttpResponse {
     actix_web::ResponseError::error_response(&AppError::not_found())
 }

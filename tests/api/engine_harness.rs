@@ -56,6 +56,7 @@ pub async fn harness(overrides: &[(&str, &str)]) -> Harness {
         ],
         cli_args: vec!["--setting-sources=".into()],
         exclusive_children: false,
+        ..Options::default()
     };
     let db = Db::open(&settings.database_path).await.unwrap();
     let app = Application::build_with(settings, claude_sdk_pattern::logging::discard(), options)

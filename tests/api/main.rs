@@ -19,3 +19,4 @@ mod health;
 mod model_stub;
 mod process_logs;
 mod rest;
+mod static_ui;
