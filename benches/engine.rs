@@ -75,6 +75,7 @@ async fn app(dir: &Path, stub: &ModelStub, pool: usize) -> Engine {
         ],
         cli_args: vec!["--setting-sources=".into()],
         exclusive_children: false,
+        ..Options::default()
     };
     let app = Application::build_with(settings, claude_sdk_pattern::logging::discard(), options)
         .await

@@ -14,6 +14,8 @@ use crate::actors::cli_factory::CliFactory;
 use crate::actors::Engine;
 use crate::config::Settings;
 use crate::db::{Db, DbError};
+use crate::http::static_ui::StaticUi;
+use crate::http::tickets::TicketStore;
 use crate::http::{self, AppState};
 use crate::model_backend::ModelBackend;
 
@@ -45,6 +47,7 @@ pub struct Application {
     /// already ours to handle gracefully.
     stop_signals: StopSignals,
     addr: SocketAddr,
+    tickets: TicketStore,
     model: ModelBackend,
     log: Logger,
 }
@@ -94,13 +97,28 @@ impl Application {
         let engine =
             Engine::start(db.clone(), factory, options.exclusive_children, log.clone()).await?;
 
+        let web_ui = match &options.web_dist {
+            Some(dir) => StaticUi::at(dir),
+            None => StaticUi::locate(),
+        };
+        match web_ui.dist() {
+            Some(dir) => info!(log, "serving the web UI"; "dir" => dir.display().to_string()),
+            None => warn!(
+                log,
+                "the web UI is not built (no web/dist): / shows how to build it; the API works"
+            ),
+        }
+
+        let tickets = TicketStore::new();
         let state = AppState {
             settings: settings.clone(),
             db,
             model: model.config.clone(),
             engine: engine.clone(),
-            tickets: crate::http::tickets::TicketStore::new(),
+            tickets: tickets.clone(),
             connections: connections.clone(),
+            cli_version: crate::http::CliVersion::default(),
+            web: Arc::new(web_ui),
             log: log.clone(),
         };
         let server = HttpServer::new(move || {
@@ -123,6 +141,7 @@ impl Application {
             connections,
             stop_signals,
             addr,
+            tickets,
             model,
             log: log.new(o!()),
         })
@@ -141,6 +160,11 @@ impl Application {
     /// The session engine (tests drive it directly).
     pub fn engine(&self) -> Engine {
         self.engine.clone()
+    }
+
+    /// The WebSocket tickets issued over REST (tests redeem them directly).
+    pub fn tickets(&self) -> TicketStore {
+        self.tickets.clone()
     }
 
     /// Serves until stopped (SIGTERM/SIGINT, or a handle).
@@ -201,6 +225,8 @@ pub struct Options {
     pub cli_args: Vec<String>,
     /// Every child of this process is ours (see `actors::monitor`).
     pub exclusive_children: bool,
+    /// The built web UI to serve; `None` looks for `web/dist` (see [`StaticUi::locate`]).
+    pub web_dist: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -209,6 +235,7 @@ impl Default for Options {
             cli_env: Vec::new(),
             cli_args: Vec::new(),
             exclusive_children: true,
+            web_dist: None,
         }
     }
 }

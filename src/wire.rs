@@ -14,7 +14,7 @@ use crate::db::{Session, SessionStatus};
 use crate::error::ErrorCode;
 
 /// How a session's process came to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Source {
     /// Taken ready from the pool.
@@ -36,13 +36,15 @@ pub enum SuggestedAction {
 }
 
 /// A session as listed to clients.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SessionSummary {
     pub session_id: String,
     pub status: SessionStatus,
     #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
     pub last_active_at: NaiveDateTime,
     pub message_count: i32,
     pub total_cost_usd: f64,
@@ -50,7 +52,7 @@ pub struct SessionSummary {
 }
 
 /// Timestamps go out as RFC 3339 UTC (`2026-11-24T20:00:00.123456Z`).
-fn utc<S: serde::Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+pub fn utc<S: serde::Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(
         &t.and_utc()
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),

@@ -1,15 +1,28 @@
 //! The HTTP surface: routes, the access log, and the shared state handlers read.
+//!
+//! Every REST route is declared once, in the [`rest_routes!`] table below: the same table
+//! registers the handlers (each resource answering any other method with 405), says which
+//! routes need the API key, and is exported as [`ROUTES`] so tests can check that the
+//! OpenAPI document (generated from the handlers' annotations) covers every one.
 
 mod access_log;
 pub mod auth;
 pub mod client_frames;
+mod extract;
 mod health;
+mod info;
+mod openapi;
+mod sessions;
+pub mod static_ui;
 pub mod tickets;
 pub mod ws;
 pub mod ws_conn;
+mod ws_ticket;
 
 use std::sync::Arc;
 
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
 use actix_web::{web, HttpResponse};
 
 use crate::config::Settings;
@@ -18,6 +31,8 @@ use crate::error::AppError;
 use crate::model_backend::ModelConfig;
 
 pub use access_log::{access_log, RequestLogger};
+pub use info::CliVersion;
+pub use openapi::ApiDoc;
 
 /// What every handler can reach (cheap to clone).
 #[derive(Clone)]
@@ -31,28 +46,86 @@ pub struct AppState {
     pub tickets: tickets::TicketStore,
     /// Open WebSocket connections.
     pub connections: ws_conn::Connections,
+    /// The CLI's `--version`, asked once on first use (`GET /api/v1/info`).
+    pub cli_version: CliVersion,
+    /// Where the built web UI is (or that it is missing), resolved once at start.
+    pub web: Arc<static_ui::StaticUi>,
     pub log: slog::Logger,
 }
 
-/// Registers every route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/v1").service(
-            web::resource("/health/live")
-                .route(web::get().to(health::live))
-                .route(web::head().to(health::live))
-                .default_service(web::to(method_not_allowed)),
-        ),
-    )
-    .service(
-        web::resource("/ws/v1/chat")
-            .route(web::get().to(ws::chat))
-            .default_service(web::to(method_not_allowed)),
-    )
-    .default_service(web::to(not_found));
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No key needed (health checks).
+    Public,
+    /// `X-API-Key` required; anything else gets the exact 401 body.
+    Key,
 }
 
-async fn not_found() -> HttpResponse {
+/// One REST route as registered: method, path under [`API_PREFIX`], who may call it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// Where the REST API lives.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Declares the REST routes: `path, access => [METHOD handler, …]`. Generates [`ROUTES`]
+/// and `register`, which adds one resource per path with its methods, the access check
+/// around it, and 405 for every other method.
+macro_rules! rest_routes {
+    ($( $path:literal, $access:ident => [ $( $method:ident $handler:path ),+ $(,)? ] ),+ $(,)?) => {
+        /// Every REST route, in registration order.
+        pub const ROUTES: &[Route] = &[
+            $( $( Route { method: stringify!($method), path: $path, access: Access::$access }, )+ )+
+        ];
+
+        fn register(scope: actix_web::Scope) -> actix_web::Scope {
+            scope
+            $(
+                .service(
+                    web::resource($path)
+                        $( .route(web::method(Method::$method).to($handler)) )+
+                        .default_service(web::to(method_not_allowed))
+                        .wrap(from_fn(move |req, next| auth::check_access(Access::$access, req, next))),
+                )
+            )+
+        }
+    };
+}
+
+rest_routes! {
+    "/health/live", Public => [GET health::live, HEAD health::live],
+    "/health/ready", Public => [GET health::ready],
+    "/sessions", Key => [GET sessions::list, POST sessions::create],
+    "/sessions/{id}", Key => [DELETE sessions::destroy],
+    "/sessions/{id}/messages", Key => [GET sessions::messages],
+    "/sessions/{id}/resume", Key => [POST sessions::resume],
+    "/info", Key => [GET info::info],
+    "/extensions", Key => [GET info::extensions],
+    "/ws-ticket", Key => [POST ws_ticket::issue],
+    "/openapi.json", Key => [GET openapi::document],
+}
+
+/// Registers every route: the REST API, then the web UI for everything else.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(extract::json_config())
+        .app_data(extract::path_config())
+        .app_data(extract::query_config())
+        .service(register(web::scope(API_PREFIX)))
+        .service(
+            web::resource("/ws/v1/chat")
+                .route(web::get().to(ws::chat))
+                .default_service(web::to(method_not_allowed)),
+        )
+        .default_service(web::to(static_ui::serve));
+}
+
+/// The JSON 404 (unknown endpoints; the web UI handler uses it for API-looking paths).
+pub fn not_found() -> HttpResponse {
     actix_web::ResponseError::error_response(&AppError::not_found())
 }
 

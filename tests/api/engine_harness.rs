@@ -16,8 +16,9 @@ use crate::cli::{cli_path, init_process};
 use crate::helpers::base_env;
 
 pub struct Harness {
-    pub engine: Engine,
+    /// The HTTP server's address (the REST API).
     pub addr: std::net::SocketAddr,
+    pub engine: Engine,
     pub stub: ModelStub,
     pub db: Db,
     pub dir: tempfile::TempDir,
@@ -55,18 +56,19 @@ pub async fn harness(overrides: &[(&str, &str)]) -> Harness {
         ],
         cli_args: vec!["--setting-sources=".into()],
         exclusive_children: false,
+        ..Options::default()
     };
     let db = Db::open(&settings.database_path).await.unwrap();
     let app = Application::build_with(settings, claude_sdk_pattern::logging::discard(), options)
         .await
         .unwrap();
     let engine = app.engine();
-    let addr = app.local_addr();
     let handle = app.handle();
+    let addr = app.local_addr();
     actix_web::rt::spawn(app.run_until_stopped());
     Harness {
-        engine,
         addr,
+        engine,
         stub,
         db,
         dir,
@@ -75,6 +77,10 @@ pub async fn harness(overrides: &[(&str, &str)]) -> Harness {
 }
 
 impl Harness {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
     /// Creates a session and subscribes a collector to it.
     pub async fn open(&self) -> (String, Events) {
         let id = self

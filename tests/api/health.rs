@@ -21,7 +21,7 @@ async fn health_live_answers_ok() {
 #[actix_web::test]
 async fn unknown_paths_get_a_json_404_and_wrong_methods_a_405() {
     let app = spawn_app().await;
-    let mut res = app.client().get(app.url("/nope")).send().await.unwrap();
+    let mut res = app.client().get(app.url("/api/nope")).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 404);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"], "not_found");

@@ -22,6 +22,7 @@ pub const WAIT: Duration = Duration::from_secs(30);
 pub struct TestApp {
     pub addr: SocketAddr,
     pub dir: tempfile::TempDir,
+    pub tickets: claude_sdk_pattern::http::tickets::TicketStore,
     handle: ServerHandle,
 }
 
@@ -60,19 +61,43 @@ pub fn base_env(dir: &Path) -> Vec<(String, String)> {
 
 /// Starts the application in this process on port 0.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+/// Starts the application with `options` (children are never treated as exclusively ours).
+pub async fn spawn_app_with(options: Options) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let settings = Settings::from_vars(base_env(dir.path())).unwrap();
     let options = Options {
         exclusive_children: false,
-        ..Options::default()
+        ..options
     };
     let app = Application::build_with(settings, claude_sdk_pattern::logging::discard(), options)
         .await
         .unwrap();
     let addr = app.local_addr();
     let handle = app.handle();
+    let tickets = app.tickets();
     actix_web::rt::spawn(app.run_until_stopped());
-    TestApp { addr, dir, handle }
+    TestApp {
+        addr,
+        dir,
+        tickets,
+        handle,
+    }
+}
+
+/// Sends `req` (with `body`, if any) and returns the status and the JSON body (`Null` when
+/// the body is empty or not JSON).
+pub async fn call(req: awc::ClientRequest, body: Option<&str>) -> (u16, serde_json::Value) {
+    let sent = match body {
+        Some(b) => req.send_body(b.to_string()).await,
+        None => req.send().await,
+    };
+    let mut res = sent.unwrap();
+    let bytes = res.body().limit(4 << 20).await.unwrap();
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (res.status().as_u16(), json)
 }
 
 /// The server binary as a child process, with its stdout lines collected.

@@ -19,4 +19,6 @@ mod extensions_cli;
 mod health;
 mod model_stub;
 mod process_logs;
+mod rest;
+mod static_ui;
 mod ws;

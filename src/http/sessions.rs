@@ -1,0 +1,231 @@
+//! `/api/v1/sessions…`: list, create, destroy, history and resume (DESIGN §6). Sessions are
+//! started and stopped by the engine; the listing and history come from the store.
+
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use slog::warn;
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::session_id;
+use super::AppState;
+use crate::db::{DbError, Message, MessageKind, SessionStatus};
+use crate::error::{AppError, ErrorCode};
+use crate::wire::{SessionSummary, Source};
+
+/// `GET /api/v1/sessions`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionList {
+    /// Every session the store knows, most recently active first.
+    pub sessions: Vec<SessionSummary>,
+}
+
+/// `POST /api/v1/sessions` and `POST /api/v1/sessions/{id}/resume`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionStarted {
+    pub session_id: String,
+    pub status: SessionStatus,
+    pub source: Source,
+}
+
+/// The optional body of `POST /api/v1/sessions`: no fields yet (an empty body is fine too).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CreateSessionRequest {}
+
+/// `DELETE /api/v1/sessions/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionDestroyed {
+    pub session_id: String,
+    /// Always `terminated`.
+    pub status: SessionStatus,
+}
+
+/// `GET /api/v1/sessions/{id}/messages`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageHistory {
+    pub session_id: String,
+    pub messages: Vec<HistoryMessage>,
+}
+
+/// One stored message of a conversation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryMessage {
+    /// 1, 2, 3… within the session.
+    pub seq: i64,
+    pub kind: MessageKind,
+    /// The message as stored (text, tool call, tool result, …).
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    #[serde(serialize_with = "crate::wire::utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+}
+
+impl From<Message> for HistoryMessage {
+    fn from(m: Message) -> HistoryMessage {
+        HistoryMessage {
+            seq: m.seq,
+            kind: m.kind,
+            payload: m.payload,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// The query of `GET /api/v1/sessions/{id}/messages`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessagesQuery {
+    /// Only messages with a greater `seq` (default 0: the whole conversation).
+    pub after_seq: Option<u64>,
+}
+
+/// Logs a store failure; the client gets the generic `internal` error.
+fn store_failed(state: &AppState, e: DbError) -> AppError {
+    warn!(state.log, "store failed"; "error" => %e);
+    AppError::internal()
+}
+
+fn session_not_found() -> AppError {
+    AppError::new(
+        ErrorCode::SessionNotFound,
+        "No session with that id. List the sessions with GET /api/v1/sessions.",
+    )
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/sessions", tag = "sessions",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Every session", body = SessionList),
+        (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
+    )
+)]
+pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let rows = state
+        .db
+        .list_all()
+        .await
+        .map_err(|e| store_failed(&state, e))?;
+    Ok(HttpResponse::Ok().json(SessionList {
+        sessions: rows.iter().map(SessionSummary::from).collect(),
+    }))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/sessions", tag = "sessions",
+    security(("api_key" = [])),
+    request_body(content = Option<CreateSessionRequest>, description = "Optional; `{}` or no body"),
+    responses(
+        (status = 201, description = "The session is ready", body = SessionStarted),
+        (status = 400, description = "`invalid_json`: the body is not a JSON object", body = super::openapi::ErrorResponse),
+        (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
+        (status = 503, description = "`capacity_exceeded`: MAX_SESSIONS live sessions already", body = super::openapi::ErrorResponse),
+    )
+)]
+pub async fn create(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    // No body, or a JSON object (no fields are defined yet); anything else is a client bug.
+    if !body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::from_slice::<CreateSessionRequest>(&body).map_err(|_| {
+            AppError::new(
+                ErrorCode::InvalidJson,
+                "The request body must be empty or a JSON object such as {}.",
+            )
+        })?;
+    }
+    let created = state.engine.create_session().await?;
+    Ok(HttpResponse::Created().json(SessionStarted {
+        session_id: created.session.session_id,
+        status: created.session.status,
+        source: created.source,
+    }))
+}
+
+#[utoipa::path(
+    delete, path = "/api/v1/sessions/{id}", tag = "sessions",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The session id (a UUID)")),
+    responses(
+        (status = 200, description = "The session's process is stopped; it is terminated", body = SessionDestroyed),
+        (status = 400, description = "`validation_error`: the id is not a UUID", body = super::openapi::ErrorResponse),
+        (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
+        (status = 404, description = "`session_not_found`", body = super::openapi::ErrorResponse),
+    )
+)]
+pub async fn destroy(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = session_id(&id)?;
+    state.engine.destroy_session(&id).await?;
+    Ok(HttpResponse::Ok().json(SessionDestroyed {
+        session_id: id,
+        status: SessionStatus::Terminated,
+    }))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/sessions/{id}/messages", tag = "sessions",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The session id (a UUID)"), MessagesQuery),
+    responses(
+        (status = 200, description = "The stored conversation, in order", body = MessageHistory),
+        (status = 400, description = "`validation_error`: the id is not a UUID or after_seq is not a number", body = super::openapi::ErrorResponse),
+        (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
+        (status = 404, description = "`session_not_found`", body = super::openapi::ErrorResponse),
+    )
+)]
+pub async fn messages(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<MessagesQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = session_id(&id)?;
+    let after_seq = i64::try_from(query.after_seq.unwrap_or(0)).unwrap_or(i64::MAX);
+    if state
+        .db
+        .get(&id)
+        .await
+        .map_err(|e| store_failed(&state, e))?
+        .is_none()
+    {
+        return Err(session_not_found());
+    }
+    let messages = state
+        .db
+        .messages(&id, after_seq)
+        .await
+        .map_err(|e| store_failed(&state, e))?;
+    Ok(HttpResponse::Ok().json(MessageHistory {
+        session_id: id,
+        messages: messages.into_iter().map(HistoryMessage::from).collect(),
+    }))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/sessions/{id}/resume", tag = "sessions",
+    security(("api_key" = [])),
+    params(("id" = String, Path, description = "The session id (a UUID)")),
+    responses(
+        (status = 200, description = "The session is live again with its conversation (already live: unchanged)", body = SessionStarted),
+        (status = 400, description = "`validation_error`: the id is not a UUID", body = super::openapi::ErrorResponse),
+        (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
+        (status = 409, description = "`not_resumable`: \"Session not found or not resumable\"", body = super::openapi::ErrorResponse),
+        (status = 503, description = "`capacity_exceeded`", body = super::openapi::ErrorResponse),
+    )
+)]
+pub async fn resume(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = session_id(&id)?;
+    let resumed = state.engine.resume_session(&id).await?;
+    Ok(HttpResponse::Ok().json(SessionStarted {
+        session_id: resumed.session.session_id,
+        status: resumed.session.status,
+        source: resumed.source,
+    }))
+}
