@@ -312,3 +312,101 @@ async fn a_dropped_connection_resumes_the_stream_without_loss_or_duplicates() {
     assert_eq!(deltas(&replay), running);
     h.stop().await;
 }
+
+#[actix_web::test]
+async fn a_browser_gets_a_ticket_over_rest_and_uses_it_once() {
+    let h = harness(&[]).await;
+    let client = awc::Client::default();
+    let mut res = client
+        .post(h.url("/api/v1/ws-ticket"))
+        .insert_header(("X-API-Key", TEST_KEY))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let body: Value = res.json().await.unwrap();
+    let ticket = body["ticket"].as_str().unwrap().to_string();
+    let mut ws = connect_with(h.addr, None, Some(&ticket), None)
+        .await
+        .unwrap();
+    assert_eq!(ws.frame().await["type"], "session_list");
+    assert_eq!(
+        connect_with(h.addr, None, Some(&ticket), None).await.err(),
+        Some(401),
+        "single use"
+    );
+    h.stop().await;
+}
+
+/// Frames of failed turns carry our own words, never the CLI's or the API's.
+fn assert_no_raw_error_text(frames: &[Value]) {
+    let all = serde_json::to_string(frames).unwrap();
+    for raw in [
+        "API Error",
+        "rate_limit_error",
+        "overloaded_error",
+        "api_error",
+        "Request rejected",
+        "ede_diagnostic",
+    ] {
+        assert!(
+            !all.contains(raw),
+            "raw error text {raw:?} reached the client: {all}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn model_api_failures_and_crashes_are_translated() {
+    let h = harness(&[]).await;
+    let mut ws = connect(h.addr).await;
+    let id = with_session(&mut ws).await;
+    for (status, code, action) in [
+        (429, "rate_limited", "wait"),
+        (529, "rate_limited", "wait"),
+        (500, "internal", "retry"),
+    ] {
+        h.stub.push(Reply::HttpError { status });
+        ws.send(json!({"type": "user_message", "session_id": id, "text": "hi", "seq": 1}))
+            .await;
+        let turn = ws.turn().await;
+        let err = turn.last().unwrap();
+        assert_eq!(err["type"], "stream_error", "{turn:?}");
+        assert_eq!(err["code"], code);
+        assert_eq!(err["suggested_action"], action);
+        assert_eq!(err["partial_preserved"], false);
+        assert_no_raw_error_text(&turn);
+    }
+    // The CLI dies mid-reply: the turn ends with a translated error, text kept, and the
+    // session comes back by itself.
+    h.stub.push(Reply::tokens(300, Duration::from_millis(25)));
+    ws.send(json!({"type": "user_message", "session_id": id, "text": "talk", "seq": 2}))
+        .await;
+    ws.until("stream_delta").await;
+    claude_sdk_pattern::process::signal_pid(h.pid(&id).await, nix::sys::signal::Signal::SIGKILL);
+    let crash = ws.turn().await;
+    let err = crash.last().unwrap();
+    assert_eq!(err["partial_preserved"], true);
+    assert_eq!(err["suggested_action"], "retry");
+    let back = ws.until("session_ready").await;
+    assert!(back
+        .iter()
+        .any(|f| f["type"] == "session_restarting" && f["reason"] == "crashed"));
+    assert_no_raw_error_text(&ws.seen);
+    h.stop().await;
+}
+
+#[actix_web::test]
+async fn on_sigterm_every_client_hears_it_and_gets_close_1001() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = crate::helpers::ServerProcess::start(&crate::helpers::base_env(dir.path()));
+    let addr = server.wait_listening();
+    let mut ws = connect(addr).await;
+    assert_eq!(ws.frame().await["type"], "session_list");
+    server.signal(nix::sys::signal::Signal::SIGTERM);
+    let notice = ws.frame().await;
+    assert_eq!(notice["type"], "server_shutting_down");
+    assert!(notice["message"].as_str().is_some());
+    assert_eq!(ws.next().await, Next::Closed(Some(CloseCode::Away)));
+    assert_eq!(server.wait_exit().code(), Some(0));
+}
