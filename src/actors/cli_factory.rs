@@ -10,6 +10,9 @@ use crate::claude::{ClaudeError, ClaudeProcess, SessionStart, SpawnOptions, Star
 use crate::config::Settings;
 use crate::model_backend::ModelConfig;
 
+/// `CLAUDE_CODE_MAX_RETRIES` given to the CLI when the server's environment has none.
+pub const DEFAULT_CLI_MAX_RETRIES: &str = "4";
+
 /// Shared by the pool, the supervisor and the sessions.
 #[derive(Clone)]
 pub struct CliFactory {
@@ -64,7 +67,15 @@ impl CliFactory {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        o.env = self.model.cli_env.clone();
+        // The CLI retries a failing model API 10 times by default (~3 minutes of silence
+        // for the user); 4 retries (~7.5 s of back-off) unless the operator chose.
+        if std::env::var_os("CLAUDE_CODE_MAX_RETRIES").is_none() {
+            o.env.push((
+                "CLAUDE_CODE_MAX_RETRIES".into(),
+                DEFAULT_CLI_MAX_RETRIES.into(),
+            ));
+        }
+        o.env.extend(self.model.cli_env.iter().cloned());
         o.env.extend(self.extra_env.iter().cloned());
         o.extra_args = self.extra_args.clone();
         o.log = self.log.clone();

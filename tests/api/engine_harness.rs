@@ -27,6 +27,11 @@ pub struct Harness {
 
 /// Starts the application with `overrides` on top of the test environment.
 pub async fn harness(overrides: &[(&str, &str)]) -> Harness {
+    harness_with_cli(overrides, &[]).await
+}
+
+/// As [`harness`], with variables for the CLI (e.g. its retry count) on top.
+pub async fn harness_with_cli(overrides: &[(&str, &str)], cli: &[(&str, &str)]) -> Harness {
     init_process();
     let dir = tempfile::tempdir().unwrap();
     let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
@@ -58,6 +63,11 @@ pub async fn harness(overrides: &[(&str, &str)]) -> Harness {
         exclusive_children: false,
         ..Options::default()
     };
+    let mut options = options;
+    for (k, v) in cli {
+        options.cli_env.retain(|(name, _)| name != k);
+        options.cli_env.push((k.to_string(), v.to_string()));
+    }
     let db = Db::open(&settings.database_path).await.unwrap();
     let app = Application::build_with(settings, claude_sdk_pattern::logging::discard(), options)
         .await

@@ -410,3 +410,32 @@ async fn on_sigterm_every_client_hears_it_and_gets_close_1001() {
     assert_eq!(ws.next().await, Next::Closed(Some(CloseCode::Away)));
     assert_eq!(server.wait_exit().code(), Some(0));
 }
+
+#[actix_web::test]
+async fn a_busy_model_api_is_retried_visibly_then_answers() {
+    let h = crate::engine_harness::harness_with_cli(&[], &[("CLAUDE_CODE_MAX_RETRIES", "2")]).await;
+    let mut ws = connect(h.addr).await;
+    let id = with_session(&mut ws).await;
+    h.stub.push(Reply::HttpError { status: 529 });
+    h.stub.push(Reply::HttpError { status: 429 });
+    h.stub.push(Reply::text("Finally."));
+    ws.send(json!({"type": "user_message", "session_id": id, "text": "hi", "seq": 1}))
+        .await;
+    let turn = ws.turn().await;
+    let retries: Vec<&Value> = turn
+        .iter()
+        .filter(|f| f["type"] == "stream_retrying")
+        .collect();
+    assert_eq!(retries.len(), 2, "{turn:?}");
+    assert_eq!(retries[0]["attempt"], 1);
+    assert_eq!(retries[1]["attempt"], 2);
+    assert_eq!(retries[0]["max_retries"], 2);
+    assert!(retries[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("temporarily busy"));
+    assert_eq!(deltas(&turn), "Finally.");
+    assert_eq!(turn.last().unwrap()["type"], "response_complete");
+    assert_no_raw_error_text(&turn);
+    h.stop().await;
+}
