@@ -53,6 +53,7 @@ bench: setup
 	@rm -rf target/bench && mkdir -p target/bench
 	$(CARGO) bench --locked --bench protocol
 	$(CARGO) bench --locked --bench engine
+	$(CARGO) bench --locked --bench api
 	@scripts/write-benchmarks.sh
 
 clean:

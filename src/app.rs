@@ -128,6 +128,13 @@ impl Application {
                 .configure(http::configure)
         })
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+        // Streams are many small frames: without TCP_NODELAY, Nagle's algorithm meets the
+        // client's delayed ACK and holds frames for ~40 ms.
+        .on_connect(|conn, _ext| {
+            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
+        })
         .disable_signals()
         .listen(listener)
         .map_err(|source| StartError::Bind { addr, source })?
