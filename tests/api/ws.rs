@@ -439,3 +439,17 @@ async fn a_busy_model_api_is_retried_visibly_then_answers() {
     assert_no_raw_error_text(&turn);
     h.stop().await;
 }
+
+#[actix_web::test]
+async fn a_silent_client_is_pinged_then_closed() {
+    let h = harness(&[]).await;
+    let started = std::time::Instant::now();
+    let (pings, code) = crate::ws_client::raw_until_close(h.addr, None).await;
+    assert!(pings >= 1, "pinged every 5 s");
+    assert_eq!(code, Some(1001), "closed for silence");
+    assert!(started.elapsed() >= Duration::from_secs(10));
+    // The server is fine and the connection left its registry.
+    let mut ws = connect(h.addr).await;
+    assert_eq!(ws.frame().await["type"], "session_list");
+    h.stop().await;
+}

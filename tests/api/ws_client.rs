@@ -146,9 +146,12 @@ pub fn deltas(frames: &[Value]) -> String {
         .collect()
 }
 
-/// Opens a raw WebSocket (handshake by hand), sends one *text* frame whose payload is not
-/// UTF-8, and returns the close code the server answers with.
-pub async fn close_code_for_invalid_utf8(addr: std::net::SocketAddr) -> Option<u16> {
+/// Opens a raw WebSocket (handshake by hand), sends `first` as raw frame bytes (if any),
+/// never answers anything, and returns (pings seen, the close code the server sent).
+pub async fn raw_until_close(
+    addr: std::net::SocketAddr,
+    first: Option<&[u8]>,
+) -> (usize, Option<u16>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     let req = format!(
@@ -168,10 +171,10 @@ pub async fn close_code_for_invalid_utf8(addr: std::net::SocketAddr) -> Option<u
         "{}",
         String::from_utf8_lossy(&head)
     );
-    // FIN + text, masked (key 0), 2 bytes that are not UTF-8.
-    s.write_all(&[0x81, 0x82, 0, 0, 0, 0, 0xff, 0xfe])
-        .await
-        .unwrap();
+    if let Some(bytes) = first {
+        s.write_all(bytes).await.unwrap();
+    }
+    let mut pings = 0;
     let read = async {
         loop {
             let mut h = [0u8; 2];
@@ -189,12 +192,25 @@ pub async fn close_code_for_invalid_utf8(addr: std::net::SocketAddr) -> Option<u
             }
             let mut payload = vec![0u8; len as usize];
             s.read_exact(&mut payload).await.ok()?;
+            if opcode == 9 {
+                pings += 1;
+            }
             if opcode == 8 {
                 return (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
             }
         }
     };
-    tokio::time::timeout(Duration::from_secs(30), read)
+    let code = tokio::time::timeout(Duration::from_secs(30), read)
         .await
-        .ok()?
+        .ok()
+        .flatten();
+    (pings, code)
+}
+
+/// Sends one *text* frame whose payload is not UTF-8; returns the close code.
+pub async fn close_code_for_invalid_utf8(addr: std::net::SocketAddr) -> Option<u16> {
+    // FIN + text, masked (key 0), 2 bytes that are not UTF-8.
+    raw_until_close(addr, Some(&[0x81, 0x82, 0, 0, 0, 0, 0xff, 0xfe]))
+        .await
+        .1
 }
