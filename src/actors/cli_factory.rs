@@ -10,6 +10,10 @@ use crate::claude::{ClaudeError, ClaudeProcess, SessionStart, SpawnOptions, Star
 use crate::config::Settings;
 use crate::model_backend::ModelConfig;
 
+/// The notice stored (and shown) when [`CliFactory::resume_or_fresh`] had to start fresh.
+pub const NOT_RESTORED_NOTICE: &str =
+    "Previous session could not be restored; this is a fresh conversation.";
+
 /// `CLAUDE_CODE_MAX_RETRIES` given to the CLI when the server's environment has none.
 pub const DEFAULT_CLI_MAX_RETRIES: &str = "4";
 

@@ -327,7 +327,7 @@ impl SessionActor {
         self.store.status(SessionStatus::Active, Some(pid));
         info!(self.log, "session restarted"; "reason" => reason.as_str(), "cli_pid" => pid);
         if lost {
-            let text = "Previous session could not be restored; this is a fresh conversation.";
+            let text = super::cli_factory::NOT_RESTORED_NOTICE;
             self.store.message(
                 MessageKind::Notice,
                 json!({"text": text, "kind": "not_restored"}),

@@ -217,7 +217,7 @@ impl Supervisor {
                         .append_message(
                             &session_id,
                             crate::db::MessageKind::Notice,
-                            &serde_json::json!({"text": "Previous session could not be restored; this is a fresh conversation.", "kind": "not_restored"}),
+                            &serde_json::json!({"text": super::cli_factory::NOT_RESTORED_NOTICE, "kind": "not_restored"}),
                         )
                         .await;
                 }

@@ -145,7 +145,6 @@ impl Shared {
 struct Handle {
     pid: i32,
     session_id: String,
-    cli_path: String,
     spawned_at: Instant,
     writer: mpsc::Sender<WriterMsg>,
     shared: Arc<Shared>,
@@ -248,7 +247,6 @@ impl ClaudeProcess {
             inner: Arc::new(Handle {
                 pid,
                 session_id,
-                cli_path: opts.cli_path.display().to_string(),
                 spawned_at: Instant::now(),
                 writer: write_tx,
                 shared,
@@ -392,14 +390,6 @@ impl ClaudeProcess {
         .await
     }
 
-    /// Ids of the permission requests waiting for an answer.
-    pub fn pending_permissions(&self) -> Vec<String> {
-        lock(&self.inner.shared.permissions)
-            .keys()
-            .cloned()
-            .collect()
-    }
-
     async fn write(&self, value: Value) -> Result<(), ClaudeError> {
         // serde_json escapes every newline inside strings: one value is one line.
         let line = value.to_string();
@@ -512,11 +502,6 @@ impl ClaudeProcess {
         let killed = kill_leftovers(pid, &mut seen).await;
         let exit = self.wait_exit(STOP_TERM_GRACE).await;
         report(StopMethod::Killed, exit, &killed)
-    }
-
-    /// The CLI binary this process runs.
-    pub fn cli_path(&self) -> &str {
-        &self.inner.cli_path
     }
 }
 

@@ -107,10 +107,6 @@ impl SessionStatus {
         SessionStatus::Active,
         SessionStatus::Idle,
     ];
-
-    pub fn is_live(self) -> bool {
-        Self::LIVE.contains(&self)
-    }
 }
 
 /// What a persisted message is.

@@ -28,6 +28,16 @@ pub struct SessionStarted {
     pub source: Source,
 }
 
+impl From<crate::actors::messages::Created> for SessionStarted {
+    fn from(created: crate::actors::messages::Created) -> SessionStarted {
+        SessionStarted {
+            session_id: created.session.session_id,
+            status: created.session.status,
+            source: created.source,
+        }
+    }
+}
+
 /// The optional body of `POST /api/v1/sessions`: no fields yet (an empty body is fine too).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct CreateSessionRequest {}
@@ -137,11 +147,7 @@ pub async fn create(
         })?;
     }
     let created = state.engine.create_session().await?;
-    Ok(HttpResponse::Created().json(SessionStarted {
-        session_id: created.session.session_id,
-        status: created.session.status,
-        source: created.source,
-    }))
+    Ok(HttpResponse::Created().json(SessionStarted::from(created)))
 }
 
 #[utoipa::path(
@@ -223,9 +229,5 @@ pub async fn resume(
 ) -> Result<HttpResponse, AppError> {
     let id = session_id(&id)?;
     let resumed = state.engine.resume_session(&id).await?;
-    Ok(HttpResponse::Ok().json(SessionStarted {
-        session_id: resumed.session.session_id,
-        status: resumed.session.status,
-        source: resumed.source,
-    }))
+    Ok(HttpResponse::Ok().json(SessionStarted::from(resumed)))
 }

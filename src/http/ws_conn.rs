@@ -53,11 +53,6 @@ impl Connections {
             .retain(|a| a != addr);
     }
 
-    /// How many connections are open.
-    pub fn count(&self) -> usize {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).len()
-    }
-
     /// Sends `server_shutting_down` and closes every connection with 1001.
     pub async fn shut_down(&self) {
         let all: Vec<Addr<WsConn>> = self.inner.lock().unwrap_or_else(|p| p.into_inner()).clone();
