@@ -190,13 +190,16 @@ impl WsConn {
                 } else {
                     None
                 };
-                Ok::<_, AppError>((session_id, messages))
+                Ok::<_, AppError>((session_id, sub.last_event_seq, messages))
             }
             .into_actor(self)
             .map(move |result, act, ctx| match result {
-                Ok((session_id, messages)) => {
+                Ok((session_id, last_event_seq, messages)) => {
                     if let Some(messages) = messages {
+                        // `last_event_seq` is this subscription's: the replay that follows
+                        // ends at it. Below the client's `after_seq`, the server restarted.
                         let frame = json!({"type": "session_history", "session_id": session_id,
+                            "last_event_seq": last_event_seq,
                             "messages": messages.iter().map(|m| json!({
                                 "seq": m.seq, "kind": m.kind, "payload": m.payload,
                                 "created_at": m.created_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),

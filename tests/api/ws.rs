@@ -274,6 +274,10 @@ async fn a_dropped_connection_resumes_the_stream_without_loss_or_duplicates() {
     b.send(json!({"type": "switch_session", "session_id": id, "after_seq": last_seq}))
         .await;
     let hist = b.until("session_history").await;
+    assert!(
+        hist.last().unwrap()["last_event_seq"].as_u64().unwrap() >= last_seq,
+        "same server: no reason to reset"
+    );
     let texts: Vec<&str> = hist.last().unwrap()["messages"]
         .as_array()
         .unwrap()
@@ -310,6 +314,77 @@ async fn a_dropped_connection_resumes_the_stream_without_loss_or_duplicates() {
         "the running turn's question comes with it"
     );
     assert_eq!(deltas(&replay), running);
+    h.stop().await;
+}
+
+/// Connects a new window and switches it to `id` with `after_seq`; returns its
+/// `session_history` frame.
+async fn history_in_new_window(
+    h_addr: std::net::SocketAddr,
+    id: &str,
+    after_seq: u64,
+) -> (Ws, Value) {
+    let mut ws = connect(h_addr).await;
+    assert_eq!(ws.frame().await["type"], "session_list");
+    ws.send(json!({"type": "switch_session", "session_id": id, "after_seq": after_seq}))
+        .await;
+    let history = ws.until("session_history").await.pop().unwrap();
+    assert_eq!(history["session_id"], id);
+    (ws, history)
+}
+
+#[actix_web::test]
+async fn session_history_carries_the_last_event_seq_so_a_restarted_sequence_shows() {
+    let h = harness(&[]).await;
+    let mut a = connect(h.addr).await;
+    let id = with_session(&mut a).await;
+    let ready = a
+        .seen
+        .iter()
+        .find(|f| f["type"] == "session_ready")
+        .unwrap();
+    let ready_seq = ready["event_seq"].as_u64().unwrap();
+    assert_eq!(ready_seq, 1, "a fresh session's first event");
+
+    // A fresh session: the latest event is its session_ready.
+    let (mut b, history) = history_in_new_window(h.addr, &id, 0).await;
+    assert_eq!(history["last_event_seq"], ready_seq);
+    assert_eq!(
+        b.frame().await["event_seq"],
+        ready_seq,
+        "the replay that follows ends at last_event_seq"
+    );
+
+    // After a turn: the event_seq of the turn's last event.
+    h.stub.push(Reply::text("Counted."));
+    b.send(json!({"type": "user_message", "session_id": id, "text": "count", "seq": 1}))
+        .await;
+    let turn = b.turn().await;
+    let last = turn.last().unwrap();
+    assert_eq!(last["type"], "response_complete");
+    let last_seq = last["event_seq"].as_u64().unwrap();
+    assert!(last_seq > ready_seq);
+    let (mut c, history) = history_in_new_window(h.addr, &id, last_seq).await;
+    assert_eq!(history["last_event_seq"], last_seq);
+    // Nothing is replayed after last_event_seq: the next frame is the answer to a bad one.
+    c.send(json!({"type": "fly"})).await;
+    assert_eq!(c.frame().await["code"], "unknown_type");
+
+    // A client that remembers a later event_seq (from before a server restart): the
+    // history's last_event_seq is below its after_seq, and every event would look like a
+    // duplicate. It resets with after_seq 0 and gets the last turn whole.
+    let stale = last_seq + 1000;
+    let (mut d, history) = history_in_new_window(h.addr, &id, stale).await;
+    let seen = history["last_event_seq"].as_u64().unwrap();
+    assert!(seen < stale, "{seen} < {stale}: the sequence restarted");
+    d.send(json!({"type": "switch_session", "session_id": id, "after_seq": 0}))
+        .await;
+    let history = d.until("session_history").await.pop().unwrap();
+    assert_eq!(history["last_event_seq"], last_seq);
+    let replay = d.turn().await;
+    assert_eq!(replay[0]["type"], "message_received");
+    assert_eq!(deltas(&replay), "Counted.");
+    assert_eq!(replay.last().unwrap()["event_seq"], last_seq);
     h.stop().await;
 }
 
