@@ -694,8 +694,16 @@ impl Handler<Subscribe> for SessionActor {
                 });
             }
         }
-        for event in self.buffer.iter().filter(|e| e.event_seq > msg.after_seq) {
-            let _ = msg.subscriber.try_send(event.clone());
+        for event in coalesce_replay(&self.buffer, msg.after_seq) {
+            if msg.subscriber.try_send(event).is_err() {
+                // Its mailbox is full: it reconnects with after_seq and gets the rest then.
+                warn!(self.log, "replay did not fit the subscriber's mailbox");
+                return MessageResult(Subscribed {
+                    last_event_seq: self.seq,
+                    turn_running: self.turn.is_some(),
+                    replay_since: self.buffer_since,
+                });
+            }
         }
         self.subscriber = Some(msg.subscriber);
         if let Some(t) = self.permission_timer.take() {
@@ -789,5 +797,80 @@ impl Handler<GetState> for SessionActor {
             turn_running: self.turn.is_some(),
             restarting: self.restarting,
         })
+    }
+}
+
+/// The kept events after `after_seq`, with each run of consecutive `stream_delta`s merged
+/// into one (carrying the run's last `event_seq`): a long reply replays as a handful of
+/// frames instead of one per token, and always fits the subscriber's mailbox.
+fn coalesce_replay(buffer: &[SessionEvent], after_seq: u64) -> Vec<SessionEvent> {
+    let mut out: Vec<SessionEvent> = Vec::new();
+    for event in buffer.iter().filter(|e| e.event_seq > after_seq) {
+        if let (
+            Some(SessionEvent {
+                event_seq,
+                body: EventBody::StreamDelta { text },
+                ..
+            }),
+            EventBody::StreamDelta { text: more },
+        ) = (out.last_mut(), &event.body)
+        {
+            text.push_str(more);
+            *event_seq = event.event_seq;
+            continue;
+        }
+        out.push(event.clone());
+    }
+    out
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(seq: u64, body: EventBody) -> SessionEvent {
+        SessionEvent {
+            session_id: "s".into(),
+            event_seq: seq,
+            body,
+        }
+    }
+    fn delta(seq: u64, t: &str) -> SessionEvent {
+        ev(seq, EventBody::StreamDelta { text: t.into() })
+    }
+
+    #[test]
+    fn replay_merges_runs_of_deltas_and_keeps_everything_else() {
+        let tool = EventBody::ToolUse {
+            tool_use_id: "t".into(),
+            name: "Bash".into(),
+            input: serde_json::json!({}),
+        };
+        let buffer = vec![
+            ev(1, EventBody::MessageReceived { seq: 1, text: "q".into() }),
+            delta(2, "a"),
+            delta(3, "b"),
+            delta(4, "c"),
+            ev(5, tool.clone()),
+            delta(6, "d"),
+            delta(7, "e"),
+        ];
+        let all = coalesce_replay(&buffer, 0);
+        assert_eq!(
+            all,
+            vec![
+                ev(1, EventBody::MessageReceived { seq: 1, text: "q".into() }),
+                delta(4, "abc"),
+                ev(5, tool),
+                delta(7, "de"),
+            ]
+        );
+        assert_eq!(coalesce_replay(&buffer, 2), {
+            let mut v = coalesce_replay(&buffer[2..], 0);
+            v[0] = delta(4, "bc");
+            v
+        });
+        assert!(coalesce_replay(&buffer, 7).is_empty());
     }
 }

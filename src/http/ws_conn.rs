@@ -243,7 +243,13 @@ impl WsConn {
             self.error(ctx, &e, Some(&id));
             return;
         }
+        let ended = matches!(event.body, EventBody::SessionTerminated { .. });
         self.send_json(ctx, &event);
+        if ended {
+            // The session's actor is gone and this subscription with it: the next message
+            // subscribes again (waking a suspended session) instead of talking to nobody.
+            self.current = None;
+        }
     }
 
     fn route(&mut self, ctx: &mut Context<Self>, frame: ClientFrame) {
@@ -381,6 +387,10 @@ impl Actor for WsConn {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
+        // Session events arrive through this mailbox (the session never waits on a
+        // connection: a full mailbox drops the subscriber). actix's default of 16 is one
+        // burst of tokens; match the outbound queue instead.
+        ctx.set_mailbox_capacity(OUTBOUND_QUEUE);
         if let (Some(session), Some(rx)) = (self.session.take(), self.out_rx.take()) {
             actix::spawn(write_out(session, rx));
         }
