@@ -10,13 +10,18 @@ CLI_STAMP := $(CLI_DIR)/.installed-$(CLAUDE_CLI_VERSION)
 
 CARGO ?= cargo
 
-.PHONY: help setup run build test test-rust lint bench clean
+# The web UI (web/): its npm packages, installed again whenever the lock file changes.
+WEB_STAMP := web/node_modules/.installed
+# The debug server binary the end-to-end tests start (cargo honours CARGO_TARGET_DIR).
+SERVER_DEBUG_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/debug/claude-sdk-pattern)
+
+.PHONY: help setup run build web-build test test-rust test-web test-e2e lint bench clean
 
 help:
 	@echo "make run    start the server (and UI) on embedded defaults"
 	@echo "make test   run every test"
 	@echo "make bench  measure latency and memory (writes docs/benchmarks.md)"
-	@echo "make lint   rustfmt and clippy"
+	@echo "make lint   rustfmt, clippy, eslint and tsc"
 
 ## setup: install the pinned Claude Code CLI (npm) and check that it runs.
 setup: $(CLI_STAMP)
@@ -34,19 +39,38 @@ $(CLI_STAMP):
 build:
 	$(CARGO) build --release --locked
 
+$(WEB_STAMP): web/package-lock.json web/package.json
+	@command -v npm >/dev/null || { echo "npm is required to build the web UI (apt-get install npm)"; exit 1; }
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+## web-build: the browser UI into web/dist (served by the server at /).
+web-build: $(WEB_STAMP)
+	cd web && npm run build
+
 ## run: the product on embedded defaults (SQLite under ./data, a generated local key).
-run: setup build
+run: setup build web-build
 	@scripts/run-local.sh
 
-lint:
+lint: $(WEB_STAMP)
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
+	cd web && npm run lint
+	cd web && npm run typecheck
 
 test-rust: setup
 	$(CARGO) test --locked --lib --bins --tests
 
-## test: everything, failing on the first broken part.
-test: lint test-rust
+test-web: $(WEB_STAMP)
+	cd web && npm test
+
+## test-e2e: the debug server, the built UI and headless Chromium (web/e2e/).
+test-e2e: setup $(WEB_STAMP) web-build
+	$(CARGO) build --locked
+	cd web && SERVER_BIN="$(SERVER_DEBUG_BIN)" npm run e2e
+
+## test: everything, cheapest first, failing on the first broken part.
+test: lint test-web test-rust test-e2e
 
 ## bench: measure (release build, against the model stub) and rewrite docs/benchmarks.md.
 bench: setup
@@ -58,4 +82,4 @@ bench: setup
 
 clean:
 	$(CARGO) clean
-	rm -rf $(CLI_DIR)
+	rm -rf $(CLI_DIR) web/node_modules web/dist web/e2e-artifacts

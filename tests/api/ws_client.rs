@@ -83,6 +83,7 @@ impl Ws {
                 .unwrap_or_else(|_| panic!("no websocket frame within 60 s; seen {:?}", self.seen));
             match item {
                 Some(Ok(Frame::Text(bytes))) => {
+                    record(&bytes);
                     let v: Value = serde_json::from_slice(&bytes).unwrap();
                     self.seen.push(v.clone());
                     return Next::Frame(v);
@@ -213,4 +214,21 @@ pub async fn close_code_for_invalid_utf8(addr: std::net::SocketAddr) -> Option<u
     raw_until_close(addr, Some(&[0x81, 0x82, 0, 0, 0, 0, 0xff, 0xfe]))
         .await
         .1
+}
+
+/// With `RECORD_WS_FRAMES=<file>`, every frame the server sends is appended to the file (one
+/// JSON per line): how `web/src/types/fixtures/server-frames.jsonl`, the web client's parser
+/// fixture, is refreshed from real server frames.
+fn record(frame: &[u8]) {
+    use std::io::Write;
+    if let Some(path) = std::env::var_os("RECORD_WS_FRAMES") {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = f.write_all(frame);
+            let _ = f.write_all(b"\n");
+        }
+    }
 }

@@ -1,0 +1,63 @@
+import { useEffect } from "react";
+import { useChat, useCurrentView } from "../store/context";
+import { MessageList } from "./MessageList";
+import { Composer } from "./Composer";
+import { PermissionDialog } from "./PermissionDialog";
+import { NoticeBanner, WarningBanner } from "./Banners";
+import { SessionEnded, OpenedElsewhere } from "./SessionEnded";
+
+/** The open session: banners, the conversation, what ended it, the message box. */
+export function Conversation({ onReconnect }: { onReconnect(): void }) {
+  const view = useCurrentView();
+  const interrupt = useChat((s) => s.interrupt);
+  const creating = useChat((s) => s.creating);
+  const connection = useChat((s) => s.connection);
+  const createSession = useChat((s) => s.createSession);
+
+  // Ctrl+Shift+X stops the running reply, wherever the focus is.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey && e.shiftKey && (e.key === "X" || e.key === "x")) {
+        e.preventDefault();
+        interrupt();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [interrupt]);
+
+  return (
+    <>
+      <NoticeBanner />
+      <WarningBanner />
+      {view ? (
+        <MessageList key={view.id} view={view} />
+      ) : (
+        <div className="flex min-h-0 flex-1 flex-col items-center justify-center gap-3 p-6 text-center">
+          <h2 className="text-lg font-semibold">Start a Claude Code session</h2>
+          <p className="max-w-md text-sm text-zinc-600 dark:text-zinc-400">
+            Each session is its own Claude Code process working in the server's workspace. Pick
+            one on the left, or start a new one — it is ready at once.
+          </p>
+          <button
+            type="button"
+            onClick={createSession}
+            disabled={creating || connection !== "connected"}
+            className="rounded-md bg-blue-600 px-4 py-2 text-sm font-medium text-white hover:bg-blue-700 disabled:opacity-60"
+          >
+            {creating ? "Creating session…" : "New session"}
+          </button>
+          {connection === "disconnected" && (
+            <button type="button" onClick={onReconnect} className="text-sm underline">
+              Reconnect now
+            </button>
+          )}
+        </div>
+      )}
+      {view?.terminated && <SessionEnded view={view} />}
+      {view?.openedElsewhere && <OpenedElsewhere id={view.id} />}
+      <Composer />
+      <PermissionDialog />
+    </>
+  );
+}

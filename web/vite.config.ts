@@ -1,0 +1,27 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+import tailwindcss from "@tailwindcss/vite";
+
+// The dev server proxies the API and the WebSocket to a running server (`make run`).
+const backend = process.env.BACKEND_URL ?? "http://127.0.0.1:8000";
+
+export default defineConfig({
+  plugins: [react(), tailwindcss()],
+  server: {
+    proxy: {
+      "/api": backend,
+      "/ws": { target: backend.replace(/^http/, "ws"), ws: true },
+    },
+  },
+  build: {
+    outDir: "dist",
+    sourcemap: false,
+  },
+  test: {
+    environment: "jsdom",
+    include: ["src/**/*.test.{ts,tsx}"],
+    setupFiles: ["src/test/setup.ts"],
+    restoreMocks: true,
+  },
+});

@@ -1,0 +1,17 @@
+// End-to-end tests (`npm run e2e`, part of `make test`): the real server binary, a TCP
+// proxy and headless Chromium. One file at a time; each test may start its own server.
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    environment: "node",
+    include: ["e2e/**/*.e2e.ts"],
+    globalSetup: ["e2e/global-setup.ts"],
+    fileParallelism: false,
+    maxWorkers: 1,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 60_000,
+    restoreMocks: true,
+  },
+});
