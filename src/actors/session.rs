@@ -824,7 +824,6 @@ fn coalesce_replay(buffer: &[SessionEvent], after_seq: u64) -> Vec<SessionEvent>
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -848,7 +847,13 @@ mod tests {
             input: serde_json::json!({}),
         };
         let buffer = vec![
-            ev(1, EventBody::MessageReceived { seq: 1, text: "q".into() }),
+            ev(
+                1,
+                EventBody::MessageReceived {
+                    seq: 1,
+                    text: "q".into(),
+                },
+            ),
             delta(2, "a"),
             delta(3, "b"),
             delta(4, "c"),
@@ -860,7 +865,13 @@ mod tests {
         assert_eq!(
             all,
             vec![
-                ev(1, EventBody::MessageReceived { seq: 1, text: "q".into() }),
+                ev(
+                    1,
+                    EventBody::MessageReceived {
+                        seq: 1,
+                        text: "q".into()
+                    }
+                ),
                 delta(4, "abc"),
                 ev(5, tool),
                 delta(7, "de"),

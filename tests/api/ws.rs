@@ -330,7 +330,11 @@ async fn a_long_reply_replays_whole_to_a_late_window() {
     let live = a.turn().await;
     assert_eq!(live.last().unwrap()["type"], "response_complete");
     let text = deltas(&live);
-    assert!(text.ends_with("tok400"), "{}", &text[text.len().saturating_sub(40)..]);
+    assert!(
+        text.ends_with("tok400"),
+        "{}",
+        &text[text.len().saturating_sub(40)..]
+    );
 
     let (mut b, history) = history_in_new_window(h.addr, &id, 0).await;
     let last = live.last().unwrap()["event_seq"].as_u64().unwrap();
