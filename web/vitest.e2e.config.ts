@@ -1,6 +1,7 @@
 // End-to-end tests (`npm run e2e`, part of `make test`): the real server binary, a TCP
 // proxy and headless Chromium. One file at a time; each test may start its own server.
 import { defineConfig } from "vitest/config";
+import SummaryReporter from "./scripts/summary-reporter";
 
 export default defineConfig({
   test: {
@@ -13,5 +14,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
     restoreMocks: true,
+    reporters: ["default", new SummaryReporter("web-e2e")],
   },
 });

@@ -177,6 +177,7 @@ impl WsConn {
         let engine = self.state.engine.clone();
         let db = self.state.db.clone();
         let me = ctx.address().recipient();
+        let switched_to = session_id.clone();
         ctx.spawn(
             async move {
                 let sub = engine.subscribe(&session_id, me, after_seq).await?;
@@ -190,16 +191,19 @@ impl WsConn {
                 } else {
                     None
                 };
-                Ok::<_, AppError>((session_id, sub.last_event_seq, messages))
+                Ok::<_, AppError>((session_id, sub, messages))
             }
             .into_actor(self)
             .map(move |result, act, ctx| match result {
-                Ok((session_id, last_event_seq, messages)) => {
+                Ok((session_id, sub, messages)) => {
                     if let Some(messages) = messages {
                         // `last_event_seq` is this subscription's: the replay that follows
                         // ends at it. Below the client's `after_seq`, the server restarted.
+                        // `turn_running` false: no reply is on its way (a client that sent a
+                        // message just before a drop learns that it never arrived).
                         let frame = json!({"type": "session_history", "session_id": session_id,
-                            "last_event_seq": last_event_seq,
+                            "last_event_seq": sub.last_event_seq,
+                            "turn_running": sub.turn_running,
                             "messages": messages.iter().map(|m| json!({
                                 "seq": m.seq, "kind": m.kind, "payload": m.payload,
                                 "created_at": m.created_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
@@ -216,8 +220,8 @@ impl WsConn {
                 Err(e) => {
                     act.held = None;
                     act.current = None;
-                    let id = then_session(&then);
-                    act.error(ctx, &e, id.as_deref());
+                    // The error names the session it is about (the one switched to).
+                    act.error(ctx, &e, Some(&switched_to));
                 }
             }),
         );
@@ -354,13 +358,6 @@ impl WsConn {
                 act.error(ctx, &e, Some(&session_id));
             }
         }));
-    }
-}
-
-fn then_session(frame: &Option<ClientFrame>) -> Option<String> {
-    match frame {
-        Some(ClientFrame::UserMessage { session_id, .. }) => Some(session_id.clone()),
-        _ => None,
     }
 }
 

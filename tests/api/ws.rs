@@ -142,6 +142,12 @@ async fn a_conversation_over_the_socket() {
         .await;
     let e = ws.until("error").await;
     assert_eq!(e.last().unwrap()["code"], "not_resumable");
+    // Switching to it (a window reopening the session it had) names the session in the error.
+    ws.send(json!({"type": "switch_session", "session_id": id}))
+        .await;
+    let e = ws.until("error").await.pop().unwrap();
+    assert_eq!(e["code"], "not_resumable");
+    assert_eq!(e["session_id"], id.as_str());
     h.stop().await;
 }
 
@@ -278,6 +284,7 @@ async fn a_dropped_connection_resumes_the_stream_without_loss_or_duplicates() {
         hist.last().unwrap()["last_event_seq"].as_u64().unwrap() >= last_seq,
         "same server: no reason to reset"
     );
+    assert_eq!(hist.last().unwrap()["turn_running"], true);
     let texts: Vec<&str> = hist.last().unwrap()["messages"]
         .as_array()
         .unwrap()
@@ -339,6 +346,7 @@ async fn a_long_reply_replays_whole_to_a_late_window() {
     let (mut b, history) = history_in_new_window(h.addr, &id, 0).await;
     let last = live.last().unwrap()["event_seq"].as_u64().unwrap();
     assert_eq!(history["last_event_seq"], last);
+    assert_eq!(history["turn_running"], false);
     let replay = b.turn().await;
     assert_eq!(deltas(&replay), text, "the whole reply, each token once");
     assert_eq!(replay.last().unwrap()["event_seq"], last);

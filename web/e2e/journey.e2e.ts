@@ -211,6 +211,24 @@ describe("a person's journey through the web UI", () => {
     await drawer.waitFor({ state: "detached" });
   });
 
+  test("an ended session keeps its history after a reload; Start new session opens another", async () => {
+    const p = page();
+    await p.setViewportSize({ width: 1280, height: 800 });
+    const before = await assistantTexts();
+    await p.getByRole("button", { name: /^End session / }).click();
+    await p.getByRole("alertdialog").getByRole("button", { name: "End session" }).click();
+    const ended = p.getByRole("status", { name: "Session ended" });
+    await ended.getByText("This session was ended.").waitFor();
+    await p.reload();
+    await ended.waitFor({ timeout: 15_000 });
+    await expect.poll(assistantTexts, { timeout: 15_000 }).toEqual(before);
+    // Destroyed sessions cannot be resumed (docs/protocol.md): only a new one is offered.
+    expect(await ended.getByRole("button", { name: "Resume" }).count()).toBe(0);
+    await ended.getByRole("button", { name: "Start new session" }).click();
+    await p.getByText("The session is ready.").waitFor({ timeout: 30_000 });
+    await expect.poll(() => p.getByRole("navigation", { name: "Session list" }).getByRole("listitem").count()).toBe(2);
+  });
+
   test("the key never went into a URL, and every frame the server sent parses", () => {
     const key = s().server.key;
     expect(urls.length).toBeGreaterThan(0);

@@ -31,6 +31,10 @@ export class Connection {
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
+  /** Counts open attempts: an attempt that was overtaken (a "Reconnect now" while waiting
+   * for a ticket) gives up instead of opening a second socket. */
+  private generation = 0;
+  private opening = false;
   private readonly opts: ConnectionOptions;
 
   constructor(opts: ConnectionOptions) {
@@ -45,6 +49,7 @@ export class Connection {
 
   stop() {
     this.closed = true;
+    this.generation += 1;
     window.removeEventListener("online", this.reconnectNow);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -61,13 +66,23 @@ export class Connection {
 
   /** Skips the wait (a "Reconnect now" click, or the browser coming back online). */
   reconnectNow = () => {
-    if (this.closed || this.ws) return;
+    if (this.closed || this.ws || this.opening) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     void this.open();
   };
 
   private async open() {
+    const generation = ++this.generation;
+    this.opening = true;
+    try {
+      await this.openOnce(generation);
+    } finally {
+      if (generation === this.generation) this.opening = false;
+    }
+  }
+
+  private async openOnce(generation: number) {
     const { store } = this.opts;
     if (this.attempt > 0 && this.attempt <= ATTEMPTS_BEFORE_DISCONNECTED) {
       store.getState().setConnection("reconnecting");
@@ -84,7 +99,7 @@ export class Connection {
       this.scheduleRetry();
       return;
     }
-    if (this.closed) return;
+    if (this.closed || generation !== this.generation || this.ws) return;
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(`${proto}//${location.host}/ws/v1/chat?ticket=${encodeURIComponent(ticket)}`);
     this.ws = ws;

@@ -1,4 +1,4 @@
-import { useState, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { useChat, useCurrentView } from "../store/context";
 import { charCount, validateMessage } from "../store/chat";
 import { MAX_MESSAGE_CHARS } from "../types/protocol";
@@ -13,8 +13,17 @@ export function Composer() {
   const creating = useChat((s) => s.creating);
   const sendMessage = useChat((s) => s.sendMessage);
   const interrupt = useChat((s) => s.interrupt);
-  const [text, setText] = useState("");
+  const currentId = useChat((s) => s.currentId);
+  // The draft lives in the store, per session: switching sessions keeps each one's text.
+  const text = useChat((s) => s.drafts[s.currentId ?? ""] ?? "");
+  const setText = useChat((s) => s.setDraft);
   const [hint, setHint] = useState<string | null>(null);
+  const box = useRef<HTMLTextAreaElement>(null);
+
+  // A session just opened (new, picked, or created for the first message): type away.
+  useEffect(() => {
+    if (currentId) box.current?.focus();
+  }, [currentId]);
 
   const running = view?.running ?? false;
   const ended = !!view?.terminated || !!view?.openedElsewhere;
@@ -29,10 +38,12 @@ export function Composer() {
       return;
     }
     if (!canSend) return;
+    const hadSession = currentId !== null;
     const error = sendMessage(text);
     if (error) setHint(error);
     else {
-      setText("");
+      // Before any session the text stays until the new session has taken it.
+      if (hadSession) setText("");
       setHint(null);
     }
   }
@@ -63,6 +74,7 @@ export function Composer() {
       </label>
       <div className="flex items-end gap-2">
         <textarea
+          ref={box}
           id="message"
           rows={2}
           value={text}

@@ -13,6 +13,7 @@ export function Conversation({ onReconnect }: { onReconnect(): void }) {
   const creating = useChat((s) => s.creating);
   const connection = useChat((s) => s.connection);
   const createSession = useChat((s) => s.createSession);
+  const queued = useChat((s) => s.queuedText);
 
   // Ctrl+Shift+X stops the running reply, wherever the focus is.
   useEffect(() => {
@@ -34,6 +35,11 @@ export function Conversation({ onReconnect }: { onReconnect(): void }) {
         <MessageList key={view.id} view={view} />
       ) : (
         <div className="flex min-h-0 flex-1 flex-col items-center justify-center gap-3 p-6 text-center">
+          {queued !== null && (
+            <div data-role="user" data-state="sending" className="max-w-[85%] self-end rounded-2xl bg-blue-600 px-4 py-2 text-left whitespace-pre-wrap text-white [overflow-wrap:anywhere]">
+              {queued}
+            </div>
+          )}
           <h2 className="text-lg font-semibold">Start a Claude Code session</h2>
           <p className="max-w-md text-sm text-zinc-600 dark:text-zinc-400">
             Each session is its own Claude Code process working in the server's workspace. Pick

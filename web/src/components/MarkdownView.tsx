@@ -13,8 +13,34 @@ function textOf(node: ReactNode): string {
   return "";
 }
 
+/**
+ * Copies text: the Clipboard API where the page may use it (https, localhost), else the
+ * older selection copy (a server reached over plain http on a LAN).
+ */
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.appendChild(area);
+    area.select();
+    try {
+      return document.execCommand("copy");
+    } catch {
+      return false;
+    } finally {
+      area.remove();
+    }
+  }
+}
+
 function CodeBlock({ children }: { children?: ReactNode }) {
-  const [copied, setCopied] = useState(false);
+  const [copied, setCopied] = useState<string | null>(null);
   const code = textOf(children).replace(/\n$/, "");
   const child = Array.isArray(children) ? children[0] : children;
   const lang =
@@ -22,14 +48,9 @@ function CodeBlock({ children }: { children?: ReactNode }) {
       ? /language-(\S+)/.exec((child as { props: { className?: string } }).props.className ?? "")?.[1]
       : undefined;
   async function copy() {
-    try {
-      await navigator.clipboard.writeText(code);
-    } catch {
-      // No clipboard permission (an insecure origin): select-and-copy still works.
-      return;
-    }
-    setCopied(true);
-    setTimeout(() => setCopied(false), 1500);
+    const ok = await copyText(code);
+    setCopied(ok ? "Copied" : "Copy failed");
+    setTimeout(() => setCopied(null), 1500);
   }
   return (
     <div className="relative rounded-md border border-zinc-200 bg-zinc-50 dark:border-zinc-800 dark:bg-zinc-900">
@@ -40,7 +61,7 @@ function CodeBlock({ children }: { children?: ReactNode }) {
           onClick={copy}
           className="rounded px-1.5 py-0.5 hover:bg-zinc-200 focus-visible:ring-2 focus-visible:ring-blue-400 dark:hover:bg-zinc-800"
         >
-          {copied ? "Copied" : "Copy"}
+          {copied ?? "Copy"}
         </button>
       </div>
       <pre className="overflow-x-auto p-3 text-sm leading-relaxed">{children}</pre>

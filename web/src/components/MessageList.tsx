@@ -63,8 +63,7 @@ export function MessageList({ view }: { view: SessionView }) {
         onScroll={onScroll}
         role="log"
         aria-label="Conversation"
-        aria-live="polite"
-        aria-busy={view.running}
+        aria-live="off"
         className="h-full overflow-x-hidden overflow-y-auto px-3 py-4 md:px-6"
       >
         <div className="mx-auto flex max-w-3xl flex-col gap-3">
@@ -91,6 +90,10 @@ export function MessageList({ view }: { view: SessionView }) {
           )}
         </div>
       </div>
+      {/* Announced to screen readers instead of every streamed token. */}
+      <p className="sr-only" aria-live="polite">
+        {view.permission ? "Claude asks permission to use a tool." : view.running ? "Claude is replying." : view.live.length ? "Reply finished." : ""}
+      </p>
       {behind && (
         <button
           type="button"

@@ -1,7 +1,10 @@
 import * as Dialog from "@radix-ui/react-dialog";
 import { useChat, useCurrentView } from "../store/context";
 
-/** A tool waits for approval: show what it wants to do and why; Allow or Deny. */
+/**
+ * A tool waits for approval: show what it wants to do and why; Allow or Deny. Focus starts
+ * on Deny, so a stray Enter from the message box never approves anything.
+ */
 export function PermissionDialog() {
   const prompt = useCurrentView()?.permission;
   const answer = useChat((s) => s.answerPermission);
@@ -33,7 +36,6 @@ export function PermissionDialog() {
                 </button>
                 <button
                   type="button"
-                  autoFocus
                   onClick={() => answer(true)}
                   className="rounded-md bg-blue-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-blue-700 focus-visible:ring-2 focus-visible:ring-blue-400"
                 >

@@ -17,10 +17,7 @@ export function SessionEnded({ view }: { view: SessionView }) {
   const t = view.terminated!;
   return (
     <div role="status" aria-label="Session ended" className="border-t border-zinc-200 bg-zinc-50 px-3 py-3 text-sm dark:border-zinc-800 dark:bg-zinc-900">
-      <p>
-        {REASON[t.reason] ?? "This session has ended."}{" "}
-        {t.message && REASON[t.reason] !== t.message && <span className="text-zinc-600 dark:text-zinc-400">{t.message}</span>}
-      </p>
+      <p>{REASON[t.reason] ?? (t.message || "This session has ended.")}</p>
       <div className="mt-2 flex flex-wrap gap-2">
         <button
           type="button"

@@ -126,8 +126,8 @@ function SessionRow({
             <AlertDialog.Content className="fixed top-1/2 left-1/2 w-[min(24rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 rounded-lg bg-white p-5 shadow-xl dark:bg-zinc-900">
               <AlertDialog.Title className="font-semibold">End this session?</AlertDialog.Title>
               <AlertDialog.Description className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
-                Its Claude Code process stops. The conversation stays in the list and can be
-                resumed later.
+                Its Claude Code process stops for good. The conversation stays in the list to
+                read, and a new session can be started at any time.
               </AlertDialog.Description>
               <div className="mt-4 flex justify-end gap-2">
                 <AlertDialog.Cancel className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm dark:border-zinc-700">

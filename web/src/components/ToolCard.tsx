@@ -52,7 +52,9 @@ export const ToolCard = memo(function ToolCard({
         className="flex w-full min-w-0 items-center gap-2 px-3 py-2 text-left focus-visible:ring-2 focus-visible:ring-blue-400"
       >
         <span aria-hidden className="text-zinc-400">{open ? "▾" : "▸"}</span>
-        <span className="shrink-0 font-mono font-semibold">{item.name}</span>
+        <span className="max-w-[45%] shrink-0 truncate font-mono font-semibold" title={item.name}>
+          {item.name}
+        </span>
         <span className="min-w-0 flex-1 truncate font-mono text-xs text-zinc-500">{summarizeInput(item.input)}</span>
         <span className={`shrink-0 text-xs font-medium ${tone}`} data-testid="tool-state">
           {state}

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createChatStore, validateMessage } from "./chat";
 import type { ClientFrame, ServerFrame, SessionSummary, StoredMessage } from "../types/protocol";
 
@@ -354,6 +354,128 @@ describe("chat store", () => {
     t.recv({ type: "session_creating" }, ev(A, { type: "session_ready", session: summary(A), source: "pre-warmed" }));
     expect(t.s().currentId).toBe(A);
     expect(t.sent.at(-1)).toMatchObject({ type: "user_message", session_id: A, text: "hello" });
+  });
+});
+
+describe("edge cases found in review", () => {
+  function withHistory(loaded: StoredMessage[]) {
+    const sent: ClientFrame[] = [];
+    const store = createChatStore({
+      send: (f) => {
+        sent.push(f);
+        return true;
+      },
+      schedule: (fn) => fn(),
+      loadHistory: async () => loaded,
+      initialSessionId: A,
+    });
+    store.getState().setConnection("connected");
+    return { store, s: () => store.getState(), sent };
+  }
+  const stored: StoredMessage[] = [
+    { seq: 1, kind: "user", payload: { text: "hi" }, created_at: "" },
+    { seq: 2, kind: "assistant", payload: { text: "hello" }, created_at: "" },
+  ];
+
+  it("a remembered session that has ended shows its history with Resume", async () => {
+    const t = withHistory(stored);
+    t.s().resubscribe();
+    expect(t.sent).toEqual([{ type: "switch_session", session_id: A, after_seq: 0 }]);
+    t.s().receive({ type: "session_list", sessions: [{ ...summary(A), status: "terminated", is_resumable: true }] });
+    t.s().receive({ type: "error", code: "not_resumable", message: "This session has ended.", session_id: A });
+    expect(t.s().views[A].terminated).toMatchObject({ resumable: true });
+    await vi.waitFor(() => expect(t.s().views[A].historyLoaded).toBe(true));
+    expect(t.s().views[A].history.map((i) => i.kind)).toEqual(["user", "assistant"]);
+  });
+
+  it("a suspended session is shown from its history without waking it; a message wakes it", async () => {
+    const t = withHistory(stored);
+    t.s().receive({ type: "session_list", sessions: [{ ...summary(B), status: "suspended" }] });
+    t.s().switchSession(B);
+    expect(t.sent).toEqual([]);
+    await vi.waitFor(() => expect(t.s().views[B].historyLoaded).toBe(true));
+    expect(t.s().views[B].dormant).toBe(true);
+    t.s().resubscribe(); // a reconnect does not wake it either
+    expect(t.sent.filter((f) => "session_id" in f && f.session_id === B)).toEqual([]);
+    expect(t.s().sendMessage("wake up")).toBeNull();
+    expect(t.sent.at(-1)).toMatchObject({ type: "user_message", session_id: B, text: "wake up" });
+  });
+
+  it("after an idle end, coming back from after_seq 0 does not show the last turn twice", () => {
+    seqs = {};
+    const t = setup();
+    open(t, A);
+    t.s().sendMessage("hi");
+    t.recv(
+      ev(A, { type: "message_received", seq: 1, text: "hi" }),
+      ev(A, { type: "stream_delta", text: "hello" }),
+      ev(A, { type: "response_complete", cost_usd: 0, total_cost_usd: 0, usage: {}, duration_ms: 1, num_turns: 1 }),
+      ev(A, { type: "session_terminated", reason: "idle", resumable: true, message: "Suspended while idle." }),
+    );
+    t.s().resubscribe();
+    expect(t.sent.at(-1)).toEqual({ type: "switch_session", session_id: A, after_seq: 0 });
+    t.recv({ type: "session_history", session_id: A, messages: stored, last_event_seq: 0, turn_running: false });
+    expect(texts(t, A)).toEqual(["user:hi", "assistant:hello"]);
+  });
+
+  it("a create lost with the connection, or refused, does not leave New session disabled", () => {
+    seqs = {};
+    const t = setup();
+    t.s().createSession();
+    expect(t.s().creating).toBe(true);
+    t.s().setConnection("reconnecting");
+    expect(t.s().creating).toBe(false);
+    t.s().setConnection("connected");
+    t.s().createSession();
+    t.recv({ type: "error", code: "internal", message: "Could not start a session." });
+    expect(t.s().creating).toBe(false);
+    expect(t.s().notice?.text).toBe("Could not start a session.");
+  });
+
+  it("a message lost in a drop is marked not sent; one that arrived is confirmed by the replay", () => {
+    seqs = {};
+    const t = setup();
+    open(t, A);
+    t.s().sendMessage("lost");
+    t.s().resubscribe();
+    t.recv({ type: "session_history", session_id: A, messages: [], last_event_seq: 1, turn_running: false });
+    expect(t.s().views[A].running).toBe(false);
+    expect(t.s().views[A].live[0]).toMatchObject({ state: "failed" });
+
+    t.s().sendMessage("arrived");
+    const seq = (t.sent.at(-1) as { seq: number }).seq;
+    t.s().resubscribe();
+    t.recv(
+      { type: "session_history", session_id: A, messages: [], last_event_seq: 1, turn_running: false },
+      ev(A, { type: "message_received", seq, text: "arrived" }, 2),
+      ev(A, { type: "response_complete", cost_usd: 0, total_cost_usd: 0, usage: {}, duration_ms: 1, num_turns: 1 }, 3),
+    );
+    expect(texts(t, A).filter((x) => x === "user:arrived")).toHaveLength(1);
+    expect(t.s().views[A].live.find((i) => i.kind === "user" && i.text === "arrived")).toMatchObject({ state: "sent" });
+  });
+
+  it("Retry works for a turn seen only as a replay", () => {
+    seqs = {};
+    const t = setup();
+    open(t, A);
+    t.recv(
+      ev(A, { type: "message_received", seq: 7, text: "from another tab" }),
+      ev(A, { type: "stream_error", code: "internal", message: "failed", suggested_action: "retry", partial_preserved: false }),
+    );
+    t.s().retry();
+    expect(t.sent.at(-1)).toMatchObject({ type: "user_message", text: "from another tab" });
+  });
+
+  it("keeps a draft per session", () => {
+    seqs = {};
+    const t = setup();
+    open(t, A);
+    t.s().setDraft("for A");
+    open(t, B);
+    expect(t.s().drafts[B] ?? "").toBe("");
+    t.s().setDraft("for B");
+    t.s().switchSession(A);
+    expect(t.s().drafts[A]).toBe("for A");
   });
 });
 

@@ -54,6 +54,9 @@ export type SessionView = {
   warning: { remainingSeconds: number; receivedAt: number } | null;
   terminated: { reason: string; resumable: boolean; message: string } | null;
   openedElsewhere: boolean;
+  /** Shown from the stored history without waking it (a suspended session): the next
+   * message subscribes and wakes it. */
+  dormant: boolean;
   restarting: boolean;
   lastCost: number | null;
   totalCost: number | null;
@@ -70,6 +73,8 @@ export type ChatState = {
   /** Text typed before any session existed: sent once the new session is ready. */
   queuedText: string | null;
   views: Record<string, SessionView>;
+  /** What is typed in the message box, per session ("" before any session exists). */
+  drafts: Record<string, string>;
   /** A message for the person that is not about one turn (top of the screen). */
   notice: { text: string; tone: "info" | "error" } | null;
 };
@@ -91,6 +96,7 @@ export type ChatActions = {
   resume(id: string): void;
   destroy(id: string): void;
   dismissNotice(): void;
+  setDraft(text: string): void;
   setSessions(sessions: SessionSummary[]): void;
 };
 
@@ -122,6 +128,7 @@ export function emptyView(id: string): SessionView {
     warning: null,
     terminated: null,
     openedElsewhere: false,
+    dormant: false,
     restarting: false,
     lastCost: null,
     totalCost: null,
@@ -209,13 +216,28 @@ export function createChatStore(deps: ChatDeps): ChatStore {
         });
         const queued = get().queuedText;
         if (queued !== null) {
-          set({ queuedText: null });
+          set((st) => ({ queuedText: null, drafts: { ...st.drafts, "": "" } }));
           applyEvent(id, e);
           get().sendMessage(queued);
           return;
         }
       }
       applyEvent(id, e);
+    };
+
+    /** Shows a session's stored messages (REST) without subscribing to it. */
+    const showStored = (id: string) => {
+      deps
+        .loadHistory?.(id)
+        .then((messages) =>
+          updateView(id, (v) => {
+            v.history = itemsFromHistory(messages);
+            v.live = [];
+            v.historyLoaded = true;
+            v.lastEventSeq = 0;
+          }),
+        )
+        .catch(() => set({ notice: { text: "The conversation could not be loaded.", tone: "error" } }));
     };
 
     const upsertSession = (summary: SessionSummary) => {
@@ -252,8 +274,9 @@ export function createChatStore(deps: ChatDeps): ChatStore {
             break;
           case "message_received": {
             const mine = v.live.find(
-              (it): it is UserItem => it.kind === "user" && it.clientSeq === e.seq && it.state === "sending",
+              (it): it is UserItem => it.kind === "user" && it.clientSeq === e.seq && it.state !== "sent",
             );
+            v.lastUserText = e.text;
             if (mine) {
               v.live[v.live.indexOf(mine)] = { ...mine, state: "sent" };
             } else {
@@ -391,6 +414,20 @@ export function createChatStore(deps: ChatDeps): ChatStore {
             view.historyLoaded = true;
             view.afterHistory = true;
             view.openedElsewhere = false;
+            view.dormant = false;
+            // From 0 the whole kept turn is replayed: nothing of ours is needed.
+            if (view.requestedAfterSeq === 0) view.live = [];
+            if (f.turn_running === false && view.running) {
+              // No reply is on its way: a message sent just before a drop never arrived
+              // (if it did and its turn already ended, the replay confirms it).
+              view.running = false;
+              view.streaming = false;
+              view.live = view.live.map((it) =>
+                it.kind === "user" && it.state === "sending"
+                  ? { ...it, state: "failed", error: "the connection dropped before it arrived. Send it again." }
+                  : it,
+              );
+            }
           });
           break;
         }
@@ -432,18 +469,7 @@ export function createChatStore(deps: ChatDeps): ChatStore {
         updateView(id, (v) => {
           v.terminated = { reason: "ended", resumable: summary?.is_resumable ?? false, message: f.message };
         });
-        if (summary) {
-          deps
-            .loadHistory?.(id)
-            .then((messages) =>
-              updateView(id, (v) => {
-                v.history = itemsFromHistory(messages);
-                v.live = [];
-                v.historyLoaded = true;
-              }),
-            )
-            .catch(() => {});
-        }
+        if (summary) showStored(id);
         return;
       }
       if (f.code === "session_not_found" && id && id === get().currentId && !get().views[id]?.live.length) {
@@ -451,7 +477,7 @@ export function createChatStore(deps: ChatDeps): ChatStore {
         set({ currentId: null });
         return;
       }
-      if (f.code === "capacity_exceeded") set({ creating: false, queuedText: null });
+      if (!id && get().creating) set({ creating: false, queuedText: null });
       set({ notice: { text: f.message, tone: "error" } });
     };
 
@@ -462,6 +488,7 @@ export function createChatStore(deps: ChatDeps): ChatStore {
       creating: false,
       queuedText: null,
       views: {},
+      drafts: {},
       notice: null,
 
       receive(frame) {
@@ -470,39 +497,42 @@ export function createChatStore(deps: ChatDeps): ChatStore {
       },
       flush,
       setConnection(status) {
+        if (status === "connected") {
+          // A "server is restarting" notice is over once we are back.
+          if (get().notice?.tone === "info") set({ notice: null });
+        } else if (get().creating) {
+          // A create in flight is lost with the connection; the typed text stays in the box.
+          set({ creating: false, queuedText: null });
+        }
         set({ connection: status });
       },
       resubscribe() {
         const id = get().currentId;
-        if (id) subscribe(id);
+        if (id && !get().views[id]?.dormant && !get().views[id]?.terminated) subscribe(id);
       },
       createSession() {
         if (get().creating) return;
         if (deps.send({ type: "create_session" })) set({ creating: true });
+        else set({ notice: { text: "Not connected to the server: try again once it is back.", tone: "error" } });
       },
       switchSession(id) {
         if (get().currentId === id && !get().views[id]?.openedElsewhere) return;
         set({ currentId: id });
         const summary = get().sessions.find((x) => x.session_id === id);
-        if (summary && (summary.status === "terminated" || summary.status === "failed")) {
-          // Ended: show what was said, with Resume / Start new session.
+        const status = summary?.status;
+        if (summary && (status === "terminated" || status === "failed" || status === "suspended")) {
+          // Ended: show what was said, with Resume / Start new session. Suspended: show it
+          // without waking it (a process per glance); the next message wakes it.
           updateView(id, (v) => {
-            v.terminated = {
-              reason: summary.status,
-              resumable: summary.is_resumable,
-              message: "This session has ended.",
-            };
+            if (status === "suspended") v.dormant = true;
+            else
+              v.terminated = {
+                reason: summary.status,
+                resumable: summary.is_resumable,
+                message: "This session has ended.",
+              };
           });
-          deps
-            .loadHistory?.(id)
-            .then((messages) =>
-              updateView(id, (v) => {
-                v.history = itemsFromHistory(messages);
-                v.live = [];
-                v.historyLoaded = true;
-              }),
-            )
-            .catch(() => {});
+          showStored(id);
           return;
         }
         subscribe(id);
@@ -527,6 +557,7 @@ export function createChatStore(deps: ChatDeps): ChatStore {
         }
         updateView(id, (v) => {
           endTurnItems(v);
+          v.dormant = false;
           v.live.push({ kind: "user", id: itemId("u"), text: trimmed, state: "sending", clientSeq: seq });
           v.running = true;
           v.lastUserText = trimmed;
@@ -562,16 +593,23 @@ export function createChatStore(deps: ChatDeps): ChatStore {
       resume(id) {
         // A resumed session has a new process and counts events from 1: start the view over
         // (its history comes with the resume).
+        if (!deps.send({ type: "resume_session", session_id: id })) {
+          set({ notice: { text: "Not connected to the server.", tone: "error" } });
+          return;
+        }
         pending.delete(id);
         set({ currentId: id });
         updateView(id, () => emptyView(id));
-        deps.send({ type: "resume_session", session_id: id });
       },
       destroy(id) {
         deps.send({ type: "destroy_session", session_id: id });
       },
       dismissNotice() {
         set({ notice: null });
+      },
+      setDraft(text) {
+        const key = get().currentId ?? "";
+        set((st) => ({ drafts: { ...st.drafts, [key]: text } }));
       },
       setSessions(sessions) {
         set({ sessions });
@@ -608,7 +646,9 @@ function retractText(v: SessionView, text: string) {
 /** The live turn becomes history (a new turn starts). */
 function endTurnItems(v: SessionView) {
   if (v.live.length) {
-    v.history = [...v.history, ...v.live];
+    // An old error's Retry would resend the latest message, not its own: drop it.
+    const done = v.live.map((it) => (it.kind === "error" && it.action !== "none" ? { ...it, action: "none" as const } : it));
+    v.history = [...v.history, ...done];
     v.live = [];
   }
 }

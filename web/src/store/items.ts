@@ -50,25 +50,28 @@ const str = (v: unknown, fallback = ""): string => (typeof v === "string" ? v : 
 
 /** Converts stored messages (oldest first) into items; tool results join their tool card. */
 export function itemsFromHistory(messages: StoredMessage[]): Item[] {
+  // Keys from the stored seq: the same message keeps its key (and a tool card its open
+  // state) when the history is loaded again after a switch or reconnect.
+  const key = (m: StoredMessage) => `h-${m.seq}`;
   const items: Item[] = [];
   const tools = new Map<string, ToolItem>();
   for (const m of messages) {
     const p = m.payload;
     switch (m.kind) {
       case "user":
-        items.push({ kind: "user", id: itemId("h"), text: str(p.text), state: "sent" });
+        items.push({ kind: "user", id: key(m), text: str(p.text), state: "sent" });
         break;
       case "assistant": {
         const last = items[items.length - 1];
         // Consecutive text blocks of one reply read as one message.
         if (last?.kind === "assistant") last.text += str(p.text);
-        else items.push({ kind: "assistant", id: itemId("h"), text: str(p.text) });
+        else items.push({ kind: "assistant", id: key(m), text: str(p.text) });
         break;
       }
       case "tool_use": {
         const tool: ToolItem = {
           kind: "tool",
-          id: itemId("h"),
+          id: key(m),
           toolUseId: str(p.tool_use_id),
           name: str(p.name, "tool"),
           input: p.input,
@@ -88,12 +91,12 @@ export function itemsFromHistory(messages: StoredMessage[]): Item[] {
         break;
       }
       case "notice":
-        items.push({ kind: "notice", id: itemId("h"), text: str(p.text), tone: "info" });
+        items.push({ kind: "notice", id: key(m), text: str(p.text), tone: "info" });
         break;
       case "error":
         items.push({
           kind: "error",
-          id: itemId("h"),
+          id: key(m),
           code: str(p.code, "internal"),
           message: str(p.message, "The reply failed."),
           // A stored error is history: offering to retry it later would resend out of order.

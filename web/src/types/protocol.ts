@@ -107,6 +107,8 @@ export const ControlFrame = z.discriminatedUnion("type", [
     messages: z.array(StoredMessage),
     /** The session's latest event_seq when the history was taken (absent on older servers). */
     last_event_seq: z.number().optional(),
+    /** A reply is being written (absent on older servers). */
+    turn_running: z.boolean().optional(),
   }),
   z.object({
     type: z.literal("error"),
