@@ -43,7 +43,7 @@ export function Conversation({ onReconnect }: { onReconnect(): void }) {
           <h2 className="text-lg font-semibold">Start a Claude Code session</h2>
           <p className="max-w-md text-sm text-zinc-600 dark:text-zinc-400">
             Each session is its own Claude Code process working in the server's workspace. Pick
-            one on the left, or start a new one — it is ready at once.
+            one from the session list, or start a new one — it is ready at once.
           </p>
           <button
             type="button"

@@ -1,21 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
 import { createChatStore, validateMessage } from "./chat";
-import type { ClientFrame, ServerFrame, SessionSummary, StoredMessage } from "../types/protocol";
+import type { ClientFrame, ServerFrame, StoredMessage } from "../types/protocol";
+import { summary } from "../test/harness";
 
 const A = "11111111-1111-4111-8111-111111111111";
 const B = "22222222-2222-4222-8222-222222222222";
-
-function summary(id: string): SessionSummary {
-  return {
-    session_id: id,
-    status: "active",
-    created_at: "2026-11-24T10:00:00.000000Z",
-    last_active_at: "2026-11-24T10:00:00.000000Z",
-    message_count: 0,
-    total_cost_usd: 0,
-    is_resumable: true,
-  };
-}
 
 /** A store with a recording `send` and a manual frame scheduler. */
 function setup() {
@@ -36,12 +25,25 @@ function setup() {
   return { store, s, sent, runFrame, recv };
 }
 
+/** A turn that ended normally, free of charge. */
+const DONE = { type: "response_complete", cost_usd: 0, total_cost_usd: 0, usage: {}, duration_ms: 1, num_turns: 1 };
+
 let seqs: Record<string, number> = {};
 /** A session event with the next event_seq of its session (or an explicit one). */
 function ev(session_id: string, body: Record<string, unknown>, event_seq?: number): ServerFrame {
   const seq = event_seq ?? (seqs[session_id] = (seqs[session_id] ?? 0) + 1);
   if (event_seq !== undefined) seqs[session_id] = event_seq;
   return { session_id, event_seq: seq, ...body } as ServerFrame;
+}
+
+/** One whole turn in session `id`: the user's message, a one-delta reply, the end. */
+function turn(t: ReturnType<typeof setup>, id: string, question: string, reply: string, seq: number) {
+  t.s().sendMessage(question);
+  t.recv(
+    ev(id, { type: "message_received", seq, text: question }),
+    ev(id, { type: "stream_delta", text: reply }),
+    ev(id, DONE),
+  );
 }
 
 /** Creates session `id` the way the server answers `create_session`. */
@@ -142,20 +144,10 @@ describe("chat store", () => {
     seqs = {};
     const t = setup();
     open(t, A);
-    t.s().sendMessage("to A");
-    t.recv(
-      ev(A, { type: "message_received", seq: 1, text: "to A" }),
-      ev(A, { type: "stream_delta", text: "reply A" }),
-      ev(A, { type: "response_complete", cost_usd: 0, total_cost_usd: 0, usage: {}, duration_ms: 1, num_turns: 1 }),
-    );
+    turn(t, A, "to A", "reply A", 1);
     open(t, B);
     expect(t.s().currentId).toBe(B);
-    t.s().sendMessage("to B");
-    t.recv(
-      ev(B, { type: "message_received", seq: 2, text: "to B" }),
-      ev(B, { type: "stream_delta", text: "reply B" }),
-      ev(B, { type: "response_complete", cost_usd: 0, total_cost_usd: 0, usage: {}, duration_ms: 1, num_turns: 1 }),
-    );
+    turn(t, B, "to B", "reply B", 2);
     t.s().switchSession(A);
     expect(t.sent.at(-1)).toEqual({ type: "switch_session", session_id: A, after_seq: 4 });
     expect(texts(t, A)).toEqual(["user:to A", "assistant:reply A"]);
@@ -196,7 +188,7 @@ describe("chat store", () => {
       t.recv(
         ev(A, { type: "message_received", seq: 1, text: "first" }), // 2
         ev(A, { type: "stream_delta", text: "one" }), // 3
-        ev(A, { type: "response_complete", cost_usd: 0, total_cost_usd: 0, usage: {}, duration_ms: 1, num_turns: 1 }), // 4
+        ev(A, DONE), // 4
       );
       t.s().sendMessage("second");
       t.recv(
@@ -222,7 +214,7 @@ describe("chat store", () => {
       t.recv(
         { type: "session_history", session_id: A, messages: storedFirstTurn, last_event_seq: 9 },
         ev(A, { type: "stream_delta", text: "ld" }, 8),
-        ev(A, { type: "response_complete", cost_usd: 0, total_cost_usd: 0, usage: {}, duration_ms: 1, num_turns: 1 }, 9),
+        ev(A, DONE, 9),
       );
       expect(texts(t, A)).toEqual(["user:first", "assistant:one", "user:second", "assistant:Hello world"]);
     });
@@ -238,7 +230,7 @@ describe("chat store", () => {
       const t = midTurn();
       t.recv(
         ev(A, { type: "stream_delta", text: "ld" }, 8),
-        ev(A, { type: "response_complete", cost_usd: 0, total_cost_usd: 0, usage: {}, duration_ms: 1, num_turns: 1 }, 9),
+        ev(A, DONE, 9),
       );
       // Away: another tab asked a third question. The kept turn is now in the history.
       t.s().resubscribe();
@@ -255,7 +247,7 @@ describe("chat store", () => {
         },
         ev(A, { type: "message_received", seq: 9, text: "third" }, 10),
         ev(A, { type: "stream_delta", text: "three" }, 11),
-        ev(A, { type: "response_complete", cost_usd: 0, total_cost_usd: 0, usage: {}, duration_ms: 1, num_turns: 1 }, 12),
+        ev(A, DONE, 12),
       );
       expect(texts(t, A)).toEqual([
         "user:first",
@@ -409,7 +401,7 @@ describe("edge cases found in review", () => {
     t.recv(
       ev(A, { type: "message_received", seq: 1, text: "hi" }),
       ev(A, { type: "stream_delta", text: "hello" }),
-      ev(A, { type: "response_complete", cost_usd: 0, total_cost_usd: 0, usage: {}, duration_ms: 1, num_turns: 1 }),
+      ev(A, DONE),
       ev(A, { type: "session_terminated", reason: "idle", resumable: true, message: "Suspended while idle." }),
     );
     t.s().resubscribe();
@@ -448,7 +440,7 @@ describe("edge cases found in review", () => {
     t.recv(
       { type: "session_history", session_id: A, messages: [], last_event_seq: 1, turn_running: false },
       ev(A, { type: "message_received", seq, text: "arrived" }, 2),
-      ev(A, { type: "response_complete", cost_usd: 0, total_cost_usd: 0, usage: {}, duration_ms: 1, num_turns: 1 }, 3),
+      ev(A, DONE, 3),
     );
     expect(texts(t, A).filter((x) => x === "user:arrived")).toHaveLength(1);
     expect(t.s().views[A].live.find((i) => i.kind === "user" && i.text === "arrived")).toMatchObject({ state: "sent" });
