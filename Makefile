@@ -14,13 +14,15 @@ CARGO ?= cargo
 WEB_STAMP := web/node_modules/.installed
 # The debug server binary the end-to-end tests start (cargo honours CARGO_TARGET_DIR).
 SERVER_DEBUG_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/debug/claude-sdk-pattern)
+# The release server binary the browser benchmark of the UI starts.
+SERVER_RELEASE_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/release/claude-sdk-pattern)
 
 .PHONY: help setup run build web-build test test-rust test-web test-e2e lint bench clean
 
 help:
 	@echo "make run    start the server (and UI) on embedded defaults"
 	@echo "make test   run every test"
-	@echo "make bench  measure latency and memory (writes docs/benchmarks.md)"
+	@echo "make bench  measure latency, memory and the web UI (writes docs/benchmarks.md)"
 	@echo "make lint   rustfmt, clippy, eslint and tsc"
 
 ## setup: install the pinned Claude Code CLI (npm) and check that it runs.
@@ -72,12 +74,14 @@ test-e2e: setup $(WEB_STAMP) web-build
 ## test: everything, cheapest first, failing on the first broken part.
 test: lint test-web test-rust test-e2e
 
-## bench: measure (release build, against the model stub) and rewrite docs/benchmarks.md.
-bench: setup
+## bench: measure (release build, against the model stub) and rewrite docs/benchmarks.md;
+## the UI in headless Chromium against the release server (web/bench/).
+bench: setup web-build build
 	@rm -rf target/bench && mkdir -p target/bench
 	$(CARGO) bench --locked --bench protocol
 	$(CARGO) bench --locked --bench engine
 	$(CARGO) bench --locked --bench api
+	cd web && SERVER_BIN="$(SERVER_RELEASE_BIN)" npm run bench
 	@scripts/write-benchmarks.sh
 
 clean:
