@@ -135,6 +135,27 @@ describe("a person's journey through the web UI", () => {
     await message().fill("");
   });
 
+  test("the list follows the reply unless the reader scrolls up", async () => {
+    const p = page();
+    const log = p.getByRole("log", { name: "Conversation" });
+    const atBottom = () =>
+      log.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 48);
+    await typeAndSend(`${LONG_MESSAGE} (scrolling)`);
+    const reply = p.locator('[data-role="assistant"]').last();
+    await p.getByTestId("typing-cursor").waitFor();
+    await expect.poll(atBottom).toBe(true);
+    await log.evaluate((el) => el.scrollTo({ top: 0 }));
+    const length = async () => (await reply.textContent())?.length ?? 0;
+    const seen = await length();
+    await expect.poll(length).toBeGreaterThan(seen + 100);
+    expect(await log.evaluate((el) => el.scrollTop)).toBe(0);
+    const jump = p.getByRole("button", { name: "↓ New output" });
+    await jump.click();
+    await expect.poll(atBottom).toBe(true);
+    await replyEnded();
+    expect(await atBottom()).toBe(true);
+  });
+
   test("over 32,000 characters is refused with a hint", async () => {
     const p = page();
     await message().fill("x".repeat(32_001));
