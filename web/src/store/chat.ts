@@ -207,22 +207,21 @@ export function createChatStore(deps: ChatDeps): ChatStore {
         return;
       }
       flushSession(id);
-      if (e.type === "session_ready" && get().creating && !get().views[id]) {
-        // Our create_session: open it.
+      // The answer to our create_session: open it (and send what was typed before it).
+      const created = e.type === "session_ready" && get().creating && !get().views[id];
+      if (created) {
         set({ creating: false, currentId: id });
         upsertSession(e.session);
         updateView(id, (v) => {
           v.historyLoaded = true;
         });
-        const queued = get().queuedText;
-        if (queued !== null) {
-          set((st) => ({ queuedText: null, drafts: { ...st.drafts, "": "" } }));
-          applyEvent(id, e);
-          get().sendMessage(queued);
-          return;
-        }
       }
       applyEvent(id, e);
+      const queued = created ? get().queuedText : null;
+      if (queued !== null) {
+        set((st) => ({ queuedText: null, drafts: { ...st.drafts, "": "" } }));
+        get().sendMessage(queued);
+      }
     };
 
     /** Shows a session's stored messages (REST) without subscribing to it. */
@@ -305,18 +304,15 @@ export function createChatStore(deps: ChatDeps): ChatStore {
             });
             break;
           case "tool_result": {
-            const tool = [...v.live, ...v.history].find(
-              (it): it is ToolItem => it.kind === "tool" && it.toolUseId === e.tool_use_id,
-            );
+            const i = v.live.findIndex((it) => it.kind === "tool" && it.toolUseId === e.tool_use_id);
+            const tool = v.live[i] as ToolItem | undefined;
             if (tool) {
-              const i = v.live.indexOf(tool);
-              const updated: ToolItem = {
+              v.live[i] = {
                 ...tool,
                 status: e.is_error ? "error" : "done",
                 content: e.content,
                 durationMs: e.duration_ms ?? (tool.startedAt ? now() - tool.startedAt : null),
               };
-              if (i >= 0) v.live[i] = updated;
             }
             break;
           }
