@@ -2,7 +2,7 @@
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 import tailwindcss from "@tailwindcss/vite";
-import SummaryReporter from "./scripts/summary-reporter";
+import SummaryReporter from "./scripts/summary-reporter.ts";
 
 // The dev server proxies the API and the WebSocket to a running server (`make run`).
 const backend = process.env.BACKEND_URL ?? "http://127.0.0.1:8000";

@@ -1,7 +1,7 @@
 // The browser benchmark of the UI (`npm run bench`, part of `make bench`): the release
 // server binary, the built UI, a TCP proxy and headless Chromium, measured in one file.
 import { defineConfig } from "vitest/config";
-import SummaryReporter from "./scripts/summary-reporter";
+import SummaryReporter from "./scripts/summary-reporter.ts";
 
 export default defineConfig({
   test: {

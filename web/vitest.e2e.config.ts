@@ -1,7 +1,7 @@
 // End-to-end tests (`npm run e2e`, part of `make test`): the real server binary, a TCP
 // proxy and headless Chromium. One file at a time; each test may start its own server.
 import { defineConfig } from "vitest/config";
-import SummaryReporter from "./scripts/summary-reporter";
+import SummaryReporter from "./scripts/summary-reporter.ts";
 
 export default defineConfig({
   test: {
@@ -11,6 +11,8 @@ export default defineConfig({
     fileParallelism: false,
     maxWorkers: 1,
     testTimeout: 120_000,
+    // A loaded CI machine can take more than the default 1 s for what a poll waits on.
+    expect: { poll: { timeout: 15_000 } },
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
     restoreMocks: true,

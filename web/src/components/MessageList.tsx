@@ -11,6 +11,7 @@ const FOLLOW_SLACK = 48;
 /** The conversation; follows new output unless the reader scrolled up (keyed by session). */
 export function MessageList({ view }: { view: SessionView }) {
   const box = useRef<HTMLDivElement>(null);
+  const content = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
   const [behind, setBehind] = useState(false);
   const retry = useChat((s) => s.retry);
@@ -22,21 +23,35 @@ export function MessageList({ view }: { view: SessionView }) {
     ? [...view.live].reverse().find((it) => it.kind === "tool" && it.status === "running")?.id
     : undefined;
 
+  /** Where the last scroll left the box: a smaller scrollTop since is the reader scrolling up. */
+  const lastTop = useRef(0);
+  const stick = (el: HTMLDivElement) => {
+    el.scrollTop = el.scrollHeight;
+    lastTop.current = el.scrollTop;
+  };
+
   useLayoutEffect(() => {
     const el = box.current;
     if (!el) return;
-    if (follow.current) el.scrollTop = el.scrollHeight;
-    else setBehind(true);
-  }, [view.history, view.live, view.running]);
+    // Sending a message brings the reader back to the end of the conversation.
+    if (last?.kind === "user" && last.state === "sending") follow.current = true;
+    if (follow.current) {
+      stick(el);
+      setBehind(false);
+    } else setBehind(true);
+  }, [view.history, view.live, view.running, last]);
 
-  // Keep following when the box itself changes size (a narrower window, the drawer).
+  // Keep following when sizes change without new items: a narrower window, the markdown
+  // renderer arriving, highlighted code.
   useLayoutEffect(() => {
     const el = box.current;
-    if (!el || typeof ResizeObserver === "undefined") return;
+    const inner = content.current;
+    if (!el || !inner || typeof ResizeObserver === "undefined") return;
     const ro = new ResizeObserver(() => {
-      if (follow.current) el.scrollTop = el.scrollHeight;
+      if (follow.current) stick(el);
     });
     ro.observe(el);
+    ro.observe(inner);
     return () => ro.disconnect();
   }, []);
 
@@ -44,8 +59,14 @@ export function MessageList({ view }: { view: SessionView }) {
     const el = box.current;
     if (!el) return;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_SLACK;
-    follow.current = atBottom;
-    if (atBottom) setBehind(false);
+    if (atBottom) {
+      follow.current = true;
+      setBehind(false);
+    } else if (el.scrollTop < lastTop.current - 1) {
+      // Only the reader scrolls up; content growing under a scroll we made is not that.
+      follow.current = false;
+    }
+    lastTop.current = el.scrollTop;
   }
 
   function jump() {
@@ -53,7 +74,7 @@ export function MessageList({ view }: { view: SessionView }) {
     if (!el) return;
     follow.current = true;
     setBehind(false);
-    el.scrollTop = el.scrollHeight;
+    stick(el);
   }
 
   return (
@@ -66,7 +87,7 @@ export function MessageList({ view }: { view: SessionView }) {
         aria-live="off"
         className="h-full overflow-x-hidden overflow-y-auto px-3 py-4 md:px-6"
       >
-        <div className="mx-auto flex max-w-3xl flex-col gap-3">
+        <div ref={content} className="mx-auto flex max-w-3xl flex-col gap-3">
           {!view.historyLoaded && items.length === 0 && (
             <p className="text-sm text-zinc-500">Loading the conversation…</p>
           )}
