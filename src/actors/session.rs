@@ -694,26 +694,23 @@ impl Handler<Subscribe> for SessionActor {
                 });
             }
         }
+        let subscribed = Subscribed {
+            last_event_seq: self.seq,
+            turn_running: self.turn.is_some(),
+            replay_since: self.buffer_since,
+        };
         for event in coalesce_replay(&self.buffer, msg.after_seq) {
             if msg.subscriber.try_send(event).is_err() {
                 // Its mailbox is full: it reconnects with after_seq and gets the rest then.
                 warn!(self.log, "replay did not fit the subscriber's mailbox");
-                return MessageResult(Subscribed {
-                    last_event_seq: self.seq,
-                    turn_running: self.turn.is_some(),
-                    replay_since: self.buffer_since,
-                });
+                return MessageResult(subscribed);
             }
         }
         self.subscriber = Some(msg.subscriber);
         if let Some(t) = self.permission_timer.take() {
             ctx.cancel_future(t);
         }
-        MessageResult(Subscribed {
-            last_event_seq: self.seq,
-            turn_running: self.turn.is_some(),
-            replay_since: self.buffer_since,
-        })
+        MessageResult(subscribed)
     }
 }
 

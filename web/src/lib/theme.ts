@@ -1,4 +1,5 @@
-/** Light and dark themes: the saved choice, else the system's. */
+/** Light and dark themes: the saved choice, else the system's (index.html applies it before the first paint). */
+import { writeLocal } from "./storage";
 const KEY = "csp.theme";
 
 export type Theme = "light" | "dark";
@@ -9,9 +10,5 @@ export function currentTheme(): Theme {
 
 export function setTheme(theme: Theme) {
   document.documentElement.classList.toggle("dark", theme === "dark");
-  try {
-    localStorage.setItem(KEY, theme);
-  } catch {
-    // not remembered
-  }
+  writeLocal(KEY, theme);
 }

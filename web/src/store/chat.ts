@@ -23,7 +23,7 @@ import {
   type SessionSummary,
   type StoredMessage,
 } from "../types/protocol";
-import { itemId, itemsFromHistory, type Item, type ToolItem, type UserItem } from "./items";
+import { TOOL_UNFINISHED, itemId, itemsFromHistory, type Item, type ToolItem, type UserItem } from "./items";
 
 export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "disconnected";
 
@@ -655,7 +655,7 @@ function finishTurn(v: SessionView) {
   v.permission = null;
   v.live = v.live.map((it) =>
     it.kind === "tool" && it.status === "running"
-      ? { ...it, status: "error", content: it.content ?? "The turn ended before this tool finished." }
+      ? { ...it, status: "error", content: it.content ?? TOOL_UNFINISHED }
       : it,
   );
 }

@@ -42,6 +42,9 @@ export type ErrorItem = {
 };
 export type Item = UserItem | AssistantItem | ToolItem | NoticeItem | ErrorItem;
 
+/** What a tool card says when its turn ended without the tool's result. */
+export const TOOL_UNFINISHED = "The turn ended before this tool finished.";
+
 let nextId = 0;
 /** A key for React lists, unique within this page. */
 export const itemId = (prefix: string) => `${prefix}-${++nextId}`;
@@ -109,7 +112,7 @@ export function itemsFromHistory(messages: StoredMessage[]): Item[] {
   for (const tool of tools.values()) {
     if (tool.status === "running") {
       tool.status = "error";
-      tool.content = "The turn ended before this tool finished.";
+      tool.content = TOOL_UNFINISHED;
     }
   }
   return items;
