@@ -1,7 +1,7 @@
 import type { ReactElement } from "react";
 import { render } from "@testing-library/react";
-import { createChatStore, type ChatStore } from "../store/chat";
-import { ChatContext } from "../store/context";
+import { createChatStore, type ChatStore } from "../features/chat/stores/chat-store";
+import { ChatContext } from "../features/chat/hooks/use-chat";
 import type { ClientFrame, ServerFrame, SessionSummary } from "../types/protocol";
 
 export const SID = "33333333-3333-4333-8333-333333333333";

@@ -1,0 +1,119 @@
+import { describe, expect, it, vi } from "vitest";
+import { act, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { Conversation } from "./conversation-pane";
+import { StatusBar } from "./status-bar";
+import { chatHarness, SID } from "../test/harness";
+
+function mountConversation() {
+  const h = chatHarness();
+  h.mount(
+    <>
+      <Conversation onReconnect={() => {}} />
+      <StatusBar onReconnect={() => {}} />
+    </>,
+  );
+  return h;
+}
+
+describe("the conversation", () => {
+  it("streams a reply with a cursor, then renders markdown with highlighted code and Copy", async () => {
+    const h = mountConversation();
+    await userEvent.type(screen.getByRole("textbox", { name: "Message" }), "show code{Enter}");
+    const log = screen.getByRole("log", { name: "Conversation" });
+    expect(within(log).getByText("show code")).toBeInTheDocument();
+    act(() => {
+      h.event({ type: "message_received", seq: 1, text: "show code" });
+      h.event({ type: "stream_delta", text: "Here:\n\n```rust\nfn main() {}\n" });
+    });
+    expect(screen.getByTestId("typing-cursor")).toBeInTheDocument();
+    act(() => {
+      h.event({ type: "stream_delta", text: "```\n" });
+      h.event({ type: "response_complete", cost_usd: 0.0123, total_cost_usd: 0.05, usage: {}, duration_ms: 9, num_turns: 1 });
+    });
+    expect(screen.queryByTestId("typing-cursor")).toBeNull();
+    const copy = await screen.findByRole("button", { name: "Copy" });
+    const code = log.querySelector("pre code.hljs");
+    expect(code?.textContent).toBe("fn main() {}\n");
+    expect(code?.querySelector(".hljs-keyword")).not.toBeNull();
+    const writeText = vi.fn().mockResolvedValue(undefined);
+    Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
+    await userEvent.click(copy);
+    expect(writeText).toHaveBeenCalledWith("fn main() {}");
+    expect(screen.getByText("Last reply $0.0123")).toBeInTheDocument();
+    expect(screen.getByText("Total $0.0500")).toBeInTheDocument();
+  });
+
+  it("asks for permission in a dialog and sends the answer", async () => {
+    const h = mountConversation();
+    act(() => {
+      h.event({ type: "tool_use", tool_use_id: "t1", name: "Bash", input: { command: "rm x" } });
+      h.event({ type: "permission_request", request_id: "r1", tool_name: "Bash", input: { command: "rm x" }, reason: "Bash needs your approval to run" });
+    });
+    const dialog = screen.getByRole("dialog", { name: "Permission request" });
+    expect(dialog).toHaveTextContent("Bash needs your approval to run");
+    expect(dialog).toHaveTextContent('"command": "rm x"');
+    await userEvent.click(within(dialog).getByRole("button", { name: "Deny" }));
+    expect(h.sent.at(-1)).toEqual({
+      type: "permission_response",
+      session_id: SID,
+      request_id: "r1",
+      allow: false,
+      message: "The user denied this request.",
+    });
+    expect(screen.queryByRole("dialog")).toBeNull();
+  });
+
+  it("offers Retry for a retryable error and resends the message", async () => {
+    const h = mountConversation();
+    await userEvent.type(screen.getByRole("textbox", { name: "Message" }), "try this{Enter}");
+    act(() => {
+      h.event({ type: "message_received", seq: 1, text: "try this" });
+      h.event({ type: "stream_error", code: "internal", message: "The AI service failed to answer.", suggested_action: "retry", partial_preserved: false });
+    });
+    expect(screen.getByText("The AI service failed to answer.")).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Retry" }));
+    expect(h.sent.at(-1)).toMatchObject({ type: "user_message", text: "try this" });
+  });
+
+  it("Ctrl+Shift+X interrupts and shows [Response interrupted]", async () => {
+    const h = mountConversation();
+    await userEvent.type(screen.getByRole("textbox", { name: "Message" }), "long{Enter}");
+    act(() => h.event({ type: "message_received", seq: 1, text: "long" }));
+    await userEvent.keyboard("{Control>}{Shift>}X{/Shift}{/Control}");
+    expect(h.sent.at(-1)).toEqual({ type: "interrupt", session_id: SID });
+    act(() => h.event({ type: "stream_interrupted" }));
+    expect(screen.getByText("[Response interrupted]")).toBeInTheDocument();
+  });
+
+  it("shows restarts as system lines, warnings as a banner, and an ended session's actions", async () => {
+    const h = mountConversation();
+    act(() => {
+      h.event({ type: "session_restarting", reason: "memory_limit", message: "The session used too much memory; restarting it with the conversation." });
+      h.event({ type: "session_ready", session: { session_id: SID, status: "active", created_at: "", last_active_at: "", message_count: 0, total_cost_usd: 0, is_resumable: true }, source: "resumed" });
+      h.event({ type: "session_warning", kind: "duration", remaining_seconds: 125 });
+    });
+    expect(screen.getByText(/Restarting the session/)).toBeInTheDocument();
+    expect(screen.getByText("Session ready — the conversation was restored.")).toBeInTheDocument();
+    expect(screen.getByRole("alert")).toHaveTextContent("reaches its time limit in 2m 05s");
+    act(() => h.event({ type: "session_terminated", reason: "duration_limit", resumable: true, message: "The session reached its time limit." }));
+    const ended = screen.getByRole("status", { name: "Session ended" });
+    expect(ended).toHaveTextContent("reached its time limit");
+    await userEvent.click(within(ended).getByRole("button", { name: "Resume" }));
+    expect(h.sent.at(-1)).toEqual({ type: "resume_session", session_id: SID });
+    act(() => h.event({ type: "session_terminated", reason: "destroyed", resumable: false, message: "" }));
+    await userEvent.click(screen.getByRole("button", { name: "Start new session" }));
+    expect(h.sent.at(-1)).toEqual({ type: "create_session" });
+  });
+
+  it("says how the connection is", () => {
+    const h = mountConversation();
+    const status = screen.getByRole("status", { name: "Connection" });
+    expect(status).toHaveTextContent("Connected");
+    act(() => h.s().setConnection("reconnecting"));
+    expect(status).toHaveTextContent("Reconnecting…");
+    act(() => h.s().setConnection("disconnected"));
+    expect(status).toHaveTextContent("Disconnected");
+    expect(screen.getAllByRole("button", { name: "Reconnect now" }).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { act, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { Composer } from "./composer";
+import { chatHarness, SID } from "../../../test/harness";
+
+describe("Composer", () => {
+  it("sends on Enter and keeps Shift+Enter for a new line", async () => {
+    const h = chatHarness();
+    h.mount(<Composer />);
+    const box = screen.getByRole("textbox", { name: "Message" });
+    await userEvent.type(box, "line one{Shift>}{Enter}{/Shift}line two");
+    expect(box).toHaveValue("line one\nline two");
+    expect(h.sent.filter((f) => f.type === "user_message")).toHaveLength(0);
+    await userEvent.type(box, "{Enter}");
+    expect(h.sent.at(-1)).toMatchObject({ type: "user_message", session_id: SID, text: "line one\nline two" });
+    expect(box).toHaveValue("");
+  });
+
+  it("does not send an empty message", async () => {
+    const h = chatHarness();
+    h.mount(<Composer />);
+    const box = screen.getByRole("textbox", { name: "Message" });
+    await userEvent.type(box, "   {Enter}");
+    expect(h.sent.filter((f) => f.type === "user_message")).toHaveLength(0);
+    expect(screen.getByRole("button", { name: "Send" })).toBeDisabled();
+  });
+
+  it("refuses more than 32,000 characters with a hint", async () => {
+    const h = chatHarness();
+    h.mount(<Composer />);
+    const box = screen.getByRole("textbox", { name: "Message" });
+    await userEvent.click(box);
+    await userEvent.paste("y".repeat(32_001));
+    expect(screen.getByRole("alert")).toHaveTextContent("Too long to send: 32,001 of 32,000 characters");
+    expect(screen.getByRole("button", { name: "Send" })).toBeDisabled();
+    await userEvent.type(box, "{Enter}");
+    expect(h.sent.filter((f) => f.type === "user_message")).toHaveLength(0);
+  });
+
+  it("stays usable while a reply streams; Send waits and Stop interrupts", async () => {
+    const h = chatHarness();
+    h.mount(<Composer />);
+    const box = screen.getByRole("textbox", { name: "Message" });
+    await userEvent.type(box, "first{Enter}");
+    act(() => h.event({ type: "message_received", seq: 1, text: "first" }));
+    await userEvent.type(box, "second");
+    expect(box).toHaveValue("second");
+    expect(screen.getByRole("button", { name: "Send" })).toBeDisabled();
+    await userEvent.type(box, "{Enter}");
+    expect(h.sent.filter((f) => f.type === "user_message")).toHaveLength(1);
+    await userEvent.click(screen.getByRole("button", { name: "Stop" }));
+    expect(h.sent.at(-1)).toEqual({ type: "interrupt", session_id: SID });
+    act(() => h.event({ type: "stream_interrupted" }));
+    expect(screen.queryByRole("button", { name: "Stop" })).toBeNull();
+    expect(screen.getByRole("button", { name: "Send" })).toBeEnabled();
+  });
+
+  it("cannot send while disconnected", async () => {
+    const h = chatHarness();
+    h.mount(<Composer />);
+    act(() => h.s().setConnection("reconnecting"));
+    await userEvent.type(screen.getByRole("textbox", { name: "Message" }), "hi");
+    expect(screen.getByRole("button", { name: "Send" })).toBeDisabled();
+    expect(screen.getByText(/Not connected/)).toBeInTheDocument();
+  });
+});

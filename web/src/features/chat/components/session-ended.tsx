@@ -1,0 +1,59 @@
+import { useChat } from "../hooks/use-chat";
+import type { SessionView } from "../stores/chat-store";
+
+const REASON: Record<string, string> = {
+  destroyed: "This session was ended.",
+  duration_limit: "This session reached its time limit and was closed.",
+  failed: "This session's process kept failing and was stopped.",
+  terminated: "This session has ended.",
+  ended: "This session has ended.",
+};
+
+/** Why the session ended, with what can be done next. */
+export function SessionEnded({ view }: { view: SessionView }) {
+  const createSession = useChat((s) => s.createSession);
+  const resume = useChat((s) => s.resume);
+  const creating = useChat((s) => s.creating);
+  const t = view.terminated!;
+  return (
+    <div role="status" aria-label="Session ended" className="border-t border-zinc-200 bg-zinc-50 px-3 py-3 text-sm dark:border-zinc-800 dark:bg-zinc-900">
+      <p>{REASON[t.reason] ?? (t.message || "This session has ended.")}</p>
+      <div className="mt-2 flex flex-wrap gap-2">
+        <button
+          type="button"
+          onClick={createSession}
+          disabled={creating}
+          className="rounded-md bg-blue-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-blue-700 disabled:opacity-60"
+        >
+          Start new session
+        </button>
+        {t.resumable && (
+          <button
+            type="button"
+            onClick={() => resume(view.id)}
+            className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+          >
+            Resume
+          </button>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** Another tab took this session over. */
+export function OpenedElsewhere({ id }: { id: string }) {
+  const switchSession = useChat((s) => s.switchSession);
+  return (
+    <div role="status" className="border-t border-zinc-200 bg-zinc-50 px-3 py-3 text-sm dark:border-zinc-800 dark:bg-zinc-900">
+      <p>This session was opened in another window or tab.</p>
+      <button
+        type="button"
+        onClick={() => switchSession(id)}
+        className="mt-2 rounded-md border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+      >
+        Continue here
+      </button>
+    </div>
+  );
+}
