@@ -1,38 +1,24 @@
 import { useState } from "react";
 import { KeyScreen } from "../features/auth/components/key-screen";
-import { ChatApp } from "./chat-app";
-import { forgetKey, loadKey, saveKey } from "../features/auth/lib/saved-key";
+import { useApiKey } from "../features/auth/hooks/use-api-key";
 import type { Info } from "../types/protocol";
+import { ChatApp } from "./chat-app";
 
 /** The key screen until a key is accepted, then the chat. */
 export function App() {
-  const [key, setKey] = useState<string | null>(() => loadKey());
+  const auth = useApiKey();
   const [info, setInfo] = useState<Info | null>(null);
-  const [expired, setExpired] = useState(false);
 
-  if (!key) {
+  if (!auth.key) {
     return (
       <KeyScreen
-        notice={expired ? "The saved key is no longer accepted. Enter the current one." : null}
+        notice={auth.notice}
         onAccepted={(k, i) => {
-          saveKey(k);
           setInfo(i);
-          setExpired(false);
-          setKey(k);
+          auth.accept(k);
         }}
       />
     );
   }
-  return (
-    <ChatApp
-      apiKey={key}
-      info={info}
-      onInfo={setInfo}
-      onSignOut={(wasRefused) => {
-        forgetKey();
-        setExpired(wasRefused);
-        setKey(null);
-      }}
-    />
-  );
+  return <ChatApp apiKey={auth.key} info={info} onInfo={setInfo} onSignOut={auth.signOut} />;
 }

@@ -1,14 +1,15 @@
 import { useEffect, useMemo, useState } from "react";
 import { ApiError, fetchInfo, fetchMessages, fetchSessions } from "../lib/rest";
 import { Connection } from "../features/connection/api/ws-client";
-import { createChatStore } from "../features/chat/stores/chat-store";
-import { ChatContext } from "../features/chat/hooks/use-chat";
-import { loadLastSession, saveLastSession } from "../features/auth/lib/saved-key";
+import { loadLastSession, saveLastSession } from "../features/chat/lib/last-session";
 import type { Info } from "../types/protocol";
-import { Sidebar } from "../features/sessions/components/sidebar";
-import { Conversation } from "./conversation-pane";
+import { createStores } from "./stores/create-stores";
+import { serverLink } from "./stores/route-frame";
+import { StoresProvider } from "./stores/stores-provider";
+import { SessionsPane } from "./sessions-pane";
+import { ConversationPane } from "./conversation-pane";
 import { StatusBar } from "./status-bar";
-import { DemoBanner } from "./banners";
+import { DemoBanner } from "./demo-banner";
 import { Header } from "./header";
 
 type Props = {
@@ -25,31 +26,31 @@ function schedule(fn: () => void) {
   else requestAnimationFrame(fn);
 }
 
-/** The signed-in app: one chat store and one connection for this key. */
+/** The signed-in app: one set of stores and one connection for this key. */
 export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
-  const [{ store, connection }] = useState(() => {
+  const [{ stores, connection }] = useState(() => {
     let conn: Connection | null = null;
-    const store = createChatStore({
+    const stores = createStores({
       send: (f) => conn?.send(f) ?? false,
       schedule,
       loadHistory: (id) => fetchMessages(apiKey, id),
       initialSessionId: loadLastSession(),
     });
-    store.subscribe((s, prev) => {
+    stores.chat.subscribe((s, prev) => {
       if (s.currentId !== prev.currentId) saveLastSession(s.currentId);
-    });
-    conn = new Connection({
-      key: apiKey,
-      store,
-      onUnauthorized: () => onSignOut(true),
-      onTurnEnded: () => refresh(),
     });
     const refresh = () => {
       fetchSessions(apiKey)
-        .then((sessions) => store.getState().setSessions(sessions))
+        .then((sessions) => stores.sessions.getState().setSessions(sessions))
         .catch(() => {});
     };
-    return { store, connection: conn };
+    conn = new Connection({
+      key: apiKey,
+      status: stores.connection,
+      link: serverLink(stores, refresh),
+      onUnauthorized: () => onSignOut(true),
+    });
+    return { stores, connection: conn };
   });
   const [drawerOpen, setDrawerOpen] = useState(false);
 
@@ -67,13 +68,10 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
       });
   }, [apiKey, info, onInfo, onSignOut]);
 
-  const sidebar = useMemo(
-    () => <Sidebar onPicked={() => setDrawerOpen(false)} />,
-    [],
-  );
+  const sidebar = useMemo(() => <SessionsPane onPicked={() => setDrawerOpen(false)} />, []);
 
   return (
-    <ChatContext.Provider value={store}>
+    <StoresProvider stores={stores}>
       <div className="flex h-dvh flex-col overflow-hidden">
         {info?.demo_model && <DemoBanner />}
         <div className="flex min-h-0 flex-1">
@@ -90,11 +88,11 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
               drawer={sidebar}
               onSignOut={() => onSignOut(false)}
             />
-            <Conversation onReconnect={connection.reconnectNow} />
+            <ConversationPane onReconnect={connection.reconnectNow} />
           </main>
         </div>
         <StatusBar onReconnect={connection.reconnectNow} />
       </div>
-    </ChatContext.Provider>
+    </StoresProvider>
   );
 }

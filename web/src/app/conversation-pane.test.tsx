@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { act, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { Conversation } from "./conversation-pane";
+import { ConversationPane } from "./conversation-pane";
 import { StatusBar } from "./status-bar";
 import { chatHarness, SID } from "../test/harness";
 
@@ -9,7 +9,7 @@ function mountConversation() {
   const h = chatHarness();
   h.mount(
     <>
-      <Conversation onReconnect={() => {}} />
+      <ConversationPane onReconnect={() => {}} />
       <StatusBar onReconnect={() => {}} />
     </>,
   );
@@ -110,10 +110,18 @@ describe("the conversation", () => {
     const h = mountConversation();
     const status = screen.getByRole("status", { name: "Connection" });
     expect(status).toHaveTextContent("Connected");
-    act(() => h.s().setConnection("reconnecting"));
+    act(() => h.connection().setStatus("reconnecting"));
     expect(status).toHaveTextContent("Reconnecting…");
-    act(() => h.s().setConnection("disconnected"));
+    act(() => h.connection().setStatus("disconnected"));
     expect(status).toHaveTextContent("Disconnected");
     expect(screen.getAllByRole("button", { name: "Reconnect now" }).length).toBeGreaterThan(0);
+  });
+
+  it("cannot send while disconnected", async () => {
+    const h = mountConversation();
+    act(() => h.connection().setStatus("reconnecting"));
+    await userEvent.type(screen.getByRole("textbox", { name: "Message" }), "hi");
+    expect(screen.getByRole("button", { name: "Send" })).toBeDisabled();
+    expect(screen.getByText(/Not connected/)).toBeInTheDocument();
   });
 });

@@ -1,16 +1,21 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { useChat, useCurrentView } from "../hooks/use-chat";
-import { charCount, validateMessage } from "../stores/chat-store";
+import { charCount, validateMessage } from "../lib/validate-message";
 import { MAX_MESSAGE_CHARS } from "../../../types/protocol";
+
+type Props = {
+  /** The WebSocket is open (messages can go out). */
+  connected: boolean;
+  /** A new session is being created (its first message waits for it). */
+  creating: boolean;
+};
 
 /**
  * The message box. Enter sends, Shift+Enter starts a new line. It stays editable while a
  * reply streams; sending waits until the turn ends (Stop ends it early).
  */
-export function Composer() {
+export function Composer({ connected, creating }: Props) {
   const view = useCurrentView();
-  const connected = useChat((s) => s.connection === "connected");
-  const creating = useChat((s) => s.creating);
   const sendMessage = useChat((s) => s.sendMessage);
   const interrupt = useChat((s) => s.interrupt);
   const currentId = useChat((s) => s.currentId);

@@ -1,6 +1,6 @@
 import { memo, useLayoutEffect, useRef, useState } from "react";
 import { useChat } from "../hooks/use-chat";
-import type { SessionView } from "../stores/chat-store";
+import type { SessionView } from "../stores/session-view";
 import type { Item } from "../stores/items";
 import { Markdown } from "./markdown";
 import { ToolCard } from "./tool-card";
@@ -9,13 +9,12 @@ import { ToolCard } from "./tool-card";
 const FOLLOW_SLACK = 48;
 
 /** The conversation; follows new output unless the reader scrolled up (keyed by session). */
-export function MessageList({ view }: { view: SessionView }) {
+export function MessageList({ view, onNewSession }: { view: SessionView; onNewSession(): void }) {
   const box = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
   const [behind, setBehind] = useState(false);
   const retry = useChat((s) => s.retry);
-  const createSession = useChat((s) => s.createSession);
   const items = [...view.history, ...view.live];
   const last = items[items.length - 1];
   // The tool a pending permission request is about: its card says so instead of "Executing…".
@@ -101,7 +100,7 @@ export function MessageList({ view }: { view: SessionView }) {
               streaming={view.streaming && item === last}
               awaiting={item.id === awaiting}
               onRetry={retry}
-              onNewSession={createSession}
+              onNewSession={onNewSession}
             />
           ))}
           {view.running && !view.streaming && last?.kind !== "tool" && (

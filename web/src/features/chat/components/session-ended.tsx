@@ -1,5 +1,5 @@
 import { useChat } from "../hooks/use-chat";
-import type { SessionView } from "../stores/chat-store";
+import type { SessionView } from "../stores/session-view";
 
 const REASON: Record<string, string> = {
   destroyed: "This session was ended.",
@@ -10,10 +10,17 @@ const REASON: Record<string, string> = {
 };
 
 /** Why the session ended, with what can be done next. */
-export function SessionEnded({ view }: { view: SessionView }) {
-  const createSession = useChat((s) => s.createSession);
+export function SessionEnded({
+  view,
+  creating,
+  onNewSession,
+}: {
+  view: SessionView;
+  /** A new session is being created (Start new session waits). */
+  creating: boolean;
+  onNewSession(): void;
+}) {
   const resume = useChat((s) => s.resume);
-  const creating = useChat((s) => s.creating);
   const t = view.terminated!;
   return (
     <div role="status" aria-label="Session ended" className="border-t border-zinc-200 bg-zinc-50 px-3 py-3 text-sm dark:border-zinc-800 dark:bg-zinc-900">
@@ -21,7 +28,7 @@ export function SessionEnded({ view }: { view: SessionView }) {
       <div className="mt-2 flex flex-wrap gap-2">
         <button
           type="button"
-          onClick={createSession}
+          onClick={onNewSession}
           disabled={creating}
           className="rounded-md bg-blue-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-blue-700 disabled:opacity-60"
         >

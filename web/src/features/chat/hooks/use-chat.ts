@@ -2,16 +2,17 @@ import { createContext, useContext } from "react";
 import { useStore } from "zustand";
 import type { ChatActions, ChatState, ChatStore } from "../stores/chat-store";
 
-export const ChatContext = createContext<ChatStore | null>(null);
+/** The chat store of this signed-in app (provided by `app/stores/stores-provider.tsx`). */
+export const ChatStoreContext = createContext<ChatStore | null>(null);
 
-/** Selects from the chat store of the surrounding `ChatContext`. */
+/** Selects from the chat store; return a stable value (a field, or `useShallow`). */
 export function useChat<T>(selector: (s: ChatState & ChatActions) => T): T {
-  const store = useContext(ChatContext);
-  if (!store) throw new Error("useChat outside ChatContext");
+  const store = useContext(ChatStoreContext);
+  if (!store) throw new Error("useChat outside ChatStoreContext");
   return useStore(store, selector);
 }
 
-/** The current session's view, if any. */
+/** The open session's view, if any. */
 export function useCurrentView() {
   return useChat((s) => (s.currentId ? s.views[s.currentId] : undefined));
 }

@@ -1,12 +1,13 @@
 /**
  * The one WebSocket to the server. It opens with a single-use ticket (the key stays out of
- * URLs), feeds every frame to the chat store, and after a drop reconnects after 3 s, then
- * backs off (6, 12, 24, 30 s…), re-subscribing to the open session after its last event so
- * the stream goes on without a gap or a repeat.
+ * URLs), keeps the connection store's status up to date, hands every parsed frame to its
+ * `ServerLink` (the app routes it to the stores), and after a drop reconnects after 3 s,
+ * then backs off (6, 12, 24, 30 s…); on each open the link re-subscribes to the open session
+ * after its last event, so the stream goes on without a gap or a repeat.
  */
 import { ApiError, fetchTicket } from "../../../lib/rest";
-import { parseServerFrame, type ClientFrame } from "../../../types/protocol";
-import type { ChatStore } from "../../chat/stores/chat-store";
+import { parseServerFrame, type ClientFrame, type ServerFrame } from "../../../types/protocol";
+import type { ConnectionStatus, ConnectionStore } from "../stores/connection-store";
 
 export const FIRST_RETRY_MS = 3_000;
 export const MAX_RETRY_MS = 30_000;
@@ -17,13 +18,23 @@ export function retryDelay(attempt: number): number {
   return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempt - 1), MAX_RETRY_MS);
 }
 
+/** What the client tells the rest of the app (`app/stores/server-link.ts` implements it). */
+export type ServerLink = {
+  /** Every server frame that parses, in order. */
+  onFrame(frame: ServerFrame): void;
+  /** The socket opened (the status is already `connected`). */
+  onOpen(): void;
+  /** The socket closed (before the status leaves `connected`). */
+  onClose(): void;
+};
+
 export type ConnectionOptions = {
   key: string;
-  store: ChatStore;
+  /** The store this client keeps the status in. */
+  status: ConnectionStore;
+  link: ServerLink;
   /** The key was refused: the app goes back to the key screen. */
   onUnauthorized(): void;
-  /** A turn ended or the list changed: the app refreshes the session summaries. */
-  onTurnEnded?(): void;
 };
 
 export class Connection {
@@ -82,10 +93,14 @@ export class Connection {
     }
   }
 
+  private setStatus(status: ConnectionStatus) {
+    this.opts.status.getState().setStatus(status);
+  }
+
   private async openOnce(generation: number) {
-    const { store } = this.opts;
+    const { link } = this.opts;
     if (this.attempt > 0 && this.attempt <= ATTEMPTS_BEFORE_DISCONNECTED) {
-      store.getState().setConnection("reconnecting");
+      this.setStatus("reconnecting");
     }
     let ticket: string;
     try {
@@ -105,8 +120,8 @@ export class Connection {
     this.ws = ws;
     ws.onopen = () => {
       this.attempt = 0;
-      store.getState().setConnection("connected");
-      store.getState().resubscribe();
+      this.setStatus("connected");
+      link.onOpen();
     };
     ws.onmessage = (msg) => {
       if (typeof msg.data !== "string") return;
@@ -115,16 +130,12 @@ export class Connection {
         console.warn("unreadable server frame", parsed.error);
         return;
       }
-      const frame = parsed.frame;
-      store.getState().receive(frame);
-      if (frame.type === "response_complete" || frame.type === "stream_error" || frame.type === "stream_interrupted") {
-        this.opts.onTurnEnded?.();
-      }
+      link.onFrame(parsed.frame);
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;
       this.ws = null;
-      store.getState().flush();
+      link.onClose();
       if (!this.closed) this.scheduleRetry();
     };
   }
@@ -132,10 +143,7 @@ export class Connection {
   private scheduleRetry() {
     if (this.closed) return;
     this.attempt += 1;
-    const { store } = this.opts;
-    store
-      .getState()
-      .setConnection(this.attempt > ATTEMPTS_BEFORE_DISCONNECTED ? "disconnected" : "reconnecting");
+    this.setStatus(this.attempt > ATTEMPTS_BEFORE_DISCONNECTED ? "disconnected" : "reconnecting");
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.open();

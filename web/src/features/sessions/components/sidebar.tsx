@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import * as AlertDialog from "@radix-ui/react-alert-dialog";
-import { useChat } from "../../chat/hooks/use-chat";
+import { useShallow } from "zustand/react/shallow";
+import { useSessions } from "../hooks/use-sessions";
 import { formatCost, shortId, timeAgo } from "../../../lib/format";
 import type { SessionStatus, SessionSummary } from "../../../types/protocol";
 
@@ -23,14 +24,22 @@ function useNow(periodMs = 30_000) {
   return now;
 }
 
+type Props = {
+  /** The open session (highlighted). */
+  currentId: string | null;
+  /** The WebSocket is open (a session can be created). */
+  connected: boolean;
+  /** Opens a session's conversation. */
+  onOpen(id: string): void;
+  /** A session was opened or created (the drawer closes). */
+  onPicked(): void;
+};
+
 /** Every session the server knows, newest activity first, and "New session". */
-export function Sidebar({ onPicked }: { onPicked(): void }) {
-  const sessions = useChat((s) => s.sessions);
-  const currentId = useChat((s) => s.currentId);
-  const creating = useChat((s) => s.creating);
-  const connected = useChat((s) => s.connection === "connected");
-  const createSession = useChat((s) => s.createSession);
-  const switchSession = useChat((s) => s.switchSession);
+export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
+  const { sessions, creating, createSession } = useSessions(
+    useShallow((s) => ({ sessions: s.sessions, creating: s.creating, createSession: s.createSession })),
+  );
   const now = useNow();
 
   return (
@@ -60,7 +69,7 @@ export function Sidebar({ onPicked }: { onPicked(): void }) {
                 current={s.session_id === currentId}
                 now={now}
                 onOpen={() => {
-                  switchSession(s.session_id);
+                  onOpen(s.session_id);
                   onPicked();
                 }}
               />
@@ -83,7 +92,7 @@ function SessionRow({
   now: number;
   onOpen(): void;
 }) {
-  const destroy = useChat((st) => st.destroy);
+  const destroy = useSessions((st) => st.destroy);
   const ended = s.status === "terminated" || s.status === "failed";
   return (
     <li

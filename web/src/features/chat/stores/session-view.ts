@@ -1,0 +1,62 @@
+/** What the chat keeps for one session: its items, turn state and place in the event stream. */
+import type { Item } from "./items";
+
+export type PermissionPrompt = {
+  requestId: string;
+  toolName: string;
+  input: unknown;
+  reason: string;
+};
+
+export type SessionView = {
+  id: string;
+  /** Items of complete turns, from the server's stored history. */
+  history: Item[];
+  /** Items of the current (or last) turn, built from live events. */
+  live: Item[];
+  lastEventSeq: number;
+  /** The `after_seq` sent with the last switch (to detect a restarted server). */
+  requestedAfterSeq: number;
+  historyLoaded: boolean;
+  /** The next event is the first after a `session_history`. */
+  afterHistory: boolean;
+  /** A turn is running: send is disabled, Stop is shown. */
+  running: boolean;
+  /** Reply text is streaming (the typing cursor shows). */
+  streaming: boolean;
+  permission: PermissionPrompt | null;
+  warning: { remainingSeconds: number; receivedAt: number } | null;
+  terminated: { reason: string; resumable: boolean; message: string } | null;
+  openedElsewhere: boolean;
+  /** Shown from the stored history without waking it (a suspended session): the next
+   * message subscribes and wakes it. */
+  dormant: boolean;
+  restarting: boolean;
+  lastCost: number | null;
+  totalCost: number | null;
+  /** The last text the user sent here (Retry sends it again). */
+  lastUserText: string | null;
+};
+
+export function emptyView(id: string): SessionView {
+  return {
+    id,
+    history: [],
+    live: [],
+    lastEventSeq: 0,
+    requestedAfterSeq: 0,
+    historyLoaded: false,
+    afterHistory: false,
+    running: false,
+    streaming: false,
+    permission: null,
+    warning: null,
+    terminated: null,
+    openedElsewhere: false,
+    dormant: false,
+    restarting: false,
+    lastCost: null,
+    totalCost: null,
+    lastUserText: null,
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The sessions the server knows (the sidebar's list) and the creation of a new one. Which
+ * session is open, and everything about its conversation, is the chat store's.
+ *
+ * A message typed before any session exists waits here (`queuedText`) while its session is
+ * created; `app/stores/route-frame.ts` hands it to the chat store once the session is ready.
+ */
+import { createStore, type StoreApi } from "zustand/vanilla";
+import type { ClientFrame, SessionEvent, SessionSummary } from "../../../types/protocol";
+
+export type SessionsState = {
+  sessions: SessionSummary[];
+  /** A `create_session` is on its way. */
+  creating: boolean;
+  /** Text typed before any session existed: sent once the new session is ready. */
+  queuedText: string | null;
+};
+
+export type SessionsActions = {
+  setSessions(sessions: SessionSummary[]): void;
+  createSession(): void;
+  /** No session is open: create one, and send `text` to it once it is ready. */
+  queueFirstMessage(text: string): void;
+  /** The server took a `create_session` (from this tab or another). */
+  markCreating(): void;
+  /** A create was lost (the connection dropped, or the server refused it). */
+  cancelCreate(): void;
+  /** Our create was answered with this session: it leads the list. */
+  created(summary: SessionSummary): void;
+  /** Hands over the text waiting for the new session (once). */
+  takeQueuedText(): string | null;
+  /** Keeps a session's summary current with its events (cost, status). */
+  applyEvent(e: SessionEvent): void;
+  destroy(id: string): void;
+};
+
+export type SessionsStore = StoreApi<SessionsState & SessionsActions>;
+
+export type SessionsDeps = {
+  send(frame: ClientFrame): boolean;
+  /** Shows an error that is not about one turn (the app's notice banner). */
+  notifyError(text: string): void;
+};
+
+export function createSessionsStore(deps: SessionsDeps): SessionsStore {
+  return createStore<SessionsState & SessionsActions>()((set, get) => {
+    const patch = (id: string, fields: Partial<SessionSummary>) => {
+      set((s) => ({
+        sessions: s.sessions.map((x) => (x.session_id === id ? { ...x, ...fields } : x)),
+      }));
+    };
+
+    return {
+      sessions: [],
+      creating: false,
+      queuedText: null,
+
+      setSessions(sessions) {
+        set({ sessions });
+      },
+      createSession() {
+        if (get().creating) return;
+        if (deps.send({ type: "create_session" })) set({ creating: true });
+        else deps.notifyError("Not connected to the server: try again once it is back.");
+      },
+      queueFirstMessage(text) {
+        set({ queuedText: text });
+        get().createSession();
+      },
+      markCreating() {
+        set({ creating: true });
+      },
+      cancelCreate() {
+        // The typed text stays in the message box.
+        if (get().creating) set({ creating: false, queuedText: null });
+      },
+      created(summary) {
+        set((s) => ({
+          creating: false,
+          sessions: [summary, ...s.sessions.filter((x) => x.session_id !== summary.session_id)],
+        }));
+      },
+      takeQueuedText() {
+        const text = get().queuedText;
+        if (text !== null) set({ queuedText: null });
+        return text;
+      },
+      applyEvent(e) {
+        const id = e.session_id;
+        if (e.type === "response_complete") patch(id, { total_cost_usd: e.total_cost_usd });
+        if (e.type === "message_received") patch(id, { status: "active" });
+        if (e.type === "session_terminated") {
+          patch(id, { status: e.reason === "idle" ? "suspended" : "terminated", is_resumable: e.resumable });
+        }
+      },
+      destroy(id) {
+        deps.send({ type: "destroy_session", session_id: id });
+      },
+    };
+  });
+}
