@@ -32,7 +32,8 @@ describe("the conversation", () => {
       h.event({ type: "response_complete", cost_usd: 0.0123, total_cost_usd: 0.05, usage: {}, duration_ms: 9, num_turns: 1 });
     });
     expect(screen.queryByTestId("typing-cursor")).toBeNull();
-    const copy = await screen.findByRole("button", { name: "Copy" });
+    // The renderer is a lazy chunk: its first import in jsdom can take seconds on a busy machine.
+    const copy = await screen.findByRole("button", { name: "Copy" }, { timeout: 10_000 });
     const code = log.querySelector("pre code.hljs");
     expect(code?.textContent).toBe("fn main() {}\n");
     expect(code?.querySelector(".hljs-keyword")).not.toBeNull();
@@ -42,7 +43,7 @@ describe("the conversation", () => {
     expect(writeText).toHaveBeenCalledWith("fn main() {}");
     expect(screen.getByText("Last reply $0.0123")).toBeInTheDocument();
     expect(screen.getByText("Total $0.0500")).toBeInTheDocument();
-  });
+  }, 20_000);
 
   it("asks for permission in a dialog and sends the answer", async () => {
     const h = mountConversation();
