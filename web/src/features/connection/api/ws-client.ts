@@ -18,7 +18,7 @@ export function retryDelay(attempt: number): number {
   return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempt - 1), MAX_RETRY_MS);
 }
 
-/** What the client tells the rest of the app (`app/stores/server-link.ts` implements it). */
+/** What the client tells the rest of the app (`serverLink` in app/stores/route-frame.ts). */
 export type ServerLink = {
   /** Every server frame that parses, in order. */
   onFrame(frame: ServerFrame): void;
