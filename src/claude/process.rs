@@ -1,11 +1,12 @@
 //! One long-lived CLI process: a writer queue for stdin, a reader of stdout that matches
 //! control responses and emits [`CliEvent`]s, a stderr drain, a waiter that reaps it, and
-//! the stop sequence (DESIGN §3, protocol §12).
+//! the stop sequence (docs/claude-cli-protocol.md §12; the ladder is
+//! [`crate::process::ProcessTree`]'s).
 //!
 //! [`ClaudeProcess`] is a cheap handle (clone it into futures). When the last handle is
 //! dropped without [`ClaudeProcess::stop`], the whole process group is killed.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -34,9 +35,6 @@ const STDERR_LINE_MAX: usize = 2000;
 
 pub const INITIALIZE_TIMEOUT: Duration = Duration::from_secs(60);
 pub const CONTROL_TIMEOUT: Duration = Duration::from_secs(15);
-/// Stop sequence: after closing stdin, after SIGTERM.
-pub const STOP_STDIN_GRACE: Duration = Duration::from_secs(2);
-pub const STOP_TERM_GRACE: Duration = Duration::from_secs(5);
 /// After the process exited, how long stdout may stay silent before the reader stops
 /// (orphaned tool processes can hold the pipe open).
 const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(500);
@@ -88,18 +86,7 @@ pub enum PermissionDecision {
     Deny { message: String },
 }
 
-/// How [`ClaudeProcess::stop`] ended the process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopMethod {
-    /// It had already exited.
-    AlreadyExited,
-    /// It exited on its own after stdin was closed.
-    StdinClosed,
-    /// It exited after SIGTERM.
-    Terminated,
-    /// It had to be killed (SIGKILL).
-    Killed,
-}
+pub use crate::process::StopMethod;
 
 #[derive(Debug, Clone)]
 pub struct StopReport {
@@ -214,7 +201,7 @@ impl ClaudeProcess {
 
         tokio::spawn(async move {
             let status = child.wait().await.ok();
-            spawn::forget_pid(pid);
+            os::forget_cli(pid);
             let info = status.map(|s| {
                 use std::os::unix::process::ExitStatusExt;
                 ExitStatusInfo {
@@ -451,93 +438,36 @@ impl ClaudeProcess {
         }
     }
 
-    async fn wait_exit(&self, within: Duration) -> Option<ExitStatusInfo> {
-        let mut rx = self.inner.exit.clone();
-        let waited = tokio::time::timeout(within, rx.wait_for(Option::is_some)).await;
-        match waited {
-            Ok(Ok(v)) => *v,
-            _ => None,
-        }
-    }
-
-    /// Stops the process and everything it started: close stdin → 2 s → SIGTERM+SIGCONT to
-    /// the group → 5 s → SIGKILL to the group and to the groups of every descendant seen
-    /// on the way → reap. No process of the tree survives.
+    /// Stops the process and everything it started with [`os::Ladder::CLI`]: close stdin →
+    /// 2 s → SIGTERM+SIGCONT to the group → 5 s → SIGKILL to the group and to the groups of
+    /// every descendant seen on the way → reap. No process of the tree survives.
     pub async fn stop(&self) -> StopReport {
-        let started = Instant::now();
-        let pid = self.inner.pid;
-        let log = &self.inner.log;
-        let mut seen: HashSet<os::ProcInfo> = HashSet::new();
-        let report = |method, exit, seen: &HashSet<os::ProcInfo>| StopReport {
-            method,
-            exit,
-            elapsed: started.elapsed(),
-            descendants_killed: seen.len(),
+        let writer = self.inner.writer.clone();
+        let close = async move {
+            let _ = writer.send(WriterMsg::Close).await;
         };
-
-        if let Some(exit) = self.exit_status() {
-            let leftovers = kill_leftovers(pid, &mut seen).await;
-            return report(StopMethod::AlreadyExited, Some(exit), &leftovers);
-        }
-        snapshot(pid, &mut seen).await;
-        let _ = self.inner.writer.send(WriterMsg::Close).await;
-        if let Some(exit) = self.wait_exit(STOP_STDIN_GRACE).await {
-            let killed = kill_leftovers(pid, &mut seen).await;
-            debug!(log, "CLI stopped"; "method" => "stdin_closed");
-            return report(StopMethod::StdinClosed, Some(exit), &killed);
-        }
-
-        snapshot(pid, &mut seen).await;
-        os::signal_group(pid, Signal::SIGTERM);
-        os::signal_group(pid, Signal::SIGCONT);
-        if let Some(exit) = self.wait_exit(STOP_TERM_GRACE).await {
-            let killed = kill_leftovers(pid, &mut seen).await;
-            debug!(log, "CLI stopped"; "method" => "sigterm");
-            return report(StopMethod::Terminated, Some(exit), &killed);
-        }
-
-        snapshot(pid, &mut seen).await;
-        warn!(log, "CLI ignored SIGTERM; killing its process tree"; "descendants" => seen.len());
-        os::signal_group(pid, Signal::SIGKILL);
-        let killed = kill_leftovers(pid, &mut seen).await;
-        let exit = self.wait_exit(STOP_TERM_GRACE).await;
-        report(StopMethod::Killed, exit, &killed)
-    }
-}
-
-/// Adds the current descendants of `pid` to `seen` (on a blocking thread: `/proc` reads).
-async fn snapshot(pid: i32, seen: &mut HashSet<os::ProcInfo>) {
-    if let Ok(found) = tokio::task::spawn_blocking(move || os::descendants(pid)).await {
-        seen.extend(found);
-    }
-}
-
-/// SIGKILLs every recorded descendant still alive (and its process group), then reaps the
-/// ones that became our children. Returns the set of processes that were signalled.
-async fn kill_leftovers(pid: i32, seen: &mut HashSet<os::ProcInfo>) -> HashSet<os::ProcInfo> {
-    snapshot(pid, seen).await;
-    let procs: Vec<os::ProcInfo> = seen.iter().copied().collect();
-    let killed = tokio::task::spawn_blocking(move || {
-        let mut killed = HashSet::new();
-        for p in &procs {
-            if os::is_alive(p.pid) {
-                os::signal_group(p.pgid, Signal::SIGKILL);
-                os::signal_pid(p.pid, Signal::SIGKILL);
-                killed.insert(*p);
+        let mut tree = os::ProcessTree::group_leader(self.inner.pid);
+        let stopped = tree
+            .stop(
+                os::Ladder::CLI,
+                &mut os::Exit::Watched(self.inner.exit.clone()),
+                Some(close),
+            )
+            .await;
+        match stopped.method {
+            StopMethod::Killed => {
+                warn!(self.inner.log, "CLI ignored SIGTERM; killed its process tree";
+                "descendants" => stopped.descendants_killed)
             }
+            method => debug!(self.inner.log, "CLI stopped"; "method" => ?method),
         }
-        // Orphans re-parented to us (we are a subreaper) must be reaped; bounded wait.
-        let deadline = Instant::now() + Duration::from_secs(2);
-        for p in &procs {
-            while !os::reap_if_exited(p.pid) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(5));
-            }
+        StopReport {
+            method: stopped.method,
+            exit: self.exit_status(),
+            elapsed: stopped.elapsed,
+            descendants_killed: stopped.descendants_killed,
         }
-        killed
-    })
-    .await
-    .unwrap_or_default();
-    killed
+    }
 }
 
 async fn write_stdin(mut stdin: ChildStdin, mut rx: mpsc::Receiver<WriterMsg>, log: Logger) {

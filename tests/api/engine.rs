@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
-use claude_sdk_pattern::claude::spawn::cli_pids;
 use claude_sdk_pattern::db::{MessageKind, SessionStatus};
 use claude_sdk_pattern::error::ErrorCode;
 use claude_sdk_pattern::model_stub::Reply;
 use claude_sdk_pattern::process::is_alive;
+use claude_sdk_pattern::process::live_cli_pids;
 use claude_sdk_pattern::wire::{EventBody, Source};
 use serde_json::json;
 
@@ -239,7 +239,7 @@ async fn capacity_is_enforced_and_destroy_leaves_no_process() {
             .unwrap();
     h.engine.destroy_session(&id).await.unwrap();
     assert!(!is_alive(pid), "destroy waits until the process is gone");
-    assert!(!cli_pids().contains(&pid));
+    assert!(!live_cli_pids().contains(&pid));
     let row = h.db.get(&id).await.unwrap().unwrap();
     assert_eq!(row.status, SessionStatus::Terminated);
     assert_eq!(row.terminated_reason.as_deref(), Some("destroyed"));
