@@ -1,4 +1,4 @@
-//! Settings: every environment variable of the design (DESIGN §4), read once at start with
+//! Settings: every environment variable (docs/operations.md, "Configuration"), read once at start with
 //! `envy`, validated into one typed [`Settings`] that is passed down (no globals).
 //!
 //! `envy` collects the raw values (as optional strings, so that every rejection can name the
@@ -18,7 +18,7 @@ pub const MIN_API_KEY_LEN: usize = 16;
 /// Where `make setup` installs the pinned Claude Code CLI, relative to the project root.
 pub const LOCAL_CLI_RELATIVE: &str = ".tools/claude-cli/node_modules/.bin/claude";
 
-/// Permission modes the CLI accepts for `--permission-mode` (protocol §2.2).
+/// Permission modes the CLI accepts for `--permission-mode` (docs/claude-cli-protocol.md §2.2).
 pub const PERMISSION_MODES: [&str; 7] = [
     "default",
     "acceptEdits",

@@ -9,6 +9,7 @@ use slog::warn;
 use crate::claude::{ClaudeError, ClaudeProcess, SessionStart, SpawnOptions, Started};
 use crate::config::Settings;
 use crate::model_backend::ModelConfig;
+use crate::session_id::SessionId;
 
 /// The notice stored (and shown) when [`CliFactory::resume_or_fresh`] had to start fresh.
 pub const NOT_RESTORED_NOTICE: &str =
@@ -99,7 +100,7 @@ impl CliFactory {
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".claude")))
     }
 
-    /// Where the CLI keeps a session's transcript (protocol §13): every character of the
+    /// Where the CLI keeps a session's transcript (docs/claude-cli-protocol.md §13): every character of the
     /// absolute workspace path that is not alphanumeric becomes `-`.
     pub fn transcript_path(&self, session_id: &str) -> Option<PathBuf> {
         let cwd = std::fs::canonicalize(&self.settings.workspace_dir).ok()?;
@@ -120,13 +121,16 @@ impl CliFactory {
     /// restore the transcript ("No conversation found": missing, empty or corrupted), the
     /// file (if any) is kept aside and a fresh conversation starts under the same id; the
     /// flag says whether an earlier conversation was lost.
-    pub async fn resume_or_fresh(&self, session_id: &str) -> Result<(Started, bool), ClaudeError> {
+    pub async fn resume_or_fresh(
+        &self,
+        session_id: &SessionId,
+    ) -> Result<(Started, bool), ClaudeError> {
         let resume = self.options(SessionStart::Resume(session_id.to_string()));
         match ClaudeProcess::start(resume).await {
             Ok(started) => Ok((started, false)),
             Err(ClaudeError::Exited { message }) if message.contains("No conversation found") => {
                 let mut lost = false;
-                if let Some(path) = self.transcript_path(session_id) {
+                if let Some(path) = self.transcript_path(session_id.as_str()) {
                     if tokio::fs::metadata(&path).await.is_ok() {
                         let aside = path.with_extension(format!(
                             "jsonl.unrestorable-{}",

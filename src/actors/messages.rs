@@ -2,14 +2,15 @@
 
 use actix::prelude::*;
 
-use crate::error::AppError;
-use crate::wire::{SessionEvent, SessionSummary, Source};
+use super::EngineError;
+use crate::protocol::{SessionEvent, SessionSummary, Source};
+use crate::session_id::SessionId;
 
 // ---- to a session (most come through the supervisor) ----
 
 /// Start a turn with the user's text. `client_seq` is echoed in `message_received`.
 #[derive(Message, Debug)]
-#[rtype(result = "Result<(), AppError>")]
+#[rtype(result = "Result<(), EngineError>")]
 pub struct Query {
     pub text: String,
     pub client_seq: u64,
@@ -17,12 +18,12 @@ pub struct Query {
 
 /// Interrupt the running turn (no-op when idle).
 #[derive(Message, Debug)]
-#[rtype(result = "Result<(), AppError>")]
+#[rtype(result = "Result<(), EngineError>")]
 pub struct Interrupt;
 
 /// The client's answer to a permission request.
 #[derive(Message, Debug)]
-#[rtype(result = "Result<(), AppError>")]
+#[rtype(result = "Result<(), EngineError>")]
 pub struct AnswerPermission {
     pub request_id: String,
     pub allow: bool,
@@ -119,21 +120,21 @@ pub struct SessionState {
 #[derive(Message, Debug)]
 #[rtype(result = "()")]
 pub struct SessionStopping {
-    pub session_id: String,
+    pub session_id: SessionId,
 }
 
 /// The session actor stopped (every stop path sends this, from `stopped()`).
 #[derive(Message, Debug)]
 #[rtype(result = "()")]
 pub struct SessionGone {
-    pub session_id: String,
+    pub session_id: SessionId,
 }
 
 // ---- to the supervisor ----
 
 /// Create a session: from the pool if it has a process, else a cold spawn.
 #[derive(Message, Debug)]
-#[rtype(result = "Result<Created, AppError>")]
+#[rtype(result = "Result<Created, EngineError>")]
 pub struct CreateSession;
 
 #[derive(Debug, Clone)]
@@ -144,23 +145,23 @@ pub struct Created {
 
 /// Resume a suspended, failed or resumable-terminated session (no-op for a live one).
 #[derive(Message, Debug)]
-#[rtype(result = "Result<Created, AppError>")]
+#[rtype(result = "Result<Created, EngineError>")]
 pub struct ResumeSession {
-    pub session_id: String,
+    pub session_id: SessionId,
 }
 
 /// Destroy a session: stop its process, mark it terminated.
 #[derive(Message, Debug)]
-#[rtype(result = "Result<(), AppError>")]
+#[rtype(result = "Result<(), EngineError>")]
 pub struct DestroySession {
-    pub session_id: String,
+    pub session_id: SessionId,
 }
 
 /// The live session with this id, resuming it first if it is suspended.
 #[derive(Message, Debug)]
-#[rtype(result = "Result<Addr<crate::actors::session::SessionActor>, AppError>")]
+#[rtype(result = "Result<Addr<crate::actors::session::SessionActor>, EngineError>")]
 pub struct GetSession {
-    pub session_id: String,
+    pub session_id: SessionId,
     /// Resume a suspended session transparently.
     pub wake: bool,
 }
@@ -169,7 +170,7 @@ pub struct GetSession {
 #[derive(Message, Debug)]
 #[rtype(result = "()")]
 pub struct MemoryExceeded {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub rss_mb: u64,
 }
 

@@ -3,7 +3,6 @@
 //! own age and idleness checks.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
@@ -14,10 +13,11 @@ use super::cli_factory::CliFactory;
 use super::messages::*;
 use super::store::SessionStore;
 use super::turn::{Effects, Turn};
+use super::EngineError;
 use crate::claude::{ClaudeProcess, CliEvent, PermissionDecision, Started};
 use crate::db::{MessageKind, Session, SessionStatus, TerminationReason};
-use crate::error::{AppError, ErrorCode};
-use crate::wire::{EventBody, SessionEvent, SessionSummary, Source};
+use crate::protocol::{EventBody, SessionEvent, SessionSummary, Source};
+use crate::session_id::SessionId;
 
 /// A running turn gets this long to finish before a restart or a duration stop.
 pub const TURN_GRACE: Duration = Duration::from_secs(30);
@@ -43,7 +43,7 @@ enum AfterTurn {
 }
 
 pub struct SessionActor {
-    id: Arc<str>,
+    id: SessionId,
     process: Option<ClaudeProcess>,
     generation: u64,
     turn: Option<Turn>,
@@ -89,7 +89,7 @@ impl SessionActor {
             process, events, ..
         } = started;
         let actor = SessionActor {
-            id: row.session_id.as_str().into(),
+            id: SessionId::from_stored(&row.session_id),
             process: Some(process),
             generation: 0,
             turn: None,
@@ -288,7 +288,7 @@ impl SessionActor {
         }
         self.restarting = true;
         let factory = self.factory.clone();
-        let id = self.id.to_string();
+        let id = self.id.clone();
         ctx.spawn(
             async move { factory.resume_or_fresh(&id).await }
                 .into_actor(self)
@@ -417,7 +417,7 @@ impl SessionActor {
     fn finish(&mut self, ctx: &mut Context<Self>) {
         self.stopping = true;
         self.stopping_to.do_send(SessionStopping {
-            session_id: self.id.to_string(),
+            session_id: self.id.clone(),
         });
         let process = self.process.take();
         let store = self.store.clone();
@@ -549,7 +549,7 @@ impl Actor for SessionActor {
             });
         }
         self.supervisor.do_send(SessionGone {
-            session_id: self.id.to_string(),
+            session_id: self.id.clone(),
         });
         for w in self.stop_waiters.drain(..) {
             let _ = w.send(());
@@ -581,26 +581,17 @@ impl Handler<ProcEvent> for SessionActor {
 }
 
 impl Handler<Query> for SessionActor {
-    type Result = Result<(), AppError>;
+    type Result = Result<(), EngineError>;
 
     fn handle(&mut self, msg: Query, ctx: &mut Context<Self>) -> Self::Result {
         if self.stopping {
-            return Err(AppError::new(
-                ErrorCode::SessionNotFound,
-                "This session has ended. Resume it or start a new session.",
-            ));
+            return Err(EngineError::Ended);
         }
         if self.turn.is_some() {
-            return Err(AppError::new(
-                ErrorCode::QueryInProgress,
-                "A reply is still being written. Wait for it to finish or stop it first.",
-            ));
+            return Err(EngineError::QueryInProgress);
         }
         let Some(process) = self.process.clone().filter(|_| !self.restarting) else {
-            return Err(AppError::new(
-                ErrorCode::QueryInProgress,
-                "The session is restarting. Try again in a moment.",
-            ));
+            return Err(EngineError::Restarting);
         };
         self.turn = Some(Turn::new());
         self.buffer.clear();
@@ -634,7 +625,7 @@ impl Handler<Query> for SessionActor {
 }
 
 impl Handler<Interrupt> for SessionActor {
-    type Result = ResponseActFuture<Self, Result<(), AppError>>;
+    type Result = ResponseActFuture<Self, Result<(), EngineError>>;
 
     fn handle(&mut self, _msg: Interrupt, _ctx: &mut Context<Self>) -> Self::Result {
         let process = self.process.clone().filter(|_| self.turn.is_some());
@@ -654,14 +645,11 @@ impl Handler<Interrupt> for SessionActor {
 }
 
 impl Handler<AnswerPermission> for SessionActor {
-    type Result = Result<(), AppError>;
+    type Result = Result<(), EngineError>;
 
     fn handle(&mut self, msg: AnswerPermission, ctx: &mut Context<Self>) -> Self::Result {
         if self.pending_permission.as_deref() != Some(msg.request_id.as_str()) {
-            return Err(AppError::new(
-                ErrorCode::ValidationError,
-                "No permission request with that id is waiting for an answer.",
-            ));
+            return Err(EngineError::NoSuchPermission);
         }
         self.clear_permission(ctx);
         let decision = if msg.allow {
@@ -827,7 +815,7 @@ mod tests {
 
     fn ev(seq: u64, body: EventBody) -> SessionEvent {
         SessionEvent {
-            session_id: "s".into(),
+            session_id: SessionId::from_stored("s"),
             event_seq: seq,
             body,
         }

@@ -13,19 +13,20 @@ use super::messages::*;
 use super::pool::{Invalidate, Pool, Take};
 use super::session::SessionActor;
 use super::store::SessionStore;
-use crate::claude::{ClaudeError, ClaudeProcess, SessionStart, Started};
+use super::EngineError;
+use crate::claude::{ClaudeProcess, SessionStart, Started};
 use crate::db::{Db, Session, SessionStatus};
-use crate::error::{AppError, ErrorCode};
 use crate::extensions::Extensions;
-use crate::wire::{SessionSummary, Source};
+use crate::protocol::{SessionSummary, Source};
+use crate::session_id::SessionId;
 
 /// How long shutdown waits for sessions to stop (running turns get 30 s inside this).
 pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(40);
 
 pub struct Supervisor {
-    sessions: HashMap<String, Addr<SessionActor>>,
+    sessions: HashMap<SessionId, Addr<SessionActor>>,
     /// Sessions stopping: they keep their slot until gone; whoever wants them back waits.
-    stopping: HashMap<String, Vec<oneshot::Sender<()>>>,
+    stopping: HashMap<SessionId, Vec<oneshot::Sender<()>>>,
     /// Sessions being created or resumed (count against capacity).
     starting: usize,
     max_sessions: usize,
@@ -94,22 +95,14 @@ impl Supervisor {
         true
     }
 
-    fn check_capacity(&self) -> Result<(), AppError> {
+    fn check_capacity(&self) -> Result<(), EngineError> {
         if self.shutting_down {
-            return Err(AppError::new(
-                ErrorCode::CapacityExceeded,
-                "The server is shutting down and accepts no new sessions.",
-            ));
+            return Err(EngineError::ShuttingDown);
         }
         if self.sessions.len() + self.stopping.len() + self.starting >= self.max_sessions {
-            return Err(AppError::new(
-                ErrorCode::CapacityExceeded,
-                format!(
-                    "All {} session slots are in use. Close a session you no longer need, \
-                     or try again later.",
-                    self.max_sessions
-                ),
-            ));
+            return Err(EngineError::AtCapacity {
+                max: self.max_sessions,
+            });
         }
         Ok(())
     }
@@ -134,21 +127,22 @@ impl Supervisor {
             log,
         );
         let addr = actor.launch(events, source);
-        self.sessions.insert(row.session_id.clone(), addr.clone());
+        self.sessions
+            .insert(SessionId::from_stored(&row.session_id), addr.clone());
         addr
     }
 
     /// Resumes a stored session (capacity permitting).
     fn resume(
         &mut self,
-        session_id: String,
-    ) -> ResponseActFuture<Self, Result<(Created, Addr<SessionActor>), AppError>> {
+        session_id: SessionId,
+    ) -> ResponseActFuture<Self, Result<(Created, Addr<SessionActor>), EngineError>> {
         if let Some(addr) = self.sessions.get(&session_id) {
             let addr = addr.clone();
             let db = self.db.clone();
             return Box::pin(
                 async move {
-                    let row = db.get(&session_id).await.ok().flatten();
+                    let row = db.get(session_id.as_str()).await.ok().flatten();
                     let session = row.as_ref().map(SessionSummary::from);
                     match session {
                         Some(session) => Ok((
@@ -158,7 +152,7 @@ impl Supervisor {
                             },
                             addr,
                         )),
-                        None => Err(AppError::internal()),
+                        None => Err(EngineError::StoreFailed),
                     }
                 }
                 .into_actor(self),
@@ -167,40 +161,44 @@ impl Supervisor {
         let db = self.db.clone();
         let log = self.log.clone();
         Box::pin(
-            async move { db.get(&session_id).await.map(|row| (session_id, row)) }
-                .into_actor(self)
-                .then(move |found, act, _ctx| -> ResumeFuture {
-                    let (session_id, row) = match found {
-                        Ok((id, Some(row)))
-                            if row.is_resumable || row.status == SessionStatus::Suspended =>
-                        {
-                            (id, row)
-                        }
-                        Ok(_) => return Box::pin(fut::ready(Err(not_resumable()))),
-                        Err(e) => {
-                            warn!(log, "store failed"; "error" => %e);
-                            return Box::pin(fut::ready(Err(AppError::internal())));
-                        }
-                    };
-                    if let Err(e) = act.check_capacity() {
-                        return Box::pin(fut::ready(Err(e)));
+            async move {
+                db.get(session_id.as_str())
+                    .await
+                    .map(|row| (session_id, row))
+            }
+            .into_actor(self)
+            .then(move |found, act, _ctx| -> ResumeFuture {
+                let (session_id, row) = match found {
+                    Ok((id, Some(row)))
+                        if row.is_resumable || row.status == SessionStatus::Suspended =>
+                    {
+                        (id, row)
                     }
-                    act.starting += 1;
-                    Box::pin(act.start_resumed(session_id, row))
-                }),
+                    Ok(_) => return Box::pin(fut::ready(Err(EngineError::NotResumable))),
+                    Err(e) => {
+                        warn!(log, "store failed"; "error" => %e);
+                        return Box::pin(fut::ready(Err(EngineError::StoreFailed)));
+                    }
+                };
+                if let Err(e) = act.check_capacity() {
+                    return Box::pin(fut::ready(Err(e)));
+                }
+                act.starting += 1;
+                Box::pin(act.start_resumed(session_id, row))
+            }),
         )
     }
 
     /// Spawns `--resume` for a stored, resumable session and registers it.
-    fn start_resumed(&mut self, session_id: String, mut row: Session) -> ResumeFuture {
+    fn start_resumed(&mut self, session_id: SessionId, mut row: Session) -> ResumeFuture {
         let db = self.db.clone();
         let factory = self.factory.clone();
         let log = self.log.clone();
         Box::pin(
             async move {
                 let (started, lost) = factory.resume_or_fresh(&session_id).await.map_err(|e| {
-                    warn!(log, "resume failed"; "session_id" => &session_id, "error" => %e);
-                    start_failed(&e)
+                    warn!(log, "resume failed"; "session_id" => %session_id, "error" => %e);
+                    EngineError::StartFailed
                 })?;
                 row.status = SessionStatus::Active;
                 row.subprocess_pid = Some(started.process.pid());
@@ -210,12 +208,12 @@ impl Supervisor {
                 if let Err(e) = db.save(&row).await {
                     started.process.stop().await;
                     warn!(log, "store failed"; "error" => %e);
-                    return Err(AppError::internal());
+                    return Err(EngineError::StoreFailed);
                 }
                 if lost {
                     let _ = db
                         .append_message(
-                            &session_id,
+                            session_id.as_str(),
                             crate::db::MessageKind::Notice,
                             &serde_json::json!({"text": super::cli_factory::NOT_RESTORED_NOTICE, "kind": "not_restored"}),
                         )
@@ -240,29 +238,15 @@ impl Supervisor {
     }
 }
 
-type ResumeFuture = ResponseActFuture<Supervisor, Result<(Created, Addr<SessionActor>), AppError>>;
-
-fn not_resumable() -> AppError {
-    AppError::new(
-        ErrorCode::NotResumable,
-        "Session not found or not resumable",
-    )
-}
-
-fn start_failed(_e: &ClaudeError) -> AppError {
-    AppError::new(
-        ErrorCode::Internal,
-        "The Claude session could not be started. Try again; if it keeps failing, the server's \
-         logs say why.",
-    )
-}
+type ResumeFuture =
+    ResponseActFuture<Supervisor, Result<(Created, Addr<SessionActor>), EngineError>>;
 
 impl Actor for Supervisor {
     type Context = Context<Self>;
 }
 
 impl Handler<CreateSession> for Supervisor {
-    type Result = ResponseActFuture<Self, Result<Created, AppError>>;
+    type Result = ResponseActFuture<Self, Result<Created, EngineError>>;
 
     fn handle(&mut self, _msg: CreateSession, _ctx: &mut Context<Self>) -> Self::Result {
         if let Err(e) = self.check_capacity() {
@@ -283,7 +267,7 @@ impl Handler<CreateSession> for Supervisor {
 
 impl Supervisor {
     /// Creates a session, from the pool when `use_pool`.
-    fn create(&mut self, use_pool: bool) -> ResponseActFuture<Self, Result<Created, AppError>> {
+    fn create(&mut self, use_pool: bool) -> ResponseActFuture<Self, Result<Created, EngineError>> {
         let pool = self.pool.clone();
         let factory = self.factory.clone();
         let db = self.db.clone();
@@ -303,7 +287,7 @@ impl Supervisor {
                             .await
                             .map_err(|e| {
                                 warn!(log, "cold start failed"; "error" => %e);
-                                start_failed(&e)
+                                EngineError::StartFailed
                             })?;
                         (started, Source::Cold)
                     }
@@ -314,7 +298,7 @@ impl Supervisor {
                 if let Err(e) = db.save(&row).await {
                     warn!(log, "store failed"; "error" => %e);
                     started.process.stop().await;
-                    return Err(AppError::internal());
+                    return Err(EngineError::StoreFailed);
                 }
                 Ok((row, started, source))
             }
@@ -335,7 +319,7 @@ impl Supervisor {
 }
 
 impl Handler<ResumeSession> for Supervisor {
-    type Result = ResponseActFuture<Self, Result<Created, AppError>>;
+    type Result = ResponseActFuture<Self, Result<Created, EngineError>>;
 
     fn handle(&mut self, msg: ResumeSession, _ctx: &mut Context<Self>) -> Self::Result {
         Box::pin(self.resume(msg.session_id).map(|r, _, _| r.map(|(c, _)| c)))
@@ -343,7 +327,7 @@ impl Handler<ResumeSession> for Supervisor {
 }
 
 impl Handler<GetSession> for Supervisor {
-    type Result = ResponseActFuture<Self, Result<Addr<SessionActor>, AppError>>;
+    type Result = ResponseActFuture<Self, Result<Addr<SessionActor>, EngineError>>;
 
     fn handle(&mut self, msg: GetSession, _ctx: &mut Context<Self>) -> Self::Result {
         if let Some(addr) = self.sessions.get(&msg.session_id) {
@@ -364,36 +348,27 @@ impl Handler<GetSession> for Supervisor {
                         fut::wrap_future(async move {
                             me.send(msg)
                                 .await
-                                .unwrap_or_else(|_| Err(AppError::internal()))
+                                .unwrap_or_else(|_| Err(EngineError::Unavailable))
                         })
                     }),
                 );
             }
         }
         if !msg.wake {
-            return Box::pin(fut::ready(Err(AppError::new(
-                ErrorCode::SessionNotFound,
-                "No live session with that id.",
-            ))));
+            return Box::pin(fut::ready(Err(EngineError::NotLive)));
         }
         let db = self.db.clone();
         let id = msg.session_id.clone();
         Box::pin(
-            async move { db.get(&id).await.ok().flatten() }
+            async move { db.get(id.as_str()).await.ok().flatten() }
                 .into_actor(self)
-                .then(move |row, act, _ctx| -> ResponseActFuture<Self, Result<Addr<SessionActor>, AppError>> {
+                .then(move |row, act, _ctx| -> ResponseActFuture<Self, Result<Addr<SessionActor>, EngineError>> {
                     match row {
-                        None => Box::pin(fut::ready(Err(AppError::new(
-                            ErrorCode::SessionNotFound,
-                            "No session with that id.",
-                        )))),
+                        None => Box::pin(fut::ready(Err(EngineError::NotFound))),
                         Some(r) if r.status == SessionStatus::Suspended => {
                             Box::pin(act.resume(msg.session_id).map(|r, _, _| r.map(|(_, a)| a)))
                         }
-                        Some(_) => Box::pin(fut::ready(Err(AppError::new(
-                            ErrorCode::NotResumable,
-                            "This session has ended. Resume it or start a new session.",
-                        )))),
+                        Some(_) => Box::pin(fut::ready(Err(EngineError::NotRunning))),
                     }
                 }),
         )
@@ -401,7 +376,7 @@ impl Handler<GetSession> for Supervisor {
 }
 
 impl Handler<DestroySession> for Supervisor {
-    type Result = ResponseActFuture<Self, Result<(), AppError>>;
+    type Result = ResponseActFuture<Self, Result<(), EngineError>>;
 
     fn handle(&mut self, msg: DestroySession, _ctx: &mut Context<Self>) -> Self::Result {
         if let Some(waiters) = self.stopping.get_mut(&msg.session_id) {
@@ -413,7 +388,10 @@ impl Handler<DestroySession> for Supervisor {
                 async move {
                     let _ = tokio::time::timeout(SHUTDOWN_WAIT, rx).await;
                     let _ = db
-                        .mark_terminated(&msg.session_id, crate::db::TerminationReason::Destroyed)
+                        .mark_terminated(
+                            msg.session_id.as_str(),
+                            crate::db::TerminationReason::Destroyed,
+                        )
                         .await;
                     Ok(())
                 }
@@ -436,21 +414,18 @@ impl Handler<DestroySession> for Supervisor {
         let db = self.db.clone();
         Box::pin(
             async move {
-                match db.get(&msg.session_id).await {
+                match db.get(msg.session_id.as_str()).await {
                     Ok(Some(_)) => {
                         let _ = db
                             .mark_terminated(
-                                &msg.session_id,
+                                msg.session_id.as_str(),
                                 crate::db::TerminationReason::Destroyed,
                             )
                             .await;
                         Ok(())
                     }
-                    Ok(None) => Err(AppError::new(
-                        ErrorCode::SessionNotFound,
-                        "No session with that id.",
-                    )),
-                    Err(_) => Err(AppError::internal()),
+                    Ok(None) => Err(EngineError::NotFound),
+                    Err(_) => Err(EngineError::StoreFailed),
                 }
             }
             .into_actor(self),
@@ -486,7 +461,7 @@ impl Handler<SessionGone> for Supervisor {
 
 /// Live sessions (for the monitor).
 #[derive(Message)]
-#[rtype(result = "Vec<(String, Addr<SessionActor>)>")]
+#[rtype(result = "Vec<(SessionId, Addr<SessionActor>)>")]
 pub struct LiveSessions;
 
 impl Handler<LiveSessions> for Supervisor {
@@ -508,7 +483,7 @@ impl Handler<MemoryExceeded> for Supervisor {
     fn handle(&mut self, msg: MemoryExceeded, _ctx: &mut Context<Self>) {
         if let Some(addr) = self.sessions.get(&msg.session_id) {
             warn!(self.log, "session over its memory limit; restarting";
-                "session_id" => &msg.session_id, "rss_mb" => msg.rss_mb);
+                "session_id" => %msg.session_id, "rss_mb" => msg.rss_mb);
             addr.do_send(Restart {
                 reason: RestartReason::MemoryLimit,
             });

@@ -531,7 +531,11 @@ async fn model_api_failures_and_crashes_are_translated() {
     ws.send(json!({"type": "user_message", "session_id": id, "text": "talk", "seq": 2}))
         .await;
     ws.until("stream_delta").await;
-    claude_sdk_pattern::process::signal_pid(h.pid(&id).await, nix::sys::signal::Signal::SIGKILL);
+    let session = claude_sdk_pattern::SessionId::parse(&id).unwrap();
+    claude_sdk_pattern::process::signal_pid(
+        h.pid(&session).await,
+        nix::sys::signal::Signal::SIGKILL,
+    );
     let crash = ws.turn().await;
     let err = crash.last().unwrap();
     assert_eq!(err["partial_preserved"], true);
