@@ -13,6 +13,7 @@ pub mod events;
 pub mod frames;
 pub mod lines;
 pub mod process;
+mod reader;
 pub mod spawn;
 
 pub use events::{CliEvent, ContentBlock, ExitInfo, PermissionRequest, TurnResult};
