@@ -26,7 +26,10 @@ fn to_pid(pid: i32) -> Pid {
 
 /// A fresh table with `pids` refreshed for `kind` (nothing else is read).
 fn table(pids: &[i32], kind: ProcessRefreshKind) -> System {
-    let list: Vec<Pid> = pids.iter().copied().map(to_pid).collect();
+    // Each pid once: sysinfo flips a process's "updated" mark per occurrence, so a pid
+    // listed twice would count as gone.
+    let unique: HashSet<i32> = pids.iter().copied().collect();
+    let list: Vec<Pid> = unique.into_iter().map(to_pid).collect();
     let mut sys = System::new();
     if !list.is_empty() {
         sys.refresh_processes_specifics(ProcessesToUpdate::Some(&list), true, kind);
@@ -213,6 +216,11 @@ mod tests {
         assert_eq!(info.pid, me);
         assert!(!info.zombie);
         assert!(infos(&[i32::MAX]).is_empty());
+        assert_eq!(
+            infos(&[me, me]).len(),
+            2,
+            "a pid listed twice is still found"
+        );
         assert!(!command_lines(&[me])[&me].is_empty());
         assert!(environments(&[me]).contains_key(&me));
     }
