@@ -58,48 +58,27 @@ pub struct Unsubscribe {
     pub subscriber: Recipient<SessionEvent>,
 }
 
-/// Why a session's process is stopped.
+/// What the supervisor asks a session to stop for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopReason {
+pub enum StopRequest {
     /// A client destroyed it: terminated, not resumable.
-    Destroyed,
-    /// It reached `MAX_SESSION_DURATION_SECONDS`: terminated, resumable.
-    DurationLimit,
-    /// Idle past the grace period: suspended, resumed by the next message.
-    Idle,
-    /// The server is shutting down: suspended.
+    Destroy,
+    /// The server is shutting down: suspended (a running turn gets its grace period).
     Shutdown,
 }
 
-/// Stop the session's process and the actor.
+/// Stop the session's process and the actor; resolves once both are gone.
 #[derive(Message, Debug)]
 #[rtype(result = "()")]
 pub struct StopSession {
-    pub reason: StopReason,
+    pub request: StopRequest,
 }
 
-/// Why a session's process is replaced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RestartReason {
-    MemoryLimit,
-    Crashed,
-}
-
-impl RestartReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RestartReason::MemoryLimit => "memory_limit",
-            RestartReason::Crashed => "crashed",
-        }
-    }
-}
-
-/// Replace the process with a resumed one (the conversation is kept).
+/// The session's process tree is over the memory limit (the lifecycle decides whether and
+/// when it restarts).
 #[derive(Message, Debug)]
 #[rtype(result = "()")]
-pub struct Restart {
-    pub reason: RestartReason,
-}
+pub struct OverMemory;
 
 /// A snapshot for the monitor and the API.
 #[derive(Message, Debug)]

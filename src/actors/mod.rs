@@ -1,14 +1,22 @@
-//! The session engine as actix actors (docs/architecture.md): the [`supervisor::Supervisor`] owns the
-//! registry of live [`session::SessionActor`]s, takes ready processes from the
-//! [`pool::Pool`], and applies the [`monitor::Monitor`]'s findings. [`Engine`] starts them
-//! once and is what the HTTP layer and the tests talk to.
+//! The session engine as actix actors (docs/architecture.md): the [`supervisor::Supervisor`]
+//! holds the registry of sessions (starting, live, stopping) and creates, resumes, wakes and
+//! destroys them; each [`session::SessionActor`] runs one session. What happens to a
+//! session is decided by the pure [`lifecycle`] machine; processes are started by the
+//! [`launcher`] (from the [`pool::Pool`] or cold); the [`monitor::Monitor`] samples memory and
+//! sweeps orphans. [`Engine`] starts them once and is what the HTTP layer and the tests talk
+//! to; its failures are [`EngineError`]s.
 
 pub mod cli_factory;
 pub mod error;
+pub mod launcher;
+pub mod lifecycle;
 pub mod messages;
 pub mod monitor;
 pub mod pool;
+mod replay;
 pub mod session;
+mod session_handlers;
+mod starting;
 pub mod store;
 pub mod supervisor;
 pub mod turn;
@@ -80,7 +88,8 @@ impl Engine {
             return Err(EngineStartError(reason));
         }
         info!(log, "session engine ready"; "pool_size" => settings.prewarm_pool_size);
-        let supervisor = Supervisor::new(db, factory, pool.clone(), hash, log.clone()).start();
+        let launcher = launcher::Launcher::new(factory, pool.clone());
+        let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone()).start();
         let monitor = monitor::Monitor::new(
             supervisor.clone(),
             Duration::from_secs(settings.monitor_interval_seconds),
