@@ -14,7 +14,7 @@ use claude_sdk_pattern::actors::Engine;
 use claude_sdk_pattern::app::{Application, Options};
 use claude_sdk_pattern::config::Settings;
 use claude_sdk_pattern::model_stub::{ModelStub, StubMode};
-use claude_sdk_pattern::wire::Source;
+use claude_sdk_pattern::protocol::Source;
 
 const POOLED_RUNS: usize = 20;
 const COLD_RUNS: usize = 8;

@@ -260,38 +260,8 @@ async fn recover_stale_sessions(db: &Db, settings: &Settings, log: &Logger) {
     if stale.is_empty() {
         return;
     }
-    let cli = settings.claude_cli_path.clone();
     let pids: Vec<i32> = stale.iter().filter_map(|s| s.subprocess_pid).collect();
-    let killed = tokio::task::spawn_blocking(move || {
-        pids.into_iter()
-            .filter(|pid| is_our_cli(*pid, &cli))
-            .inspect(|pid| {
-                crate::process::signal_group(*pid, nix::sys::signal::Signal::SIGKILL);
-                crate::process::signal_pid(*pid, nix::sys::signal::Signal::SIGKILL);
-            })
-            .count()
-    })
-    .await
-    .unwrap_or(0);
+    let killed = crate::process::recover_stale_clis(pids, &settings.claude_cli_path).await;
     info!(log, "suspended sessions left live by a previous run";
         "count" => stale.len(), "leftover_processes_killed" => killed);
-}
-
-/// The process runs our CLI in stream-json mode (a recycled pid must not be killed).
-fn is_our_cli(pid: i32, cli: &std::path::Path) -> bool {
-    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
-        return false;
-    };
-    let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
-    let name = cli
-        .file_name()
-        .map(|n| n.as_encoded_bytes())
-        .unwrap_or(b"claude");
-    let runs_cli = args
-        .iter()
-        .take(2)
-        .any(|a| a.ends_with(name) || a.ends_with(b"claude.exe"));
-    runs_cli
-        && args.iter().any(|a| *a == b"--input-format")
-        && args.iter().any(|a| *a == b"stream-json")
 }

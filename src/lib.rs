@@ -8,12 +8,14 @@ pub mod app;
 pub mod claude;
 pub mod config;
 pub mod db;
-pub mod error;
 pub mod extensions;
 pub mod http;
 pub mod logging;
 pub mod model_backend;
 pub mod model_stub;
 pub mod process;
+pub mod protocol;
 pub mod secret;
-pub mod wire;
+pub mod session_id;
+
+pub use session_id::SessionId;

@@ -1,4 +1,4 @@
--- One row per chat session (DESIGN §5). Timestamps are UTC, stored as TEXT by Diesel.
+-- One row per chat session (docs/architecture.md, "The store"). Timestamps are UTC, stored as TEXT by Diesel.
 CREATE TABLE sessions (
     session_id        TEXT PRIMARY KEY NOT NULL,
     user_id           TEXT NOT NULL,

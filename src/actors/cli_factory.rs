@@ -1,18 +1,13 @@
 //! Builds the [`SpawnOptions`] of every CLI process the server starts (pool, create, resume,
-//! restart), from the settings, the model and the workspace's extensions.
+//! restart; see [`super::launcher`]), from the settings, the model and the workspace's
+//! extensions.
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use slog::warn;
-
-use crate::claude::{ClaudeError, ClaudeProcess, SessionStart, SpawnOptions, Started};
+use crate::claude::{SessionStart, SpawnOptions};
 use crate::config::Settings;
 use crate::model_backend::ModelConfig;
-
-/// The notice stored (and shown) when [`CliFactory::resume_or_fresh`] had to start fresh.
-pub const NOT_RESTORED_NOTICE: &str =
-    "Previous session could not be restored; this is a fresh conversation.";
 
 /// `CLAUDE_CODE_MAX_RETRIES` given to the CLI when the server's environment has none.
 pub const DEFAULT_CLI_MAX_RETRIES: &str = "4";
@@ -99,7 +94,7 @@ impl CliFactory {
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".claude")))
     }
 
-    /// Where the CLI keeps a session's transcript (protocol §13): every character of the
+    /// Where the CLI keeps a session's transcript (docs/claude-cli-protocol.md §13): every character of the
     /// absolute workspace path that is not alphanumeric becomes `-`.
     pub fn transcript_path(&self, session_id: &str) -> Option<PathBuf> {
         let cwd = std::fs::canonicalize(&self.settings.workspace_dir).ok()?;
@@ -116,32 +111,7 @@ impl CliFactory {
         )
     }
 
-    /// Starts a process that continues `session_id` with `--resume`. When the CLI cannot
-    /// restore the transcript ("No conversation found": missing, empty or corrupted), the
-    /// file (if any) is kept aside and a fresh conversation starts under the same id; the
-    /// flag says whether an earlier conversation was lost.
-    pub async fn resume_or_fresh(&self, session_id: &str) -> Result<(Started, bool), ClaudeError> {
-        let resume = self.options(SessionStart::Resume(session_id.to_string()));
-        match ClaudeProcess::start(resume).await {
-            Ok(started) => Ok((started, false)),
-            Err(ClaudeError::Exited { message }) if message.contains("No conversation found") => {
-                let mut lost = false;
-                if let Some(path) = self.transcript_path(session_id) {
-                    if tokio::fs::metadata(&path).await.is_ok() {
-                        let aside = path.with_extension(format!(
-                            "jsonl.unrestorable-{}",
-                            chrono::Utc::now().timestamp()
-                        ));
-                        warn!(self.log, "transcript cannot be restored; kept aside";
-                            "session_id" => session_id, "path" => aside.display().to_string());
-                        let _ = tokio::fs::rename(&path, &aside).await;
-                        lost = true;
-                    }
-                }
-                let fresh = self.options(SessionStart::New(session_id.to_string()));
-                ClaudeProcess::start(fresh).await.map(|s| (s, lost))
-            }
-            Err(e) => Err(e),
-        }
+    pub fn log(&self) -> &slog::Logger {
+        &self.log
     }
 }

@@ -2,14 +2,15 @@
 
 use actix::prelude::*;
 
-use crate::error::AppError;
-use crate::wire::{SessionEvent, SessionSummary, Source};
+use super::EngineError;
+use crate::protocol::{SessionEvent, SessionSummary, Source};
+use crate::session_id::SessionId;
 
 // ---- to a session (most come through the supervisor) ----
 
 /// Start a turn with the user's text. `client_seq` is echoed in `message_received`.
 #[derive(Message, Debug)]
-#[rtype(result = "Result<(), AppError>")]
+#[rtype(result = "Result<(), EngineError>")]
 pub struct Query {
     pub text: String,
     pub client_seq: u64,
@@ -17,12 +18,12 @@ pub struct Query {
 
 /// Interrupt the running turn (no-op when idle).
 #[derive(Message, Debug)]
-#[rtype(result = "Result<(), AppError>")]
+#[rtype(result = "Result<(), EngineError>")]
 pub struct Interrupt;
 
 /// The client's answer to a permission request.
 #[derive(Message, Debug)]
-#[rtype(result = "Result<(), AppError>")]
+#[rtype(result = "Result<(), EngineError>")]
 pub struct AnswerPermission {
     pub request_id: String,
     pub allow: bool,
@@ -57,48 +58,27 @@ pub struct Unsubscribe {
     pub subscriber: Recipient<SessionEvent>,
 }
 
-/// Why a session's process is stopped.
+/// What the supervisor asks a session to stop for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopReason {
+pub enum StopRequest {
     /// A client destroyed it: terminated, not resumable.
-    Destroyed,
-    /// It reached `MAX_SESSION_DURATION_SECONDS`: terminated, resumable.
-    DurationLimit,
-    /// Idle past the grace period: suspended, resumed by the next message.
-    Idle,
-    /// The server is shutting down: suspended.
+    Destroy,
+    /// The server is shutting down: suspended (a running turn gets its grace period).
     Shutdown,
 }
 
-/// Stop the session's process and the actor.
+/// Stop the session's process and the actor; resolves once both are gone.
 #[derive(Message, Debug)]
 #[rtype(result = "()")]
 pub struct StopSession {
-    pub reason: StopReason,
+    pub request: StopRequest,
 }
 
-/// Why a session's process is replaced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RestartReason {
-    MemoryLimit,
-    Crashed,
-}
-
-impl RestartReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RestartReason::MemoryLimit => "memory_limit",
-            RestartReason::Crashed => "crashed",
-        }
-    }
-}
-
-/// Replace the process with a resumed one (the conversation is kept).
+/// The session's process tree is over the memory limit (the lifecycle decides whether and
+/// when it restarts).
 #[derive(Message, Debug)]
 #[rtype(result = "()")]
-pub struct Restart {
-    pub reason: RestartReason,
-}
+pub struct OverMemory;
 
 /// A snapshot for the monitor and the API.
 #[derive(Message, Debug)]
@@ -119,21 +99,21 @@ pub struct SessionState {
 #[derive(Message, Debug)]
 #[rtype(result = "()")]
 pub struct SessionStopping {
-    pub session_id: String,
+    pub session_id: SessionId,
 }
 
 /// The session actor stopped (every stop path sends this, from `stopped()`).
 #[derive(Message, Debug)]
 #[rtype(result = "()")]
 pub struct SessionGone {
-    pub session_id: String,
+    pub session_id: SessionId,
 }
 
 // ---- to the supervisor ----
 
 /// Create a session: from the pool if it has a process, else a cold spawn.
 #[derive(Message, Debug)]
-#[rtype(result = "Result<Created, AppError>")]
+#[rtype(result = "Result<Created, EngineError>")]
 pub struct CreateSession;
 
 #[derive(Debug, Clone)]
@@ -144,23 +124,23 @@ pub struct Created {
 
 /// Resume a suspended, failed or resumable-terminated session (no-op for a live one).
 #[derive(Message, Debug)]
-#[rtype(result = "Result<Created, AppError>")]
+#[rtype(result = "Result<Created, EngineError>")]
 pub struct ResumeSession {
-    pub session_id: String,
+    pub session_id: SessionId,
 }
 
 /// Destroy a session: stop its process, mark it terminated.
 #[derive(Message, Debug)]
-#[rtype(result = "Result<(), AppError>")]
+#[rtype(result = "Result<(), EngineError>")]
 pub struct DestroySession {
-    pub session_id: String,
+    pub session_id: SessionId,
 }
 
 /// The live session with this id, resuming it first if it is suspended.
 #[derive(Message, Debug)]
-#[rtype(result = "Result<Addr<crate::actors::session::SessionActor>, AppError>")]
+#[rtype(result = "Result<Addr<crate::actors::session::SessionActor>, EngineError>")]
 pub struct GetSession {
-    pub session_id: String,
+    pub session_id: SessionId,
     /// Resume a suspended session transparently.
     pub wake: bool,
 }
@@ -169,7 +149,7 @@ pub struct GetSession {
 #[derive(Message, Debug)]
 #[rtype(result = "()")]
 pub struct MemoryExceeded {
-    pub session_id: String,
+    pub session_id: SessionId,
     pub rss_mb: u64,
 }
 

@@ -1,13 +1,22 @@
-//! The session engine as actix actors (DESIGN §2): the [`supervisor::Supervisor`] owns the
-//! registry of live [`session::SessionActor`]s, takes ready processes from the
-//! [`pool::Pool`], and applies the [`monitor::Monitor`]'s findings. [`Engine`] starts them
-//! once and is what the HTTP layer and the tests talk to.
+//! The session engine as actix actors (docs/architecture.md): the [`supervisor::Supervisor`]
+//! holds the registry of sessions (starting, live, stopping) and creates, resumes, wakes and
+//! destroys them; each [`session::SessionActor`] runs one session. What happens to a
+//! session is decided by the pure [`lifecycle`] machine; processes are started by the
+//! [`launcher`] (from the [`pool::Pool`] or cold); the [`monitor::Monitor`] samples memory and
+//! sweeps orphans. [`Engine`] starts them once and is what the HTTP layer and the tests talk
+//! to; its failures are [`EngineError`]s.
 
 pub mod cli_factory;
+pub mod error;
+pub mod launcher;
+pub mod lifecycle;
 pub mod messages;
 pub mod monitor;
 pub mod pool;
+mod replay;
 pub mod session;
+mod session_handlers;
+mod starting;
 pub mod store;
 pub mod supervisor;
 pub mod turn;
@@ -18,9 +27,10 @@ use actix::prelude::*;
 use slog::{crit, info, Logger};
 
 use crate::db::Db;
-use crate::error::AppError;
-use crate::wire::SessionEvent;
+use crate::protocol::SessionEvent;
+use crate::session_id::SessionId;
 use cli_factory::CliFactory;
+pub use error::EngineError;
 use messages::*;
 use pool::{GetPoolStatus, Pool, PoolStatus, StartupFill, StopPool};
 use session::SessionActor;
@@ -39,11 +49,13 @@ pub struct Engine {
 #[error("no Claude CLI process could be started: {0}")]
 pub struct EngineStartError(pub String);
 
-fn unavailable() -> AppError {
-    AppError::new(
-        crate::error::ErrorCode::Internal,
-        "The session service is not running. Try again shortly.",
-    )
+fn unavailable(_: MailboxError) -> EngineError {
+    EngineError::Unavailable
+}
+
+/// The session's actor stopped while the request was on its way.
+fn gone(_: MailboxError) -> EngineError {
+    EngineError::Ended
 }
 
 impl Engine {
@@ -76,7 +88,8 @@ impl Engine {
             return Err(EngineStartError(reason));
         }
         info!(log, "session engine ready"; "pool_size" => settings.prewarm_pool_size);
-        let supervisor = Supervisor::new(db, factory, pool.clone(), hash, log.clone()).start();
+        let launcher = launcher::Launcher::new(factory, pool.clone());
+        let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone()).start();
         let monitor = monitor::Monitor::new(
             supervisor.clone(),
             Duration::from_secs(settings.monitor_interval_seconds),
@@ -92,53 +105,53 @@ impl Engine {
         })
     }
 
-    pub async fn create_session(&self) -> Result<Created, AppError> {
+    pub async fn create_session(&self) -> Result<Created, EngineError> {
         self.supervisor
             .send(CreateSession)
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable)?
     }
 
-    pub async fn resume_session(&self, session_id: &str) -> Result<Created, AppError> {
+    pub async fn resume_session(&self, session_id: &SessionId) -> Result<Created, EngineError> {
         self.supervisor
             .send(ResumeSession {
-                session_id: session_id.to_string(),
+                session_id: session_id.clone(),
             })
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable)?
     }
 
-    pub async fn destroy_session(&self, session_id: &str) -> Result<(), AppError> {
+    pub async fn destroy_session(&self, session_id: &SessionId) -> Result<(), EngineError> {
         self.supervisor
             .send(DestroySession {
-                session_id: session_id.to_string(),
+                session_id: session_id.clone(),
             })
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable)?
     }
 
     /// The live session, woken from suspension when `wake`.
     pub async fn session(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         wake: bool,
-    ) -> Result<Addr<SessionActor>, AppError> {
+    ) -> Result<Addr<SessionActor>, EngineError> {
         self.supervisor
             .send(GetSession {
-                session_id: session_id.to_string(),
+                session_id: session_id.clone(),
                 wake,
             })
             .await
-            .map_err(|_| unavailable())?
+            .map_err(unavailable)?
     }
 
     /// Sends a user message (resuming a suspended session first).
     pub async fn query(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         text: &str,
         client_seq: u64,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), EngineError> {
         let session = self.session(session_id, true).await?;
         session
             .send(Query {
@@ -146,21 +159,21 @@ impl Engine {
                 client_seq,
             })
             .await
-            .map_err(|_| gone())?
+            .map_err(gone)?
     }
 
-    pub async fn interrupt(&self, session_id: &str) -> Result<(), AppError> {
+    pub async fn interrupt(&self, session_id: &SessionId) -> Result<(), EngineError> {
         let session = self.session(session_id, false).await?;
-        session.send(Interrupt).await.map_err(|_| gone())?
+        session.send(Interrupt).await.map_err(gone)?
     }
 
     pub async fn answer_permission(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         request_id: &str,
         allow: bool,
         message: Option<String>,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), EngineError> {
         let session = self.session(session_id, false).await?;
         session
             .send(AnswerPermission {
@@ -169,16 +182,16 @@ impl Engine {
                 message,
             })
             .await
-            .map_err(|_| gone())?
+            .map_err(gone)?
     }
 
     /// Subscribes `subscriber` to the session's events (see [`Subscribe`]).
     pub async fn subscribe(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         subscriber: Recipient<SessionEvent>,
         after_seq: u64,
-    ) -> Result<Subscribed, AppError> {
+    ) -> Result<Subscribed, EngineError> {
         let session = self.session(session_id, true).await?;
         session
             .send(Subscribe {
@@ -186,11 +199,11 @@ impl Engine {
                 after_seq,
             })
             .await
-            .map_err(|_| gone())
+            .map_err(gone)
     }
 
     /// Stops sending the session's events to `subscriber` (if it is still the subscriber).
-    pub async fn unsubscribe(&self, session_id: &str, subscriber: Recipient<SessionEvent>) {
+    pub async fn unsubscribe(&self, session_id: &SessionId, subscriber: Recipient<SessionEvent>) {
         if let Ok(session) = self.session(session_id, false).await {
             let _ = session.send(Unsubscribe { subscriber }).await;
         }
@@ -209,11 +222,4 @@ impl Engine {
         let _ = self.supervisor.send(Shutdown).await;
         let _ = self.pool.send(StopPool).await;
     }
-}
-
-fn gone() -> AppError {
-    AppError::new(
-        crate::error::ErrorCode::SessionNotFound,
-        "This session has just ended. Resume it or start a new session.",
-    )
 }

@@ -3,17 +3,15 @@
 //! twice that period, stops and reaps orphans: processes re-parented to the server (it is
 //! a child subreaper) that carry the server's owner mark in their environment — the tools
 //! of a CLI that died — and are not one of its live CLIs. Other children of the process
-//! are never touched. Every `/proc` scan runs on a blocking thread. (Each session checks
-//! its own age and idleness on the same period.)
+//! are never touched. Every scan runs on a blocking thread (see [`crate::process`]). (Each
+//! session checks its own age and idleness on the same period.)
 use std::time::Duration;
 
 use actix::prelude::*;
-use nix::sys::signal::Signal;
 use slog::{debug, warn, Logger};
 
 use super::messages::{GetState, MemoryExceeded};
 use super::supervisor::{LiveSessions, Supervisor};
-use crate::claude::spawn::{cli_pids, OWNER_ENV};
 use crate::process as os;
 
 pub struct Monitor {
@@ -59,14 +57,11 @@ impl Monitor {
                         }
                     }
                 }
-                let samples = tokio::task::spawn_blocking(move || {
-                    pids.into_iter()
-                        .map(|(id, pid)| (id, os::rss_bytes_of_tree(pid)))
-                        .collect::<Vec<_>>()
-                })
-                .await
-                .unwrap_or_default();
-                for (session_id, rss) in samples {
+                let roots: Vec<i32> = pids.iter().map(|(_, pid)| *pid).collect();
+                let rss = tokio::task::spawn_blocking(move || os::rss_of_trees(&roots))
+                    .await
+                    .unwrap_or_default();
+                for ((session_id, _), rss) in pids.into_iter().zip(rss) {
                     debug!(log, "session memory"; "session_id" => &session_id, "rss_mb" => rss / 1024 / 1024);
                     if rss > limit {
                         supervisor.do_send(MemoryExceeded {
@@ -85,9 +80,7 @@ impl Monitor {
         let zombies = self.exclusive_children;
         ctx.spawn(
             async move {
-                let reaped = tokio::task::spawn_blocking(move || reap_orphans(zombies))
-                    .await
-                    .unwrap_or_default();
+                let reaped = os::sweep_orphans(zombies).await;
                 if reaped > 0 {
                     warn!(log, "stopped and reaped orphaned tool processes"; "count" => reaped);
                 }
@@ -95,53 +88,6 @@ impl Monitor {
             .into_actor(self),
         );
     }
-}
-
-/// True when `pid`'s environment carries this server's owner mark.
-fn owned_by_us(pid: i32) -> bool {
-    let mark = format!("{OWNER_ENV}={}", std::process::id());
-    std::fs::read(format!("/proc/{pid}/environ"))
-        .map(|env| env.split(|b| *b == 0).any(|kv| kv == mark.as_bytes()))
-        .unwrap_or(false)
-}
-
-/// Our children that came from one of our CLIs but are not a live CLI: SIGTERM (and their
-/// groups), SIGKILL after 2 s, reaped; with `zombies`, unknown zombie children are reaped
-/// too. Returns how many.
-pub fn reap_orphans(zombies: bool) -> usize {
-    let me = std::process::id() as i32;
-    let live = cli_pids();
-    let orphans: Vec<os::ProcInfo> = os::children_of(me)
-        .into_iter()
-        .filter(|pid| !live.contains(pid))
-        .filter_map(os::ProcInfo::read)
-        .filter(|p| {
-            if p.is_zombie() {
-                zombies
-            } else {
-                owned_by_us(p.pid)
-            }
-        })
-        .collect();
-    for p in &orphans {
-        if !p.is_zombie() {
-            os::signal_group(p.pgid, Signal::SIGTERM);
-            os::signal_pid(p.pid, Signal::SIGTERM);
-        }
-    }
-    let deadline = std::time::Instant::now() + Duration::from_secs(2);
-    for p in &orphans {
-        while !os::reap_if_exited(p.pid) {
-            if std::time::Instant::now() >= deadline {
-                os::signal_group(p.pgid, Signal::SIGKILL);
-                os::signal_pid(p.pid, Signal::SIGKILL);
-                let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(p.pid), None);
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-    orphans.len()
 }
 
 impl Actor for Monitor {

@@ -5,6 +5,7 @@ use serde_json::Value;
 use slog::{warn, Logger};
 use tokio::sync::mpsc;
 
+use super::lifecycle::NOT_RESTORED_NOTICE;
 use crate::db::{models::now, Db, MessageKind, SessionStatus, TerminationReason};
 
 enum Op {
@@ -57,6 +58,14 @@ impl SessionStore {
     /// Queues a message, stamped now (the order of stamps is the order of events).
     pub fn message(&self, kind: MessageKind, payload: Value) {
         let _ = self.tx.send(Op::Message(kind, payload, now()));
+    }
+
+    /// Records that the earlier conversation could not be restored (a fresh one started).
+    pub fn not_restored(&self) {
+        self.message(
+            MessageKind::Notice,
+            serde_json::json!({"text": NOT_RESTORED_NOTICE, "kind": "not_restored"}),
+        );
     }
 
     pub fn activity(&self, total_cost_usd: Option<f64>) {

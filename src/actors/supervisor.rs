@@ -1,42 +1,53 @@
-//! The supervisor: the registry of live sessions, capacity, create (pool first, else cold),
-//! resume, destroy, memory restarts, and shutdown.
+//! The supervisor: the registry of sessions that hold a slot (starting, live or stopping),
+//! capacity, and the requests about a session that has no actor yet — create, resume, wake,
+//! destroy. What each request does to a session is the [`Lifecycle`]'s decision (from the
+//! stored row when no actor holds it); the supervisor launches, records and registers.
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use slog::{info, o, warn, Logger};
 use tokio::sync::oneshot;
 
-use super::cli_factory::CliFactory;
+use super::launcher::{Launch, Launcher};
+use super::lifecycle::{Effect, Event, Lifecycle, Limits, Phase};
 use super::messages::*;
-use super::pool::{Invalidate, Pool, Take};
-use super::session::SessionActor;
+use super::pool::{Invalidate, Pool};
+use super::session::{SessionActor, SessionParts};
 use super::store::SessionStore;
-use crate::claude::{ClaudeError, ClaudeProcess, SessionStart, Started};
-use crate::db::{Db, Session, SessionStatus};
-use crate::error::{AppError, ErrorCode};
+use super::EngineError;
+use crate::db::{Db, Session};
 use crate::extensions::Extensions;
-use crate::wire::{SessionSummary, Source};
+use crate::session_id::SessionId;
 
-/// How long shutdown waits for sessions to stop (running turns get 30 s inside this).
+/// How long shutdown waits for sessions to stop (running turns get 30 s inside this); also
+/// the bound on waiting for a session that is starting or stopping.
 pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(40);
 
+/// A session holding one of the `MAX_SESSIONS` slots.
+pub(super) enum Slot {
+    /// Its process is launching; requests about it wait.
+    Starting(Vec<oneshot::Sender<()>>),
+    Live(Addr<SessionActor>),
+    /// Its process is stopping; requests about it wait until it is gone.
+    Stopping(Vec<oneshot::Sender<()>>),
+}
+
 pub struct Supervisor {
-    sessions: HashMap<String, Addr<SessionActor>>,
-    /// Sessions stopping: they keep their slot until gone; whoever wants them back waits.
-    stopping: HashMap<String, Vec<oneshot::Sender<()>>>,
-    /// Sessions being created or resumed (count against capacity).
-    starting: usize,
+    pub(super) slots: HashMap<SessionId, Slot>,
+    /// New sessions being created (their id is known once their process is).
+    pub(super) creating: usize,
     max_sessions: usize,
-    db: Db,
-    factory: CliFactory,
+    pub(super) limits: Limits,
+    pub(super) db: Db,
+    pub(super) launcher: Launcher,
     pool: Addr<Pool>,
-    shutting_down: bool,
+    pub(super) shutting_down: bool,
     drained: Vec<oneshot::Sender<()>>,
     /// The hash of the extension configuration the pool's processes were started with.
     extensions_hash: String,
-    log: Logger,
+    pub(super) log: Logger,
 }
 
 /// Re-reads the workspace's extensions (on a blocking thread), linking top-level
@@ -50,21 +61,39 @@ pub async fn read_extensions(workspace: std::path::PathBuf) -> Option<Extensions
     .ok()
 }
 
+/// Lets everyone waiting on a slot (or on the drain) go on.
+pub(super) fn release(waiters: Vec<oneshot::Sender<()>>) {
+    for w in waiters {
+        let _ = w.send(());
+    }
+}
+
+/// The refusal among a step's effects, if any.
+pub(super) fn refusal(effects: &[Effect]) -> Option<EngineError> {
+    effects.iter().find_map(|e| match e {
+        Effect::Refuse(e) => Some(*e),
+        _ => None,
+    })
+}
+
+pub(super) type Opened = Result<(Created, Addr<SessionActor>), EngineError>;
+
 impl Supervisor {
     pub fn new(
         db: Db,
-        factory: CliFactory,
+        launcher: Launcher,
         pool: Addr<Pool>,
         extensions_hash: String,
         log: Logger,
     ) -> Supervisor {
+        let settings = launcher.settings();
         Supervisor {
-            sessions: HashMap::new(),
-            stopping: HashMap::new(),
-            starting: 0,
-            max_sessions: factory.settings().max_sessions,
+            slots: HashMap::new(),
+            creating: 0,
+            max_sessions: settings.max_sessions,
+            limits: super::session::limits(settings),
             db,
-            factory,
+            launcher,
             pool,
             shutting_down: false,
             drained: Vec::new(),
@@ -89,187 +118,101 @@ impl Supervisor {
             warn!(self.log, "extension problem"; "warning" => w);
         }
         self.extensions_hash = ext.config_hash.clone();
-        self.factory.set_mcp_config(ext.mcp_config.clone());
+        self.launcher
+            .factory()
+            .set_mcp_config(ext.mcp_config.clone());
         self.pool.do_send(Invalidate);
         true
     }
 
-    fn check_capacity(&self) -> Result<(), AppError> {
+    pub(super) fn check_capacity(&self) -> Result<(), EngineError> {
         if self.shutting_down {
-            return Err(AppError::new(
-                ErrorCode::CapacityExceeded,
-                "The server is shutting down and accepts no new sessions.",
-            ));
+            return Err(EngineError::ShuttingDown);
         }
-        if self.sessions.len() + self.stopping.len() + self.starting >= self.max_sessions {
-            return Err(AppError::new(
-                ErrorCode::CapacityExceeded,
-                format!(
-                    "All {} session slots are in use. Close a session you no longer need, \
-                     or try again later.",
-                    self.max_sessions
-                ),
-            ));
+        if self.slots.len() + self.creating >= self.max_sessions {
+            return Err(EngineError::AtCapacity {
+                max: self.max_sessions,
+            });
         }
         Ok(())
     }
 
-    /// Registers a session actor for a started process and its stored row.
-    fn launch(
+    /// Steps the launched session's lifecycle (`Starting` → `Launched`), records what that
+    /// decided for the store, starts its actor and registers it. Flush the returned store
+    /// before answering, so what was recorded is there for whoever asks next.
+    pub(super) fn register(
         &mut self,
         ctx: &mut Context<Self>,
         row: &Session,
-        started: Started,
-        source: Source,
-    ) -> Addr<SessionActor> {
-        let log = self.log.new(o!("session_id" => row.session_id.clone()));
+        mut life: Lifecycle,
+        launch: Launch,
+    ) -> (Addr<SessionActor>, SessionStore) {
+        let id = SessionId::from_stored(&row.session_id);
+        let log = self.log.new(o!("session_id" => id.clone()));
         let store = SessionStore::new(self.db.clone(), row.session_id.clone(), log.clone());
-        let (actor, events) = SessionActor::new(
-            row,
-            started,
-            store,
-            self.factory.clone(),
-            ctx.address().recipient(),
-            ctx.address().recipient(),
-            log,
-        );
-        let addr = actor.launch(events, source);
-        self.sessions.insert(row.session_id.clone(), addr.clone());
-        addr
-    }
-
-    /// Resumes a stored session (capacity permitting).
-    fn resume(
-        &mut self,
-        session_id: String,
-    ) -> ResponseActFuture<Self, Result<(Created, Addr<SessionActor>), AppError>> {
-        if let Some(addr) = self.sessions.get(&session_id) {
-            let addr = addr.clone();
-            let db = self.db.clone();
-            return Box::pin(
-                async move {
-                    let row = db.get(&session_id).await.ok().flatten();
-                    let session = row.as_ref().map(SessionSummary::from);
-                    match session {
-                        Some(session) => Ok((
-                            Created {
-                                session,
-                                source: Source::Resumed,
-                            },
-                            addr,
-                        )),
-                        None => Err(AppError::internal()),
-                    }
-                }
-                .into_actor(self),
-            );
-        }
-        let db = self.db.clone();
-        let log = self.log.clone();
-        Box::pin(
-            async move { db.get(&session_id).await.map(|row| (session_id, row)) }
-                .into_actor(self)
-                .then(move |found, act, _ctx| -> ResumeFuture {
-                    let (session_id, row) = match found {
-                        Ok((id, Some(row)))
-                            if row.is_resumable || row.status == SessionStatus::Suspended =>
-                        {
-                            (id, row)
-                        }
-                        Ok(_) => return Box::pin(fut::ready(Err(not_resumable()))),
-                        Err(e) => {
-                            warn!(log, "store failed"; "error" => %e);
-                            return Box::pin(fut::ready(Err(AppError::internal())));
-                        }
-                    };
-                    if let Err(e) = act.check_capacity() {
-                        return Box::pin(fut::ready(Err(e)));
-                    }
-                    act.starting += 1;
-                    Box::pin(act.start_resumed(session_id, row))
-                }),
-        )
-    }
-
-    /// Spawns `--resume` for a stored, resumable session and registers it.
-    fn start_resumed(&mut self, session_id: String, mut row: Session) -> ResumeFuture {
-        let db = self.db.clone();
-        let factory = self.factory.clone();
-        let log = self.log.clone();
-        Box::pin(
-            async move {
-                let (started, lost) = factory.resume_or_fresh(&session_id).await.map_err(|e| {
-                    warn!(log, "resume failed"; "session_id" => &session_id, "error" => %e);
-                    start_failed(&e)
-                })?;
-                row.status = SessionStatus::Active;
-                row.subprocess_pid = Some(started.process.pid());
-                row.terminated_reason = None;
-                row.is_resumable = true;
-                row.last_active_at = crate::db::models::now();
-                if let Err(e) = db.save(&row).await {
-                    started.process.stop().await;
-                    warn!(log, "store failed"; "error" => %e);
-                    return Err(AppError::internal());
-                }
-                if lost {
-                    let _ = db
-                        .append_message(
-                            &session_id,
-                            crate::db::MessageKind::Notice,
-                            &serde_json::json!({"text": super::cli_factory::NOT_RESTORED_NOTICE, "kind": "not_restored"}),
-                        )
-                        .await;
-                }
-                Ok((row, started))
+        let launched = Event::Launched {
+            source: launch.source,
+            lost: launch.lost,
+        };
+        let mut first_effects = Vec::new();
+        for effect in life.step(launched, Instant::now()) {
+            match effect {
+                Effect::RecordNotRestored => store.not_restored(),
+                other => first_effects.push(other),
             }
-            .into_actor(self)
-            .map(|result, act, ctx| {
-                act.starting -= 1;
-                let (row, started) = result?;
-                let addr = act.launch(ctx, &row, started, Source::Resumed);
-                Ok((
-                    Created {
-                        session: SessionSummary::from(&row),
-                        source: Source::Resumed,
-                    },
-                    addr,
-                ))
-            }),
-        )
+        }
+        let addr = SessionActor::launch(SessionParts {
+            row: row.clone(),
+            life,
+            first_effects,
+            launch,
+            store: store.clone(),
+            launcher: self.launcher.clone(),
+            supervisor: ctx.address().recipient(),
+            stopping_to: ctx.address().recipient(),
+            log,
+        });
+        if let Some(Slot::Starting(waiters)) = self.slots.insert(id, Slot::Live(addr.clone())) {
+            release(waiters);
+        }
+        if self.shutting_down {
+            addr.do_send(StopSession {
+                request: StopRequest::Shutdown,
+            });
+        }
+        (addr, store)
     }
-}
-
-type ResumeFuture = ResponseActFuture<Supervisor, Result<(Created, Addr<SessionActor>), AppError>>;
-
-fn not_resumable() -> AppError {
-    AppError::new(
-        ErrorCode::NotResumable,
-        "Session not found or not resumable",
-    )
-}
-
-fn start_failed(_e: &ClaudeError) -> AppError {
-    AppError::new(
-        ErrorCode::Internal,
-        "The Claude session could not be started. Try again; if it keeps failing, the server's \
-         logs say why.",
-    )
 }
 
 impl Actor for Supervisor {
     type Context = Context<Self>;
 }
 
+/// Resume or wake a session (the one path for both).
+#[derive(Message)]
+#[rtype(result = "Opened")]
+pub(super) struct Open {
+    pub(super) id: SessionId,
+    pub(super) event: Event,
+}
+
+impl Handler<Open> for Supervisor {
+    type Result = ResponseActFuture<Self, Opened>;
+
+    fn handle(&mut self, msg: Open, _ctx: &mut Context<Self>) -> Self::Result {
+        self.open(msg.id, msg.event)
+    }
+}
+
 impl Handler<CreateSession> for Supervisor {
-    type Result = ResponseActFuture<Self, Result<Created, AppError>>;
+    type Result = ResponseActFuture<Self, Result<Created, EngineError>>;
 
     fn handle(&mut self, _msg: CreateSession, _ctx: &mut Context<Self>) -> Self::Result {
         if let Err(e) = self.check_capacity() {
             return Box::pin(fut::ready(Err(e)));
         }
-        self.starting += 1;
-        let workspace = self.factory.settings().workspace_dir.clone();
+        self.creating += 1;
+        let workspace = self.launcher.settings().workspace_dir.clone();
         Box::pin(
             async move { read_extensions(workspace).await }
                 .into_actor(self)
@@ -281,177 +224,75 @@ impl Handler<CreateSession> for Supervisor {
     }
 }
 
-impl Supervisor {
-    /// Creates a session, from the pool when `use_pool`.
-    fn create(&mut self, use_pool: bool) -> ResponseActFuture<Self, Result<Created, AppError>> {
-        let pool = self.pool.clone();
-        let factory = self.factory.clone();
-        let db = self.db.clone();
-        let log = self.log.clone();
-        Box::pin(
-            async move {
-                let pooled = if use_pool {
-                    pool.send(Take).await.ok().flatten()
-                } else {
-                    None
-                };
-                let (started, source) = match pooled {
-                    Some(started) => (started, Source::PreWarmed),
-                    None => {
-                        let id = uuid::Uuid::new_v4().to_string();
-                        let started = ClaudeProcess::start(factory.options(SessionStart::New(id)))
-                            .await
-                            .map_err(|e| {
-                                warn!(log, "cold start failed"; "error" => %e);
-                                start_failed(&e)
-                            })?;
-                        (started, Source::Cold)
-                    }
-                };
-                let mut row = Session::new(started.process.session_id());
-                row.status = SessionStatus::Active;
-                row.subprocess_pid = Some(started.process.pid());
-                if let Err(e) = db.save(&row).await {
-                    warn!(log, "store failed"; "error" => %e);
-                    started.process.stop().await;
-                    return Err(AppError::internal());
-                }
-                Ok((row, started, source))
-            }
-            .into_actor(self)
-            .map(|result, act, ctx| {
-                act.starting -= 1;
-                let (row, started, source) = result?;
-                info!(act.log, "session created"; "session_id" => &row.session_id,
-                    "source" => format!("{source:?}"));
-                act.launch(ctx, &row, started, source);
-                Ok(Created {
-                    session: SessionSummary::from(&row),
-                    source,
-                })
-            }),
-        )
-    }
-}
-
 impl Handler<ResumeSession> for Supervisor {
-    type Result = ResponseActFuture<Self, Result<Created, AppError>>;
+    type Result = ResponseActFuture<Self, Result<Created, EngineError>>;
 
     fn handle(&mut self, msg: ResumeSession, _ctx: &mut Context<Self>) -> Self::Result {
-        Box::pin(self.resume(msg.session_id).map(|r, _, _| r.map(|(c, _)| c)))
+        Box::pin(
+            self.open(msg.session_id, Event::Resume)
+                .map(|r, _, _| r.map(|(c, _)| c)),
+        )
     }
 }
 
 impl Handler<GetSession> for Supervisor {
-    type Result = ResponseActFuture<Self, Result<Addr<SessionActor>, AppError>>;
+    type Result = ResponseActFuture<Self, Result<Addr<SessionActor>, EngineError>>;
 
     fn handle(&mut self, msg: GetSession, _ctx: &mut Context<Self>) -> Self::Result {
-        if let Some(addr) = self.sessions.get(&msg.session_id) {
-            return Box::pin(fut::ready(Ok(addr.clone())));
+        match self.slots.get(&msg.session_id) {
+            Some(Slot::Live(addr)) => Box::pin(fut::ready(Ok(addr.clone()))),
+            _ if !msg.wake => Box::pin(fut::ready(Err(EngineError::NotLive))),
+            _ => Box::pin(
+                self.open(msg.session_id, Event::Wake)
+                    .map(|r, _, _| r.map(|(_, a)| a)),
+            ),
         }
-        if msg.wake {
-            if let Some(waiters) = self.stopping.get_mut(&msg.session_id) {
-                // It is on its way down: wait until it is gone, then wake it.
-                let (tx, rx) = oneshot::channel();
-                waiters.push(tx);
-                return Box::pin(
-                    async move {
-                        let _ = tokio::time::timeout(SHUTDOWN_WAIT, rx).await;
-                    }
-                    .into_actor(self)
-                    .then(move |(), _act, ctx| {
-                        let me = ctx.address();
-                        fut::wrap_future(async move {
-                            me.send(msg)
-                                .await
-                                .unwrap_or_else(|_| Err(AppError::internal()))
-                        })
-                    }),
-                );
-            }
-        }
-        if !msg.wake {
-            return Box::pin(fut::ready(Err(AppError::new(
-                ErrorCode::SessionNotFound,
-                "No live session with that id.",
-            ))));
-        }
-        let db = self.db.clone();
-        let id = msg.session_id.clone();
-        Box::pin(
-            async move { db.get(&id).await.ok().flatten() }
-                .into_actor(self)
-                .then(move |row, act, _ctx| -> ResponseActFuture<Self, Result<Addr<SessionActor>, AppError>> {
-                    match row {
-                        None => Box::pin(fut::ready(Err(AppError::new(
-                            ErrorCode::SessionNotFound,
-                            "No session with that id.",
-                        )))),
-                        Some(r) if r.status == SessionStatus::Suspended => {
-                            Box::pin(act.resume(msg.session_id).map(|r, _, _| r.map(|(_, a)| a)))
-                        }
-                        Some(_) => Box::pin(fut::ready(Err(AppError::new(
-                            ErrorCode::NotResumable,
-                            "This session has ended. Resume it or start a new session.",
-                        )))),
-                    }
-                }),
-        )
     }
 }
 
 impl Handler<DestroySession> for Supervisor {
-    type Result = ResponseActFuture<Self, Result<(), AppError>>;
+    type Result = ResponseActFuture<Self, Result<(), EngineError>>;
 
     fn handle(&mut self, msg: DestroySession, _ctx: &mut Context<Self>) -> Self::Result {
-        if let Some(waiters) = self.stopping.get_mut(&msg.session_id) {
-            // Already stopping (idle, age limit): wait for it, then mark it destroyed.
-            let (tx, rx) = oneshot::channel();
-            waiters.push(tx);
-            let db = self.db.clone();
-            return Box::pin(
-                async move {
-                    let _ = tokio::time::timeout(SHUTDOWN_WAIT, rx).await;
-                    let _ = db
-                        .mark_terminated(&msg.session_id, crate::db::TerminationReason::Destroyed)
-                        .await;
-                    Ok(())
-                }
-                .into_actor(self),
-            );
-        }
-        if let Some(addr) = self.sessions.get(&msg.session_id).cloned() {
-            return Box::pin(
-                async move {
-                    // Resolves once the process is gone and the row is written.
-                    let stopped = addr.send(StopSession {
-                        reason: StopReason::Destroyed,
-                    });
-                    let _ = tokio::time::timeout(SHUTDOWN_WAIT, stopped).await;
-                    Ok(())
-                }
-                .into_actor(self),
-            );
-        }
-        let db = self.db.clone();
-        Box::pin(
-            async move {
-                match db.get(&msg.session_id).await {
-                    Ok(Some(_)) => {
-                        let _ = db
-                            .mark_terminated(
-                                &msg.session_id,
-                                crate::db::TerminationReason::Destroyed,
-                            )
-                            .await;
+        match self.slots.get(&msg.session_id) {
+            Some(Slot::Live(addr)) => {
+                let addr = addr.clone();
+                return Box::pin(
+                    async move {
+                        // Resolves once the process is gone and the row is written.
+                        let stopped = addr.send(StopSession {
+                            request: StopRequest::Destroy,
+                        });
+                        let _ = tokio::time::timeout(SHUTDOWN_WAIT, stopped).await;
                         Ok(())
                     }
-                    Ok(None) => Err(AppError::new(
-                        ErrorCode::SessionNotFound,
-                        "No session with that id.",
-                    )),
-                    Err(_) => Err(AppError::internal()),
+                    .into_actor(self),
+                );
+            }
+            Some(_) => return self.defer(&msg.session_id.clone(), msg),
+            None => {}
+        }
+        let (db, limits) = (self.db.clone(), self.limits);
+        Box::pin(
+            async move {
+                let id = msg.session_id.as_str();
+                let row = db.get(id).await.map_err(|_| EngineError::StoreFailed)?;
+                let phase = row
+                    .as_ref()
+                    .map_or(Phase::Absent, |r| Phase::stored(r.status, r.is_resumable));
+                let effects = Lifecycle::new(phase, limits, Instant::now())
+                    .step(Event::Destroy, Instant::now());
+                if let Some(e) = refusal(&effects) {
+                    return Err(e);
                 }
+                for effect in effects {
+                    if let Effect::Terminate(reason) = effect {
+                        db.mark_terminated(id, reason)
+                            .await
+                            .map_err(|_| EngineError::StoreFailed)?;
+                    }
+                }
+                Ok(())
             }
             .into_actor(self),
         )
@@ -462,8 +303,8 @@ impl Handler<SessionStopping> for Supervisor {
     type Result = ();
 
     fn handle(&mut self, msg: SessionStopping, _ctx: &mut Context<Self>) {
-        if self.sessions.remove(&msg.session_id).is_some() {
-            self.stopping.entry(msg.session_id).or_default();
+        if let Some(slot @ Slot::Live(_)) = self.slots.get_mut(&msg.session_id) {
+            *slot = Slot::Stopping(Vec::new());
         }
     }
 }
@@ -472,21 +313,24 @@ impl Handler<SessionGone> for Supervisor {
     type Result = ();
 
     fn handle(&mut self, msg: SessionGone, _ctx: &mut Context<Self>) {
-        self.sessions.remove(&msg.session_id);
-        for w in self.stopping.remove(&msg.session_id).unwrap_or_default() {
-            let _ = w.send(());
+        if let Some(Slot::Stopping(waiters) | Slot::Starting(waiters)) =
+            self.slots.remove(&msg.session_id)
+        {
+            release(waiters);
         }
-        if self.sessions.is_empty() && self.stopping.is_empty() {
-            for w in self.drained.drain(..) {
-                let _ = w.send(());
-            }
+        let busy = self
+            .slots
+            .values()
+            .any(|s| matches!(s, Slot::Live(_) | Slot::Stopping(_)));
+        if !busy {
+            release(std::mem::take(&mut self.drained));
         }
     }
 }
 
 /// Live sessions (for the monitor).
 #[derive(Message)]
-#[rtype(result = "Vec<(String, Addr<SessionActor>)>")]
+#[rtype(result = "Vec<(SessionId, Addr<SessionActor>)>")]
 pub struct LiveSessions;
 
 impl Handler<LiveSessions> for Supervisor {
@@ -494,9 +338,12 @@ impl Handler<LiveSessions> for Supervisor {
 
     fn handle(&mut self, _msg: LiveSessions, _ctx: &mut Context<Self>) -> Self::Result {
         MessageResult(
-            self.sessions
+            self.slots
                 .iter()
-                .map(|(id, a)| (id.clone(), a.clone()))
+                .filter_map(|(id, s)| match s {
+                    Slot::Live(a) => Some((id.clone(), a.clone())),
+                    _ => None,
+                })
                 .collect(),
         )
     }
@@ -506,12 +353,10 @@ impl Handler<MemoryExceeded> for Supervisor {
     type Result = ();
 
     fn handle(&mut self, msg: MemoryExceeded, _ctx: &mut Context<Self>) {
-        if let Some(addr) = self.sessions.get(&msg.session_id) {
-            warn!(self.log, "session over its memory limit; restarting";
+        if let Some(Slot::Live(addr)) = self.slots.get(&msg.session_id) {
+            warn!(self.log, "session over its memory limit";
                 "session_id" => &msg.session_id, "rss_mb" => msg.rss_mb);
-            addr.do_send(Restart {
-                reason: RestartReason::MemoryLimit,
-            });
+            addr.do_send(OverMemory);
         }
     }
 }
@@ -521,7 +366,7 @@ impl Handler<GetCapacity> for Supervisor {
 
     fn handle(&mut self, _msg: GetCapacity, _ctx: &mut Context<Self>) -> Self::Result {
         MessageResult(Capacity {
-            live: self.sessions.len() + self.stopping.len() + self.starting,
+            live: self.slots.len() + self.creating,
             max: self.max_sessions,
         })
     }
@@ -532,16 +377,24 @@ impl Handler<Shutdown> for Supervisor {
 
     fn handle(&mut self, _msg: Shutdown, _ctx: &mut Context<Self>) -> Self::Result {
         self.shutting_down = true;
-        for addr in self.sessions.values() {
-            addr.do_send(StopSession {
-                reason: StopReason::Shutdown,
-            });
+        let mut busy = false;
+        for slot in self.slots.values() {
+            match slot {
+                Slot::Live(addr) => {
+                    busy = true;
+                    addr.do_send(StopSession {
+                        request: StopRequest::Shutdown,
+                    });
+                }
+                Slot::Stopping(_) => busy = true,
+                Slot::Starting(_) => {}
+            }
         }
         let (tx, rx) = oneshot::channel();
-        if self.sessions.is_empty() && self.stopping.is_empty() {
-            let _ = tx.send(());
-        } else {
+        if busy {
             self.drained.push(tx);
+        } else {
+            let _ = tx.send(());
         }
         let log = self.log.clone();
         Box::pin(async move {

@@ -8,8 +8,7 @@ use serde_json::{json, Value};
 
 use crate::claude::{CliEvent, ContentBlock, TurnResult};
 use crate::db::MessageKind;
-use crate::error::ErrorCode;
-use crate::wire::{EventBody, SuggestedAction};
+use crate::protocol::{ErrorCode, EventBody, SuggestedAction};
 
 /// Tool output sent to clients is cut at this many characters (the CLI itself keeps large
 /// outputs on disk and sends a preview).

@@ -1,7 +1,7 @@
 //! The typed events one CLI process gives the layers above, and the [`Translator`] that
 //! derives them from conversation frames.
 //!
-//! Streaming rule (protocol §8.4): text deltas go out as they arrive. Each complete text
+//! Streaming rule (docs/claude-cli-protocol.md §8.4): text deltas go out as they arrive. Each complete text
 //! block then arrives as an [`CliEvent::Assistant`] frame; `streamed: true` means the deltas
 //! already delivered exactly that text (finalize it), `streamed: false` means render it whole
 //! (the API call fell back to non-streaming, so no deltas came). If a stream is abandoned

@@ -1,4 +1,4 @@
-//! One stdout line of the CLI → a [`Frame`] (protocol §3, §4, §8).
+//! One stdout line of the CLI → a [`Frame`] (docs/claude-cli-protocol.md §3, §4, §8).
 //!
 //! Only the envelope and the fields the server reads are typed; everything else stays raw
 //! JSON. Unknown frame types are tolerated ([`Frame::Unknown`]), as the SDK does.
@@ -27,7 +27,7 @@ pub enum Frame {
     /// A raw Anthropic SSE event (only with `--include-partial-messages`).
     StreamEvent {
         event: Value,
-        /// Set on the frame that abandons a partly streamed message (protocol §8.4).
+        /// Set on the frame that abandons a partly streamed message (docs/claude-cli-protocol.md §8.4).
         abandoned_from_block: Option<u64>,
         parent_tool_use_id: Option<String>,
     },

@@ -1,4 +1,4 @@
-//! The Claude Code CLI protocol layer (DESIGN §3, `claude-cli-protocol.md`): one long-lived
+//! The Claude Code CLI protocol layer (docs/claude-cli-protocol.md): one long-lived
 //! CLI process driven over stream-json. Plain tokio, no actix types, so it can be tested and
 //! benchmarked on its own.
 //!
@@ -13,6 +13,7 @@ pub mod events;
 pub mod frames;
 pub mod lines;
 pub mod process;
+mod reader;
 pub mod spawn;
 
 pub use events::{CliEvent, ContentBlock, ExitInfo, PermissionRequest, TurnResult};

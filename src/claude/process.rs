@@ -1,11 +1,12 @@
 //! One long-lived CLI process: a writer queue for stdin, a reader of stdout that matches
 //! control responses and emits [`CliEvent`]s, a stderr drain, a waiter that reaps it, and
-//! the stop sequence (DESIGN §3, protocol §12).
+//! the stop sequence (docs/claude-cli-protocol.md §12; the ladder is
+//! [`crate::process::ProcessTree`]'s).
 //!
 //! [`ClaudeProcess`] is a cheap handle (clone it into futures). When the last handle is
 //! dropped without [`ClaudeProcess::stop`], the whole process group is killed.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,13 +14,10 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::Signal;
 use serde_json::{json, Value};
 use slog::{debug, o, warn, Logger};
-use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::process::{ChildStderr, ChildStdin, ChildStdout};
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::events::{permission_request, CliEvent, ExitInfo, Translator};
-use super::frames::{parse_line, Frame, FrameError};
-use super::lines::{Line, LineReader};
+use super::events::{CliEvent, Translator};
+use super::reader::{drain_stderr, write_stdin, Reader, STDERR_LINES};
 use super::spawn::{self, SpawnOptions};
 use crate::process as os;
 
@@ -28,18 +26,9 @@ use crate::process as os;
 const EVENT_QUEUE: usize = 1024;
 /// stdin lines queued for the writer.
 const WRITE_QUEUE: usize = 256;
-/// stderr lines kept for error reports.
-const STDERR_LINES: usize = 40;
-const STDERR_LINE_MAX: usize = 2000;
 
 pub const INITIALIZE_TIMEOUT: Duration = Duration::from_secs(60);
 pub const CONTROL_TIMEOUT: Duration = Duration::from_secs(15);
-/// Stop sequence: after closing stdin, after SIGTERM.
-pub const STOP_STDIN_GRACE: Duration = Duration::from_secs(2);
-pub const STOP_TERM_GRACE: Duration = Duration::from_secs(5);
-/// After the process exited, how long stdout may stay silent before the reader stops
-/// (orphaned tool processes can hold the pipe open).
-const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(500);
 
 /// What can go wrong talking to a CLI process. The messages are for logs; clients get a
 /// translated error.
@@ -88,18 +77,7 @@ pub enum PermissionDecision {
     Deny { message: String },
 }
 
-/// How [`ClaudeProcess::stop`] ended the process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopMethod {
-    /// It had already exited.
-    AlreadyExited,
-    /// It exited on its own after stdin was closed.
-    StdinClosed,
-    /// It exited after SIGTERM.
-    Terminated,
-    /// It had to be killed (SIGKILL).
-    Killed,
-}
+pub use crate::process::StopMethod;
 
 #[derive(Debug, Clone)]
 pub struct StopReport {
@@ -110,34 +88,34 @@ pub struct StopReport {
     pub descendants_killed: usize,
 }
 
-enum WriterMsg {
+pub(super) enum WriterMsg {
     Line(String),
     Close,
 }
 
 /// Control requests in flight, and whether the process can still answer any.
 #[derive(Default)]
-struct Pending {
-    requests: HashMap<String, oneshot::Sender<Result<Value, ClaudeError>>>,
+pub(super) struct Pending {
+    pub(super) requests: HashMap<String, oneshot::Sender<Result<Value, ClaudeError>>>,
     /// Set once stdout ended: the reason every later request fails with.
-    closed: Option<String>,
+    pub(super) closed: Option<String>,
 }
 
 /// State shared by the handle and the background tasks.
-struct Shared {
-    pending: Mutex<Pending>,
+pub(super) struct Shared {
+    pub(super) pending: Mutex<Pending>,
     /// Open `can_use_tool` requests → the tool input (an allow must send it back).
-    permissions: Mutex<HashMap<String, Value>>,
-    stderr: Mutex<VecDeque<String>>,
+    pub(super) permissions: Mutex<HashMap<String, Value>>,
+    pub(super) stderr: Mutex<VecDeque<String>>,
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Shared {
-    fn stderr_tail(&self) -> Vec<String> {
+    pub(super) fn stderr_tail(&self) -> Vec<String> {
         lock(&self.stderr).iter().cloned().collect()
     }
 }
@@ -214,7 +192,7 @@ impl ClaudeProcess {
 
         tokio::spawn(async move {
             let status = child.wait().await.ok();
-            spawn::forget_pid(pid);
+            os::forget_cli(pid);
             let info = status.map(|s| {
                 use std::os::unix::process::ExitStatusExt;
                 ExitStatusInfo {
@@ -451,323 +429,34 @@ impl ClaudeProcess {
         }
     }
 
-    async fn wait_exit(&self, within: Duration) -> Option<ExitStatusInfo> {
-        let mut rx = self.inner.exit.clone();
-        let waited = tokio::time::timeout(within, rx.wait_for(Option::is_some)).await;
-        match waited {
-            Ok(Ok(v)) => *v,
-            _ => None,
-        }
-    }
-
-    /// Stops the process and everything it started: close stdin → 2 s → SIGTERM+SIGCONT to
-    /// the group → 5 s → SIGKILL to the group and to the groups of every descendant seen
-    /// on the way → reap. No process of the tree survives.
+    /// Stops the process and everything it started with [`os::Ladder::CLI`]: close stdin →
+    /// 2 s → SIGTERM+SIGCONT to the group → 5 s → SIGKILL to the group and to the groups of
+    /// every descendant seen on the way → reap. No process of the tree survives.
     pub async fn stop(&self) -> StopReport {
-        let started = Instant::now();
-        let pid = self.inner.pid;
-        let log = &self.inner.log;
-        let mut seen: HashSet<os::ProcInfo> = HashSet::new();
-        let report = |method, exit, seen: &HashSet<os::ProcInfo>| StopReport {
-            method,
-            exit,
-            elapsed: started.elapsed(),
-            descendants_killed: seen.len(),
+        let writer = self.inner.writer.clone();
+        let close = async move {
+            let _ = writer.send(WriterMsg::Close).await;
         };
-
-        if let Some(exit) = self.exit_status() {
-            let leftovers = kill_leftovers(pid, &mut seen).await;
-            return report(StopMethod::AlreadyExited, Some(exit), &leftovers);
-        }
-        snapshot(pid, &mut seen).await;
-        let _ = self.inner.writer.send(WriterMsg::Close).await;
-        if let Some(exit) = self.wait_exit(STOP_STDIN_GRACE).await {
-            let killed = kill_leftovers(pid, &mut seen).await;
-            debug!(log, "CLI stopped"; "method" => "stdin_closed");
-            return report(StopMethod::StdinClosed, Some(exit), &killed);
-        }
-
-        snapshot(pid, &mut seen).await;
-        os::signal_group(pid, Signal::SIGTERM);
-        os::signal_group(pid, Signal::SIGCONT);
-        if let Some(exit) = self.wait_exit(STOP_TERM_GRACE).await {
-            let killed = kill_leftovers(pid, &mut seen).await;
-            debug!(log, "CLI stopped"; "method" => "sigterm");
-            return report(StopMethod::Terminated, Some(exit), &killed);
-        }
-
-        snapshot(pid, &mut seen).await;
-        warn!(log, "CLI ignored SIGTERM; killing its process tree"; "descendants" => seen.len());
-        os::signal_group(pid, Signal::SIGKILL);
-        let killed = kill_leftovers(pid, &mut seen).await;
-        let exit = self.wait_exit(STOP_TERM_GRACE).await;
-        report(StopMethod::Killed, exit, &killed)
-    }
-}
-
-/// Adds the current descendants of `pid` to `seen` (on a blocking thread: `/proc` reads).
-async fn snapshot(pid: i32, seen: &mut HashSet<os::ProcInfo>) {
-    if let Ok(found) = tokio::task::spawn_blocking(move || os::descendants(pid)).await {
-        seen.extend(found);
-    }
-}
-
-/// SIGKILLs every recorded descendant still alive (and its process group), then reaps the
-/// ones that became our children. Returns the set of processes that were signalled.
-async fn kill_leftovers(pid: i32, seen: &mut HashSet<os::ProcInfo>) -> HashSet<os::ProcInfo> {
-    snapshot(pid, seen).await;
-    let procs: Vec<os::ProcInfo> = seen.iter().copied().collect();
-    let killed = tokio::task::spawn_blocking(move || {
-        let mut killed = HashSet::new();
-        for p in &procs {
-            if os::is_alive(p.pid) {
-                os::signal_group(p.pgid, Signal::SIGKILL);
-                os::signal_pid(p.pid, Signal::SIGKILL);
-                killed.insert(*p);
-            }
-        }
-        // Orphans re-parented to us (we are a subreaper) must be reaped; bounded wait.
-        let deadline = Instant::now() + Duration::from_secs(2);
-        for p in &procs {
-            while !os::reap_if_exited(p.pid) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        }
-        killed
-    })
-    .await
-    .unwrap_or_default();
-    killed
-}
-
-async fn write_stdin(mut stdin: ChildStdin, mut rx: mpsc::Receiver<WriterMsg>, log: Logger) {
-    while let Some(msg) = rx.recv().await {
-        match msg {
-            WriterMsg::Line(mut line) => {
-                line.push('\n');
-                if let Err(e) = stdin.write_all(line.as_bytes()).await {
-                    debug!(log, "CLI stdin closed"; "error" => %e);
-                    break;
-                }
-                if stdin.flush().await.is_err() {
-                    break;
-                }
-            }
-            WriterMsg::Close => break,
-        }
-    }
-    // Dropping stdin closes it: the CLI finishes its turn and exits.
-    drop(stdin);
-    rx.close();
-}
-
-async fn drain_stderr(stderr: ChildStderr, shared: Arc<Shared>, log: Logger) {
-    let mut lines = LineReader::new(BufReader::new(stderr), 64 * 1024);
-    while let Ok(Some(line)) = lines.next_line().await {
-        let Line::Complete(bytes) = line else {
-            continue;
-        };
-        let mut text = String::from_utf8_lossy(&bytes).into_owned();
-        if text.trim().is_empty() {
-            continue;
-        }
-        if text.len() > STDERR_LINE_MAX {
-            let mut cut = STDERR_LINE_MAX;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text.truncate(cut);
-        }
-        debug!(log, "CLI stderr"; "line" => &text);
-        let mut ring = lock(&shared.stderr);
-        if ring.len() == STDERR_LINES {
-            ring.pop_front();
-        }
-        ring.push_back(text);
-    }
-}
-
-struct Reader {
-    shared: Arc<Shared>,
-    writer: mpsc::Sender<WriterMsg>,
-    events: mpsc::Sender<CliEvent>,
-    exit: watch::Receiver<Option<ExitStatusInfo>>,
-    translator: Translator,
-    /// The error text of the last failed `result` (e.g. a bad `--resume`).
-    last_error: Option<String>,
-    log: Logger,
-}
-
-impl Reader {
-    async fn run(
-        mut self,
-        stdout: ChildStdout,
-        max_line: usize,
-        stderr_task: tokio::task::JoinHandle<()>,
-    ) {
-        let mut lines = LineReader::new(BufReader::new(stdout), max_line);
-        let mut exited = false;
-        let mut batch = Vec::new();
-        loop {
-            let next = if exited {
-                match tokio::time::timeout(DRAIN_AFTER_EXIT, lines.next_line()).await {
-                    Ok(r) => r,
-                    Err(_) => break,
-                }
-            } else {
-                tokio::select! {
-                    biased;
-                    r = lines.next_line() => r,
-                    _ = self.exit.wait_for(Option::is_some) => {
-                        exited = true;
-                        continue;
-                    }
-                }
-            };
-            let line = match next {
-                Ok(Some(Line::Complete(bytes))) => bytes,
-                Ok(Some(Line::Oversized(n))) => {
-                    warn!(self.log, "skipped an oversized stdout line"; "bytes" => n);
-                    continue;
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    warn!(self.log, "reading CLI stdout failed"; "error" => %e);
-                    break;
-                }
-            };
-            match parse_line(&line) {
-                Ok(frame) => self.handle(frame, &mut batch),
-                Err(FrameError::NotJson) => {
-                    debug!(self.log, "skipped a non-JSON stdout line");
-                    continue;
-                }
-                Err(e) => {
-                    warn!(self.log, "skipped a bad stdout line"; "error" => %e);
-                    continue;
-                }
-            }
-            for event in batch.drain(..) {
-                // A consumer that went away must not block the CLI: keep reading.
-                let _ = self.events.send(event).await;
-            }
-        }
-        self.finish(stderr_task).await;
-    }
-
-    fn handle(&mut self, frame: Frame, out: &mut Vec<CliEvent>) {
-        match frame {
-            Frame::ControlResponse {
-                request_id,
-                outcome,
-            } => {
-                let waiter = lock(&self.shared.pending).requests.remove(&request_id);
-                if let Some(waiter) = waiter {
-                    let _ = waiter.send(outcome.map_err(|message| ClaudeError::Rejected {
-                        what: String::new(),
-                        message,
-                    }));
-                }
-            }
-            Frame::ControlRequest {
-                request_id,
-                subtype,
-                request,
-            } => {
-                if subtype == "can_use_tool" {
-                    let req = permission_request(&request_id, &request);
-                    lock(&self.shared.permissions).insert(request_id, req.input.clone());
-                    out.push(CliEvent::PermissionRequest(req));
-                } else {
-                    // Hooks and in-process MCP servers are not registered by this host.
-                    let reply = json!({
-                        "type": "control_response",
-                        "response": {
-                            "subtype": "error",
-                            "request_id": request_id,
-                            "error": format!("Unsupported control request subtype: {subtype}"),
-                        },
-                    });
-                    let _ = self.writer.try_send(WriterMsg::Line(reply.to_string()));
-                }
-            }
-            Frame::ControlCancel { request_id } => {
-                if lock(&self.shared.permissions).remove(&request_id).is_some() {
-                    out.push(CliEvent::PermissionCancelled { request_id });
-                }
-            }
-            Frame::Result(raw) => {
-                if raw.get("is_error").and_then(Value::as_bool) == Some(true) {
-                    let errors: Vec<&str> = raw
-                        .get("errors")
-                        .and_then(Value::as_array)
-                        .map(|e| e.iter().filter_map(Value::as_str).collect())
-                        .unwrap_or_default();
-                    self.last_error = if errors.is_empty() {
-                        raw.get("result")
-                            .and_then(Value::as_str)
-                            .map(str::to_string)
-                    } else {
-                        Some(errors.join("; "))
-                    };
-                } else {
-                    self.last_error = None;
-                }
-                self.translator.translate(Frame::Result(raw), out);
-            }
-            other => self.translator.translate(other, out),
-        }
-    }
-
-    /// stdout ended: fail what is pending with the CLI's reason, wait for the exit status,
-    /// and emit `Exited` last.
-    async fn finish(mut self, stderr_task: tokio::task::JoinHandle<()>) {
-        let exit = match self.exit.wait_for(Option::is_some).await {
-            Ok(v) => v.unwrap_or(ExitStatusInfo {
-                code: None,
-                signal: None,
-            }),
-            Err(_) => ExitStatusInfo {
-                code: None,
-                signal: None,
-            },
-        };
-        let _ = tokio::time::timeout(Duration::from_secs(1), stderr_task).await;
-        let stderr_tail = self.shared.stderr_tail();
-        let reason = self
-            .last_error
-            .clone()
-            .or_else(|| {
-                stderr_tail
-                    .iter()
-                    .rev()
-                    .find(|l| !l.trim().is_empty())
-                    .cloned()
-            })
-            .unwrap_or_else(|| match (exit.code, exit.signal) {
-                (_, Some(sig)) => format!("killed by signal {sig}"),
-                (Some(code), _) => format!("exit code {code}"),
-                _ => "exited".to_string(),
-            });
-        let waiters: Vec<_> = {
-            let mut pending = lock(&self.shared.pending);
-            pending.closed = Some(reason.clone());
-            pending.requests.drain().map(|(_, w)| w).collect()
-        };
-        for w in waiters {
-            let _ = w.send(Err(ClaudeError::Exited {
-                message: reason.clone(),
-            }));
-        }
-        lock(&self.shared.permissions).clear();
-        debug!(self.log, "CLI exited"; "code" => exit.code, "signal" => exit.signal);
-        let _ = self
-            .events
-            .send(CliEvent::Exited(ExitInfo {
-                code: exit.code,
-                signal: exit.signal,
-                stderr_tail,
-            }))
+        let mut tree = os::ProcessTree::group_leader(self.inner.pid);
+        let stopped = tree
+            .stop(
+                os::Ladder::CLI,
+                &mut os::Exit::Watched(self.inner.exit.clone()),
+                Some(close),
+            )
             .await;
+        match stopped.method {
+            StopMethod::Killed => {
+                warn!(self.inner.log, "CLI ignored SIGTERM; killed its process tree";
+                "descendants" => stopped.descendants_killed)
+            }
+            method => debug!(self.inner.log, "CLI stopped"; "method" => ?method),
+        }
+        StopReport {
+            method: stopped.method,
+            exit: self.exit_status(),
+            elapsed: stopped.elapsed,
+            descendants_killed: stopped.descendants_killed,
+        }
     }
 }

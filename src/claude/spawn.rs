@@ -1,17 +1,16 @@
-//! How a CLI process is started: its command line and environment (DESIGN §3, protocol §2),
-//! its own process group, and a parent-death signal.
+//! How a CLI process is started: its command line and environment
+//! (docs/claude-cli-protocol.md §2), its own process group, and a parent-death signal.
 //!
 //! `PR_SET_PDEATHSIG` fires when the *thread* that forked the child exits, not the process.
 //! Tokio may fork from a blocking-pool thread that exits after 10 s idle, which would kill a
 //! healthy CLI. So every spawn happens on one long-lived thread ([`spawner`]), which lives
 //! as long as the server.
 
-use std::collections::HashSet;
 use std::io;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::mpsc as std_mpsc;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use tokio::process::{Child, Command};
 use tokio::sync::oneshot;
@@ -39,35 +38,7 @@ impl SessionStart {
 /// the server's own key must not be readable by tools (a Bash `env` would show it).
 pub const ENV_REMOVED: [&str; 2] = ["CLAUDECODE", "CLAUDE_SDK_PATTERN_API_KEY"];
 
-/// Set in every CLI's environment to the server's pid; tool processes inherit it, so an
-/// orphan re-parented to the server can be told apart from the server's other children.
-pub const OWNER_ENV: &str = "CLAUDE_SDK_PATTERN_OWNER";
-
-/// Pids of CLI processes spawned here that have not been reaped yet.
-static CLI_PIDS: Mutex<Option<HashSet<i32>>> = Mutex::new(None);
-
-/// The CLI processes of this server that are still running (or not yet reaped).
-pub fn cli_pids() -> HashSet<i32> {
-    CLI_PIDS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone()
-        .unwrap_or_default()
-}
-
-pub(super) fn forget_pid(pid: i32) {
-    if let Some(set) = CLI_PIDS.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
-        set.remove(&pid);
-    }
-}
-
-fn remember_pid(pid: i32) {
-    CLI_PIDS
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get_or_insert_with(HashSet::new)
-        .insert(pid);
-}
+pub use crate::process::OWNER_ENV;
 
 /// Everything needed to start one CLI process.
 #[derive(Clone)]
@@ -152,20 +123,7 @@ impl SpawnOptions {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let parent = std::process::id();
-        // SAFETY: runs in the forked child before exec; it only makes async-signal-safe
-        // system calls (prctl, getppid) and allocates nothing.
-        unsafe {
-            cmd.pre_exec(move || {
-                nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
-                    .map_err(io::Error::from)?;
-                // The server died between fork and prctl: don't become an orphan.
-                if nix::unistd::getppid().as_raw() as u32 != parent {
-                    return Err(io::Error::other("parent exited during spawn"));
-                }
-                Ok(())
-            });
-        }
+        crate::process::kill_with_parent(&mut cmd);
         cmd
     }
 }
@@ -191,7 +149,7 @@ fn spawner() -> Option<&'static std_mpsc::Sender<SpawnJob>> {
                         let _entered = job.runtime.enter();
                         let child = job.cmd.spawn();
                         if let Some(pid) = child.as_ref().ok().and_then(|c| c.id()) {
-                            remember_pid(pid as i32);
+                            crate::process::register_cli(pid as i32);
                         }
                         let _ = job.reply.send(child);
                     }

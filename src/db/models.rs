@@ -66,7 +66,7 @@ macro_rules! text_enum {
     };
 }
 
-/// Lifecycle of a session (DESIGN §5).
+/// The stored status of a session (docs/architecture.md, "Lifecycle").
 #[derive(
     Debug,
     Clone,
@@ -181,7 +181,7 @@ impl TerminationReason {
     }
 }
 
-/// One row of `sessions`: exactly the ten columns of DESIGN §5.
+/// One row of `sessions`: exactly the ten columns of docs/architecture.md, "The store".
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = sessions, check_for_backend(Sqlite), treat_none_as_null = true)]
 pub struct Session {

@@ -129,7 +129,7 @@ fn schema_rs_matches_the_migrations() {
     assert_eq!(
         sessions_declared.len(),
         10,
-        "DESIGN §5: exactly ten columns"
+        "exactly the ten columns of docs/architecture.md, \"The store\""
     );
     assert_eq!(sessions_pk, vec!["session_id"]);
     let _pk: sessions::session_id = diesel::Table::primary_key(&sessions::table);

@@ -5,8 +5,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpRequest, ResponseError};
 
+use super::error::ApiError;
 use super::{Access, AppState};
-use crate::error::AppError;
 use crate::secret::Secret;
 
 /// The header clients send the key in.
@@ -20,7 +20,7 @@ pub fn has_valid_key(req: &HttpRequest, key: &Secret) -> bool {
 }
 
 /// Middleware around each REST resource: a [`Access::Key`] route without the right key
-/// gets the 401 of DESIGN §6 (exactly `{"error": "unauthorized", "message": "Invalid API
+/// gets the 401 of docs/protocol.md (exactly `{"error": "unauthorized", "message": "Invalid API
 /// key"}`) before any handler or extractor runs, so a bad id or body never tells an
 /// unauthenticated caller anything.
 pub async fn check_access<B: MessageBody>(
@@ -33,7 +33,7 @@ pub async fn check_access<B: MessageBody>(
             .app_data::<web::Data<AppState>>()
             .is_some_and(|state| has_valid_key(req.request(), &state.settings.api_key));
         if !allowed {
-            let res = AppError::unauthorized().error_response();
+            let res = ApiError::unauthorized().error_response();
             return Ok(req.into_response(res).map_into_right_body());
         }
     }

@@ -11,8 +11,8 @@ use slog::warn;
 use tokio::sync::OnceCell;
 use utoipa::ToSchema;
 
+use super::error::ApiError;
 use super::AppState;
-use crate::error::AppError;
 use crate::extensions::Extensions;
 
 /// How long `claude --version` may take (a cold Node start is a second or two).
@@ -139,13 +139,13 @@ pub struct ExtensionsView {
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
     )
 )]
-pub async fn extensions(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn extensions(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let workspace = state.settings.workspace_dir.clone();
     let found = web::block(move || Extensions::discover(&workspace))
         .await
         .map_err(|e| {
             warn!(state.log, "extension discovery failed"; "error" => %e);
-            AppError::internal()
+            ApiError::internal()
         })?;
     Ok(HttpResponse::Ok().json(found.public_view()))
 }

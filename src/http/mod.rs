@@ -7,7 +7,7 @@
 
 mod access_log;
 pub mod auth;
-pub mod client_frames;
+pub mod error;
 mod extract;
 mod health;
 mod info;
@@ -27,8 +27,8 @@ use actix_web::{web, HttpResponse};
 
 use crate::config::Settings;
 use crate::db::Db;
-use crate::error::AppError;
 use crate::model_backend::ModelConfig;
+use error::ApiError;
 
 pub use access_log::{access_log, RequestLogger};
 pub use info::CliVersion;
@@ -126,12 +126,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The JSON 404 (unknown endpoints; the web UI handler uses it for API-looking paths).
 pub fn not_found() -> HttpResponse {
-    actix_web::ResponseError::error_response(&AppError::not_found())
+    actix_web::ResponseError::error_response(&ApiError::not_found())
 }
 
 async fn method_not_allowed() -> HttpResponse {
-    let err = AppError::new(
-        crate::error::ErrorCode::MethodNotAllowed,
+    let err = ApiError::new(
+        crate::protocol::ErrorCode::MethodNotAllowed,
         "This endpoint does not accept that method.",
     );
     actix_web::ResponseError::error_response(&err)

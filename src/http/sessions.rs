@@ -1,17 +1,18 @@
-//! `/api/v1/sessions…`: list, create, destroy, history and resume (DESIGN §6). Sessions are
+//! `/api/v1/sessions…`: list, create, destroy, history and resume (docs/protocol.md). Sessions are
 //! started and stopped by the engine; the listing and history come from the store.
 
 use actix_web::{web, HttpResponse};
-use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use slog::warn;
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::session_id;
+use super::error::ApiError;
 use super::AppState;
-use crate::db::{DbError, Message, MessageKind, SessionStatus};
-use crate::error::{AppError, ErrorCode};
-use crate::wire::{SessionSummary, Source};
+use crate::actors::EngineError;
+use crate::db::{DbError, SessionStatus};
+use crate::protocol::ErrorCode;
+use crate::protocol::{HistoryMessage, SessionSummary, Source};
+use crate::session_id::SessionId;
 
 /// `GET /api/v1/sessions`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -23,7 +24,8 @@ pub struct SessionList {
 /// `POST /api/v1/sessions` and `POST /api/v1/sessions/{id}/resume`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionStarted {
-    pub session_id: String,
+    #[schema(value_type = String)]
+    pub session_id: SessionId,
     pub status: SessionStatus,
     pub source: Source,
 }
@@ -45,7 +47,8 @@ pub struct CreateSessionRequest {}
 /// `DELETE /api/v1/sessions/{id}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionDestroyed {
-    pub session_id: String,
+    #[schema(value_type = String)]
+    pub session_id: SessionId,
     /// Always `terminated`.
     pub status: SessionStatus,
 }
@@ -53,33 +56,9 @@ pub struct SessionDestroyed {
 /// `GET /api/v1/sessions/{id}/messages`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageHistory {
-    pub session_id: String,
+    #[schema(value_type = String)]
+    pub session_id: SessionId,
     pub messages: Vec<HistoryMessage>,
-}
-
-/// One stored message of a conversation.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HistoryMessage {
-    /// 1, 2, 3… within the session.
-    pub seq: i64,
-    pub kind: MessageKind,
-    /// The message as stored (text, tool call, tool result, …).
-    #[schema(value_type = Object)]
-    pub payload: serde_json::Value,
-    #[serde(serialize_with = "crate::wire::utc")]
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: NaiveDateTime,
-}
-
-impl From<Message> for HistoryMessage {
-    fn from(m: Message) -> HistoryMessage {
-        HistoryMessage {
-            seq: m.seq,
-            kind: m.kind,
-            payload: m.payload,
-            created_at: m.created_at,
-        }
-    }
 }
 
 /// The query of `GET /api/v1/sessions/{id}/messages`.
@@ -91,16 +70,9 @@ pub struct MessagesQuery {
 }
 
 /// Logs a store failure; the client gets the generic `internal` error.
-fn store_failed(state: &AppState, e: DbError) -> AppError {
+fn store_failed(state: &AppState, e: DbError) -> ApiError {
     warn!(state.log, "store failed"; "error" => %e);
-    AppError::internal()
-}
-
-fn session_not_found() -> AppError {
-    AppError::new(
-        ErrorCode::SessionNotFound,
-        "No session with that id. List the sessions with GET /api/v1/sessions.",
-    )
+    ApiError::internal()
 }
 
 #[utoipa::path(
@@ -111,7 +83,7 @@ fn session_not_found() -> AppError {
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
     )
 )]
-pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let rows = state
         .db
         .list_all()
@@ -136,11 +108,11 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
 pub async fn create(
     state: web::Data<AppState>,
     body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, ApiError> {
     // No body, or a JSON object (no fields are defined yet); anything else is a client bug.
     if !body.iter().all(u8::is_ascii_whitespace) {
         serde_json::from_slice::<CreateSessionRequest>(&body).map_err(|_| {
-            AppError::new(
+            ApiError::new(
                 ErrorCode::InvalidJson,
                 "The request body must be empty or a JSON object such as {}.",
             )
@@ -164,8 +136,8 @@ pub async fn create(
 pub async fn destroy(
     state: web::Data<AppState>,
     id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = session_id(&id)?;
+) -> Result<HttpResponse, ApiError> {
+    let id = SessionId::parse(&id)?;
     state.engine.destroy_session(&id).await?;
     Ok(HttpResponse::Ok().json(SessionDestroyed {
         session_id: id,
@@ -188,21 +160,21 @@ pub async fn messages(
     state: web::Data<AppState>,
     id: web::Path<String>,
     query: web::Query<MessagesQuery>,
-) -> Result<HttpResponse, AppError> {
-    let id = session_id(&id)?;
+) -> Result<HttpResponse, ApiError> {
+    let id = SessionId::parse(&id)?;
     let after_seq = i64::try_from(query.after_seq.unwrap_or(0)).unwrap_or(i64::MAX);
     if state
         .db
-        .get(&id)
+        .get(id.as_str())
         .await
         .map_err(|e| store_failed(&state, e))?
         .is_none()
     {
-        return Err(session_not_found());
+        return Err(EngineError::NotFound.into());
     }
     let messages = state
         .db
-        .messages(&id, after_seq)
+        .messages(id.as_str(), after_seq)
         .await
         .map_err(|e| store_failed(&state, e))?;
     Ok(HttpResponse::Ok().json(MessageHistory {
@@ -226,8 +198,8 @@ pub async fn messages(
 pub async fn resume(
     state: web::Data<AppState>,
     id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = session_id(&id)?;
+) -> Result<HttpResponse, ApiError> {
+    let id = SessionId::parse(&id)?;
     let resumed = state.engine.resume_session(&id).await?;
     Ok(HttpResponse::Ok().json(SessionStarted::from(resumed)))
 }

@@ -10,9 +10,10 @@ use actix::Actor;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::auth::has_valid_key;
+use super::error::ApiError;
 use super::ws_conn::WsConn;
 use super::AppState;
-use crate::error::{AppError, ErrorCode};
+use crate::protocol::ErrorCode;
 
 /// Frames larger than this close the connection with 1009.
 pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
@@ -50,11 +51,11 @@ pub async fn chat(
         || ticket_of(&req).is_some_and(|t| state.tickets.redeem(&t));
     if !authorized {
         return Ok(actix_web::ResponseError::error_response(
-            &AppError::unauthorized(),
+            &ApiError::unauthorized(),
         ));
     }
     if !origin_allowed(&req, &state.settings.allowed_origins) {
-        return Ok(actix_web::ResponseError::error_response(&AppError::new(
+        return Ok(actix_web::ResponseError::error_response(&ApiError::new(
             ErrorCode::Forbidden,
             "This page's origin is not allowed to open the chat. Add it to ALLOWED_ORIGINS.",
         )));

@@ -11,14 +11,17 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_ws::{CloseCode, CloseReason, Message, MessageStream, ProtocolError};
-use serde_json::{json, Value};
 use slog::{debug, o, warn, Logger};
 use tokio::sync::mpsc;
 
-use super::client_frames::{self, ClientFrame};
+use super::error::ApiError;
 use super::AppState;
-use crate::error::{AppError, ErrorCode};
-use crate::wire::{EventBody, SessionEvent, SessionSummary};
+use crate::actors::EngineError;
+use crate::protocol::{
+    client, ClientFrame, ControlFrame, ErrorCode, EventBody, HistoryMessage, ServerFrame,
+    SessionEvent, SessionSummary, SHUTTING_DOWN_MESSAGE,
+};
+use crate::session_id::SessionId;
 
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -75,7 +78,7 @@ pub struct WsConn {
     stream: Option<MessageStream>,
     last_heard: Instant,
     /// The session this connection receives events of.
-    current: Option<String>,
+    current: Option<SessionId>,
     /// Session events held back until `session_history` has been sent.
     held: Option<Vec<SessionEvent>>,
     closing: bool,
@@ -102,8 +105,9 @@ impl WsConn {
         }
     }
 
-    fn send_json(&mut self, ctx: &mut Context<Self>, value: &impl serde::Serialize) {
-        match serde_json::to_string(value) {
+    /// Queues one frame (every frame the server sends goes through here).
+    fn send(&mut self, ctx: &mut Context<Self>, frame: impl Into<ServerFrame>) {
+        match serde_json::to_string(&frame.into()) {
             Ok(text) => self.push(ctx, Out::Text(text)),
             Err(e) => warn!(self.log, "could not serialize a frame"; "error" => %e),
         }
@@ -133,12 +137,21 @@ impl WsConn {
         ctx.stop();
     }
 
-    fn error(&mut self, ctx: &mut Context<Self>, e: &AppError, session_id: Option<&str>) {
-        let mut frame = json!({"type": "error", "code": e.code, "message": e.message});
-        if let Some(id) = session_id {
-            frame["session_id"] = Value::String(id.to_string());
-        }
-        self.send_json(ctx, &frame);
+    fn error(
+        &mut self,
+        ctx: &mut Context<Self>,
+        e: impl Into<ApiError>,
+        session_id: Option<SessionId>,
+    ) {
+        let e = e.into();
+        self.send(
+            ctx,
+            ControlFrame::Error {
+                code: e.code,
+                message: e.message,
+                session_id,
+            },
+        );
     }
 
     fn send_session_list(&mut self, ctx: &mut Context<Self>) {
@@ -150,11 +163,11 @@ impl WsConn {
                     Ok(rows) => {
                         let sessions: Vec<SessionSummary> =
                             rows.iter().map(SessionSummary::from).collect();
-                        act.send_json(ctx, &json!({"type": "session_list", "sessions": sessions}));
+                        act.send(ctx, ControlFrame::SessionList { sessions });
                     }
                     Err(e) => {
                         warn!(act.log, "could not list sessions"; "error" => %e);
-                        act.error(ctx, &AppError::internal(), None);
+                        act.error(ctx, EngineError::StoreFailed, None);
                     }
                 }),
         );
@@ -166,7 +179,7 @@ impl WsConn {
     fn switch(
         &mut self,
         ctx: &mut Context<Self>,
-        session_id: String,
+        session_id: SessionId,
         after_seq: u64,
         history: bool,
         then: Option<ClientFrame>,
@@ -182,7 +195,10 @@ impl WsConn {
             async move {
                 let sub = engine.subscribe(&session_id, me, after_seq).await?;
                 let messages = if history {
-                    let all = db.messages(&session_id, 0).await.map_err(|_| AppError::internal())?;
+                    let all = db
+                        .messages(session_id.as_str(), 0)
+                        .await
+                        .map_err(|_| EngineError::StoreFailed)?;
                     Some(
                         all.into_iter()
                             .filter(|m| sub.replay_since.is_none_or(|t| m.created_at < t))
@@ -191,7 +207,7 @@ impl WsConn {
                 } else {
                     None
                 };
-                Ok::<_, AppError>((session_id, sub, messages))
+                Ok::<_, EngineError>((session_id, sub, messages))
             }
             .into_actor(self)
             .map(move |result, act, ctx| match result {
@@ -201,14 +217,13 @@ impl WsConn {
                         // ends at it. Below the client's `after_seq`, the server restarted.
                         // `turn_running` false: no reply is on its way (a client that sent a
                         // message just before a drop learns that it never arrived).
-                        let frame = json!({"type": "session_history", "session_id": session_id,
-                            "last_event_seq": sub.last_event_seq,
-                            "turn_running": sub.turn_running,
-                            "messages": messages.iter().map(|m| json!({
-                                "seq": m.seq, "kind": m.kind, "payload": m.payload,
-                                "created_at": m.created_at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                            })).collect::<Vec<_>>()});
-                        act.send_json(ctx, &frame);
+                        let frame = ControlFrame::SessionHistory {
+                            session_id,
+                            last_event_seq: sub.last_event_seq,
+                            turn_running: sub.turn_running,
+                            messages: messages.into_iter().map(HistoryMessage::from).collect(),
+                        };
+                        act.send(ctx, frame);
                     }
                     for event in act.held.take().unwrap_or_default() {
                         act.forward(ctx, event);
@@ -221,7 +236,7 @@ impl WsConn {
                     act.held = None;
                     act.current = None;
                     // The error names the session it is about (the one switched to).
-                    act.error(ctx, &e, Some(&switched_to));
+                    act.error(ctx, e, Some(switched_to));
                 }
             }),
         );
@@ -237,18 +252,17 @@ impl WsConn {
     }
 
     fn forward(&mut self, ctx: &mut Context<Self>, event: SessionEvent) {
-        if self.current.as_deref() != Some(&*event.session_id) {
+        if self.current.as_ref() != Some(&event.session_id) {
             return; // a stale event of a session we left
         }
         if let EventBody::SessionOpenedElsewhere { message } = &event.body {
-            let e = AppError::new(ErrorCode::SessionOpenedElsewhere, message.clone());
-            let id = event.session_id.to_string();
+            let e = ApiError::new(ErrorCode::SessionOpenedElsewhere, message.clone());
             self.current = None;
-            self.error(ctx, &e, Some(&id));
+            self.error(ctx, e, Some(event.session_id));
             return;
         }
         let ended = matches!(event.body, EventBody::SessionTerminated { .. });
-        self.send_json(ctx, &event);
+        self.send(ctx, event);
         if ended {
             // The session's actor is gone and this subscription with it: the next message
             // subscribes again (waking a suspended session) instead of talking to nobody.
@@ -260,7 +274,7 @@ impl WsConn {
         let engine = self.state.engine.clone();
         match frame {
             ClientFrame::CreateSession => {
-                self.send_json(ctx, &json!({"type": "session_creating"}));
+                self.send(ctx, ControlFrame::SessionCreating);
                 ctx.spawn(
                     async move { engine.create_session().await }
                         .into_actor(self)
@@ -269,7 +283,7 @@ impl WsConn {
                                 act.switch(ctx, created.session.session_id, 0, false, None);
                                 act.send_session_list(ctx);
                             }
-                            Err(e) => act.error(ctx, &e, None),
+                            Err(e) => act.error(ctx, e, None),
                         }),
                 );
             }
@@ -282,7 +296,7 @@ impl WsConn {
                 text,
                 seq,
             } => {
-                if self.current.as_deref() != Some(session_id.as_str()) {
+                if self.current.as_ref() != Some(&session_id) {
                     // Not viewing it yet: subscribe without history or replay, then send.
                     let frame = ClientFrame::UserMessage {
                         session_id: session_id.clone(),
@@ -321,11 +335,11 @@ impl WsConn {
                         .map(move |result, act, ctx| {
                             match result {
                                 Ok(()) => {
-                                    if act.current.as_deref() == Some(id.as_str()) {
+                                    if act.current.as_ref() == Some(&id) {
                                         act.current = None;
                                     }
                                 }
-                                Err(e) => act.error(ctx, &e, Some(&id)),
+                                Err(e) => act.error(ctx, e, Some(id.clone())),
                             }
                             act.send_session_list(ctx);
                         }),
@@ -341,7 +355,7 @@ impl WsConn {
                                 act.switch(ctx, id, 0, true, None);
                                 act.send_session_list(ctx);
                             }
-                            Err(e) => act.error(ctx, &e, Some(&id)),
+                            Err(e) => act.error(ctx, e, Some(id)),
                         }),
                 );
             }
@@ -349,13 +363,13 @@ impl WsConn {
     }
 
     /// Runs an engine call; only a failure is answered (success shows up as events).
-    fn reply<F>(&mut self, ctx: &mut Context<Self>, session_id: String, call: F)
+    fn reply<F>(&mut self, ctx: &mut Context<Self>, session_id: SessionId, call: F)
     where
-        F: std::future::Future<Output = Result<(), AppError>> + 'static,
+        F: std::future::Future<Output = Result<(), EngineError>> + 'static,
     {
         ctx.spawn(call.into_actor(self).map(move |result, act, ctx| {
             if let Err(e) = result {
-                act.error(ctx, &e, Some(&session_id));
+                act.error(ctx, e, Some(session_id));
             }
         }));
     }
@@ -417,16 +431,16 @@ impl StreamHandler<Result<Message, ProtocolError>> for WsConn {
     fn handle(&mut self, item: Result<Message, ProtocolError>, ctx: &mut Context<Self>) {
         self.last_heard = Instant::now();
         match item {
-            Ok(Message::Text(text)) => match client_frames::parse(&text) {
+            Ok(Message::Text(text)) => match client::parse(&text) {
                 Ok(frame) => self.route(ctx, frame),
-                Err(e) => self.error(ctx, &e, None),
+                Err(e) => self.error(ctx, e, None),
             },
             Ok(Message::Binary(_)) => {
-                let e = AppError::new(
+                let e = ApiError::new(
                     ErrorCode::InvalidJson,
                     "Binary frames are not accepted; send JSON text frames.",
                 );
-                self.error(ctx, &e, None);
+                self.error(ctx, e, None);
             }
             // Answered through the same queue, so it never overtakes other frames.
             Ok(Message::Ping(bytes)) => self.push(ctx, Out::Pong(bytes)),
@@ -475,8 +489,12 @@ impl Handler<ServerShuttingDown> for WsConn {
     type Result = ();
 
     fn handle(&mut self, _msg: ServerShuttingDown, ctx: &mut Context<Self>) {
-        self.send_json(ctx, &json!({"type": "server_shutting_down",
-            "message": "The server is restarting. Your sessions are kept; the page reconnects by itself."}));
+        self.send(
+            ctx,
+            ControlFrame::ServerShuttingDown {
+                message: SHUTTING_DOWN_MESSAGE.to_string(),
+            },
+        );
         self.close(ctx, CloseCode::Away, "server shutting down");
     }
 }

@@ -1,5 +1,5 @@
 //! A scripted model server speaking the Anthropic Messages API, for tests, benchmarks and
-//! the offline demo model (DESIGN §7).
+//! the offline demo model (docs/operations.md, "The model and the demo model").
 //!
 //! Point the Claude Code CLI at it with `ANTHROPIC_BASE_URL=<ModelStub::url()>`.
 //!

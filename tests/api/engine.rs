@@ -2,12 +2,14 @@
 
 use std::time::Duration;
 
-use claude_sdk_pattern::claude::spawn::cli_pids;
 use claude_sdk_pattern::db::{MessageKind, SessionStatus};
-use claude_sdk_pattern::error::ErrorCode;
+use claude_sdk_pattern::http::error::{code_of, ApiError};
 use claude_sdk_pattern::model_stub::Reply;
 use claude_sdk_pattern::process::is_alive;
-use claude_sdk_pattern::wire::{EventBody, Source};
+use claude_sdk_pattern::process::live_cli_pids;
+use claude_sdk_pattern::protocol::ErrorCode;
+use claude_sdk_pattern::protocol::{EventBody, Source};
+use claude_sdk_pattern::SessionId;
 use serde_json::json;
 
 use crate::engine_harness::{collector, ends_turn, harness, text_of};
@@ -22,7 +24,7 @@ async fn sessions_come_from_the_pool_then_cold_and_persist() {
     assert_eq!(second.source, Source::Cold);
     for created in [&first, &second] {
         let row =
-            h.db.get(&created.session.session_id)
+            h.db.get(created.session.session_id.as_str())
                 .await
                 .unwrap()
                 .unwrap();
@@ -76,7 +78,7 @@ async fn a_turn_streams_in_order_and_is_stored() {
         other => panic!("{other:?}"),
     }
     h.stop().await;
-    let messages = h.db.messages(&id, 0).await.unwrap();
+    let messages = h.db.messages(id.as_str(), 0).await.unwrap();
     let kinds: Vec<_> = messages.iter().map(|m| m.kind).collect();
     assert_eq!(kinds, vec![MessageKind::User, MessageKind::Assistant]);
     assert_eq!(messages[0].payload, json!({"text": "hello"}));
@@ -84,7 +86,7 @@ async fn a_turn_streams_in_order_and_is_stored() {
         messages[1].payload,
         json!({"text": "Every token, in order."})
     );
-    let row = h.db.get(&id).await.unwrap().unwrap();
+    let row = h.db.get(id.as_str()).await.unwrap().unwrap();
     assert_eq!(row.message_count, 2);
     assert!(row.total_cost_usd > 0.0);
     assert_eq!(row.status, SessionStatus::Suspended, "shutdown suspends");
@@ -100,7 +102,7 @@ async fn one_query_at_a_time_and_interrupt_ends_the_turn() {
     ev.until(|b| matches!(b, EventBody::StreamDelta { .. }))
         .await;
     let second = h.engine.query(&id, "and this?", 2).await.unwrap_err();
-    assert_eq!(second.code, ErrorCode::QueryInProgress);
+    assert_eq!(code_of(second), ErrorCode::QueryInProgress);
 
     h.engine.interrupt(&id).await.unwrap();
     let rest = ev.until(ends_turn).await;
@@ -113,7 +115,7 @@ async fn one_query_at_a_time_and_interrupt_ends_the_turn() {
     h.engine.interrupt(&id).await.unwrap();
     h.stop().await;
     let kinds: Vec<_> =
-        h.db.messages(&id, 0)
+        h.db.messages(id.as_str(), 0)
             .await
             .unwrap()
             .iter()
@@ -157,7 +159,7 @@ async fn permission_requests_go_to_the_subscriber() {
         .answer_permission(&id, "nope", true, None)
         .await
         .unwrap_err();
-    assert_eq!(wrong.code, ErrorCode::ValidationError);
+    assert_eq!(code_of(wrong), ErrorCode::ValidationError);
     h.engine
         .answer_permission(&id, &request_id, true, None)
         .await
@@ -177,7 +179,7 @@ async fn permission_requests_go_to_the_subscriber() {
     assert!(h.dir.path().join("workspace/allowed.txt").exists());
     h.stop().await;
     let kinds: Vec<_> =
-        h.db.messages(&id, 0)
+        h.db.messages(id.as_str(), 0)
             .await
             .unwrap()
             .iter()
@@ -228,10 +230,10 @@ async fn capacity_is_enforced_and_destroy_leaves_no_process() {
     let created = h.engine.create_session().await.unwrap();
     let id = created.session.session_id;
     let full = h.engine.create_session().await.unwrap_err();
-    assert_eq!(full.code, ErrorCode::CapacityExceeded);
+    assert_eq!(code_of(full), ErrorCode::CapacityExceeded);
 
     let pid =
-        h.db.get(&id)
+        h.db.get(id.as_str())
             .await
             .unwrap()
             .unwrap()
@@ -239,30 +241,23 @@ async fn capacity_is_enforced_and_destroy_leaves_no_process() {
             .unwrap();
     h.engine.destroy_session(&id).await.unwrap();
     assert!(!is_alive(pid), "destroy waits until the process is gone");
-    assert!(!cli_pids().contains(&pid));
-    let row = h.db.get(&id).await.unwrap().unwrap();
+    assert!(!live_cli_pids().contains(&pid));
+    let row = h.db.get(id.as_str()).await.unwrap().unwrap();
     assert_eq!(row.status, SessionStatus::Terminated);
     assert_eq!(row.terminated_reason.as_deref(), Some("destroyed"));
     assert!(!row.is_resumable);
     // The slot is free again; a destroyed session cannot be resumed or queried.
     h.engine.create_session().await.unwrap();
-    let e = h.engine.resume_session(&id).await.unwrap_err();
+    let e = ApiError::from(h.engine.resume_session(&id).await.unwrap_err());
     assert_eq!(e.code, ErrorCode::NotResumable);
     assert_eq!(e.message, "Session not found or not resumable");
     let e = h.engine.query(&id, "hi", 1).await.unwrap_err();
-    assert_eq!(e.code, ErrorCode::NotResumable);
-    let e = h
-        .engine
-        .resume_session("00000000-0000-4000-8000-000000000000")
-        .await
-        .unwrap_err();
-    assert_eq!(e.code, ErrorCode::NotResumable);
-    let e = h
-        .engine
-        .destroy_session("00000000-0000-4000-8000-000000000000")
-        .await
-        .unwrap_err();
-    assert_eq!(e.code, ErrorCode::SessionNotFound);
+    assert_eq!(code_of(e), ErrorCode::NotResumable);
+    let unknown = SessionId::parse("00000000-0000-4000-8000-000000000000").unwrap();
+    let e = h.engine.resume_session(&unknown).await.unwrap_err();
+    assert_eq!(code_of(e), ErrorCode::NotResumable);
+    let e = h.engine.destroy_session(&unknown).await.unwrap_err();
+    assert_eq!(code_of(e), ErrorCode::SessionNotFound);
     h.stop().await;
 }
 
@@ -293,7 +288,7 @@ async fn a_workspace_change_refreshes_the_pool_and_reaches_new_processes() {
     let created = h.engine.create_session().await.unwrap();
     assert_eq!(created.source, Source::Cold);
     let pid =
-        h.db.get(&created.session.session_id)
+        h.db.get(created.session.session_id.as_str())
             .await
             .unwrap()
             .unwrap()

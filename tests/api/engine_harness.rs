@@ -9,7 +9,8 @@ use claude_sdk_pattern::app::{Application, Options};
 use claude_sdk_pattern::config::Settings;
 use claude_sdk_pattern::db::Db;
 use claude_sdk_pattern::model_stub::{ModelStub, StubMode};
-use claude_sdk_pattern::wire::{EventBody, SessionEvent};
+use claude_sdk_pattern::protocol::{EventBody, SessionEvent};
+use claude_sdk_pattern::SessionId;
 use tokio::sync::mpsc;
 
 use crate::cli::{cli_path, init_process};
@@ -92,7 +93,7 @@ impl Harness {
     }
 
     /// Creates a session and subscribes a collector to it.
-    pub async fn open(&self) -> (String, Events) {
+    pub async fn open(&self) -> (SessionId, Events) {
         let id = self
             .engine
             .create_session()
@@ -109,7 +110,7 @@ impl Harness {
     }
 
     /// The pid of the live session's CLI.
-    pub async fn pid(&self, id: &str) -> i32 {
+    pub async fn pid(&self, id: &SessionId) -> i32 {
         let session = self.engine.session(id, false).await.unwrap();
         session
             .send(claude_sdk_pattern::actors::messages::GetState)
@@ -120,10 +121,10 @@ impl Harness {
     }
 
     /// Waits (bounded) for the stored status: events reach clients before the store write.
-    pub async fn wait_status(&self, id: &str, status: claude_sdk_pattern::db::SessionStatus) {
+    pub async fn wait_status(&self, id: &SessionId, status: claude_sdk_pattern::db::SessionStatus) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
-            let now = self.db.get(id).await.unwrap().unwrap().status;
+            let now = self.db.get(id.as_str()).await.unwrap().unwrap().status;
             if now == status {
                 return;
             }

@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 use claude_sdk_pattern::db::{MessageKind, Session, SessionStatus};
 use claude_sdk_pattern::model_stub::Reply;
 use claude_sdk_pattern::process::{children_of, is_alive};
-use claude_sdk_pattern::wire::{EventBody, Source};
+use claude_sdk_pattern::protocol::{EventBody, Source};
 use nix::sys::signal::Signal;
 
 use crate::cli::cli_path;
@@ -42,7 +42,7 @@ async fn an_unrestorable_transcript_gives_a_fresh_session_with_a_notice() {
     let resumed = h.engine.resume_session(&id).await.unwrap();
     assert_eq!(resumed.source, Source::Resumed);
     let notices: Vec<_> =
-        h.db.messages(&id, 0)
+        h.db.messages(id.as_str(), 0)
             .await
             .unwrap()
             .into_iter()

@@ -6,7 +6,8 @@ use std::time::Duration;
 use claude_sdk_pattern::db::SessionStatus;
 use claude_sdk_pattern::model_stub::Reply;
 use claude_sdk_pattern::process::{is_alive, signal_pid};
-use claude_sdk_pattern::wire::{EventBody, Source};
+use claude_sdk_pattern::protocol::{EventBody, Source};
+use claude_sdk_pattern::SessionId;
 use nix::sys::signal::Signal;
 use serde_json::json;
 
@@ -14,7 +15,7 @@ use crate::engine_harness::{
     collector, ends_turn, harness, next_permission, text_of, wait_dead, Events, Harness,
 };
 
-async fn turn(h: &Harness, ev: &mut Events, id: &str, text: &str, reply: &str) -> String {
+async fn turn(h: &Harness, ev: &mut Events, id: &SessionId, text: &str, reply: &str) -> String {
     h.stub.push(Reply::text(reply));
     h.engine.query(id, text, 1).await.unwrap();
     text_of(&ev.until(ends_turn).await)
@@ -110,7 +111,7 @@ async fn a_session_is_warned_then_closed_at_its_age_limit() {
         EventBody::SessionTerminated { reason, resumable: true, .. } if reason == "duration_limit"
     ));
     wait_dead(pid).await;
-    let row = h.db.get(&id).await.unwrap().unwrap();
+    let row = h.db.get(id.as_str()).await.unwrap().unwrap();
     assert_eq!(row.status, SessionStatus::Terminated);
     assert_eq!(row.terminated_reason.as_deref(), Some("duration_limit"));
     assert!(row.is_resumable);
@@ -156,7 +157,7 @@ async fn an_idle_session_is_suspended_and_a_message_resumes_it() {
     assert_eq!(text_of(&turn), "Blue.");
     assert!(last_history(&h).contains("the boat is blue"));
     assert_eq!(
-        h.db.get(&id).await.unwrap().unwrap().status,
+        h.db.get(id.as_str()).await.unwrap().unwrap().status,
         SessionStatus::Active
     );
     h.stop().await;

@@ -22,3 +22,4 @@ mod process_logs;
 mod rest;
 mod static_ui;
 mod ws;
+mod ws_reconnect;

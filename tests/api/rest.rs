@@ -1,4 +1,4 @@
-//! The REST API of DESIGN §6 against the real server, the real CLI and the model stub: every
+//! The REST API of docs/protocol.md against the real server, the real CLI and the model stub: every
 //! endpoint, every status the contract names.
 
 use std::collections::BTreeSet;
@@ -7,6 +7,7 @@ use std::time::Duration;
 use claude_sdk_pattern::db::SessionStatus;
 use claude_sdk_pattern::http::{Access, API_PREFIX, ROUTES};
 use claude_sdk_pattern::model_stub::Reply;
+use claude_sdk_pattern::SessionId;
 use serde_json::{json, Value};
 
 use crate::engine_harness::{collector, ends_turn, harness, Harness};
@@ -270,7 +271,7 @@ async fn history_after_a_turn_and_resume_rules() {
     let (status, created) = h.api("POST", "/api/v1/sessions").await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["source"], "cold");
-    let id = created["session_id"].as_str().unwrap().to_string();
+    let id = SessionId::parse(created["session_id"].as_str().unwrap()).unwrap();
 
     let mut ev = collector();
     h.engine

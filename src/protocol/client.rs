@@ -1,43 +1,82 @@
-//! Client → server WebSocket frames (DESIGN §6), parsed and validated with stable error
-//! codes: not JSON → `invalid_json`; no or unknown `type` → `unknown_type`; a missing,
-//! empty, over-long or malformed field → `validation_error`.
+//! Client → server WebSocket frames (docs/protocol.md, "client → server"), parsed and
+//! validated with stable error codes: not JSON → `invalid_json`; no or unknown `type` →
+//! `unknown_type`; a missing, empty, over-long or malformed field → `validation_error`.
+//! Session ids are parsed into [`SessionId`]s here.
+//!
+//! [`ClientFrame`] also serializes, as a client sends it: the fixture test checks that
+//! what it writes parses back to the same frame, and the web's types against it.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::{AppError, ErrorCode};
+use super::codes::ErrorCode;
+use crate::session_id::SessionId;
 
 /// The longest user message accepted, in characters (after trimming).
 pub const MAX_TEXT_CHARS: usize = 32_000;
 
+/// A frame that could not be taken: a code and a message for a person.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {message}", code.as_str())]
+pub struct FrameError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl FrameError {
+    fn new(code: ErrorCode, message: impl Into<String>) -> FrameError {
+        FrameError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
 /// A validated client frame.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
     CreateSession,
     SwitchSession {
-        session_id: String,
+        session_id: SessionId,
         after_seq: u64,
     },
     UserMessage {
-        session_id: String,
+        session_id: SessionId,
         text: String,
         seq: u64,
     },
     Interrupt {
-        session_id: String,
+        session_id: SessionId,
     },
     DestroySession {
-        session_id: String,
+        session_id: SessionId,
     },
     ResumeSession {
-        session_id: String,
+        session_id: SessionId,
     },
     PermissionResponse {
-        session_id: String,
+        session_id: SessionId,
         request_id: String,
         allow: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
         message: Option<String>,
     },
+}
+
+impl ClientFrame {
+    /// The `type` of each variant (an exhaustive list: the fixture test covers them all).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClientFrame::CreateSession => "create_session",
+            ClientFrame::SwitchSession { .. } => "switch_session",
+            ClientFrame::UserMessage { .. } => "user_message",
+            ClientFrame::Interrupt { .. } => "interrupt",
+            ClientFrame::DestroySession { .. } => "destroy_session",
+            ClientFrame::ResumeSession { .. } => "resume_session",
+            ClientFrame::PermissionResponse { .. } => "permission_response",
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -69,12 +108,12 @@ struct Permission {
     message: Option<String>,
 }
 
-fn invalid(message: impl Into<String>) -> AppError {
-    AppError::new(ErrorCode::ValidationError, message)
+fn invalid(message: impl Into<String>) -> FrameError {
+    FrameError::new(ErrorCode::ValidationError, message)
 }
 
 /// Reads the fields of a frame type, turning serde's complaint into a plain sentence.
-fn fields<T: for<'de> Deserialize<'de>>(kind: &str, value: Value) -> Result<T, AppError> {
+fn fields<T: for<'de> Deserialize<'de>>(kind: &str, value: Value) -> Result<T, FrameError> {
     serde_json::from_value(value).map_err(|e| {
         // serde's text names the field ("missing field `session_id`"); no input is echoed.
         let detail = e.to_string();
@@ -83,11 +122,8 @@ fn fields<T: for<'de> Deserialize<'de>>(kind: &str, value: Value) -> Result<T, A
     })
 }
 
-fn session_id(id: String) -> Result<String, AppError> {
-    match uuid::Uuid::parse_str(&id) {
-        Ok(u) => Ok(u.hyphenated().to_string()),
-        Err(_) => Err(invalid("session_id must be a session's UUID.")),
-    }
+fn session_id(id: String) -> Result<SessionId, FrameError> {
+    SessionId::parse(&id).map_err(|e| invalid(e.to_string()))
 }
 
 /// The type name of a frame, if it has one (for error replies).
@@ -100,9 +136,9 @@ pub fn frame_type(text: &str) -> Option<String> {
 }
 
 /// Parses and validates one text frame.
-pub fn parse(text: &str) -> Result<ClientFrame, AppError> {
+pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
     let value: Value = serde_json::from_str(text).map_err(|_| {
-        AppError::new(
+        FrameError::new(
             ErrorCode::InvalidJson,
             "The frame is not valid JSON. Send one JSON object per frame.",
         )
@@ -112,7 +148,7 @@ pub fn parse(text: &str) -> Result<ClientFrame, AppError> {
         .and_then(Value::as_str)
         .map(str::to_string)
     else {
-        return Err(AppError::new(
+        return Err(FrameError::new(
             ErrorCode::UnknownType,
             "The frame has no \"type\" field.",
         ));
@@ -169,7 +205,7 @@ pub fn parse(text: &str) -> Result<ClientFrame, AppError> {
             }
         }
         _ => {
-            return Err(AppError::new(
+            return Err(FrameError::new(
                 ErrorCode::UnknownType,
                 "Unknown frame type. Known types: create_session, switch_session, user_message, \
                  interrupt, destroy_session, resume_session, permission_response.",
@@ -200,7 +236,7 @@ mod tests {
             ))
             .unwrap(),
             ClientFrame::SwitchSession {
-                session_id: ID.into(),
+                session_id: SessionId::from_stored(ID),
                 after_seq: 7
             }
         );
@@ -210,7 +246,7 @@ mod tests {
             ))
             .unwrap(),
             ClientFrame::UserMessage {
-                session_id: ID.into(),
+                session_id: SessionId::from_stored(ID),
                 text: "hi".into(),
                 seq: 3
             }
@@ -224,7 +260,7 @@ mod tests {
             ))
             .unwrap(),
             ClientFrame::PermissionResponse {
-                session_id: ID.into(),
+                session_id: SessionId::from_stored(ID),
                 request_id: "r1".into(),
                 allow: false,
                 message: Some("no".into())

@@ -1,83 +1,20 @@
-//! Server → client frames (DESIGN §6; every frame is documented in docs/protocol.md).
-//!
-//! Session events carry the session id and the session's `event_seq` (1, 2, 3… over the
+//! Session events: the server → client frames of one session (docs/protocol.md, "Session
+//! events"). Each carries the session id and the session's `event_seq` (1, 2, 3… over the
 //! life of the session in this server), which a reconnecting client sends back as
 //! `after_seq` to get exactly what it missed.
 
-use std::sync::Arc;
-
-use chrono::NaiveDateTime;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::db::{Session, SessionStatus};
-use crate::error::ErrorCode;
-
-/// How a session's process came to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Source {
-    /// Taken ready from the pool.
-    PreWarmed,
-    /// Spawned on demand.
-    Cold,
-    /// Spawned with `--resume` (resume, restart, wake from suspension).
-    Resumed,
-}
-
-/// What a client may do after an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SuggestedAction {
-    Retry,
-    NewSession,
-    Wait,
-    None,
-}
-
-/// A session as listed to clients.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct SessionSummary {
-    pub session_id: String,
-    pub status: SessionStatus,
-    #[serde(serialize_with = "utc")]
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: NaiveDateTime,
-    #[serde(serialize_with = "utc")]
-    #[schema(value_type = String, format = DateTime)]
-    pub last_active_at: NaiveDateTime,
-    pub message_count: i32,
-    pub total_cost_usd: f64,
-    pub is_resumable: bool,
-}
-
-/// Timestamps go out as RFC 3339 UTC (`2026-11-24T20:00:00.123456Z`).
-pub fn utc<S: serde::Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(
-        &t.and_utc()
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-    )
-}
-
-impl From<&Session> for SessionSummary {
-    fn from(s: &Session) -> SessionSummary {
-        SessionSummary {
-            session_id: s.session_id.clone(),
-            status: s.status,
-            created_at: s.created_at,
-            last_active_at: s.last_active_at,
-            message_count: s.message_count,
-            total_cost_usd: s.total_cost_usd,
-            is_resumable: s.is_resumable,
-        }
-    }
-}
+use super::codes::{ErrorCode, SuggestedAction};
+use super::session::{SessionSummary, Source};
+use crate::session_id::SessionId;
 
 /// One event of a session, as sent to its subscribed client.
 #[derive(Debug, Clone, PartialEq, Serialize, actix::Message)]
 #[rtype(result = "()")]
 pub struct SessionEvent {
-    pub session_id: Arc<str>,
+    pub session_id: SessionId,
     pub event_seq: u64,
     #[serde(flatten)]
     pub body: EventBody,
@@ -166,6 +103,28 @@ pub enum EventBody {
 }
 
 impl EventBody {
+    /// The `type` of each variant (an exhaustive list: the fixture test covers them all).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventBody::SessionReady { .. } => "session_ready",
+            EventBody::MessageReceived { .. } => "message_received",
+            EventBody::StreamDelta { .. } => "stream_delta",
+            EventBody::StreamRetracted { .. } => "stream_retracted",
+            EventBody::ToolUse { .. } => "tool_use",
+            EventBody::ToolResult { .. } => "tool_result",
+            EventBody::PermissionRequest { .. } => "permission_request",
+            EventBody::PermissionCancelled { .. } => "permission_cancelled",
+            EventBody::ResponseComplete { .. } => "response_complete",
+            EventBody::StreamRetrying { .. } => "stream_retrying",
+            EventBody::StreamError { .. } => "stream_error",
+            EventBody::StreamInterrupted {} => "stream_interrupted",
+            EventBody::SessionWarning { .. } => "session_warning",
+            EventBody::SessionRestarting { .. } => "session_restarting",
+            EventBody::SessionTerminated { .. } => "session_terminated",
+            EventBody::SessionOpenedElsewhere { .. } => "session_opened_elsewhere",
+        }
+    }
+
     /// Events that end a turn.
     pub fn ends_turn(&self) -> bool {
         matches!(
@@ -184,7 +143,7 @@ mod tests {
     #[test]
     fn session_events_are_flat_json_with_type() {
         let e = SessionEvent {
-            session_id: "s1".into(),
+            session_id: SessionId::from_stored("s1"),
             event_seq: 7,
             body: EventBody::StreamDelta { text: "hi".into() },
         };
@@ -193,7 +152,7 @@ mod tests {
             serde_json::json!({"type": "stream_delta", "session_id": "s1", "event_seq": 7, "text": "hi"})
         );
         let e = SessionEvent {
-            session_id: "s1".into(),
+            session_id: SessionId::from_stored("s1"),
             event_seq: 8,
             body: EventBody::StreamInterrupted {},
         };
@@ -201,7 +160,7 @@ mod tests {
             serde_json::to_value(&e).unwrap()["type"],
             "stream_interrupted"
         );
-        let s = SessionSummary::from(&Session::new("abc"));
+        let s = SessionSummary::from(&crate::db::Session::new("abc"));
         let v = serde_json::to_value(&s).unwrap();
         assert!(v["created_at"].as_str().unwrap().ends_with('Z'));
         assert_eq!(v["status"], "creating");

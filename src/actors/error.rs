@@ -1,0 +1,48 @@
+//! [`EngineError`]: every way a request to the session engine can fail. Each variant's
+//! text is the one wording a client sees for it; the edge (`src/http/error.rs`) maps each
+//! to a stable code and from there to an HTTP status or a WebSocket `error` frame.
+//! Causes (CLI and store errors) are logged where they happen and never put in the text.
+
+/// A failed request to the session engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    /// No session with that id is stored.
+    #[error("No session with that id.")]
+    NotFound,
+    /// The request needs a running session, and this one is not running.
+    #[error("No live session with that id.")]
+    NotLive,
+    /// The session stopped while the request was on its way.
+    #[error("This session has just ended. Resume it or start a new session.")]
+    Ended,
+    /// A message cannot wake it: it failed or was closed (resume it by hand, if it can be).
+    #[error("This session has ended. Resume it or start a new session.")]
+    NotRunning,
+    /// Unknown, destroyed, or otherwise not resumable (this wording is pinned by the API).
+    #[error("Session not found or not resumable")]
+    NotResumable,
+    #[error("A reply is still being written. Wait for it to finish or stop it first.")]
+    QueryInProgress,
+    #[error("The session is restarting. Try again in a moment.")]
+    Restarting,
+    #[error("No permission request with that id is waiting for an answer.")]
+    NoSuchPermission,
+    #[error(
+        "All {max} session slots are in use. Close a session you no longer need, or try again later."
+    )]
+    AtCapacity { max: usize },
+    #[error("The server is shutting down and accepts no new sessions.")]
+    ShuttingDown,
+    #[error(
+        "The Claude session could not be started. Try again; if it keeps failing, the server's logs say why."
+    )]
+    StartFailed,
+    /// The store failed (the cause is logged).
+    #[error(
+        "Something went wrong on the server. Please try again; if it keeps happening, check the server logs."
+    )]
+    StoreFailed,
+    /// The engine's actors are not running.
+    #[error("The session service is not running. Try again shortly.")]
+    Unavailable,
+}

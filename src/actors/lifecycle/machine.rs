@@ -1,0 +1,434 @@
+//! The one function that decides what happens to a session: [`Lifecycle::step`].
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use super::notices::Notice;
+use super::phase::*;
+use crate::actors::EngineError;
+use crate::db::{SessionStatus, TerminationReason};
+use crate::protocol::Source;
+
+/// One session's phase and what the rules remember.
+#[derive(Debug, Clone)]
+pub struct Lifecycle {
+    phase: Phase,
+    limits: Limits,
+    /// Crash restarts within the window.
+    crashes: VecDeque<Instant>,
+    /// Turns completed by the current process. A memory restart needs at least one: a
+    /// freshly resumed process has nothing to shed, and restarting it again would loop
+    /// when the limit is below a CLI's idle footprint.
+    turns_on_process: u32,
+    subscribed: bool,
+    last_activity: Instant,
+}
+
+impl Lifecycle {
+    pub fn new(phase: Phase, limits: Limits, now: Instant) -> Lifecycle {
+        Lifecycle {
+            phase,
+            limits,
+            crashes: VecDeque::new(),
+            turns_on_process: 0,
+            subscribed: false,
+            last_activity: now,
+        }
+    }
+
+    /// As if the current process had completed a turn (table tests start there).
+    #[cfg(test)]
+    pub(super) fn with_completed_turn(mut self) -> Lifecycle {
+        self.turns_on_process = 1;
+        self
+    }
+
+    pub fn phase(&self) -> &Phase {
+        &self.phase
+    }
+
+    /// Decides what `event` does at `now`: moves to the next phase and returns the effects,
+    /// in the order they are to be carried out.
+    pub fn step(&mut self, event: Event, now: Instant) -> Vec<Effect> {
+        use Effect::*;
+        let phase = std::mem::replace(&mut self.phase, Phase::Absent);
+        let (next, effects) = match (phase, event) {
+            // ---- the subscriber (remembered in every phase) ----
+            (p, Event::Subscribed) => {
+                self.subscribed = true;
+                let fx = waiting(&p).then_some(CancelPermissionTimer);
+                (p, fx.into_iter().collect())
+            }
+            (p, Event::Unsubscribed) => {
+                self.subscribed = false;
+                let fx = waiting(&p).then_some(ArmPermissionTimer);
+                (p, fx.into_iter().collect())
+            }
+
+            // ---- no actor: the supervisor asks about a stored (or unknown) session ----
+            (Phase::Absent, Event::Create) => {
+                (starting(Phase::Absent), vec![Launch(LaunchKind::New)])
+            }
+            (Phase::Absent, Event::Resume) => {
+                (Phase::Absent, vec![Refuse(EngineError::NotResumable)])
+            }
+            (Phase::Absent, Event::Wake | Event::Destroy) => {
+                (Phase::Absent, vec![Refuse(EngineError::NotFound)])
+            }
+            (
+                p @ (Phase::Suspended | Phase::Failed | Phase::Ended { resumable: true }),
+                Event::Resume,
+            ) => (starting(p), vec![Launch(LaunchKind::Resume)]),
+            (p @ Phase::Ended { resumable: false }, Event::Resume) => {
+                (p, vec![Refuse(EngineError::NotResumable)])
+            }
+            (Phase::Suspended, Event::Wake) => {
+                (starting(Phase::Suspended), vec![Launch(LaunchKind::Resume)])
+            }
+            (p @ (Phase::Failed | Phase::Ended { .. }), Event::Wake) => {
+                (p, vec![Refuse(EngineError::NotRunning)])
+            }
+            (Phase::Suspended | Phase::Failed | Phase::Ended { .. }, Event::Destroy) => (
+                Phase::Ended { resumable: false },
+                vec![Terminate(TerminationReason::Destroyed)],
+            ),
+            (
+                p @ (Phase::Absent | Phase::Suspended | Phase::Failed | Phase::Ended { .. }),
+                Event::PermissionAnswered { .. },
+            ) => (p, vec![Refuse(EngineError::NotLive)]),
+
+            // ---- starting ----
+            (Phase::Starting { .. }, Event::Launched { source, lost }) => {
+                self.on_new_process(now);
+                let mut fx = Vec::new();
+                if lost {
+                    fx.push(RecordNotRestored);
+                }
+                fx.push(Notify(Notice::Ready(source)));
+                (Phase::Running { turn: idle() }, fx)
+            }
+            (Phase::Starting { from }, Event::LaunchFailed) => {
+                (*from, vec![Refuse(EngineError::StartFailed)])
+            }
+            (
+                p @ (Phase::Starting { .. } | Phase::Stopping { .. }),
+                Event::Resume | Event::Wake | Event::Destroy,
+            ) => (p, vec![Defer]),
+
+            // ---- a message ----
+            (
+                Phase::Running {
+                    turn: TurnState::Idle { marked },
+                },
+                Event::Query,
+            ) => {
+                self.last_activity = now;
+                let mut fx = vec![StartTurn];
+                if marked {
+                    fx.push(SetStatus(SessionStatus::Active));
+                }
+                (
+                    Phase::Running {
+                        turn: TurnState::Querying,
+                    },
+                    fx,
+                )
+            }
+            (p @ (Phase::Running { .. } | Phase::Draining { .. }), Event::Query) => {
+                (p, vec![Refuse(EngineError::QueryInProgress)])
+            }
+            (p @ Phase::Restarting { .. }, Event::Query) => {
+                (p, vec![Refuse(EngineError::Restarting)])
+            }
+            (p @ Phase::Stopping { .. }, Event::Query) => (p, vec![Refuse(EngineError::Ended)]),
+
+            // ---- a turn ends ----
+            (Phase::Running { turn }, Event::TurnEnded) if is_turn(&turn) => {
+                self.turn_done(now);
+                (Phase::Running { turn: idle() }, cancel_if_waiting(&turn))
+            }
+            (Phase::Draining { turn, then, .. }, Event::TurnEnded) => {
+                self.turn_done(now);
+                let mut fx = cancel_if_waiting(&turn);
+                let (next, more) = carry_out(then);
+                fx.extend(more);
+                (next, fx)
+            }
+
+            // ---- permissions, within a turn ----
+            (Phase::Running { turn }, Event::PermissionOpened { request_id }) if is_turn(&turn) => {
+                let fx = self.arm_if_alone();
+                (
+                    Phase::Running {
+                        turn: TurnState::WaitingPermission { request_id },
+                    },
+                    fx,
+                )
+            }
+            (
+                Phase::Draining {
+                    turn,
+                    then,
+                    deadline,
+                },
+                Event::PermissionOpened { request_id },
+            ) if is_turn(&turn) => {
+                let fx = self.arm_if_alone();
+                let turn = TurnState::WaitingPermission { request_id };
+                (
+                    Phase::Draining {
+                        turn,
+                        then,
+                        deadline,
+                    },
+                    fx,
+                )
+            }
+            (p, Event::PermissionWithdrawn { request_id }) if pending(&p) == Some(&request_id) => {
+                (without_permission(p), vec![CancelPermissionTimer])
+            }
+            (p, Event::PermissionAnswered { request_id }) if pending(&p) == Some(&request_id) => (
+                without_permission(p),
+                vec![CancelPermissionTimer, ForwardAnswer],
+            ),
+            (p, Event::PermissionTimedOut { request_id }) if pending(&p) == Some(&request_id) => (
+                without_permission(p),
+                vec![
+                    DenyPermission {
+                        request_id: request_id.clone(),
+                    },
+                    Notify(Notice::PermissionCancelled { request_id }),
+                ],
+            ),
+            (p @ Phase::Stopping { .. }, Event::PermissionAnswered { .. }) => {
+                (p, vec![Refuse(EngineError::Ended)])
+            }
+            (p, Event::PermissionAnswered { .. }) if p.is_live() => {
+                (p, vec![Refuse(EngineError::NoSuchPermission)])
+            }
+
+            // ---- idleness and age ----
+            (
+                Phase::Running {
+                    turn: TurnState::Idle { marked },
+                },
+                Event::Tick,
+            ) => self.idle_check(marked, now),
+            (p, Event::Tick) if p.turn_running() => {
+                // A running turn, even a long tool, is activity.
+                self.last_activity = now;
+                (p, vec![])
+            }
+            (p, Event::AgeWarning) if p.is_live() => {
+                let (warn_at, limit) = age_schedule(self.limits.max_age);
+                let remaining_seconds = (limit - warn_at).as_secs();
+                (p, vec![Notify(Notice::AgeWarning { remaining_seconds })])
+            }
+            (
+                Phase::Running {
+                    turn: TurnState::Idle { .. },
+                }
+                | Phase::Restarting { .. },
+                Event::AgeLimit,
+            ) => stop(StopReason::DurationLimit),
+            (Phase::Running { turn }, Event::AgeLimit) => {
+                self.drain(turn, Pending::Stop(StopReason::DurationLimit), now)
+            }
+            (
+                Phase::Draining {
+                    turn,
+                    then: Pending::Restart(_),
+                    ..
+                },
+                Event::AgeLimit,
+            ) => self.drain(turn, Pending::Stop(StopReason::DurationLimit), now),
+
+            // ---- memory ----
+            (Phase::Running { turn }, Event::MemoryExceeded) if self.turns_on_process > 0 => {
+                let reason = RestartReason::MemoryLimit;
+                let notice = Notify(Notice::Restarting(reason));
+                if is_turn(&turn) {
+                    let (next, mut fx) = self.drain(turn, Pending::Restart(reason), now);
+                    fx.insert(0, notice);
+                    (next, fx)
+                } else {
+                    (
+                        Phase::Restarting { reason },
+                        vec![notice, Launch(LaunchKind::Resume)],
+                    )
+                }
+            }
+
+            // ---- crashes ----
+            (
+                Phase::Running { turn }
+                | Phase::Draining {
+                    turn,
+                    then: Pending::Restart(_),
+                    ..
+                },
+                Event::Crashed,
+            ) => {
+                let mut fx = cancel_if_waiting(&turn);
+                if is_turn(&turn) {
+                    fx.push(AbandonTurn);
+                }
+                let (next, more) = self.crash_restart(now);
+                fx.extend(more);
+                (next, fx)
+            }
+            (
+                Phase::Draining {
+                    turn,
+                    then: Pending::Stop(reason),
+                    ..
+                },
+                Event::Crashed,
+            ) => {
+                // The stop was decided already: do it now.
+                let mut fx = cancel_if_waiting(&turn);
+                fx.push(AbandonTurn);
+                let (next, more) = stop(reason);
+                fx.extend(more);
+                (next, fx)
+            }
+
+            // ---- a drain's grace period ----
+            (
+                Phase::Draining {
+                    turn,
+                    then,
+                    deadline,
+                },
+                Event::DrainDeadline { deadline: at },
+            ) if at == deadline => {
+                let mut fx = cancel_if_waiting(&turn);
+                if matches!(then, Pending::Restart(_)) {
+                    fx.push(AbandonTurn);
+                }
+                let (next, more) = carry_out(then);
+                fx.extend(more);
+                (next, fx)
+            }
+
+            // ---- destroy and shutdown ----
+            (p, Event::Destroy) if p.is_live() => {
+                let mut fx = cancel_if_waiting_phase(&p);
+                fx.extend(stop(StopReason::Destroyed).1);
+                (
+                    Phase::Stopping {
+                        reason: StopReason::Destroyed,
+                    },
+                    fx,
+                )
+            }
+            (Phase::Running { turn }, Event::Shutdown)
+            | (Phase::Draining { turn, .. }, Event::Shutdown)
+                if is_turn(&turn) =>
+            {
+                self.drain(turn, Pending::Stop(StopReason::Shutdown), now)
+            }
+            (Phase::Running { .. } | Phase::Restarting { .. }, Event::Shutdown) => {
+                stop(StopReason::Shutdown)
+            }
+
+            // ---- restarting ----
+            (Phase::Restarting { reason }, Event::Launched { lost, .. }) => {
+                self.on_new_process(now);
+                let mut fx = vec![SwapProcess];
+                if lost {
+                    fx.extend([RecordNotRestored, Notify(Notice::NotRestored)]);
+                }
+                fx.extend([
+                    SetStatus(SessionStatus::Active),
+                    Notify(Notice::Ready(Source::Resumed)),
+                ]);
+                let _ = reason;
+                (Phase::Running { turn: idle() }, fx)
+            }
+            (Phase::Restarting { .. }, Event::LaunchFailed) => stop(StopReason::Failed),
+
+            // ---- stopping ----
+            (p @ Phase::Stopping { .. }, Event::Launched { .. }) => (p, vec![DiscardLaunched]),
+            (Phase::Stopping { reason }, Event::Stopped) => (stopped_phase(reason), vec![]),
+
+            // ---- a session that is live answers resume and wake with itself ----
+            (p, Event::Resume | Event::Wake) if p.is_live() => (p, vec![]),
+
+            // Everything else changes nothing: stale timers and events that lost a race
+            // (tests.rs says which pairs cannot happen at all).
+            (p, _) => (p, vec![]),
+        };
+        self.phase = next;
+        effects
+    }
+
+    fn on_new_process(&mut self, now: Instant) {
+        self.turns_on_process = 0;
+        self.last_activity = now;
+    }
+
+    fn turn_done(&mut self, now: Instant) {
+        self.turns_on_process += 1;
+        self.last_activity = now;
+    }
+
+    fn arm_if_alone(&self) -> Vec<Effect> {
+        if self.subscribed {
+            vec![]
+        } else {
+            vec![Effect::ArmPermissionTimer]
+        }
+    }
+
+    fn drain(&mut self, turn: TurnState, then: Pending, now: Instant) -> (Phase, Vec<Effect>) {
+        let deadline = now + TURN_GRACE;
+        (
+            Phase::Draining {
+                turn,
+                then,
+                deadline,
+            },
+            vec![Effect::ArmDrainDeadline { deadline }],
+        )
+    }
+
+    fn idle_check(&mut self, marked: bool, now: Instant) -> (Phase, Vec<Effect>) {
+        let quiet = now.saturating_duration_since(self.last_activity);
+        let mut fx = Vec::new();
+        let marked_now = marked || quiet >= self.limits.idle_after;
+        if !marked && marked_now {
+            fx.push(Effect::SetStatus(SessionStatus::Idle));
+        }
+        if marked_now && quiet >= self.limits.idle_after + self.limits.idle_grace {
+            let (next, more) = stop(StopReason::Idle);
+            fx.extend(more);
+            return (next, fx);
+        }
+        let turn = TurnState::Idle { marked: marked_now };
+        (Phase::Running { turn }, fx)
+    }
+
+    /// A crash: restarted within the budget, else the session fails.
+    fn crash_restart(&mut self, now: Instant) -> (Phase, Vec<Effect>) {
+        while self
+            .crashes
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) > CRASH_WINDOW)
+        {
+            self.crashes.pop_front();
+        }
+        if self.crashes.len() >= CRASH_BUDGET {
+            return stop(StopReason::Failed);
+        }
+        self.crashes.push_back(now);
+        let reason = RestartReason::Crashed;
+        (
+            Phase::Restarting { reason },
+            vec![
+                Effect::Notify(Notice::Restarting(reason)),
+                Effect::Launch(LaunchKind::Resume),
+            ],
+        )
+    }
+}

@@ -1,0 +1,27 @@
+//! A session's lifecycle as one pure state machine: `(phase, event) → (phase, effects)`.
+//!
+//! Every rule about how a session lives is here — starting, a turn and its permission
+//! request, draining a turn before an action, memory and age limits, idleness, the crash
+//! budget, destroy, shutdown, resume and wake — as data in, decision out: no actor, no
+//! clock (time comes in as values), no I/O. The session actor and the supervisor feed it
+//! events and carry out the [`Effect`]s it returns; `tests.rs` checks every (phase, event)
+//! pair against a table, and docs/architecture.md's lifecycle diagram is generated from it.
+//!
+//! Adding a rule is one event (and its rows): e.g. a drain on SIGTERM is `Shutdown` with a
+//! refusal of new messages while `Draining`; a turn stall timeout is an event that, in a
+//! turn phase, goes to `Draining` or abandons the turn.
+
+mod machine;
+mod notices;
+mod phase;
+#[cfg(test)]
+mod table;
+#[cfg(test)]
+mod tests;
+
+pub use machine::Lifecycle;
+pub use notices::{Notice, NOT_RESTORED_NOTICE};
+pub use phase::{
+    age_schedule, Effect, Event, LaunchKind, Limits, Pending, Phase, RestartReason, StopReason,
+    TurnState, CRASH_BUDGET, CRASH_WINDOW, TURN_GRACE,
+};

@@ -1,0 +1,171 @@
+//! The messages a [`SessionActor`] answers. Each becomes a lifecycle event (see
+//! `session.rs`), except the replay bookkeeping of a subscription.
+
+use actix::prelude::*;
+use slog::{info, warn};
+
+use super::lifecycle::{Event, Phase};
+use super::messages::*;
+use super::replay::coalesce_replay;
+use super::session::{Input, ProcEvent, SessionActor};
+use super::EngineError;
+use crate::claude::{ClaudeProcess, CliEvent, PermissionDecision};
+use crate::protocol::{EventBody, SessionEvent};
+
+impl Handler<ProcEvent> for SessionActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: ProcEvent, ctx: &mut Context<Self>) {
+        if msg.generation != self.generation {
+            return; // a replaced process
+        }
+        match msg.event {
+            CliEvent::Exited(exit) => {
+                if !matches!(self.life.phase(), Phase::Stopping { .. }) {
+                    warn!(self.log, "CLI exited unexpectedly"; "code" => exit.code, "signal" => exit.signal);
+                }
+                let _ = self.run(ctx, Event::Crashed, Input::None);
+            }
+            event => {
+                let Some(turn) = self.turn.as_mut() else {
+                    return; // nothing outside a turn matters to clients
+                };
+                let fx = turn.on_event(event);
+                self.apply(ctx, fx);
+            }
+        }
+    }
+}
+
+impl Handler<Query> for SessionActor {
+    type Result = Result<(), EngineError>;
+
+    fn handle(&mut self, msg: Query, ctx: &mut Context<Self>) -> Self::Result {
+        self.run(ctx, Event::Query, Input::Query(msg))
+    }
+}
+
+impl Handler<Interrupt> for SessionActor {
+    type Result = ResponseActFuture<Self, Result<(), EngineError>>;
+
+    fn handle(&mut self, _msg: Interrupt, _ctx: &mut Context<Self>) -> Self::Result {
+        let process = self.process.clone().filter(|_| self.turn.is_some());
+        let log = self.log.clone();
+        Box::pin(
+            async move {
+                if let Some(p) = process {
+                    if let Err(e) = p.interrupt().await {
+                        warn!(log, "interrupt failed"; "error" => %e);
+                    }
+                }
+                Ok(())
+            }
+            .into_actor(self),
+        )
+    }
+}
+
+impl Handler<AnswerPermission> for SessionActor {
+    type Result = Result<(), EngineError>;
+
+    fn handle(&mut self, msg: AnswerPermission, ctx: &mut Context<Self>) -> Self::Result {
+        let decision = if msg.allow {
+            PermissionDecision::Allow
+        } else {
+            PermissionDecision::Deny {
+                message: msg
+                    .message
+                    .filter(|m| !m.trim().is_empty())
+                    .unwrap_or_else(|| "The user denied this tool call.".to_string()),
+            }
+        };
+        let event = Event::PermissionAnswered {
+            request_id: msg.request_id.clone(),
+        };
+        self.run(ctx, event, Input::Answer(msg.request_id, decision))
+    }
+}
+
+impl Handler<Subscribe> for SessionActor {
+    type Result = MessageResult<Subscribe>;
+
+    fn handle(&mut self, msg: Subscribe, ctx: &mut Context<Self>) -> Self::Result {
+        if let Some(old) = self.subscriber.take() {
+            if old != msg.subscriber {
+                let _ = old.try_send(SessionEvent {
+                    session_id: self.id.clone(),
+                    event_seq: self.seq,
+                    body: EventBody::SessionOpenedElsewhere {
+                        message: "This session was opened in another window or tab.".into(),
+                    },
+                });
+            }
+        }
+        let subscribed = Subscribed {
+            last_event_seq: self.seq,
+            turn_running: self.turn.is_some(),
+            replay_since: self.buffer_since,
+        };
+        for event in coalesce_replay(&self.buffer, msg.after_seq) {
+            if msg.subscriber.try_send(event).is_err() {
+                // Its mailbox is full: it reconnects with after_seq and gets the rest then.
+                warn!(self.log, "replay did not fit the subscriber's mailbox");
+                return MessageResult(subscribed);
+            }
+        }
+        self.subscriber = Some(msg.subscriber);
+        let _ = self.run(ctx, Event::Subscribed, Input::None);
+        MessageResult(subscribed)
+    }
+}
+
+impl Handler<Unsubscribe> for SessionActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: Unsubscribe, ctx: &mut Context<Self>) {
+        if self.subscriber.as_ref() == Some(&msg.subscriber) {
+            self.subscriber = None;
+            let _ = self.run(ctx, Event::Unsubscribed, Input::None);
+        }
+    }
+}
+
+impl Handler<StopSession> for SessionActor {
+    type Result = ResponseFuture<()>;
+
+    /// Resolves once the session's process is gone and the actor stopped.
+    fn handle(&mut self, msg: StopSession, ctx: &mut Context<Self>) -> Self::Result {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.stop_waiters.push(tx);
+        let event = match msg.request {
+            StopRequest::Destroy => Event::Destroy,
+            StopRequest::Shutdown => Event::Shutdown,
+        };
+        let _ = self.run(ctx, event, Input::None);
+        Box::pin(async move {
+            let _ = rx.await;
+        })
+    }
+}
+
+impl Handler<OverMemory> for SessionActor {
+    type Result = ();
+
+    fn handle(&mut self, _msg: OverMemory, ctx: &mut Context<Self>) {
+        info!(self.log, "session over its memory limit");
+        let _ = self.run(ctx, Event::MemoryExceeded, Input::None);
+    }
+}
+
+impl Handler<GetState> for SessionActor {
+    type Result = MessageResult<GetState>;
+
+    fn handle(&mut self, _msg: GetState, _ctx: &mut Context<Self>) -> Self::Result {
+        let phase = self.life.phase();
+        MessageResult(SessionState {
+            pid: self.process.as_ref().map(ClaudeProcess::pid),
+            turn_running: phase.turn_running(),
+            restarting: matches!(phase, Phase::Restarting { .. }),
+        })
+    }
+}

@@ -1,0 +1,211 @@
+//! How the supervisor brings a session to life: create (a new conversation), resume and
+//! wake (a stored one), each decided by the session's [`Lifecycle`] and carried out through
+//! the [`super::launcher::Launcher`]; and how requests about a session that is starting or
+//! stopping wait for it.
+
+use std::time::Instant;
+
+use actix::prelude::*;
+use slog::{info, warn};
+use tokio::sync::oneshot;
+
+use super::lifecycle::{Effect, Event, LaunchKind, Lifecycle, Phase};
+use super::messages::Created;
+use super::supervisor::{refusal, release, Open, Opened, Slot, Supervisor, SHUTDOWN_WAIT};
+use super::EngineError;
+use crate::db::{Session, SessionStatus};
+use crate::protocol::{SessionSummary, Source};
+use crate::session_id::SessionId;
+
+impl Supervisor {
+    /// Waits (bounded) until the starting or stopping session `id` is no longer so, then
+    /// sends `msg` again.
+    pub(super) fn defer<M, T>(
+        &mut self,
+        id: &SessionId,
+        msg: M,
+    ) -> ResponseActFuture<Self, Result<T, EngineError>>
+    where
+        M: Message<Result = Result<T, EngineError>> + Send + 'static,
+        T: Send + 'static,
+        Supervisor: Handler<M>,
+    {
+        let (tx, rx) = oneshot::channel();
+        if let Some(Slot::Starting(waiters) | Slot::Stopping(waiters)) = self.slots.get_mut(id) {
+            waiters.push(tx);
+        }
+        Box::pin(
+            async move {
+                let _ = tokio::time::timeout(SHUTDOWN_WAIT, rx).await;
+            }
+            .into_actor(self)
+            .then(move |(), _act, ctx| {
+                let me = ctx.address();
+                fut::wrap_future(async move {
+                    me.send(msg).await.unwrap_or(Err(EngineError::Unavailable))
+                })
+            }),
+        )
+    }
+
+    /// Resume or wake `id` (the lifecycle decides which stored sessions may), capacity
+    /// permitting; a live session answers with itself.
+    pub(super) fn open(&mut self, id: SessionId, event: Event) -> ResponseActFuture<Self, Opened> {
+        match self.slots.get(&id) {
+            Some(Slot::Live(addr)) => {
+                let (addr, db) = (addr.clone(), self.db.clone());
+                return Box::pin(
+                    async move {
+                        let row = db.get(id.as_str()).await.ok().flatten();
+                        let session = row.as_ref().map(SessionSummary::from);
+                        let session = session.ok_or(EngineError::StoreFailed)?;
+                        let source = Source::Resumed;
+                        Ok((Created { session, source }, addr))
+                    }
+                    .into_actor(self),
+                );
+            }
+            Some(_) => return self.defer(&id.clone(), Open { id, event }),
+            None => {}
+        }
+        let db = self.db.clone();
+        Box::pin(
+            async move { (db.get(id.as_str()).await, id) }
+                .into_actor(self)
+                .then(
+                    move |(row, id), act, _ctx| -> ResponseActFuture<Self, Opened> {
+                        if act.slots.contains_key(&id) {
+                            // Someone else started or registered it meanwhile.
+                            return act.open(id, event);
+                        }
+                        let row = match row {
+                            Ok(row) => row,
+                            Err(e) => {
+                                warn!(act.log, "store failed"; "error" => %e);
+                                return Box::pin(fut::ready(Err(EngineError::StoreFailed)));
+                            }
+                        };
+                        let phase = row
+                            .as_ref()
+                            .map_or(Phase::Absent, |r| Phase::stored(r.status, r.is_resumable));
+                        let mut life = Lifecycle::new(phase, act.limits, Instant::now());
+                        let effects = life.step(event, Instant::now());
+                        if let Some(e) = refusal(&effects) {
+                            return Box::pin(fut::ready(Err(e)));
+                        }
+                        let (Some(row), true) =
+                            (row, effects.contains(&Effect::Launch(LaunchKind::Resume)))
+                        else {
+                            return Box::pin(fut::ready(Err(EngineError::NotResumable)));
+                        };
+                        if let Err(e) = act.check_capacity() {
+                            return Box::pin(fut::ready(Err(e)));
+                        }
+                        act.slots.insert(id.clone(), Slot::Starting(Vec::new()));
+                        Box::pin(act.start_resumed(id, row, life))
+                    },
+                ),
+        )
+    }
+
+    /// Launches `--resume` for a stored session, records it live and registers it.
+    fn start_resumed(
+        &mut self,
+        id: SessionId,
+        mut row: Session,
+        mut life: Lifecycle,
+    ) -> ResponseActFuture<Self, Opened> {
+        let db = self.db.clone();
+        let launcher = self.launcher.clone();
+        let log = self.log.clone();
+        let resumed = id.clone();
+        Box::pin(
+            async move {
+                let id = resumed;
+                let launch = launcher.resume(&id).await.map_err(|e| {
+                    warn!(log, "resume failed"; "session_id" => &id, "error" => %e);
+                })?;
+                row.status = SessionStatus::Active;
+                row.subprocess_pid = Some(launch.started.process.pid());
+                row.terminated_reason = None;
+                row.is_resumable = true;
+                row.last_active_at = crate::db::models::now();
+                if let Err(e) = db.save(&row).await {
+                    launch.started.process.stop().await;
+                    warn!(log, "store failed"; "error" => %e);
+                    return Err(());
+                }
+                Ok((row, launch))
+            }
+            .into_actor(self)
+            .map(move |result, act, ctx| {
+                let Ok((row, launch)) = result else {
+                    if let Some(Slot::Starting(waiters)) = act.slots.remove(&id) {
+                        release(waiters);
+                    }
+                    let effects = life.step(Event::LaunchFailed, Instant::now());
+                    return Err(refusal(&effects).unwrap_or(EngineError::StartFailed));
+                };
+                let source = launch.source;
+                let (addr, store) = act.register(ctx, &row, life, launch);
+                let session = SessionSummary::from(&row);
+                Ok((Created { session, source }, addr, store))
+            })
+            .then(|result, _act, _ctx| {
+                fut::wrap_future(async move {
+                    let (created, addr, store) = result?;
+                    store.flush().await;
+                    Ok((created, addr))
+                })
+            }),
+        )
+    }
+
+    /// Creates a session, from the pool when `use_pool`.
+    pub(super) fn create(
+        &mut self,
+        use_pool: bool,
+    ) -> ResponseActFuture<Self, Result<Created, EngineError>> {
+        let mut life = Lifecycle::new(Phase::Absent, self.limits, Instant::now());
+        let effects = life.step(Event::Create, Instant::now());
+        if let Some(e) = refusal(&effects) {
+            self.creating -= 1;
+            return Box::pin(fut::ready(Err(e)));
+        }
+        let launcher = self.launcher.clone();
+        let db = self.db.clone();
+        let log = self.log.clone();
+        Box::pin(
+            async move {
+                let launch = launcher.new_session(use_pool).await.map_err(|e| {
+                    warn!(log, "cold start failed"; "error" => %e);
+                })?;
+                let mut row = Session::new(launch.session_id().as_str());
+                row.status = SessionStatus::Active;
+                row.subprocess_pid = Some(launch.started.process.pid());
+                if let Err(e) = db.save(&row).await {
+                    warn!(log, "store failed"; "error" => %e);
+                    launch.started.process.stop().await;
+                    return Err(());
+                }
+                Ok((row, launch))
+            }
+            .into_actor(self)
+            .map(move |result, act, ctx| {
+                act.creating -= 1;
+                let Ok((row, launch)) = result else {
+                    let effects = life.step(Event::LaunchFailed, Instant::now());
+                    return Err(refusal(&effects).unwrap_or(EngineError::StartFailed));
+                };
+                let source = launch.source;
+                info!(act.log, "session created"; "session_id" => &row.session_id,
+                    "source" => format!("{source:?}"));
+                let _ = act.register(ctx, &row, life, launch);
+                Ok(Created {
+                    session: SessionSummary::from(&row),
+                    source,
+                })
+            }),
+        )
+    }
+}

@@ -1,0 +1,208 @@
+//! The settings: defaults, every accepted and refused value, and the messages.
+use super::*;
+
+const KEY: &str = "test-key-0123456789abcdef";
+
+fn vars(extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v = vec![("CLAUDE_SDK_PATTERN_API_KEY".to_string(), KEY.to_string())];
+    v.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    v
+}
+
+fn build(extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    let raw: RawSettings = envy::from_iter(vars(extra)).map_err(|e| ConfigError {
+        var: "environment",
+        expected: e.to_string(),
+    })?;
+    raw.validate(&CliSearch::default())
+}
+
+fn rejected(extra: &[(&str, &str)]) -> ConfigError {
+    match build(extra) {
+        Ok(_) => panic!("expected {extra:?} to be rejected"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn defaults_match_the_design() {
+    let s = build(&[]).unwrap();
+    assert_eq!(s.api_key.expose(), KEY);
+    assert_eq!(s.host, IpAddr::V4(Ipv4Addr::LOCALHOST));
+    assert_eq!(s.port, 8000);
+    assert_eq!(
+        s.database_path,
+        PathBuf::from("./data/claude-sdk-pattern.db")
+    );
+    assert_eq!(s.workspace_dir, std::env::current_dir().unwrap());
+    assert_eq!(s.claude_cli_path, PathBuf::from("claude"));
+    assert_eq!(s.prewarm_pool_size, 2);
+    assert_eq!(s.max_sessions, 10);
+    assert_eq!(s.max_session_rss_mb, 2048);
+    assert_eq!(s.max_session_duration_seconds, 14_400);
+    assert_eq!(s.session_idle_timeout_seconds, 1800);
+    assert_eq!(s.idle_grace_seconds, 300);
+    assert_eq!(s.monitor_interval_seconds, 30);
+    assert_eq!(s.permission_mode, "default");
+    assert_eq!(s.permission_timeout_seconds, 300);
+    assert_eq!(s.log_level, LogLevel::Info);
+    assert!(s.allowed_origins.is_empty());
+    assert!(s.anthropic_api_key.is_none());
+    assert!(s.anthropic_base_url.is_none());
+    assert!(s.other_model_credentials.is_empty());
+    assert!(s.demo_model());
+    assert_eq!(s.data_dir(), PathBuf::from("./data"));
+}
+
+#[test]
+fn every_variable_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().to_str().unwrap();
+    let s = build(&[
+        ("HOST", "0.0.0.0"),
+        ("PORT", "0"),
+        ("DATABASE_URL", "sqlite:///var/lib/x/db.sqlite"),
+        ("WORKSPACE_DIR", ws),
+        ("CLAUDE_CLI_PATH", "/opt/claude"),
+        ("PREWARM_POOL_SIZE", "0"),
+        ("MAX_SESSIONS", "3"),
+        ("MAX_SESSION_RSS_MB", "100"),
+        ("MAX_SESSION_DURATION_SECONDS", "60"),
+        ("SESSION_IDLE_TIMEOUT_SECONDS", "5"),
+        ("IDLE_GRACE_SECONDS", "0"),
+        ("MONITOR_INTERVAL_SECONDS", "1"),
+        ("PERMISSION_MODE", "acceptEdits"),
+        ("PERMISSION_TIMEOUT_SECONDS", "2"),
+        ("LOG_LEVEL", "DEBUG"),
+        (
+            "ALLOWED_ORIGINS",
+            "https://a.example.com, http://localhost:5173/",
+        ),
+        ("ANTHROPIC_API_KEY", "sk-ant-abc"),
+        ("ANTHROPIC_BASE_URL", "http://127.0.0.1:9999"),
+    ])
+    .unwrap();
+    assert_eq!(s.host.to_string(), "0.0.0.0");
+    assert_eq!(s.port, 0);
+    assert_eq!(s.database_path, PathBuf::from("/var/lib/x/db.sqlite"));
+    assert_eq!(s.workspace_dir, dir.path());
+    assert_eq!(s.claude_cli_path, PathBuf::from("/opt/claude"));
+    assert_eq!(s.prewarm_pool_size, 0);
+    assert_eq!(s.max_sessions, 3);
+    assert_eq!(s.max_session_rss_mb, 100);
+    assert_eq!(s.max_session_duration_seconds, 60);
+    assert_eq!(s.session_idle_timeout_seconds, 5);
+    assert_eq!(s.idle_grace_seconds, 0);
+    assert_eq!(s.monitor_interval_seconds, 1);
+    assert_eq!(s.permission_mode, "acceptEdits");
+    assert_eq!(s.permission_timeout_seconds, 2);
+    assert_eq!(s.log_level, LogLevel::Debug);
+    assert_eq!(
+        s.allowed_origins,
+        vec!["https://a.example.com", "http://localhost:5173"]
+    );
+    assert_eq!(s.anthropic_api_key.as_ref().unwrap().expose(), "sk-ant-abc");
+    assert!(!s.demo_model());
+    assert_eq!(s.secrets().len(), 2);
+    let oauth = build(&[("CLAUDE_CODE_OAUTH_TOKEN", "oauth-token-value-123")]).unwrap();
+    assert!(!oauth.demo_model(), "a logged-in CLI is not the demo");
+    assert_eq!(oauth.secrets().len(), 2);
+}
+
+#[test]
+fn missing_key_is_rejected() {
+    let raw: RawSettings = envy::from_iter(Vec::<(String, String)>::new()).unwrap();
+    let e = raw.validate(&CliSearch::default()).unwrap_err();
+    assert_eq!(e.var, "CLAUDE_SDK_PATTERN_API_KEY");
+    assert!(e.expected.contains("required"), "{e}");
+}
+
+#[test]
+fn short_key_is_rejected_without_echoing_it() {
+    let raw: RawSettings = envy::from_iter(vec![(
+        "CLAUDE_SDK_PATTERN_API_KEY".to_string(),
+        "short-secret".to_string(),
+    )])
+    .unwrap();
+    let e = raw.validate(&CliSearch::default()).unwrap_err();
+    assert_eq!(e.var, "CLAUDE_SDK_PATTERN_API_KEY");
+    assert!(e.to_string().contains("at least 16"), "{e}");
+    assert!(!e.to_string().contains("short-secret"));
+}
+
+#[test]
+fn key_with_spaces_is_rejected() {
+    let raw: RawSettings = envy::from_iter(vec![(
+        "CLAUDE_SDK_PATTERN_API_KEY".to_string(),
+        "a key with spaces in it".to_string(),
+    )])
+    .unwrap();
+    let e = raw.validate(&CliSearch::default()).unwrap_err();
+    assert_eq!(e.var, "CLAUDE_SDK_PATTERN_API_KEY");
+}
+
+#[test]
+fn each_bad_value_names_its_variable() {
+    let cases: &[(&str, &str)] = &[
+        ("PORT", "eighty"),
+        ("PORT", "70000"),
+        ("PORT", "-1"),
+        ("HOST", "not-an-ip"),
+        ("DATABASE_URL", ":memory:"),
+        ("DATABASE_URL", "sqlite://"),
+        ("WORKSPACE_DIR", "/definitely/not/a/dir/here"),
+        ("PREWARM_POOL_SIZE", "many"),
+        ("PREWARM_POOL_SIZE", "33"),
+        ("MAX_SESSIONS", "0"),
+        ("MAX_SESSIONS", "1.5"),
+        ("MAX_SESSION_RSS_MB", "0"),
+        ("MAX_SESSION_DURATION_SECONDS", "0"),
+        ("SESSION_IDLE_TIMEOUT_SECONDS", "0"),
+        ("IDLE_GRACE_SECONDS", "-5"),
+        ("MONITOR_INTERVAL_SECONDS", "0"),
+        ("PERMISSION_MODE", "yolo"),
+        ("PERMISSION_TIMEOUT_SECONDS", "0"),
+        ("LOG_LEVEL", "loud"),
+        ("ALLOWED_ORIGINS", "example.com"),
+        ("ALLOWED_ORIGINS", "https://example.com/path"),
+        ("ANTHROPIC_BASE_URL", "ftp://x"),
+    ];
+    for (var, value) in cases {
+        let e = rejected(&[(var, value)]);
+        assert_eq!(e.var, *var, "{var}={value} gave {e}");
+        assert!(e.expected.starts_with("expected"), "{e}");
+        assert!(!e.to_string().contains('\n'), "one line: {e}");
+    }
+}
+
+#[test]
+fn blank_values_mean_default() {
+    let s = build(&[("PORT", ""), ("LOG_LEVEL", "  ")]).unwrap();
+    assert_eq!(s.port, 8000);
+    assert_eq!(s.log_level, LogLevel::Info);
+}
+
+#[test]
+fn local_cli_install_is_found_before_path() {
+    let root = tempfile::tempdir().unwrap();
+    let on_path = tempfile::tempdir().unwrap();
+    std::fs::write(on_path.path().join("claude"), "").unwrap();
+    let search = CliSearch {
+        roots: vec![root.path().to_path_buf()],
+        path_var: Some(on_path.path().to_string_lossy().into_owned()),
+    };
+    assert_eq!(search.resolve(), on_path.path().join("claude"));
+
+    let local = root.path().join(LOCAL_CLI_RELATIVE);
+    std::fs::create_dir_all(local.parent().unwrap()).unwrap();
+    std::fs::write(&local, "").unwrap();
+    assert_eq!(search.resolve(), local);
+}
+
+#[test]
+fn debug_output_hides_secrets() {
+    let s = build(&[("ANTHROPIC_API_KEY", "sk-ant-secret-value")]).unwrap();
+    let text = format!("{s:?}");
+    assert!(!text.contains(KEY));
+    assert!(!text.contains("sk-ant-secret-value"));
+}

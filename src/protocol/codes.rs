@@ -1,0 +1,88 @@
+//! The stable error codes clients see (in REST error bodies, WebSocket `error` frames and
+//! `stream_error` events; docs/protocol.md lists them), and the action a client may take
+//! after a failed turn.
+
+use serde::{Deserialize, Serialize};
+
+/// A stable error code, as sent to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidJson,
+    UnknownType,
+    ValidationError,
+    SessionNotFound,
+    QueryInProgress,
+    CapacityExceeded,
+    SessionOpenedElsewhere,
+    NotResumable,
+    RateLimited,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    Internal,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 14] = [
+        ErrorCode::InvalidJson,
+        ErrorCode::UnknownType,
+        ErrorCode::ValidationError,
+        ErrorCode::SessionNotFound,
+        ErrorCode::QueryInProgress,
+        ErrorCode::CapacityExceeded,
+        ErrorCode::SessionOpenedElsewhere,
+        ErrorCode::NotResumable,
+        ErrorCode::RateLimited,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::Internal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::UnknownType => "unknown_type",
+            ErrorCode::ValidationError => "validation_error",
+            ErrorCode::SessionNotFound => "session_not_found",
+            ErrorCode::QueryInProgress => "query_in_progress",
+            ErrorCode::CapacityExceeded => "capacity_exceeded",
+            ErrorCode::SessionOpenedElsewhere => "session_opened_elsewhere",
+            ErrorCode::NotResumable => "not_resumable",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+/// What a client may do after an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestedAction {
+    Retry,
+    NewSession,
+    Wait,
+    None,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_serialize_as_their_names() {
+        for code in ErrorCode::ALL {
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::Value::String(code.as_str().to_string())
+            );
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! One frame of every kind, built from the protocol types, written to
+//! `web/src/types/fixtures/` where the web's zod schemas and client-frame types are tested
+//! against them (`web/src/types/protocol.generated.test.ts`): a field renamed on either side
+//! fails a test. The committed files must equal what this writes; regenerate them with
+//! `UPDATE_FIXTURES=1 cargo test --lib protocol::fixtures`.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use chrono::NaiveDateTime;
+use serde_json::json;
+
+use super::*;
+use crate::db::{MessageKind, SessionStatus};
+use crate::session_id::SessionId;
+
+const SERVER_FIXTURE: &str = "web/src/types/fixtures/server-frames.generated.jsonl";
+const CLIENT_FIXTURE: &str = "web/src/types/fixtures/client-frames.generated.jsonl";
+
+fn id() -> SessionId {
+    SessionId::parse("6c1a1f8e-8a39-4b4e-9d6c-0a1b2c3d4e5f").unwrap()
+}
+
+fn at() -> NaiveDateTime {
+    chrono::DateTime::parse_from_rfc3339("2026-11-24T20:00:00.123456Z")
+        .unwrap()
+        .naive_utc()
+}
+
+fn summary() -> SessionSummary {
+    SessionSummary {
+        session_id: id(),
+        status: SessionStatus::Active,
+        created_at: at(),
+        last_active_at: at(),
+        message_count: 2,
+        total_cost_usd: 0.05,
+        is_resumable: true,
+    }
+}
+
+/// Every session event, one of each.
+fn events() -> Vec<EventBody> {
+    vec![
+        EventBody::SessionReady {
+            session: summary(),
+            source: Source::PreWarmed,
+        },
+        EventBody::MessageReceived {
+            seq: 1,
+            text: "hello".into(),
+        },
+        EventBody::StreamDelta { text: "Hi".into() },
+        EventBody::StreamRetracted { text: "Hi".into() },
+        EventBody::ToolUse {
+            tool_use_id: "toolu_1".into(),
+            name: "Bash".into(),
+            input: json!({"command": "ls"}),
+        },
+        EventBody::ToolResult {
+            tool_use_id: "toolu_1".into(),
+            is_error: false,
+            content: "README.md".into(),
+            duration_ms: Some(12),
+        },
+        EventBody::PermissionRequest {
+            request_id: "req_1".into(),
+            tool_name: "Bash".into(),
+            input: json!({"command": "ls"}),
+            reason: "Bash wants to run ls".into(),
+        },
+        EventBody::PermissionCancelled {
+            request_id: "req_1".into(),
+        },
+        EventBody::ResponseComplete {
+            cost_usd: 0.01,
+            total_cost_usd: 0.05,
+            usage: json!({"input_tokens": 10, "output_tokens": 2}),
+            duration_ms: 900,
+            num_turns: 1,
+        },
+        EventBody::StreamRetrying {
+            attempt: 1,
+            max_retries: 4,
+            delay_ms: 600,
+            message: "The AI service is temporarily busy.".into(),
+        },
+        EventBody::StreamError {
+            code: ErrorCode::RateLimited,
+            message: "Too many requests.".into(),
+            suggested_action: SuggestedAction::Wait,
+            partial_preserved: true,
+        },
+        EventBody::StreamInterrupted {},
+        EventBody::SessionWarning {
+            kind: "duration".into(),
+            remaining_seconds: 60,
+        },
+        EventBody::SessionRestarting {
+            reason: "memory_limit".into(),
+            message: "Session restarted for performance. Conversation preserved.".into(),
+        },
+        EventBody::SessionTerminated {
+            reason: "idle".into(),
+            resumable: true,
+            message: "The session was paused.".into(),
+        },
+        EventBody::SessionOpenedElsewhere {
+            message: "This session was opened in another window or tab.".into(),
+        },
+    ]
+}
+
+/// Every control frame, one of each (and the optional field both ways).
+fn controls() -> Vec<ControlFrame> {
+    vec![
+        ControlFrame::SessionList {
+            sessions: vec![summary()],
+        },
+        ControlFrame::SessionCreating,
+        ControlFrame::SessionHistory {
+            session_id: id(),
+            last_event_seq: 7,
+            turn_running: false,
+            messages: vec![HistoryMessage {
+                seq: 1,
+                kind: MessageKind::User,
+                payload: json!({"text": "hello"}),
+                created_at: at(),
+            }],
+        },
+        ControlFrame::Error {
+            code: ErrorCode::NotResumable,
+            message: "Session not found or not resumable".into(),
+            session_id: Some(id()),
+        },
+        ControlFrame::Error {
+            code: ErrorCode::InvalidJson,
+            message: "The frame is not valid JSON.".into(),
+            session_id: None,
+        },
+        ControlFrame::ServerShuttingDown {
+            message: SHUTTING_DOWN_MESSAGE.into(),
+        },
+    ]
+}
+
+/// Every client frame, one of each (and the optional field both ways).
+fn clients() -> Vec<ClientFrame> {
+    vec![
+        ClientFrame::CreateSession,
+        ClientFrame::SwitchSession {
+            session_id: id(),
+            after_seq: 7,
+        },
+        ClientFrame::UserMessage {
+            session_id: id(),
+            text: "hello".into(),
+            seq: 1,
+        },
+        ClientFrame::Interrupt { session_id: id() },
+        ClientFrame::DestroySession { session_id: id() },
+        ClientFrame::ResumeSession { session_id: id() },
+        ClientFrame::PermissionResponse {
+            session_id: id(),
+            request_id: "req_1".into(),
+            allow: false,
+            message: Some("Not that one.".into()),
+        },
+        ClientFrame::PermissionResponse {
+            session_id: id(),
+            request_id: "req_1".into(),
+            allow: true,
+            message: None,
+        },
+    ]
+}
+
+fn server_lines() -> Vec<String> {
+    let events = events().into_iter().enumerate().map(|(i, body)| {
+        ServerFrame::Event(SessionEvent {
+            session_id: id(),
+            event_seq: i as u64 + 1,
+            body,
+        })
+    });
+    let controls = controls().into_iter().map(ServerFrame::Control);
+    events
+        .chain(controls)
+        .map(|f| serde_json::to_string(&f).unwrap())
+        .collect()
+}
+
+fn client_lines() -> Vec<String> {
+    clients()
+        .iter()
+        .map(|f| serde_json::to_string(f).unwrap())
+        .collect()
+}
+
+/// Compares `lines` with the committed file, or rewrites it with UPDATE_FIXTURES set.
+fn check(relative: &str, lines: &[String]) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative);
+    let text = lines.join("\n") + "\n";
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        std::fs::write(&path, &text).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "{relative} is stale: the protocol types changed. Regenerate it with \
+         `UPDATE_FIXTURES=1 cargo test --lib protocol::fixtures` and make the web's \
+         schemas (web/src/types/protocol.ts) agree."
+    );
+}
+
+#[test]
+fn every_server_frame_kind_is_in_the_fixture() {
+    let kinds: BTreeSet<&str> = events()
+        .iter()
+        .map(EventBody::kind)
+        .chain(controls().iter().map(ControlFrame::kind))
+        .collect();
+    assert_eq!(
+        kinds.len(),
+        16 + 5,
+        "one sample of every variant: {kinds:?}"
+    );
+    for line in server_lines() {
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert!(kinds.contains(v["type"].as_str().unwrap()), "{line}");
+    }
+    check(SERVER_FIXTURE, &server_lines());
+}
+
+#[test]
+fn every_client_frame_kind_is_in_the_fixture_and_parses_back() {
+    let kinds: BTreeSet<&str> = clients().iter().map(ClientFrame::kind).collect();
+    assert_eq!(kinds.len(), 7, "one sample of every variant: {kinds:?}");
+    for (frame, line) in clients().into_iter().zip(client_lines()) {
+        assert_eq!(client::parse(&line).unwrap(), frame, "{line}");
+    }
+    check(CLIENT_FIXTURE, &client_lines());
+}

@@ -1,0 +1,19 @@
+//! The wire contract with clients, in one module (docs/protocol.md is its prose): every
+//! client → server frame ([`client`]), every server → client frame ([`events`] for a
+//! session's events, [`server`] for the rest), what they say about a session ([`session`])
+//! and the stable error codes ([`codes`]). Nothing sends a frame that is not one of these
+//! types; `fixtures` writes one of each for the web's schema tests.
+
+pub mod client;
+pub mod codes;
+pub mod events;
+#[cfg(test)]
+mod fixtures;
+pub mod server;
+pub mod session;
+
+pub use client::{ClientFrame, FrameError, MAX_TEXT_CHARS};
+pub use codes::{ErrorCode, SuggestedAction};
+pub use events::{EventBody, SessionEvent};
+pub use server::{ControlFrame, ServerFrame, SHUTTING_DOWN_MESSAGE};
+pub use session::{HistoryMessage, SessionSummary, Source};

@@ -1,0 +1,97 @@
+//! The server → client frames that are not session events (docs/protocol.md, "server →
+//! client (not session events)"), and [`ServerFrame`], everything a connection sends.
+
+use serde::Serialize;
+
+use super::codes::ErrorCode;
+use super::events::SessionEvent;
+use super::session::{HistoryMessage, SessionSummary};
+use crate::session_id::SessionId;
+
+/// What `server_shutting_down` says.
+pub const SHUTTING_DOWN_MESSAGE: &str =
+    "The server is restarting. Your sessions are kept; the page reconnects by itself.";
+
+/// A frame about the connection or the session list rather than one session's turn.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ControlFrame {
+    /// Every stored session (on connect, after a create or destroy).
+    SessionList { sessions: Vec<SessionSummary> },
+    /// A `create_session` was received; the session's `session_ready` follows.
+    SessionCreating,
+    /// The stored messages of the complete turns of the session switched to; its replayed
+    /// and live events follow.
+    SessionHistory {
+        session_id: SessionId,
+        /// This subscription's last event_seq: the replay that follows ends at it.
+        last_event_seq: u64,
+        /// A reply is being written.
+        turn_running: bool,
+        messages: Vec<HistoryMessage>,
+    },
+    /// A request failed; `session_id` names the session it was about, if any.
+    Error {
+        code: ErrorCode,
+        message: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        session_id: Option<SessionId>,
+    },
+    /// The server is stopping; the connection closes with 1001 next.
+    ServerShuttingDown { message: String },
+}
+
+impl ControlFrame {
+    /// The `type` of each variant (an exhaustive list: the fixture test covers them all).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ControlFrame::SessionList { .. } => "session_list",
+            ControlFrame::SessionCreating => "session_creating",
+            ControlFrame::SessionHistory { .. } => "session_history",
+            ControlFrame::Error { .. } => "error",
+            ControlFrame::ServerShuttingDown { .. } => "server_shutting_down",
+        }
+    }
+}
+
+/// Any frame the server sends on the WebSocket.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ServerFrame {
+    Event(SessionEvent),
+    Control(ControlFrame),
+}
+
+impl From<SessionEvent> for ServerFrame {
+    fn from(e: SessionEvent) -> ServerFrame {
+        ServerFrame::Event(e)
+    }
+}
+
+impl From<ControlFrame> for ServerFrame {
+    fn from(c: ControlFrame) -> ServerFrame {
+        ServerFrame::Control(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_frames_are_flat_json_with_type() {
+        assert_eq!(
+            serde_json::to_value(ControlFrame::SessionCreating).unwrap(),
+            serde_json::json!({"type": "session_creating"})
+        );
+        let e = ControlFrame::Error {
+            code: ErrorCode::QueryInProgress,
+            message: "m".into(),
+            session_id: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            serde_json::json!({"type": "error", "code": "query_in_progress", "message": "m"})
+        );
+    }
+}

@@ -1,0 +1,86 @@
+//! What frames and REST bodies say about a session: its summary, where its process came
+//! from, and its stored messages (one type for `session_history` and
+//! `GET /api/v1/sessions/{id}/messages`).
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::db::{Message, MessageKind, Session, SessionStatus};
+use crate::session_id::SessionId;
+
+/// How a session's process came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Source {
+    /// Taken ready from the pool.
+    PreWarmed,
+    /// Spawned on demand.
+    Cold,
+    /// Spawned with `--resume` (resume, restart, wake from suspension).
+    Resumed,
+}
+
+/// A session as listed to clients.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct SessionSummary {
+    #[schema(value_type = String)]
+    pub session_id: SessionId,
+    pub status: SessionStatus,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub last_active_at: NaiveDateTime,
+    pub message_count: i32,
+    pub total_cost_usd: f64,
+    pub is_resumable: bool,
+}
+
+/// Timestamps go out as RFC 3339 UTC with microseconds (`2026-11-24T20:00:00.123456Z`).
+pub fn utc<S: serde::Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(
+        &t.and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+    )
+}
+
+impl From<&Session> for SessionSummary {
+    fn from(s: &Session) -> SessionSummary {
+        SessionSummary {
+            session_id: SessionId::from_stored(&s.session_id),
+            status: s.status,
+            created_at: s.created_at,
+            last_active_at: s.last_active_at,
+            message_count: s.message_count,
+            total_cost_usd: s.total_cost_usd,
+            is_resumable: s.is_resumable,
+        }
+    }
+}
+
+/// One stored message of a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct HistoryMessage {
+    /// 1, 2, 3… within the session.
+    pub seq: i64,
+    pub kind: MessageKind,
+    /// The message as stored (text, tool call, tool result, …).
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    #[serde(serialize_with = "utc")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+}
+
+impl From<Message> for HistoryMessage {
+    fn from(m: Message) -> HistoryMessage {
+        HistoryMessage {
+            seq: m.seq,
+            kind: m.kind,
+            payload: m.payload,
+            created_at: m.created_at,
+        }
+    }
+}
