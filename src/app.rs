@@ -49,6 +49,8 @@ pub struct Application {
     addr: SocketAddr,
     tickets: TicketStore,
     model: ModelBackend,
+    /// Closes the connections of keys revoked (or users disabled) by another process.
+    sweep: tokio::task::JoinHandle<()>,
     log: Logger,
 }
 
@@ -110,6 +112,7 @@ impl Application {
         }
 
         let tickets = TicketStore::new();
+        let db_for_sweep = db.clone();
         let state = AppState {
             settings: settings.clone(),
             db,
@@ -119,11 +122,14 @@ impl Application {
             connections: connections.clone(),
             cli_version: crate::http::CliVersion::default(),
             web: Arc::new(web_ui),
+            last_used: Arc::default(),
             log: log.clone(),
         };
+        let sweep = connections.spawn_sweep(db_for_sweep, log.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(state.clone()))
+                .wrap(from_fn(http::security_headers::security_headers))
                 .wrap(from_fn(http::access_log))
                 .configure(http::configure)
         })
@@ -150,6 +156,7 @@ impl Application {
             addr,
             tickets,
             model,
+            sweep,
             log: log.new(o!()),
         })
     }
@@ -194,6 +201,7 @@ impl Application {
             }
         };
         engine.shutdown().await;
+        self.sweep.abort();
         self.model.stop().await;
         info!(self.log, "stopped");
         result

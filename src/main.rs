@@ -24,6 +24,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             "model-stub" => model_stub(&args[1..]),
+            "users" | "keys" => claude_sdk_pattern::users::cli::run(first, &args[1..]),
             other => {
                 eprintln!("claude-sdk-pattern: unknown argument {other:?} (see --help)");
                 ExitCode::from(EXIT_CONFIG)
@@ -135,8 +136,14 @@ Usage: claude-sdk-pattern            run the server (configured by environment v
        claude-sdk-pattern model-stub [--port N] [--scripted]
                                      run only the Anthropic-compatible demo/scripted model
                                      on 127.0.0.1:N (default 8100)
+       claude-sdk-pattern users add NAME [--admin]
+                                     add a user; prints its API key (once)
+       claude-sdk-pattern users list | users disable NAME
+       claude-sdk-pattern keys create NAME | keys revoke PREFIX
+                                     manage users and keys in the database
+                                     (DATABASE_URL); no server needs to run
        claude-sdk-pattern --version
 
-Required: CLAUDE_SDK_PATTERN_API_KEY (at least 16 characters).
+Required: CLAUDE_SDK_PATTERN_API_KEY (at least 16 characters): the bootstrap admin's key.
 Every variable and its default: docs/operations.md.
 "#;

@@ -33,6 +33,9 @@ pub enum EngineError {
     AtCapacity { max: usize },
     #[error("The server is shutting down and accepts no new sessions.")]
     ShuttingDown,
+    /// One of the user's quotas (its text says which, and when it frees up).
+    #[error("{0}")]
+    QuotaExceeded(super::quota::Quota),
     #[error(
         "The Claude session could not be started. Try again; if it keeps failing, the server's logs say why."
     )]

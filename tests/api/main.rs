@@ -7,6 +7,7 @@
 mod cli;
 mod engine_harness;
 mod helpers;
+mod users_helpers;
 mod ws_client;
 
 mod cli_process;
@@ -20,6 +21,11 @@ mod health;
 mod model_stub;
 mod process_logs;
 mod rest;
+mod security_headers;
 mod static_ui;
+mod teams_keys;
+mod teams_quotas;
+mod teams_scoping;
+mod teams_sso;
 mod ws;
 mod ws_reconnect;

@@ -18,6 +18,10 @@ export type SessionStatus = z.infer<typeof SessionStatus>;
 
 export const SessionSummary = z.object({
   session_id: z.string(),
+  /** The owner: the user who created it. */
+  user_id: z.string(),
+  /** The owner's name: sent to admins only. */
+  user_name: z.string().optional(),
   status: SessionStatus,
   created_at: z.string(),
   last_active_at: z.string(),
@@ -176,6 +180,8 @@ export const Info = z.object({
     max_session_duration_seconds: z.number(),
     session_idle_timeout_seconds: z.number(),
     prewarm_pool_size: z.number(),
+    max_sessions_per_user: z.number().nullable().optional(),
+    daily_spend_limit_usd: z.number().nullable().optional(),
   }),
 });
 export type Info = z.infer<typeof Info>;
