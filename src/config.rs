@@ -536,6 +536,13 @@ impl Settings {
             _ => PathBuf::from("."),
         }
     }
+
+    /// The server's private directory (`run/` beside the database, 0700, absolute): the MCP
+    /// configuration files of its CLIs (`mcp/`) and their `CLAUDE_CODE_TMPDIR` (`tmp/`).
+    pub fn runtime_dir(&self) -> PathBuf {
+        let dir = self.data_dir().join("run");
+        std::path::absolute(&dir).unwrap_or(dir)
+    }
 }
 
 #[cfg(test)]

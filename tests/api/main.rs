@@ -11,6 +11,7 @@ mod users_helpers;
 mod ws_client;
 
 mod cli_process;
+mod cli_secrets;
 mod cli_turns;
 mod config_errors;
 mod engine;
