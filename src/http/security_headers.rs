@@ -14,9 +14,12 @@ use actix_web::http::header::{
 use actix_web::middleware::Next;
 use actix_web::Error;
 
-/// The policy of the web UI's pages: everything from the server itself, nothing inline.
+/// The policy of the web UI's pages: everything from the server itself; no inline script
+/// and no eval. Styles may be inline: the UI's dialogs (Radix) add `<style>` elements at run
+/// time (scroll locking), and styles can fetch nothing from elsewhere since images, fonts and
+/// connections are all 'self'.
 pub const UI_POLICY: &str = "default-src 'self'; script-src 'self'; \
-    style-src 'self'; img-src 'self' data:; font-src 'self'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; \
     connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
 

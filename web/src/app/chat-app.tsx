@@ -1,8 +1,9 @@
-import { useEffect, useMemo, useState } from "react";
-import { ApiError, fetchInfo, fetchMessages, fetchSessions } from "../lib/rest";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { ApiError, fetchInfo, fetchMe, fetchMessages, fetchSessions } from "../lib/rest";
 import { Connection } from "../features/connection/api/ws-client";
 import { loadLastSession, saveLastSession } from "../features/chat/lib/last-session";
-import type { Info } from "../types/protocol";
+import { AdminPage } from "../features/admin/components/admin-page";
+import type { Info, Me } from "../types/protocol";
 import { createStores } from "./stores/create-stores";
 import { serverLink } from "./stores/route-frame";
 import { StoresProvider } from "./stores/stores-provider";
@@ -13,12 +14,18 @@ import { DemoBanner } from "./demo-banner";
 import { Header } from "./header";
 
 type Props = {
+  /** The key sent with every request; `""` behind a single sign-on proxy. */
   apiKey: string;
+  /** Signed in by the proxy: there is no key to forget. */
+  singleSignOn: boolean;
   info: Info | null;
   onInfo(info: Info): void;
-  /** `wasRefused`: the server no longer accepts the key. */
-  onSignOut(wasRefused: boolean): void;
+  /** `wasRefused`: the server no longer accepts the key; `reason`: the server's, if any. */
+  onSignOut(wasRefused: boolean, reason?: string): void;
 };
+
+/** How long to wait before asking who we are again after a failure (not a refusal). */
+const ME_RETRY_MS = 5_000;
 
 /** Frames are applied at most once per animation frame (a hidden tab has none: use a timer). */
 function schedule(fn: () => void) {
@@ -27,14 +34,19 @@ function schedule(fn: () => void) {
 }
 
 /** The signed-in app: one set of stores and one connection for this key. */
-export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
-  const [{ stores, connection }] = useState(() => {
+export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props) {
+  const [me, setMe] = useState<Me | null>(null);
+  const [page, setPage] = useState<"chat" | "admin">("chat");
+  const [{ stores, connection, refresh, signedIn }] = useState(() => {
     let conn: Connection | null = null;
+    // The stores are made once; they read who is signed in through this, once it is known.
+    const signedIn: { me: Me | null } = { me: null };
     const stores = createStores({
       send: (f) => conn?.send(f) ?? false,
       schedule,
       loadHistory: (id) => fetchMessages(apiKey, id),
       initialSessionId: loadLastSession(),
+      myUserId: () => signedIn.me?.user_id ?? null,
     });
     stores.chat.subscribe((s, prev) => {
       if (s.currentId !== prev.currentId) saveLastSession(s.currentId);
@@ -48,11 +60,36 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
       key: apiKey,
       status: stores.connection,
       link: serverLink(stores, refresh),
-      onUnauthorized: () => onSignOut(true),
+      onUnauthorized: (reason) => onSignOut(true, reason),
     });
-    return { stores, connection: conn };
+    return { stores, connection: conn, refresh, signedIn };
   });
   const [drawerOpen, setDrawerOpen] = useState(false);
+  const refused = useCallback(() => onSignOut(true), [onSignOut]);
+
+  useEffect(() => {
+    if (me) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let live = true;
+    const ask = () => {
+      fetchMe(apiKey)
+        .then((m) => {
+          if (!live) return;
+          signedIn.me = m;
+          setMe(m);
+        })
+        .catch((e) => {
+          if (!live) return;
+          if (e instanceof ApiError && e.status === 401) refused();
+          else timer = setTimeout(ask, ME_RETRY_MS);
+        });
+    };
+    ask();
+    return () => {
+      live = false;
+      if (timer) clearTimeout(timer);
+    };
+  }, [apiKey, me, refused, signedIn]);
 
   useEffect(() => {
     connection.start();
@@ -86,9 +123,35 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
               drawerOpen={drawerOpen}
               onDrawer={setDrawerOpen}
               drawer={sidebar}
-              onSignOut={() => onSignOut(false)}
+              me={me}
+              adminOpen={page === "admin"}
+              onAdmin={
+                me?.role === "admin"
+                  ? () => {
+                      // Others' sessions come and go: the list is fetched again on the way.
+                      refresh();
+                      setPage(page === "admin" ? "chat" : "admin");
+                    }
+                  : null
+              }
+              onSignOut={singleSignOn ? null : () => onSignOut(false)}
             />
-            <ConversationPane onReconnect={connection.reconnectNow} />
+            {page === "admin" ? (
+              <AdminPage
+                apiKey={apiKey}
+                defaults={{
+                  maxSessions: info?.limits.max_sessions_per_user ?? null,
+                  dailySpendUsd: info?.limits.daily_spend_limit_usd ?? null,
+                }}
+                onUnauthorized={refused}
+                onClose={() => {
+                  refresh();
+                  setPage("chat");
+                }}
+              />
+            ) : (
+              <ConversationPane onReconnect={connection.reconnectNow} />
+            )}
           </main>
         </div>
         <StatusBar onReconnect={connection.reconnectNow} />

@@ -2,7 +2,7 @@ import { useShallow } from "zustand/react/shallow";
 import { Composer } from "../features/chat/components/composer";
 import { MessageList } from "../features/chat/components/message-list";
 import { PermissionDialog } from "../features/chat/components/permission-dialog";
-import { OpenedElsewhere, SessionEnded } from "../features/chat/components/session-ended";
+import { OpenedElsewhere, ReadOnly, SessionEnded } from "../features/chat/components/session-ended";
 import { WarningBanner } from "../features/chat/components/warning-banner";
 import { useCurrentView } from "../features/chat/hooks/use-chat";
 import { useInterruptShortcut } from "../features/chat/hooks/use-interrupt-shortcut";
@@ -32,7 +32,10 @@ export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
           onReconnect={status === "disconnected" ? onReconnect : null}
         />
       )}
-      {view?.terminated && <SessionEnded view={view} creating={creating} onNewSession={createSession} />}
+      {view?.readOnly && <ReadOnly owner={view.readOnly.owner} />}
+      {view?.terminated && !view.readOnly && (
+        <SessionEnded view={view} creating={creating} onNewSession={createSession} />
+      )}
       {view?.openedElsewhere && <OpenedElsewhere id={view.id} />}
       <Composer connected={status === "connected"} creating={creating} />
       <PermissionDialog />

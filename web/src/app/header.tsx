@@ -1,17 +1,26 @@
 import type { ReactNode } from "react";
 import * as Dialog from "@radix-ui/react-dialog";
 import { ThemeToggle } from "./theme-toggle";
+import { AccountBadge } from "../features/account/components/account-badge";
 import { useCurrentView } from "../features/chat/hooks/use-chat";
+import type { Me } from "../types/protocol";
 
 type Props = {
   drawerOpen: boolean;
   onDrawer(open: boolean): void;
   drawer: ReactNode;
-  onSignOut(): void;
+  /** Who is signed in, once known. */
+  me: Me | null;
+  /** The admin page is shown. */
+  adminOpen: boolean;
+  /** Opens or closes the admin page (admins only). */
+  onAdmin: (() => void) | null;
+  /** Forgets the key (none behind a single sign-on proxy). */
+  onSignOut: (() => void) | null;
 };
 
-/** Top bar: the session drawer on narrow screens, theme, sign out. */
-export function Header({ drawerOpen, onDrawer, drawer, onSignOut }: Props) {
+/** Top bar: the session drawer on narrow screens, who is signed in, admin, theme, sign out. */
+export function Header({ drawerOpen, onDrawer, drawer, me, adminOpen, onAdmin, onSignOut }: Props) {
   const view = useCurrentView();
   return (
     <header className="flex items-center gap-2 border-b border-zinc-200 px-3 py-2 dark:border-zinc-800">
@@ -48,14 +57,27 @@ export function Header({ drawerOpen, onDrawer, drawer, onSignOut }: Props) {
         Claude Code<span className="hidden sm:inline">{view ? " session" : " sessions"}</span>
       </h1>
       <div className="ml-auto flex items-center gap-1">
+        <AccountBadge me={me} />
+        {onAdmin && (
+          <button
+            type="button"
+            onClick={onAdmin}
+            aria-pressed={adminOpen}
+            className="rounded-md px-2 py-1 text-sm text-zinc-600 hover:bg-zinc-100 focus-visible:ring-2 focus-visible:ring-blue-400 dark:text-zinc-300 dark:hover:bg-zinc-800"
+          >
+            {adminOpen ? "Chat" : "Admin"}
+          </button>
+        )}
         <ThemeToggle />
-        <button
-          type="button"
-          onClick={onSignOut}
-          className="rounded-md px-2 py-1 text-sm text-zinc-600 hover:bg-zinc-100 focus-visible:ring-2 focus-visible:ring-blue-400 dark:text-zinc-300 dark:hover:bg-zinc-800"
-        >
-          Sign out
-        </button>
+        {onSignOut && (
+          <button
+            type="button"
+            onClick={onSignOut}
+            className="rounded-md px-2 py-1 text-sm text-zinc-600 hover:bg-zinc-100 focus-visible:ring-2 focus-visible:ring-blue-400 dark:text-zinc-300 dark:hover:bg-zinc-800"
+          >
+            Sign out
+          </button>
+        )}
       </div>
     </header>
   );

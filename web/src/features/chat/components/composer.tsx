@@ -31,7 +31,7 @@ export function Composer({ connected, creating }: Props) {
   }, [currentId]);
 
   const running = view?.running ?? false;
-  const ended = !!view?.terminated || !!view?.openedElsewhere;
+  const ended = !!view?.terminated || !!view?.openedElsewhere || !!view?.readOnly;
   const count = charCount(text.trim());
   const tooLong = count > MAX_MESSAGE_CHARS;
   const canSend = connected && !running && !creating && !ended && text.trim().length > 0 && !tooLong;

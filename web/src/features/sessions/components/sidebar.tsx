@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import * as AlertDialog from "@radix-ui/react-alert-dialog";
 import { useShallow } from "zustand/react/shallow";
 import { useSessions } from "../hooks/use-sessions";
@@ -35,10 +35,31 @@ type Props = {
   onPicked(): void;
 };
 
-/** Every session the server knows, newest activity first, and "New session". */
+/** The owners named in the list (only admins are sent owners' names), by name. */
+function ownersOf(sessions: SessionSummary[]): Array<{ id: string; name: string }> {
+  const byId = new Map<string, string>();
+  for (const s of sessions) if (s.user_name) byId.set(s.user_id, s.user_name);
+  return [...byId].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The sessions the server lists (a member's own; an admin's: everyone's, with the owner's
+ * name and a filter by owner), newest activity first, and "New session".
+ */
 export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
-  const { sessions, creating, createSession } = useSessions(
-    useShallow((s) => ({ sessions: s.sessions, creating: s.creating, createSession: s.createSession })),
+  const { sessions: all, creating, createSession, ownerFilter, setOwnerFilter } = useSessions(
+    useShallow((s) => ({
+      sessions: s.sessions,
+      creating: s.creating,
+      createSession: s.createSession,
+      ownerFilter: s.ownerFilter,
+      setOwnerFilter: s.setOwnerFilter,
+    })),
+  );
+  const owners = useMemo(() => ownersOf(all), [all]);
+  const sessions = useMemo(
+    () => (ownerFilter ? all.filter((s) => s.user_id === ownerFilter) : all),
+    [all, ownerFilter],
   );
   const now = useNow();
 
@@ -57,6 +78,25 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
           {creating ? "Creating session…" : "New session"}
         </button>
       </div>
+      {owners.length > 0 && (
+        <div className="px-3 pb-2">
+          <label className="flex items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
+            Owner
+            <select
+              value={ownerFilter ?? ""}
+              onChange={(e) => setOwnerFilter(e.target.value || null)}
+              className="min-w-0 flex-1 rounded-md border border-zinc-300 bg-transparent px-2 py-1 text-sm dark:border-zinc-700"
+            >
+              <option value="">Everyone</option>
+              {owners.map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+      )}
       <nav aria-label="Session list" className="min-h-0 flex-1 overflow-y-auto px-2 pb-3">
         {sessions.length === 0 ? (
           <p className="px-2 text-sm text-zinc-500">No sessions yet.</p>
@@ -113,6 +153,11 @@ function SessionRow({
           <span className="ml-auto shrink-0 text-xs font-normal text-zinc-500">{s.status}</span>
         </span>
         <span className="mt-0.5 flex gap-2 text-xs text-zinc-500">
+          {s.user_name && (
+            <span className="truncate" title={`Owner: ${s.user_name}`}>
+              {s.user_name}
+            </span>
+          )}
           <span>{timeAgo(s.last_active_at, now)}</span>
           <span title={`${s.message_count} messages`}>{s.message_count} msg</span>
           <span className="ml-auto">{formatCost(s.total_cost_usd)}</span>
