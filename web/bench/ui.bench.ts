@@ -13,7 +13,7 @@
 // the app loads (an init script), not over the DevTools protocol.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import type { CDPSession, Page } from "playwright-core";
@@ -481,9 +481,15 @@ function descendantsOf(pid: number): number[] {
   return out;
 }
 
-type BuildSize = { files: Array<{ file: string; kind: "js" | "css"; initial: boolean; raw: number; gzip: number }> };
+type BuildSize = {
+  files: Array<{ file: string; kind: "js" | "css"; initial: boolean; raw: number; gzip: number; brotli: number }>;
+};
 
-/** JS and CSS of web/dist/assets; "initial" = referenced by index.html (the rest loads later). */
+/**
+ * JS and CSS of web/dist/assets; "initial" = loaded by index.html as a script or stylesheet
+ * (a modulepreload hint does not count: that chunk is needed only later). `brotli` is the
+ * size of the precompressed copy the server sends (the file itself when there is none).
+ */
 function buildSize(): BuildSize {
   const dist = path.join(WEB_DIR, "dist");
   const index = readFileSync(path.join(dist, "index.html"), "utf8");
@@ -492,12 +498,15 @@ function buildSize(): BuildSize {
     .sort()
     .map((file) => {
       const data = readFileSync(path.join(dist, "assets", file));
+      const br = path.join(dist, "assets", `${file}.br`);
+      const href = `/assets/${file}"`;
       return {
         file,
         kind: file.endsWith(".js") ? ("js" as const) : ("css" as const),
-        initial: index.includes(`/assets/${file}`),
+        initial: index.includes(`src="${href}`) || new RegExp(`rel="stylesheet"[^>]*href="${href}`).test(index),
         raw: data.length,
         gzip: gzipSync(data).length,
+        brotli: existsSync(br) ? statSync(br).size : data.length,
       };
     });
   return { files };
@@ -953,9 +962,10 @@ function writeReport(raw: Record<string, unknown>, browserVersion: string): stri
   }
   const r = raw as Results;
   const { load, newSession: ns, message: m, reconnect: rc, render: rd, build } = r;
-  const sum = (pred: (f: BuildSize["files"][number]) => boolean, key: "raw" | "gzip") =>
+  const sum = (pred: (f: BuildSize["files"][number]) => boolean, key: "raw" | "gzip" | "brotli") =>
     build.files.filter(pred).reduce((a, f) => a + f[key], 0);
-  const size = (pred: (f: BuildSize["files"][number]) => boolean) => `${kib(sum(pred, "raw"))} (${kib(sum(pred, "gzip"))} gzip)`;
+  const size = (pred: (f: BuildSize["files"][number]) => boolean) =>
+    `${kib(sum(pred, "raw"))} (${kib(sum(pred, "gzip"))} gzip; sent: ${kib(sum(pred, "brotli"))} brotli)`;
   const sources = Object.entries(ns.sources)
     .map(([k, v]) => `${v} ${k}`)
     .join(", ");
@@ -991,7 +1001,7 @@ ${longReplyRows("long reply, browser CPU slowed 4× (DevTools throttling)", r.lo
 | build: JS loaded later (markdown, highlighting) | ${size((f) => f.kind === "js" && !f.initial)} |
 | build: CSS | ${size((f) => f.kind === "css")} |
 
-Headless Chromium ${browserVersion.split(".")[0]} against the release server with its built-in demo model (20 ms per token), through a loopback TCP proxy, so a reply's length is the model's pacing and the figures are what the UI and server add. Times are taken inside the page with \`performance.now()\` from navigation start, the click or the Enter key: a MutationObserver sees the DOM change, and "painted" is the first task after the frame that paints it. WebSocket frames are time-stamped by a wrapper of \`window.WebSocket\` installed before the app loads. Sessions are created with \`PREWARM_POOL_SIZE=${POOL_SIZE}\` and the pool refilled before each click. React commits are counted through a stub devtools hook, long tasks with \`PerformanceObserver\`, frames with a \`requestAnimationFrame\` loop, main-thread time with the DevTools \`Performance\` metrics. The long-reply rows stream the demo's 12,000-character markdown reply (a message asking for a \"long reply\") while a key is pressed in the message box about every 100 ms; keystroke latency runs from the key event's time stamp to the first paint after the box changed, and the slowed run uses DevTools' \`Emulation.setCPUThrottlingRate\` (4) on the page. Sizes are of \`web/dist/assets\`, gzip at Node's default level.
+Headless Chromium ${browserVersion.split(".")[0]} against the release server with its built-in demo model (20 ms per token), through a loopback TCP proxy, so a reply's length is the model's pacing and the figures are what the UI and server add. Times are taken inside the page with \`performance.now()\` from navigation start, the click or the Enter key: a MutationObserver sees the DOM change, and "painted" is the first task after the frame that paints it. WebSocket frames are time-stamped by a wrapper of \`window.WebSocket\` installed before the app loads. Sessions are created with \`PREWARM_POOL_SIZE=${POOL_SIZE}\` and the pool refilled before each click. React commits are counted through a stub devtools hook, long tasks with \`PerformanceObserver\`, frames with a \`requestAnimationFrame\` loop, main-thread time with the DevTools \`Performance\` metrics. The long-reply rows stream the demo's 12,000-character markdown reply (a message asking for a \"long reply\") while a key is pressed in the message box about every 100 ms; keystroke latency runs from the key event's time stamp to the first paint after the box changed, and the slowed run uses DevTools' \`Emulation.setCPUThrottlingRate\` (4) on the page. Sizes are of \`web/dist/assets\`: raw, gzip at Node's default level, and the brotli copy the build writes and the server sends.
 `;
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(path.join(OUT_DIR, "ui.md"), md);
