@@ -30,6 +30,8 @@ const MESSAGE_RUNS = 8;
 const POOL_SIZE = 2;
 /** Long enough that the demo's echo streams for several seconds (20 ms per token). */
 const LONG_MESSAGE = Array.from({ length: 250 }, (_, i) => `word${i}`).join(" ");
+/** Keys typed after a long reply has ended, for the latency with nothing streaming. */
+const IDLE_KEYS = 40;
 const OUT_DIR = path.join(REPO_ROOT, "target", "bench");
 
 // ---------------------------------------------------------------------------------------
@@ -827,33 +829,48 @@ describe("web UI benchmark", () => {
         await delay(100);
       }
       await complete;
-      await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
       await replyEnded(30_000);
-      await message().fill("", { timeout: 10_000 });
-      return await p.evaluate((n) => {
+      const streamingKeys = await p.evaluate(() => {
         const b = (window as unknown as BenchWindow).__bench;
-        b.stopFrames();
-        b.keysOn = false;
-        const frames = b.frames.slice(n);
-        const deltas = frames.filter((f) => f.type === "stream_delta");
-        const t0 = deltas[0].t;
-        const t1 = frames.find((f) => f.type === "response_complete")!.t;
-        const raf = b.rafTimes.filter((t) => t >= t0 && t <= t1);
-        const gaps = raf.slice(1).map((t, i) => t - raf[i]);
-        const lastThird = raf.filter((t) => t >= t1 - (t1 - t0) / 3);
-        const longTasks = b.longTasks.filter((l) => l.start + l.duration >= t0 && l.start <= t1);
-        return {
-          streamMs: t1 - t0,
-          replyChars: deltas.reduce((sum, f) => sum + f.textLen, 0),
-          frames: raf.length,
-          fps: (raf.length / (t1 - t0)) * 1000,
-          fpsLastThird: (lastThird.length / ((t1 - t0) / 3)) * 1000,
-          gaps,
-          longTasks: longTasks.length,
-          longestTask: longTasks.reduce((m, l) => Math.max(m, l.duration), 0),
-          keys: [...b.keyLatencies],
-        };
-      }, n0);
+        const keys = [...b.keyLatencies];
+        b.keyLatencies = [];
+        return keys;
+      });
+      // The same typing with nothing streaming: the floor the page itself sets at this CPU.
+      for (let i = 0; i < IDLE_KEYS; i++) {
+        await p.keyboard.press(i % 2 === 0 ? "x" : "Backspace");
+        await delay(100);
+      }
+      await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
+      await message().fill("", { timeout: 10_000 });
+      return await p.evaluate(
+        ({ n, streamingKeys }) => {
+          const b = (window as unknown as BenchWindow).__bench;
+          b.stopFrames();
+          b.keysOn = false;
+          const frames = b.frames.slice(n);
+          const deltas = frames.filter((f) => f.type === "stream_delta");
+          const t0 = deltas[0].t;
+          const t1 = frames.find((f) => f.type === "response_complete")!.t;
+          const raf = b.rafTimes.filter((t) => t >= t0 && t <= t1);
+          const gaps = raf.slice(1).map((t, i) => t - raf[i]);
+          const lastThird = raf.filter((t) => t >= t1 - (t1 - t0) / 3);
+          const longTasks = b.longTasks.filter((l) => l.start + l.duration >= t0 && l.start <= t1);
+          return {
+            streamMs: t1 - t0,
+            replyChars: deltas.reduce((sum, f) => sum + f.textLen, 0),
+            frames: raf.length,
+            fps: (raf.length / (t1 - t0)) * 1000,
+            fpsLastThird: (lastThird.length / ((t1 - t0) / 3)) * 1000,
+            gaps,
+            longTasks: longTasks.length,
+            longestTask: longTasks.reduce((m, l) => Math.max(m, l.duration), 0),
+            keys: streamingKeys,
+            idleKeys: [...b.keyLatencies],
+          };
+        },
+        { n: n0, streamingKeys },
+      );
     } finally {
       await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 }).catch(() => {});
       await cdp.detach().catch(() => {});
@@ -869,6 +886,7 @@ describe("web UI benchmark", () => {
     longTasks: r.longTasks,
     longestTask: r.longestTask,
     keys: stat(r.keys),
+    idleKeys: stat(r.idleKeys),
   });
 
   test("a 12,000-character reply, normal CPU, typing meanwhile", async () => {
@@ -947,12 +965,14 @@ type LongReply = {
   longTasks: number;
   longestTask: number;
   keys: Stat;
+  idleKeys: Stat;
 };
 
 function longReplyRows(label: string, r: LongReply): string {
   return `| ${label}: ${r.replyChars.toLocaleString("en-US")} characters in ${(r.streamMs / 1000).toFixed(1)} s, frames painted per second (whole reply / its last third) | ${r.fps.toFixed(1)} / ${r.fpsLastThird.toFixed(1)} |
 | … time between frames, p50 / p95 / max | ${ms(r.frameGap.median)} / ${ms(r.frameGap.p95)} / ${ms(r.frameGap.max)} |
 | … keystroke → painted while it streams, p50 / p95 / max (${r.keys.n} keys) | ${ms(r.keys.median)} / ${ms(r.keys.p95)} / ${ms(r.keys.max)} |
+| … keystroke → painted once it has ended (nothing streaming), p50 / p95 (${r.idleKeys.n} keys) | ${ms(r.idleKeys.median)} / ${ms(r.idleKeys.p95)} |
 | … long tasks (> 50 ms): count / longest | ${r.longTasks} / ${r.longTasks ? ms(r.longestTask) : "–"} |`;
 }
 
@@ -1001,7 +1021,7 @@ ${longReplyRows("long reply, browser CPU slowed 4× (DevTools throttling)", r.lo
 | build: JS loaded later (markdown, highlighting) | ${size((f) => f.kind === "js" && !f.initial)} |
 | build: CSS | ${size((f) => f.kind === "css")} |
 
-Headless Chromium ${browserVersion.split(".")[0]} against the release server with its built-in demo model (20 ms per token), through a loopback TCP proxy, so a reply's length is the model's pacing and the figures are what the UI and server add. Times are taken inside the page with \`performance.now()\` from navigation start, the click or the Enter key: a MutationObserver sees the DOM change, and "painted" is the first task after the frame that paints it. WebSocket frames are time-stamped by a wrapper of \`window.WebSocket\` installed before the app loads. Sessions are created with \`PREWARM_POOL_SIZE=${POOL_SIZE}\` and the pool refilled before each click. React commits are counted through a stub devtools hook, long tasks with \`PerformanceObserver\`, frames with a \`requestAnimationFrame\` loop, main-thread time with the DevTools \`Performance\` metrics. The long-reply rows stream the demo's 12,000-character markdown reply (a message asking for a \"long reply\") while a key is pressed in the message box about every 100 ms; keystroke latency runs from the key event's time stamp to the first paint after the box changed, and the slowed run uses DevTools' \`Emulation.setCPUThrottlingRate\` (4) on the page. Sizes are of \`web/dist/assets\`: raw, gzip at Node's default level, and the brotli copy the build writes and the server sends.
+Headless Chromium ${browserVersion.split(".")[0]} against the release server with its built-in demo model (20 ms per token), through a loopback TCP proxy, so a reply's length is the model's pacing and the figures are what the UI and server add. Times are taken inside the page with \`performance.now()\` from navigation start, the click or the Enter key: a MutationObserver sees the DOM change, and "painted" is the first task after the frame that paints it. WebSocket frames are time-stamped by a wrapper of \`window.WebSocket\` installed before the app loads. Sessions are created with \`PREWARM_POOL_SIZE=${POOL_SIZE}\` and the pool refilled before each click. React commits are counted through a stub devtools hook, long tasks with \`PerformanceObserver\`, frames with a \`requestAnimationFrame\` loop, main-thread time with the DevTools \`Performance\` metrics. The long-reply rows stream the demo's 12,000-character markdown reply (a message asking for a "long reply") while a key is pressed in the message box about every 100 ms; keystroke latency runs from the key event's time stamp to the first paint after the box changed, and the slowed run uses DevTools' \`Emulation.setCPUThrottlingRate\` (4) on the page. Sizes are of \`web/dist/assets\`: raw, gzip at Node's default level, and the brotli copy the build writes and the server sends.
 `;
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(path.join(OUT_DIR, "ui.md"), md);

@@ -2,7 +2,9 @@ import { useEffect, useMemo, useState } from "react";
 import { ApiError, fetchInfo, fetchMessages, fetchSessions } from "../lib/rest";
 import { Connection } from "../features/connection/api/ws-client";
 import { loadLastSession, saveLastSession } from "../features/chat/lib/last-session";
+import { preloadMarkdown } from "../features/chat/lib/load-markdown";
 import type { Info } from "../types/protocol";
+import { createFramePacer } from "./frame-pacer";
 import { createStores } from "./stores/create-stores";
 import { serverLink } from "./stores/route-frame";
 import { StoresProvider } from "./stores/stores-provider";
@@ -20,11 +22,6 @@ type Props = {
   onSignOut(wasRefused: boolean): void;
 };
 
-/** Frames are applied at most once per animation frame (a hidden tab has none: use a timer). */
-function schedule(fn: () => void) {
-  if (document.hidden) setTimeout(fn, 100);
-  else requestAnimationFrame(fn);
-}
 
 /** The signed-in app: one set of stores and one connection for this key. */
 export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
@@ -32,7 +29,8 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
     let conn: Connection | null = null;
     const stores = createStores({
       send: (f) => conn?.send(f) ?? false,
-      schedule,
+      // Streamed text: at most once per animation frame, paced to the device (frame-pacer.ts).
+      schedule: createFramePacer(),
       loadHistory: (id) => fetchMessages(apiKey, id),
       initialSessionId: loadLastSession(),
     });
@@ -56,6 +54,7 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
 
   useEffect(() => {
     connection.start();
+    preloadMarkdown();
     return () => connection.stop();
   }, [connection]);
 

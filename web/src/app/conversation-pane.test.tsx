@@ -33,7 +33,7 @@ describe("the conversation", () => {
     });
     expect(screen.queryByTestId("typing-cursor")).toBeNull();
     // The renderer is a lazy chunk: its first import in jsdom can take seconds on a busy machine.
-    const copy = await screen.findByRole("button", { name: "Copy" }, { timeout: 10_000 });
+    const copy = await screen.findByRole("button", { name: "Copy code" }, { timeout: 10_000 });
     const code = log.querySelector("pre code.hljs");
     expect(code?.textContent).toBe("fn main() {}\n");
     expect(code?.querySelector(".hljs-keyword")).not.toBeNull();
