@@ -38,6 +38,17 @@ function CodeBlock({ children }: { children?: ReactNode }) {
   );
 }
 
+/** A table in a box of its own that scrolls sideways when wide (focusable then, like code). */
+function Table({ children }: { children?: ReactNode }) {
+  const box = useRef<HTMLDivElement>(null);
+  useScrollableFocus(box);
+  return (
+    <div ref={box} role="group" aria-label="Table" className="max-w-full overflow-x-auto">
+      <table>{children}</table>
+    </div>
+  );
+}
+
 const HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"] as const;
 
 /** The components for a text using heading levels `used` (cached: one object per outline). */
@@ -48,6 +59,7 @@ function componentsFor(used: number[]): Components {
   if (!c) {
     c = {
       pre: ({ children }) => <CodeBlock>{children}</CodeBlock>,
+      table: ({ children }) => <Table>{children}</Table>,
       a: ({ children, href }) => (
         <a href={href} target="_blank" rel="noreferrer noopener">
           {children}
