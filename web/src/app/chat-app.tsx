@@ -1,16 +1,20 @@
-import { useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, fetchInfo, fetchMessages, fetchSessions } from "../lib/rest";
+import { focusNext } from "../lib/focus";
 import { Connection } from "../features/connection/api/ws-client";
+import { useChat } from "../features/chat/hooks/use-chat";
 import { loadLastSession, saveLastSession } from "../features/chat/lib/last-session";
+import { preloadMarkdown } from "../features/chat/lib/load-markdown";
 import type { Info } from "../types/protocol";
+import { createFramePacer } from "./frame-pacer";
 import { createStores } from "./stores/create-stores";
 import { serverLink } from "./stores/route-frame";
 import { StoresProvider } from "./stores/stores-provider";
 import { SessionsPane } from "./sessions-pane";
 import { ConversationPane } from "./conversation-pane";
 import { StatusBar } from "./status-bar";
-import { DemoBanner } from "./demo-banner";
 import { Header } from "./header";
+import { SkipLinks } from "./skip-links";
 
 type Props = {
   apiKey: string;
@@ -20,11 +24,6 @@ type Props = {
   onSignOut(wasRefused: boolean): void;
 };
 
-/** Frames are applied at most once per animation frame (a hidden tab has none: use a timer). */
-function schedule(fn: () => void) {
-  if (document.hidden) setTimeout(fn, 100);
-  else requestAnimationFrame(fn);
-}
 
 /** The signed-in app: one set of stores and one connection for this key. */
 export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
@@ -32,7 +31,8 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
     let conn: Connection | null = null;
     const stores = createStores({
       send: (f) => conn?.send(f) ?? false,
-      schedule,
+      // Streamed text: at most once per animation frame, paced to the device (frame-pacer.ts).
+      schedule: createFramePacer(),
       loadHistory: (id) => fetchMessages(apiKey, id),
       initialSessionId: loadLastSession(),
     });
@@ -53,9 +53,12 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
     return { stores, connection: conn };
   });
   const [drawerOpen, setDrawerOpen] = useState(false);
+  /** A session was picked in the drawer: focus goes to it, not back to the drawer's button. */
+  const picked = useRef(false);
 
   useEffect(() => {
     connection.start();
+    preloadMarkdown();
     return () => connection.stop();
   }, [connection]);
 
@@ -68,26 +71,43 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
       });
   }, [apiKey, info, onInfo, onSignOut]);
 
-  const sidebar = useMemo(() => <SessionsPane onPicked={() => setDrawerOpen(false)} />, []);
+  const sidebar = useMemo(
+    () => (
+      <SessionsPane
+        onPicked={() => {
+          picked.current = true;
+          setDrawerOpen(false);
+          focusNext();
+        }}
+      />
+    ),
+    [],
+  );
+  const onDrawerClosed = useCallback(() => {
+    const wasPicked = picked.current;
+    picked.current = false;
+    if (wasPicked) focusNext();
+    return wasPicked;
+  }, []);
 
   return (
     <StoresProvider stores={stores}>
       <div className="flex h-dvh flex-col overflow-hidden">
-        {info?.demo_model && <DemoBanner />}
+        <OpenSessionSkipLinks />
+        <Header
+          demo={!!info?.demo_model}
+          drawerOpen={drawerOpen}
+          onDrawer={(open) => {
+            if (open) picked.current = false;
+            setDrawerOpen(open);
+          }}
+          drawer={sidebar}
+          onDrawerClosed={onDrawerClosed}
+          onSignOut={() => onSignOut(false)}
+        />
         <div className="flex min-h-0 flex-1">
-          <aside
-            aria-label="Sessions"
-            className="hidden w-72 shrink-0 flex-col border-r border-zinc-200 md:flex dark:border-zinc-800"
-          >
-            {sidebar}
-          </aside>
+          <div className="hidden w-72 shrink-0 flex-col border-r border-zinc-200 md:flex dark:border-zinc-800">{sidebar}</div>
           <main className="flex min-w-0 flex-1 flex-col">
-            <Header
-              drawerOpen={drawerOpen}
-              onDrawer={setDrawerOpen}
-              drawer={sidebar}
-              onSignOut={() => onSignOut(false)}
-            />
             <ConversationPane onReconnect={connection.reconnectNow} />
           </main>
         </div>
@@ -95,4 +115,10 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
       </div>
     </StoresProvider>
   );
+}
+
+/** The skip links (to the conversation only while one is shown). */
+function OpenSessionSkipLinks() {
+  const open = useChat((s) => s.currentId !== null);
+  return <SkipLinks conversation={open} />;
 }
