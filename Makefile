@@ -17,12 +17,16 @@ SERVER_DEBUG_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/debug/claude-sdk-
 # The release server binary the browser benchmark of the UI starts.
 SERVER_RELEASE_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/release/claude-sdk-pattern)
 
-.PHONY: help setup run build web-build test test-rust test-web test-e2e lint bench clean
+# The container image `make image` builds (docker, or podman where no Docker engine runs).
+IMAGE ?= claude-sdk-pattern:latest
+
+.PHONY: help setup run build web-build test test-rust test-web test-e2e lint bench image clean
 
 help:
 	@echo "make run    start the server (and UI) on embedded defaults"
 	@echo "make test   run every test"
 	@echo "make bench  measure latency, memory and the web UI (writes docs/benchmarks.md)"
+	@echo "make image  build the container image ($(IMAGE)) with docker or podman"
 	@echo "make lint   rustfmt, clippy, eslint and tsc"
 
 ## setup: install the pinned Claude Code CLI (npm) and check that it runs.
@@ -73,6 +77,10 @@ test-e2e: setup $(WEB_STAMP) web-build
 
 ## test: everything, cheapest first, failing on the first broken part.
 test: lint test-web test-rust test-e2e
+
+## image: the container image (Dockerfile); run it as docs/operations.md says.
+image:
+	@CLAUDE_CLI_VERSION=$(CLAUDE_CLI_VERSION) scripts/build-image.sh $(IMAGE)
 
 ## bench: measure (release build, against the model stub) and rewrite docs/benchmarks.md;
 ## the UI in headless Chromium against the release server (web/bench/).
