@@ -20,7 +20,8 @@ SERVER_RELEASE_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/release/claude-
 # The container image `make image` builds (docker, or podman where no Docker engine runs).
 IMAGE ?= claude-sdk-pattern:latest
 
-.PHONY: help setup run build web-build test test-rust test-web test-e2e lint bench image clean
+.PHONY: help setup run build web-build test test-rust test-web test-e2e test-container lint bench \
+	image clean
 
 help:
 	@echo "make run    start the server (and UI) on embedded defaults"
@@ -75,8 +76,13 @@ test-e2e: setup $(WEB_STAMP) web-build
 	$(CARGO) build --locked
 	cd web && SERVER_BIN="$(SERVER_DEBUG_BIN)" npm run e2e
 
+## test-container: build the image under a temporary tag and test the running container
+## (tests/container/); prints SKIPPED without docker or podman.
+test-container:
+	@CLAUDE_CLI_VERSION=$(CLAUDE_CLI_VERSION) scripts/test-container.sh
+
 ## test: everything, cheapest first, failing on the first broken part.
-test: lint test-web test-rust test-e2e
+test: lint test-web test-rust test-e2e test-container
 
 ## image: the container image (Dockerfile); run it as docs/operations.md says.
 image:
