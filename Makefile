@@ -21,7 +21,7 @@ SERVER_RELEASE_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/release/claude-
 IMAGE ?= claude-sdk-pattern:latest
 
 .PHONY: help setup run build web-build test test-rust test-web test-e2e test-container lint bench \
-	image clean
+	bench-container image clean
 
 help:
 	@echo "make run    start the server (and UI) on embedded defaults"
@@ -97,6 +97,11 @@ bench: setup web-build build
 	$(CARGO) bench --locked --bench api
 	cd web && SERVER_BIN="$(SERVER_RELEASE_BIN)" npm run bench
 	@scripts/write-benchmarks.sh
+
+## bench-container: measure the image (cold build, rebuild, size, start and stop) and write
+## its section of docs/benchmarks.md. Takes minutes: a cold build uses the whole machine.
+bench-container:
+	@CLAUDE_CLI_VERSION=$(CLAUDE_CLI_VERSION) scripts/bench-container.sh
 
 clean:
 	$(CARGO) clean
