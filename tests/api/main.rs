@@ -17,6 +17,7 @@ mod engine_lifecycle;
 mod engine_limits;
 mod extensions_cli;
 mod health;
+mod key_file;
 mod model_stub;
 mod process_logs;
 mod rest;
