@@ -35,8 +35,13 @@ impl SessionStart {
 }
 
 /// Environment variables never passed to the CLI: `CLAUDECODE` makes it think it is nested;
-/// the server's own key must not be readable by tools (a Bash `env` would show it).
-pub const ENV_REMOVED: [&str; 2] = ["CLAUDECODE", "CLAUDE_SDK_PATTERN_API_KEY"];
+/// the server's own key (and where its key file is) must not be readable by tools (a Bash
+/// `env` would show it).
+pub const ENV_REMOVED: [&str; 3] = [
+    "CLAUDECODE",
+    "CLAUDE_SDK_PATTERN_API_KEY",
+    "CLAUDE_SDK_PATTERN_API_KEY_FILE",
+];
 
 pub use crate::process::OWNER_ENV;
 
