@@ -246,6 +246,19 @@ impl SessionActor {
                     self.apply(ctx, fx);
                 }
             }
+            Effect::CutTurn(cut) => {
+                info!(self.log, "cutting the running turn"; "why" => format!("{cut:?}"));
+                if let Some(turn) = self.turn.as_mut() {
+                    turn.cut(cut);
+                }
+                self.interrupt(ctx);
+            }
+            Effect::ArmInterruptDeadline { deadline } => {
+                let after = deadline.saturating_duration_since(Instant::now());
+                ctx.run_later(after, move |act, ctx| {
+                    let _ = act.run(ctx, Event::InterruptDeadline { deadline }, Input::None);
+                });
+            }
             Effect::Launch(LaunchKind::Resume) => self.relaunch(ctx),
             Effect::SwapProcess => {
                 if let Input::Launched(launch) = std::mem::replace(input, Input::None) {
@@ -312,6 +325,21 @@ impl SessionActor {
             self.summary.total_cost_usd = result.total_cost_usd;
             self.store.activity(Some(result.total_cost_usd));
             let _ = self.run(ctx, Event::TurnEnded, Input::None);
+        }
+    }
+
+    /// Asks the CLI to interrupt its turn (the turn's end then comes as its result).
+    fn interrupt(&mut self, ctx: &mut Context<Self>) {
+        if let Some(p) = self.process.clone() {
+            let log = self.log.clone();
+            ctx.spawn(
+                async move {
+                    if let Err(e) = p.interrupt().await {
+                        warn!(log, "interrupt failed"; "error" => %e);
+                    }
+                }
+                .into_actor(self),
+            );
         }
     }
 

@@ -134,6 +134,16 @@ impl Lifecycle {
                     fx,
                 )
             }
+            (
+                p @ (Phase::Draining {
+                    then: Pending::Stop(StopReason::Shutdown),
+                    ..
+                }
+                | Phase::Stopping {
+                    reason: StopReason::Shutdown,
+                }),
+                Event::Query,
+            ) => (p, vec![Refuse(EngineError::ShuttingDown)]),
             (p @ (Phase::Running { .. } | Phase::Draining { .. }), Event::Query) => {
                 (p, vec![Refuse(EngineError::QueryInProgress)])
             }
@@ -156,7 +166,8 @@ impl Lifecycle {
             }
 
             // ---- permissions, within a turn ----
-            (Phase::Running { turn }, Event::PermissionOpened { request_id }) if is_turn(&turn) => {
+            // A cut turn asks nothing more that the server would answer: its end is near.
+            (Phase::Running { turn }, Event::PermissionOpened { request_id }) if uncut(&turn) => {
                 let fx = self.arm_if_alone();
                 (
                     Phase::Running {
@@ -172,7 +183,7 @@ impl Lifecycle {
                     deadline,
                 },
                 Event::PermissionOpened { request_id },
-            ) if is_turn(&turn) => {
+            ) if uncut(&turn) => {
                 let fx = self.arm_if_alone();
                 let turn = TurnState::WaitingPermission { request_id };
                 (
@@ -297,15 +308,50 @@ impl Lifecycle {
             (
                 Phase::Draining {
                     turn,
+                    then: then @ Pending::Stop(StopReason::Shutdown),
+                    deadline,
+                },
+                Event::DrainDeadline { deadline: at },
+            ) if at == deadline && uncut(&turn) => {
+                // The turn is interrupted, so the CLI keeps what it wrote (its transcript
+                // then resumes cleanly); the stop follows its end.
+                let mut fx = cancel_if_waiting(&turn);
+                let (turn, more) = cut_turn(Cut::Shutdown, now);
+                fx.extend(more);
+                let next = Phase::Draining {
+                    turn,
+                    then,
+                    deadline,
+                };
+                (next, fx)
+            }
+            (
+                Phase::Draining {
+                    turn,
                     then,
                     deadline,
                 },
                 Event::DrainDeadline { deadline: at },
-            ) if at == deadline => {
+            ) if at == deadline && uncut(&turn) => {
                 let mut fx = cancel_if_waiting(&turn);
                 if matches!(then, Pending::Restart(_)) {
                     fx.push(AbandonTurn);
                 }
+                let (next, more) = carry_out(then);
+                fx.extend(more);
+                (next, fx)
+            }
+
+            // ---- a cut turn that does not end is given up on ----
+            (
+                Phase::Draining {
+                    turn: TurnState::Interrupting { deadline, .. },
+                    then,
+                    ..
+                },
+                Event::InterruptDeadline { deadline: at },
+            ) if at == deadline => {
+                let mut fx = vec![AbandonTurn];
                 let (next, more) = carry_out(then);
                 fx.extend(more);
                 (next, fx)
@@ -322,13 +368,13 @@ impl Lifecycle {
                     fx,
                 )
             }
-            (Phase::Running { turn }, Event::Shutdown)
-            | (Phase::Draining { turn, .. }, Event::Shutdown)
+            (Phase::Running { turn }, Event::Shutdown { deadline })
+            | (Phase::Draining { turn, .. }, Event::Shutdown { deadline })
                 if is_turn(&turn) =>
             {
-                self.drain(turn, Pending::Stop(StopReason::Shutdown), now)
+                drain_until(turn, Pending::Stop(StopReason::Shutdown), deadline)
             }
-            (Phase::Running { .. } | Phase::Restarting { .. }, Event::Shutdown) => {
+            (Phase::Running { .. } | Phase::Restarting { .. }, Event::Shutdown { .. }) => {
                 stop(StopReason::Shutdown)
             }
 
@@ -382,15 +428,7 @@ impl Lifecycle {
     }
 
     fn drain(&mut self, turn: TurnState, then: Pending, now: Instant) -> (Phase, Vec<Effect>) {
-        let deadline = now + TURN_GRACE;
-        (
-            Phase::Draining {
-                turn,
-                then,
-                deadline,
-            },
-            vec![Effect::ArmDrainDeadline { deadline }],
-        )
+        drain_until(turn, then, now + TURN_GRACE)
     }
 
     fn idle_check(&mut self, marked: bool, now: Instant) -> (Phase, Vec<Effect>) {
@@ -431,4 +469,16 @@ impl Lifecycle {
             ],
         )
     }
+}
+
+/// `turn` runs until `deadline`, then `then` happens.
+fn drain_until(turn: TurnState, then: Pending, deadline: Instant) -> (Phase, Vec<Effect>) {
+    (
+        Phase::Draining {
+            turn,
+            then,
+            deadline,
+        },
+        vec![Effect::ArmDrainDeadline { deadline }],
+    )
 }
