@@ -85,6 +85,8 @@ pub struct Settings {
     pub permission_timeout_seconds: u64,
     /// On SIGTERM/SIGINT, how long running turns may still finish.
     pub shutdown_grace_seconds: u64,
+    /// A turn with no progress from its CLI for this long is cut.
+    pub turn_stall_seconds: u64,
     pub log_level: LogLevel,
     /// Allowed WebSocket `Origin`s; empty means same origin only.
     pub allowed_origins: Vec<String>,
@@ -124,6 +126,7 @@ impl fmt::Debug for Settings {
                 &self.permission_timeout_seconds,
             )
             .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
+            .field("turn_stall_seconds", &self.turn_stall_seconds)
             .field("log_level", &self.log_level)
             .field("allowed_origins", &self.allowed_origins)
             .field("anthropic_api_key", &self.anthropic_api_key)
@@ -152,6 +155,7 @@ pub struct RawSettings {
     permission_mode: Option<String>,
     permission_timeout_seconds: Option<String>,
     shutdown_grace_seconds: Option<String>,
+    turn_stall_seconds: Option<String>,
     log_level: Option<String>,
     allowed_origins: Option<String>,
     anthropic_api_key: Option<String>,
@@ -406,6 +410,13 @@ impl RawSettings {
             0,
             3600,
         )?;
+        let turn_stall_seconds = number(
+            "TURN_STALL_SECONDS",
+            &self.turn_stall_seconds,
+            90,
+            1,
+            86_400,
+        )?;
 
         let log_level = match present(&self.log_level)
             .map(str::to_ascii_lowercase)
@@ -487,6 +498,7 @@ impl RawSettings {
             permission_mode,
             permission_timeout_seconds,
             shutdown_grace_seconds,
+            turn_stall_seconds,
             log_level,
             allowed_origins,
             anthropic_api_key,

@@ -46,6 +46,7 @@ fn defaults_match_the_design() {
     assert_eq!(s.permission_mode, "default");
     assert_eq!(s.permission_timeout_seconds, 300);
     assert_eq!(s.shutdown_grace_seconds, 25);
+    assert_eq!(s.turn_stall_seconds, 90);
     assert_eq!(s.log_level, LogLevel::Info);
     assert!(s.allowed_origins.is_empty());
     assert!(s.anthropic_api_key.is_none());
@@ -75,6 +76,7 @@ fn every_variable_is_read() {
         ("PERMISSION_MODE", "acceptEdits"),
         ("PERMISSION_TIMEOUT_SECONDS", "2"),
         ("SHUTDOWN_GRACE_SECONDS", "0"),
+        ("TURN_STALL_SECONDS", "3"),
         ("LOG_LEVEL", "DEBUG"),
         (
             "ALLOWED_ORIGINS",
@@ -99,6 +101,7 @@ fn every_variable_is_read() {
     assert_eq!(s.permission_mode, "acceptEdits");
     assert_eq!(s.permission_timeout_seconds, 2);
     assert_eq!(s.shutdown_grace_seconds, 0);
+    assert_eq!(s.turn_stall_seconds, 3);
     assert_eq!(s.log_level, LogLevel::Debug);
     assert_eq!(
         s.allowed_origins,

@@ -16,6 +16,7 @@ pub mod pool;
 mod replay;
 pub mod session;
 mod session_handlers;
+mod stall;
 mod starting;
 pub mod store;
 pub mod supervisor;

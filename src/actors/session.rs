@@ -63,6 +63,11 @@ pub struct SessionActor {
     first_effects: Vec<Effect>,
     pub(super) turn: Option<Turn>,
     permission_timer: Option<SpawnHandle>,
+    /// The stall watch's timer (`stall.rs`).
+    pub(super) stall_timer: Option<SpawnHandle>,
+    /// Since when the turn has been silent, as far as the actor knows (the CLI's own
+    /// progress clock counts too).
+    pub(super) quiet_since: Instant,
     pub(super) seq: u64,
     /// Events of the current (or last) turn, for replay.
     pub(super) buffer: Vec<SessionEvent>,
@@ -114,6 +119,8 @@ impl SessionActor {
             first_effects: parts.first_effects,
             turn: None,
             permission_timer: None,
+            stall_timer: None,
+            quiet_since: Instant::now(),
             seq: 0,
             buffer: Vec::new(),
             buffer_since: None,
@@ -130,7 +137,7 @@ impl SessionActor {
         .start()
     }
 
-    fn settings(&self) -> &Settings {
+    pub(super) fn settings(&self) -> &Settings {
         self.launcher.settings()
     }
 
@@ -224,12 +231,14 @@ impl SessionActor {
                 }
             }
             Effect::DenyPermission { request_id } => {
+                self.turn_progressed();
                 info!(self.log, "permission request timed out; denied"; "request_id" => &request_id);
                 let message =
                     "Nobody answered this permission request in time, so it was denied.".into();
                 self.answer(ctx, request_id, PermissionDecision::Deny { message });
             }
             Effect::ForwardAnswer => {
+                self.turn_progressed();
                 if let Input::Answer(id, decision) = std::mem::replace(input, Input::None) {
                     self.answer(ctx, id, decision);
                 }
@@ -281,6 +290,7 @@ impl SessionActor {
             return;
         };
         self.turn = Some(Turn::new());
+        self.watch_new_turn(ctx);
         self.buffer.clear();
         self.buffer_since = Some(crate::db::models::now());
         self.summary.message_count += 1;

@@ -4,6 +4,8 @@
 //! consolidated messages (assistant text is stored whole, once, not per token). Errors are
 //! translated here: no CLI or library text reaches a client.
 
+use std::collections::HashSet;
+
 use serde_json::{json, Value};
 
 use super::lifecycle::Cut;
@@ -19,6 +21,10 @@ pub const TOOL_CONTENT_MAX_CHARS: usize = 100_000;
 /// `stream_error`).
 pub const CUT_BY_SHUTDOWN_NOTICE: &str =
     "The server restarted while this reply was being written; it was cut here.";
+
+/// The `stream_error` of a turn the stall watch cut.
+pub const STALLED_MESSAGE: &str = "The AI service stopped sending this reply, so it was stopped. \
+     What arrived is kept; send your message again to retry.";
 
 /// What a turn produced for one CLI event.
 #[derive(Debug, Default, PartialEq)]
@@ -42,11 +48,19 @@ pub struct Turn {
     pub text_arrived: bool,
     /// The server cut the turn: its end is reported as this cut.
     cut: Option<Cut>,
+    /// Tool calls announced and not answered yet (a running tool is no stall).
+    tools_running: HashSet<String>,
 }
 
 impl Turn {
     pub fn new() -> Turn {
         Turn::default()
+    }
+
+    /// A tool call runs (from its `tool_use` to its result): the CLI bounds tools itself
+    /// and shows nothing while one runs.
+    pub fn tool_running(&self) -> bool {
+        !self.tools_running.is_empty()
     }
 
     /// The server cut this turn (and interrupts the CLI): its end, when the CLI reports it
@@ -100,6 +114,7 @@ impl Turn {
                     }
                     ContentBlock::ToolUse { id, name, input } => {
                         self.flush_text(&mut fx);
+                        self.tools_running.insert(id.clone());
                         fx.persist.push((
                             MessageKind::ToolUse,
                             json!({"tool_use_id": id, "name": name, "input": input}),
@@ -123,6 +138,7 @@ impl Turn {
                 if parent_tool_use_id.is_some() {
                     return fx;
                 }
+                self.tools_running.remove(&tool_use_id);
                 let content = cut(content, TOOL_CONTENT_MAX_CHARS);
                 fx.persist.push((
                     MessageKind::ToolResult,
@@ -223,6 +239,19 @@ impl Turn {
     /// the cut's notice and `stream_error`.
     fn report_cut(&self, cut: Cut, fx: &mut Effects) {
         match cut {
+            Cut::Stalled => {
+                fx.persist.push((
+                    MessageKind::Error,
+                    json!({"code": ErrorCode::Internal, "message": STALLED_MESSAGE,
+                           "suggested_action": SuggestedAction::Retry}),
+                ));
+                fx.events.push(EventBody::StreamError {
+                    code: ErrorCode::Internal,
+                    message: STALLED_MESSAGE.to_string(),
+                    suggested_action: SuggestedAction::Retry,
+                    partial_preserved: self.text_arrived,
+                });
+            }
             Cut::Shutdown => {
                 fx.persist.push((
                     MessageKind::Notice,
@@ -430,6 +459,7 @@ mod tests {
             description: None,
         }));
         assert_eq!(p.permission_opened.as_deref(), Some("r1"));
+        assert!(t.tool_running(), "from its tool_use to its result");
         let big = "x".repeat(TOOL_CONTENT_MAX_CHARS + 10);
         let fx = t.on_event(CliEvent::ToolResult {
             tool_use_id: "t1".into(),
@@ -444,6 +474,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        assert!(!t.tool_running());
     }
 
     #[test]
@@ -509,6 +540,27 @@ mod tests {
                 ..
             }]
         ));
+        // A stalled turn ends as a retryable error, its partial text kept.
+        let mut t = Turn::new();
+        t.on_event(CliEvent::TextDelta {
+            text: "Partial".into(),
+        });
+        t.cut(Cut::Stalled);
+        let fx = t.on_event(CliEvent::TurnResult(interrupted()));
+        assert_eq!(
+            fx.persist[0],
+            (MessageKind::Assistant, json!({"text": "Partial"}))
+        );
+        assert_eq!(fx.persist[1].0, MessageKind::Error);
+        assert_eq!(
+            fx.events,
+            vec![EventBody::StreamError {
+                code: ErrorCode::Internal,
+                message: STALLED_MESSAGE.into(),
+                suggested_action: SuggestedAction::Retry,
+                partial_preserved: true,
+            }]
+        );
         // A turn that completed just as it was cut is complete.
         let mut t = Turn::new();
         t.cut(Cut::Shutdown);

@@ -21,6 +21,7 @@ mod health;
 mod model_stub;
 mod process_logs;
 mod rest;
+mod stall;
 mod static_ui;
 mod ws;
 mod ws_reconnect;

@@ -284,7 +284,7 @@ impl Lifecycle {
                 if is_turn(&turn) {
                     fx.push(AbandonTurn);
                 }
-                let (next, more) = self.crash_restart(now);
+                let (next, more) = self.crash_restart(RestartReason::Crashed, now);
                 fx.extend(more);
                 (next, fx)
             }
@@ -342,7 +342,44 @@ impl Lifecycle {
                 (next, fx)
             }
 
-            // ---- a cut turn that does not end is given up on ----
+            // ---- a stalled turn is cut ----
+            (
+                Phase::Running {
+                    turn: TurnState::Querying,
+                },
+                Event::Stalled,
+            ) => {
+                let (turn, fx) = cut_turn(Cut::Stalled, now);
+                (Phase::Running { turn }, fx)
+            }
+            (
+                Phase::Draining {
+                    turn: TurnState::Querying,
+                    then,
+                    deadline,
+                },
+                Event::Stalled,
+            ) => {
+                let (turn, fx) = cut_turn(Cut::Stalled, now);
+                let next = Phase::Draining {
+                    turn,
+                    then,
+                    deadline,
+                };
+                (next, fx)
+            }
+            // The interrupt did not end the cut turn: the process is given up on.
+            (
+                Phase::Running {
+                    turn: TurnState::Interrupting { deadline, .. },
+                },
+                Event::InterruptDeadline { deadline: at },
+            ) if at == deadline => {
+                let mut fx = vec![AbandonTurn];
+                let (next, more) = self.crash_restart(RestartReason::Unresponsive, now);
+                fx.extend(more);
+                (next, fx)
+            }
             (
                 Phase::Draining {
                     turn: TurnState::Interrupting { deadline, .. },
@@ -447,8 +484,9 @@ impl Lifecycle {
         (Phase::Running { turn }, fx)
     }
 
-    /// A crash: restarted within the budget, else the session fails.
-    fn crash_restart(&mut self, now: Instant) -> (Phase, Vec<Effect>) {
+    /// A crash (or a process that stopped answering): restarted within the budget, else the
+    /// session fails.
+    fn crash_restart(&mut self, reason: RestartReason, now: Instant) -> (Phase, Vec<Effect>) {
         while self
             .crashes
             .front()
@@ -460,7 +498,6 @@ impl Lifecycle {
             return stop(StopReason::Failed);
         }
         self.crashes.push_back(now);
-        let reason = RestartReason::Crashed;
         (
             Phase::Restarting { reason },
             vec![

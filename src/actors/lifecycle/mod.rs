@@ -10,7 +10,8 @@
 //! Adding a rule is one event (and its rows): e.g. the drain on SIGTERM is `Shutdown` (with
 //! its deadline), a refusal of new messages while that drain runs, and at the deadline a
 //! cut of the turn (`Interrupting`: the CLI is told to interrupt it, its end is awaited
-//! until `InterruptDeadline`).
+//! until `InterruptDeadline`); a turn silent for `TURN_STALL_SECONDS` is `Stalled`, cut the
+//! same way.
 
 mod machine;
 mod notices;

@@ -52,6 +52,8 @@ pub enum TurnState {
 /// interrupt by the user).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cut {
+    /// Nothing came from the CLI for `TURN_STALL_SECONDS`.
+    Stalled,
     /// The shutdown's grace period is over.
     Shutdown,
 }
@@ -61,6 +63,8 @@ pub enum Cut {
 pub enum RestartReason {
     MemoryLimit,
     Crashed,
+    /// A cut turn did not end within [`INTERRUPT_WAIT`]: the process stopped answering.
+    Unresponsive,
 }
 
 impl RestartReason {
@@ -68,6 +72,7 @@ impl RestartReason {
         match self {
             RestartReason::MemoryLimit => "memory_limit",
             RestartReason::Crashed => "crashed",
+            RestartReason::Unresponsive => "unresponsive",
         }
     }
 }
@@ -138,6 +143,14 @@ impl Phase {
             self,
             Phase::Running { .. } | Phase::Draining { .. } | Phase::Restarting { .. }
         )
+    }
+
+    /// The turn state, in a phase that has one.
+    pub fn turn(&self) -> Option<&TurnState> {
+        match self {
+            Phase::Running { turn } | Phase::Draining { turn, .. } => Some(turn),
+            _ => None,
+        }
     }
 
     /// A turn runs.
@@ -220,6 +233,8 @@ pub enum Event {
     DrainDeadline {
         deadline: Instant,
     },
+    /// The turn was silent for `TURN_STALL_SECONDS` (the actor's stall watch).
+    Stalled,
     /// A cut turn's interrupt had until `deadline` to end it.
     InterruptDeadline {
         deadline: Instant,

@@ -70,6 +70,9 @@ pub(super) fn phases() -> Vec<Phase> {
         Phase::Running {
             turn: waiting("r1"),
         },
+        Phase::Running {
+            turn: interrupting(Cut::Stalled),
+        },
         Phase::Draining {
             turn: TurnState::Querying,
             then: Pending::Restart(RestartReason::MemoryLimit),
@@ -146,6 +149,7 @@ pub(super) fn events() -> Vec<Event> {
         Event::AgeLimit,
         Event::MemoryExceeded,
         Event::Crashed,
+        Event::Stalled,
         Event::InterruptDeadline {
             deadline: cut_deadline(),
         },
@@ -176,11 +180,13 @@ pub(super) fn restart_name(r: RestartReason) -> &'static str {
     match r {
         RestartReason::MemoryLimit => "memory",
         RestartReason::Crashed => "crash",
+        RestartReason::Unresponsive => "unresponsive",
     }
 }
 
 pub(super) fn cut_name(c: Cut) -> &'static str {
     match c {
+        Cut::Stalled => "stalled",
         Cut::Shutdown => "shutdown",
     }
 }
@@ -244,6 +250,7 @@ pub(super) fn event_name(e: &Event) -> &'static str {
         Event::MemoryExceeded => "memory exceeded",
         Event::Crashed => "crashed",
         Event::DrainDeadline { .. } => "drain deadline",
+        Event::Stalled => "stalled",
         Event::InterruptDeadline { .. } => "interrupt deadline",
         Event::Destroy => "destroy",
         Event::Shutdown { .. } => "shutdown",
@@ -307,6 +314,7 @@ const NO_ACTOR: &[&str] = &[
 const LIVE_IDLE: &[&str] = &["ready", "ready, marked idle"];
 const QUERYING: &str = "querying";
 const WAITING_PERMISSION: &str = "waiting for permission";
+const INTERRUPTING: &str = "interrupting (stalled)";
 const MEMORY_DRAIN: &str = "draining (querying) then restart (memory)";
 const SHUTDOWN_DRAIN: &str = "draining (querying) then stop (shutdown)";
 const SHUTDOWN_DRAIN_WAITING: &str = "draining (waiting) then stop (shutdown)";
@@ -314,6 +322,7 @@ const SHUTDOWN_CUT: &str = "draining (interrupting, shutdown) then stop (shutdow
 const TURNS: &[&str] = &[
     QUERYING,
     WAITING_PERMISSION,
+    INTERRUPTING,
     MEMORY_DRAIN,
     SHUTDOWN_DRAIN,
     SHUTDOWN_DRAIN_WAITING,
@@ -322,12 +331,19 @@ const TURNS: &[&str] = &[
 /// The turns of the shutdown drain.
 const SHUTDOWN_DRAINS: &[&str] = &[SHUTDOWN_DRAIN, SHUTDOWN_DRAIN_WAITING, SHUTDOWN_CUT];
 /// Turns without a permission request waiting.
-const NOT_WAITING_TURNS: &[&str] = &[QUERYING, MEMORY_DRAIN, SHUTDOWN_DRAIN, SHUTDOWN_CUT];
+const NOT_WAITING_TURNS: &[&str] = &[
+    QUERYING,
+    INTERRUPTING,
+    MEMORY_DRAIN,
+    SHUTDOWN_DRAIN,
+    SHUTDOWN_CUT,
+];
 const LIVE: &[&str] = &[
     "ready",
     "ready, marked idle",
     QUERYING,
     WAITING_PERMISSION,
+    INTERRUPTING,
     MEMORY_DRAIN,
     SHUTDOWN_DRAIN,
     SHUTDOWN_DRAIN_WAITING,
@@ -339,6 +355,7 @@ const LIVE_NOT_WAITING: &[&str] = &[
     "ready",
     "ready, marked idle",
     QUERYING,
+    INTERRUPTING,
     MEMORY_DRAIN,
     SHUTDOWN_DRAIN,
     SHUTDOWN_CUT,
@@ -351,6 +368,7 @@ const ALL_BUT_ABSENT: &[&str] = &[
     "ready, marked idle",
     QUERYING,
     WAITING_PERMISSION,
+    INTERRUPTING,
     MEMORY_DRAIN,
     SHUTDOWN_DRAIN,
     SHUTDOWN_DRAIN_WAITING,
@@ -383,6 +401,7 @@ const PROCESS_EVENTS: &[&str] = &[
     "age limit",
     "memory exceeded",
     "crashed",
+    "stalled",
     "interrupt deadline",
     "drain deadline",
     "stopped",
@@ -406,6 +425,7 @@ const AGED: &[&str] = &[
 ];
 const CRASH_RESTART: &[&str] = &["notify restarting (crash)", "launch resume"];
 const SUSPEND: &[&str] = &["status suspended", "stop process"];
+const CUT_STALLED: &[&str] = &["cut turn (stalled)", "arm interrupt deadline"];
 
 pub(super) type Row = (&'static [&'static str], &'static [&'static str], Expect);
 
@@ -437,6 +457,7 @@ pub(super) const ROWS: &[Row] = &[
     (&["ready"], &["query"], To("querying", &["start turn"])),
     (&["ready, marked idle"], &["query"], To("querying", &["start turn", "status active"])),
     (LIVE_IDLE, &["turn ended", "permission opened", "permission withdrawn"], Unreachable("the turn translator only runs within a turn")),
+    (LIVE_IDLE, &["stalled"], Unreachable("the stall watch runs within a turn only")),
     (&["ready"], &["tick"], To("stopping (idle)", &["status idle", "status suspended", "notify terminated (idle)", "stop process"])),
     (&["ready, marked idle"], &["tick"], To("stopping (idle)", &["status suspended", "notify terminated (idle)", "stop process"])),
     (LIVE_IDLE, &["age limit"], To("stopping (age)", AGED)),
@@ -445,10 +466,10 @@ pub(super) const ROWS: &[Row] = &[
     (LIVE_IDLE, &["shutdown"], To("stopping (shutdown)", SUSPEND)),
     (LIVE_IDLE, &["permission timed out", "drain deadline", "interrupt deadline"], Same(&[])),
     // -- a turn runs: a message is refused --
-    (&[QUERYING, WAITING_PERMISSION, MEMORY_DRAIN], &["query"], Same(&["refuse QueryInProgress"])),
+    (&[QUERYING, WAITING_PERMISSION, INTERRUPTING, MEMORY_DRAIN], &["query"], Same(&["refuse QueryInProgress"])),
     (SHUTDOWN_DRAINS, &["query"], Same(&["refuse ShuttingDown"])),
     // -- the turn ends --
-    (&[QUERYING], &["turn ended"], To("ready", &[])),
+    (&[QUERYING, INTERRUPTING], &["turn ended"], To("ready", &[])),
     (&[WAITING_PERMISSION], &["turn ended"], To("ready", &["cancel permission timer"])),
     (&[MEMORY_DRAIN], &["turn ended"], To("restarting (memory)", &["launch resume"])),
     (&[SHUTDOWN_DRAIN, SHUTDOWN_CUT], &["turn ended"], To("stopping (shutdown)", SUSPEND)),
@@ -457,7 +478,7 @@ pub(super) const ROWS: &[Row] = &[
     (&[QUERYING, WAITING_PERMISSION], &["permission opened"], To(WAITING_PERMISSION, &["arm permission timer"])),
     (&[MEMORY_DRAIN], &["permission opened"], To("draining (waiting) then restart (memory)", &["arm permission timer"])),
     (&[SHUTDOWN_DRAIN, SHUTDOWN_DRAIN_WAITING], &["permission opened"], To(SHUTDOWN_DRAIN_WAITING, &["arm permission timer"])),
-    (&[SHUTDOWN_CUT], &["permission opened"], Same(&[])),
+    (&[INTERRUPTING, SHUTDOWN_CUT], &["permission opened"], Same(&[])),
     (&[WAITING_PERMISSION], &["permission withdrawn"], To(QUERYING, &["cancel permission timer"])),
     (&[WAITING_PERMISSION], &["permission answered"], To(QUERYING, &["cancel permission timer", "forward answer"])),
     (&[WAITING_PERMISSION], &["permission timed out"], To(QUERYING, &["deny permission", "notify permission cancelled"])),
@@ -470,27 +491,36 @@ pub(super) const ROWS: &[Row] = &[
     // -- age and memory --
     (&[QUERYING], &["age limit"], To("draining (querying) then stop (age)", &["arm drain deadline"])),
     (&[WAITING_PERMISSION], &["age limit"], To("draining (waiting) then stop (age)", &["arm drain deadline"])),
+    (&[INTERRUPTING], &["age limit"], To("draining (interrupting, stalled) then stop (age)", &["arm drain deadline"])),
     (&[MEMORY_DRAIN], &["age limit"], To("draining (querying) then stop (age)", &["arm drain deadline"])),
     (SHUTDOWN_DRAINS, &["age limit", "memory exceeded"], Same(&[])),
     (&[QUERYING], &["memory exceeded"], To(MEMORY_DRAIN, &["notify restarting (memory)", "arm drain deadline"])),
     (&[WAITING_PERMISSION], &["memory exceeded"], To("draining (waiting) then restart (memory)", &["notify restarting (memory)", "arm drain deadline"])),
+    (&[INTERRUPTING], &["memory exceeded"], To("draining (interrupting, stalled) then restart (memory)", &["notify restarting (memory)", "arm drain deadline"])),
     (&[MEMORY_DRAIN], &["memory exceeded"], Same(&[])),
     // -- the process dies --
-    (&[QUERYING, MEMORY_DRAIN], &["crashed"], To("restarting (crash)", &["abandon turn", "notify restarting (crash)", "launch resume"])),
+    (&[QUERYING, INTERRUPTING, MEMORY_DRAIN], &["crashed"], To("restarting (crash)", &["abandon turn", "notify restarting (crash)", "launch resume"])),
     (&[WAITING_PERMISSION], &["crashed"], To("restarting (crash)", &["cancel permission timer", "abandon turn", "notify restarting (crash)", "launch resume"])),
     (&[SHUTDOWN_DRAIN, SHUTDOWN_CUT], &["crashed"], To("stopping (shutdown)", &["abandon turn", "status suspended", "stop process"])),
     (&[SHUTDOWN_DRAIN_WAITING], &["crashed"], To("stopping (shutdown)", &["cancel permission timer", "abandon turn", "status suspended", "stop process"])),
-    // -- a cut turn that does not end is given up on --
+    // -- a stalled turn is cut; a cut turn that does not end is given up on --
+    (&[QUERYING], &["stalled"], To(INTERRUPTING, CUT_STALLED)),
+    (&[MEMORY_DRAIN], &["stalled"], To("draining (interrupting, stalled) then restart (memory)", CUT_STALLED)),
+    (&[SHUTDOWN_DRAIN], &["stalled"], To("draining (interrupting, stalled) then stop (shutdown)", CUT_STALLED)),
+    (WAITING, &["stalled"], Unreachable("the stall watch pauses while a permission waits")),
+    (&[INTERRUPTING, SHUTDOWN_CUT], &["stalled"], Unreachable("the stall watch stops once the turn is cut")),
+    (&[INTERRUPTING], &["interrupt deadline"], To("restarting (unresponsive)", &["abandon turn", "notify restarting (unresponsive)", "launch resume"])),
     (&[SHUTDOWN_CUT], &["interrupt deadline"], To("stopping (shutdown)", &["abandon turn", "status suspended", "stop process"])),
     (&[QUERYING, WAITING_PERMISSION, MEMORY_DRAIN, SHUTDOWN_DRAIN, SHUTDOWN_DRAIN_WAITING], &["interrupt deadline"], Same(&[])),
     // -- a drain's deadline: the shutdown cuts the turn, a restart abandons it --
-    (&[QUERYING, WAITING_PERMISSION, SHUTDOWN_CUT], &["drain deadline"], Same(&[])),
+    (&[QUERYING, WAITING_PERMISSION, INTERRUPTING, SHUTDOWN_CUT], &["drain deadline"], Same(&[])),
     (&[MEMORY_DRAIN], &["drain deadline"], To("restarting (memory)", &["abandon turn", "launch resume"])),
     (&[SHUTDOWN_DRAIN], &["drain deadline"], To(SHUTDOWN_CUT, &["cut turn (shutdown)", "arm interrupt deadline"])),
     (&[SHUTDOWN_DRAIN_WAITING], &["drain deadline"], To(SHUTDOWN_CUT, &["cancel permission timer", "cut turn (shutdown)", "arm interrupt deadline"])),
     // -- shutdown: a running turn drains until the shutdown's deadline --
     (&[QUERYING, MEMORY_DRAIN, SHUTDOWN_DRAIN], &["shutdown"], To(SHUTDOWN_DRAIN, &["arm drain deadline"])),
     (WAITING, &["shutdown"], To(SHUTDOWN_DRAIN_WAITING, &["arm drain deadline"])),
+    (&[INTERRUPTING], &["shutdown"], To("draining (interrupting, stalled) then stop (shutdown)", &["arm drain deadline"])),
     (&[SHUTDOWN_CUT], &["shutdown"], Same(&["arm drain deadline"])),
     // -- every live phase --
     (LIVE_NOT_WAITING, &["destroy"], To("stopping (destroyed)", DESTROYED)),
@@ -501,12 +531,12 @@ pub(super) const ROWS: &[Row] = &[
     (WAITING, &["unsubscribed"], Same(&["arm permission timer"])),
     (LIVE_NOT_WAITING, &["subscribed", "unsubscribed"], Same(&[])),
     (LIVE, &["stopped"], Unreachable("only a stopping session's process is stopped")),
-    (&["ready", "ready, marked idle", QUERYING, WAITING_PERMISSION, MEMORY_DRAIN, SHUTDOWN_DRAIN, SHUTDOWN_DRAIN_WAITING, SHUTDOWN_CUT], &["launched", "launch failed"], Unreachable("no launch is in flight")),
+    (&["ready", "ready, marked idle", QUERYING, WAITING_PERMISSION, INTERRUPTING, MEMORY_DRAIN, SHUTDOWN_DRAIN, SHUTDOWN_DRAIN_WAITING, SHUTDOWN_CUT], &["launched", "launch failed"], Unreachable("no launch is in flight")),
     // -- restarting: the replacement is launching --
     (&["restarting (crash)"], &["query"], Same(&["refuse Restarting"])),
     (&["restarting (crash)"], &["launched"], To("ready", &["swap process", "status active", "notify ready"])),
     (&["restarting (crash)"], &["launch failed"], To("stopping (failed)", &["notify terminated (failed)", "status failed", "stop process"])),
-    (&["restarting (crash)"], &["turn ended", "permission opened", "permission withdrawn"], Unreachable("a restart begins once the turn ended or was abandoned")),
+    (&["restarting (crash)"], &["turn ended", "permission opened", "permission withdrawn", "stalled"], Unreachable("a restart begins once the turn ended or was abandoned")),
     (&["restarting (crash)"], &["permission timed out", "tick", "memory exceeded", "crashed", "drain deadline", "interrupt deadline"], Same(&[])),
     (&["restarting (crash)"], &["age limit"], To("stopping (age)", AGED)),
     (&["restarting (crash)"], &["shutdown"], To("stopping (shutdown)", SUSPEND)),
@@ -521,5 +551,5 @@ pub(super) const ROWS: &[Row] = &[
     (&["stopping (failed)"], &["stopped"], To("failed", &[])),
     (STOPPING, &["launched"], Same(&["discard launched"])),
     (STOPPING, &["subscribed", "unsubscribed"], Same(&[])),
-    (STOPPING, &["launch failed", "turn ended", "permission opened", "permission withdrawn", "permission timed out", "tick", "age warning", "age limit", "memory exceeded", "crashed", "interrupt deadline", "drain deadline", "shutdown"], Same(&[])),
+    (STOPPING, &["launch failed", "turn ended", "permission opened", "permission withdrawn", "permission timed out", "tick", "age warning", "age limit", "memory exceeded", "crashed", "stalled", "interrupt deadline", "drain deadline", "shutdown"], Same(&[])),
 ];
