@@ -7,6 +7,7 @@
 
 mod access_log;
 pub mod auth;
+mod connections;
 pub mod error;
 mod extract;
 mod health;

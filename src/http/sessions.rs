@@ -102,7 +102,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
         (status = 201, description = "The session is ready", body = SessionStarted),
         (status = 400, description = "`invalid_json`: the body is not a JSON object", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
-        (status = 503, description = "`capacity_exceeded`: MAX_SESSIONS live sessions already", body = super::openapi::ErrorResponse),
+        (status = 503, description = "`capacity_exceeded`: MAX_SESSIONS live sessions already; `server_shutting_down`: the server is stopping", body = super::openapi::ErrorResponse),
     )
 )]
 pub async fn create(
@@ -192,7 +192,7 @@ pub async fn messages(
         (status = 400, description = "`validation_error`: the id is not a UUID", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
         (status = 409, description = "`not_resumable`: \"Session not found or not resumable\"", body = super::openapi::ErrorResponse),
-        (status = 503, description = "`capacity_exceeded`", body = super::openapi::ErrorResponse),
+        (status = 503, description = "`capacity_exceeded`, or `server_shutting_down` (the server is stopping)", body = super::openapi::ErrorResponse),
     )
 )]
 pub async fn resume(

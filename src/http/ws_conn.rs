@@ -6,7 +6,6 @@
 //! Heartbeat: a ping every 5 s; 10 s without any frame from the client closes the
 //! connection. Every stop path unsubscribes from the session and leaves the registry.
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
@@ -14,12 +13,13 @@ use actix_ws::{CloseCode, CloseReason, Message, MessageStream, ProtocolError};
 use slog::{debug, o, warn, Logger};
 use tokio::sync::mpsc;
 
+pub use super::connections::{CloseForShutdown, Connections, ServerShuttingDown};
 use super::error::ApiError;
 use super::AppState;
 use crate::actors::EngineError;
 use crate::protocol::{
-    client, ClientFrame, ControlFrame, ErrorCode, EventBody, HistoryMessage, ServerFrame,
-    SessionEvent, SessionSummary, SHUTTING_DOWN_MESSAGE,
+    client, shutting_down_message, ClientFrame, ControlFrame, ErrorCode, EventBody, HistoryMessage,
+    ServerFrame, SessionEvent, SessionSummary,
 };
 use crate::session_id::SessionId;
 
@@ -35,41 +35,6 @@ enum Out {
     Close(CloseReason),
 }
 
-/// Every open connection, to tell them the server is shutting down.
-#[derive(Clone, Default)]
-pub struct Connections {
-    inner: Arc<Mutex<Vec<Addr<WsConn>>>>,
-}
-
-impl Connections {
-    fn add(&self, addr: Addr<WsConn>) {
-        self.inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(addr);
-    }
-
-    fn remove(&self, addr: &Addr<WsConn>) {
-        self.inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|a| a != addr);
-    }
-
-    /// Sends `server_shutting_down` and closes every connection with 1001.
-    pub async fn shut_down(&self) {
-        let all: Vec<Addr<WsConn>> = self.inner.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        for conn in all {
-            let _ = conn.send(ServerShuttingDown).await;
-        }
-    }
-}
-
-/// The server is stopping.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct ServerShuttingDown;
-
 pub struct WsConn {
     state: AppState,
     out: mpsc::Sender<Out>,
@@ -81,6 +46,8 @@ pub struct WsConn {
     current: Option<SessionId>,
     /// Session events held back until `session_history` has been sent.
     held: Option<Vec<SessionEvent>>,
+    /// `server_shutting_down` was sent.
+    told_shutdown: bool,
     closing: bool,
     log: Logger,
 }
@@ -100,6 +67,7 @@ impl WsConn {
             last_heard: Instant::now(),
             current: None,
             held: None,
+            told_shutdown: false,
             closing: false,
             log,
         }
@@ -418,6 +386,10 @@ impl Actor for WsConn {
             act.push(ctx, Out::Ping);
         });
         self.send_session_list(ctx);
+        // Connected while the server drains: told at once, like the others.
+        if let Some(deadline) = self.state.engine.draining_until() {
+            self.tell_shutdown(ctx, deadline);
+        }
     }
 
     fn stopping(&mut self, ctx: &mut Context<Self>) -> Running {
@@ -485,16 +457,36 @@ impl Handler<SessionEvent> for WsConn {
     }
 }
 
-impl Handler<ServerShuttingDown> for WsConn {
-    type Result = ();
-
-    fn handle(&mut self, _msg: ServerShuttingDown, ctx: &mut Context<Self>) {
+impl WsConn {
+    fn tell_shutdown(&mut self, ctx: &mut Context<Self>, deadline: Instant) {
+        if std::mem::replace(&mut self.told_shutdown, true) {
+            return;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        // Whole seconds, rounded up: "0" only once the time is up.
+        let grace_seconds = left.as_millis().div_ceil(1000) as u64;
         self.send(
             ctx,
             ControlFrame::ServerShuttingDown {
-                message: SHUTTING_DOWN_MESSAGE.to_string(),
+                message: shutting_down_message(grace_seconds),
+                grace_seconds,
             },
         );
+    }
+}
+
+impl Handler<ServerShuttingDown> for WsConn {
+    type Result = ();
+
+    fn handle(&mut self, msg: ServerShuttingDown, ctx: &mut Context<Self>) {
+        self.tell_shutdown(ctx, msg.deadline);
+    }
+}
+
+impl Handler<CloseForShutdown> for WsConn {
+    type Result = ();
+
+    fn handle(&mut self, _msg: CloseForShutdown, ctx: &mut Context<Self>) {
         self.close(ctx, CloseCode::Away, "server shutting down");
     }
 }

@@ -15,5 +15,5 @@ pub mod session;
 pub use client::{ClientFrame, FrameError, MAX_TEXT_CHARS};
 pub use codes::{ErrorCode, SuggestedAction};
 pub use events::{EventBody, SessionEvent};
-pub use server::{ControlFrame, ServerFrame, SHUTTING_DOWN_MESSAGE};
+pub use server::{shutting_down_message, ControlFrame, ServerFrame};
 pub use session::{HistoryMessage, SessionSummary, Source};

@@ -207,6 +207,29 @@ describe("chat store", () => {
     expect(t.sent.at(-1)).toMatchObject({ type: "user_message", text: "from another tab" });
   });
 
+  it("on server_shutting_down shows the time left and keeps streaming the reply", () => {
+    resetSeqs();
+    const t = setup();
+    open(t, A);
+    t.chat().sendMessage("hi");
+    t.recv(
+      ev(A, { type: "message_received", seq: 1, text: "hi" }),
+      ev(A, { type: "stream_delta", text: "Once upon " }),
+      {
+        type: "server_shutting_down",
+        message: "The server is restarting. A reply being written has up to 25 s to finish; your sessions are kept and the page reconnects by itself.",
+        grace_seconds: 25,
+      },
+      ev(A, { type: "stream_delta", text: "a time." }),
+    );
+    expect(t.notice().notice).toMatchObject({ tone: "info" });
+    expect(t.notice().notice?.text).toContain("25 s");
+    expect(t.chat().views[A].running).toBe(true);
+    t.recv(ev(A, { type: "response_complete", cost_usd: 0, total_cost_usd: 0, usage: {}, duration_ms: 1, num_turns: 1 }));
+    expect(texts(t, A)).toEqual(["user:hi", "assistant:Once upon a time."]);
+    expect(t.chat().views[A].running).toBe(false);
+  });
+
   it("keeps a draft per session", () => {
     resetSeqs();
     const t = setup();
