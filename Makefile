@@ -17,12 +17,17 @@ SERVER_DEBUG_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/debug/claude-sdk-
 # The release server binary the browser benchmark of the UI starts.
 SERVER_RELEASE_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/release/claude-sdk-pattern)
 
-.PHONY: help setup run build web-build test test-rust test-web test-e2e lint bench clean
+# The container image `make image` builds (docker, or podman where no Docker engine runs).
+IMAGE ?= claude-sdk-pattern:latest
+
+.PHONY: help setup run build web-build test test-rust test-web test-e2e test-container lint bench \
+	bench-container image clean
 
 help:
 	@echo "make run    start the server (and UI) on embedded defaults"
 	@echo "make test   run every test"
 	@echo "make bench  measure latency, memory and the web UI (writes docs/benchmarks.md)"
+	@echo "make image  build the container image ($(IMAGE)) with docker or podman"
 	@echo "make lint   rustfmt, clippy, eslint and tsc"
 
 ## setup: install the pinned Claude Code CLI (npm) and check that it runs.
@@ -71,8 +76,17 @@ test-e2e: setup $(WEB_STAMP) web-build
 	$(CARGO) build --locked
 	cd web && SERVER_BIN="$(SERVER_DEBUG_BIN)" npm run e2e
 
+## test-container: build the image under a temporary tag and test the running container
+## (tests/container/); prints SKIPPED without docker or podman.
+test-container:
+	@CLAUDE_CLI_VERSION=$(CLAUDE_CLI_VERSION) scripts/test-container.sh
+
 ## test: everything, cheapest first, failing on the first broken part.
-test: lint test-web test-rust test-e2e
+test: lint test-web test-rust test-e2e test-container
+
+## image: the container image (Dockerfile); run it as docs/operations.md says.
+image:
+	@CLAUDE_CLI_VERSION=$(CLAUDE_CLI_VERSION) scripts/build-image.sh $(IMAGE)
 
 ## bench: measure (release build, against the model stub) and rewrite docs/benchmarks.md;
 ## the UI in headless Chromium against the release server (web/bench/).
@@ -83,6 +97,11 @@ bench: setup web-build build
 	$(CARGO) bench --locked --bench api
 	cd web && SERVER_BIN="$(SERVER_RELEASE_BIN)" npm run bench
 	@scripts/write-benchmarks.sh
+
+## bench-container: measure the image (cold build, rebuild, size, start and stop) and write
+## its section of docs/benchmarks.md. Takes minutes: a cold build uses the whole machine.
+bench-container:
+	@CLAUDE_CLI_VERSION=$(CLAUDE_CLI_VERSION) scripts/bench-container.sh
 
 clean:
 	$(CARGO) clean

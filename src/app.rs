@@ -3,7 +3,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
@@ -19,8 +19,9 @@ use crate::http::tickets::TicketStore;
 use crate::http::{self, AppState};
 use crate::model_backend::ModelBackend;
 
-/// How long in-flight requests get to finish when the server is asked to stop.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// After the drain (running turns finished or cut, WebSockets closed), how long HTTP
+/// requests still open get before the listener stops.
+pub const HTTP_STOP_GRACE: Duration = Duration::from_secs(3);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +58,8 @@ pub struct Application {
     /// Closes the connections of keys revoked (or users disabled) by another process.
     sweep: tokio::task::JoinHandle<()>,
     runtime_dir: std::path::PathBuf,
+    /// `SHUTDOWN_GRACE_SECONDS`.
+    shutdown_grace: Duration,
     log: Logger,
 }
 
@@ -143,7 +146,7 @@ impl Application {
                 .wrap(from_fn(http::access_log))
                 .configure(http::configure)
         })
-        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+        .shutdown_timeout(HTTP_STOP_GRACE.as_secs())
         // Streams are many small frames: without TCP_NODELAY, Nagle's algorithm meets the
         // client's delayed ACK and holds frames for ~40 ms.
         .on_connect(|conn, _ext| {
@@ -168,6 +171,7 @@ impl Application {
             model,
             sweep,
             runtime_dir: settings.runtime_dir(),
+            shutdown_grace: Duration::from_secs(settings.shutdown_grace_seconds),
             log: log.new(o!()),
         })
     }
@@ -193,6 +197,12 @@ impl Application {
     }
 
     /// Serves until stopped (SIGTERM/SIGINT, or a handle).
+    ///
+    /// A stop signal drains first: readiness answers 503 and nothing new starts at once,
+    /// every WebSocket is told `server_shutting_down` and stays open while running turns
+    /// finish (up to `SHUTDOWN_GRACE_SECONDS`, then they are cut), every session is
+    /// suspended and its CLI stopped; then the WebSockets close (1001) and the listener
+    /// stops. A second signal cuts the grace period short.
     pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
         info!(self.log, "listening"; "addr" => self.addr.to_string(), "version" => env!("CARGO_PKG_VERSION"));
         let handle = self.server.handle();
@@ -201,14 +211,38 @@ impl Application {
         let result = tokio::select! {
             result = &mut server => result,
             signal = self.stop_signals.recv() => {
-                info!(self.log, "stopping"; "signal" => signal);
-                // Clients are told first (close 1001), then running turns get their grace
-                // period and every CLI process is stopped.
-                self.connections.shut_down().await;
-                self.engine.shutdown().await;
-                // The server future itself carries out the stop: poll both together.
-                let ((), result) = tokio::join!(handle.stop(true), server);
-                result
+                let started = Instant::now();
+                let deadline = started + self.shutdown_grace;
+                info!(self.log, "stopping: running replies may finish";
+                    "signal" => signal, "grace_seconds" => self.shutdown_grace.as_secs());
+                // From here on readiness answers 503 and nothing new starts.
+                let sessions = engine.shutdown_until(deadline);
+                let drain = async {
+                    self.connections.notify_shutdown(deadline).await;
+                    tokio::select! {
+                        () = sessions => {}
+                        signal = self.stop_signals.recv() => {
+                            info!(self.log, "stopping now: running replies are cut"; "signal" => signal);
+                            engine.shutdown_until(Instant::now()).await;
+                        }
+                    }
+                    info!(self.log, "sessions stopped";
+                        "elapsed_ms" => started.elapsed().as_millis() as u64);
+                    self.connections.close_all().await;
+                };
+                // The server future carries out the stop and keeps serving (readiness,
+                // WebSockets) during the drain: poll it throughout.
+                tokio::pin!(drain);
+                tokio::select! {
+                    result = &mut server => {
+                        drain.await;
+                        result
+                    }
+                    () = &mut drain => {
+                        let ((), result) = tokio::join!(handle.stop(true), server);
+                        result
+                    }
+                }
             }
         };
         engine.shutdown().await;

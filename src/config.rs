@@ -87,6 +87,10 @@ pub struct Settings {
     pub monitor_interval_seconds: u64,
     pub permission_mode: String,
     pub permission_timeout_seconds: u64,
+    /// On SIGTERM/SIGINT, how long running turns may still finish.
+    pub shutdown_grace_seconds: u64,
+    /// A turn with no progress from its CLI for this long is cut.
+    pub turn_stall_seconds: u64,
     pub log_level: LogLevel,
     /// Allowed WebSocket `Origin`s; empty means same origin only.
     pub allowed_origins: Vec<String>,
@@ -129,6 +133,8 @@ impl fmt::Debug for Settings {
                 "permission_timeout_seconds",
                 &self.permission_timeout_seconds,
             )
+            .field("shutdown_grace_seconds", &self.shutdown_grace_seconds)
+            .field("turn_stall_seconds", &self.turn_stall_seconds)
             .field("log_level", &self.log_level)
             .field("allowed_origins", &self.allowed_origins)
             .field("anthropic_api_key", &self.anthropic_api_key)
@@ -158,6 +164,8 @@ pub struct RawSettings {
     monitor_interval_seconds: Option<String>,
     permission_mode: Option<String>,
     permission_timeout_seconds: Option<String>,
+    shutdown_grace_seconds: Option<String>,
+    turn_stall_seconds: Option<String>,
     log_level: Option<String>,
     allowed_origins: Option<String>,
     anthropic_api_key: Option<String>,
@@ -418,6 +426,21 @@ impl RawSettings {
             86_400,
         )?;
 
+        let shutdown_grace_seconds = number(
+            "SHUTDOWN_GRACE_SECONDS",
+            &self.shutdown_grace_seconds,
+            25,
+            0,
+            3600,
+        )?;
+        let turn_stall_seconds = number(
+            "TURN_STALL_SECONDS",
+            &self.turn_stall_seconds,
+            90,
+            1,
+            86_400,
+        )?;
+
         let log_level = match present(&self.log_level)
             .map(str::to_ascii_lowercase)
             .as_deref()
@@ -501,6 +524,8 @@ impl RawSettings {
             monitor_interval_seconds,
             permission_mode,
             permission_timeout_seconds,
+            shutdown_grace_seconds,
+            turn_stall_seconds,
             log_level,
             allowed_origins,
             anthropic_api_key,

@@ -45,6 +45,8 @@ fn defaults_match_the_design() {
     assert_eq!(s.monitor_interval_seconds, 30);
     assert_eq!(s.permission_mode, "default");
     assert_eq!(s.permission_timeout_seconds, 300);
+    assert_eq!(s.shutdown_grace_seconds, 25);
+    assert_eq!(s.turn_stall_seconds, 90);
     assert_eq!(s.log_level, LogLevel::Info);
     assert!(s.allowed_origins.is_empty());
     assert!(s.anthropic_api_key.is_none());
@@ -73,6 +75,8 @@ fn every_variable_is_read() {
         ("MONITOR_INTERVAL_SECONDS", "1"),
         ("PERMISSION_MODE", "acceptEdits"),
         ("PERMISSION_TIMEOUT_SECONDS", "2"),
+        ("SHUTDOWN_GRACE_SECONDS", "0"),
+        ("TURN_STALL_SECONDS", "3"),
         ("LOG_LEVEL", "DEBUG"),
         (
             "ALLOWED_ORIGINS",
@@ -96,6 +100,8 @@ fn every_variable_is_read() {
     assert_eq!(s.monitor_interval_seconds, 1);
     assert_eq!(s.permission_mode, "acceptEdits");
     assert_eq!(s.permission_timeout_seconds, 2);
+    assert_eq!(s.shutdown_grace_seconds, 0);
+    assert_eq!(s.turn_stall_seconds, 3);
     assert_eq!(s.log_level, LogLevel::Debug);
     assert_eq!(
         s.allowed_origins,

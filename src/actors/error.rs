@@ -31,7 +31,10 @@ pub enum EngineError {
         "All {max} session slots are in use. Close a session you no longer need, or try again later."
     )]
     AtCapacity { max: usize },
-    #[error("The server is shutting down and accepts no new sessions.")]
+    /// The server is draining: running replies finish, nothing new starts.
+    #[error(
+        "The server is restarting: replies already being written finish, but it takes no new messages or sessions now. Try again in a minute."
+    )]
     ShuttingDown,
     /// One of the user's quotas (its text says which, and when it frees up).
     #[error("{0}")]

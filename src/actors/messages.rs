@@ -64,8 +64,8 @@ pub struct Unsubscribe {
 pub enum StopRequest {
     /// A client destroyed it: terminated, not resumable.
     Destroy,
-    /// The server is shutting down: suspended (a running turn gets its grace period).
-    Shutdown,
+    /// The server is shutting down: suspended; a running turn may finish until `deadline`.
+    Shutdown { deadline: std::time::Instant },
 }
 
 /// Stop the session's process and the actor; resolves once both are gone.
@@ -184,7 +184,11 @@ pub struct Capacity {
 #[rtype(result = "std::collections::HashMap<String, usize>")]
 pub struct LiveByUser;
 
-/// Stop every session (server shutdown): running turns get up to 30 s first.
+/// Stop every session (server shutdown): running turns may finish until `deadline` (then
+/// they are cut); no session is created, resumed or woken any more. Resolves once every
+/// session has stopped. Sent again with an earlier deadline, it cuts the wait short.
 #[derive(Message, Debug)]
 #[rtype(result = "()")]
-pub struct Shutdown;
+pub struct Shutdown {
+    pub deadline: std::time::Instant,
+}

@@ -17,12 +17,14 @@ pub mod quota;
 mod replay;
 pub mod session;
 mod session_handlers;
+mod stall;
 mod starting;
 pub mod store;
 pub mod supervisor;
 pub mod turn;
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use slog::{crit, info, Logger};
@@ -50,6 +52,10 @@ pub struct Engine {
     pub pool: Addr<Pool>,
     pub monitor: Addr<monitor::Monitor>,
     pub quotas: quota::Quotas,
+    /// `SHUTDOWN_GRACE_SECONDS`.
+    shutdown_grace: Duration,
+    /// Set when the shutdown begins: until when running turns may finish.
+    draining: Arc<Mutex<Option<Instant>>>,
 }
 
 /// Why the engine could not start.
@@ -112,6 +118,8 @@ impl Engine {
             pool,
             monitor,
             quotas,
+            shutdown_grace: Duration::from_secs(settings.shutdown_grace_seconds),
+            draining: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -295,9 +303,32 @@ impl Engine {
         self.pool.send(GetPoolStatus).await.ok()
     }
 
-    /// Stops every session (running turns get their grace period) and the pool.
+    /// Stops every session (running turns get `SHUTDOWN_GRACE_SECONDS`) and the pool.
     pub async fn shutdown(&self) {
-        let _ = self.supervisor.send(Shutdown).await;
-        let _ = self.pool.send(StopPool).await;
+        self.shutdown_until(Instant::now() + self.shutdown_grace)
+            .await;
+    }
+
+    /// Stops every session — at once when idle; a running turn may finish until
+    /// `deadline`, then it is cut — and the pool; resolves once all are stopped. From the
+    /// first call on, nothing new starts ([`Engine::draining_until`] is set). A later call
+    /// with an earlier deadline cuts the wait short.
+    /// (The drain begins when this is called, not when the future is first polled.)
+    pub fn shutdown_until(&self, deadline: Instant) -> impl std::future::Future<Output = ()> {
+        {
+            let mut draining = self.draining.lock().unwrap_or_else(|p| p.into_inner());
+            *draining = Some(draining.map_or(deadline, |d| d.min(deadline)));
+        }
+        // `send` queues the message now; the futures only wait for the answers.
+        let sessions = self.supervisor.send(Shutdown { deadline });
+        let pool = self.pool.send(StopPool);
+        async move {
+            let _ = tokio::join!(sessions, pool);
+        }
+    }
+
+    /// Until when running turns may finish, once the server is shutting down.
+    pub fn draining_until(&self) -> Option<Instant> {
+        *self.draining.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

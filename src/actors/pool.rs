@@ -1,6 +1,11 @@
 //! The pre-warm pool: `PREWARM_POOL_SIZE` CLI processes spawned **and initialized**, each
 //! with its own session id, so a new session is ready at once. Taking one does no I/O;
 //! refills run in the background with exponential back-off on failure.
+//!
+//! At start-up the server waits for the first ready process ([`StartupFill`]); one failed
+//! spawn is a hiccup, retried with the same back-off. Start-up fails only when the first
+//! [`startup_attempts`] attempts all failed — each slot's first attempt and two retries —
+//! so a CLI that cannot start at all stops the server within a few seconds.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -15,6 +20,12 @@ use crate::claude::{ClaudeProcess, SessionStart, Started};
 pub const BACKOFF_START: Duration = Duration::from_secs(1);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
 
+/// Failed attempts after which start-up gives up, when none succeeded: each of the `size`
+/// slots' first attempt, and two retries.
+pub fn startup_attempts(size: usize) -> usize {
+    size + 2
+}
+
 pub struct Pool {
     ready: VecDeque<Started>,
     size: usize,
@@ -27,6 +38,10 @@ pub struct Pool {
     epoch: u64,
     factory: CliFactory,
     startup: Vec<oneshot::Sender<Result<(), String>>>,
+    /// Failed attempts so far while no process has ever become ready.
+    startup_failures: usize,
+    /// A process has become ready once (start-up succeeded).
+    started: bool,
     stopped: bool,
     /// Resolved when the pool is stopped and no spawn is in flight any more.
     drained: Vec<oneshot::Sender<()>>,
@@ -44,6 +59,8 @@ impl Pool {
             epoch: 0,
             factory,
             startup: Vec::new(),
+            startup_failures: 0,
+            started: false,
             stopped: false,
             drained: Vec::new(),
             log,
@@ -68,6 +85,7 @@ impl Pool {
                         match result {
                             Ok(started) if epoch == act.epoch && !act.stopped => {
                                 act.backoff = BACKOFF_START;
+                                act.started = true;
                                 act.ready.push_back(started);
                                 for w in act.startup.drain(..) {
                                     let _ = w.send(Ok(()));
@@ -86,8 +104,20 @@ impl Pool {
                             Err(e) => {
                                 warn!(act.log, "pre-warming a CLI process failed";
                                     "error" => %e, "retry_in_ms" => act.backoff.as_millis() as u64);
-                                for w in act.startup.drain(..) {
-                                    let _ = w.send(Err(e.to_string()));
+                                if !act.started {
+                                    act.startup_failures += 1;
+                                    let attempts = startup_attempts(act.size);
+                                    if act.startup_failures >= attempts {
+                                        let reason = format!(
+                                            "all of the first {attempts} attempts failed; the last: {e}"
+                                        );
+                                        for w in act.startup.drain(..) {
+                                            let _ = w.send(Err(reason.clone()));
+                                        }
+                                    }
+                                }
+                                if act.waiting {
+                                    return; // a retry is already scheduled
                                 }
                                 act.waiting = true;
                                 let delay = act.backoff;
@@ -135,7 +165,7 @@ impl Actor for Pool {
 }
 
 /// Waits until one process is ready (Ok at once with no pool); Err with the CLI's reason
-/// when the first attempt fails.
+/// when the first [`startup_attempts`] attempts all failed.
 #[derive(Message)]
 #[rtype(result = "Result<(), String>")]
 pub struct StartupFill;
@@ -146,6 +176,11 @@ impl Handler<StartupFill> for Pool {
     fn handle(&mut self, _msg: StartupFill, _ctx: &mut Context<Self>) -> Self::Result {
         if self.size == 0 || !self.ready.is_empty() {
             return Box::pin(async { Ok(()) });
+        }
+        let attempts = startup_attempts(self.size);
+        if !self.started && self.startup_failures >= attempts {
+            let reason = format!("all of the first {attempts} attempts failed");
+            return Box::pin(async move { Err(reason) });
         }
         let (tx, rx) = oneshot::channel();
         self.startup.push(tx);

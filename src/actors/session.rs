@@ -63,6 +63,11 @@ pub struct SessionActor {
     first_effects: Vec<Effect>,
     pub(super) turn: Option<Turn>,
     permission_timer: Option<SpawnHandle>,
+    /// The stall watch's timer (`stall.rs`).
+    pub(super) stall_timer: Option<SpawnHandle>,
+    /// Since when the turn has been silent, as far as the actor knows (the CLI's own
+    /// progress clock counts too).
+    pub(super) quiet_since: Instant,
     pub(super) seq: u64,
     /// Events of the current (or last) turn, for replay.
     pub(super) buffer: Vec<SessionEvent>,
@@ -114,6 +119,8 @@ impl SessionActor {
             first_effects: parts.first_effects,
             turn: None,
             permission_timer: None,
+            stall_timer: None,
+            quiet_since: Instant::now(),
             seq: 0,
             buffer: Vec::new(),
             buffer_since: None,
@@ -130,7 +137,7 @@ impl SessionActor {
         .start()
     }
 
-    fn settings(&self) -> &Settings {
+    pub(super) fn settings(&self) -> &Settings {
         self.launcher.settings()
     }
 
@@ -224,12 +231,14 @@ impl SessionActor {
                 }
             }
             Effect::DenyPermission { request_id } => {
+                self.turn_progressed();
                 info!(self.log, "permission request timed out; denied"; "request_id" => &request_id);
                 let message =
                     "Nobody answered this permission request in time, so it was denied.".into();
                 self.answer(ctx, request_id, PermissionDecision::Deny { message });
             }
             Effect::ForwardAnswer => {
+                self.turn_progressed();
                 if let Input::Answer(id, decision) = std::mem::replace(input, Input::None) {
                     self.answer(ctx, id, decision);
                 }
@@ -245,6 +254,19 @@ impl SessionActor {
                     let fx = turn.crashed();
                     self.apply(ctx, fx);
                 }
+            }
+            Effect::CutTurn(cut) => {
+                info!(self.log, "cutting the running turn"; "why" => format!("{cut:?}"));
+                if let Some(turn) = self.turn.as_mut() {
+                    turn.cut(cut);
+                }
+                self.interrupt(ctx);
+            }
+            Effect::ArmInterruptDeadline { deadline } => {
+                let after = deadline.saturating_duration_since(Instant::now());
+                ctx.run_later(after, move |act, ctx| {
+                    let _ = act.run(ctx, Event::InterruptDeadline { deadline }, Input::None);
+                });
             }
             Effect::Launch(LaunchKind::Resume) => self.relaunch(ctx),
             Effect::SwapProcess => {
@@ -268,6 +290,7 @@ impl SessionActor {
             return;
         };
         self.turn = Some(Turn::new());
+        self.watch_new_turn(ctx);
         self.buffer.clear();
         self.buffer_since = Some(crate::db::models::now());
         self.summary.message_count += 1;
@@ -313,6 +336,21 @@ impl SessionActor {
             self.store
                 .turn_ended(result.total_cost_usd, result.cost_usd);
             let _ = self.run(ctx, Event::TurnEnded, Input::None);
+        }
+    }
+
+    /// Asks the CLI to interrupt its turn (the turn's end then comes as its result).
+    fn interrupt(&mut self, ctx: &mut Context<Self>) {
+        if let Some(p) = self.process.clone() {
+            let log = self.log.clone();
+            ctx.spawn(
+                async move {
+                    if let Err(e) = p.interrupt().await {
+                        warn!(log, "interrupt failed"; "error" => %e);
+                    }
+                }
+                .into_actor(self),
+            );
         }
     }
 

@@ -145,7 +145,7 @@ impl Handler<StopSession> for SessionActor {
         self.stop_waiters.push(tx);
         let event = match msg.request {
             StopRequest::Destroy => Event::Destroy,
-            StopRequest::Shutdown => Event::Shutdown,
+            StopRequest::Shutdown { deadline } => Event::Shutdown { deadline },
         };
         let _ = self.run(ctx, event, Input::None);
         Box::pin(async move {

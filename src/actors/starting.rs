@@ -76,6 +76,10 @@ impl Supervisor {
                     .into_actor(self),
                 );
             }
+            // Starting or stopping: while the server shuts down, nothing is started again.
+            Some(_) if self.shutting_down.is_some() => {
+                return Box::pin(fut::ready(Err(EngineError::ShuttingDown)))
+            }
             Some(_) => {
                 let open = Open {
                     id: id.clone(),

@@ -22,9 +22,11 @@ use crate::extensions::Extensions;
 use crate::session_id::SessionId;
 use crate::users::Caller;
 
-/// How long shutdown waits for sessions to stop (running turns get 30 s inside this); also
-/// the bound on waiting for a session that is starting or stopping.
+/// The bound on waiting for a session that is starting or stopping.
 pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(40);
+/// After the shutdown's deadline, how long the supervisor still waits for sessions to stop
+/// (a cut turn's interrupt, then the process's stop ladder).
+pub const STOP_AFTER_DEADLINE: Duration = Duration::from_secs(10);
 
 /// A session holding one of the `MAX_SESSIONS` slots.
 pub(super) enum Slot {
@@ -48,7 +50,8 @@ pub struct Supervisor {
     pub(super) db: Db,
     pub(super) launcher: Launcher,
     pool: Addr<Pool>,
-    pub(super) shutting_down: bool,
+    /// Set once the server is shutting down: the deadline running turns were given.
+    pub(super) shutting_down: Option<Instant>,
     drained: Vec<oneshot::Sender<()>>,
     /// The hash of the extension configuration the pool's processes were started with.
     extensions_hash: String,
@@ -102,7 +105,7 @@ impl Supervisor {
             db,
             launcher,
             pool,
-            shutting_down: false,
+            shutting_down: None,
             drained: Vec::new(),
             extensions_hash,
             log,
@@ -139,7 +142,7 @@ impl Supervisor {
         owner: &str,
         max_live: Option<usize>,
     ) -> Result<(), EngineError> {
-        if self.shutting_down {
+        if self.shutting_down.is_some() {
             return Err(EngineError::ShuttingDown);
         }
         if let Some(max) = max_live {
@@ -228,9 +231,9 @@ impl Supervisor {
         if let Some(Slot::Starting(waiters)) = self.slots.insert(id, Slot::Live(addr.clone())) {
             release(waiters);
         }
-        if self.shutting_down {
+        if let Some(deadline) = self.shutting_down {
             addr.do_send(StopSession {
-                request: StopRequest::Shutdown,
+                request: StopRequest::Shutdown { deadline },
             });
         }
         (addr, store)
@@ -458,15 +461,19 @@ impl Handler<LiveByUser> for Supervisor {
 impl Handler<Shutdown> for Supervisor {
     type Result = ResponseFuture<()>;
 
-    fn handle(&mut self, _msg: Shutdown, _ctx: &mut Context<Self>) -> Self::Result {
-        self.shutting_down = true;
+    fn handle(&mut self, msg: Shutdown, _ctx: &mut Context<Self>) -> Self::Result {
+        let deadline = match self.shutting_down {
+            Some(earlier) => earlier.min(msg.deadline),
+            None => msg.deadline,
+        };
+        self.shutting_down = Some(deadline);
         let mut busy = false;
         for slot in self.slots.values() {
             match slot {
                 Slot::Live(addr) => {
                     busy = true;
                     addr.do_send(StopSession {
-                        request: StopRequest::Shutdown,
+                        request: StopRequest::Shutdown { deadline },
                     });
                 }
                 Slot::Stopping(_) => busy = true,
@@ -480,8 +487,9 @@ impl Handler<Shutdown> for Supervisor {
             let _ = tx.send(());
         }
         let log = self.log.clone();
+        let wait = deadline.saturating_duration_since(Instant::now()) + STOP_AFTER_DEADLINE;
         Box::pin(async move {
-            if tokio::time::timeout(SHUTDOWN_WAIT, rx).await.is_err() {
+            if tokio::time::timeout(wait, rx).await.is_err() {
                 warn!(log, "some sessions did not stop in time");
             }
         })

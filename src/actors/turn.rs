@@ -4,8 +4,11 @@
 //! consolidated messages (assistant text is stored whole, once, not per token). Errors are
 //! translated here: no CLI or library text reaches a client.
 
+use std::collections::HashSet;
+
 use serde_json::{json, Value};
 
+use super::lifecycle::Cut;
 use crate::claude::{CliEvent, ContentBlock, TurnResult};
 use crate::db::MessageKind;
 use crate::protocol::{ErrorCode, EventBody, SuggestedAction};
@@ -13,6 +16,15 @@ use crate::protocol::{ErrorCode, EventBody, SuggestedAction};
 /// Tool output sent to clients is cut at this many characters (the CLI itself keeps large
 /// outputs on disk and sends a preview).
 pub const TOOL_CONTENT_MAX_CHARS: usize = 100_000;
+
+/// Stored after the partial reply of a turn the shutdown cut (and sent as its
+/// `stream_error`).
+pub const CUT_BY_SHUTDOWN_NOTICE: &str =
+    "The server restarted while this reply was being written; it was cut here.";
+
+/// The `stream_error` of a turn the stall watch cut.
+pub const STALLED_MESSAGE: &str = "The AI service stopped sending this reply, so it was stopped. \
+     What arrived is kept; send your message again to retry.";
 
 /// What a turn produced for one CLI event.
 #[derive(Debug, Default, PartialEq)]
@@ -34,11 +46,27 @@ pub struct Turn {
     text: String,
     /// Any assistant text reached the client in this turn.
     pub text_arrived: bool,
+    /// The server cut the turn: its end is reported as this cut.
+    cut: Option<Cut>,
+    /// Tool calls announced and not answered yet (a running tool is no stall).
+    tools_running: HashSet<String>,
 }
 
 impl Turn {
     pub fn new() -> Turn {
         Turn::default()
+    }
+
+    /// A tool call runs (from its `tool_use` to its result): the CLI bounds tools itself
+    /// and shows nothing while one runs.
+    pub fn tool_running(&self) -> bool {
+        !self.tools_running.is_empty()
+    }
+
+    /// The server cut this turn (and interrupts the CLI): its end, when the CLI reports it
+    /// as interrupted or failed, or when it never comes, is reported as `cut`.
+    pub fn cut(&mut self, cut: Cut) {
+        self.cut = Some(cut);
     }
 
     fn flush_text(&mut self, fx: &mut Effects) {
@@ -86,6 +114,7 @@ impl Turn {
                     }
                     ContentBlock::ToolUse { id, name, input } => {
                         self.flush_text(&mut fx);
+                        self.tools_running.insert(id.clone());
                         fx.persist.push((
                             MessageKind::ToolUse,
                             json!({"tool_use_id": id, "name": name, "input": input}),
@@ -109,6 +138,7 @@ impl Turn {
                 if parent_tool_use_id.is_some() {
                     return fx;
                 }
+                self.tools_running.remove(&tool_use_id);
                 let content = cut(content, TOOL_CONTENT_MAX_CHARS);
                 fx.persist.push((
                     MessageKind::ToolResult,
@@ -152,6 +182,11 @@ impl Turn {
             }),
             CliEvent::TurnResult(result) => {
                 self.flush_text(&mut fx);
+                if let Some(cut) = self.cut.filter(|_| result.is_error) {
+                    self.report_cut(cut, &mut fx);
+                    fx.finished = Some(result);
+                    return fx;
+                }
                 let body = self.end_event(&result);
                 match &body {
                     EventBody::StreamInterrupted {} => fx.persist.push((
@@ -200,10 +235,46 @@ impl Turn {
         }
     }
 
-    /// The turn ended because the process died (no result will come).
+    /// What ends a cut turn: the partial reply is kept (stored by the caller's flush), then
+    /// the cut's notice and `stream_error`.
+    fn report_cut(&self, cut: Cut, fx: &mut Effects) {
+        match cut {
+            Cut::Stalled => {
+                fx.persist.push((
+                    MessageKind::Error,
+                    json!({"code": ErrorCode::Internal, "message": STALLED_MESSAGE,
+                           "suggested_action": SuggestedAction::Retry}),
+                ));
+                fx.events.push(EventBody::StreamError {
+                    code: ErrorCode::Internal,
+                    message: STALLED_MESSAGE.to_string(),
+                    suggested_action: SuggestedAction::Retry,
+                    partial_preserved: self.text_arrived,
+                });
+            }
+            Cut::Shutdown => {
+                fx.persist.push((
+                    MessageKind::Notice,
+                    json!({"text": CUT_BY_SHUTDOWN_NOTICE, "kind": "cut_by_restart"}),
+                ));
+                fx.events.push(EventBody::StreamError {
+                    code: ErrorCode::ServerShuttingDown,
+                    message: CUT_BY_SHUTDOWN_NOTICE.to_string(),
+                    suggested_action: SuggestedAction::Retry,
+                    partial_preserved: self.text_arrived,
+                });
+            }
+        }
+    }
+
+    /// The turn ended because the process died or was given up on (no result will come).
     pub fn crashed(&mut self) -> Effects {
         let mut fx = Effects::default();
         self.flush_text(&mut fx);
+        if let Some(cut) = self.cut {
+            self.report_cut(cut, &mut fx);
+            return fx;
+        }
         let message = "The session's process stopped unexpectedly. It is being restarted with \
                        your conversation; send your message again.";
         fx.persist.push((
@@ -388,6 +459,7 @@ mod tests {
             description: None,
         }));
         assert_eq!(p.permission_opened.as_deref(), Some("r1"));
+        assert!(t.tool_running(), "from its tool_use to its result");
         let big = "x".repeat(TOOL_CONTENT_MAX_CHARS + 10);
         let fx = t.on_event(CliEvent::ToolResult {
             tool_use_id: "t1".into(),
@@ -402,6 +474,98 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        assert!(!t.tool_running());
+    }
+
+    #[test]
+    fn a_cut_turn_keeps_its_partial_reply_and_ends_once_as_the_cut() {
+        let interrupted = || {
+            let mut r = result(true, None, "aborted_streaming");
+            r.subtype = "error_during_execution".into();
+            r
+        };
+        // The CLI answers the interrupt: the partial text comes back whole, then the result.
+        let mut t = Turn::new();
+        t.on_event(CliEvent::TextDelta {
+            text: "Half a".into(),
+        });
+        t.cut(Cut::Shutdown);
+        let aborted = t.on_event(CliEvent::Assistant {
+            message_id: None,
+            block: ContentBlock::Text {
+                text: "Half a".into(),
+            },
+            streamed: true,
+            parent_tool_use_id: None,
+            api_error: None,
+        });
+        assert!(aborted.events.is_empty());
+        let end = t.on_event(CliEvent::TurnResult(interrupted()));
+        assert_eq!(
+            end.persist,
+            vec![
+                (MessageKind::Assistant, json!({"text": "Half a"})),
+                (
+                    MessageKind::Notice,
+                    json!({"text": CUT_BY_SHUTDOWN_NOTICE, "kind": "cut_by_restart"})
+                ),
+            ]
+        );
+        assert_eq!(
+            end.events,
+            vec![EventBody::StreamError {
+                code: ErrorCode::ServerShuttingDown,
+                message: CUT_BY_SHUTDOWN_NOTICE.into(),
+                suggested_action: SuggestedAction::Retry,
+                partial_preserved: true,
+            }]
+        );
+        assert!(end.finished.is_some());
+        // No result ever comes: the same end, from what had streamed.
+        let mut t = Turn::new();
+        t.on_event(CliEvent::TextDelta {
+            text: "Part".into(),
+        });
+        t.cut(Cut::Shutdown);
+        let fx = t.crashed();
+        assert_eq!(
+            fx.persist[0],
+            (MessageKind::Assistant, json!({"text": "Part"}))
+        );
+        assert_eq!(fx.persist[1].0, MessageKind::Notice);
+        assert!(matches!(
+            fx.events[..],
+            [EventBody::StreamError {
+                code: ErrorCode::ServerShuttingDown,
+                ..
+            }]
+        ));
+        // A stalled turn ends as a retryable error, its partial text kept.
+        let mut t = Turn::new();
+        t.on_event(CliEvent::TextDelta {
+            text: "Partial".into(),
+        });
+        t.cut(Cut::Stalled);
+        let fx = t.on_event(CliEvent::TurnResult(interrupted()));
+        assert_eq!(
+            fx.persist[0],
+            (MessageKind::Assistant, json!({"text": "Partial"}))
+        );
+        assert_eq!(fx.persist[1].0, MessageKind::Error);
+        assert_eq!(
+            fx.events,
+            vec![EventBody::StreamError {
+                code: ErrorCode::Internal,
+                message: STALLED_MESSAGE.into(),
+                suggested_action: SuggestedAction::Retry,
+                partial_preserved: true,
+            }]
+        );
+        // A turn that completed just as it was cut is complete.
+        let mut t = Turn::new();
+        t.cut(Cut::Shutdown);
+        let fx = t.on_event(CliEvent::TurnResult(result(false, None, "completed")));
+        assert!(matches!(fx.events[0], EventBody::ResponseComplete { .. }));
     }
 
     #[test]

@@ -54,6 +54,22 @@ pub enum Frame {
     },
 }
 
+impl Frame {
+    /// The frame shows that the turn is moving: anything the CLI writes except the answer to
+    /// one of our own control requests and the model API's keep-alive `ping`, which the CLI
+    /// forwards every ~10 s while a stalled model stream stays open.
+    pub fn shows_progress(&self) -> bool {
+        match self {
+            Frame::ControlResponse { .. } => false,
+            Frame::StreamEvent { event, .. } => {
+                event.get("type").and_then(Value::as_str) != Some("ping")
+            }
+            Frame::Unknown { kind } => kind != "keep_alive",
+            _ => true,
+        }
+    }
+}
+
 /// Why a line is not a frame.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {
@@ -200,6 +216,28 @@ mod tests {
             Err(FrameError::Malformed(_))
         ));
         assert_eq!(parse_line(br#"{"no":"type"}"#), Err(FrameError::NoType));
+    }
+
+    #[test]
+    fn pings_and_our_own_answers_are_no_progress() {
+        let line = |l: &str| parse_line(l.as_bytes()).unwrap();
+        for quiet in [
+            r#"{"type":"stream_event","event":{"type":"ping"}}"#,
+            r#"{"type":"control_response","response":{"subtype":"success","request_id":"r"}}"#,
+            r#"{"type":"keep_alive"}"#,
+        ] {
+            assert!(!line(quiet).shows_progress(), "{quiet}");
+        }
+        for moving in [
+            r#"{"type":"stream_event","event":{"type":"content_block_delta","delta":{"type":"text_delta","text":"x"}}}"#,
+            r#"{"type":"stream_event","event":{"type":"content_block_delta","delta":{"type":"input_json_delta","partial_json":"{"}}}"#,
+            r#"{"type":"system","subtype":"task_started"}"#,
+            r#"{"type":"control_request","request_id":"r","request":{"subtype":"can_use_tool"}}"#,
+            r#"{"type":"assistant","message":{"content":[]}}"#,
+            r#"{"type":"tool_progress"}"#,
+        ] {
+            assert!(line(moving).shows_progress(), "{moving}");
+        }
     }
 
     #[test]

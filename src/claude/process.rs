@@ -107,6 +107,8 @@ pub(super) struct Shared {
     /// Open `can_use_tool` requests → the tool input (an allow must send it back).
     pub(super) permissions: Mutex<HashMap<String, Value>>,
     pub(super) stderr: Mutex<VecDeque<String>>,
+    /// When the CLI last wrote a frame that shows progress ([`super::frames::Frame::shows_progress`]).
+    pub(super) last_progress: Mutex<Instant>,
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it.
@@ -194,6 +196,7 @@ impl ClaudeProcess {
             pending: Mutex::new(Pending::default()),
             permissions: Mutex::new(HashMap::new()),
             stderr: Mutex::new(VecDeque::with_capacity(STDERR_LINES)),
+            last_progress: Mutex::new(Instant::now()),
         });
         let (exit_tx, exit_rx) = watch::channel(None);
         let (write_tx, write_rx) = mpsc::channel(WRITE_QUEUE);
@@ -310,6 +313,12 @@ impl ClaudeProcess {
     /// How the process ended, once it has.
     pub fn exit_status(&self) -> Option<ExitStatusInfo> {
         *self.inner.exit.borrow()
+    }
+
+    /// When the CLI last showed progress: wrote any frame but a keep-alive `ping` or the
+    /// answer to one of our control requests.
+    pub fn last_progress(&self) -> Instant {
+        *lock(&self.inner.shared.last_progress)
     }
 
     /// The last lines the CLI wrote to stderr.

@@ -123,7 +123,12 @@ impl Reader {
                 }
             };
             match parse_line(&line) {
-                Ok(frame) => self.handle(frame, &mut batch),
+                Ok(frame) => {
+                    if frame.shows_progress() {
+                        *lock(&self.shared.last_progress) = std::time::Instant::now();
+                    }
+                    self.handle(frame, &mut batch)
+                }
                 Err(FrameError::NotJson) => {
                     debug!(self.log, "skipped a non-JSON stdout line");
                     continue;

@@ -40,12 +40,13 @@ impl SessionStart {
 }
 
 /// Environment variables never passed to the CLI: `CLAUDECODE` makes it think it is nested;
-/// the server's own key must not be readable by tools (a Bash `env` would show it);
-/// `XDG_RUNTIME_DIR` would put the CLI's messaging socket there rather than under
-/// `CLAUDE_CODE_TMPDIR`, the server's own directory.
-pub const ENV_REMOVED: [&str; 3] = [
+/// the server's own key (and where its key file is) must not be readable by tools (a Bash
+/// `env` would show it); `XDG_RUNTIME_DIR` would put the CLI's messaging socket there rather
+/// than under `CLAUDE_CODE_TMPDIR`, the server's own directory.
+pub const ENV_REMOVED: [&str; 4] = [
     "CLAUDECODE",
     "CLAUDE_SDK_PATTERN_API_KEY",
+    "CLAUDE_SDK_PATTERN_API_KEY_FILE",
     "XDG_RUNTIME_DIR",
 ];
 

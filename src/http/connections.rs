@@ -1,6 +1,7 @@
 //! The open WebSocket connections and who each belongs to: to tell them all that the server
-//! is shutting down, and to close at once those of a revoked key or a disabled user
-//! (1008, with a reason that starts `revoked:`).
+//! is stopping (`server_shutting_down` first, while running turns finish, then the close),
+//! and to close at once those of a revoked key or a disabled user (1008, with a reason that
+//! starts `revoked:`).
 //!
 //! A key revoked or a user disabled over REST closes their connections right away. The
 //! operator's command line changes the database from another process, so a sweep also
@@ -8,12 +9,12 @@
 //! store.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use slog::{info, warn, Logger};
 
-use super::ws_conn::{Revoked, ServerShuttingDown, WsConn};
+use super::ws_conn::WsConn;
 use crate::db::Db;
 use crate::protocol::{KEY_REVOKED_REASON, USER_DISABLED_REASON};
 use crate::users::Caller;
@@ -49,10 +50,18 @@ impl Connections {
             .retain(|(a, _)| a != addr);
     }
 
-    /// Sends `server_shutting_down` and closes every connection with 1001.
-    pub async fn shut_down(&self) {
+    /// Tells every connection `server_shutting_down` with the time left until `deadline`;
+    /// they stay open (a running turn goes on streaming).
+    pub async fn notify_shutdown(&self, deadline: Instant) {
         for (conn, _) in self.all() {
-            let _ = conn.send(ServerShuttingDown).await;
+            let _ = conn.send(ServerShuttingDown { deadline }).await;
+        }
+    }
+
+    /// Closes every connection with 1001 (after what is queued for it).
+    pub async fn close_all(&self) {
+        for (conn, _) in self.all() {
+            let _ = conn.send(CloseForShutdown).await;
         }
     }
 
@@ -117,4 +126,23 @@ impl Connections {
         };
         actix::spawn(task)
     }
+}
+
+/// The server is stopping; running turns may finish until `deadline`.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ServerShuttingDown {
+    pub deadline: Instant,
+}
+
+/// The server is about to stop: close with 1001.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CloseForShutdown;
+
+/// The connection's key was revoked or its user disabled: close with 1008 and `reason`.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Revoked {
+    pub reason: &'static str,
 }

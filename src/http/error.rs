@@ -39,7 +39,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::QueryInProgress
         | ErrorCode::SessionOpenedElsewhere
         | ErrorCode::NotResumable => StatusCode::CONFLICT,
-        ErrorCode::CapacityExceeded => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::CapacityExceeded | ErrorCode::ServerShuttingDown => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         ErrorCode::RateLimited | ErrorCode::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
@@ -57,7 +59,8 @@ pub fn code_of(e: EngineError) -> ErrorCode {
         EngineError::NotRunning | EngineError::NotResumable => ErrorCode::NotResumable,
         EngineError::QueryInProgress | EngineError::Restarting => ErrorCode::QueryInProgress,
         EngineError::NoSuchPermission => ErrorCode::ValidationError,
-        EngineError::AtCapacity { .. } | EngineError::ShuttingDown => ErrorCode::CapacityExceeded,
+        EngineError::AtCapacity { .. } => ErrorCode::CapacityExceeded,
+        EngineError::ShuttingDown => ErrorCode::ServerShuttingDown,
         EngineError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
         EngineError::StartFailed | EngineError::StoreFailed | EngineError::Unavailable => {
             ErrorCode::Internal
@@ -151,5 +154,8 @@ mod tests {
             ApiError::from(EngineError::AtCapacity { max: 3 }).message,
             "All 3 session slots are in use. Close a session you no longer need, or try again later."
         );
+        let e = ApiError::from(EngineError::ShuttingDown);
+        assert_eq!(e.code.as_str(), "server_shutting_down");
+        assert_eq!(status_of(e.code), StatusCode::SERVICE_UNAVAILABLE);
     }
 }

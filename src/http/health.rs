@@ -28,7 +28,8 @@ pub async fn live() -> HttpResponse {
 pub struct Ready {
     /// `ready` or `not_ready`.
     pub status: String,
-    /// Why not ready: `pool_empty`, `at_capacity` or `engine_unavailable`; absent when ready.
+    /// Why not ready: `shutting_down`, `engine_unavailable`, `at_capacity` or `pool_empty`;
+    /// absent when ready.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// For a person reading the response.
@@ -58,7 +59,7 @@ pub struct SessionCounts {
     get, path = "/api/v1/health/ready", tag = "health",
     responses(
         (status = 200, description = "A new session can start now", body = Ready),
-        (status = 503, description = "Not ready: the pool is empty (when PREWARM_POOL_SIZE > 0) or every session slot is in use", body = Ready),
+        (status = 503, description = "Not ready: the server is shutting down, every session slot is in use, or the pool is empty (when PREWARM_POOL_SIZE > 0)", body = Ready),
     )
 )]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
@@ -73,7 +74,13 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         live: capacity.map_or(0, |c| c.live),
         max: capacity.map_or(state.settings.max_sessions, |c| c.max),
     };
-    let problem = if pool.is_none() || capacity.is_none() {
+    let problem = if state.engine.draining_until().is_some() {
+        Some((
+            "shutting_down",
+            "The server is shutting down: replies in progress finish, no new session starts here."
+                .to_string(),
+        ))
+    } else if pool.is_none() || capacity.is_none() {
         Some((
             "engine_unavailable",
             "The session engine is not running.".to_string(),

@@ -9,11 +9,17 @@
 //! - Paths are decoded and checked segment by segment, and the resolved file must lie inside
 //!   the dist directory (links included), so nothing outside it can be read.
 //! - Without a build, every UI path answers a page saying how to build it (the API works).
+//! - Precompressed variants written by the build (`x.js.br`, `x.js.gz`) are sent instead of
+//!   `x.js` to a client that accepts them (`Content-Encoding`), brotli first; every file
+//!   that has a variant is sent with `Vary: Accept-Encoding`, so a cache keeps them apart.
+//!   A range request gets the plain file (a range of compressed bytes would be wrong).
 
 use std::path::{Path, PathBuf};
 
 use actix_files::NamedFile;
-use actix_web::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::http::header::{
+    ContentEncoding, HeaderValue, ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_TYPE, RANGE, VARY,
+};
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -80,7 +86,7 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         if let Ok(file) = tokio::fs::canonicalize(dist.join(&relative)).await {
             if file.starts_with(dist) && file.is_file() {
                 let cache = if is_asset { ASSET_CACHE } else { PAGE_CACHE };
-                return send_file(&req, &file, cache).await;
+                return send_file(&req, dist, &file, cache).await;
             }
         }
     }
@@ -88,19 +94,90 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         // A missing hashed asset is a stale page asking for an old build: no fallback.
         return super::not_found();
     }
-    send_file(&req, &dist.join("index.html"), PAGE_CACHE).await
+    send_file(&req, dist, &dist.join("index.html"), PAGE_CACHE).await
 }
 
-async fn send_file(req: &HttpRequest, file: &Path, cache: &'static str) -> HttpResponse {
-    match NamedFile::open_async(file).await {
+/// The precompressed variants the build writes, in the order they are preferred.
+const VARIANTS: [(&str, ContentEncoding); 2] = [
+    ("br", ContentEncoding::Brotli),
+    ("gzip", ContentEncoding::Gzip),
+];
+
+/// Sends `file` (inside `dist`), or its precompressed variant when the client takes it.
+async fn send_file(
+    req: &HttpRequest,
+    dist: &Path,
+    file: &Path,
+    cache: &'static str,
+) -> HttpResponse {
+    let accept = req
+        .headers()
+        .get(ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut has_variant = false;
+    let mut chosen = None;
+    for (coding, encoding) in VARIANTS {
+        let Some(variant) = variant_of(dist, file, coding).await else {
+            continue;
+        };
+        has_variant = true;
+        if chosen.is_none() && accepts(accept, coding) && !req.headers().contains_key(RANGE) {
+            chosen = Some((variant, encoding));
+        }
+    }
+    let opened = match &chosen {
+        Some((variant, encoding)) => NamedFile::open_async(variant).await.map(|named| {
+            let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+            named
+                .set_content_type(actix_files::file_extension_to_mime(ext))
+                .set_content_encoding(*encoding)
+        }),
+        None => NamedFile::open_async(file).await,
+    };
+    match opened {
         Ok(named) => {
             let mut res = named.disable_content_disposition().into_response(req);
-            res.headers_mut()
-                .insert(CACHE_CONTROL, HeaderValue::from_static(cache));
+            let headers = res.headers_mut();
+            headers.insert(CACHE_CONTROL, HeaderValue::from_static(cache));
+            if has_variant {
+                headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
+            }
             res
         }
         Err(_) => super::not_found(),
     }
+}
+
+/// `file.br` / `file.gz` when it exists as a regular file inside `dist` (links included).
+async fn variant_of(dist: &Path, file: &Path, coding: &str) -> Option<PathBuf> {
+    let suffix = if coding == "gzip" { "gz" } else { coding };
+    let mut name = file.file_name()?.to_os_string();
+    name.push(format!(".{suffix}"));
+    let variant = tokio::fs::canonicalize(file.with_file_name(name))
+        .await
+        .ok()?;
+    (variant.starts_with(dist) && variant.is_file()).then_some(variant)
+}
+
+/// Whether an `Accept-Encoding` value takes `coding` (listed, or `*`, with a q above 0).
+fn accepts(header: &str, coding: &str) -> bool {
+    let mut named = None;
+    let mut star = None;
+    for item in header.split(',') {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if name.eq_ignore_ascii_case(coding) {
+            named = Some(q > 0.0);
+        } else if name == "*" {
+            star = Some(q > 0.0);
+        }
+    }
+    named.or(star).unwrap_or(false)
 }
 
 /// The request path as a relative path of plain segments (percent-decoded); `None` when a
@@ -161,6 +238,20 @@ fn not_built() -> HttpResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accept_encoding_is_read_with_its_q_values() {
+        assert!(accepts("gzip, deflate, br, zstd", "br"));
+        assert!(accepts("gzip, deflate, br, zstd", "gzip"));
+        assert!(accepts("GZIP", "gzip"));
+        assert!(!accepts("gzip", "br"));
+        assert!(!accepts("", "gzip"));
+        assert!(!accepts("br;q=0, gzip", "br"));
+        assert!(accepts("br;q=0.5", "br"));
+        assert!(accepts("*", "br"));
+        assert!(!accepts("*, br;q=0", "br"));
+        assert!(!accepts("identity", "gzip"));
+    }
 
     #[test]
     fn paths_are_plain_segments() {

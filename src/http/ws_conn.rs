@@ -13,12 +13,13 @@ use actix_ws::{CloseCode, CloseReason, Message, MessageStream, ProtocolError};
 use slog::{debug, o, warn, Logger};
 use tokio::sync::mpsc;
 
+pub use super::connections::{CloseForShutdown, Connections, ServerShuttingDown};
 use super::error::ApiError;
 use super::AppState;
 use crate::actors::EngineError;
 use crate::protocol::{
-    client, ClientFrame, ControlFrame, ErrorCode, EventBody, HistoryMessage, ServerFrame,
-    SessionEvent, SHUTTING_DOWN_MESSAGE,
+    client, shutting_down_message, ClientFrame, ControlFrame, ErrorCode, EventBody, HistoryMessage,
+    ServerFrame, SessionEvent,
 };
 use crate::session_id::SessionId;
 use crate::users::Caller;
@@ -35,20 +36,7 @@ enum Out {
     Close(CloseReason),
 }
 
-pub use super::connections::Connections;
-
-/// The server is stopping.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct ServerShuttingDown;
-
-/// The connection's key was revoked or its user disabled: close with 1008 and `reason`.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Revoked {
-    pub reason: &'static str,
-}
-
+use super::connections::Revoked;
 pub struct WsConn {
     state: AppState,
     /// Who opened the connection: every frame acts as this caller.
@@ -62,6 +50,8 @@ pub struct WsConn {
     current: Option<SessionId>,
     /// Session events held back until `session_history` has been sent.
     held: Option<Vec<SessionEvent>>,
+    /// `server_shutting_down` was sent.
+    told_shutdown: bool,
     closing: bool,
     log: Logger,
 }
@@ -88,6 +78,7 @@ impl WsConn {
             last_heard: Instant::now(),
             current: None,
             held: None,
+            told_shutdown: false,
             closing: false,
             log,
         }
@@ -420,6 +411,10 @@ impl Actor for WsConn {
             act.push(ctx, Out::Ping);
         });
         self.send_session_list(ctx);
+        // Connected while the server drains: told at once, like the others.
+        if let Some(deadline) = self.state.engine.draining_until() {
+            self.tell_shutdown(ctx, deadline);
+        }
     }
 
     fn stopping(&mut self, ctx: &mut Context<Self>) -> Running {
@@ -496,16 +491,36 @@ impl Handler<Revoked> for WsConn {
     }
 }
 
-impl Handler<ServerShuttingDown> for WsConn {
-    type Result = ();
-
-    fn handle(&mut self, _msg: ServerShuttingDown, ctx: &mut Context<Self>) {
+impl WsConn {
+    fn tell_shutdown(&mut self, ctx: &mut Context<Self>, deadline: Instant) {
+        if std::mem::replace(&mut self.told_shutdown, true) {
+            return;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        // Whole seconds, rounded up: "0" only once the time is up.
+        let grace_seconds = left.as_millis().div_ceil(1000) as u64;
         self.send(
             ctx,
             ControlFrame::ServerShuttingDown {
-                message: SHUTTING_DOWN_MESSAGE.to_string(),
+                message: shutting_down_message(grace_seconds),
+                grace_seconds,
             },
         );
+    }
+}
+
+impl Handler<ServerShuttingDown> for WsConn {
+    type Result = ();
+
+    fn handle(&mut self, msg: ServerShuttingDown, ctx: &mut Context<Self>) {
+        self.tell_shutdown(ctx, msg.deadline);
+    }
+}
+
+impl Handler<CloseForShutdown> for WsConn {
+    type Result = ();
+
+    fn handle(&mut self, _msg: CloseForShutdown, ctx: &mut Context<Self>) {
         self.close(ctx, CloseCode::Away, "server shutting down");
     }
 }

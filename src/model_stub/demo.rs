@@ -18,6 +18,11 @@ and restart to talk to Claude.*";
 /// How many lines of tool output the demo quotes.
 const QUOTED_LINES: usize = 12;
 
+/// What a message says to get the long reply (the UI benchmark streams it).
+pub const LONG_REPLY_TRIGGER: &str = "long reply";
+/// The long reply is at least this many characters.
+pub const LONG_REPLY_CHARS: usize = 12_000;
+
 /// The demo's answer to a conversation request; `tool_id` names a tool call if one is made.
 pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
     let results = req.tool_result_texts();
@@ -37,7 +42,45 @@ pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
             },
         ];
     }
+    if text.to_lowercase().contains(LONG_REPLY_TRIGGER) {
+        return vec![Block::Text(long_reply())];
+    }
     vec![Block::Text(echo(&text))]
+}
+
+/// A long answer shaped like a real one (headings, paragraphs, lists, code, a table), for
+/// seeing and measuring how the UI renders a reply of [`LONG_REPLY_CHARS`] characters.
+pub fn long_reply() -> String {
+    let mut out = format!("{BANNER}\n\nHere is a long reply, section by section.\n");
+    let mut part = 0;
+    while out.chars().count() < LONG_REPLY_CHARS {
+        part += 1;
+        out.push_str(&format!(
+            "\n## Part {part}: what happens in step {part}\n\n\
+             Step {part} reads the **input**, checks it with `validate_{part}()` and writes the \
+             result. It keeps *what was already done*, so running it twice changes nothing; \
+             see [the notes](https://example.com/notes/{part}) for why.\n\n\
+             - the input is read once\n\
+             - errors name the line they come from,\n  \
+             and the step stops there\n\
+             - the output is written last\n\n\
+             1. open the file\n\
+             2. check every record\n\
+             3. write the summary\n\n\
+             ```rust\n\
+             fn step_{part}(input: &str) -> Result<usize, String> {{\n    \
+             let records: Vec<&str> = input.lines().collect();\n    \
+             Ok(records.len() * {part})\n\
+             }}\n\
+             ```\n\n\
+             | record | state |\n\
+             |---|---|\n\
+             | {part}a | checked |\n\
+             | {part}b | written |\n\n\
+             > Step {part} is done when its summary is written.\n"
+        ));
+    }
+    out
 }
 
 /// The command in ``run `cmd` `` (backticks), if the text asks for one.
@@ -64,6 +107,7 @@ fn echo(text: &str) -> String {
          **What this demo can do:**\n\n\
          - echo your message back, like this, streamed token by token\n\
          - run a shell command: write ``run `ls -la` `` and approve the Bash tool\n\
+         - write a long answer: ask for a long reply\n\
          - show how code renders:\n\n\
          ```rust\nfn main() {{\n    println!(\"{} characters received\");\n}}\n```\n",
         text.chars().count()
@@ -139,6 +183,27 @@ mod tests {
                 name: "Bash".into(),
                 input: json!({"command": "echo hi", "description": "Run echo hi"}),
             }
+        );
+    }
+
+    #[test]
+    fn a_long_reply_is_long_markdown() {
+        let blocks = answer(
+            &request(json!([{"role":"user","content":"Write a long reply, please"}])),
+            "t".into(),
+        );
+        let [Block::Text(text)] = blocks.as_slice() else {
+            panic!("{blocks:?}")
+        };
+        assert!(text.starts_with(BANNER));
+        let chars = text.chars().count();
+        assert!(
+            (LONG_REPLY_CHARS..LONG_REPLY_CHARS + 1_000).contains(&chars),
+            "{chars}"
+        );
+        assert_eq!(
+            text.matches("```rust").count(),
+            text.matches("## Part").count()
         );
     }
 

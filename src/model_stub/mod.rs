@@ -69,7 +69,8 @@ use server::Shared;
 pub enum StubMode {
     /// A short default text, `"OK"`.
     Scripted,
-    /// The clearly labelled demo model (echo with markdown; ``run `cmd` `` calls Bash).
+    /// The clearly labelled demo model (echo with markdown; ``run `cmd` `` calls Bash;
+    /// "long reply" gets a 12,000-character one).
     Demo,
 }
 

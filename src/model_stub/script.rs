@@ -22,6 +22,10 @@ pub enum Reply {
     HttpError { status: u16 },
     /// Accept the request and never answer (until the client disconnects or the stub stops).
     Hang,
+    /// Stream `partial` as text deltas, then nothing but an SSE `ping` every second, never
+    /// ending (until the client disconnects or the stub stops): a model stream that stalls
+    /// mid-reply. A non-streaming request hangs.
+    Stall { partial: String },
     /// Stream `partial` text, then an SSE `error` event (`overloaded_error`) and end the
     /// stream. `recovery` answers the next conversation request (the CLI's non-streaming
     /// retry), ahead of rules and queue. A non-streaming request gets `recovery` at once.

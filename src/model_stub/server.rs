@@ -107,6 +107,7 @@ async fn count_tokens(req: HttpRequest, body: Bytes, state: web::Data<Shared>) -
 enum Action {
     Send(Message),
     Break(Message, String),
+    Stall(Message, String),
     Error(u16),
     Hang,
 }
@@ -125,7 +126,11 @@ async fn messages(req: HttpRequest, body: Bytes, state: web::Data<Shared>) -> Ht
                 .content_type("application/json")
                 .body(sse::error_body(status))
         }
-        Action::Hang => {
+        Action::Stall(msg, partial) if stream => {
+            let frames = sse::stalled_frames(&msg, &partial);
+            stream_response(request_id, frames, Some(state.stopping.subscribe()))
+        }
+        Action::Hang | Action::Stall(..) => {
             let mut stopping = state.stopping.subscribe();
             // Ends only when the stub stops (or the connection's task is dropped).
             let _ = stopping.wait_for(|s| *s).await;
@@ -183,6 +188,7 @@ fn decide(state: &Shared, rec: &RecordedRequest, body_len: usize) -> Action {
             }
             Some(Reply::HttpError { status }) => Action::Error(status),
             Some(Reply::Hang) => Action::Hang,
+            Some(Reply::Stall { partial }) => Action::Stall(msg(vec![], Duration::ZERO), partial),
             Some(Reply::StreamError { partial, recovery }) if rec.stream => {
                 // Served before rules and queue, so a rule cannot capture the retry.
                 script.recovery = Some(*recovery);
@@ -198,6 +204,16 @@ fn decide(state: &Shared, rec: &RecordedRequest, body_len: usize) -> Action {
 }
 
 fn sse_response(request_id: String, frames: Vec<Frame>) -> HttpResponse {
+    stream_response(request_id, frames, None)
+}
+
+/// Streams `frames`; with `stall_until`, then an SSE `ping` every second until the stub
+/// stops (the stream never ends by itself).
+fn stream_response(
+    request_id: String,
+    frames: Vec<Frame>,
+    stall_until: Option<watch::Receiver<bool>>,
+) -> HttpResponse {
     let (tx, rx) = mpsc::channel(16);
     actix_web::rt::spawn(async move {
         for (pause, bytes) in frames {
@@ -206,6 +222,18 @@ fn sse_response(request_id: String, frames: Vec<Frame>) -> HttpResponse {
             }
             if tx.send(bytes).await.is_err() {
                 return; // the client went away
+            }
+        }
+        let Some(mut stopping) = stall_until else {
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = stopping.wait_for(|s| *s) => return,
+                () = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+            if tx.send(sse::ping()).await.is_err() {
+                return;
             }
         }
     });

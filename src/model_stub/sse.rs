@@ -192,6 +192,25 @@ pub fn broken_frames(msg: &Message, partial: &str) -> Vec<Frame> {
     frames
 }
 
+/// The start of a message that streams `partial` and then stalls: no stop events follow.
+pub fn stalled_frames(msg: &Message, partial: &str) -> Vec<Frame> {
+    let now = Duration::ZERO;
+    let mut frames = vec![
+        (now, event(&msg.start_event())),
+        (now, ping()),
+        (now, block_start(0, json!({"type": "text", "text": ""}))),
+    ];
+    for token in tokenize(partial) {
+        frames.push((now, text_delta(0, &token)));
+    }
+    frames
+}
+
+/// The SSE keep-alive.
+pub fn ping() -> Bytes {
+    event(&json!({"type": "ping"}))
+}
+
 fn block_start(index: usize, content_block: Value) -> Bytes {
     event(&json!({"type": "content_block_start", "index": index, "content_block": content_block}))
 }
@@ -272,6 +291,25 @@ mod tests {
             delay: Duration::from_millis(5),
             input_tokens: 42,
         }
+    }
+
+    #[test]
+    fn a_stalled_message_starts_and_never_stops() {
+        let frames = stalled_frames(&msg(vec![]), "half a reply");
+        let events = parse(&frames);
+        let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "message_start",
+                "ping",
+                "content_block_start",
+                "content_block_delta",
+                "content_block_delta",
+                "content_block_delta"
+            ]
+        );
+        assert_eq!(parse(&[(Duration::ZERO, ping())])[0].0, "ping");
     }
 
     #[test]

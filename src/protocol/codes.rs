@@ -14,6 +14,7 @@ pub enum ErrorCode {
     SessionNotFound,
     QueryInProgress,
     CapacityExceeded,
+    ServerShuttingDown,
     SessionOpenedElsewhere,
     NotResumable,
     RateLimited,
@@ -28,13 +29,14 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::InvalidJson,
         ErrorCode::UnknownType,
         ErrorCode::ValidationError,
         ErrorCode::SessionNotFound,
         ErrorCode::QueryInProgress,
         ErrorCode::CapacityExceeded,
+        ErrorCode::ServerShuttingDown,
         ErrorCode::SessionOpenedElsewhere,
         ErrorCode::NotResumable,
         ErrorCode::RateLimited,
@@ -56,6 +58,7 @@ impl ErrorCode {
             ErrorCode::SessionNotFound => "session_not_found",
             ErrorCode::QueryInProgress => "query_in_progress",
             ErrorCode::CapacityExceeded => "capacity_exceeded",
+            ErrorCode::ServerShuttingDown => "server_shutting_down",
             ErrorCode::SessionOpenedElsewhere => "session_opened_elsewhere",
             ErrorCode::NotResumable => "not_resumable",
             ErrorCode::RateLimited => "rate_limited",

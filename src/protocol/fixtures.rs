@@ -156,7 +156,8 @@ fn controls() -> Vec<ControlFrame> {
             session_id: None,
         },
         ControlFrame::ServerShuttingDown {
-            message: SHUTTING_DOWN_MESSAGE.into(),
+            message: shutting_down_message(25),
+            grace_seconds: 25,
         },
     ]
 }

@@ -16,6 +16,6 @@ pub use client::{ClientFrame, FrameError, MAX_TEXT_CHARS};
 pub use codes::{ErrorCode, SuggestedAction};
 pub use events::{EventBody, SessionEvent};
 pub use server::{
-    ControlFrame, ServerFrame, KEY_REVOKED_REASON, SHUTTING_DOWN_MESSAGE, USER_DISABLED_REASON,
+    shutting_down_message, ControlFrame, ServerFrame, KEY_REVOKED_REASON, USER_DISABLED_REASON,
 };
 pub use session::{HistoryMessage, SessionSummary, Source};

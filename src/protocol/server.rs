@@ -8,9 +8,17 @@ use super::events::SessionEvent;
 use super::session::{HistoryMessage, SessionSummary};
 use crate::session_id::SessionId;
 
-/// What `server_shutting_down` says.
-pub const SHUTTING_DOWN_MESSAGE: &str =
-    "The server is restarting. Your sessions are kept; the page reconnects by itself.";
+/// What `server_shutting_down` says, with the seconds replies in progress still have.
+pub fn shutting_down_message(grace_seconds: u64) -> String {
+    if grace_seconds == 0 {
+        return "The server is restarting. Your sessions are kept; the page reconnects by itself."
+            .to_string();
+    }
+    format!(
+        "The server is restarting. A reply being written has up to {grace_seconds} s to finish; \
+         your sessions are kept and the page reconnects by itself."
+    )
+}
 
 /// The close reason (with code 1008) of a connection whose API key was revoked. Every
 /// revocation reason starts with `revoked:`; the client goes back to asking for a key.
@@ -44,8 +52,9 @@ pub enum ControlFrame {
         #[serde(skip_serializing_if = "Option::is_none")]
         session_id: Option<SessionId>,
     },
-    /// The server is stopping; the connection closes with 1001 next.
-    ServerShuttingDown { message: String },
+    /// The server is stopping: it takes no new messages or sessions; a running turn goes on
+    /// streaming for up to `grace_seconds`, then the connection closes with 1001.
+    ServerShuttingDown { message: String, grace_seconds: u64 },
 }
 
 impl ControlFrame {

@@ -100,6 +100,126 @@ async fn the_build_is_served_with_cache_headers_and_an_spa_fallback() {
     app.stop().await;
 }
 
+/// A GET with `Accept-Encoding: accept` (none when empty): status, the headers asked for, body.
+async fn get_encoded(
+    app: &TestApp,
+    path: &str,
+    accept: &str,
+    extra: &[(&str, &str)],
+) -> (u16, [String; 4], Vec<u8>) {
+    let client = awc::Client::builder().timeout(WAIT).finish();
+    let mut req = client.get(app.url(path));
+    if !accept.is_empty() {
+        req = req.insert_header(("accept-encoding", accept));
+    }
+    for header in extra {
+        req = req.insert_header(*header);
+    }
+    let mut res = req.send().await.unwrap();
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    let headers = [
+        header("content-encoding"),
+        header("vary"),
+        header("content-type"),
+        header("cache-control"),
+    ];
+    let body = res.body().await.unwrap().to_vec();
+    (res.status().as_u16(), headers, body)
+}
+
+#[actix_web::test]
+async fn precompressed_files_are_sent_to_clients_that_take_them() {
+    let root = tempfile::tempdir().unwrap();
+    let dist = build(root.path());
+    // What the build writes beside each file (the bytes only need to be told apart here).
+    std::fs::write(dist.join("assets/app-abc123.js.br"), "br-bytes").unwrap();
+    std::fs::write(dist.join("assets/app-abc123.js.gz"), "gzip-bytes").unwrap();
+    std::fs::write(dist.join("index.html.gz"), "index-gzip-bytes").unwrap();
+    // A variant that is a link out of the dist directory is never sent.
+    std::fs::write(root.path().join("web/outside.br"), SECRET).unwrap();
+    std::os::unix::fs::symlink("../outside.br", dist.join("robots.txt.br")).unwrap();
+    let app = spawn_app_with(Options {
+        web_dist: Some(dist),
+        ..Options::default()
+    })
+    .await;
+    let asset = "/assets/app-abc123.js";
+    let immutable = "public, max-age=31536000, immutable";
+
+    // Chromium's header: brotli, with the type of the file it stands for.
+    let (status, [encoding, vary, ctype, cache], body) =
+        get_encoded(&app, asset, "gzip, deflate, br, zstd", &[]).await;
+    assert_eq!((status, body.as_slice()), (200, b"br-bytes".as_slice()));
+    assert_eq!(
+        (encoding.as_str(), vary.as_str()),
+        ("br", "accept-encoding")
+    );
+    assert!(ctype.contains("javascript"), "{ctype}");
+    assert_eq!(cache, immutable);
+
+    for accept in ["gzip", "br;q=0, gzip;q=0.8", "deflate, gzip"] {
+        let (status, [encoding, vary, ctype, cache], body) =
+            get_encoded(&app, asset, accept, &[]).await;
+        assert_eq!(
+            (status, body.as_slice()),
+            (200, b"gzip-bytes".as_slice()),
+            "{accept}"
+        );
+        assert_eq!(
+            (encoding.as_str(), vary.as_str()),
+            ("gzip", "accept-encoding")
+        );
+        assert!(ctype.contains("javascript"), "{ctype}");
+        assert_eq!(cache, immutable);
+    }
+
+    // No Accept-Encoding, one without these codings, or a range: the file itself.
+    for (accept, extra) in [
+        ("", &[][..]),
+        ("identity", &[][..]),
+        ("br, gzip", &[("range", "bytes=0-6")][..]),
+    ] {
+        let (status, [encoding, vary, ctype, _], body) =
+            get_encoded(&app, asset, accept, extra).await;
+        assert!(status == 200 || status == 206, "{accept}: {status}");
+        assert!(APP_JS.as_bytes().starts_with(&body), "{accept}: {body:?}");
+        assert!(encoding.is_empty() || encoding == "identity", "{encoding}");
+        assert_eq!(vary, "accept-encoding", "{accept}");
+        assert!(ctype.contains("javascript"), "{ctype}");
+    }
+
+    // The page (and the SPA fallback) too, still never cached without revalidation.
+    for path in ["/", "/some/route"] {
+        let (status, [encoding, vary, ctype, cache], body) =
+            get_encoded(&app, path, "br, gzip", &[]).await;
+        assert_eq!(
+            (status, body.as_slice()),
+            (200, b"index-gzip-bytes".as_slice())
+        );
+        assert_eq!(
+            (encoding.as_str(), vary.as_str()),
+            ("gzip", "accept-encoding")
+        );
+        assert!(ctype.starts_with("text/html"), "{ctype}");
+        assert_eq!(cache, "no-cache");
+    }
+
+    // A file without variants: no Content-Encoding, no Vary; a variant outside: not sent.
+    let (status, [encoding, vary, _, _], body) =
+        get_encoded(&app, "/robots.txt", "br, gzip", &[]).await;
+    assert_eq!(
+        (status, body.as_slice()),
+        (200, b"User-agent: *".as_slice())
+    );
+    assert_eq!((encoding.as_str(), vary.as_str()), ("", ""));
+    app.stop().await;
+}
+
 #[actix_web::test]
 async fn without_a_build_every_ui_path_explains_how_to_build_it() {
     let root = tempfile::tempdir().unwrap();

@@ -13,7 +13,7 @@
 // the app loads (an init script), not over the DevTools protocol.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import type { CDPSession, Page } from "playwright-core";
@@ -30,6 +30,8 @@ const MESSAGE_RUNS = 8;
 const POOL_SIZE = 2;
 /** Long enough that the demo's echo streams for several seconds (20 ms per token). */
 const LONG_MESSAGE = Array.from({ length: 250 }, (_, i) => `word${i}`).join(" ");
+/** Keys typed after a long reply has ended, for the latency with nothing streaming. */
+const IDLE_KEYS = 40;
 const OUT_DIR = path.join(REPO_ROOT, "target", "bench");
 
 // ---------------------------------------------------------------------------------------
@@ -56,6 +58,9 @@ type Probe = {
   commits: number[];
   /** `requestAnimationFrame` timestamps while `startFrames` runs. */
   rafTimes: number[];
+  /** Keystroke latencies (keydown's time stamp → the first paint after its input), while `keysOn`. */
+  keyLatencies: number[];
+  keysOn: boolean;
   rafOn: boolean;
   /** Inside a frame's rendering step (rAF callbacks and their microtasks), until the next task. */
   inRendering: boolean;
@@ -83,6 +88,8 @@ function installProbe(): void {
     commits: [],
     rafTimes: [],
     rafOn: false,
+    keyLatencies: [],
+    keysOn: false,
     inRendering: false,
     keyScreen: null,
     keyScreenPainted: null,
@@ -133,6 +140,28 @@ function installProbe(): void {
       }
       cb(t);
     });
+
+  // Keystroke latency as a person feels it: from the key event's time stamp (when the browser
+  // took the key, so time spent queued behind a busy main thread counts) to the first paint
+  // after the text box changed.
+  let keyAt: number | null = null;
+  window.addEventListener(
+    "keydown",
+    (e) => {
+      if (probe.keysOn) keyAt = e.timeStamp;
+    },
+    true,
+  );
+  window.addEventListener(
+    "input",
+    () => {
+      if (keyAt === null) return;
+      const t0 = keyAt;
+      keyAt = null;
+      probe.afterPaint(() => probe.keyLatencies.push(performance.now() - t0));
+    },
+    true,
+  );
 
   // Every frame any socket of the page receives, time-stamped before the app sees it.
   const Native = window.WebSocket;
@@ -454,9 +483,15 @@ function descendantsOf(pid: number): number[] {
   return out;
 }
 
-type BuildSize = { files: Array<{ file: string; kind: "js" | "css"; initial: boolean; raw: number; gzip: number }> };
+type BuildSize = {
+  files: Array<{ file: string; kind: "js" | "css"; initial: boolean; raw: number; gzip: number; brotli: number }>;
+};
 
-/** JS and CSS of web/dist/assets; "initial" = referenced by index.html (the rest loads later). */
+/**
+ * JS and CSS of web/dist/assets; "initial" = loaded by index.html as a script or stylesheet
+ * (a modulepreload hint does not count: that chunk is needed only later). `brotli` is the
+ * size of the precompressed copy the server sends (the file itself when there is none).
+ */
 function buildSize(): BuildSize {
   const dist = path.join(WEB_DIR, "dist");
   const index = readFileSync(path.join(dist, "index.html"), "utf8");
@@ -465,12 +500,15 @@ function buildSize(): BuildSize {
     .sort()
     .map((file) => {
       const data = readFileSync(path.join(dist, "assets", file));
+      const br = path.join(dist, "assets", `${file}.br`);
+      const href = `/assets/${file}"`;
       return {
         file,
         kind: file.endsWith(".js") ? ("js" as const) : ("css" as const),
-        initial: index.includes(`/assets/${file}`),
+        initial: index.includes(`src="${href}`) || new RegExp(`rel="stylesheet"[^>]*href="${href}`).test(index),
         raw: data.length,
         gzip: gzipSync(data).length,
+        brotli: existsSync(br) ? statSync(br).size : data.length,
       };
     });
   return { files };
@@ -748,6 +786,117 @@ describe("web UI benchmark", () => {
     }
   });
 
+  /**
+   * The demo's 12,000-character reply ("long reply") streamed with the browser's CPU slowed
+   * `rate` times, while a person types in the message box (a key every ~100 ms): frames
+   * painted per second and keystroke latency. Streaming must cost the same at the end of a
+   * long reply as at its start.
+   */
+  async function longReply(rate: number) {
+    const p = page();
+    const cdp = await p.context().newCDPSession(p);
+    try {
+      await message().fill(`Write a long reply (bench, CPU ÷${rate})`, { timeout: 10_000 });
+      const n0 = await p.evaluate(() => {
+        const b = (window as unknown as BenchWindow).__bench;
+        b.keyLatencies = [];
+        b.startFrames();
+        return b.frames.length;
+      });
+      await cdp.send("Emulation.setCPUThrottlingRate", { rate });
+      await message().press("Enter", { timeout: 10_000 });
+      await p.waitForFunction(
+        (n) => (window as unknown as BenchWindow).__bench.frames.slice(n).some((f) => f.type === "stream_delta"),
+        n0,
+        { timeout: 60_000, polling: 100 },
+      );
+      let finished = false;
+      const complete = p
+        .waitForFunction(
+          (n) => (window as unknown as BenchWindow).__bench.frames.slice(n).some((f) => f.type === "response_complete"),
+          n0,
+          { timeout: 120_000, polling: 250 },
+        )
+        .finally(() => {
+          finished = true;
+        });
+      await p.evaluate(() => {
+        (window as unknown as BenchWindow).__bench.keysOn = true;
+      });
+      // Type and delete, so the box stays short; every key changes it.
+      for (let i = 0; !finished; i++) {
+        await p.keyboard.press(i % 2 === 0 ? "x" : "Backspace");
+        await delay(100);
+      }
+      await complete;
+      await replyEnded(30_000);
+      const streamingKeys = await p.evaluate(() => {
+        const b = (window as unknown as BenchWindow).__bench;
+        const keys = [...b.keyLatencies];
+        b.keyLatencies = [];
+        return keys;
+      });
+      // The same typing with nothing streaming: the floor the page itself sets at this CPU.
+      for (let i = 0; i < IDLE_KEYS; i++) {
+        await p.keyboard.press(i % 2 === 0 ? "x" : "Backspace");
+        await delay(100);
+      }
+      await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
+      await message().fill("", { timeout: 10_000 });
+      return await p.evaluate(
+        ({ n, streamingKeys }) => {
+          const b = (window as unknown as BenchWindow).__bench;
+          b.stopFrames();
+          b.keysOn = false;
+          const frames = b.frames.slice(n);
+          const deltas = frames.filter((f) => f.type === "stream_delta");
+          const t0 = deltas[0].t;
+          const t1 = frames.find((f) => f.type === "response_complete")!.t;
+          const raf = b.rafTimes.filter((t) => t >= t0 && t <= t1);
+          const gaps = raf.slice(1).map((t, i) => t - raf[i]);
+          const lastThird = raf.filter((t) => t >= t1 - (t1 - t0) / 3);
+          const longTasks = b.longTasks.filter((l) => l.start + l.duration >= t0 && l.start <= t1);
+          return {
+            streamMs: t1 - t0,
+            replyChars: deltas.reduce((sum, f) => sum + f.textLen, 0),
+            frames: raf.length,
+            fps: (raf.length / (t1 - t0)) * 1000,
+            fpsLastThird: (lastThird.length / ((t1 - t0) / 3)) * 1000,
+            gaps,
+            longTasks: longTasks.length,
+            longestTask: longTasks.reduce((m, l) => Math.max(m, l.duration), 0),
+            keys: streamingKeys,
+            idleKeys: [...b.keyLatencies],
+          };
+        },
+        { n: n0, streamingKeys },
+      );
+    } finally {
+      await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 }).catch(() => {});
+      await cdp.detach().catch(() => {});
+    }
+  }
+
+  const longReplyFigures = (r: Awaited<ReturnType<typeof longReply>>) => ({
+    streamMs: r.streamMs,
+    replyChars: r.replyChars,
+    fps: r.fps,
+    fpsLastThird: r.fpsLastThird,
+    frameGap: stat(r.gaps),
+    longTasks: r.longTasks,
+    longestTask: r.longestTask,
+    keys: stat(r.keys),
+    idleKeys: stat(r.idleKeys),
+  });
+
+  test("a 12,000-character reply, normal CPU, typing meanwhile", async () => {
+    results.longReply = longReplyFigures(await longReply(1));
+  });
+
+  test("a 12,000-character reply, CPU slowed 4×, typing meanwhile", async () => {
+    results.longReplySlow = longReplyFigures(await longReply(4));
+  });
+
   test("build size", () => {
     results.build = buildSize();
   });
@@ -802,18 +951,41 @@ type Results = {
     wallMs: number;
     mainThread: { taskMs: number; scriptMs: number; layoutMs: number; styleMs: number; busy: number };
   };
+  longReply: LongReply;
+  longReplySlow: LongReply;
   build: BuildSize;
 };
 
+type LongReply = {
+  streamMs: number;
+  replyChars: number;
+  fps: number;
+  fpsLastThird: number;
+  frameGap: Stat;
+  longTasks: number;
+  longestTask: number;
+  keys: Stat;
+  idleKeys: Stat;
+};
+
+function longReplyRows(label: string, r: LongReply): string {
+  return `| ${label}: ${r.replyChars.toLocaleString("en-US")} characters in ${(r.streamMs / 1000).toFixed(1)} s, frames painted per second (whole reply / its last third) | ${r.fps.toFixed(1)} / ${r.fpsLastThird.toFixed(1)} |
+| … time between frames, p50 / p95 / max | ${ms(r.frameGap.median)} / ${ms(r.frameGap.p95)} / ${ms(r.frameGap.max)} |
+| … keystroke → painted while it streams, p50 / p95 / max (${r.keys.n} keys) | ${ms(r.keys.median)} / ${ms(r.keys.p95)} / ${ms(r.keys.max)} |
+| … keystroke → painted once it has ended (nothing streaming), p50 / p95 (${r.idleKeys.n} keys) | ${ms(r.idleKeys.median)} / ${ms(r.idleKeys.p95)} |
+| … long tasks (> 50 ms): count / longest | ${r.longTasks} / ${r.longTasks ? ms(r.longestTask) : "–"} |`;
+}
+
 function writeReport(raw: Record<string, unknown>, browserVersion: string): string {
-  for (const k of ["load", "newSession", "message", "reconnect", "render", "build"]) {
+  for (const k of ["load", "newSession", "message", "reconnect", "render", "longReply", "longReplySlow", "build"]) {
     if (!(k in raw)) throw new Error(`no ${k} figures: an earlier measurement failed`);
   }
   const r = raw as Results;
   const { load, newSession: ns, message: m, reconnect: rc, render: rd, build } = r;
-  const sum = (pred: (f: BuildSize["files"][number]) => boolean, key: "raw" | "gzip") =>
+  const sum = (pred: (f: BuildSize["files"][number]) => boolean, key: "raw" | "gzip" | "brotli") =>
     build.files.filter(pred).reduce((a, f) => a + f[key], 0);
-  const size = (pred: (f: BuildSize["files"][number]) => boolean) => `${kib(sum(pred, "raw"))} (${kib(sum(pred, "gzip"))} gzip)`;
+  const size = (pred: (f: BuildSize["files"][number]) => boolean) =>
+    `${kib(sum(pred, "raw"))} (${kib(sum(pred, "gzip"))} gzip; sent: ${kib(sum(pred, "brotli"))} brotli)`;
   const sources = Object.entries(ns.sources)
     .map(([k, v]) => `${v} ${k}`)
     .join(", ");
@@ -843,11 +1015,13 @@ function writeReport(raw: Record<string, unknown>, browserVersion: string): stri
 | … frames painted per second / longest gap between frames | ${rd.fps.toFixed(1)} / ${ms(rd.maxFrameGap)} |
 | … long tasks (> 50 ms): count / longest | ${rd.longTasks} / ${rd.longTasks ? ms(rd.longestTask) : "–"} |
 | … main thread busy from Enter to the reply's end (script / layout / style) | ${pctOf(mt.taskMs)} (${pctOf(mt.scriptMs)} / ${pctOf(mt.layoutMs)} / ${pctOf(mt.styleMs)}) |
+${longReplyRows("long reply, normal CPU", r.longReply)}
+${longReplyRows("long reply, browser CPU slowed 4× (DevTools throttling)", r.longReplySlow)}
 | build: JS loaded with the page | ${size((f) => f.kind === "js" && f.initial)} |
 | build: JS loaded later (markdown, highlighting) | ${size((f) => f.kind === "js" && !f.initial)} |
 | build: CSS | ${size((f) => f.kind === "css")} |
 
-Headless Chromium ${browserVersion.split(".")[0]} against the release server with its built-in demo model (20 ms per token), through a loopback TCP proxy, so a reply's length is the model's pacing and the figures are what the UI and server add. Times are taken inside the page with \`performance.now()\` from navigation start, the click or the Enter key: a MutationObserver sees the DOM change, and "painted" is the first task after the frame that paints it. WebSocket frames are time-stamped by a wrapper of \`window.WebSocket\` installed before the app loads. Sessions are created with \`PREWARM_POOL_SIZE=${POOL_SIZE}\` and the pool refilled before each click. React commits are counted through a stub devtools hook, long tasks with \`PerformanceObserver\`, frames with a \`requestAnimationFrame\` loop, main-thread time with the DevTools \`Performance\` metrics. Sizes are of \`web/dist/assets\`, gzip at Node's default level.
+Headless Chromium ${browserVersion.split(".")[0]} against the release server with its built-in demo model (20 ms per token), through a loopback TCP proxy, so a reply's length is the model's pacing and the figures are what the UI and server add. Times are taken inside the page with \`performance.now()\` from navigation start, the click or the Enter key: a MutationObserver sees the DOM change, and "painted" is the first task after the frame that paints it. WebSocket frames are time-stamped by a wrapper of \`window.WebSocket\` installed before the app loads. Sessions are created with \`PREWARM_POOL_SIZE=${POOL_SIZE}\` and the pool refilled before each click. React commits are counted through a stub devtools hook, long tasks with \`PerformanceObserver\`, frames with a \`requestAnimationFrame\` loop, main-thread time with the DevTools \`Performance\` metrics. The long-reply rows stream the demo's 12,000-character markdown reply (a message asking for a "long reply") while a key is pressed in the message box about every 100 ms; keystroke latency runs from the key event's time stamp to the first paint after the box changed, and the slowed run uses DevTools' \`Emulation.setCPUThrottlingRate\` (4) on the page. Sizes are of \`web/dist/assets\`: raw, gzip at Node's default level, and the brotli copy the build writes and the server sends.
 `;
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(path.join(OUT_DIR, "ui.md"), md);

@@ -73,7 +73,7 @@ describe("a person's journey through the web UI", () => {
     const p = page();
     await p.getByRole("button", { name: "New session" }).first().click();
     await p.getByText("The session is ready.").waitFor();
-    await expect.poll(() => p.getByRole("navigation", { name: "Session list" }).getByRole("listitem").count()).toBe(1);
+    await expect.poll(() => p.getByRole("navigation", { name: "Sessions" }).getByRole("listitem").count()).toBe(1);
     await p.locator("footer").getByText(/^Session [0-9a-f]{8}$/).waitFor();
   });
 
@@ -87,10 +87,10 @@ describe("a person's journey through the web UI", () => {
     await typeAndSend("Hello from the e2e test");
     await userBubbles().filter({ hasText: "Hello from the e2e test" }).waitFor({ timeout: 2_000 });
     await p.getByTestId("typing-cursor").waitFor();
-    // While it streams: the box stays usable, Send waits for the turn.
+    // While it streams: the box stays usable and keeps its width; Stop stands where Send was.
     expect(await message().isEditable()).toBe(true);
     await message().fill("typed while streaming");
-    expect(await send().isDisabled()).toBe(true);
+    expect(await send().count()).toBe(0);
     await replyEnded();
     expect(await send().isEnabled()).toBe(true);
     await message().fill("");
@@ -100,39 +100,50 @@ describe("a person's journey through the web UI", () => {
     const code = reply.locator("pre code.hljs");
     expect(await code.textContent()).toContain("fn main()");
     expect(await reply.locator(".hljs-keyword").count()).toBeGreaterThan(0);
-    await reply.getByRole("button", { name: "Copy" }).waitFor();
+    await reply.getByRole("button", { name: "Copy code" }).waitFor();
+    await p.getByRole("button", { name: "Copy reply" }).last().waitFor();
     await p.getByText(/Last reply \$0\.\d+/).waitFor();
   });
 
-  test("a tool asks permission; Allow runs it and its card completes", async () => {
+  test("a tool asks permission in the conversation; Allow runs it and its card completes", async () => {
     const p = page();
     // Writing a file needs approval in the default permission mode (a bare echo does not).
     await typeAndSend("please run `echo e2e-tool-output > e2e.txt && cat e2e.txt`");
-    const dialog = p.getByRole("dialog", { name: "Permission request" });
-    await dialog.waitFor({ timeout: 30_000 });
-    expect(await dialog.textContent()).toContain("Bash");
-    expect(await dialog.textContent()).toContain("echo e2e-tool-output > e2e.txt");
+    const request = p.getByRole("log", { name: "Conversation" }).getByRole("group", { name: /Claude wants to run a command/ });
+    await request.waitFor({ timeout: 30_000 });
+    expect(await request.getByRole("group", { name: "Command" }).textContent()).toBe("echo e2e-tool-output > e2e.txt && cat e2e.txt");
+    // Not modal: the conversation and Stop stay usable; focus is on Deny.
+    expect(await p.getByRole("dialog").count()).toBe(0);
+    expect(await p.getByRole("button", { name: "Stop" }).isEnabled()).toBe(true);
+    await expect.poll(() => p.evaluate(() => document.activeElement?.textContent)).toBe("Deny");
     const card = p.locator('[data-role="tool"]').last();
     expect(await card.getByTestId("tool-state").textContent()).toBe("Awaiting approval…");
-    await dialog.getByRole("button", { name: "Allow" }).click();
-    await dialog.waitFor({ state: "detached" });
+    await request.getByRole("button", { name: "Allow" }).click();
+    await request.waitFor({ state: "detached" });
+    // Focus went on to the message box.
+    await expect.poll(() => p.evaluate(() => document.activeElement?.id)).toBe("message");
     await expect.poll(() => card.getByTestId("tool-state").textContent(), { timeout: 30_000 }).toMatch(/^Complete \(\d+\.\ds\)$/);
     await card.getByRole("button", { expanded: false }).click();
     await card.getByText("e2e-tool-output").first().waitFor();
     await replyEnded();
   });
 
-  test("Ctrl+Shift+X stops a streaming reply", async () => {
+  test("Escape stops a streaming reply, and so does Ctrl+Shift+X", async () => {
     const p = page();
     await typeAndSend(LONG_MESSAGE);
     await p.getByTestId("typing-cursor").waitFor();
     await p.getByRole("button", { name: "Stop" }).waitFor();
-    await p.keyboard.press("Control+Shift+X");
+    await p.keyboard.press("Escape");
     await p.locator('[data-role="notice"]', { hasText: "[Response interrupted]" }).waitFor({ timeout: 15_000 });
     await replyEnded(5_000);
     await message().fill("next");
     expect(await send().isEnabled()).toBe(true);
     await message().fill("");
+    await typeAndSend(`${LONG_MESSAGE} (shortcut)`);
+    await p.getByTestId("typing-cursor").waitFor();
+    await p.keyboard.press("Control+Shift+X");
+    await p.locator('[data-role="notice"]', { hasText: "[Response interrupted]" }).nth(1).waitFor({ timeout: 15_000 });
+    await replyEnded(5_000);
   });
 
   test("the list follows the reply unless the reader scrolls up", async () => {
@@ -192,7 +203,42 @@ describe("a person's journey through the web UI", () => {
     await expect.poll(assistantTexts, { timeout: 15_000 }).toEqual(live);
     expect(await userBubbles().count()).toBe(before + 1);
     expect(await p.locator('[data-role="tool"]').count()).toBe(1);
-    await p.locator('[data-role="notice"]', { hasText: "[Response interrupted]" }).waitFor();
+    await p.locator('[data-role="notice"]', { hasText: "[Response interrupted]" }).first().waitFor();
+  });
+
+  test("a reload sends the app compressed, and shows no raw markdown while the renderer loads", async () => {
+    const p = page();
+    const encodings = new Map<string, string>();
+    p.on("response", (r) => {
+      if (r.url().includes("/assets/")) encodings.set(r.url().replace(/.*\/assets\//, ""), r.headers()["content-encoding"] ?? "");
+    });
+    // Hold the markdown renderer back (a slow link): the conversation shows meanwhile.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const handled: Promise<void>[] = [];
+    await p.route(/\/assets\/markdown-view-[^/]*\.js$/, (route) => {
+      const done = held.then(() => route.continue());
+      handled.push(done);
+      return done;
+    });
+    try {
+      // Not "load": the held chunk is preloaded by the page, which would hold the load event.
+      await p.reload({ waitUntil: "domcontentloaded" });
+      const replies = p.locator('[data-role="assistant"]');
+      await expect.poll(() => replies.count(), { timeout: 15_000 }).toBeGreaterThan(2);
+      const plain = (await assistantTexts()).join("\n");
+      expect(plain).toContain("You said");
+      for (const syntax of ["## ", "**", "```", "`"]) expect(plain, syntax).not.toContain(syntax);
+      expect(await p.locator('[data-role="assistant"] h2, [data-role="assistant"] h3').count()).toBe(0);
+    } finally {
+      release();
+      await Promise.all(handled);
+      await p.unroute(/\/assets\/markdown-view-[^/]*\.js$/);
+    }
+    await p.locator('[data-role="assistant"]').first().getByRole("heading", { name: "You said" }).waitFor({ timeout: 15_000 });
+    const js = [...encodings].filter(([f]) => f.endsWith(".js"));
+    expect(js.length).toBe(2);
+    for (const [file, encoding] of js) expect(encoding, file).toBe("br");
   });
 
   test("another browser sees the session in the list and its history", async () => {
@@ -203,7 +249,7 @@ describe("a person's journey through the web UI", () => {
       await p.goto(s().url);
       await p.getByLabel("API key").fill(s().server.key);
       await p.getByRole("button", { name: "Continue" }).click();
-      const row = p.getByRole("navigation", { name: "Session list" }).getByRole("button").first();
+      const row = p.getByRole("navigation", { name: "Sessions" }).getByRole("listitem").first().getByRole("button").first();
       await row.click();
       await expect
         .poll(() => p.locator('[data-role="assistant"]').allTextContents(), { timeout: 15_000 })
@@ -224,10 +270,10 @@ describe("a person's journey through the web UI", () => {
     expect(widths[0]).toBeLessThanOrEqual(widths[1]);
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
     await p.screenshot({ path: path.join(ARTIFACTS_DIR, "narrow-360.png") });
-    expect(await p.getByRole("navigation", { name: "Session list" }).isVisible()).toBe(false);
+    expect(await p.getByRole("navigation", { name: "Sessions" }).isVisible()).toBe(false);
     await p.getByRole("button", { name: "Open the session list" }).click();
     const drawer: Locator = p.getByRole("dialog", { name: "Sessions" });
-    await drawer.getByRole("navigation", { name: "Session list" }).waitFor();
+    await drawer.getByRole("navigation", { name: "Sessions" }).waitFor();
     await p.keyboard.press("Escape");
     await drawer.waitFor({ state: "detached" });
   });
@@ -247,7 +293,7 @@ describe("a person's journey through the web UI", () => {
     expect(await ended.getByRole("button", { name: "Resume" }).count()).toBe(0);
     await ended.getByRole("button", { name: "Start new session" }).click();
     await p.getByText("The session is ready.").waitFor({ timeout: 30_000 });
-    await expect.poll(() => p.getByRole("navigation", { name: "Session list" }).getByRole("listitem").count()).toBe(2);
+    await expect.poll(() => p.getByRole("navigation", { name: "Sessions" }).getByRole("listitem").count()).toBe(2);
   });
 
   test("the key never went into a URL, and every frame the server sent parses", () => {

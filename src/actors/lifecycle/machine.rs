@@ -134,6 +134,16 @@ impl Lifecycle {
                     fx,
                 )
             }
+            (
+                p @ (Phase::Draining {
+                    then: Pending::Stop(StopReason::Shutdown),
+                    ..
+                }
+                | Phase::Stopping {
+                    reason: StopReason::Shutdown,
+                }),
+                Event::Query,
+            ) => (p, vec![Refuse(EngineError::ShuttingDown)]),
             (p @ (Phase::Running { .. } | Phase::Draining { .. }), Event::Query) => {
                 (p, vec![Refuse(EngineError::QueryInProgress)])
             }
@@ -156,7 +166,8 @@ impl Lifecycle {
             }
 
             // ---- permissions, within a turn ----
-            (Phase::Running { turn }, Event::PermissionOpened { request_id }) if is_turn(&turn) => {
+            // A cut turn asks nothing more that the server would answer: its end is near.
+            (Phase::Running { turn }, Event::PermissionOpened { request_id }) if uncut(&turn) => {
                 let fx = self.arm_if_alone();
                 (
                     Phase::Running {
@@ -172,7 +183,7 @@ impl Lifecycle {
                     deadline,
                 },
                 Event::PermissionOpened { request_id },
-            ) if is_turn(&turn) => {
+            ) if uncut(&turn) => {
                 let fx = self.arm_if_alone();
                 let turn = TurnState::WaitingPermission { request_id };
                 (
@@ -273,7 +284,7 @@ impl Lifecycle {
                 if is_turn(&turn) {
                     fx.push(AbandonTurn);
                 }
-                let (next, more) = self.crash_restart(now);
+                let (next, more) = self.crash_restart(RestartReason::Crashed, now);
                 fx.extend(more);
                 (next, fx)
             }
@@ -297,15 +308,87 @@ impl Lifecycle {
             (
                 Phase::Draining {
                     turn,
+                    then: then @ Pending::Stop(StopReason::Shutdown),
+                    deadline,
+                },
+                Event::DrainDeadline { deadline: at },
+            ) if at == deadline && uncut(&turn) => {
+                // The turn is interrupted, so the CLI keeps what it wrote (its transcript
+                // then resumes cleanly); the stop follows its end.
+                let mut fx = cancel_if_waiting(&turn);
+                let (turn, more) = cut_turn(Cut::Shutdown, now);
+                fx.extend(more);
+                let next = Phase::Draining {
+                    turn,
+                    then,
+                    deadline,
+                };
+                (next, fx)
+            }
+            (
+                Phase::Draining {
+                    turn,
                     then,
                     deadline,
                 },
                 Event::DrainDeadline { deadline: at },
-            ) if at == deadline => {
+            ) if at == deadline && uncut(&turn) => {
                 let mut fx = cancel_if_waiting(&turn);
                 if matches!(then, Pending::Restart(_)) {
                     fx.push(AbandonTurn);
                 }
+                let (next, more) = carry_out(then);
+                fx.extend(more);
+                (next, fx)
+            }
+
+            // ---- a stalled turn is cut ----
+            (
+                Phase::Running {
+                    turn: TurnState::Querying,
+                },
+                Event::Stalled,
+            ) => {
+                let (turn, fx) = cut_turn(Cut::Stalled, now);
+                (Phase::Running { turn }, fx)
+            }
+            (
+                Phase::Draining {
+                    turn: TurnState::Querying,
+                    then,
+                    deadline,
+                },
+                Event::Stalled,
+            ) => {
+                let (turn, fx) = cut_turn(Cut::Stalled, now);
+                let next = Phase::Draining {
+                    turn,
+                    then,
+                    deadline,
+                };
+                (next, fx)
+            }
+            // The interrupt did not end the cut turn: the process is given up on.
+            (
+                Phase::Running {
+                    turn: TurnState::Interrupting { deadline, .. },
+                },
+                Event::InterruptDeadline { deadline: at },
+            ) if at == deadline => {
+                let mut fx = vec![AbandonTurn];
+                let (next, more) = self.crash_restart(RestartReason::Unresponsive, now);
+                fx.extend(more);
+                (next, fx)
+            }
+            (
+                Phase::Draining {
+                    turn: TurnState::Interrupting { deadline, .. },
+                    then,
+                    ..
+                },
+                Event::InterruptDeadline { deadline: at },
+            ) if at == deadline => {
+                let mut fx = vec![AbandonTurn];
                 let (next, more) = carry_out(then);
                 fx.extend(more);
                 (next, fx)
@@ -322,13 +405,13 @@ impl Lifecycle {
                     fx,
                 )
             }
-            (Phase::Running { turn }, Event::Shutdown)
-            | (Phase::Draining { turn, .. }, Event::Shutdown)
+            (Phase::Running { turn }, Event::Shutdown { deadline })
+            | (Phase::Draining { turn, .. }, Event::Shutdown { deadline })
                 if is_turn(&turn) =>
             {
-                self.drain(turn, Pending::Stop(StopReason::Shutdown), now)
+                drain_until(turn, Pending::Stop(StopReason::Shutdown), deadline)
             }
-            (Phase::Running { .. } | Phase::Restarting { .. }, Event::Shutdown) => {
+            (Phase::Running { .. } | Phase::Restarting { .. }, Event::Shutdown { .. }) => {
                 stop(StopReason::Shutdown)
             }
 
@@ -382,15 +465,7 @@ impl Lifecycle {
     }
 
     fn drain(&mut self, turn: TurnState, then: Pending, now: Instant) -> (Phase, Vec<Effect>) {
-        let deadline = now + TURN_GRACE;
-        (
-            Phase::Draining {
-                turn,
-                then,
-                deadline,
-            },
-            vec![Effect::ArmDrainDeadline { deadline }],
-        )
+        drain_until(turn, then, now + TURN_GRACE)
     }
 
     fn idle_check(&mut self, marked: bool, now: Instant) -> (Phase, Vec<Effect>) {
@@ -409,8 +484,9 @@ impl Lifecycle {
         (Phase::Running { turn }, fx)
     }
 
-    /// A crash: restarted within the budget, else the session fails.
-    fn crash_restart(&mut self, now: Instant) -> (Phase, Vec<Effect>) {
+    /// A crash (or a process that stopped answering): restarted within the budget, else the
+    /// session fails.
+    fn crash_restart(&mut self, reason: RestartReason, now: Instant) -> (Phase, Vec<Effect>) {
         while self
             .crashes
             .front()
@@ -422,7 +498,6 @@ impl Lifecycle {
             return stop(StopReason::Failed);
         }
         self.crashes.push_back(now);
-        let reason = RestartReason::Crashed;
         (
             Phase::Restarting { reason },
             vec![
@@ -431,4 +506,16 @@ impl Lifecycle {
             ],
         )
     }
+}
+
+/// `turn` runs until `deadline`, then `then` happens.
+fn drain_until(turn: TurnState, then: Pending, deadline: Instant) -> (Phase, Vec<Effect>) {
+    (
+        Phase::Draining {
+            turn,
+            then,
+            deadline,
+        },
+        vec![Effect::ArmDrainDeadline { deadline }],
+    )
 }

@@ -7,9 +7,11 @@
 //! events and carry out the [`Effect`]s it returns; `tests.rs` checks every (phase, event)
 //! pair against a table, and docs/architecture.md's lifecycle diagram is generated from it.
 //!
-//! Adding a rule is one event (and its rows): e.g. a drain on SIGTERM is `Shutdown` with a
-//! refusal of new messages while `Draining`; a turn stall timeout is an event that, in a
-//! turn phase, goes to `Draining` or abandons the turn.
+//! Adding a rule is one event (and its rows): e.g. the drain on SIGTERM is `Shutdown` (with
+//! its deadline), a refusal of new messages while that drain runs, and at the deadline a
+//! cut of the turn (`Interrupting`: the CLI is told to interrupt it, its end is awaited
+//! until `InterruptDeadline`); a turn silent for `TURN_STALL_SECONDS` is `Stalled`, cut the
+//! same way.
 
 mod machine;
 mod notices;
@@ -22,6 +24,6 @@ mod tests;
 pub use machine::Lifecycle;
 pub use notices::{Notice, NOT_RESTORED_NOTICE};
 pub use phase::{
-    age_schedule, Effect, Event, LaunchKind, Limits, Pending, Phase, RestartReason, StopReason,
-    TurnState, CRASH_BUDGET, CRASH_WINDOW, TURN_GRACE,
+    age_schedule, Cut, Effect, Event, LaunchKind, Limits, Pending, Phase, RestartReason,
+    StopReason, TurnState, CRASH_BUDGET, CRASH_WINDOW, INTERRUPT_WAIT, TURN_GRACE,
 };

@@ -43,6 +43,10 @@ impl Notice {
                         "The session's process stopped unexpectedly and is being restarted. \
                          Conversation preserved."
                     }
+                    RestartReason::Unresponsive => {
+                        "The session's process stopped responding and is being restarted. \
+                         Conversation preserved."
+                    }
                 }
                 .into(),
             },

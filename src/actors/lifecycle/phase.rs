@@ -8,8 +8,12 @@ use crate::actors::EngineError;
 use crate::db::{SessionStatus, TerminationReason};
 use crate::protocol::Source;
 
-/// A running turn gets this long to finish before a drain's action happens anyway.
+/// A running turn gets this long to finish before a drain's action happens anyway (the
+/// shutdown drain has its own deadline: `SHUTDOWN_GRACE_SECONDS`).
 pub const TURN_GRACE: Duration = Duration::from_secs(30);
+/// A cut turn's interrupt must end it within this (the CLI answers in well under a second);
+/// past it the process is given up on.
+pub const INTERRUPT_WAIT: Duration = Duration::from_secs(2);
 /// Crash restarts allowed per [`CRASH_WINDOW`]; one more crash and the session is `failed`.
 pub const CRASH_BUDGET: usize = 3;
 pub const CRASH_WINDOW: Duration = Duration::from_secs(60);
@@ -39,6 +43,19 @@ pub enum TurnState {
     Querying,
     /// A turn runs and waits for the answer to a permission request.
     WaitingPermission { request_id: String },
+    /// The server cut the turn: the CLI was told to interrupt it, and its end is awaited
+    /// until `deadline`.
+    Interrupting { cut: Cut, deadline: Instant },
+}
+
+/// Why the server cut a turn short (the turn's end is then reported as this, not as an
+/// interrupt by the user).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// Nothing came from the CLI for `TURN_STALL_SECONDS`.
+    Stalled,
+    /// The shutdown's grace period is over.
+    Shutdown,
 }
 
 /// Why a session's process is replaced.
@@ -46,6 +63,8 @@ pub enum TurnState {
 pub enum RestartReason {
     MemoryLimit,
     Crashed,
+    /// A cut turn did not end within [`INTERRUPT_WAIT`]: the process stopped answering.
+    Unresponsive,
 }
 
 impl RestartReason {
@@ -53,6 +72,7 @@ impl RestartReason {
         match self {
             RestartReason::MemoryLimit => "memory_limit",
             RestartReason::Crashed => "crashed",
+            RestartReason::Unresponsive => "unresponsive",
         }
     }
 }
@@ -123,6 +143,14 @@ impl Phase {
             self,
             Phase::Running { .. } | Phase::Draining { .. } | Phase::Restarting { .. }
         )
+    }
+
+    /// The turn state, in a phase that has one.
+    pub fn turn(&self) -> Option<&TurnState> {
+        match self {
+            Phase::Running { turn } | Phase::Draining { turn, .. } => Some(turn),
+            _ => None,
+        }
     }
 
     /// A turn runs.
@@ -205,8 +233,17 @@ pub enum Event {
     DrainDeadline {
         deadline: Instant,
     },
+    /// The turn was silent for `TURN_STALL_SECONDS` (the actor's stall watch).
+    Stalled,
+    /// A cut turn's interrupt had until `deadline` to end it.
+    InterruptDeadline {
+        deadline: Instant,
+    },
     Destroy,
-    Shutdown,
+    /// The server is stopping: running turns may finish until `deadline`.
+    Shutdown {
+        deadline: Instant,
+    },
     /// Resume by hand.
     Resume,
     /// A message (or subscription) to a session that may be suspended.
@@ -243,8 +280,15 @@ pub enum Effect {
     ArmDrainDeadline {
         deadline: Instant,
     },
-    /// End the running turn as crashed (what streamed is kept).
+    /// End the running turn as crashed, or as its cut if it was cut (what streamed is kept).
     AbandonTurn,
+    /// Interrupt the running turn (a control request to the CLI); its end is reported as
+    /// this cut.
+    CutTurn(Cut),
+    /// Send [`Event::InterruptDeadline`] at this instant.
+    ArmInterruptDeadline {
+        deadline: Instant,
+    },
     /// Launch a process (the result comes back as `Launched` / `LaunchFailed`).
     Launch(LaunchKind),
     /// The launched process replaces the current one (which is stopped).
@@ -271,6 +315,26 @@ pub(super) fn starting(from: Phase) -> Phase {
 
 pub(super) fn is_turn(turn: &TurnState) -> bool {
     !matches!(turn, TurnState::Idle { .. })
+}
+
+/// A turn the server has not cut (it may still ask for permissions).
+pub(super) fn uncut(turn: &TurnState) -> bool {
+    matches!(
+        turn,
+        TurnState::Querying | TurnState::WaitingPermission { .. }
+    )
+}
+
+/// `turn` cut for `cut`: interrupted, its end awaited for [`INTERRUPT_WAIT`].
+pub(super) fn cut_turn(cut: Cut, now: Instant) -> (TurnState, Vec<Effect>) {
+    let deadline = now + INTERRUPT_WAIT;
+    (
+        TurnState::Interrupting { cut, deadline },
+        vec![
+            Effect::CutTurn(cut),
+            Effect::ArmInterruptDeadline { deadline },
+        ],
+    )
 }
 
 /// The pending permission request of a phase, if any.

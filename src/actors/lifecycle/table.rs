@@ -29,6 +29,21 @@ pub(super) fn now() -> Instant {
 pub(super) fn deadline() -> Instant {
     t0() + Duration::from_secs(5)
 }
+/// The interrupt deadline of the sample cut turns.
+pub(super) fn cut_deadline() -> Instant {
+    t0() + Duration::from_secs(6)
+}
+/// The deadline the sample shutdown gives running turns.
+pub(super) fn shutdown_deadline() -> Instant {
+    t0() + Duration::from_secs(45)
+}
+
+pub(super) fn interrupting(cut: Cut) -> TurnState {
+    TurnState::Interrupting {
+        cut,
+        deadline: cut_deadline(),
+    }
+}
 
 pub(super) fn waiting(id: &str) -> TurnState {
     TurnState::WaitingPermission {
@@ -55,13 +70,26 @@ pub(super) fn phases() -> Vec<Phase> {
         Phase::Running {
             turn: waiting("r1"),
         },
+        Phase::Running {
+            turn: interrupting(Cut::Stalled),
+        },
         Phase::Draining {
             turn: TurnState::Querying,
             then: Pending::Restart(RestartReason::MemoryLimit),
             deadline: deadline(),
         },
         Phase::Draining {
+            turn: TurnState::Querying,
+            then: Pending::Stop(StopReason::Shutdown),
+            deadline: deadline(),
+        },
+        Phase::Draining {
             turn: waiting("r1"),
+            then: Pending::Stop(StopReason::Shutdown),
+            deadline: deadline(),
+        },
+        Phase::Draining {
+            turn: interrupting(Cut::Shutdown),
             then: Pending::Stop(StopReason::Shutdown),
             deadline: deadline(),
         },
@@ -121,11 +149,17 @@ pub(super) fn events() -> Vec<Event> {
         Event::AgeLimit,
         Event::MemoryExceeded,
         Event::Crashed,
+        Event::Stalled,
+        Event::InterruptDeadline {
+            deadline: cut_deadline(),
+        },
         Event::DrainDeadline {
             deadline: deadline(),
         },
         Event::Destroy,
-        Event::Shutdown,
+        Event::Shutdown {
+            deadline: shutdown_deadline(),
+        },
         Event::Resume,
         Event::Wake,
         Event::Stopped,
@@ -146,14 +180,23 @@ pub(super) fn restart_name(r: RestartReason) -> &'static str {
     match r {
         RestartReason::MemoryLimit => "memory",
         RestartReason::Crashed => "crash",
+        RestartReason::Unresponsive => "unresponsive",
+    }
+}
+
+pub(super) fn cut_name(c: Cut) -> &'static str {
+    match c {
+        Cut::Stalled => "stalled",
+        Cut::Shutdown => "shutdown",
     }
 }
 
 pub(super) fn phase_name(p: &Phase) -> String {
     let turn = |t: &TurnState| match t {
-        TurnState::Idle { .. } => "idle",
-        TurnState::Querying => "querying",
-        TurnState::WaitingPermission { .. } => "waiting",
+        TurnState::Idle { .. } => "idle".to_string(),
+        TurnState::Querying => "querying".to_string(),
+        TurnState::WaitingPermission { .. } => "waiting".to_string(),
+        TurnState::Interrupting { cut, .. } => format!("interrupting, {}", cut_name(*cut)),
     };
     match p {
         Phase::Absent => "absent".into(),
@@ -170,6 +213,9 @@ pub(super) fn phase_name(p: &Phase) -> String {
         Phase::Running {
             turn: TurnState::WaitingPermission { .. },
         } => "waiting for permission".into(),
+        Phase::Running {
+            turn: TurnState::Interrupting { cut, .. },
+        } => format!("interrupting ({})", cut_name(*cut)),
         Phase::Draining { turn: t, then, .. } => match then {
             Pending::Restart(r) => {
                 format!("draining ({}) then restart ({})", turn(t), restart_name(*r))
@@ -204,8 +250,10 @@ pub(super) fn event_name(e: &Event) -> &'static str {
         Event::MemoryExceeded => "memory exceeded",
         Event::Crashed => "crashed",
         Event::DrainDeadline { .. } => "drain deadline",
+        Event::Stalled => "stalled",
+        Event::InterruptDeadline { .. } => "interrupt deadline",
         Event::Destroy => "destroy",
-        Event::Shutdown => "shutdown",
+        Event::Shutdown { .. } => "shutdown",
         Event::Resume => "resume",
         Event::Wake => "wake",
         Event::Stopped => "stopped",
@@ -233,6 +281,8 @@ pub(super) fn effect_name(e: &Effect) -> String {
         Effect::ForwardAnswer => "forward answer".into(),
         Effect::ArmDrainDeadline { .. } => "arm drain deadline".into(),
         Effect::AbandonTurn => "abandon turn".into(),
+        Effect::CutTurn(c) => format!("cut turn ({})", cut_name(*c)),
+        Effect::ArmInterruptDeadline { .. } => "arm interrupt deadline".into(),
         Effect::Launch(LaunchKind::New) => "launch new".into(),
         Effect::Launch(LaunchKind::Resume) => "launch resume".into(),
         Effect::SwapProcess => "swap process".into(),
@@ -262,33 +312,67 @@ const NO_ACTOR: &[&str] = &[
     "ended (destroyed)",
 ];
 const LIVE_IDLE: &[&str] = &["ready", "ready, marked idle"];
+const QUERYING: &str = "querying";
+const WAITING_PERMISSION: &str = "waiting for permission";
+const INTERRUPTING: &str = "interrupting (stalled)";
+const MEMORY_DRAIN: &str = "draining (querying) then restart (memory)";
+const SHUTDOWN_DRAIN: &str = "draining (querying) then stop (shutdown)";
+const SHUTDOWN_DRAIN_WAITING: &str = "draining (waiting) then stop (shutdown)";
+const SHUTDOWN_CUT: &str = "draining (interrupting, shutdown) then stop (shutdown)";
 const TURNS: &[&str] = &[
-    "querying",
-    "waiting for permission",
-    "draining (querying) then restart (memory)",
-    "draining (waiting) then stop (shutdown)",
+    QUERYING,
+    WAITING_PERMISSION,
+    INTERRUPTING,
+    MEMORY_DRAIN,
+    SHUTDOWN_DRAIN,
+    SHUTDOWN_DRAIN_WAITING,
+    SHUTDOWN_CUT,
+];
+/// The turns of the shutdown drain.
+const SHUTDOWN_DRAINS: &[&str] = &[SHUTDOWN_DRAIN, SHUTDOWN_DRAIN_WAITING, SHUTDOWN_CUT];
+/// Turns without a permission request waiting.
+const NOT_WAITING_TURNS: &[&str] = &[
+    QUERYING,
+    INTERRUPTING,
+    MEMORY_DRAIN,
+    SHUTDOWN_DRAIN,
+    SHUTDOWN_CUT,
 ];
 const LIVE: &[&str] = &[
     "ready",
     "ready, marked idle",
-    "querying",
-    "waiting for permission",
-    "draining (querying) then restart (memory)",
-    "draining (waiting) then stop (shutdown)",
+    QUERYING,
+    WAITING_PERMISSION,
+    INTERRUPTING,
+    MEMORY_DRAIN,
+    SHUTDOWN_DRAIN,
+    SHUTDOWN_DRAIN_WAITING,
+    SHUTDOWN_CUT,
     "restarting (crash)",
 ];
-const WAITING: &[&str] = &[
-    "waiting for permission",
-    "draining (waiting) then stop (shutdown)",
+/// Live, without a permission request waiting.
+const LIVE_NOT_WAITING: &[&str] = &[
+    "ready",
+    "ready, marked idle",
+    QUERYING,
+    INTERRUPTING,
+    MEMORY_DRAIN,
+    SHUTDOWN_DRAIN,
+    SHUTDOWN_CUT,
+    "restarting (crash)",
 ];
+const WAITING: &[&str] = &[WAITING_PERMISSION, SHUTDOWN_DRAIN_WAITING];
 const ALL_BUT_ABSENT: &[&str] = &[
     "starting",
     "ready",
     "ready, marked idle",
-    "querying",
-    "waiting for permission",
-    "draining (querying) then restart (memory)",
-    "draining (waiting) then stop (shutdown)",
+    QUERYING,
+    WAITING_PERMISSION,
+    INTERRUPTING,
+    MEMORY_DRAIN,
+    SHUTDOWN_DRAIN,
+    SHUTDOWN_DRAIN_WAITING,
+    SHUTDOWN_CUT,
     "restarting (crash)",
     "stopping (idle)",
     "stopping (shutdown)",
@@ -317,6 +401,8 @@ const PROCESS_EVENTS: &[&str] = &[
     "age limit",
     "memory exceeded",
     "crashed",
+    "stalled",
+    "interrupt deadline",
     "drain deadline",
     "stopped",
 ];
@@ -338,6 +424,8 @@ const AGED: &[&str] = &[
     "stop process",
 ];
 const CRASH_RESTART: &[&str] = &["notify restarting (crash)", "launch resume"];
+const SUSPEND: &[&str] = &["status suspended", "stop process"];
+const CUT_STALLED: &[&str] = &["cut turn (stalled)", "arm interrupt deadline"];
 
 pub(super) type Row = (&'static [&'static str], &'static [&'static str], Expect);
 
@@ -358,7 +446,7 @@ pub(super) const ROWS: &[Row] = &[
     (NO_ACTOR, &["subscribed", "unsubscribed"], Unreachable("subscribing wakes the session first (wake)")),
     (NO_ACTOR, &["launched", "launch failed"], Unreachable("no launch is in flight")),
     (NO_ACTOR, PROCESS_EVENTS, Unreachable("there is no process")),
-    (NO_ACTOR, &["shutdown"], Unreachable("shutdown stops live sessions only")),
+    (NO_ACTOR, &["shutdown"], Unreachable("shutdown stops live sessions only (the supervisor refuses to start others)")),
     // -- starting: the supervisor launches, then the new actor takes over --
     (&["starting"], &["launched"], To("ready", &["notify ready"])),
     (&["starting"], &["launch failed"], To("suspended", &["refuse StartFailed"])),
@@ -369,66 +457,93 @@ pub(super) const ROWS: &[Row] = &[
     (&["ready"], &["query"], To("querying", &["start turn"])),
     (&["ready, marked idle"], &["query"], To("querying", &["start turn", "status active"])),
     (LIVE_IDLE, &["turn ended", "permission opened", "permission withdrawn"], Unreachable("the turn translator only runs within a turn")),
+    (LIVE_IDLE, &["stalled"], Unreachable("the stall watch runs within a turn only")),
     (&["ready"], &["tick"], To("stopping (idle)", &["status idle", "status suspended", "notify terminated (idle)", "stop process"])),
     (&["ready, marked idle"], &["tick"], To("stopping (idle)", &["status suspended", "notify terminated (idle)", "stop process"])),
     (LIVE_IDLE, &["age limit"], To("stopping (age)", AGED)),
     (LIVE_IDLE, &["memory exceeded"], To("restarting (memory)", &["notify restarting (memory)", "launch resume"])),
     (LIVE_IDLE, &["crashed"], To("restarting (crash)", CRASH_RESTART)),
-    (LIVE_IDLE, &["shutdown"], To("stopping (shutdown)", &["status suspended", "stop process"])),
-    (LIVE_IDLE, &["permission timed out", "drain deadline"], Same(&[])),
-    // -- a turn runs --
-    (TURNS, &["query"], Same(&["refuse QueryInProgress"])),
-    (&["querying"], &["turn ended"], To("ready", &[])),
-    (&["waiting for permission"], &["turn ended"], To("ready", &["cancel permission timer"])),
-    (&["draining (querying) then restart (memory)"], &["turn ended"], To("restarting (memory)", &["launch resume"])),
-    (&["draining (waiting) then stop (shutdown)"], &["turn ended"], To("stopping (shutdown)", &["cancel permission timer", "status suspended", "stop process"])),
-    (&["querying", "waiting for permission"], &["permission opened"], To("waiting for permission", &["arm permission timer"])),
-    (&["draining (querying) then restart (memory)"], &["permission opened"], To("draining (waiting) then restart (memory)", &["arm permission timer"])),
-    (&["draining (waiting) then stop (shutdown)"], &["permission opened"], To("draining (waiting) then stop (shutdown)", &["arm permission timer"])),
-    (&["waiting for permission"], &["permission withdrawn"], To("querying", &["cancel permission timer"])),
-    (&["waiting for permission"], &["permission answered"], To("querying", &["cancel permission timer", "forward answer"])),
-    (&["waiting for permission"], &["permission timed out"], To("querying", &["deny permission", "notify permission cancelled"])),
-    (&["draining (waiting) then stop (shutdown)"], &["permission withdrawn"], To("draining (querying) then stop (shutdown)", &["cancel permission timer"])),
-    (&["draining (waiting) then stop (shutdown)"], &["permission answered"], To("draining (querying) then stop (shutdown)", &["cancel permission timer", "forward answer"])),
-    (&["draining (waiting) then stop (shutdown)"], &["permission timed out"], To("draining (querying) then stop (shutdown)", &["deny permission", "notify permission cancelled"])),
-    (&["querying", "draining (querying) then restart (memory)"], &["permission withdrawn", "permission timed out"], Same(&[])),
-    (&["ready", "ready, marked idle", "querying", "draining (querying) then restart (memory)", "restarting (crash)"], &["permission answered"], Same(&["refuse NoSuchPermission"])),
+    (LIVE_IDLE, &["shutdown"], To("stopping (shutdown)", SUSPEND)),
+    (LIVE_IDLE, &["permission timed out", "drain deadline", "interrupt deadline"], Same(&[])),
+    // -- a turn runs: a message is refused --
+    (&[QUERYING, WAITING_PERMISSION, INTERRUPTING, MEMORY_DRAIN], &["query"], Same(&["refuse QueryInProgress"])),
+    (SHUTDOWN_DRAINS, &["query"], Same(&["refuse ShuttingDown"])),
+    // -- the turn ends --
+    (&[QUERYING, INTERRUPTING], &["turn ended"], To("ready", &[])),
+    (&[WAITING_PERMISSION], &["turn ended"], To("ready", &["cancel permission timer"])),
+    (&[MEMORY_DRAIN], &["turn ended"], To("restarting (memory)", &["launch resume"])),
+    (&[SHUTDOWN_DRAIN, SHUTDOWN_CUT], &["turn ended"], To("stopping (shutdown)", SUSPEND)),
+    (&[SHUTDOWN_DRAIN_WAITING], &["turn ended"], To("stopping (shutdown)", &["cancel permission timer", "status suspended", "stop process"])),
+    // -- permissions --
+    (&[QUERYING, WAITING_PERMISSION], &["permission opened"], To(WAITING_PERMISSION, &["arm permission timer"])),
+    (&[MEMORY_DRAIN], &["permission opened"], To("draining (waiting) then restart (memory)", &["arm permission timer"])),
+    (&[SHUTDOWN_DRAIN, SHUTDOWN_DRAIN_WAITING], &["permission opened"], To(SHUTDOWN_DRAIN_WAITING, &["arm permission timer"])),
+    (&[INTERRUPTING, SHUTDOWN_CUT], &["permission opened"], Same(&[])),
+    (&[WAITING_PERMISSION], &["permission withdrawn"], To(QUERYING, &["cancel permission timer"])),
+    (&[WAITING_PERMISSION], &["permission answered"], To(QUERYING, &["cancel permission timer", "forward answer"])),
+    (&[WAITING_PERMISSION], &["permission timed out"], To(QUERYING, &["deny permission", "notify permission cancelled"])),
+    (&[SHUTDOWN_DRAIN_WAITING], &["permission withdrawn"], To(SHUTDOWN_DRAIN, &["cancel permission timer"])),
+    (&[SHUTDOWN_DRAIN_WAITING], &["permission answered"], To(SHUTDOWN_DRAIN, &["cancel permission timer", "forward answer"])),
+    (&[SHUTDOWN_DRAIN_WAITING], &["permission timed out"], To(SHUTDOWN_DRAIN, &["deny permission", "notify permission cancelled"])),
+    (NOT_WAITING_TURNS, &["permission withdrawn", "permission timed out"], Same(&[])),
+    (LIVE_NOT_WAITING, &["permission answered"], Same(&["refuse NoSuchPermission"])),
     (TURNS, &["tick"], Same(&[])),
-    (&["querying"], &["age limit"], To("draining (querying) then stop (age)", &["arm drain deadline"])),
-    (&["waiting for permission"], &["age limit"], To("draining (waiting) then stop (age)", &["arm drain deadline"])),
-    (&["draining (querying) then restart (memory)"], &["age limit"], To("draining (querying) then stop (age)", &["arm drain deadline"])),
-    (&["draining (waiting) then stop (shutdown)"], &["age limit", "memory exceeded"], Same(&[])),
-    (&["querying"], &["memory exceeded"], To("draining (querying) then restart (memory)", &["notify restarting (memory)", "arm drain deadline"])),
-    (&["waiting for permission"], &["memory exceeded"], To("draining (waiting) then restart (memory)", &["notify restarting (memory)", "arm drain deadline"])),
-    (&["draining (querying) then restart (memory)"], &["memory exceeded"], Same(&[])),
-    (&["querying", "draining (querying) then restart (memory)"], &["crashed"], To("restarting (crash)", &["abandon turn", "notify restarting (crash)", "launch resume"])),
-    (&["waiting for permission"], &["crashed"], To("restarting (crash)", &["cancel permission timer", "abandon turn", "notify restarting (crash)", "launch resume"])),
-    (&["draining (waiting) then stop (shutdown)"], &["crashed"], To("stopping (shutdown)", &["cancel permission timer", "abandon turn", "status suspended", "stop process"])),
-    (&["querying", "waiting for permission"], &["drain deadline"], Same(&[])),
-    (&["draining (querying) then restart (memory)"], &["drain deadline"], To("restarting (memory)", &["abandon turn", "launch resume"])),
-    (&["draining (waiting) then stop (shutdown)"], &["drain deadline"], To("stopping (shutdown)", &["cancel permission timer", "status suspended", "stop process"])),
-    (&["querying", "draining (querying) then restart (memory)"], &["shutdown"], To("draining (querying) then stop (shutdown)", &["arm drain deadline"])),
-    (&["waiting for permission", "draining (waiting) then stop (shutdown)"], &["shutdown"], To("draining (waiting) then stop (shutdown)", &["arm drain deadline"])),
+    // -- age and memory --
+    (&[QUERYING], &["age limit"], To("draining (querying) then stop (age)", &["arm drain deadline"])),
+    (&[WAITING_PERMISSION], &["age limit"], To("draining (waiting) then stop (age)", &["arm drain deadline"])),
+    (&[INTERRUPTING], &["age limit"], To("draining (interrupting, stalled) then stop (age)", &["arm drain deadline"])),
+    (&[MEMORY_DRAIN], &["age limit"], To("draining (querying) then stop (age)", &["arm drain deadline"])),
+    (SHUTDOWN_DRAINS, &["age limit", "memory exceeded"], Same(&[])),
+    (&[QUERYING], &["memory exceeded"], To(MEMORY_DRAIN, &["notify restarting (memory)", "arm drain deadline"])),
+    (&[WAITING_PERMISSION], &["memory exceeded"], To("draining (waiting) then restart (memory)", &["notify restarting (memory)", "arm drain deadline"])),
+    (&[INTERRUPTING], &["memory exceeded"], To("draining (interrupting, stalled) then restart (memory)", &["notify restarting (memory)", "arm drain deadline"])),
+    (&[MEMORY_DRAIN], &["memory exceeded"], Same(&[])),
+    // -- the process dies --
+    (&[QUERYING, INTERRUPTING, MEMORY_DRAIN], &["crashed"], To("restarting (crash)", &["abandon turn", "notify restarting (crash)", "launch resume"])),
+    (&[WAITING_PERMISSION], &["crashed"], To("restarting (crash)", &["cancel permission timer", "abandon turn", "notify restarting (crash)", "launch resume"])),
+    (&[SHUTDOWN_DRAIN, SHUTDOWN_CUT], &["crashed"], To("stopping (shutdown)", &["abandon turn", "status suspended", "stop process"])),
+    (&[SHUTDOWN_DRAIN_WAITING], &["crashed"], To("stopping (shutdown)", &["cancel permission timer", "abandon turn", "status suspended", "stop process"])),
+    // -- a stalled turn is cut; a cut turn that does not end is given up on --
+    (&[QUERYING], &["stalled"], To(INTERRUPTING, CUT_STALLED)),
+    (&[MEMORY_DRAIN], &["stalled"], To("draining (interrupting, stalled) then restart (memory)", CUT_STALLED)),
+    (&[SHUTDOWN_DRAIN], &["stalled"], To("draining (interrupting, stalled) then stop (shutdown)", CUT_STALLED)),
+    (WAITING, &["stalled"], Unreachable("the stall watch pauses while a permission waits")),
+    (&[INTERRUPTING, SHUTDOWN_CUT], &["stalled"], Unreachable("the stall watch stops once the turn is cut")),
+    (&[INTERRUPTING], &["interrupt deadline"], To("restarting (unresponsive)", &["abandon turn", "notify restarting (unresponsive)", "launch resume"])),
+    (&[SHUTDOWN_CUT], &["interrupt deadline"], To("stopping (shutdown)", &["abandon turn", "status suspended", "stop process"])),
+    (&[QUERYING, WAITING_PERMISSION, MEMORY_DRAIN, SHUTDOWN_DRAIN, SHUTDOWN_DRAIN_WAITING], &["interrupt deadline"], Same(&[])),
+    // -- a drain's deadline: the shutdown cuts the turn, a restart abandons it --
+    (&[QUERYING, WAITING_PERMISSION, INTERRUPTING, SHUTDOWN_CUT], &["drain deadline"], Same(&[])),
+    (&[MEMORY_DRAIN], &["drain deadline"], To("restarting (memory)", &["abandon turn", "launch resume"])),
+    (&[SHUTDOWN_DRAIN], &["drain deadline"], To(SHUTDOWN_CUT, &["cut turn (shutdown)", "arm interrupt deadline"])),
+    (&[SHUTDOWN_DRAIN_WAITING], &["drain deadline"], To(SHUTDOWN_CUT, &["cancel permission timer", "cut turn (shutdown)", "arm interrupt deadline"])),
+    // -- shutdown: a running turn drains until the shutdown's deadline --
+    (&[QUERYING, MEMORY_DRAIN, SHUTDOWN_DRAIN], &["shutdown"], To(SHUTDOWN_DRAIN, &["arm drain deadline"])),
+    (WAITING, &["shutdown"], To(SHUTDOWN_DRAIN_WAITING, &["arm drain deadline"])),
+    (&[INTERRUPTING], &["shutdown"], To("draining (interrupting, stalled) then stop (shutdown)", &["arm drain deadline"])),
+    (&[SHUTDOWN_CUT], &["shutdown"], Same(&["arm drain deadline"])),
     // -- every live phase --
-    (&["ready", "ready, marked idle", "querying", "draining (querying) then restart (memory)", "restarting (crash)"], &["destroy"], To("stopping (destroyed)", DESTROYED)),
+    (LIVE_NOT_WAITING, &["destroy"], To("stopping (destroyed)", DESTROYED)),
     (WAITING, &["destroy"], To("stopping (destroyed)", DESTROYED_WAITING)),
     (LIVE, &["age warning"], Same(&["notify age warning"])),
     (LIVE, &["resume", "wake"], Same(&[])),
     (WAITING, &["subscribed"], Same(&["cancel permission timer"])),
     (WAITING, &["unsubscribed"], Same(&["arm permission timer"])),
-    (&["ready", "ready, marked idle", "querying", "draining (querying) then restart (memory)", "restarting (crash)"], &["subscribed", "unsubscribed"], Same(&[])),
+    (LIVE_NOT_WAITING, &["subscribed", "unsubscribed"], Same(&[])),
     (LIVE, &["stopped"], Unreachable("only a stopping session's process is stopped")),
-    (&["ready", "ready, marked idle", "querying", "waiting for permission", "draining (querying) then restart (memory)", "draining (waiting) then stop (shutdown)"], &["launched", "launch failed"], Unreachable("no launch is in flight")),
+    (&["ready", "ready, marked idle", QUERYING, WAITING_PERMISSION, INTERRUPTING, MEMORY_DRAIN, SHUTDOWN_DRAIN, SHUTDOWN_DRAIN_WAITING, SHUTDOWN_CUT], &["launched", "launch failed"], Unreachable("no launch is in flight")),
     // -- restarting: the replacement is launching --
     (&["restarting (crash)"], &["query"], Same(&["refuse Restarting"])),
     (&["restarting (crash)"], &["launched"], To("ready", &["swap process", "status active", "notify ready"])),
     (&["restarting (crash)"], &["launch failed"], To("stopping (failed)", &["notify terminated (failed)", "status failed", "stop process"])),
-    (&["restarting (crash)"], &["turn ended", "permission opened", "permission withdrawn"], Unreachable("a restart begins once the turn ended or was abandoned")),
-    (&["restarting (crash)"], &["permission timed out", "tick", "memory exceeded", "crashed", "drain deadline"], Same(&[])),
+    (&["restarting (crash)"], &["turn ended", "permission opened", "permission withdrawn", "stalled"], Unreachable("a restart begins once the turn ended or was abandoned")),
+    (&["restarting (crash)"], &["permission timed out", "tick", "memory exceeded", "crashed", "drain deadline", "interrupt deadline"], Same(&[])),
     (&["restarting (crash)"], &["age limit"], To("stopping (age)", AGED)),
-    (&["restarting (crash)"], &["shutdown"], To("stopping (shutdown)", &["status suspended", "stop process"])),
+    (&["restarting (crash)"], &["shutdown"], To("stopping (shutdown)", SUSPEND)),
     // -- stopping: the process is on its way out --
-    (STOPPING, &["query", "permission answered"], Same(&["refuse Ended"])),
+    (&["stopping (idle)", "stopping (age)", "stopping (destroyed)", "stopping (failed)"], &["query"], Same(&["refuse Ended"])),
+    (&["stopping (shutdown)"], &["query"], Same(&["refuse ShuttingDown"])),
+    (STOPPING, &["permission answered"], Same(&["refuse Ended"])),
     (STOPPING, &["resume", "wake", "destroy"], Same(&["defer"])),
     (&["stopping (idle)", "stopping (shutdown)"], &["stopped"], To("suspended", &[])),
     (&["stopping (age)"], &["stopped"], To("ended (resumable)", &[])),
@@ -436,5 +551,5 @@ pub(super) const ROWS: &[Row] = &[
     (&["stopping (failed)"], &["stopped"], To("failed", &[])),
     (STOPPING, &["launched"], Same(&["discard launched"])),
     (STOPPING, &["subscribed", "unsubscribed"], Same(&[])),
-    (STOPPING, &["launch failed", "turn ended", "permission opened", "permission withdrawn", "permission timed out", "tick", "age warning", "age limit", "memory exceeded", "crashed", "drain deadline", "shutdown"], Same(&[])),
+    (STOPPING, &["launch failed", "turn ended", "permission opened", "permission withdrawn", "permission timed out", "tick", "age warning", "age limit", "memory exceeded", "crashed", "stalled", "interrupt deadline", "drain deadline", "shutdown"], Same(&[])),
 ];

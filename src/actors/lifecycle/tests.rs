@@ -192,9 +192,9 @@ fn a_stale_drain_deadline_changes_nothing() {
         LIMITS,
         t0(),
     );
-    let fx = life.step(Event::Shutdown, t0());
-    let Some(Effect::ArmDrainDeadline { deadline }) = fx.first().cloned() else {
-        panic!("{fx:?}")
+    life.step(Event::AgeLimit, t0());
+    let Phase::Draining { deadline, .. } = life.phase().clone() else {
+        panic!("{:?}", life.phase())
     };
     assert!(life
         .step(
@@ -207,6 +207,71 @@ fn a_stale_drain_deadline_changes_nothing() {
     assert!(life
         .step(Event::DrainDeadline { deadline }, now())
         .contains(&Effect::StopProcess));
+}
+
+#[test]
+fn the_shutdown_lets_a_turn_finish_then_cuts_it_at_its_deadline() {
+    let mut life = Lifecycle::new(
+        Phase::Running {
+            turn: TurnState::Querying,
+        },
+        LIMITS,
+        t0(),
+    );
+    let deadline = t0() + Duration::from_secs(25);
+    assert_eq!(
+        life.step(Event::Shutdown { deadline }, t0()),
+        vec![Effect::ArmDrainDeadline { deadline }]
+    );
+    assert_eq!(
+        life.step(Event::Query, t0()),
+        vec![Effect::Refuse(EngineError::ShuttingDown)],
+        "no new message while the server stops"
+    );
+    // A turn that ends in time: the session stops at once, suspended.
+    let mut finished = life.clone();
+    let fx = finished.step(Event::TurnEnded, t0() + Duration::from_secs(3));
+    assert_eq!(
+        fx,
+        vec![
+            Effect::SetStatus(crate::db::SessionStatus::Suspended),
+            Effect::StopProcess
+        ]
+    );
+    // A second signal moves the deadline earlier.
+    let sooner = t0() + Duration::from_secs(1);
+    assert_eq!(
+        life.step(Event::Shutdown { deadline: sooner }, t0()),
+        vec![Effect::ArmDrainDeadline { deadline: sooner }]
+    );
+    assert!(life
+        .step(Event::DrainDeadline { deadline }, sooner)
+        .is_empty());
+    // At the deadline the turn is cut; its end (or the interrupt's deadline) stops it.
+    let fx = life.step(Event::DrainDeadline { deadline: sooner }, sooner);
+    let cut_by = sooner + INTERRUPT_WAIT;
+    assert_eq!(
+        fx,
+        vec![
+            Effect::CutTurn(Cut::Shutdown),
+            Effect::ArmInterruptDeadline { deadline: cut_by }
+        ]
+    );
+    let mut ended = life.clone();
+    assert!(ended
+        .step(Event::TurnEnded, sooner)
+        .contains(&Effect::StopProcess));
+    assert!(life
+        .step(Event::InterruptDeadline { deadline: sooner }, cut_by)
+        .is_empty());
+    assert_eq!(
+        life.step(Event::InterruptDeadline { deadline: cut_by }, cut_by),
+        vec![
+            Effect::AbandonTurn,
+            Effect::SetStatus(crate::db::SessionStatus::Suspended),
+            Effect::StopProcess
+        ]
+    );
 }
 
 #[test]
@@ -291,7 +356,7 @@ fn state_of(name: &str) -> &'static str {
         "absent" => "Absent",
         "starting" => "Starting",
         "ready" | "ready, marked idle" => "Ready",
-        "querying" | "waiting for permission" => "Turn",
+        "querying" | "waiting for permission" | "interrupting" => "Turn",
         "draining" => "Draining",
         "restarting" => "Restarting",
         "stopping" => "Stopping",

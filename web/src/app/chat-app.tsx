@@ -1,17 +1,21 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, fetchInfo, fetchMe, fetchMessages, fetchSessions } from "../lib/rest";
+import { focusNext } from "../lib/focus";
 import { Connection } from "../features/connection/api/ws-client";
+import { useChat } from "../features/chat/hooks/use-chat";
 import { loadLastSession, saveLastSession } from "../features/chat/lib/last-session";
+import { preloadMarkdown } from "../features/chat/lib/load-markdown";
 import { AdminPage } from "../features/admin/components/admin-page";
 import type { Info, Me } from "../types/protocol";
+import { createFramePacer } from "./frame-pacer";
 import { createStores } from "./stores/create-stores";
 import { serverLink } from "./stores/route-frame";
 import { StoresProvider } from "./stores/stores-provider";
 import { SessionsPane } from "./sessions-pane";
 import { ConversationPane } from "./conversation-pane";
 import { StatusBar } from "./status-bar";
-import { DemoBanner } from "./demo-banner";
 import { Header } from "./header";
+import { SkipLinks } from "./skip-links";
 
 type Props = {
   /** The key sent with every request; `""` behind a single sign-on proxy. */
@@ -27,12 +31,6 @@ type Props = {
 /** How long to wait before asking who we are again after a failure (not a refusal). */
 const ME_RETRY_MS = 5_000;
 
-/** Frames are applied at most once per animation frame (a hidden tab has none: use a timer). */
-function schedule(fn: () => void) {
-  if (document.hidden) setTimeout(fn, 100);
-  else requestAnimationFrame(fn);
-}
-
 /** The signed-in app: one set of stores and one connection for this key. */
 export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props) {
   const [me, setMe] = useState<Me | null>(null);
@@ -43,7 +41,8 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
     const signedIn: { me: Me | null } = { me: null };
     const stores = createStores({
       send: (f) => conn?.send(f) ?? false,
-      schedule,
+      // Streamed text: at most once per animation frame, paced to the device (frame-pacer.ts).
+      schedule: createFramePacer(),
       loadHistory: (id) => fetchMessages(apiKey, id),
       initialSessionId: loadLastSession(),
       myUserId: () => signedIn.me?.user_id ?? null,
@@ -90,9 +89,12 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
       if (timer) clearTimeout(timer);
     };
   }, [apiKey, me, refused, signedIn]);
+  /** A session was picked in the drawer: focus goes to it, not back to the drawer's button. */
+  const picked = useRef(false);
 
   useEffect(() => {
     connection.start();
+    preloadMarkdown();
     return () => connection.stop();
   }, [connection]);
 
@@ -105,37 +107,54 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
       });
   }, [apiKey, info, onInfo, onSignOut]);
 
-  const sidebar = useMemo(() => <SessionsPane onPicked={() => setDrawerOpen(false)} />, []);
+  const sidebar = useMemo(
+    () => (
+      <SessionsPane
+        onPicked={() => {
+          picked.current = true;
+          setDrawerOpen(false);
+          focusNext();
+        }}
+      />
+    ),
+    [],
+  );
+  const onDrawerClosed = useCallback(() => {
+    const wasPicked = picked.current;
+    picked.current = false;
+    if (wasPicked) focusNext();
+    return wasPicked;
+  }, []);
 
   return (
     <StoresProvider stores={stores}>
       <div className="flex h-dvh flex-col overflow-hidden">
-        {info?.demo_model && <DemoBanner />}
+        <OpenSessionSkipLinks />
+        <Header
+          demo={!!info?.demo_model}
+          drawerOpen={drawerOpen}
+          onDrawer={(open) => {
+            if (open) picked.current = false;
+            setDrawerOpen(open);
+          }}
+          drawer={sidebar}
+          onDrawerClosed={onDrawerClosed}
+          me={me}
+          adminOpen={page === "admin"}
+          onAdmin={
+            me?.role === "admin"
+              ? () => {
+                  // Others' sessions come and go: the list is fetched again on the way.
+                  refresh();
+                  setPage(page === "admin" ? "chat" : "admin");
+                }
+              : null
+          }
+          onSignOut={singleSignOn ? null : () => onSignOut(false)}
+        />
         <div className="flex min-h-0 flex-1">
-          <aside
-            aria-label="Sessions"
-            className="hidden w-72 shrink-0 flex-col border-r border-zinc-200 md:flex dark:border-zinc-800"
-          >
-            {sidebar}
-          </aside>
+          <div className="hidden w-72 shrink-0 flex-col border-r border-zinc-200 md:flex dark:border-zinc-800">{sidebar}</div>
           <main className="flex min-w-0 flex-1 flex-col">
-            <Header
-              drawerOpen={drawerOpen}
-              onDrawer={setDrawerOpen}
-              drawer={sidebar}
-              me={me}
-              adminOpen={page === "admin"}
-              onAdmin={
-                me?.role === "admin"
-                  ? () => {
-                      // Others' sessions come and go: the list is fetched again on the way.
-                      refresh();
-                      setPage(page === "admin" ? "chat" : "admin");
-                    }
-                  : null
-              }
-              onSignOut={singleSignOn ? null : () => onSignOut(false)}
-            />
             {page === "admin" ? (
               <AdminPage
                 apiKey={apiKey}
@@ -158,4 +177,10 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
       </div>
     </StoresProvider>
   );
+}
+
+/** The skip links (to the conversation only while one is shown). */
+function OpenSessionSkipLinks() {
+  const open = useChat((s) => s.currentId !== null);
+  return <SkipLinks conversation={open} />;
 }

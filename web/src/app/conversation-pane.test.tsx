@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { act, screen, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { ConversationPane } from "./conversation-pane";
 import { StatusBar } from "./status-bar";
@@ -33,7 +33,7 @@ describe("the conversation", () => {
     });
     expect(screen.queryByTestId("typing-cursor")).toBeNull();
     // The renderer is a lazy chunk: its first import in jsdom can take seconds on a busy machine.
-    const copy = await screen.findByRole("button", { name: "Copy" }, { timeout: 10_000 });
+    const copy = await screen.findByRole("button", { name: "Copy code" }, { timeout: 10_000 });
     const code = log.querySelector("pre code.hljs");
     expect(code?.textContent).toBe("fn main() {}\n");
     expect(code?.querySelector(".hljs-keyword")).not.toBeNull();
@@ -41,29 +41,89 @@ describe("the conversation", () => {
     Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
     await userEvent.click(copy);
     expect(writeText).toHaveBeenCalledWith("fn main() {}");
+    // The whole reply too, as written (markdown), with the time it began.
+    const reply = log.querySelector('[data-role="assistant"]')?.parentElement as HTMLElement;
+    await userEvent.click(within(reply).getByRole("button", { name: "Copy reply" }));
+    expect(writeText).toHaveBeenLastCalledWith("Here:\n\n```rust\nfn main() {}\n```\n");
+    expect(within(reply).getByText(/^\d{2}:\d{2}/).tagName).toBe("TIME");
     expect(screen.getByText("Last reply $0.0123")).toBeInTheDocument();
     expect(screen.getByText("Total $0.0500")).toBeInTheDocument();
   }, 20_000);
 
-  it("asks for permission in a dialog and sends the answer", async () => {
+  it("asks for permission in the conversation; Deny sends the reason and the card says Denied", async () => {
     const h = mountConversation();
+    await userEvent.type(screen.getByRole("textbox", { name: "Message" }), "clean up{Enter}");
     act(() => {
-      h.event({ type: "tool_use", tool_use_id: "t1", name: "Bash", input: { command: "rm x" } });
-      h.event({ type: "permission_request", request_id: "r1", tool_name: "Bash", input: { command: "rm x" }, reason: "Bash needs your approval to run" });
+      h.event({ type: "message_received", seq: 1, text: "clean up" });
+      h.event({ type: "tool_use", tool_use_id: "t1", name: "Bash", input: { command: "rm x", description: "Remove x" } });
+      h.event({ type: "permission_request", request_id: "r1", tool_name: "Bash", input: { command: "rm x", description: "Remove x" }, reason: "This command requires approval" });
     });
-    const dialog = screen.getByRole("dialog", { name: "Permission request" });
-    expect(dialog).toHaveTextContent("Bash needs your approval to run");
-    expect(dialog).toHaveTextContent('"command": "rm x"');
-    await userEvent.click(within(dialog).getByRole("button", { name: "Deny" }));
+    const request = screen.getByRole("group", { name: /Claude wants to run a command/ });
+    expect(request).toHaveAccessibleDescription("This command requires approval");
+    expect(within(request).getByRole("group", { name: "Command" })).toHaveTextContent("rm x");
+    // Not a modal: Stop stays usable, and focus is on Deny (the box was empty).
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(screen.getByRole("button", { name: "Stop" })).toBeEnabled();
+    expect(within(request).getByRole("button", { name: "Deny" })).toHaveFocus();
+    expect(within(request).queryByRole("button", { name: "Allow for this session" })).toBeNull();
+    await userEvent.type(within(request).getByRole("textbox", { name: /Reason, if you deny/ }), "not that file");
+    await userEvent.click(within(request).getByRole("button", { name: "Deny" }));
     expect(h.sent.at(-1)).toEqual({
       type: "permission_response",
       session_id: SID,
       request_id: "r1",
       allow: false,
-      message: "The user denied this request.",
+      message: "The user denied this request: not that file",
     });
-    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(screen.queryByRole("group", { name: /Claude wants/ })).toBeNull();
+    act(() => h.event({ type: "tool_result", tool_use_id: "t1", is_error: true, content: "The user denied this request: not that file", duration_ms: 5 }));
+    const state = screen.getByTestId("tool-state");
+    expect(state).toHaveTextContent("Denied");
+    expect(state.className).not.toMatch(/text-red/);
+    expect(screen.getByText("not that file")).toBeInTheDocument();
+    // Focus went on to the message box.
+    await waitFor(() => expect(screen.getByRole("textbox", { name: "Message" })).toHaveFocus());
   });
+
+  it("Escape in a permission request denies it; Allow allows; a request does not take focus from typing", async () => {
+    const h = mountConversation();
+    const box = screen.getByRole("textbox", { name: "Message" });
+    await userEvent.type(box, "go{Enter}");
+    act(() => h.event({ type: "message_received", seq: 1, text: "go" }));
+    await userEvent.type(box, "half a thought");
+    act(() => h.event({ type: "permission_request", request_id: "r1", tool_name: "Read", input: { file_path: "/w/a.txt" }, reason: "" }));
+    expect(box).toHaveFocus();
+    const request = screen.getByRole("group", { name: /Claude wants to read a file/ });
+    expect(within(request).getByText("/w/a.txt")).toBeInTheDocument();
+    await userEvent.click(within(request).getByRole("textbox"));
+    await userEvent.keyboard("{Escape}");
+    expect(h.sent.at(-1)).toMatchObject({ type: "permission_response", request_id: "r1", allow: false, message: "The user denied this request." });
+    // Escape went to the request only: the reply was not stopped.
+    expect(h.sent.filter((f) => f.type === "interrupt")).toHaveLength(0);
+    act(() => h.event({ type: "permission_request", request_id: "r2", tool_name: "WebFetch", input: { url: "https://example.com/x" }, reason: "" }));
+    const second = screen.getByRole("group", { name: /fetch a web page/ });
+    expect(within(second).getByRole("link", { name: "https://example.com/x" })).toHaveAttribute("href", "https://example.com/x");
+    await userEvent.click(within(second).getByRole("button", { name: "Allow" }));
+    expect(h.sent.at(-1)).toEqual({ type: "permission_response", session_id: SID, request_id: "r2", allow: true });
+  });
+
+  it("Escape stops the reply when no dialog is open", async () => {
+    const h = mountConversation();
+    await userEvent.type(screen.getByRole("textbox", { name: "Message" }), "long{Enter}");
+    act(() => h.event({ type: "message_received", seq: 1, text: "long" }));
+    await userEvent.keyboard("{Escape}");
+    expect(h.sent.at(-1)).toEqual({ type: "interrupt", session_id: SID });
+  });
+
+  it("renders the person's own markdown, keeping their line breaks", async () => {
+    mountConversation();
+    await userEvent.type(screen.getByRole("textbox", { name: "Message" }), "**bold** and `code`{Shift>}{Enter}{/Shift}second line{Enter}");
+    const mine = document.querySelector('[data-role="user"]') as HTMLElement;
+    await waitFor(() => expect(mine.querySelector("strong")?.textContent).toBe("bold"), { timeout: 10_000 });
+    expect(mine.querySelector("code")?.textContent).toBe("code");
+    expect(mine).not.toHaveTextContent("**");
+    expect(mine.querySelector("p")?.textContent).toBe("bold and code\nsecond line");
+  }, 20_000);
 
   it("offers Retry for a retryable error and resends the message", async () => {
     const h = mountConversation();

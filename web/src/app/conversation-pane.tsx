@@ -1,10 +1,9 @@
 import { useShallow } from "zustand/react/shallow";
 import { Composer } from "../features/chat/components/composer";
 import { MessageList } from "../features/chat/components/message-list";
-import { PermissionDialog } from "../features/chat/components/permission-dialog";
 import { OpenedElsewhere, ReadOnly, SessionEnded } from "../features/chat/components/session-ended";
 import { WarningBanner } from "../features/chat/components/warning-banner";
-import { useCurrentView } from "../features/chat/hooks/use-chat";
+import { useCurrentViewValue } from "../features/chat/hooks/use-chat";
 import { useInterruptShortcut } from "../features/chat/hooks/use-interrupt-shortcut";
 import { useConnection } from "../features/connection/hooks/use-connection";
 import { StartPage } from "../features/sessions/components/start-page";
@@ -13,7 +12,12 @@ import { NoticeBanner } from "./notice-banner";
 
 /** The open session: banners, the conversation, what ended it, the message box. */
 export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
-  const view = useCurrentView();
+  // Not the view itself: this pane (and the message box in it) does not render again with
+  // each frame of a streaming reply; the message list does.
+  const id = useCurrentViewValue((v) => v?.id);
+  const ended = useCurrentViewValue((v) => !!v?.terminated);
+  const elsewhere = useCurrentViewValue((v) => !!v?.openedElsewhere);
+  const readOnlyOwner = useCurrentViewValue((v) => v?.readOnly?.owner ?? null);
   const status = useConnection((s) => s.status);
   const { creating, createSession } = useSessions(
     useShallow((s) => ({ creating: s.creating, createSession: s.createSession })),
@@ -24,21 +28,20 @@ export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
     <>
       <NoticeBanner />
       <WarningBanner />
-      {view ? (
-        <MessageList key={view.id} view={view} onNewSession={createSession} />
+      {id ? (
+        <MessageList key={id} id={id} onNewSession={createSession} />
       ) : (
         <StartPage
           connected={status === "connected"}
           onReconnect={status === "disconnected" ? onReconnect : null}
         />
       )}
-      {view?.readOnly && <ReadOnly owner={view.readOnly.owner} />}
-      {view?.terminated && !view.readOnly && (
-        <SessionEnded view={view} creating={creating} onNewSession={createSession} />
+      {id && readOnlyOwner !== null && <ReadOnly owner={readOnlyOwner} />}
+      {id && ended && readOnlyOwner === null && (
+        <SessionEnded id={id} creating={creating} onNewSession={createSession} />
       )}
-      {view?.openedElsewhere && <OpenedElsewhere id={view.id} />}
+      {id && elsewhere && <OpenedElsewhere id={id} />}
       <Composer connected={status === "connected"} creating={creating} />
-      <PermissionDialog />
     </>
   );
 }

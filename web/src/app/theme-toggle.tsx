@@ -13,9 +13,9 @@ export function ThemeToggle() {
       }}
       aria-label={`Switch to the ${next} theme`}
       title={`Switch to the ${next} theme`}
-      className="rounded-md px-2 py-1 hover:bg-zinc-100 focus-visible:ring-2 focus-visible:ring-blue-400 dark:hover:bg-zinc-800"
+      className="min-h-8 min-w-8 rounded-md px-2 py-1 hover:bg-zinc-100 focus-visible:ring-2 focus-visible:ring-blue-500 dark:hover:bg-zinc-800"
     >
-      {theme === "dark" ? "☀" : "☾"}
+      <span aria-hidden>{theme === "dark" ? "☀" : "☾"}</span>
     </button>
   );
 }

@@ -51,3 +51,18 @@ function oneLine(s: string, max = 120): string {
   const line = s.replace(/\s+/g, " ").trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
+
+/** "14:05" today, "24 Nov, 14:05" another day (the person's locale and time zone). */
+export function formatClock(iso: string, now = Date.now()): string {
+  const t = new Date(iso);
+  if (Number.isNaN(t.getTime())) return "";
+  const time = t.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+  if (t.toDateString() === new Date(now).toDateString()) return time;
+  return `${t.toLocaleDateString(undefined, { day: "numeric", month: "short" })}, ${time}`;
+}
+
+/** "just now", "5 minutes ago", "3 hours ago", or a date: `timeAgo` in words, for screen readers. */
+export function timeAgoLong(iso: string, now = Date.now()): string {
+  const short = timeAgo(iso, now);
+  return short.replace(/^(\d+) min ago$/, (_, n) => `${n} minute${n === "1" ? "" : "s"} ago`).replace(/^(\d+) h ago$/, (_, n) => `${n} hour${n === "1" ? "" : "s"} ago`);
+}

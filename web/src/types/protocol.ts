@@ -124,7 +124,13 @@ export const ControlFrame = z.discriminatedUnion("type", [
     message: z.string(),
     session_id: z.string().optional(),
   }),
-  z.object({ type: z.literal("server_shutting_down"), message: z.string() }),
+  z.object({
+    type: z.literal("server_shutting_down"),
+    /** Says the time left too, for a person. */
+    message: z.string(),
+    /** How long a reply being written still has to finish (absent on older servers); the connection closes after it. */
+    grace_seconds: z.number().optional(),
+  }),
 ]);
 export type ControlFrame = z.infer<typeof ControlFrame>;
 

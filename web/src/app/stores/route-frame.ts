@@ -47,6 +47,8 @@ function routeControl({ chat, sessions, notice }: AppStores, f: ControlFrame) {
       notice.getState().show({ text: f.message, tone: "error" });
       break;
     case "server_shutting_down":
+      // Only a notice: a reply being written goes on streaming until the close (its
+      // message says how long it has).
       notice.getState().show({ text: f.message, tone: "info" });
       break;
   }

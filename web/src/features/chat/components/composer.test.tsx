@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { act, screen } from "@testing-library/react";
+import { describe, expect, it, vi } from "vitest";
+import { act, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { Composer } from "./composer";
 import { chatHarness, SID } from "../../../test/harness";
@@ -38,7 +38,7 @@ describe("Composer", () => {
     expect(h.sent.filter((f) => f.type === "user_message")).toHaveLength(0);
   });
 
-  it("stays usable while a reply streams; Send waits and Stop interrupts", async () => {
+  it("stays usable while a reply streams; Stop takes Send's place, then Send is back", async () => {
     const h = chatHarness();
     h.mount(<Composer connected creating={false} />);
     const box = screen.getByRole("textbox", { name: "Message" });
@@ -46,13 +46,31 @@ describe("Composer", () => {
     act(() => h.event({ type: "message_received", seq: 1, text: "first" }));
     await userEvent.type(box, "second");
     expect(box).toHaveValue("second");
-    expect(screen.getByRole("button", { name: "Send" })).toBeDisabled();
+    expect(screen.queryByRole("button", { name: "Send" })).toBeNull();
     await userEvent.type(box, "{Enter}");
     expect(h.sent.filter((f) => f.type === "user_message")).toHaveLength(1);
     await userEvent.click(screen.getByRole("button", { name: "Stop" }));
     expect(h.sent.at(-1)).toEqual({ type: "interrupt", session_id: SID });
+    // Focus goes back to the box, not to <body> (the Stop button goes away).
+    await waitFor(() => expect(box).toHaveFocus());
     act(() => h.event({ type: "stream_interrupted" }));
     expect(screen.queryByRole("button", { name: "Stop" })).toBeNull();
     expect(screen.getByRole("button", { name: "Send" })).toBeEnabled();
+  });
+
+  it("on a touch screen Enter is a new line and the Send button sends", async () => {
+    vi.stubGlobal("matchMedia", (q: string) => ({ matches: q === "(pointer: coarse)", addEventListener() {}, removeEventListener() {} }));
+    try {
+      const h = chatHarness();
+      h.mount(<Composer connected creating={false} />);
+      const box = screen.getByRole("textbox", { name: "Message" });
+      await userEvent.type(box, "one{Enter}two");
+      expect(box).toHaveValue("one\ntwo");
+      expect(h.sent.filter((f) => f.type === "user_message")).toHaveLength(0);
+      await userEvent.click(screen.getByRole("button", { name: "Send" }));
+      expect(h.sent.at(-1)).toMatchObject({ type: "user_message", text: "one\ntwo" });
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

@@ -1,5 +1,7 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from "react";
-import { useChat, useCurrentView } from "../hooks/use-chat";
+import { useEffect, useState, type KeyboardEvent } from "react";
+import { focusNext, MESSAGE_BOX_ID } from "../../../lib/focus";
+import { useCoarsePointer } from "../../../lib/use-coarse-pointer";
+import { useChat, useCurrentViewValue } from "../hooks/use-chat";
 import { charCount, validateMessage } from "../lib/validate-message";
 import { MAX_MESSAGE_CHARS } from "../../../types/protocol";
 
@@ -10,12 +12,19 @@ type Props = {
   creating: boolean;
 };
 
+const ACTION = "w-20 shrink-0 rounded-md px-3 py-2 text-sm font-medium text-white focus-visible:ring-2 focus-visible:ring-offset-1";
+
 /**
- * The message box. Enter sends, Shift+Enter starts a new line. It stays editable while a
- * reply streams; sending waits until the turn ends (Stop ends it early).
+ * The message box. With a keyboard, Enter sends and Shift+Enter starts a new line; on a touch
+ * screen Enter is a new line and the Send button sends (a phone keyboard has no Shift+Enter).
+ * It stays editable while a reply streams; sending waits until the turn ends, and meanwhile
+ * Stop takes Send's place (same size: the box keeps its width).
  */
 export function Composer({ connected, creating }: Props) {
-  const view = useCurrentView();
+  // Fields, not the view: the box does not render again with every streamed frame.
+  const running = useCurrentViewValue((v) => v?.running ?? false);
+  const ended = useCurrentViewValue((v) => !!v?.terminated || !!v?.openedElsewhere || !!v?.readOnly);
+  const hasView = useCurrentViewValue((v) => v !== undefined);
   const sendMessage = useChat((s) => s.sendMessage);
   const interrupt = useChat((s) => s.interrupt);
   const currentId = useChat((s) => s.currentId);
@@ -23,15 +32,20 @@ export function Composer({ connected, creating }: Props) {
   const text = useChat((s) => s.drafts[s.currentId ?? ""] ?? "");
   const setText = useChat((s) => s.setDraft);
   const [hint, setHint] = useState<string | null>(null);
-  const box = useRef<HTMLTextAreaElement>(null);
+  const touch = useCoarsePointer();
 
-  // A session just opened (new, picked, or created for the first message): type away.
+  // Signed in, or a session just opened (new, picked, created for the first message):
+  // focus goes where the person acts next (usually here).
   useEffect(() => {
-    if (currentId) box.current?.focus();
+    focusNext();
   }, [currentId]);
+  // The session ended while focus was here, or already lost (the box is disabled now): on to
+  // what comes next ("Start new session").
+  useEffect(() => {
+    const active = document.activeElement;
+    if (ended && (!active || active === document.body || active.id === MESSAGE_BOX_ID)) focusNext();
+  }, [ended]);
 
-  const running = view?.running ?? false;
-  const ended = !!view?.terminated || !!view?.openedElsewhere || !!view?.readOnly;
   const count = charCount(text.trim());
   const tooLong = count > MAX_MESSAGE_CHARS;
   const canSend = connected && !running && !creating && !ended && text.trim().length > 0 && !tooLong;
@@ -54,7 +68,7 @@ export function Composer({ connected, creating }: Props) {
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
-    if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
+    if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing && !touch) {
       e.preventDefault();
       send();
     }
@@ -63,25 +77,26 @@ export function Composer({ connected, creating }: Props) {
   const status = !connected
     ? "Not connected: messages can be sent once the connection is back."
     : running
-      ? "Claude is replying… (Stop, or Ctrl+Shift+X)"
+      ? touch
+        ? "Claude is replying…"
+        : "Claude is replying… (Stop, Escape or Ctrl+Shift+X)"
       : null;
 
   return (
     <form
-      className="border-t border-zinc-200 p-3 dark:border-zinc-800"
+      className="border-t border-zinc-200 px-3 pt-2 pb-1 sm:pt-3 dark:border-zinc-800"
       onSubmit={(e) => {
         e.preventDefault();
         send();
       }}
     >
-      <label htmlFor="message" className="sr-only">
+      <label htmlFor={MESSAGE_BOX_ID} className="sr-only">
         Message
       </label>
       <div className="flex items-end gap-2">
         <textarea
-          ref={box}
-          id="message"
-          rows={2}
+          id={MESSAGE_BOX_ID}
+          rows={touch ? 1 : 2}
           value={text}
           onChange={(e) => {
             setText(e.target.value);
@@ -89,30 +104,41 @@ export function Composer({ connected, creating }: Props) {
           }}
           onKeyDown={onKeyDown}
           disabled={ended}
-          placeholder={view ? "Message Claude… (Enter to send, Shift+Enter for a new line)" : "Write a message to start a new session…"}
+          enterKeyHint={touch ? "enter" : "send"}
+          placeholder={
+            !hasView
+              ? "Write a message to start a new session…"
+              : touch
+                ? "Message Claude…"
+                : "Message Claude… (Enter to send, Shift+Enter for a new line)"
+          }
           aria-describedby="composer-hint"
           aria-invalid={tooLong || undefined}
-          className="max-h-64 min-h-[2.75rem] min-w-0 flex-1 resize-y rounded-md border border-zinc-300 bg-transparent px-3 py-2 outline-none focus:ring-2 focus:ring-blue-500 disabled:opacity-60 dark:border-zinc-700"
+          className="max-h-64 min-h-11 min-w-0 flex-1 resize-y rounded-md border border-zinc-400 bg-transparent px-3 py-2 outline-none placeholder:text-zinc-600 focus:ring-2 focus:ring-blue-500 disabled:opacity-60 dark:border-zinc-600 dark:placeholder:text-zinc-400"
         />
         {running ? (
           <button
             type="button"
-            onClick={interrupt}
-            className="rounded-md bg-red-600 px-4 py-2 text-sm font-medium text-white hover:bg-red-700 focus-visible:ring-2 focus-visible:ring-red-400"
-            title="Stop the reply (Ctrl+Shift+X)"
+            onClick={() => {
+              interrupt();
+              focusNext();
+            }}
+            className={`${ACTION} bg-red-700 hover:bg-red-800 focus-visible:ring-red-500`}
+            title="Stop the reply (Escape, or Ctrl+Shift+X)"
           >
             Stop
           </button>
-        ) : null}
-        <button
-          type="submit"
-          disabled={!canSend}
-          className="rounded-md bg-blue-600 px-4 py-2 text-sm font-medium text-white hover:bg-blue-700 focus-visible:ring-2 focus-visible:ring-blue-400 disabled:opacity-50"
-        >
-          Send
-        </button>
+        ) : (
+          <button
+            type="submit"
+            disabled={!canSend}
+            className={`${ACTION} bg-blue-600 hover:bg-blue-700 focus-visible:ring-blue-500 disabled:opacity-50`}
+          >
+            Send
+          </button>
+        )}
       </div>
-      <div id="composer-hint" className="mt-1 flex min-h-4 gap-2 text-xs">
+      <div id="composer-hint" className="mt-1 flex min-h-4 gap-2 text-xs empty:hidden">
         {hint ? (
           <span role="alert" className="text-red-700 dark:text-red-400">
             {hint}
@@ -122,10 +148,10 @@ export function Composer({ connected, creating }: Props) {
             Too long to send: {count.toLocaleString("en-US")} of {MAX_MESSAGE_CHARS.toLocaleString("en-US")} characters. Shorten it first.
           </span>
         ) : (
-          status && <span className="text-zinc-500">{status}</span>
+          status && <span className="text-zinc-600 dark:text-zinc-400">{status}</span>
         )}
         {count > MAX_MESSAGE_CHARS * 0.9 && !tooLong && (
-          <span className="ml-auto text-zinc-500">
+          <span className="ml-auto text-zinc-600 dark:text-zinc-400">
             {count.toLocaleString("en-US")} / {MAX_MESSAGE_CHARS.toLocaleString("en-US")}
           </span>
         )}

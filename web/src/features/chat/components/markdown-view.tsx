@@ -1,7 +1,10 @@
-import { memo, useState, type ReactNode } from "react";
+import { memo, useRef, useState, type ReactNode } from "react";
 import ReactMarkdown, { type Components } from "react-markdown";
 import remarkGfm from "remark-gfm";
 import rehypeHighlight from "rehype-highlight";
+import { useScrollableFocus } from "../../../lib/use-scrollable-focus";
+import { headingLevels, needsWholeParse, outlineLevel, splitBlocks, type Split } from "../lib/markdown-blocks";
+import { CopyButton } from "./copy-button";
 
 /** Text of a rendered code block (highlighting splits it into spans). */
 function textOf(node: ReactNode): string {
@@ -13,78 +16,114 @@ function textOf(node: ReactNode): string {
   return "";
 }
 
-/**
- * Copies text: the Clipboard API where the page may use it (https, localhost), else the
- * older selection copy (a server reached over plain http on a LAN).
- */
-async function copyText(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    const area = document.createElement("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.style.position = "fixed";
-    area.style.opacity = "0";
-    document.body.appendChild(area);
-    area.select();
-    try {
-      return document.execCommand("copy");
-    } catch {
-      return false;
-    } finally {
-      area.remove();
-    }
-  }
-}
-
 function CodeBlock({ children }: { children?: ReactNode }) {
-  const [copied, setCopied] = useState<string | null>(null);
-  const code = textOf(children).replace(/\n$/, "");
+  const pre = useRef<HTMLPreElement>(null);
+  useScrollableFocus(pre);
   const child = Array.isArray(children) ? children[0] : children;
   const lang =
     child && typeof child === "object" && "props" in child
       ? /language-(\S+)/.exec((child as { props: { className?: string } }).props.className ?? "")?.[1]
       : undefined;
-  async function copy() {
-    const ok = await copyText(code);
-    setCopied(ok ? "Copied" : "Copy failed");
-    setTimeout(() => setCopied(null), 1500);
-  }
   return (
-    <div className="relative rounded-md border border-zinc-200 bg-zinc-50 dark:border-zinc-800 dark:bg-zinc-900">
-      <div className="flex items-center justify-between border-b border-zinc-200 px-3 py-1 text-xs text-zinc-500 dark:border-zinc-800">
+    <div className="code-block relative rounded-md border border-zinc-200 bg-zinc-50 text-zinc-900 dark:border-zinc-800 dark:bg-zinc-900 dark:text-zinc-100">
+      <div className="flex items-center justify-between border-b border-zinc-200 px-3 py-1 text-xs text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
         <span>{lang ?? "code"}</span>
-        <button
-          type="button"
-          onClick={copy}
-          className="rounded px-1.5 py-0.5 hover:bg-zinc-200 focus-visible:ring-2 focus-visible:ring-blue-400 dark:hover:bg-zinc-800"
-        >
-          {copied ?? "Copy"}
-        </button>
+        <CopyButton text={() => textOf(children).replace(/\n$/, "")} label="Copy code" />
       </div>
-      <pre className="overflow-x-auto p-3 text-sm leading-relaxed">{children}</pre>
+      {/* Focusable while it scrolls sideways, so the keyboard can scroll it. */}
+      <pre ref={pre} role="group" aria-label={lang ? `Code, ${lang}` : "Code"} className="overflow-x-auto p-3 text-sm leading-relaxed">
+        {children}
+      </pre>
     </div>
   );
 }
 
-const components: Components = {
-  pre: ({ children }) => <CodeBlock>{children}</CodeBlock>,
-  a: ({ children, href }) => (
-    <a href={href} target="_blank" rel="noreferrer noopener">
-      {children}
-    </a>
-  ),
-};
+/** A table in a box of its own that scrolls sideways when wide (focusable then, like code). */
+function Table({ children }: { children?: ReactNode }) {
+  const box = useRef<HTMLDivElement>(null);
+  useScrollableFocus(box);
+  return (
+    <div ref={box} role="group" aria-label="Table" className="max-w-full overflow-x-auto">
+      <table>{children}</table>
+    </div>
+  );
+}
 
-/** Markdown as Claude writes it: GitHub flavour, highlighted code with a copy button. */
-const MarkdownView = memo(function MarkdownView({ text }: { text: string }) {
+const HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"] as const;
+
+/** The components for a text using heading levels `used` (cached: one object per outline). */
+const componentsByOutline = new Map<string, Components>();
+function componentsFor(used: number[]): Components {
+  const key = used.join(",");
+  let c = componentsByOutline.get(key);
+  if (!c) {
+    c = {
+      pre: ({ children }) => <CodeBlock>{children}</CodeBlock>,
+      table: ({ children }) => <Table>{children}</Table>,
+      a: ({ children, href }) => (
+        <a href={href} target="_blank" rel="noreferrer noopener">
+          {children}
+        </a>
+      ),
+    };
+    // Markdown's levels mapped onto the page's outline (h2 and down, none skipped); the
+    // look follows the markdown level (`md-h*` classes in index.css).
+    HEADINGS.forEach((tag, i) => {
+      const Tag = `h${outlineLevel(i + 1, used)}` as (typeof HEADINGS)[number];
+      c![tag] = ({ children }) => <Tag className={`md-h${i + 1}`}>{children}</Tag>;
+    });
+    componentsByOutline.set(key, c);
+  }
+  return c;
+}
+
+/**
+ * The highlighter, built once: rehype-highlight registers every language it knows each time
+ * it is attached, and react-markdown attaches its plugins on every render (of every block of
+ * every frame of a stream), which was most of a streaming frame's time.
+ */
+const highlight = rehypeHighlight({ detect: false });
+const remarkPlugins = [remarkGfm];
+const rehypePlugins = [() => highlight];
+
+/** One top-level block; kept as rendered while its text (and the text's outline) stays the same. */
+const Block = memo(function Block({ text, components }: { text: string; components: Components }) {
+  return (
+    <ReactMarkdown remarkPlugins={remarkPlugins} rehypePlugins={rehypePlugins} components={components}>
+      {text}
+    </ReactMarkdown>
+  );
+});
+
+/**
+ * Markdown as Claude writes it: GitHub flavour, highlighted code with a copy button.
+ *
+ * The text is rendered block by block (`splitBlocks`): while a reply streams, only its last
+ * block is parsed again on each frame, so a frame costs the same at the end of a long reply
+ * as at its start. A finished text with reference-style definitions is rendered whole, so
+ * its links resolve.
+ */
+const MarkdownView = memo(function MarkdownView({ text, streaming = false }: { text: string; streaming?: boolean }) {
+  // The last split, kept so that the next one scans only from its last block on.
+  const [split, setSplit] = useState<Split>(() => splitBlocks(text));
+  let current = split;
+  if (split.text !== text) {
+    current = splitBlocks(text, split);
+    setSplit(current);
+  }
+  const components = componentsFor(headingLevels(text));
+  if (!streaming && needsWholeParse(text)) {
+    return (
+      <div className="prose-chat">
+        <Block text={text} components={components} />
+      </div>
+    );
+  }
   return (
     <div className="prose-chat">
-      <ReactMarkdown remarkPlugins={[remarkGfm]} rehypePlugins={[[rehypeHighlight, { detect: false }]]} components={components}>
-        {text}
-      </ReactMarkdown>
+      {current.blocks.map((block, i) => (
+        <Block key={i} text={block} components={components} />
+      ))}
     </div>
   );
 });

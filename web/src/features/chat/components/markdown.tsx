@@ -1,13 +1,26 @@
 import { lazy, memo, Suspense } from "react";
+import { loadMarkdownView } from "../lib/load-markdown";
+import { plainText } from "../lib/plain-text";
 
-/** The markdown renderer and highlighter load after the app shell (a separate chunk). */
-const MarkdownView = lazy(() => import("./markdown-view"));
+const MarkdownView = lazy(loadMarkdownView);
 
-/** Markdown as Claude writes it; plain text until the renderer has loaded. */
-export const Markdown = memo(function Markdown({ text }: { text: string }) {
+/** Shown until the renderer has loaded (a component: nothing is computed while it is not shown). */
+function PlainText({ text }: { text: string }) {
   return (
-    <Suspense fallback={<div className="whitespace-pre-wrap [overflow-wrap:anywhere]">{text}</div>}>
-      <MarkdownView text={text} />
+    <div data-testid="markdown-plain" className="whitespace-pre-wrap [overflow-wrap:anywhere]">
+      {plainText(text)}
+    </div>
+  );
+}
+
+/**
+ * Markdown as Claude writes it. Until the renderer has loaded (a first visit on a slow
+ * link) the words show as plain text, never as raw markdown.
+ */
+export const Markdown = memo(function Markdown({ text, streaming = false }: { text: string; streaming?: boolean }) {
+  return (
+    <Suspense fallback={<PlainText text={text} />}>
+      <MarkdownView text={text} streaming={streaming} />
     </Suspense>
   );
 });

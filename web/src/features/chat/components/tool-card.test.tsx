@@ -26,7 +26,7 @@ describe("ToolCard", () => {
     expect(toggle).toHaveAttribute("aria-expanded", "true");
     expect(screen.getByText("Output")).toBeInTheDocument();
     expect(screen.getByText(/a\.txt/)).toBeInTheDocument();
-    expect(screen.getByText(/"command": "ls -la"/)).toBeInTheDocument();
+    expect(screen.getByRole("group", { name: "Command" })).toHaveTextContent("ls -la");
     await userEvent.click(toggle);
     expect(screen.queryByText("Output")).toBeNull();
   });
@@ -36,6 +36,14 @@ describe("ToolCard", () => {
     expect(screen.getByTestId("tool-state")).toHaveTextContent("Error");
     expect(screen.getByTestId("tool-state").className).toMatch(/text-red/);
     expect(screen.getAllByText("Permission denied").length).toBeGreaterThan(0);
+  });
+
+  it("shows a denial as Denied, not as an error, with the reason given", () => {
+    render(<ToolCard item={{ ...base, status: "denied", content: "The user denied this request: too risky", durationMs: 10 }} />);
+    expect(screen.getByTestId("tool-state")).toHaveTextContent("Denied");
+    expect(screen.getByTestId("tool-state").className).not.toMatch(/text-red/);
+    expect(screen.getByText("too risky")).toBeInTheDocument();
+    expect(screen.queryByText("Error")).toBeNull();
   });
 
   it("says when it waits for approval", () => {

@@ -1,15 +1,18 @@
 import { memo, useId, useState } from "react";
-import type { ToolItem } from "../stores/items";
+import { DENIED_MESSAGE, type ToolItem } from "../stores/items";
 import { formatSeconds, summarizeInput } from "../../../lib/format";
+import { ScrollBox } from "./scroll-box";
+import { ToolInputView } from "./tool-input-view";
 
-function pretty(v: unknown): string {
-  if (typeof v === "string") return v;
-  try {
-    return JSON.stringify(v, null, 2);
-  } catch {
-    return String(v);
-  }
-}
+const TONE: Record<ToolItem["status"], string> = {
+  running: "text-sky-700 dark:text-sky-300",
+  done: "text-green-700 dark:text-green-400",
+  error: "text-red-700 dark:text-red-400",
+  // A denial is a decision, not a failure: neutral.
+  denied: "text-zinc-700 dark:text-zinc-300",
+};
+
+const BOX = "bg-zinc-50 text-zinc-900 dark:bg-zinc-900 dark:text-zinc-100";
 
 /** One tool call: name, what it was given, and how it went; opens to show input and output. */
 export const ToolCard = memo(function ToolCard({
@@ -29,15 +32,16 @@ export const ToolCard = memo(function ToolCard({
         : "Executing…"
       : item.status === "error"
         ? "Error"
-        : item.durationMs != null
-          ? `Complete (${formatSeconds(item.durationMs)})`
-          : "Complete";
-  const tone =
-    item.status === "running"
-      ? "text-sky-700 dark:text-sky-300"
-      : item.status === "error"
-        ? "text-red-700 dark:text-red-400"
-        : "text-green-700 dark:text-green-400";
+        : item.status === "denied"
+          ? "Denied"
+          : item.durationMs != null
+            ? `Complete (${formatSeconds(item.durationMs)})`
+            : "Complete";
+  // Why it was denied, when a reason was given (the plain denial says nothing more).
+  const deniedWhy =
+    item.status === "denied" && item.content && item.content !== DENIED_MESSAGE
+      ? item.content.replace(/^The user denied this request: /, "")
+      : null;
   return (
     <div
       data-role="tool"
@@ -49,32 +53,35 @@ export const ToolCard = memo(function ToolCard({
         aria-expanded={open}
         aria-controls={bodyId}
         onClick={() => setOpen(!open)}
-        className="flex w-full min-w-0 items-center gap-2 px-3 py-2 text-left focus-visible:ring-2 focus-visible:ring-blue-400"
+        className="flex w-full min-w-0 items-center gap-2 px-3 py-2 text-left focus-visible:ring-2 focus-visible:ring-blue-500"
       >
-        <span aria-hidden className="text-zinc-400">{open ? "▾" : "▸"}</span>
+        <span aria-hidden className="text-zinc-600 dark:text-zinc-400">{open ? "▾" : "▸"}</span>
         <span className="max-w-[45%] shrink-0 truncate font-mono font-semibold" title={item.name}>
           {item.name}
         </span>
-        <span className="min-w-0 flex-1 truncate font-mono text-xs text-zinc-500">{summarizeInput(item.input)}</span>
-        <span className={`shrink-0 text-xs font-medium ${tone}`} data-testid="tool-state">
+        <span className="min-w-0 flex-1 truncate font-mono text-xs text-zinc-600 dark:text-zinc-400">{summarizeInput(item.input)}</span>
+        <span className={`shrink-0 text-xs font-medium ${TONE[item.status]}`} data-testid="tool-state">
           {state}
         </span>
       </button>
       {item.status === "error" && item.content && !open && (
         <p className="truncate px-3 pb-2 text-xs text-red-700 dark:text-red-400">{item.content}</p>
       )}
+      {deniedWhy && !open && <p className="truncate px-3 pb-2 text-xs text-zinc-700 dark:text-zinc-300">{deniedWhy}</p>}
       {open && (
         <div id={bodyId} className="space-y-2 border-t border-zinc-200 px-3 py-2 dark:border-zinc-800">
           <section>
-            <h4 className="text-xs font-medium text-zinc-500">Input</h4>
-            <pre className="max-h-64 overflow-auto rounded bg-zinc-50 p-2 text-xs whitespace-pre-wrap dark:bg-zinc-900">{pretty(item.input)}</pre>
+            <p className="text-xs font-medium text-zinc-600 dark:text-zinc-400">Input</p>
+            <ToolInputView tool={item.name} input={item.input} />
           </section>
           {item.content !== undefined && (
             <section>
-              <h4 className={`text-xs font-medium ${item.status === "error" ? "text-red-700 dark:text-red-400" : "text-zinc-500"}`}>
-                {item.status === "error" ? "Error" : "Output"}
-              </h4>
-              <pre className="max-h-96 overflow-auto rounded bg-zinc-50 p-2 text-xs whitespace-pre-wrap dark:bg-zinc-900">{item.content || "(no output)"}</pre>
+              <p className={`text-xs font-medium ${item.status === "error" ? "text-red-700 dark:text-red-400" : "text-zinc-600 dark:text-zinc-400"}`}>
+                {item.status === "error" ? "Error" : item.status === "denied" ? "Denied" : "Output"}
+              </p>
+              <ScrollBox label="Output" className={`max-h-96 p-2 whitespace-pre-wrap ${BOX}`}>
+                {item.content || "(no output)"}
+              </ScrollBox>
             </section>
           )}
         </div>

@@ -1,10 +1,10 @@
 import { useEffect, useState } from "react";
-import { useCurrentView } from "../hooks/use-chat";
+import { useCurrentViewValue } from "../hooks/use-chat";
 import { formatRemaining } from "../../../lib/format";
 
 /** The session's duration-limit warning, counting down. */
 export function WarningBanner() {
-  const warning = useCurrentView()?.warning;
+  const warning = useCurrentViewValue((v) => v?.warning);
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (!warning) return;

@@ -125,7 +125,7 @@ describe("chat store", () => {
       ev(A, { type: "permission_request", request_id: "r1", tool_name: "Bash", input: { command: "ls" }, reason: "needs approval" }),
     );
     expect(t.chat().views[A].permission?.requestId).toBe("r1");
-    t.chat().answerPermission(true);
+    t.chat().answerPermission({ allow: true });
     expect(t.sent.at(-1)).toEqual({ type: "permission_response", session_id: A, request_id: "r1", allow: true });
     t.recv(
       ev(A, { type: "tool_result", tool_use_id: "t1", is_error: true, content: "denied", duration_ms: 1500 }),
@@ -151,7 +151,42 @@ describe("chat store", () => {
     expect(t.sent.at(-1)).toMatchObject({ type: "user_message", text: "again" });
   });
 
-  it("closes the permission dialog when the request is withdrawn", () => {
+  it("a denial, live or in a history, is Denied rather than an error; Allow for this session waits for the server", () => {
+    resetSeqs();
+    const t = setup();
+    open(t, A);
+    t.chat().sendMessage("go");
+    t.recv(
+      ev(A, { type: "message_received", seq: 1, text: "go" }),
+      ev(A, { type: "tool_use", tool_use_id: "t1", name: "Bash", input: { command: "ls" } }),
+      ev(A, { type: "permission_request", request_id: "r1", tool_name: "Bash", input: { command: "ls" }, reason: "" }),
+    );
+    const before = t.sent.length;
+    t.chat().answerPermission({ allow: true, scope: "session" });
+    expect(t.sent).toHaveLength(before);
+    expect(t.chat().views[A].permission?.requestId).toBe("r1");
+    t.chat().answerPermission({ allow: false, reason: "  " });
+    expect(t.sent.at(-1)).toMatchObject({ allow: false, message: "The user denied this request." });
+    // Whatever the CLI says in the result, it is our denial.
+    t.recv(ev(A, { type: "tool_result", tool_use_id: "t1", is_error: true, content: "Denied.", duration_ms: 1 }));
+    expect(texts(t, A)).toContain("tool:Bash:denied");
+
+    t.recv({
+      type: "session_history",
+      session_id: A,
+      messages: [
+        { seq: 1, kind: "tool_use", payload: { tool_use_id: "a", name: "Bash", input: {} }, created_at: "" },
+        { seq: 2, kind: "tool_result", payload: { tool_use_id: "a", is_error: true, content: "The user denied this request: no" }, created_at: "" },
+        { seq: 3, kind: "tool_use", payload: { tool_use_id: "b", name: "Bash", input: {} }, created_at: "" },
+        { seq: 4, kind: "tool_result", payload: { tool_use_id: "b", is_error: true, content: "Nobody answered this permission request in time, so it was denied." }, created_at: "" },
+        { seq: 5, kind: "tool_use", payload: { tool_use_id: "c", name: "Bash", input: {} }, created_at: "" },
+        { seq: 6, kind: "tool_result", payload: { tool_use_id: "c", is_error: true, content: "exit 1" }, created_at: "" },
+      ],
+    });
+    expect(t.chat().views[A].history.map((i) => (i.kind === "tool" ? i.status : i.kind))).toEqual(["denied", "denied", "error"]);
+  });
+
+  it("closes the permission request when it is withdrawn", () => {
     resetSeqs();
     const t = setup();
     open(t, A);
@@ -170,6 +205,29 @@ describe("chat store", () => {
     );
     t.chat().retry();
     expect(t.sent.at(-1)).toMatchObject({ type: "user_message", text: "from another tab" });
+  });
+
+  it("on server_shutting_down shows the time left and keeps streaming the reply", () => {
+    resetSeqs();
+    const t = setup();
+    open(t, A);
+    t.chat().sendMessage("hi");
+    t.recv(
+      ev(A, { type: "message_received", seq: 1, text: "hi" }),
+      ev(A, { type: "stream_delta", text: "Once upon " }),
+      {
+        type: "server_shutting_down",
+        message: "The server is restarting. A reply being written has up to 25 s to finish; your sessions are kept and the page reconnects by itself.",
+        grace_seconds: 25,
+      },
+      ev(A, { type: "stream_delta", text: "a time." }),
+    );
+    expect(t.notice().notice).toMatchObject({ tone: "info" });
+    expect(t.notice().notice?.text).toContain("25 s");
+    expect(t.chat().views[A].running).toBe(true);
+    t.recv(ev(A, { type: "response_complete", cost_usd: 0, total_cost_usd: 0, usage: {}, duration_ms: 1, num_turns: 1 }));
+    expect(texts(t, A)).toEqual(["user:hi", "assistant:Once upon a time."]);
+    expect(t.chat().views[A].running).toBe(false);
   });
 
   it("keeps a draft per session", () => {

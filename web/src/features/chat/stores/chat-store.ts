@@ -15,11 +15,26 @@ import { createStore, type StoreApi } from "zustand/vanilla";
 import type { ClientFrame, ControlFrame, SessionEvent, SessionSummary, StoredMessage } from "../../../types/protocol";
 import { validateMessage } from "../lib/validate-message";
 import { createDeltaBuffer } from "./delta-buffer";
-import { itemsFromHistory } from "./items";
+import { denialMessage, itemsFromHistory } from "./items";
 import { emptyView, type SessionView } from "./session-view";
-import { appendText, applyEvent, applyHistory, failSending, startUserTurn, type HistoryFrame } from "./view-reducer";
+import {
+  appendText,
+  applyEvent,
+  applyHistory,
+  denyAwaitedTool,
+  failSending,
+  startUserTurn,
+  type HistoryFrame,
+} from "./view-reducer";
 
 export type ErrorFrame = Extract<ControlFrame, { type: "error" }>;
+
+/**
+ * The answer to a permission request. `scope: "session"` ("Allow for this session": the
+ * same tool or command is not asked about again in this session) needs the server to pass a
+ * permission update to the CLI; until it can (`ChatDeps.allowForSession`), it is refused.
+ */
+export type PermissionDecision = { allow: true; scope?: "once" | "session" } | { allow: false; reason?: string };
 
 export type ChatState = {
   /** The session whose conversation is shown (null: the start page). */
@@ -27,6 +42,8 @@ export type ChatState = {
   views: Record<string, SessionView>;
   /** What is typed in the message box, per session ("" before any session exists). */
   drafts: Record<string, string>;
+  /** The server takes "Allow for this session" (off until it does: see `PermissionDecision`). */
+  canAllowForSession: boolean;
 };
 
 export type ChatActions = {
@@ -52,7 +69,8 @@ export type ChatActions = {
   /** Sends the text typed before any session existed to the one just opened. */
   sendFirstMessage(text: string): void;
   interrupt(): void;
-  answerPermission(allow: boolean): void;
+  /** Answers the open session's pending permission request. */
+  answerPermission(decision: PermissionDecision): void;
   retry(): void;
   resume(id: string): void;
   setDraft(text: string): void;
@@ -79,6 +97,8 @@ export type ChatDeps = {
   createSessionFor(text: string): void;
   /** Shows an error that is not about one turn (the app's notice banner). */
   notifyError(text: string): void;
+  /** The server takes "Allow for this session" (false until it supports it). */
+  allowForSession?: boolean;
 };
 
 export function createChatStore(deps: ChatDeps): ChatStore {
@@ -98,7 +118,7 @@ export function createChatStore(deps: ChatDeps): ChatStore {
 
     const deltas = createDeltaBuffer(deps.schedule, (id, text, seq) =>
       updateView(id, (v) => {
-        appendText(v, text);
+        appendText(v, text, new Date(now()).toISOString());
         v.lastEventSeq = Math.max(v.lastEventSeq, seq);
         v.streaming = true;
       }),
@@ -133,6 +153,7 @@ export function createChatStore(deps: ChatDeps): ChatStore {
       currentId: deps.initialSessionId ?? null,
       views: {},
       drafts: {},
+      canAllowForSession: deps.allowForSession ?? false,
 
       admitEvent(e) {
         const id = e.session_id;
@@ -250,7 +271,7 @@ export function createChatStore(deps: ChatDeps): ChatStore {
         if (!deps.send({ type: "user_message", session_id: id, text: trimmed, seq })) {
           return "Not connected to the server; your message was not sent.";
         }
-        updateView(id, (v) => startUserTurn(v, trimmed, seq));
+        updateView(id, (v) => startUserTurn(v, trimmed, seq, new Date(now()).toISOString()));
         return null;
       },
       sendFirstMessage(text) {
@@ -261,18 +282,26 @@ export function createChatStore(deps: ChatDeps): ChatStore {
         const id = get().currentId;
         if (id && get().views[id]?.running) deps.send({ type: "interrupt", session_id: id });
       },
-      answerPermission(allow) {
+      answerPermission(decision) {
         const id = get().currentId;
         const p = id ? get().views[id]?.permission : null;
         if (!id || !p) return;
-        deps.send({
+        // Not sent until the server can scope an approval to the session (it would be a
+        // plain Allow on the wire, which is not what the person chose).
+        if (decision.allow && decision.scope === "session" && !get().canAllowForSession) return;
+        const sent = deps.send({
           type: "permission_response",
           session_id: id,
           request_id: p.requestId,
-          allow,
-          ...(allow ? {} : { message: "The user denied this request." }),
+          allow: decision.allow,
+          ...(decision.allow ? {} : { message: denialMessage(decision.reason ?? "") }),
         });
+        if (!sent) {
+          deps.notifyError("Not connected to the server: answer again once it is back.");
+          return;
+        }
         updateView(id, (v) => {
+          if (!decision.allow) denyAwaitedTool(v);
           v.permission = null;
         });
       },

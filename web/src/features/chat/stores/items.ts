@@ -13,15 +13,26 @@ export type UserItem = {
   state: "sending" | "sent" | "failed";
   error?: string;
   clientSeq?: number;
+  /** When it was sent (ISO 8601). */
+  at?: string;
 };
-export type AssistantItem = { kind: "assistant"; id: string; text: string };
+export type AssistantItem = {
+  kind: "assistant";
+  id: string;
+  text: string;
+  /** When the reply began (ISO 8601). */
+  at?: string;
+};
 export type ToolItem = {
   kind: "tool";
   id: string;
   toolUseId: string;
   name: string;
   input: unknown;
-  status: "running" | "done" | "error";
+  /** `denied`: the person (or the server's timeout) said no; its `content` says why. */
+  status: "running" | "done" | "error" | "denied";
+  /** Denied here: the result that follows is the denial, not a failure. */
+  denied?: boolean;
   content?: string;
   durationMs?: number | null;
   /** When the card appeared (ms since epoch), for a duration when the server gives none. */
@@ -45,6 +56,24 @@ export type Item = UserItem | AssistantItem | ToolItem | NoticeItem | ErrorItem;
 /** What a tool card says when its turn ended without the tool's result. */
 export const TOOL_UNFINISHED = "The turn ended before this tool finished.";
 
+/** What Claude is told when the person denies a tool without giving a reason. */
+export const DENIED_MESSAGE = "The user denied this request.";
+
+/**
+ * Whether a tool's error result is a denial: ours (with or without a reason), the server's
+ * default, or its timeout. The result carries no flag for it (docs/protocol.md), so the
+ * text is what tells, for a history loaded later.
+ */
+export function isDenial(content: string): boolean {
+  return /^(The user denied (this|the) (request|tool call)|Nobody answered this permission request)/.test(content);
+}
+
+/** What Claude is told for a denial with `reason` (empty: the plain denial). */
+export function denialMessage(reason: string): string {
+  const r = reason.trim();
+  return r ? `The user denied this request: ${r}` : DENIED_MESSAGE;
+}
+
 let nextId = 0;
 /** A key for React lists, unique within this page. */
 export const itemId = (prefix: string) => `${prefix}-${++nextId}`;
@@ -62,13 +91,13 @@ export function itemsFromHistory(messages: StoredMessage[]): Item[] {
     const p = m.payload;
     switch (m.kind) {
       case "user":
-        items.push({ kind: "user", id: key(m), text: str(p.text), state: "sent" });
+        items.push({ kind: "user", id: key(m), text: str(p.text), state: "sent", at: m.created_at });
         break;
       case "assistant": {
         const last = items[items.length - 1];
         // Consecutive text blocks of one reply read as one message.
         if (last?.kind === "assistant") last.text += str(p.text);
-        else items.push({ kind: "assistant", id: key(m), text: str(p.text) });
+        else items.push({ kind: "assistant", id: key(m), text: str(p.text), at: m.created_at });
         break;
       }
       case "tool_use": {
@@ -87,8 +116,8 @@ export function itemsFromHistory(messages: StoredMessage[]): Item[] {
       case "tool_result": {
         const tool = tools.get(str(p.tool_use_id));
         if (tool) {
-          tool.status = p.is_error === true ? "error" : "done";
           tool.content = str(p.content);
+          tool.status = p.is_error !== true ? "done" : isDenial(tool.content) ? "denied" : "error";
           tool.durationMs = typeof p.duration_ms === "number" ? p.duration_ms : null;
         }
         break;

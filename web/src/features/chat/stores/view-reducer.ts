@@ -4,7 +4,7 @@
  * `updateView` in chat-store.ts), so every rule of a turn reads in one place.
  */
 import type { ControlFrame, SessionEvent } from "../../../types/protocol";
-import { TOOL_UNFINISHED, itemId, itemsFromHistory, type Item, type ToolItem, type UserItem } from "./items";
+import { TOOL_UNFINISHED, isDenial, itemId, itemsFromHistory, type Item, type ToolItem, type UserItem } from "./items";
 import type { SessionView } from "./session-view";
 
 export type HistoryFrame = Extract<ControlFrame, { type: "session_history" }>;
@@ -38,7 +38,7 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
       } else {
         if (firstAfterHistory) v.live = []; // that turn is in the history now
         else endTurnItems(v);
-        v.live.push({ kind: "user", id: itemId("u"), text: e.text, state: "sent" });
+        v.live.push({ kind: "user", id: itemId("u"), text: e.text, state: "sent", at: new Date(now()).toISOString() });
       }
       v.running = true;
       v.streaming = false;
@@ -66,7 +66,7 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
       if (tool) {
         v.live[i] = {
           ...tool,
-          status: e.is_error ? "error" : "done",
+          status: !e.is_error ? "done" : tool.denied || isDenial(e.content) ? "denied" : "error",
           content: e.content,
           durationMs: e.duration_ms ?? (tool.startedAt ? now() - tool.startedAt : null),
         };
@@ -160,11 +160,11 @@ export function applyHistory(view: SessionView, f: HistoryFrame) {
   }
 }
 
-/** The user sent `text` (client seq `seq`): a new turn starts with it, not yet confirmed. */
-export function startUserTurn(v: SessionView, text: string, seq: number) {
+/** The user sent `text` (client seq `seq`) at `at`: a new turn starts with it, not yet confirmed. */
+export function startUserTurn(v: SessionView, text: string, seq: number, at: string) {
   endTurnItems(v);
   v.dormant = false;
-  v.live.push({ kind: "user", id: itemId("u"), text, state: "sending", clientSeq: seq });
+  v.live.push({ kind: "user", id: itemId("u"), text, state: "sending", clientSeq: seq, at });
   v.running = true;
   v.lastUserText = text;
   v.terminated = null;
@@ -187,11 +187,27 @@ function notice(text: string, tone: "info" | "warning" = "info"): Item {
   return { kind: "notice", id: itemId("n"), text, tone };
 }
 
-/** Appends streamed text to the reply being written (a new one after a tool card). */
-export function appendText(v: SessionView, text: string) {
+/** Appends streamed text to the reply being written (a new one, begun `at`, after a tool card). */
+export function appendText(v: SessionView, text: string, at: string) {
   const last = v.live[v.live.length - 1];
   if (last?.kind === "assistant") v.live[v.live.length - 1] = { ...last, text: last.text + text };
-  else v.live.push({ kind: "assistant", id: itemId("a"), text });
+  else v.live.push({ kind: "assistant", id: itemId("a"), text, at });
+}
+
+/**
+ * The tool card a pending permission request is about: the last one still running with the
+ * request's tool name (the request carries no `tool_use_id`), else the last one running.
+ */
+export function awaitedTool(v: SessionView): ToolItem | undefined {
+  if (!v.permission) return undefined;
+  const newestFirst = v.live.filter((it): it is ToolItem => it.kind === "tool" && it.status === "running").reverse();
+  return newestFirst.find((t) => t.name === v.permission?.toolName) ?? newestFirst[0];
+}
+
+/** The person denied the pending request: its tool's result will be the denial. */
+export function denyAwaitedTool(v: SessionView) {
+  const tool = awaitedTool(v);
+  if (tool) v.live[v.live.indexOf(tool)] = { ...tool, denied: true };
 }
 
 /** Removes `text` from the end of what this turn streamed. */

@@ -1,8 +1,9 @@
-import { useEffect, useMemo, useState } from "react";
-import * as AlertDialog from "@radix-ui/react-alert-dialog";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
+import { ConfirmDialog } from "../../../components/ui/confirm-dialog";
+import { focusNext } from "../../../lib/focus";
 import { useSessions } from "../hooks/use-sessions";
-import { formatCost, shortId, timeAgo } from "../../../lib/format";
+import { formatCost, shortId, timeAgoLong } from "../../../lib/format";
 import type { SessionStatus, SessionSummary } from "../../../types/protocol";
 
 const STATUS_STYLE: Record<SessionStatus, string> = {
@@ -12,6 +13,16 @@ const STATUS_STYLE: Record<SessionStatus, string> = {
   suspended: "bg-zinc-400",
   failed: "bg-red-500",
   terminated: "bg-zinc-300 dark:bg-zinc-600",
+};
+
+/** A session's state in words (the row shows it and its accessible name says it). */
+const STATUS_WORD: Record<SessionStatus, string> = {
+  creating: "starting",
+  active: "active",
+  idle: "idle",
+  suspended: "suspended",
+  failed: "failed",
+  terminated: "ended",
 };
 
 /** Re-renders every 30 s so "5 min ago" stays true. */
@@ -64,7 +75,7 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
   const now = useNow();
 
   return (
-    <div className="flex min-h-0 flex-1 flex-col">
+    <nav aria-label="Sessions" className="flex min-h-0 flex-1 flex-col">
       <div className="p-3">
         <button
           type="button"
@@ -73,7 +84,7 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
             onPicked();
           }}
           disabled={creating || !connected}
-          className="w-full rounded-md bg-blue-600 px-3 py-2 text-sm font-medium text-white hover:bg-blue-700 focus-visible:ring-2 focus-visible:ring-blue-400 disabled:opacity-60"
+          className="w-full rounded-md bg-blue-600 px-3 py-2 text-sm font-medium text-white hover:bg-blue-700 focus-visible:ring-2 focus-visible:ring-blue-500 focus-visible:ring-offset-1 disabled:opacity-60"
         >
           {creating ? "Creating session…" : "New session"}
         </button>
@@ -97,9 +108,9 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
           </label>
         </div>
       )}
-      <nav aria-label="Session list" className="min-h-0 flex-1 overflow-y-auto px-2 pb-3">
+      <div className="min-h-0 flex-1 overflow-y-auto px-2 pb-3">
         {sessions.length === 0 ? (
-          <p className="px-2 text-sm text-zinc-500">No sessions yet.</p>
+          <p className="px-2 text-sm text-zinc-600 dark:text-zinc-400">No sessions yet.</p>
         ) : (
           <ul className="space-y-1">
             {sessions.map((s) => (
@@ -116,8 +127,8 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
             ))}
           </ul>
         )}
-      </nav>
-    </div>
+      </div>
+    </nav>
   );
 }
 
@@ -128,75 +139,77 @@ function SessionRow({
   onOpen,
 }: {
   session: SessionSummary;
+  /** The session whose conversation is shown. */
   current: boolean;
   now: number;
   onOpen(): void;
 }) {
   const destroy = useSessions((st) => st.destroy);
+  const row = useRef<HTMLButtonElement>(null);
   const ended = s.status === "terminated" || s.status === "failed";
+  const name = shortId(s.session_id);
+  // The row's name says what it shows, in order: "3f2a1b9c, active, 5 minutes ago, 2 messages,
+  // $0.01" (an admin's list: the owner's name after the status).
+  const when = timeAgoLong(s.last_active_at, now);
+  const messages = `${s.message_count} ${s.message_count === 1 ? "message" : "messages"}`;
+  const cost = formatCost(s.total_cost_usd);
   return (
     <li
       className={`group flex items-stretch rounded-md ${current ? "bg-zinc-100 dark:bg-zinc-800" : "hover:bg-zinc-50 dark:hover:bg-zinc-900"}`}
     >
       <button
+        ref={row}
         type="button"
         onClick={onOpen}
         aria-current={current ? "true" : undefined}
+        aria-label={[name, STATUS_WORD[s.status], s.user_name, when, messages, cost].filter(Boolean).join(", ")}
         data-session-id={s.session_id}
-        className="min-w-0 flex-1 rounded-md px-2 py-2 text-left focus-visible:ring-2 focus-visible:ring-blue-400"
+        className="min-w-0 flex-1 rounded-md px-2 py-2 text-left focus-visible:ring-2 focus-visible:ring-blue-500"
       >
+        {/* The spaces between the parts are not laid out (flex), but keep the text's words apart. */}
         <span className="flex items-center gap-2 text-sm font-medium">
           <span aria-hidden className={`inline-block h-2 w-2 shrink-0 rounded-full ${STATUS_STYLE[s.status]}`} />
           <span className="truncate font-mono" title={s.session_id}>
-            {shortId(s.session_id)}
-          </span>
-          <span className="ml-auto shrink-0 text-xs font-normal text-zinc-500">{s.status}</span>
-        </span>
-        <span className="mt-0.5 flex gap-2 text-xs text-zinc-500">
+            {name}
+          </span>{" "}
+          <span className="ml-auto shrink-0 text-xs font-normal text-zinc-600 dark:text-zinc-400">{STATUS_WORD[s.status]}</span>
+        </span>{" "}
+        <span className="mt-0.5 flex gap-2 text-xs text-zinc-600 dark:text-zinc-400">
           {s.user_name && (
-            <span className="truncate" title={`Owner: ${s.user_name}`}>
-              {s.user_name}
-            </span>
+            <>
+              <span className="truncate" title={`Owner: ${s.user_name}`}>
+                {s.user_name}
+              </span>{" "}
+            </>
           )}
-          <span>{timeAgo(s.last_active_at, now)}</span>
-          <span title={`${s.message_count} messages`}>{s.message_count} msg</span>
-          <span className="ml-auto">{formatCost(s.total_cost_usd)}</span>
+          <span>{when}</span> <span>{messages}</span> <span className="ml-auto">{cost}</span>
         </span>
       </button>
       {!ended && (
-        <AlertDialog.Root>
-          <AlertDialog.Trigger asChild>
+        <ConfirmDialog
+          trigger={
             <button
               type="button"
-              aria-label={`End session ${shortId(s.session_id)}`}
+              aria-label={`End session ${name}`}
               title="End session"
-              className="rounded-md px-2 text-zinc-400 opacity-100 hover:text-red-600 focus-visible:ring-2 focus-visible:ring-blue-400 md:opacity-0 md:group-hover:opacity-100 md:focus:opacity-100"
+              className="min-w-8 rounded-md px-2 text-lg text-zinc-600 opacity-100 hover:text-red-700 focus-visible:ring-2 focus-visible:ring-blue-500 md:opacity-0 md:group-hover:opacity-100 md:focus:opacity-100 dark:text-zinc-400 dark:hover:text-red-400"
             >
               ×
             </button>
-          </AlertDialog.Trigger>
-          <AlertDialog.Portal>
-            <AlertDialog.Overlay className="fixed inset-0 bg-black/40" />
-            <AlertDialog.Content className="fixed top-1/2 left-1/2 w-[min(24rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 rounded-lg bg-white p-5 shadow-xl dark:bg-zinc-900">
-              <AlertDialog.Title className="font-semibold">End this session?</AlertDialog.Title>
-              <AlertDialog.Description className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
-                Its Claude Code process stops for good. The conversation stays in the list to
-                read, and a new session can be started at any time.
-              </AlertDialog.Description>
-              <div className="mt-4 flex justify-end gap-2">
-                <AlertDialog.Cancel className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm dark:border-zinc-700">
-                  Cancel
-                </AlertDialog.Cancel>
-                <AlertDialog.Action
-                  onClick={() => destroy(s.session_id)}
-                  className="rounded-md bg-red-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-700"
-                >
-                  End session
-                </AlertDialog.Action>
-              </div>
-            </AlertDialog.Content>
-          </AlertDialog.Portal>
-        </AlertDialog.Root>
+          }
+          title="End this session?"
+          description="Its Claude Code process stops for good. The conversation stays in the list to read, and a new session can be started at any time."
+          confirmLabel="End session"
+          destructive
+          onConfirm={() => destroy(s.session_id)}
+          onConfirmed={() => {
+            // The × goes with the session: focus goes on by the app's rule when the open
+            // session ended (to "Start new session"), else back to this row.
+            const inDrawer = !!row.current?.closest('[role="dialog"]');
+            if (current && !inDrawer) focusNext();
+            else row.current?.focus();
+          }}
+        />
       )}
     </li>
   );

@@ -16,20 +16,21 @@ export function StartPage({
   return (
     <div className="flex min-h-0 flex-1 flex-col items-center justify-center gap-3 p-6 text-center">
       {queued !== null && (
-        <div data-role="user" data-state="sending" className="max-w-[85%] self-end rounded-2xl bg-blue-600 px-4 py-2 text-left whitespace-pre-wrap text-white [overflow-wrap:anywhere]">
+        <div data-role="user" data-state="sending" className="max-w-[85%] self-end rounded-2xl bg-zinc-100 px-4 py-2 text-left whitespace-pre-wrap [overflow-wrap:anywhere] dark:bg-zinc-800">
           {queued}
         </div>
       )}
       <h2 className="text-lg font-semibold">Start a Claude Code session</h2>
-      <p className="max-w-md text-sm text-zinc-600 dark:text-zinc-400">
+      <p className="max-w-md text-sm text-zinc-700 dark:text-zinc-300">
         Each session is its own Claude Code process working in the server's workspace. Pick
         one from the session list, or start a new one — it is ready at once.
       </p>
       <button
         type="button"
+        data-focus-next
         onClick={createSession}
         disabled={creating || !connected}
-        className="rounded-md bg-blue-600 px-4 py-2 text-sm font-medium text-white hover:bg-blue-700 disabled:opacity-60"
+        className="rounded-md bg-blue-600 px-4 py-2 text-sm font-medium text-white hover:bg-blue-700 focus-visible:ring-2 focus-visible:ring-blue-500 focus-visible:ring-offset-1 disabled:opacity-60"
       >
         {creating ? "Creating session…" : "New session"}
       </button>

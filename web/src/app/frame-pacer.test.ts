@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { createFramePacer, MAX_WAIT_MS, type PacerEnv } from "./frame-pacer";
+
+/** A clock and queues the test advances by hand. */
+function fakeEnv() {
+  let t = 0;
+  const frames: Array<() => void> = [];
+  const after: Array<() => void> = [];
+  const timers: Array<{ at: number; cb: () => void }> = [];
+  const env: PacerEnv = {
+    now: () => t,
+    frame: (cb) => frames.push(cb),
+    afterFrame: (cb) => after.push(cb),
+    later: (cb, ms) => timers.push({ at: t + ms, cb }),
+    hidden: () => false,
+  };
+  return {
+    env,
+    /** A frame whose callbacks take `cost` ms, then the task after it. */
+    frame(cost: number) {
+      frames.splice(0).forEach((cb) => cb());
+      t += cost;
+      after.splice(0).forEach((cb) => cb());
+    },
+    advance(ms: number) {
+      t += ms;
+      for (const timer of timers.filter((x) => x.at <= t)) {
+        timers.splice(timers.indexOf(timer), 1);
+        timer.cb();
+      }
+    },
+    pending: () => ({ frames: frames.length, timers: timers.length }),
+  };
+}
+
+describe("the frame pacer", () => {
+  it("applies in the next frame while frames are cheap", () => {
+    const f = fakeEnv();
+    const schedule = createFramePacer(f.env);
+    const runs: number[] = [];
+    schedule(() => runs.push(1));
+    f.frame(2);
+    schedule(() => runs.push(2));
+    f.advance(14);
+    expect(f.pending()).toEqual({ frames: 1, timers: 0 });
+    f.frame(2);
+    expect(runs).toEqual([1, 2]);
+  });
+
+  it("after a costly frame, waits twice its cost (capped) before the next", () => {
+    const f = fakeEnv();
+    const schedule = createFramePacer(f.env);
+    const runs: number[] = [];
+    schedule(() => runs.push(1));
+    f.frame(30);
+    schedule(() => runs.push(2));
+    expect(f.pending()).toEqual({ frames: 0, timers: 1 });
+    f.advance(59);
+    expect(f.pending().frames).toBe(0);
+    f.advance(1);
+    f.frame(500);
+    expect(runs).toEqual([1, 2]);
+    schedule(() => runs.push(3));
+    f.advance(MAX_WAIT_MS - 1);
+    expect(f.pending().frames).toBe(0);
+    f.advance(1);
+    expect(f.pending().frames).toBe(1);
+  });
+});
