@@ -5,6 +5,7 @@
 
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { expectAccessible } from "./axe.ts";
 import { saveArtifactsOnFailure, startStack, type Stack } from "./stack.ts";
 
 describe("users, keys and their own sessions", () => {
@@ -21,7 +22,7 @@ describe("users, keys and their own sessions", () => {
     if (!bobPage) throw new Error("bob has no page yet");
     return bobPage;
   };
-  const sessionRows = (p: Page) => p.getByRole("navigation", { name: "Session list" }).getByRole("listitem");
+  const sessionRows = (p: Page) => p.getByRole("navigation", { name: "Sessions" }).getByRole("listitem");
 
   async function signIn(p: Page, key: string) {
     await p.goto(s().url);
@@ -56,12 +57,15 @@ describe("users, keys and their own sessions", () => {
     const p = admin();
     await p.getByRole("button", { name: "Admin", exact: true }).click();
     await p.getByRole("heading", { name: "Users and keys" }).waitFor();
+    await p.getByRole("listitem", { name: "admin" }).waitFor();
+    await expectAccessible(p, "admin page");
     await p.getByLabel("Name").fill("bob");
     await p.getByRole("button", { name: "Add user" }).click();
     const dialog = p.getByRole("dialog", { name: "New key for bob" });
     await dialog.waitFor();
     bobKey = await dialog.getByLabel("API key").inputValue();
     expect(bobKey).toMatch(/^csp_[0-9a-f]{64}$/);
+    await expectAccessible(p, "new key dialog");
     await dialog.getByRole("button", { name: "Done" }).click();
     await dialog.waitFor({ state: "detached" });
     const card = p.getByRole("listitem", { name: "bob" });

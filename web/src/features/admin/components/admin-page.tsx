@@ -46,7 +46,7 @@ export function AdminPage({ apiKey, defaults, onUnauthorized, onClose }: Props) 
           <button
             type="button"
             onClick={onClose}
-            className="ml-auto rounded-md border border-zinc-300 px-3 py-1.5 text-sm hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800"
+            className="ml-auto rounded-md border border-zinc-400 px-3 py-1.5 text-sm hover:bg-zinc-100 dark:border-zinc-600 dark:hover:bg-zinc-800"
           >
             Back to the chat
           </button>
@@ -59,7 +59,7 @@ export function AdminPage({ apiKey, defaults, onUnauthorized, onClose }: Props) 
               onChange={(e) => setName(e.target.value)}
               required
               maxLength={64}
-              className="rounded-md border border-zinc-300 bg-transparent px-2 py-1.5 dark:border-zinc-700"
+              className="rounded-md border border-zinc-400 bg-transparent px-2 py-1.5 dark:border-zinc-600"
             />
           </label>
           <label className="flex flex-col text-sm">
@@ -67,7 +67,7 @@ export function AdminPage({ apiKey, defaults, onUnauthorized, onClose }: Props) 
             <select
               value={role}
               onChange={(e) => setRole(e.target.value as Role)}
-              className="rounded-md border border-zinc-300 bg-transparent px-2 py-1.5 dark:border-zinc-700"
+              className="rounded-md border border-zinc-400 bg-transparent px-2 py-1.5 dark:border-zinc-600"
             >
               <option value="member">member</option>
               <option value="admin">admin</option>
@@ -75,7 +75,7 @@ export function AdminPage({ apiKey, defaults, onUnauthorized, onClose }: Props) 
           </label>
           <button
             type="submit"
-            className="rounded-md bg-blue-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-blue-700 focus-visible:ring-2 focus-visible:ring-blue-400"
+            className="rounded-md bg-blue-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-blue-700 focus-visible:ring-2 focus-visible:ring-blue-500"
           >
             Add user
           </button>
@@ -86,7 +86,7 @@ export function AdminPage({ apiKey, defaults, onUnauthorized, onClose }: Props) 
           </p>
         )}
         {users === null ? (
-          <p className="text-sm text-zinc-500">Loading…</p>
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">Loading…</p>
         ) : (
           <ul aria-label="Users" className="space-y-3">
             {users.map((u) => (

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import * as Dialog from "@radix-ui/react-dialog";
+import { LAYER, OVERLAY } from "../../../components/ui/layers";
 
 export type ShownKey = { user: string; key: string };
 
@@ -29,10 +30,10 @@ export function NewKeyDialog({ shown, onClose }: { shown: ShownKey | null; onClo
       }}
     >
       <Dialog.Portal>
-        <Dialog.Overlay className="fixed inset-0 z-40 bg-black/40" />
-        <Dialog.Content className="fixed top-1/2 left-1/2 z-50 w-[min(32rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 rounded-lg bg-white p-5 shadow-xl dark:bg-zinc-900">
+        <Dialog.Overlay className={OVERLAY} />
+        <Dialog.Content className={`fixed top-1/2 left-1/2 ${LAYER} w-[min(32rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 rounded-lg bg-white p-5 text-zinc-900 shadow-xl dark:bg-zinc-900 dark:text-zinc-100`}>
           <Dialog.Title className="font-semibold">New key for {shown?.user}</Dialog.Title>
-          <Dialog.Description className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
+          <Dialog.Description className="mt-2 text-sm text-zinc-700 dark:text-zinc-300">
             Copy it now and give it to {shown?.user}: it is shown only this once. The server keeps
             only a hash of it.
           </Dialog.Description>
@@ -45,7 +46,7 @@ export function NewKeyDialog({ shown, onClose }: { shown: ShownKey | null; onClo
               readOnly
               value={shown?.key ?? ""}
               onFocus={(e) => e.currentTarget.select()}
-              className="min-w-0 flex-1 rounded-md border border-zinc-300 bg-transparent px-2 py-1.5 font-mono text-xs dark:border-zinc-700"
+              className="min-w-0 flex-1 rounded-md border border-zinc-400 bg-transparent px-2 py-1.5 font-mono text-xs dark:border-zinc-700"
             />
             <button
               type="button"
@@ -56,7 +57,7 @@ export function NewKeyDialog({ shown, onClose }: { shown: ShownKey | null; onClo
             </button>
           </div>
           <div className="mt-4 flex justify-end">
-            <Dialog.Close className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm dark:border-zinc-700">
+            <Dialog.Close className="rounded-md border border-zinc-400 px-3 py-1.5 text-sm hover:bg-zinc-100 focus-visible:ring-2 focus-visible:ring-blue-500 dark:border-zinc-600 dark:hover:bg-zinc-800">
               Done
             </Dialog.Close>
           </div>

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from "react";
-import * as AlertDialog from "@radix-ui/react-alert-dialog";
+import { ConfirmDialog } from "../../../components/ui/confirm-dialog";
 import { formatCost, timeAgo } from "../../../lib/format";
 import type { KeyInfo, UserOverview } from "../../../types/protocol";
 import type { Limits } from "../api/admin-api";
@@ -16,52 +16,7 @@ type Props = {
 };
 
 const button =
-  "rounded-md border border-zinc-300 px-2 py-1 text-xs font-medium hover:bg-zinc-100 focus-visible:ring-2 focus-visible:ring-blue-400 dark:border-zinc-700 dark:hover:bg-zinc-800";
-
-/** Asks before something that cannot be undone. */
-function Confirm({
-  trigger,
-  title,
-  description,
-  action,
-  onConfirm,
-}: {
-  trigger: string;
-  title: string;
-  description: string;
-  action: string;
-  onConfirm(): void;
-}) {
-  return (
-    <AlertDialog.Root>
-      <AlertDialog.Trigger asChild>
-        <button type="button" className={button}>
-          {trigger}
-        </button>
-      </AlertDialog.Trigger>
-      <AlertDialog.Portal>
-        <AlertDialog.Overlay className="fixed inset-0 bg-black/40" />
-        <AlertDialog.Content className="fixed top-1/2 left-1/2 w-[min(24rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 rounded-lg bg-white p-5 shadow-xl dark:bg-zinc-900">
-          <AlertDialog.Title className="font-semibold">{title}</AlertDialog.Title>
-          <AlertDialog.Description className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
-            {description}
-          </AlertDialog.Description>
-          <div className="mt-4 flex justify-end gap-2">
-            <AlertDialog.Cancel className="rounded-md border border-zinc-300 px-3 py-1.5 text-sm dark:border-zinc-700">
-              Cancel
-            </AlertDialog.Cancel>
-            <AlertDialog.Action
-              onClick={onConfirm}
-              className="rounded-md bg-red-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-700"
-            >
-              {action}
-            </AlertDialog.Action>
-          </div>
-        </AlertDialog.Content>
-      </AlertDialog.Portal>
-    </AlertDialog.Root>
-  );
-}
+  "min-h-8 rounded-md border border-zinc-400 px-2 py-1 text-xs font-medium hover:bg-zinc-100 focus-visible:ring-2 focus-visible:ring-blue-500 dark:border-zinc-600 dark:hover:bg-zinc-800";
 
 /** "" → null (the server's setting); otherwise a number. */
 const parsed = (text: string): number | null | undefined => {
@@ -98,7 +53,7 @@ export function UserCard({ user: u, defaults, onNewKey, onRevoke, onDisable, onL
         </h3>
         <span className="rounded bg-zinc-200 px-1 text-xs dark:bg-zinc-700">{u.role}</span>
         {u.disabled && <span className="rounded bg-red-100 px-1 text-xs text-red-800 dark:bg-red-950 dark:text-red-200">disabled</span>}
-        <span className="ml-auto text-xs text-zinc-500">
+        <span className="ml-auto text-xs text-zinc-600 dark:text-zinc-400">
           {u.live_sessions} live · today {formatCost(u.spend_today_usd)} · total {formatCost(u.spend_total_usd)}
         </span>
       </div>
@@ -111,16 +66,21 @@ export function UserCard({ user: u, defaults, onNewKey, onRevoke, onDisable, onL
         {u.keys.map((k) => (
           <li key={k.key_id} className="flex flex-wrap items-center gap-2">
             <span className="font-mono">{k.prefix}…</span>
-            <span className="text-xs text-zinc-500">
+            <span className="text-xs text-zinc-600 dark:text-zinc-400">
               {k.revoked_at ? "revoked" : k.last_used_at ? `used ${timeAgo(k.last_used_at, now)}` : "never used"}
             </span>
             {!k.revoked_at && (
               <span className="ml-auto">
-                <Confirm
-                  trigger={`Revoke ${k.prefix}`}
+                <ConfirmDialog
+                  trigger={
+                    <button type="button" className={button}>
+                      Revoke {k.prefix}
+                    </button>
+                  }
                   title={`Revoke key ${k.prefix}…?`}
                   description={`It stops working at once: ${u.name}'s browsers using it are signed out.`}
-                  action="Revoke key"
+                  confirmLabel="Revoke key"
+                  destructive
                   onConfirm={() => onRevoke(k)}
                 />
               </span>
@@ -137,7 +97,7 @@ export function UserCard({ user: u, defaults, onNewKey, onRevoke, onDisable, onL
               onChange={(e) => setMaxSessions(e.target.value)}
               inputMode="numeric"
               placeholder={defaults.maxSessions === null ? "no limit" : `default ${defaults.maxSessions}`}
-              className="w-28 rounded-md border border-zinc-300 bg-transparent px-2 py-1 dark:border-zinc-700"
+              className="w-28 rounded-md border border-zinc-400 bg-transparent px-2 py-1 dark:border-zinc-600"
             />
           </label>
           <label className="flex flex-col text-xs">
@@ -147,7 +107,7 @@ export function UserCard({ user: u, defaults, onNewKey, onRevoke, onDisable, onL
               onChange={(e) => setDaily(e.target.value)}
               inputMode="decimal"
               placeholder={defaults.dailySpendUsd === null ? "no limit" : `default ${defaults.dailySpendUsd}`}
-              className="w-28 rounded-md border border-zinc-300 bg-transparent px-2 py-1 dark:border-zinc-700"
+              className="w-28 rounded-md border border-zinc-400 bg-transparent px-2 py-1 dark:border-zinc-600"
             />
           </label>
           <button type="submit" className={button}>
@@ -166,11 +126,16 @@ export function UserCard({ user: u, defaults, onNewKey, onRevoke, onDisable, onL
             New key for {u.name}
           </button>
           {!u.bootstrap && (
-            <Confirm
-              trigger={`Disable ${u.name}`}
+            <ConfirmDialog
+              trigger={
+                <button type="button" className={button}>
+                  Disable {u.name}
+                </button>
+              }
               title={`Disable ${u.name}?`}
               description="Their keys stop working at once and their open browsers are signed out. Their sessions stay, owned by them."
-              action="Disable user"
+              confirmLabel="Disable user"
+              destructive
               onConfirm={onDisable}
             />
           )}
