@@ -129,7 +129,8 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
   return (
     <StoresProvider stores={stores}>
       <div className="flex h-dvh flex-col overflow-hidden">
-        <OpenSessionSkipLinks />
+        {/* Their targets (the conversation, the message box) are not on the admin page. */}
+        {page === "chat" && <OpenSessionSkipLinks />}
         <Header
           demo={!!info?.demo_model}
           drawerOpen={drawerOpen}

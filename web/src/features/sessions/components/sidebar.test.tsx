@@ -44,4 +44,11 @@ describe("Sidebar", () => {
     expect(rows()).toHaveLength(2);
     expect(screen.queryByLabelText("Owner")).toBeNull();
   });
+
+  it("names no owner while every session listed is one person's (an admin alone)", () => {
+    mount([summary(A, { user_id: "u-admin", user_name: "admin" }), summary(B, { user_id: "u-admin", user_name: "admin" })]);
+    expect(rows()).toHaveLength(2);
+    expect(screen.queryByLabelText("Owner")).toBeNull();
+    expect(within(screen.getByRole("list")).queryByText("admin")).toBeNull();
+  });
 });

@@ -55,7 +55,8 @@ function ownersOf(sessions: SessionSummary[]): Array<{ id: string; name: string 
 
 /**
  * The sessions the server lists (a member's own; an admin's: everyone's, with the owner's
- * name and a filter by owner), newest activity first, and "New session".
+ * name and a filter by owner once they are more than one person's), newest activity first,
+ * and "New session".
  */
 export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
   const { sessions: all, creating, createSession, ownerFilter, setOwnerFilter } = useSessions(
@@ -68,6 +69,8 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
     })),
   );
   const owners = useMemo(() => ownersOf(all), [all]);
+  // Only the sessions of more than one person need their owner named.
+  const showOwners = owners.length > 1;
   const sessions = useMemo(
     () => (ownerFilter ? all.filter((s) => s.user_id === ownerFilter) : all),
     [all, ownerFilter],
@@ -89,7 +92,7 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
           {creating ? "Creating session…" : "New session"}
         </button>
       </div>
-      {owners.length > 0 && (
+      {showOwners && (
         <div className="px-3 pb-2">
           <label className="flex items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
             Owner
@@ -117,6 +120,7 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
               <SessionRow
                 key={s.session_id}
                 session={s}
+                showOwner={showOwners}
                 current={s.session_id === currentId}
                 now={now}
                 onOpen={() => {
@@ -134,11 +138,14 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
 
 function SessionRow({
   session: s,
+  showOwner,
   current,
   now,
   onOpen,
 }: {
   session: SessionSummary;
+  /** Name the owner (an admin's list of several people's sessions). */
+  showOwner: boolean;
   /** The session whose conversation is shown. */
   current: boolean;
   now: number;
@@ -153,6 +160,7 @@ function SessionRow({
   const when = timeAgoLong(s.last_active_at, now);
   const messages = `${s.message_count} ${s.message_count === 1 ? "message" : "messages"}`;
   const cost = formatCost(s.total_cost_usd);
+  const owner = showOwner ? s.user_name : undefined;
   return (
     <li
       className={`group flex items-stretch rounded-md ${current ? "bg-zinc-100 dark:bg-zinc-800" : "hover:bg-zinc-50 dark:hover:bg-zinc-900"}`}
@@ -162,7 +170,7 @@ function SessionRow({
         type="button"
         onClick={onOpen}
         aria-current={current ? "true" : undefined}
-        aria-label={[name, STATUS_WORD[s.status], s.user_name, when, messages, cost].filter(Boolean).join(", ")}
+        aria-label={[name, STATUS_WORD[s.status], owner, when, messages, cost].filter(Boolean).join(", ")}
         data-session-id={s.session_id}
         className="min-w-0 flex-1 rounded-md px-2 py-2 text-left focus-visible:ring-2 focus-visible:ring-blue-500"
       >
@@ -175,10 +183,10 @@ function SessionRow({
           <span className="ml-auto shrink-0 text-xs font-normal text-zinc-600 dark:text-zinc-400">{STATUS_WORD[s.status]}</span>
         </span>{" "}
         <span className="mt-0.5 flex gap-2 text-xs text-zinc-600 dark:text-zinc-400">
-          {s.user_name && (
+          {owner && (
             <>
-              <span className="truncate" title={`Owner: ${s.user_name}`}>
-                {s.user_name}
+              <span className="truncate" title={`Owner: ${owner}`}>
+                {owner}
               </span>{" "}
             </>
           )}
