@@ -32,5 +32,6 @@ mod teams_keys;
 mod teams_quotas;
 mod teams_scoping;
 mod teams_sso;
+mod teams_upgrade;
 mod ws;
 mod ws_reconnect;
