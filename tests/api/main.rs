@@ -7,9 +7,11 @@
 mod cli;
 mod engine_harness;
 mod helpers;
+mod users_helpers;
 mod ws_client;
 
 mod cli_process;
+mod cli_secrets;
 mod cli_turns;
 mod config_errors;
 mod drain;
@@ -23,7 +25,13 @@ mod model_stub;
 mod pool;
 mod process_logs;
 mod rest;
+mod security_headers;
 mod stall;
 mod static_ui;
+mod teams_keys;
+mod teams_quotas;
+mod teams_scoping;
+mod teams_sso;
+mod teams_upgrade;
 mod ws;
 mod ws_reconnect;

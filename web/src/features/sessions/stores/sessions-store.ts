@@ -14,6 +14,8 @@ export type SessionsState = {
   creating: boolean;
   /** Text typed before any session existed: sent once the new session is ready. */
   queuedText: string | null;
+  /** An admin's choice of whose sessions to list (a user id); null: everyone's. */
+  ownerFilter: string | null;
 };
 
 export type SessionsActions = {
@@ -32,6 +34,7 @@ export type SessionsActions = {
   /** Keeps a session's summary current with its events (cost, status). */
   applyEvent(e: SessionEvent): void;
   destroy(id: string): void;
+  setOwnerFilter(userId: string | null): void;
 };
 
 export type SessionsStore = StoreApi<SessionsState & SessionsActions>;
@@ -54,6 +57,7 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       sessions: [],
       creating: false,
       queuedText: null,
+      ownerFilter: null,
 
       setSessions(sessions) {
         set({ sessions });
@@ -95,6 +99,9 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       },
       destroy(id) {
         deps.send({ type: "destroy_session", session_id: id });
+      },
+      setOwnerFilter(userId) {
+        set({ ownerFilter: userId });
       },
     };
   });
