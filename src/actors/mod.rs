@@ -12,12 +12,15 @@ pub mod launcher;
 pub mod lifecycle;
 pub mod messages;
 pub mod monitor;
+pub mod permissions;
 pub mod pool;
 mod replay;
 pub mod session;
 mod session_handlers;
+mod session_live;
 mod stall;
 mod starting;
+pub mod state_feed;
 pub mod store;
 pub mod supervisor;
 pub mod turn;
@@ -48,6 +51,8 @@ pub struct Engine {
     shutdown_grace: Duration,
     /// Set when the shutdown begins: until when running turns may finish.
     draining: Arc<Mutex<Option<Instant>>>,
+    /// Every session's `session_state`, for the owner's connections.
+    pub states: state_feed::StateFeed,
 }
 
 /// Why the engine could not start.
@@ -95,7 +100,10 @@ impl Engine {
         }
         info!(log, "session engine ready"; "pool_size" => settings.prewarm_pool_size);
         let launcher = launcher::Launcher::new(factory, pool.clone());
-        let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone()).start();
+        let states = state_feed::StateFeed::default();
+        let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone())
+            .with_states(states.clone())
+            .start();
         let monitor = monitor::Monitor::new(
             supervisor.clone(),
             Duration::from_secs(settings.monitor_interval_seconds),
@@ -110,6 +118,7 @@ impl Engine {
             monitor,
             shutdown_grace: Duration::from_secs(settings.shutdown_grace_seconds),
             draining: Arc::new(Mutex::new(None)),
+            states,
         })
     }
 
@@ -182,12 +191,42 @@ impl Engine {
         allow: bool,
         message: Option<String>,
     ) -> Result<(), EngineError> {
+        self.answer_permission_remembering(session_id, request_id, allow, message, false)
+            .await
+    }
+
+    /// Answers a permission request; `remember` (with `allow`) grants its session rules
+    /// ("Allow for this session").
+    pub async fn answer_permission_remembering(
+        &self,
+        session_id: &SessionId,
+        request_id: &str,
+        allow: bool,
+        message: Option<String>,
+        remember: bool,
+    ) -> Result<(), EngineError> {
         let session = self.session(session_id, false).await?;
         session
             .send(AnswerPermission {
                 request_id: request_id.to_string(),
                 allow,
                 message,
+                remember,
+            })
+            .await
+            .map_err(gone)?
+    }
+
+    /// Drops a rule "Allow for this session" granted (`rule` as `session_state` lists it).
+    pub async fn revoke_permission(
+        &self,
+        session_id: &SessionId,
+        rule: &str,
+    ) -> Result<(), EngineError> {
+        let session = self.session(session_id, false).await?;
+        session
+            .send(RevokePermission {
+                rule: rule.to_string(),
             })
             .await
             .map_err(gone)?

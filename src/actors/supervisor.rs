@@ -50,6 +50,8 @@ pub struct Supervisor {
     drained: Vec<oneshot::Sender<()>>,
     /// The hash of the extension configuration the pool's processes were started with.
     extensions_hash: String,
+    /// Where the sessions publish their `session_state`.
+    states: super::state_feed::StateFeed,
     pub(super) log: Logger,
 }
 
@@ -82,6 +84,12 @@ pub(super) fn refusal(effects: &[Effect]) -> Option<EngineError> {
 pub(super) type Opened = Result<(Created, Addr<SessionActor>), EngineError>;
 
 impl Supervisor {
+    /// Sessions publish their `session_state` to `states`.
+    pub fn with_states(mut self, states: super::state_feed::StateFeed) -> Supervisor {
+        self.states = states;
+        self
+    }
+
     pub fn new(
         db: Db,
         launcher: Launcher,
@@ -92,6 +100,7 @@ impl Supervisor {
         let settings = launcher.settings();
         Supervisor {
             slots: HashMap::new(),
+            states: Default::default(),
             creating: 0,
             max_sessions: settings.max_sessions,
             limits: super::session::limits(settings),
@@ -173,6 +182,7 @@ impl Supervisor {
             launcher: self.launcher.clone(),
             supervisor: ctx.address().recipient(),
             stopping_to: ctx.address().recipient(),
+            states: self.states.clone(),
             log,
         });
         if let Some(Slot::Starting(waiters)) = self.slots.insert(id, Slot::Live(addr.clone())) {

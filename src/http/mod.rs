@@ -18,6 +18,7 @@ pub mod static_ui;
 pub mod tickets;
 pub mod ws;
 pub mod ws_conn;
+mod ws_states;
 mod ws_ticket;
 
 use std::sync::Arc;

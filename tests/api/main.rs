@@ -23,6 +23,7 @@ mod model_stub;
 mod pool;
 mod process_logs;
 mod rest;
+mod session_state;
 mod stall;
 mod static_ui;
 mod ws;

@@ -15,6 +15,7 @@ import { ConversationPane } from "./conversation-pane";
 import { StatusBar } from "./status-bar";
 import { Header } from "./header";
 import { SkipLinks } from "./skip-links";
+import { ApprovalAlerts } from "./approval-alerts";
 
 type Props = {
   apiKey: string;
@@ -112,6 +113,7 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
           </main>
         </div>
         <StatusBar onReconnect={connection.reconnectNow} />
+        <ApprovalAlerts />
       </div>
     </StoresProvider>
   );

@@ -6,7 +6,7 @@
  * created; `app/stores/route-frame.ts` hands it to the chat store once the session is ready.
  */
 import { createStore, type StoreApi } from "zustand/vanilla";
-import type { ClientFrame, SessionEvent, SessionSummary } from "../../../types/protocol";
+import type { ClientFrame, SessionEvent, SessionStateFrame, SessionSummary } from "../../../types/protocol";
 
 export type SessionsState = {
   sessions: SessionSummary[];
@@ -14,6 +14,8 @@ export type SessionsState = {
   creating: boolean;
   /** Text typed before any session existed: sent once the new session is ready. */
   queuedText: string | null;
+  /** What each live session is doing now (`session_state`), by id. */
+  states: Record<string, SessionStateFrame>;
 };
 
 export type SessionsActions = {
@@ -31,6 +33,8 @@ export type SessionsActions = {
   takeQueuedText(): string | null;
   /** Keeps a session's summary current with its events (cost, status). */
   applyEvent(e: SessionEvent): void;
+  /** A session's live state (running, waiting for approval, …), from any session. */
+  applyState(f: SessionStateFrame): void;
   destroy(id: string): void;
 };
 
@@ -54,6 +58,7 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       sessions: [],
       creating: false,
       queuedText: null,
+      states: {},
 
       setSessions(sessions) {
         set({ sessions });
@@ -92,6 +97,11 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
         if (e.type === "session_terminated") {
           patch(id, { status: e.reason === "idle" ? "suspended" : "terminated", is_resumable: e.resumable });
         }
+      },
+      applyState(f) {
+        set((s) => ({ states: { ...s.states, [f.session_id]: f } }));
+        // Stopped: the list's status says so too (until the next session_list).
+        if (f.state === "suspended") patch(f.session_id, { status: "suspended" });
       },
       destroy(id) {
         deps.send({ type: "destroy_session", session_id: id });
