@@ -36,7 +36,13 @@ pub struct ErrorResponse {
         ws_ticket::issue,
         document,
     ),
-    components(schemas(ErrorResponse)),
+    // The WebSocket's `session_state` frame (docs/protocol.md), for clients generating types.
+    components(schemas(
+        ErrorResponse,
+        crate::protocol::SessionStateUpdate,
+        crate::protocol::LiveState,
+        crate::protocol::PendingPermission
+    )),
     modifiers(&KeyHeader),
 )]
 pub struct ApiDoc;
