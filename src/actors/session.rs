@@ -361,7 +361,7 @@ impl SessionActor {
             self.store.activity(Some(result.total_cost_usd));
             let _ = self.run(ctx, Event::TurnEnded, Input::None);
         }
-        self.publish_state();
+        // Each change of state above went through `run`, which publishes it (not per token).
     }
 
     /// Asks the CLI to interrupt its turn (the turn's end then comes as its result).

@@ -41,7 +41,7 @@ function ApprovalToast() {
   return (
     <div
       role="status"
-      className="fixed right-3 bottom-14 z-30 flex max-w-sm items-center gap-2 rounded-lg border-2 border-amber-500 bg-amber-50 px-3 py-2 text-sm text-zinc-900 shadow-lg dark:border-amber-600 dark:bg-zinc-900 dark:text-zinc-100"
+      className="fixed top-14 right-3 left-3 z-30 flex items-center md:top-auto md:bottom-14 md:left-auto md:max-w-sm gap-2 rounded-lg border-2 border-amber-500 bg-amber-50 px-3 py-2 text-sm text-zinc-900 shadow-lg dark:border-amber-600 dark:bg-zinc-900 dark:text-zinc-100"
     >
       <span className="flex-1">
         Session <span className="font-mono">{shortId(id)}</span> is waiting for your approval to {toolAction(tool)}.
