@@ -29,6 +29,15 @@ pub struct AnswerPermission {
     pub request_id: String,
     pub allow: bool,
     pub message: Option<String>,
+    /// "Allow for this session" (only with `allow`).
+    pub remember: bool,
+}
+
+/// Drop a rule "Allow for this session" granted; the CLI asks again.
+#[derive(Message, Debug)]
+#[rtype(result = "Result<(), EngineError>")]
+pub struct RevokePermission {
+    pub rule: String,
 }
 
 /// Receive this session's events from now on, after a replay of the current turn's events

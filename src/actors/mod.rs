@@ -12,13 +12,16 @@ pub mod launcher;
 pub mod lifecycle;
 pub mod messages;
 pub mod monitor;
+pub mod permissions;
 pub mod pool;
 pub mod quota;
 mod replay;
 pub mod session;
 mod session_handlers;
+mod session_live;
 mod stall;
 mod starting;
+pub mod state_feed;
 pub mod store;
 pub mod supervisor;
 pub mod turn;
@@ -56,6 +59,8 @@ pub struct Engine {
     shutdown_grace: Duration,
     /// Set when the shutdown begins: until when running turns may finish.
     draining: Arc<Mutex<Option<Instant>>>,
+    /// Every session's `session_state`, for the owner's connections.
+    pub states: state_feed::StateFeed,
 }
 
 /// Why the engine could not start.
@@ -104,7 +109,10 @@ impl Engine {
         info!(log, "session engine ready"; "pool_size" => settings.prewarm_pool_size);
         let launcher = launcher::Launcher::new(factory, pool.clone());
         let quotas = quota::Quotas::new(db.clone(), settings.quotas);
-        let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone()).start();
+        let states = state_feed::StateFeed::default();
+        let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone())
+            .with_states(states.clone())
+            .start();
         let monitor = monitor::Monitor::new(
             supervisor.clone(),
             Duration::from_secs(settings.monitor_interval_seconds),
@@ -120,6 +128,7 @@ impl Engine {
             quotas,
             shutdown_grace: Duration::from_secs(settings.shutdown_grace_seconds),
             draining: Arc::new(Mutex::new(None)),
+            states,
         })
     }
 
@@ -254,12 +263,44 @@ impl Engine {
         allow: bool,
         message: Option<String>,
     ) -> Result<(), EngineError> {
+        self.answer_permission_remembering(caller, session_id, request_id, allow, message, false)
+            .await
+    }
+
+    /// Answers a permission request; `remember` (with `allow`) grants its session rules
+    /// ("Allow for this session").
+    pub async fn answer_permission_remembering(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+        request_id: &str,
+        allow: bool,
+        message: Option<String>,
+        remember: bool,
+    ) -> Result<(), EngineError> {
         let session = self.session(caller, session_id, false).await?;
         session
             .send(AnswerPermission {
                 request_id: request_id.to_string(),
                 allow,
                 message,
+                remember,
+            })
+            .await
+            .map_err(gone)?
+    }
+
+    /// Drops a rule "Allow for this session" granted (`rule` as `session_state` lists it).
+    pub async fn revoke_permission(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+        rule: &str,
+    ) -> Result<(), EngineError> {
+        let session = self.session(caller, session_id, false).await?;
+        session
+            .send(RevokePermission {
+                rule: rule.to_string(),
             })
             .await
             .map_err(gone)?

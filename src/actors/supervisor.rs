@@ -55,6 +55,8 @@ pub struct Supervisor {
     drained: Vec<oneshot::Sender<()>>,
     /// The hash of the extension configuration the pool's processes were started with.
     extensions_hash: String,
+    /// Where the sessions publish their `session_state`.
+    states: super::state_feed::StateFeed,
     pub(super) log: Logger,
 }
 
@@ -87,6 +89,12 @@ pub(super) fn refusal(effects: &[Effect]) -> Option<EngineError> {
 pub(super) type Opened = Result<(Created, Addr<SessionActor>), EngineError>;
 
 impl Supervisor {
+    /// Sessions publish their `session_state` to `states`.
+    pub fn with_states(mut self, states: super::state_feed::StateFeed) -> Supervisor {
+        self.states = states;
+        self
+    }
+
     pub fn new(
         db: Db,
         launcher: Launcher,
@@ -98,6 +106,7 @@ impl Supervisor {
         Supervisor {
             slots: HashMap::new(),
             owners: HashMap::new(),
+            states: Default::default(),
             creating: 0,
             creating_by: HashMap::new(),
             max_sessions: settings.max_sessions,
@@ -225,6 +234,7 @@ impl Supervisor {
             launcher: self.launcher.clone(),
             supervisor: ctx.address().recipient(),
             stopping_to: ctx.address().recipient(),
+            states: self.states.clone(),
             log,
         });
         self.owners.insert(id.clone(), row.user_id.clone());

@@ -74,7 +74,14 @@ pub struct InitInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PermissionDecision {
     Allow,
-    Deny { message: String },
+    /// Allow, and add these permission updates (`updatedPermissions`: rules with
+    /// destination `session`, so the CLI does not ask again for the same thing).
+    AllowRemembering {
+        updated_permissions: Vec<Value>,
+    },
+    Deny {
+        message: String,
+    },
 }
 
 pub use crate::process::StopMethod;
@@ -377,6 +384,10 @@ impl ClaudeProcess {
             })?;
         let response = match decision {
             PermissionDecision::Allow => json!({"behavior": "allow", "updatedInput": input}),
+            PermissionDecision::AllowRemembering {
+                updated_permissions,
+            } => json!({"behavior": "allow", "updatedInput": input,
+                        "updatedPermissions": updated_permissions}),
             PermissionDecision::Deny { message } => {
                 json!({"behavior": "deny", "message": message})
             }
@@ -398,7 +409,7 @@ impl ClaudeProcess {
             .map_err(|_| ClaudeError::Closed)
     }
 
-    async fn request(
+    pub(crate) async fn request(
         &self,
         what: &str,
         body: Value,

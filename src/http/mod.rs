@@ -21,6 +21,7 @@ pub mod tickets;
 mod users;
 pub mod ws;
 pub mod ws_conn;
+mod ws_states;
 mod ws_ticket;
 
 use std::sync::Arc;

@@ -43,7 +43,13 @@ pub struct ErrorResponse {
         users::create_key,
         users::revoke_key,
     ),
-    components(schemas(ErrorResponse)),
+    // The WebSocket's `session_state` frame (docs/protocol.md), for clients generating types.
+    components(schemas(
+        ErrorResponse,
+        crate::protocol::SessionStateUpdate,
+        crate::protocol::LiveState,
+        crate::protocol::PendingPermission
+    )),
     modifiers(&KeyHeader),
 )]
 pub struct ApiDoc;

@@ -38,9 +38,9 @@ enum Out {
 
 use super::connections::Revoked;
 pub struct WsConn {
-    state: AppState,
+    pub(super) state: AppState,
     /// Who opened the connection: every frame acts as this caller.
-    caller: Caller,
+    pub(super) caller: Caller,
     out: mpsc::Sender<Out>,
     out_rx: Option<mpsc::Receiver<Out>>,
     session: Option<actix_ws::Session>,
@@ -52,6 +52,8 @@ pub struct WsConn {
     held: Option<Vec<SessionEvent>>,
     /// `server_shutting_down` was sent.
     told_shutdown: bool,
+    /// Its watch of the owner's `session_state`s (`ws_states.rs`).
+    state_watch: Option<crate::actors::state_feed::WatchId>,
     closing: bool,
     log: Logger,
 }
@@ -79,13 +81,14 @@ impl WsConn {
             current: None,
             held: None,
             told_shutdown: false,
+            state_watch: None,
             closing: false,
             log,
         }
     }
 
     /// Queues one frame (every frame the server sends goes through here).
-    fn send(&mut self, ctx: &mut Context<Self>, frame: impl Into<ServerFrame>) {
+    pub(super) fn send(&mut self, ctx: &mut Context<Self>, frame: impl Into<ServerFrame>) {
         match serde_json::to_string(&frame.into()) {
             Ok(text) => self.push(ctx, Out::Text(text)),
             Err(e) => warn!(self.log, "could not serialize a frame"; "error" => %e),
@@ -311,11 +314,25 @@ impl WsConn {
                 request_id,
                 allow,
                 message,
+                remember,
             } => {
+                // Any of the owner's connections may answer, viewing the session or not.
                 self.reply(ctx, session_id.clone(), async move {
                     engine
-                        .answer_permission(&caller, &session_id, &request_id, allow, message)
+                        .answer_permission_remembering(
+                            &caller,
+                            &session_id,
+                            &request_id,
+                            allow,
+                            message,
+                            remember,
+                        )
                         .await
+                });
+            }
+            ClientFrame::RevokePermission { session_id, rule } => {
+                self.reply(ctx, session_id.clone(), async move {
+                    engine.revoke_permission(&caller, &session_id, &rule).await
                 });
             }
             ClientFrame::DestroySession { session_id } => {
@@ -411,6 +428,7 @@ impl Actor for WsConn {
             act.push(ctx, Out::Ping);
         });
         self.send_session_list(ctx);
+        self.state_watch = Some(self.watch_states(ctx));
         // Connected while the server drains: told at once, like the others.
         if let Some(deadline) = self.state.engine.draining_until() {
             self.tell_shutdown(ctx, deadline);
@@ -420,6 +438,9 @@ impl Actor for WsConn {
     fn stopping(&mut self, ctx: &mut Context<Self>) -> Running {
         self.leave_current(ctx);
         self.state.connections.remove(&ctx.address());
+        if let Some(w) = self.state_watch.take() {
+            self.state.engine.states.unwatch(w);
+        }
         Running::Stop
     }
 }

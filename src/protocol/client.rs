@@ -61,6 +61,16 @@ pub enum ClientFrame {
         allow: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         message: Option<String>,
+        /// "Allow for this session": the CLI is not asked again for this tool or command
+        /// prefix in this session (the request's `session_rules`). Only with `allow`.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        remember: bool,
+    },
+    /// Drops a rule "Allow for this session" granted (as listed in `session_state.allowed`):
+    /// the CLI asks again.
+    RevokePermission {
+        session_id: SessionId,
+        rule: String,
     },
 }
 
@@ -75,6 +85,7 @@ impl ClientFrame {
             ClientFrame::DestroySession { .. } => "destroy_session",
             ClientFrame::ResumeSession { .. } => "resume_session",
             ClientFrame::PermissionResponse { .. } => "permission_response",
+            ClientFrame::RevokePermission { .. } => "revoke_permission",
         }
     }
 }
@@ -106,6 +117,14 @@ struct Permission {
     allow: bool,
     #[serde(default)]
     message: Option<String>,
+    #[serde(default)]
+    remember: bool,
+}
+
+#[derive(Deserialize)]
+struct Revoke {
+    session_id: String,
+    rule: String,
 }
 
 fn invalid(message: impl Into<String>) -> FrameError {
@@ -202,13 +221,25 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
                 request_id: f.request_id,
                 allow: f.allow,
                 message: f.message.map(|m| m.chars().take(2000).collect()),
+                remember: f.remember && f.allow,
+            }
+        }
+        "revoke_permission" => {
+            let f: Revoke = fields(&kind, value)?;
+            if f.rule.trim().is_empty() || f.rule.len() > 2000 {
+                return Err(invalid("rule must be one of the session's allowed rules."));
+            }
+            ClientFrame::RevokePermission {
+                session_id: session_id(f.session_id)?,
+                rule: f.rule,
             }
         }
         _ => {
             return Err(FrameError::new(
                 ErrorCode::UnknownType,
                 "Unknown frame type. Known types: create_session, switch_session, user_message, \
-                 interrupt, destroy_session, resume_session, permission_response.",
+                 interrupt, destroy_session, resume_session, permission_response, \
+                 revoke_permission.",
             ))
         }
     })
@@ -263,7 +294,18 @@ mod tests {
                 session_id: SessionId::from_stored(ID),
                 request_id: "r1".into(),
                 allow: false,
-                message: Some("no".into())
+                message: Some("no".into()),
+                remember: false,
+            }
+        );
+        assert_eq!(
+            parse(&format!(
+                r#"{{"type":"revoke_permission","session_id":"{ID}","rule":"Bash(npm run *)"}}"#
+            ))
+            .unwrap(),
+            ClientFrame::RevokePermission {
+                session_id: SessionId::from_stored(ID),
+                rule: "Bash(npm run *)".into(),
             }
         );
     }

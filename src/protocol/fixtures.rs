@@ -64,12 +64,23 @@ fn events() -> Vec<EventBody> {
             is_error: false,
             content: "README.md".into(),
             duration_ms: Some(12),
+            denied: false,
         },
         EventBody::PermissionRequest {
             request_id: "req_1".into(),
             tool_name: "Bash".into(),
-            input: json!({"command": "ls"}),
-            reason: "Bash wants to run ls".into(),
+            input: json!({"command": "npm run build"}),
+            reason: "This command requires approval".into(),
+            tool_use_id: Some("toolu_1".into()),
+            suggestions: vec![json!({"type": "addRules",
+                "rules": [{"toolName": "Bash", "ruleContent": "npm run *"}],
+                "behavior": "allow", "destination": "localSettings"})],
+            session_rules: vec!["Bash(npm run *)".into()],
+        },
+        EventBody::PermissionAnswered {
+            request_id: "req_1".into(),
+            allow: true,
+            remember: true,
         },
         EventBody::PermissionCancelled {
             request_id: "req_1".into(),
@@ -159,6 +170,22 @@ fn controls() -> Vec<ControlFrame> {
             message: shutting_down_message(25),
             grace_seconds: 25,
         },
+        ControlFrame::SessionState(SessionStateUpdate {
+            session_id: id(),
+            state: LiveState::WaitingForApproval,
+            permission: Some(PendingPermission {
+                request_id: "req_1".into(),
+                tool_name: "Bash".into(),
+                reason: "This command requires approval".into(),
+            }),
+            allowed: vec!["Bash(npm run *)".into()],
+        }),
+        ControlFrame::SessionState(SessionStateUpdate {
+            session_id: id(),
+            state: LiveState::Idle,
+            permission: None,
+            allowed: vec![],
+        }),
     ]
 }
 
@@ -183,12 +210,25 @@ fn clients() -> Vec<ClientFrame> {
             request_id: "req_1".into(),
             allow: false,
             message: Some("Not that one.".into()),
+            remember: false,
         },
         ClientFrame::PermissionResponse {
             session_id: id(),
             request_id: "req_1".into(),
             allow: true,
             message: None,
+            remember: false,
+        },
+        ClientFrame::PermissionResponse {
+            session_id: id(),
+            request_id: "req_1".into(),
+            allow: true,
+            message: None,
+            remember: true,
+        },
+        ClientFrame::RevokePermission {
+            session_id: id(),
+            rule: "Bash(npm run *)".into(),
         },
     ]
 }
@@ -241,7 +281,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
         .collect();
     assert_eq!(
         kinds.len(),
-        16 + 5,
+        17 + 6,
         "one sample of every variant: {kinds:?}"
     );
     for line in server_lines() {
@@ -254,7 +294,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
 #[test]
 fn every_client_frame_kind_is_in_the_fixture_and_parses_back() {
     let kinds: BTreeSet<&str> = clients().iter().map(ClientFrame::kind).collect();
-    assert_eq!(kinds.len(), 7, "one sample of every variant: {kinds:?}");
+    assert_eq!(kinds.len(), 8, "one sample of every variant: {kinds:?}");
     for (frame, line) in clients().into_iter().zip(client_lines()) {
         assert_eq!(client::parse(&line).unwrap(), frame, "{line}");
     }

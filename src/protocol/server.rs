@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::codes::ErrorCode;
 use super::events::SessionEvent;
+use super::live_state::SessionStateUpdate;
 use super::session::{HistoryMessage, SessionSummary};
 use crate::session_id::SessionId;
 
@@ -55,6 +56,8 @@ pub enum ControlFrame {
     /// The server is stopping: it takes no new messages or sessions; a running turn goes on
     /// streaming for up to `grace_seconds`, then the connection closes with 1001.
     ServerShuttingDown { message: String, grace_seconds: u64 },
+    /// What one of the owner's sessions is doing now (sent to all the owner's connections).
+    SessionState(SessionStateUpdate),
 }
 
 impl ControlFrame {
@@ -66,6 +69,7 @@ impl ControlFrame {
             ControlFrame::SessionHistory { .. } => "session_history",
             ControlFrame::Error { .. } => "error",
             ControlFrame::ServerShuttingDown { .. } => "server_shutting_down",
+            ControlFrame::SessionState(_) => "session_state",
         }
     }
 }

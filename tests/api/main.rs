@@ -26,6 +26,7 @@ mod pool;
 mod process_logs;
 mod rest;
 mod security_headers;
+mod session_state;
 mod stall;
 mod static_ui;
 mod teams_keys;

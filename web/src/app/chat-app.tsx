@@ -16,6 +16,7 @@ import { ConversationPane } from "./conversation-pane";
 import { StatusBar } from "./status-bar";
 import { Header } from "./header";
 import { SkipLinks } from "./skip-links";
+import { ApprovalAlerts } from "./approval-alerts";
 
 type Props = {
   /** The key sent with every request; `""` behind a single sign-on proxy. */
@@ -175,6 +176,7 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
           </main>
         </div>
         <StatusBar onReconnect={connection.reconnectNow} />
+        <ApprovalAlerts />
       </div>
     </StoresProvider>
   );

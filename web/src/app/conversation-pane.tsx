@@ -2,6 +2,7 @@ import { useShallow } from "zustand/react/shallow";
 import { Composer } from "../features/chat/components/composer";
 import { MessageList } from "../features/chat/components/message-list";
 import { OpenedElsewhere, ReadOnly, SessionEnded } from "../features/chat/components/session-ended";
+import { SessionPermissions } from "./session-permissions";
 import { WarningBanner } from "../features/chat/components/warning-banner";
 import { useCurrentViewValue } from "../features/chat/hooks/use-chat";
 import { useInterruptShortcut } from "../features/chat/hooks/use-interrupt-shortcut";
@@ -28,6 +29,7 @@ export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
     <>
       <NoticeBanner />
       <WarningBanner />
+      {id && <SessionPermissions id={id} />}
       {id ? (
         <MessageList key={id} id={id} onNewSession={createSession} />
       ) : (

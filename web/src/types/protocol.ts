@@ -65,13 +65,23 @@ export const SessionEvent = z.discriminatedUnion("type", [
     is_error: z.boolean(),
     content: z.string(),
     duration_ms: z.number().nullable(),
+    /** Its permission was denied: show "Denied", not an error (absent on older servers). */
+    denied: z.boolean().optional(),
   }),
   event("permission_request", {
     request_id: z.string(),
     tool_name: z.string(),
     input: z.unknown(),
     reason: z.string(),
+    /** The tool call it is about (absent on older servers). */
+    tool_use_id: z.string().nullable().optional(),
+    /** The CLI's permission suggestions, verbatim. */
+    suggestions: z.array(z.unknown()).optional(),
+    /** What "Allow for this session" grants (`Bash(npm run *)`); empty: not offered. */
+    session_rules: z.array(z.string()).optional(),
   }),
+  /** A permission request was answered, from this connection or another. */
+  event("permission_answered", { request_id: z.string(), allow: z.boolean(), remember: z.boolean() }),
   event("permission_cancelled", { request_id: z.string() }),
   event("response_complete", {
     cost_usd: z.number(),
@@ -105,8 +115,24 @@ export const SessionEvent = z.discriminatedUnion("type", [
 export type SessionEvent = z.infer<typeof SessionEvent>;
 export type EventOf<T extends SessionEvent["type"]> = Extract<SessionEvent, { type: T }>;
 
+/** What a session is doing now (`session_state`, sent to all the owner's connections). */
+export const LiveState = z.enum(["running", "waiting_for_approval", "error", "idle", "suspended", "ended"]);
+export type LiveState = z.infer<typeof LiveState>;
+
+export const SessionStateFrame = z.object({
+  type: z.literal("session_state"),
+  session_id: z.string(),
+  state: LiveState,
+  /** The request it waits on (with `waiting_for_approval`). */
+  permission: z.object({ request_id: z.string(), tool_name: z.string(), reason: z.string() }).optional(),
+  /** Rules "Allow for this session" granted, each revocable. */
+  allowed: z.array(z.string()),
+});
+export type SessionStateFrame = z.infer<typeof SessionStateFrame>;
+
 /** Frames that are not session events. */
 export const ControlFrame = z.discriminatedUnion("type", [
+  SessionStateFrame,
   z.object({ type: z.literal("session_list"), sessions: z.array(SessionSummary) }),
   z.object({ type: z.literal("session_creating") }),
   z.object({
@@ -174,7 +200,10 @@ export type ClientFrame =
       request_id: string;
       allow: boolean;
       message?: string;
+      /** "Allow for this session" (with `allow`). */
+      remember?: boolean;
     }
+  | { type: "revoke_permission"; session_id: string; rule: string }
   | { type: "destroy_session"; session_id: string }
   | { type: "resume_session"; session_id: string };
 

@@ -6,6 +6,8 @@ export type PermissionPrompt = {
   toolName: string;
   input: unknown;
   reason: string;
+  /** What "Allow for this session" grants (`Bash(npm run *)`); empty: not offered. */
+  sessionRules: string[];
 };
 
 export type SessionView = {

@@ -4,7 +4,7 @@ import { ConfirmDialog } from "../../../components/ui/confirm-dialog";
 import { focusNext } from "../../../lib/focus";
 import { useSessions } from "../hooks/use-sessions";
 import { formatCost, shortId, timeAgoLong } from "../../../lib/format";
-import type { SessionStatus, SessionSummary } from "../../../types/protocol";
+import type { LiveState, SessionStatus, SessionSummary } from "../../../types/protocol";
 
 const STATUS_STYLE: Record<SessionStatus, string> = {
   creating: "bg-sky-500",
@@ -23,6 +23,25 @@ const STATUS_WORD: Record<SessionStatus, string> = {
   suspended: "suspended",
   failed: "failed",
   terminated: "ended",
+};
+
+/** What a live session is doing (`session_state`), in words; it outranks the stored status. */
+const LIVE_WORD: Record<LiveState, string> = {
+  running: "running",
+  waiting_for_approval: "waiting for approval",
+  error: "error",
+  idle: "idle",
+  suspended: "suspended",
+  ended: "ended",
+};
+
+const LIVE_STYLE: Record<LiveState, string> = {
+  running: "bg-green-500",
+  waiting_for_approval: "bg-amber-500",
+  error: "bg-red-500",
+  idle: "bg-amber-400",
+  suspended: "bg-zinc-400",
+  ended: "bg-zinc-300 dark:bg-zinc-600",
 };
 
 /** Re-renders every 30 s so "5 min ago" stays true. */
@@ -152,6 +171,7 @@ function SessionRow({
   onOpen(): void;
 }) {
   const destroy = useSessions((st) => st.destroy);
+  const live = useSessions((st) => st.states[s.session_id]?.state);
   const row = useRef<HTMLButtonElement>(null);
   const ended = s.status === "terminated" || s.status === "failed";
   const name = shortId(s.session_id);
@@ -161,6 +181,9 @@ function SessionRow({
   const messages = `${s.message_count} ${s.message_count === 1 ? "message" : "messages"}`;
   const cost = formatCost(s.total_cost_usd);
   const owner = showOwner ? s.user_name : undefined;
+  const state = live && s.status !== "terminated" ? live : null;
+  const word = state ? LIVE_WORD[state] : STATUS_WORD[s.status];
+  const dot = state ? LIVE_STYLE[state] : STATUS_STYLE[s.status];
   return (
     <li
       className={`group flex items-stretch rounded-md ${current ? "bg-zinc-100 dark:bg-zinc-800" : "hover:bg-zinc-50 dark:hover:bg-zinc-900"}`}
@@ -170,17 +193,28 @@ function SessionRow({
         type="button"
         onClick={onOpen}
         aria-current={current ? "true" : undefined}
-        aria-label={[name, STATUS_WORD[s.status], owner, when, messages, cost].filter(Boolean).join(", ")}
+        aria-label={[name, word, owner, when, messages, cost].filter(Boolean).join(", ")}
+        data-state={state ?? s.status}
         data-session-id={s.session_id}
         className="min-w-0 flex-1 rounded-md px-2 py-2 text-left focus-visible:ring-2 focus-visible:ring-blue-500"
       >
         {/* The spaces between the parts are not laid out (flex), but keep the text's words apart. */}
         <span className="flex items-center gap-2 text-sm font-medium">
-          <span aria-hidden className={`inline-block h-2 w-2 shrink-0 rounded-full ${STATUS_STYLE[s.status]}`} />
+          {state === "running" ? (
+            <span aria-hidden className="inline-block h-2.5 w-2.5 shrink-0 animate-spin rounded-full border-2 border-green-600 border-t-transparent motion-reduce:animate-none" />
+          ) : (
+            <span aria-hidden className={`inline-block h-2 w-2 shrink-0 rounded-full ${dot}`} />
+          )}
           <span className="truncate font-mono" title={s.session_id}>
             {name}
           </span>{" "}
-          <span className="ml-auto shrink-0 text-xs font-normal text-zinc-600 dark:text-zinc-400">{STATUS_WORD[s.status]}</span>
+          {state === "waiting_for_approval" ? (
+            <span className="ml-auto shrink-0 rounded-full bg-amber-100 px-2 text-xs font-semibold text-amber-900 dark:bg-amber-900 dark:text-amber-100">
+              {word}
+            </span>
+          ) : (
+            <span className={`ml-auto shrink-0 text-xs font-normal ${state === "error" ? "text-red-700 dark:text-red-400" : "text-zinc-600 dark:text-zinc-400"}`}>{word}</span>
+          )}
         </span>{" "}
         <span className="mt-0.5 flex gap-2 text-xs text-zinc-600 dark:text-zinc-400">
           {owner && (

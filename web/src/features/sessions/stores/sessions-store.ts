@@ -6,7 +6,7 @@
  * created; `app/stores/route-frame.ts` hands it to the chat store once the session is ready.
  */
 import { createStore, type StoreApi } from "zustand/vanilla";
-import type { ClientFrame, SessionEvent, SessionSummary } from "../../../types/protocol";
+import type { ClientFrame, SessionEvent, SessionStateFrame, SessionSummary } from "../../../types/protocol";
 
 export type SessionsState = {
   sessions: SessionSummary[];
@@ -16,6 +16,8 @@ export type SessionsState = {
   queuedText: string | null;
   /** An admin's choice of whose sessions to list (a user id); null: everyone's. */
   ownerFilter: string | null;
+  /** What each live session is doing now (`session_state`), by id. */
+  states: Record<string, SessionStateFrame>;
 };
 
 export type SessionsActions = {
@@ -33,6 +35,8 @@ export type SessionsActions = {
   takeQueuedText(): string | null;
   /** Keeps a session's summary current with its events (cost, status). */
   applyEvent(e: SessionEvent): void;
+  /** A session's live state (running, waiting for approval, …), from any session. */
+  applyState(f: SessionStateFrame): void;
   destroy(id: string): void;
   setOwnerFilter(userId: string | null): void;
 };
@@ -58,6 +62,7 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       creating: false,
       queuedText: null,
       ownerFilter: null,
+      states: {},
 
       setSessions(sessions) {
         set({ sessions });
@@ -96,6 +101,11 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
         if (e.type === "session_terminated") {
           patch(id, { status: e.reason === "idle" ? "suspended" : "terminated", is_resumable: e.resumable });
         }
+      },
+      applyState(f) {
+        set((s) => ({ states: { ...s.states, [f.session_id]: f } }));
+        // Stopped: the list's status says so too (until the next session_list).
+        if (f.state === "suspended") patch(f.session_id, { status: "suspended" });
       },
       destroy(id) {
         deps.send({ type: "destroy_session", session_id: id });
