@@ -74,6 +74,11 @@ impl Engine {
         log: Logger,
     ) -> Result<Engine, EngineStartError> {
         let settings = factory.settings().clone();
+        crate::metrics::metrics()
+            .memory_budget
+            .set(crate::metrics::gauge_value(
+                settings.memory_budget_mb * 1024 * 1024,
+            ));
         let extensions = supervisor::read_extensions(settings.workspace_dir.clone()).await;
         if let Some(ext) = &extensions {
             factory.set_mcp_config(ext.mcp_config.clone());
@@ -98,6 +103,7 @@ impl Engine {
         let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone()).start();
         let monitor = monitor::Monitor::new(
             supervisor.clone(),
+            pool.clone(),
             Duration::from_secs(settings.monitor_interval_seconds),
             settings.max_session_rss_mb,
             exclusive_children,
@@ -114,10 +120,18 @@ impl Engine {
     }
 
     pub async fn create_session(&self) -> Result<Created, EngineError> {
-        self.supervisor
+        let started = Instant::now();
+        let created = self
+            .supervisor
             .send(CreateSession)
             .await
-            .map_err(unavailable)?
+            .map_err(unavailable)?;
+        if created.is_ok() {
+            crate::metrics::metrics()
+                .create_ready
+                .observe(started.elapsed().as_secs_f64());
+        }
+        created
     }
 
     pub async fn resume_session(&self, session_id: &SessionId) -> Result<Created, EngineError> {

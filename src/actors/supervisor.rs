@@ -133,6 +133,7 @@ impl Supervisor {
             return Err(EngineError::ShuttingDown);
         }
         if self.slots.len() + self.creating >= self.max_sessions {
+            crate::metrics::metrics().capacity_refused("max_sessions");
             return Err(EngineError::AtCapacity {
                 max: self.max_sessions,
             });

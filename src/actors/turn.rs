@@ -50,6 +50,8 @@ pub struct Turn {
     cut: Option<Cut>,
     /// Tool calls announced and not answered yet (a running tool is no stall).
     tools_running: HashSet<String>,
+    /// When the message was accepted (metrics: first token, outcome).
+    pub clock: crate::metrics::turns::TurnClock,
 }
 
 impl Turn {

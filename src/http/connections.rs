@@ -21,13 +21,16 @@ impl Connections {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(addr);
+        crate::metrics::metrics().ws_connections.inc();
     }
 
     pub(super) fn remove(&self, addr: &Addr<WsConn>) {
-        self.inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|a| a != addr);
+        let mut all = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let before = all.len();
+        all.retain(|a| a != addr);
+        if all.len() < before {
+            crate::metrics::metrics().ws_connections.dec();
+        }
     }
 
     fn all(&self) -> Vec<Addr<WsConn>> {

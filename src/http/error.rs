@@ -120,6 +120,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        crate::metrics::metrics().error(self.code.as_str());
         HttpResponse::build(self.status_code()).json(self.body())
     }
 }

@@ -19,6 +19,7 @@ mod engine_limits;
 mod extensions_cli;
 mod health;
 mod key_file;
+mod metrics;
 mod model_stub;
 mod pool;
 mod process_logs;
