@@ -6,6 +6,7 @@
 //! sweeps orphans. [`Engine`] starts them once and is what the HTTP layer and the tests talk
 //! to; its failures are [`EngineError`]s.
 
+pub mod budget;
 pub mod cli_factory;
 pub mod error;
 pub mod launcher;
@@ -87,7 +88,10 @@ impl Engine {
             }
         }
         let hash = extensions.map(|e| e.config_hash).unwrap_or_default();
-        let pool = Pool::new(settings.prewarm_pool_size, factory.clone(), log.clone()).start();
+        let budget = budget::Budget::new(settings.memory_budget_mb);
+        let pool = Pool::new(settings.prewarm_pool_size, factory.clone(), log.clone())
+            .with_budget(budget.clone())
+            .start();
         if let Err(reason) = pool
             .send(StartupFill)
             .await
@@ -99,11 +103,12 @@ impl Engine {
             return Err(EngineStartError(reason));
         }
         info!(log, "session engine ready"; "pool_size" => settings.prewarm_pool_size);
-        let launcher = launcher::Launcher::new(factory, pool.clone());
+        let launcher = launcher::Launcher::new(factory, pool.clone(), budget.clone());
         let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone()).start();
         let monitor = monitor::Monitor::new(
             supervisor.clone(),
             pool.clone(),
+            budget.clone(),
             Duration::from_secs(settings.monitor_interval_seconds),
             settings.max_session_rss_mb,
             exclusive_children,

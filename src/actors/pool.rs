@@ -14,6 +14,7 @@ use actix::prelude::*;
 use slog::{info, warn, Logger};
 use tokio::sync::oneshot;
 
+use super::budget::Budget;
 use super::cli_factory::CliFactory;
 use crate::claude::{ClaudeProcess, SessionStart, Started};
 
@@ -45,6 +46,8 @@ pub struct Pool {
     stopped: bool,
     /// Resolved when the pool is stopped and no spawn is in flight any more.
     drained: Vec<oneshot::Sender<()>>,
+    /// The memory budget: once started, the pool refills only while a process fits.
+    budget: Option<Budget>,
     log: Logger,
 }
 
@@ -63,7 +66,34 @@ impl Pool {
             started: false,
             stopped: false,
             drained: Vec::new(),
+            budget: None,
             log,
+        }
+    }
+
+    /// Refills only while a process fits `budget` (after the first process is ready:
+    /// start-up always gets one).
+    pub fn with_budget(mut self, budget: Budget) -> Pool {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// Another process may be spawned under the memory budget (counted when it may).
+    fn budget_allows(&self) -> bool {
+        match &self.budget {
+            Some(b) if self.started => {
+                if b.fits_one() {
+                    b.note_spawn();
+                    true
+                } else {
+                    false
+                }
+            }
+            Some(b) => {
+                b.note_spawn();
+                true
+            }
+            None => true,
         }
     }
 
@@ -72,6 +102,9 @@ impl Pool {
             return;
         }
         while self.ready.len() + self.filling < self.size {
+            if !self.budget_allows() {
+                break;
+            }
             self.filling += 1;
             let options = self
                 .factory
@@ -283,5 +316,55 @@ impl Handler<StopPool> for Pool {
                 let _ = tokio::time::timeout(crate::claude::process::INITIALIZE_TIMEOUT, rx).await;
             }
         })
+    }
+}
+
+/// Over the memory budget: stop ready processes (newest first) until about `bytes` are
+/// freed, each counted at `each` bytes; answers how many were stopped. The pool refills
+/// again once the budget has room (on the monitor's next [`Refill`]).
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct Shrink {
+    pub bytes: u64,
+    pub each: u64,
+}
+
+impl Handler<Shrink> for Pool {
+    type Result = usize;
+
+    fn handle(&mut self, msg: Shrink, _ctx: &mut Context<Self>) -> usize {
+        let mut freed = 0u64;
+        let mut stopped = 0;
+        while freed < msg.bytes {
+            let Some(started) = self.ready.pop_back() else {
+                break;
+            };
+            freed += msg.each;
+            stopped += 1;
+            actix::spawn(async move { started.process.stop().await });
+        }
+        if stopped > 0 {
+            if let Some(b) = &self.budget {
+                b.pool_shrunk(freed);
+            }
+            crate::metrics::metrics()
+                .pool_shrinks
+                .inc_by(stopped as u64);
+            info!(self.log, "pool shrunk to stay under the memory budget"; "stopped" => stopped);
+        }
+        stopped
+    }
+}
+
+/// Refill if the budget has room again (the monitor sends this after each sample).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Refill;
+
+impl Handler<Refill> for Pool {
+    type Result = ();
+
+    fn handle(&mut self, _msg: Refill, ctx: &mut Context<Self>) {
+        self.refill(ctx);
     }
 }

@@ -56,7 +56,9 @@ pub fn code_of(e: EngineError) -> ErrorCode {
         EngineError::NotRunning | EngineError::NotResumable => ErrorCode::NotResumable,
         EngineError::QueryInProgress | EngineError::Restarting => ErrorCode::QueryInProgress,
         EngineError::NoSuchPermission => ErrorCode::ValidationError,
-        EngineError::AtCapacity { .. } => ErrorCode::CapacityExceeded,
+        EngineError::AtCapacity { .. } | EngineError::OverMemoryBudget { .. } => {
+            ErrorCode::CapacityExceeded
+        }
         EngineError::ShuttingDown => ErrorCode::ServerShuttingDown,
         EngineError::StartFailed | EngineError::StoreFailed | EngineError::Unavailable => {
             ErrorCode::Internal

@@ -13,14 +13,14 @@ use crate::ws::with_session;
 use crate::ws_client::{connect, deltas};
 
 /// The value of the sample named exactly `series` (name and labels as written).
-fn sample(text: &str, series: &str) -> Option<f64> {
+pub fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines().find_map(|l| {
         let (name, value) = l.rsplit_once(' ')?;
         (name == series).then(|| value.parse().ok()).flatten()
     })
 }
 
-async fn scrape(addr: std::net::SocketAddr) -> String {
+pub async fn scrape_text(addr: std::net::SocketAddr) -> String {
     let mut res = awc::Client::default()
         .get(format!("http://{addr}/metrics"))
         .insert_header(("X-API-Key", TEST_KEY))
@@ -62,7 +62,7 @@ async fn metrics_are_scraped_with_the_key_and_tell_what_happened() {
     let memory = format!("csp_session_memory_bytes{{session_id=\"{id}\"}}");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let text = loop {
-        let text = scrape(h.addr).await;
+        let text = scrape_text(h.addr).await;
         if sample(&text, &memory).is_some_and(|b| b > 0.0) {
             break text;
         }
