@@ -384,7 +384,11 @@ impl RawSettings {
         let prewarm_pool_max = number(
             "PREWARM_POOL_MAX",
             &self.prewarm_pool_max,
-            prewarm_pool_size.max(DEFAULT_PREWARM_POOL_MAX),
+            if prewarm_pool_size == 0 {
+                0
+            } else {
+                prewarm_pool_size.max(DEFAULT_PREWARM_POOL_MAX)
+            },
             prewarm_pool_size,
             64,
         )?;

@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod messages;
 pub mod monitor;
 pub mod pool;
+pub mod pool_demand;
 mod replay;
 pub mod session;
 mod session_handlers;
@@ -91,6 +92,7 @@ impl Engine {
         let budget = budget::Budget::new(settings.memory_budget_mb);
         let pool = Pool::new(settings.prewarm_pool_size, factory.clone(), log.clone())
             .with_budget(budget.clone())
+            .with_max(settings.prewarm_pool_max)
             .start();
         if let Err(reason) = pool
             .send(StartupFill)

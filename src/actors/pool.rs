@@ -8,7 +8,7 @@
 //! so a CLI that cannot start at all stops the server within a few seconds.
 
 use std::collections::VecDeque;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use slog::{info, warn, Logger};
@@ -16,6 +16,7 @@ use tokio::sync::oneshot;
 
 use super::budget::Budget;
 use super::cli_factory::CliFactory;
+use super::pool_demand::{Demand, ADAPT_EVERY};
 use crate::claude::{ClaudeProcess, SessionStart, Started};
 
 pub const BACKOFF_START: Duration = Duration::from_secs(1);
@@ -29,7 +30,13 @@ pub fn startup_attempts(size: usize) -> usize {
 
 pub struct Pool {
     ready: VecDeque<Started>,
+    /// The current target: between `base` and `max`, following demand.
     size: usize,
+    /// `PREWARM_POOL_SIZE`.
+    base: usize,
+    /// `PREWARM_POOL_MAX` (`base` unless set: no growth).
+    max: usize,
+    demand: Demand,
     /// Spawns in flight.
     filling: usize,
     backoff: Duration,
@@ -56,6 +63,9 @@ impl Pool {
         Pool {
             ready: VecDeque::new(),
             size,
+            base: size,
+            max: size,
+            demand: Demand::default(),
             filling: 0,
             backoff: BACKOFF_START,
             waiting: false,
@@ -69,6 +79,28 @@ impl Pool {
             budget: None,
             log,
         }
+    }
+
+    /// Grows toward recent demand up to `max` (see [`super::pool_demand`]).
+    pub fn with_max(mut self, max: usize) -> Pool {
+        self.max = max.max(self.base);
+        self
+    }
+
+    /// Re-reads the target from demand; ready processes beyond it are stopped (newest
+    /// first), and a larger one is refilled.
+    fn adapt(&mut self, ctx: &mut Context<Self>) {
+        let target = self.demand.target(Instant::now(), self.base, self.max);
+        if target != self.size {
+            info!(self.log, "pool size follows demand"; "from" => self.size, "to" => target);
+            self.size = target;
+        }
+        while self.ready.len() > self.size {
+            if let Some(extra) = self.ready.pop_back() {
+                actix::spawn(async move { extra.process.stop().await });
+            }
+        }
+        self.refill(ctx);
     }
 
     /// Refills only while a process fits `budget` (after the first process is ready:
@@ -190,6 +222,13 @@ impl Actor for Pool {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.refill(ctx);
+        if self.max > self.base {
+            ctx.run_interval(ADAPT_EVERY, |act, ctx| {
+                if !act.stopped {
+                    act.adapt(ctx);
+                }
+            });
+        }
     }
 
     fn stopped(&mut self, _ctx: &mut Context<Self>) {
@@ -233,6 +272,12 @@ impl Handler<Take> for Pool {
     type Result = Option<Started>;
 
     fn handle(&mut self, _msg: Take, ctx: &mut Context<Self>) -> Option<Started> {
+        self.demand.record(Instant::now());
+        let target = self.demand.target(Instant::now(), self.base, self.max);
+        if target > self.size {
+            info!(self.log, "pool grows toward demand"; "from" => self.size, "to" => target);
+            self.size = target;
+        }
         let mut taken = None;
         while let Some(started) = self.ready.pop_front() {
             if started.process.exit_status().is_none() {

@@ -23,6 +23,7 @@ mod key_file;
 mod metrics;
 mod model_stub;
 mod pool;
+mod pool_adapt;
 mod process_logs;
 mod rest;
 mod stall;
