@@ -17,6 +17,7 @@ use claude_sdk_pattern::app::{Application, Options};
 use claude_sdk_pattern::config::Settings;
 use claude_sdk_pattern::model_stub::{ModelStub, Reply, StubMode};
 use claude_sdk_pattern::protocol::{EventBody, SessionEvent, Source};
+use claude_sdk_pattern::users::Caller;
 use tokio::sync::mpsc;
 
 const RUNS: usize = 10;
@@ -110,7 +111,10 @@ async fn first_text(
 ) -> Duration {
     stub.push(Reply::text("Measured reply."));
     let t = Instant::now();
-    engine.query(id, "hello", seq).await.unwrap();
+    engine
+        .query(&Caller::bootstrap(), id, "hello", seq)
+        .await
+        .unwrap();
     let mut first = None;
     loop {
         let e = tokio::time::timeout(Duration::from_secs(60), rx.recv())
@@ -133,13 +137,13 @@ async fn run() -> String {
     let (mut at_once, mut after_refill, mut follow_ups) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..2 * RUNS {
         wait_pool(&engine).await;
-        let created = engine.create_session().await.unwrap();
+        let created = engine.create_session(&Caller::bootstrap()).await.unwrap();
         assert_eq!(created.source, Source::PreWarmed);
         let id = created.session.session_id;
         let (tx, mut rx) = mpsc::unbounded_channel();
         let collector = Collector(tx).start();
         engine
-            .subscribe(&id, collector.recipient(), 0)
+            .subscribe(&Caller::bootstrap(), &id, collector.recipient(), 0)
             .await
             .unwrap();
         // Alternating: the first message sent at once (the pool's replacement CLI is
@@ -155,7 +159,10 @@ async fn run() -> String {
             at_once.push(first);
         }
         follow_ups.push(first_text(&engine, &stub, &id, &mut rx, 2).await);
-        engine.destroy_session(&id).await.unwrap();
+        engine
+            .destroy_session(&Caller::bootstrap(), &id)
+            .await
+            .unwrap();
     }
     engine.shutdown().await;
     stub.stop().await;

@@ -17,6 +17,7 @@ use claude_sdk_pattern::app::{Application, Options};
 use claude_sdk_pattern::config::Settings;
 use claude_sdk_pattern::model_stub::{ModelStub, StubMode};
 use claude_sdk_pattern::protocol::Source;
+use claude_sdk_pattern::users::Caller;
 
 const BURST: usize = 20;
 
@@ -99,7 +100,7 @@ struct Burst {
 async fn burst(engine: &Engine) -> Burst {
     let creates = (0..BURST).map(|_| async {
         let t = Instant::now();
-        let created = engine.create_session().await.unwrap();
+        let created = engine.create_session(&Caller::bootstrap()).await.unwrap();
         (t.elapsed(), created)
     });
     let results = futures_util::future::join_all(creates).await;
@@ -110,7 +111,10 @@ async fn burst(engine: &Engine) -> Burst {
         .filter(|(_, c)| c.source == Source::PreWarmed)
         .count();
     for (_, c) in results {
-        engine.destroy_session(&c.session.session_id).await.unwrap();
+        engine
+            .destroy_session(&Caller::bootstrap(), &c.session.session_id)
+            .await
+            .unwrap();
     }
     Burst { sorted, pre_warmed }
 }

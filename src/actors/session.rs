@@ -342,7 +342,8 @@ impl SessionActor {
         if let Some(result) = fx.finished {
             self.turn = None;
             self.summary.total_cost_usd = result.total_cost_usd;
-            self.store.activity(Some(result.total_cost_usd));
+            self.store
+                .turn_ended(result.total_cost_usd, result.cost_usd);
             let _ = self.run(ctx, Event::TurnEnded, Input::None);
         }
     }

@@ -82,7 +82,13 @@ impl Handler<AnswerPermission> for SessionActor {
         let event = Event::PermissionAnswered {
             request_id: msg.request_id.clone(),
         };
-        self.run(ctx, event, Input::Answer(msg.request_id, decision))
+        let request_id = msg.request_id.clone();
+        let answered = self.run(ctx, event, Input::Answer(msg.request_id, decision));
+        if answered.is_ok() {
+            // The actor's logger carries the session and its owner (who answered).
+            info!(self.log, "permission answered"; "request_id" => request_id, "allow" => msg.allow);
+        }
+        answered
     }
 }
 

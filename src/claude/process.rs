@@ -169,7 +169,16 @@ impl ClaudeProcess {
             path: cli_path.clone(),
             message: e.to_string(),
         };
-        let mut child = spawn::spawn(opts.command()).await.map_err(spawn_error)?;
+        let mcp_file = match &opts.mcp_config {
+            Some(json) => {
+                Some(spawn::McpConfigFile::write(&opts.mcp_dir(), json).map_err(spawn_error)?)
+            }
+            None => None,
+        };
+        let mcp_path = mcp_file.as_ref().map(|f| f.path().to_path_buf());
+        let mut child = spawn::spawn(opts.command(mcp_path.as_deref()))
+            .await
+            .map_err(spawn_error)?;
         let pid = child
             .id()
             .map(|p| p as i32)
@@ -195,6 +204,8 @@ impl ClaudeProcess {
 
         tokio::spawn(async move {
             let status = child.wait().await.ok();
+            // The MCP configuration's file lives exactly as long as the process.
+            drop(mcp_file);
             os::forget_cli(pid);
             let info = status.map(|s| {
                 use std::os::unix::process::ExitStatusExt;
@@ -222,7 +233,7 @@ impl ClaudeProcess {
             }
             .run(stdout, opts.max_line_bytes, stderr_task),
         );
-        debug!(log, "CLI spawned"; "args" => ?opts.args());
+        debug!(log, "CLI spawned"; "args" => ?opts.args(mcp_path.as_deref()));
 
         let process = ClaudeProcess {
             inner: Arc::new(Handle {

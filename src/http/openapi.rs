@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{health, info, sessions, ws_ticket};
+use super::{health, info, sessions, users, ws_ticket};
 
 /// Every error: a stable code and a message for a person (docs/protocol.md lists the codes).
 #[derive(Debug, Serialize, ToSchema)]
@@ -35,6 +35,13 @@ pub struct ErrorResponse {
         info::extensions,
         ws_ticket::issue,
         document,
+        users::me,
+        users::list,
+        users::create,
+        users::update,
+        users::disable,
+        users::create_key,
+        users::revoke_key,
     ),
     components(schemas(ErrorResponse)),
     modifiers(&KeyHeader),

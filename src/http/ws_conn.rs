@@ -19,9 +19,10 @@ use super::AppState;
 use crate::actors::EngineError;
 use crate::protocol::{
     client, shutting_down_message, ClientFrame, ControlFrame, ErrorCode, EventBody, HistoryMessage,
-    ServerFrame, SessionEvent, SessionSummary,
+    ServerFrame, SessionEvent,
 };
 use crate::session_id::SessionId;
+use crate::users::Caller;
 
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -35,8 +36,11 @@ enum Out {
     Close(CloseReason),
 }
 
+use super::connections::Revoked;
 pub struct WsConn {
     state: AppState,
+    /// Who opened the connection: every frame acts as this caller.
+    caller: Caller,
     out: mpsc::Sender<Out>,
     out_rx: Option<mpsc::Receiver<Out>>,
     session: Option<actix_ws::Session>,
@@ -53,13 +57,20 @@ pub struct WsConn {
 }
 
 impl WsConn {
-    pub fn new(state: AppState, session: actix_ws::Session, stream: MessageStream) -> WsConn {
+    pub fn new(
+        state: AppState,
+        caller: Caller,
+        session: actix_ws::Session,
+        stream: MessageStream,
+    ) -> WsConn {
         let (out, out_rx) = mpsc::channel(OUTBOUND_QUEUE);
-        let log = state
-            .log
-            .new(o!("conn_id" => uuid::Uuid::new_v4().simple().to_string()));
+        let log = state.log.new(o!(
+            "conn_id" => uuid::Uuid::new_v4().simple().to_string(),
+            "user_id" => caller.user_id.clone(),
+        ));
         WsConn {
             state,
+            caller,
             out,
             out_rx: Some(out_rx),
             session: Some(session),
@@ -127,15 +138,15 @@ impl WsConn {
         );
     }
 
+    /// The caller's sessions (an admin's: every session, with its owner's name).
     fn send_session_list(&mut self, ctx: &mut Context<Self>) {
         let db = self.state.db.clone();
+        let caller = self.caller.clone();
         ctx.spawn(
-            async move { db.list_all().await }
+            async move { super::sessions::visible(&db, &caller).await }
                 .into_actor(self)
-                .map(|rows, act, ctx| match rows {
-                    Ok(rows) => {
-                        let sessions: Vec<SessionSummary> =
-                            rows.iter().map(SessionSummary::from).collect();
+                .map(|sessions, act, ctx| match sessions {
+                    Ok(sessions) => {
                         act.send(ctx, ControlFrame::SessionList { sessions });
                     }
                     Err(e) => {
@@ -164,9 +175,12 @@ impl WsConn {
         let db = self.state.db.clone();
         let me = ctx.address().recipient();
         let switched_to = session_id.clone();
+        let caller = self.caller.clone();
         ctx.spawn(
             async move {
-                let sub = engine.subscribe(&session_id, me, after_seq).await?;
+                let sub = engine
+                    .subscribe(&caller, &session_id, me, after_seq)
+                    .await?;
                 let messages = if history {
                     let all = db
                         .messages(session_id.as_str(), 0)
@@ -245,11 +259,12 @@ impl WsConn {
 
     fn route(&mut self, ctx: &mut Context<Self>, frame: ClientFrame) {
         let engine = self.state.engine.clone();
+        let caller = self.caller.clone();
         match frame {
             ClientFrame::CreateSession => {
                 self.send(ctx, ControlFrame::SessionCreating);
                 ctx.spawn(
-                    async move { engine.create_session().await }
+                    async move { engine.create_session(&caller).await }
                         .into_actor(self)
                         .map(|result, act, ctx| match result {
                             Ok(created) => {
@@ -270,22 +285,30 @@ impl WsConn {
                 seq,
             } => {
                 if self.current.as_ref() != Some(&session_id) {
-                    // Not viewing it yet: subscribe without history or replay, then send.
+                    // Not viewing it yet: subscribe without history or replay, then send —
+                    // unless the message would be refused anyway (nothing is woken for it).
                     let frame = ClientFrame::UserMessage {
                         session_id: session_id.clone(),
                         text,
                         seq,
                     };
-                    self.switch(ctx, session_id, u64::MAX, false, Some(frame));
+                    ctx.spawn(
+                        async move { engine.check_spend(&caller).await }
+                            .into_actor(self)
+                            .map(move |allowed, act, ctx| match allowed {
+                                Ok(()) => act.switch(ctx, session_id, u64::MAX, false, Some(frame)),
+                                Err(e) => act.error(ctx, e, Some(session_id)),
+                            }),
+                    );
                     return;
                 }
                 self.reply(ctx, session_id.clone(), async move {
-                    engine.query(&session_id, &text, seq).await
+                    engine.query(&caller, &session_id, &text, seq).await
                 });
             }
             ClientFrame::Interrupt { session_id } => {
                 self.reply(ctx, session_id.clone(), async move {
-                    engine.interrupt(&session_id).await
+                    engine.interrupt(&caller, &session_id).await
                 });
             }
             ClientFrame::PermissionResponse {
@@ -296,14 +319,14 @@ impl WsConn {
             } => {
                 self.reply(ctx, session_id.clone(), async move {
                     engine
-                        .answer_permission(&session_id, &request_id, allow, message)
+                        .answer_permission(&caller, &session_id, &request_id, allow, message)
                         .await
                 });
             }
             ClientFrame::DestroySession { session_id } => {
                 let id = session_id.clone();
                 ctx.spawn(
-                    async move { engine.destroy_session(&session_id).await }
+                    async move { engine.destroy_session(&caller, &session_id).await }
                         .into_actor(self)
                         .map(move |result, act, ctx| {
                             match result {
@@ -321,7 +344,7 @@ impl WsConn {
             ClientFrame::ResumeSession { session_id } => {
                 let id = session_id.clone();
                 ctx.spawn(
-                    async move { engine.resume_session(&session_id).await }
+                    async move { engine.resume_session(&caller, &session_id).await }
                         .into_actor(self)
                         .map(move |result, act, ctx| match result {
                             Ok(_) => {
@@ -381,7 +404,9 @@ impl Actor for WsConn {
         if let Some(stream) = self.stream.take() {
             ctx.add_stream(stream);
         }
-        self.state.connections.add(ctx.address());
+        self.state
+            .connections
+            .add(ctx.address(), self.caller.clone());
         ctx.run_interval(HEARTBEAT, |act, ctx| {
             if act.last_heard.elapsed() > CLIENT_TIMEOUT {
                 debug!(act.log, "client silent; closing");
@@ -459,6 +484,15 @@ impl Handler<SessionEvent> for WsConn {
             return;
         }
         self.forward(ctx, event);
+    }
+}
+
+impl Handler<Revoked> for WsConn {
+    type Result = ();
+
+    fn handle(&mut self, msg: Revoked, ctx: &mut Context<Self>) {
+        slog::info!(self.log, "closing the connection"; "reason" => msg.reason);
+        self.close(ctx, CloseCode::Policy, msg.reason);
     }
 }
 

@@ -160,10 +160,15 @@ mod tests {
             serde_json::to_value(&e).unwrap()["type"],
             "stream_interrupted"
         );
-        let s = SessionSummary::from(&crate::db::Session::new("abc"));
+        let s = SessionSummary::from(&crate::db::Session::new("abc", "u1"));
         let v = serde_json::to_value(&s).unwrap();
         assert!(v["created_at"].as_str().unwrap().ends_with('Z'));
         assert_eq!(v["status"], "creating");
+        assert_eq!(v["user_id"], "u1");
+        assert!(
+            v.get("user_name").is_none(),
+            "only admins are sent owners' names"
+        );
         assert_eq!(
             serde_json::to_value(Source::PreWarmed).unwrap(),
             "pre-warmed"

@@ -30,6 +30,8 @@ fn at() -> NaiveDateTime {
 fn summary() -> SessionSummary {
     SessionSummary {
         session_id: id(),
+        user_id: "2b1c0d9e-7f6a-4b5c-8d3e-1f2a3b4c5d6e".into(),
+        user_name: None,
         status: SessionStatus::Active,
         created_at: at(),
         last_active_at: at(),
@@ -115,7 +117,13 @@ fn events() -> Vec<EventBody> {
 fn controls() -> Vec<ControlFrame> {
     vec![
         ControlFrame::SessionList {
-            sessions: vec![summary()],
+            sessions: vec![
+                summary(),
+                SessionSummary {
+                    user_name: Some("alice".into()),
+                    ..summary()
+                },
+            ],
         },
         ControlFrame::SessionCreating,
         ControlFrame::SessionHistory {
@@ -137,6 +145,14 @@ fn controls() -> Vec<ControlFrame> {
         ControlFrame::Error {
             code: ErrorCode::InvalidJson,
             message: "The frame is not valid JSON.".into(),
+            session_id: None,
+        },
+        ControlFrame::Error {
+            code: ErrorCode::QuotaExceeded,
+            message: crate::actors::EngineError::QuotaExceeded(
+                crate::actors::quota::Quota::Sessions { max: 2 },
+            )
+            .to_string(),
             session_id: None,
         },
         ControlFrame::ServerShuttingDown {

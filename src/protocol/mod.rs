@@ -15,5 +15,7 @@ pub mod session;
 pub use client::{ClientFrame, FrameError, MAX_TEXT_CHARS};
 pub use codes::{ErrorCode, SuggestedAction};
 pub use events::{EventBody, SessionEvent};
-pub use server::{shutting_down_message, ControlFrame, ServerFrame};
+pub use server::{
+    shutting_down_message, ControlFrame, ServerFrame, KEY_REVOKED_REASON, USER_DISABLED_REASON,
+};
 pub use session::{HistoryMessage, SessionSummary, Source};

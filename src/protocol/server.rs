@@ -20,11 +20,18 @@ pub fn shutting_down_message(grace_seconds: u64) -> String {
     )
 }
 
+/// The close reason (with code 1008) of a connection whose API key was revoked. Every
+/// revocation reason starts with `revoked:`; the client goes back to asking for a key.
+pub const KEY_REVOKED_REASON: &str = "revoked: this API key was revoked";
+/// The close reason (with code 1008) of a connection whose user was disabled.
+pub const USER_DISABLED_REASON: &str = "revoked: this user was disabled";
+
 /// A frame about the connection or the session list rather than one session's turn.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ControlFrame {
-    /// Every stored session (on connect, after a create or destroy).
+    /// The connection's user's sessions (an admin's: every session), on connect and after a
+    /// create or destroy.
     SessionList { sessions: Vec<SessionSummary> },
     /// A `create_session` was received; the session's `session_ready` follows.
     SessionCreating,

@@ -9,7 +9,7 @@ use claude_sdk_pattern::db::SessionStatus;
 use claude_sdk_pattern::model_stub::Reply;
 use claude_sdk_pattern::protocol::EventBody;
 
-use crate::engine_harness::{collector, ends_turn, harness, text_of};
+use crate::engine_harness::{admin, collector, ends_turn, harness, text_of};
 use crate::helpers::TEST_KEY;
 
 #[actix_web::test]
@@ -41,11 +41,11 @@ async fn idle_sessions_make_room_and_a_create_that_cannot_fit_is_refused() {
 
     // b is busy with a long reply: it cannot be suspended, so nothing can make room.
     h.stub.push(Reply::tokens(200, Duration::from_millis(20)));
-    h.engine.query(&b, "long", 1).await.unwrap();
+    h.engine.query(&admin(), &b, "long", 1).await.unwrap();
     b_events
         .until(|e| matches!(e, EventBody::StreamDelta { .. }))
         .await;
-    let refused = h.engine.create_session().await.err();
+    let refused = h.engine.create_session(&admin()).await.err();
     assert_eq!(
         refused,
         Some(EngineError::OverMemoryBudget { budget_mb: 300 })
@@ -71,9 +71,9 @@ async fn idle_sessions_make_room_and_a_create_that_cannot_fit_is_refused() {
     // a comes back with its next message (b, idle now, makes room for it).
     let mut a_events = collector();
     h.stub.push(Reply::text("Back."));
-    h.engine.query(&a, "again", 2).await.unwrap();
+    h.engine.query(&admin(), &a, "again", 2).await.unwrap();
     h.engine
-        .subscribe(&a, a_events.recipient.clone(), 0)
+        .subscribe(&admin(), &a, a_events.recipient.clone(), 0)
         .await
         .unwrap();
     assert_eq!(text_of(&a_events.until(ends_turn).await), "Back.");
@@ -108,7 +108,7 @@ async fn over_the_budget_the_pool_shrinks_first() {
     }
     // Nothing fits any more: a create is refused, and the pool does not refill.
     assert!(matches!(
-        h.engine.create_session().await,
+        h.engine.create_session(&admin()).await,
         Err(EngineError::OverMemoryBudget { budget_mb: 64 })
     ));
     let text = crate::metrics::scrape_text(h.addr).await;

@@ -7,10 +7,12 @@
 mod cli;
 mod engine_harness;
 mod helpers;
+mod users_helpers;
 mod ws_client;
 
 mod budget;
 mod cli_process;
+mod cli_secrets;
 mod cli_turns;
 mod config_errors;
 mod drain;
@@ -26,7 +28,13 @@ mod pool;
 mod pool_adapt;
 mod process_logs;
 mod rest;
+mod security_headers;
 mod stall;
 mod static_ui;
+mod teams_keys;
+mod teams_quotas;
+mod teams_scoping;
+mod teams_sso;
+mod teams_upgrade;
 mod ws;
 mod ws_reconnect;

@@ -46,6 +46,26 @@ async fn metrics_are_scraped_with_the_key_and_tell_what_happened() {
     let (status, body) = call(awc::Client::default().get(h.url("/metrics")), None).await;
     assert_eq!(status, 401);
     assert_eq!(body["error"], "unauthorized");
+    // A member's key: 403 (the series name every live session).
+    let (status, member) = call(
+        awc::Client::default()
+            .post(h.url("/api/v1/users"))
+            .insert_header(("X-API-Key", TEST_KEY))
+            .insert_header(("Content-Type", "application/json")),
+        Some(r#"{"name": "member1"}"#),
+    )
+    .await;
+    assert_eq!(status, 201, "{member}");
+    let member_key = member["api_key"].as_str().unwrap().to_string();
+    let (status, body) = call(
+        awc::Client::default()
+            .get(h.url("/metrics"))
+            .insert_header(("X-API-Key", member_key)),
+        None,
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(body["error"], "forbidden");
 
     let mut ws = connect(h.addr).await;
     let id = with_session(&mut ws).await;

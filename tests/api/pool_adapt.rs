@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use crate::engine_harness::harness;
+use crate::engine_harness::{admin, harness};
 
 #[actix_web::test]
 async fn a_burst_of_creates_grows_the_pool_up_to_its_max() {
     let h = harness(&[("PREWARM_POOL_SIZE", "1"), ("PREWARM_POOL_MAX", "3")]).await;
     assert_eq!(h.engine.pool_status().await.unwrap().size, 1);
-    let creates = (0..4).map(|_| h.engine.create_session());
+    let caller = admin();
+    let creates = (0..4).map(|_| h.engine.create_session(&caller));
     for created in futures_util::future::join_all(creates).await {
         created.unwrap();
     }

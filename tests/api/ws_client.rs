@@ -98,6 +98,36 @@ impl Ws {
         }
     }
 
+    /// Waits at most `within` for the server to close the connection (text frames on the
+    /// way are kept in `seen`); the close code and reason, or None when it stayed open.
+    pub async fn closed_within(
+        &mut self,
+        within: Duration,
+    ) -> Option<(Option<CloseCode>, Option<String>)> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let item = tokio::time::timeout_at(deadline, self.io.next())
+                .await
+                .ok()?;
+            match item {
+                Some(Ok(Frame::Text(bytes))) => {
+                    self.seen.push(serde_json::from_slice(&bytes).unwrap());
+                }
+                Some(Ok(Frame::Ping(p))) => {
+                    let _ = self.io.send(Message::Pong(p)).await;
+                }
+                Some(Ok(Frame::Close(reason))) => {
+                    return Some(match reason {
+                        Some(r) => (Some(r.code), r.description),
+                        None => (None, None),
+                    })
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return Some((None, None)),
+            }
+        }
+    }
+
     /// The next text frame (panics on close).
     pub async fn frame(&mut self) -> Value {
         match self.next().await {

@@ -6,6 +6,10 @@
  */
 import { z } from "zod";
 
+// The page's Content-Security-Policy allows no eval: zod's JIT-compiled object parsers would
+// need `new Function` (even its probe for it is reported as a violation).
+z.config({ jitless: true });
+
 export const SessionStatus = z.enum([
   "creating",
   "active",
@@ -24,6 +28,10 @@ export const SUSPENDED_REASONS: readonly string[] = ["idle", "memory_budget"];
 
 export const SessionSummary = z.object({
   session_id: z.string(),
+  /** The owner: the user who created it. */
+  user_id: z.string(),
+  /** The owner's name: sent to admins only. */
+  user_name: z.string().optional(),
   status: SessionStatus,
   created_at: z.string(),
   last_active_at: z.string(),
@@ -188,9 +196,63 @@ export const Info = z.object({
     max_session_duration_seconds: z.number(),
     session_idle_timeout_seconds: z.number(),
     prewarm_pool_size: z.number(),
+    max_sessions_per_user: z.number().nullable().optional(),
+    daily_spend_limit_usd: z.number().nullable().optional(),
   }),
 });
 export type Info = z.infer<typeof Info>;
 
 /** The longest message the server takes (characters, after trimming). */
 export const MAX_MESSAGE_CHARS = 32_000;
+
+/** The role of a user: admins manage users and see every session. */
+export const Role = z.enum(["admin", "member"]);
+export type Role = z.infer<typeof Role>;
+
+/** REST `GET /api/v1/me`: who the key (or the proxy's header) belongs to. */
+export const Me = z.object({ user_id: z.string(), name: z.string(), role: Role });
+export type Me = z.infer<typeof Me>;
+
+/** A user, as the admin routes show it. */
+export const User = z.object({
+  user_id: z.string(),
+  name: z.string(),
+  role: Role,
+  created_at: z.string(),
+  disabled: z.boolean(),
+});
+export type User = z.infer<typeof User>;
+
+/** An API key without the key: its prefix identifies it. */
+export const KeyInfo = z.object({
+  key_id: z.string(),
+  user_id: z.string(),
+  prefix: z.string(),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+});
+export type KeyInfo = z.infer<typeof KeyInfo>;
+
+/** One entry of REST `GET /api/v1/users`. */
+export const UserOverview = User.extend({
+  bootstrap: z.boolean(),
+  keys: z.array(KeyInfo),
+  live_sessions: z.number(),
+  spend_today_usd: z.number(),
+  spend_total_usd: z.number(),
+  max_sessions: z.number().nullable(),
+  daily_spend_limit_usd: z.number().nullable(),
+});
+export type UserOverview = z.infer<typeof UserOverview>;
+
+/** REST `POST /api/v1/users`: the user and its first key, shown this once. */
+export const UserCreated = z.object({ user: User, api_key: z.string() });
+export type UserCreated = z.infer<typeof UserCreated>;
+
+/** REST `POST /api/v1/users/{user_id}/keys`: the key, shown this once. */
+export const KeyCreated = z.object({ key_id: z.string(), prefix: z.string(), api_key: z.string() });
+export type KeyCreated = z.infer<typeof KeyCreated>;
+
+/** The close reasons (code 1008) of a connection whose key was revoked or user disabled. */
+export const REVOKED_REASON_PREFIX = "revoked:";

@@ -278,4 +278,22 @@ describe("opening a session that is not running", () => {
     expect(t.chat().sendMessage("wake up")).toBeNull();
     expect(t.sent.at(-1)).toMatchObject({ type: "user_message", session_id: B, text: "wake up" });
   });
+
+  it("an admin reads another user's session from its history and never opens it", async () => {
+    const t = storesHarness({ schedule: (fn) => fn(), loadHistory: async () => stored, myUserId: () => "me" });
+    t.connection().setStatus("connected");
+    t.recv({
+      type: "session_list",
+      sessions: [{ ...summary(B), user_id: "alice-id", user_name: "alice" }, { ...summary(A), user_id: "me" }],
+    });
+    t.chat().switchSession(B);
+    expect(t.sent).toEqual([]);
+    await vi.waitFor(() => expect(t.chat().views[B].historyLoaded).toBe(true));
+    expect(t.chat().views[B].readOnly).toEqual({ owner: "alice" });
+    t.chat().resubscribe(); // a reconnect does not open it either
+    expect(t.sent).toEqual([]);
+    // One's own session opens as usual.
+    t.chat().switchSession(A);
+    expect(t.sent).toEqual([{ type: "switch_session", session_id: A, after_seq: 0 }]);
+  });
 });

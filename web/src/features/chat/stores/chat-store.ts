@@ -91,6 +91,8 @@ export type ChatDeps = {
   isConnected(): boolean;
   /** The server's summary of a session, if it is in the list. */
   summary(id: string): SessionSummary | undefined;
+  /** The session is another user's (an admin sees everyone's): it is read, not opened. */
+  isForeign?(summary: SessionSummary): boolean;
   /** No session is open: create one, and send `text` once it is ready. */
   createSessionFor(text: string): void;
   /** Shows an error that is not about one turn (the app's notice banner). */
@@ -219,12 +221,21 @@ export function createChatStore(deps: ChatDeps): ChatStore {
       flush: deltas.flush,
       resubscribe() {
         const id = get().currentId;
-        if (id && !get().views[id]?.dormant && !get().views[id]?.terminated) subscribe(id);
+        const v = id ? get().views[id] : undefined;
+        if (id && !v?.dormant && !v?.terminated && !v?.readOnly) subscribe(id);
       },
       switchSession(id) {
         if (get().currentId === id && !get().views[id]?.openedElsewhere) return;
         set({ currentId: id });
         const summary = deps.summary(id);
+        if (summary && deps.isForeign?.(summary)) {
+          // Another user's: its stored conversation, without taking it from its owner.
+          updateView(id, (v) => {
+            v.readOnly = { owner: summary.user_name ?? "another user" };
+          });
+          showStored(id);
+          return;
+        }
         const status = summary?.status;
         if (summary && (status === "terminated" || status === "failed" || status === "suspended")) {
           // Ended: show what was said, with Resume / Start new session. Suspended: show it

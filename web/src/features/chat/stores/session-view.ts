@@ -28,6 +28,9 @@ export type SessionView = {
   warning: { remainingSeconds: number; receivedAt: number } | null;
   terminated: { reason: string; resumable: boolean; message: string } | null;
   openedElsewhere: boolean;
+  /** Another user's session, which an admin reads (from the stored history) but does not
+   * open: only its owner writes in it. */
+  readOnly: { owner: string } | null;
   /** Shown from the stored history without waking it (a suspended session): the next
    * message subscribes and wakes it. */
   dormant: boolean;
@@ -53,6 +56,7 @@ export function emptyView(id: string): SessionView {
     warning: null,
     terminated: null,
     openedElsewhere: false,
+    readOnly: null,
     dormant: false,
     restarting: false,
     lastCost: null,

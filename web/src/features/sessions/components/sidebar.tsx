@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { ConfirmDialog } from "../../../components/ui/confirm-dialog";
 import { focusNext } from "../../../lib/focus";
@@ -46,10 +46,34 @@ type Props = {
   onPicked(): void;
 };
 
-/** Every session the server knows, newest activity first, and "New session". */
+/** The owners named in the list (only admins are sent owners' names), by name. */
+function ownersOf(sessions: SessionSummary[]): Array<{ id: string; name: string }> {
+  const byId = new Map<string, string>();
+  for (const s of sessions) if (s.user_name) byId.set(s.user_id, s.user_name);
+  return [...byId].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The sessions the server lists (a member's own; an admin's: everyone's, with the owner's
+ * name and a filter by owner once they are more than one person's), newest activity first,
+ * and "New session".
+ */
 export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
-  const { sessions, creating, createSession } = useSessions(
-    useShallow((s) => ({ sessions: s.sessions, creating: s.creating, createSession: s.createSession })),
+  const { sessions: all, creating, createSession, ownerFilter, setOwnerFilter } = useSessions(
+    useShallow((s) => ({
+      sessions: s.sessions,
+      creating: s.creating,
+      createSession: s.createSession,
+      ownerFilter: s.ownerFilter,
+      setOwnerFilter: s.setOwnerFilter,
+    })),
+  );
+  const owners = useMemo(() => ownersOf(all), [all]);
+  // Only the sessions of more than one person need their owner named.
+  const showOwners = owners.length > 1;
+  const sessions = useMemo(
+    () => (ownerFilter ? all.filter((s) => s.user_id === ownerFilter) : all),
+    [all, ownerFilter],
   );
   const now = useNow();
 
@@ -68,6 +92,25 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
           {creating ? "Creating session…" : "New session"}
         </button>
       </div>
+      {showOwners && (
+        <div className="px-3 pb-2">
+          <label className="flex items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
+            Owner
+            <select
+              value={ownerFilter ?? ""}
+              onChange={(e) => setOwnerFilter(e.target.value || null)}
+              className="min-w-0 flex-1 rounded-md border border-zinc-300 bg-transparent px-2 py-1 text-sm dark:border-zinc-700"
+            >
+              <option value="">Everyone</option>
+              {owners.map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+      )}
       <div className="min-h-0 flex-1 overflow-y-auto px-2 pb-3">
         {sessions.length === 0 ? (
           <p className="px-2 text-sm text-zinc-600 dark:text-zinc-400">No sessions yet.</p>
@@ -77,6 +120,7 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
               <SessionRow
                 key={s.session_id}
                 session={s}
+                showOwner={showOwners}
                 current={s.session_id === currentId}
                 now={now}
                 onOpen={() => {
@@ -94,11 +138,14 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
 
 function SessionRow({
   session: s,
+  showOwner,
   current,
   now,
   onOpen,
 }: {
   session: SessionSummary;
+  /** Name the owner (an admin's list of several people's sessions). */
+  showOwner: boolean;
   /** The session whose conversation is shown. */
   current: boolean;
   now: number;
@@ -108,10 +155,12 @@ function SessionRow({
   const row = useRef<HTMLButtonElement>(null);
   const ended = s.status === "terminated" || s.status === "failed";
   const name = shortId(s.session_id);
-  // The row's name says what it shows, in order: "3f2a1b9c, active, 5 minutes ago, 2 messages, $0.01".
+  // The row's name says what it shows, in order: "3f2a1b9c, active, 5 minutes ago, 2 messages,
+  // $0.01" (an admin's list: the owner's name after the status).
   const when = timeAgoLong(s.last_active_at, now);
   const messages = `${s.message_count} ${s.message_count === 1 ? "message" : "messages"}`;
   const cost = formatCost(s.total_cost_usd);
+  const owner = showOwner ? s.user_name : undefined;
   return (
     <li
       className={`group flex items-stretch rounded-md ${current ? "bg-zinc-100 dark:bg-zinc-800" : "hover:bg-zinc-50 dark:hover:bg-zinc-900"}`}
@@ -121,7 +170,7 @@ function SessionRow({
         type="button"
         onClick={onOpen}
         aria-current={current ? "true" : undefined}
-        aria-label={[name, STATUS_WORD[s.status], when, messages, cost].join(", ")}
+        aria-label={[name, STATUS_WORD[s.status], owner, when, messages, cost].filter(Boolean).join(", ")}
         data-session-id={s.session_id}
         className="min-w-0 flex-1 rounded-md px-2 py-2 text-left focus-visible:ring-2 focus-visible:ring-blue-500"
       >
@@ -134,6 +183,13 @@ function SessionRow({
           <span className="ml-auto shrink-0 text-xs font-normal text-zinc-600 dark:text-zinc-400">{STATUS_WORD[s.status]}</span>
         </span>{" "}
         <span className="mt-0.5 flex gap-2 text-xs text-zinc-600 dark:text-zinc-400">
+          {owner && (
+            <>
+              <span className="truncate" title={`Owner: ${owner}`}>
+                {owner}
+              </span>{" "}
+            </>
+          )}
           <span>{when}</span> <span>{messages}</span> <span className="ml-auto">{cost}</span>
         </span>
       </button>

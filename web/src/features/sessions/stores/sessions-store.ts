@@ -15,6 +15,8 @@ export type SessionsState = {
   creating: boolean;
   /** Text typed before any session existed: sent once the new session is ready. */
   queuedText: string | null;
+  /** An admin's choice of whose sessions to list (a user id); null: everyone's. */
+  ownerFilter: string | null;
 };
 
 export type SessionsActions = {
@@ -33,6 +35,7 @@ export type SessionsActions = {
   /** Keeps a session's summary current with its events (cost, status). */
   applyEvent(e: SessionEvent): void;
   destroy(id: string): void;
+  setOwnerFilter(userId: string | null): void;
 };
 
 export type SessionsStore = StoreApi<SessionsState & SessionsActions>;
@@ -55,6 +58,7 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       sessions: [],
       creating: false,
       queuedText: null,
+      ownerFilter: null,
 
       setSessions(sessions) {
         set({ sessions });
@@ -96,6 +100,9 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       },
       destroy(id) {
         deps.send({ type: "destroy_session", session_id: id });
+      },
+      setOwnerFilter(userId) {
+        set({ ownerFilter: userId });
       },
     };
   });
