@@ -59,6 +59,8 @@ async fn app(dir: &Path, stub: &ModelStub, pool: usize) -> Engine {
         ("CLAUDE_CLI_PATH", cli.to_string_lossy().into_owned()),
         ("PREWARM_POOL_SIZE", pool.to_string()),
         ("MAX_SESSIONS", "50".to_string()),
+        // 50 live CLIs (~9 GB): measured here, not bounded by the default budget.
+        ("MEMORY_BUDGET_MB", "65536".to_string()),
         ("ANTHROPIC_BASE_URL", stub.url()),
         ("ANTHROPIC_API_KEY", "sk-ant-bench".to_string()),
         ("LOG_LEVEL", "error".to_string()),

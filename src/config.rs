@@ -79,6 +79,10 @@ pub struct Settings {
     /// The Claude Code CLI binary (explicit, project-local install, or `claude` on PATH).
     pub claude_cli_path: PathBuf,
     pub prewarm_pool_size: usize,
+    /// The most the adaptive pool grows to under demand (≥ `prewarm_pool_size`).
+    pub prewarm_pool_max: usize,
+    /// The bound on the resident memory of every CLI process tree (sessions and pool).
+    pub memory_budget_mb: u64,
     pub max_sessions: usize,
     pub max_session_rss_mb: u64,
     pub max_session_duration_seconds: u64,
@@ -116,6 +120,8 @@ impl fmt::Debug for Settings {
             .field("workspace_dir", &self.workspace_dir)
             .field("claude_cli_path", &self.claude_cli_path)
             .field("prewarm_pool_size", &self.prewarm_pool_size)
+            .field("prewarm_pool_max", &self.prewarm_pool_max)
+            .field("memory_budget_mb", &self.memory_budget_mb)
             .field("max_sessions", &self.max_sessions)
             .field("max_session_rss_mb", &self.max_session_rss_mb)
             .field(
@@ -156,6 +162,8 @@ pub struct RawSettings {
     workspace_dir: Option<String>,
     claude_cli_path: Option<String>,
     prewarm_pool_size: Option<String>,
+    prewarm_pool_max: Option<String>,
+    memory_budget_mb: Option<String>,
     max_sessions: Option<String>,
     max_session_rss_mb: Option<String>,
     max_session_duration_seconds: Option<String>,
@@ -276,6 +284,34 @@ fn err(var: &'static str, expected: impl Into<String>) -> ConfigError {
     }
 }
 
+/// `PREWARM_POOL_MAX` unless set (or `PREWARM_POOL_SIZE`, when that is larger).
+pub const DEFAULT_PREWARM_POOL_MAX: usize = 6;
+
+/// The share of the machine's memory `MEMORY_BUDGET_MB` defaults to.
+pub const MEMORY_BUDGET_SHARE: f64 = 0.6;
+
+/// `MEMORY_BUDGET_MB` unless set: [`MEMORY_BUDGET_SHARE`] of the machine's memory (of the
+/// container's limit, when one is set and lower), or 4096 where neither can be read.
+pub fn default_memory_budget_mb() -> u64 {
+    let machine = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+        line.split_whitespace()
+            .nth(1)?
+            .parse::<u64>()
+            .ok()
+            .map(|kb| kb / 1024)
+    });
+    let cgroup = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|b| b / 1024 / 1024);
+    let total = match (machine, cgroup) {
+        (Some(m), Some(c)) => m.min(c),
+        (m, c) => m.or(c).unwrap_or(4096 * 10 / 6),
+    };
+    ((total as f64 * MEMORY_BUDGET_SHARE) as u64).max(64)
+}
+
 /// Treats an empty or all-blank value as unset (what `FOO= cmd` means to most people).
 fn present(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
@@ -368,6 +404,24 @@ impl RawSettings {
         };
 
         let prewarm_pool_size = number("PREWARM_POOL_SIZE", &self.prewarm_pool_size, 2, 0, 32)?;
+        let prewarm_pool_max = number(
+            "PREWARM_POOL_MAX",
+            &self.prewarm_pool_max,
+            if prewarm_pool_size == 0 {
+                0
+            } else {
+                prewarm_pool_size.max(DEFAULT_PREWARM_POOL_MAX)
+            },
+            prewarm_pool_size,
+            64,
+        )?;
+        let memory_budget_mb = number(
+            "MEMORY_BUDGET_MB",
+            &self.memory_budget_mb,
+            default_memory_budget_mb(),
+            64,
+            1 << 24,
+        )?;
         let max_sessions = number("MAX_SESSIONS", &self.max_sessions, 10, 1, 1000)?;
         let max_session_rss_mb = number(
             "MAX_SESSION_RSS_MB",
@@ -516,6 +570,8 @@ impl RawSettings {
             workspace_dir,
             claude_cli_path,
             prewarm_pool_size,
+            prewarm_pool_max,
+            memory_budget_mb,
             max_sessions,
             max_session_rss_mb,
             max_session_duration_seconds,

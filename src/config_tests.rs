@@ -47,6 +47,12 @@ fn defaults_match_the_design() {
     assert_eq!(s.permission_timeout_seconds, 300);
     assert_eq!(s.shutdown_grace_seconds, 25);
     assert_eq!(s.turn_stall_seconds, 90);
+    assert_eq!(s.prewarm_pool_max, 6);
+    assert_eq!(
+        s.memory_budget_mb,
+        crate::config::default_memory_budget_mb()
+    );
+    assert!(s.memory_budget_mb >= 64);
     assert_eq!(s.log_level, LogLevel::Info);
     assert!(s.allowed_origins.is_empty());
     assert!(s.anthropic_api_key.is_none());
@@ -77,6 +83,8 @@ fn every_variable_is_read() {
         ("PERMISSION_TIMEOUT_SECONDS", "2"),
         ("SHUTDOWN_GRACE_SECONDS", "0"),
         ("TURN_STALL_SECONDS", "3"),
+        ("PREWARM_POOL_MAX", "4"),
+        ("MEMORY_BUDGET_MB", "900"),
         ("LOG_LEVEL", "DEBUG"),
         (
             "ALLOWED_ORIGINS",
@@ -102,6 +110,8 @@ fn every_variable_is_read() {
     assert_eq!(s.permission_timeout_seconds, 2);
     assert_eq!(s.shutdown_grace_seconds, 0);
     assert_eq!(s.turn_stall_seconds, 3);
+    assert_eq!(s.prewarm_pool_max, 4);
+    assert_eq!(s.memory_budget_mb, 900);
     assert_eq!(s.log_level, LogLevel::Debug);
     assert_eq!(
         s.allowed_origins,
@@ -159,6 +169,8 @@ fn each_bad_value_names_its_variable() {
         ("WORKSPACE_DIR", "/definitely/not/a/dir/here"),
         ("PREWARM_POOL_SIZE", "many"),
         ("PREWARM_POOL_SIZE", "33"),
+        ("PREWARM_POOL_MAX", "1"),
+        ("MEMORY_BUDGET_MB", "10"),
         ("MAX_SESSIONS", "0"),
         ("MAX_SESSIONS", "1.5"),
         ("MAX_SESSION_RSS_MB", "0"),

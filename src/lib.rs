@@ -12,6 +12,7 @@ pub mod db;
 pub mod extensions;
 pub mod http;
 pub mod logging;
+pub mod metrics;
 pub mod model_backend;
 pub mod model_stub;
 pub mod process;

@@ -31,6 +31,12 @@ pub enum EngineError {
         "All {max} session slots are in use. Close a session you no longer need, or try again later."
     )]
     AtCapacity { max: usize },
+    /// The CLIs' memory is at `MEMORY_BUDGET_MB`, and no idle session or pooled process
+    /// could make room.
+    #[error(
+        "The server's memory budget ({budget_mb} MB) is used by sessions that are busy, so no new session fits. Close a session you no longer need, or try again when a reply has finished."
+    )]
+    OverMemoryBudget { budget_mb: u64 },
     /// The server is draining: running replies finish, nothing new starts.
     #[error(
         "The server is restarting: replies already being written finish, but it takes no new messages or sessions now. Try again in a minute."

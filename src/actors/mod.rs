@@ -6,6 +6,7 @@
 //! sweeps orphans. [`Engine`] starts them once and is what the HTTP layer and the tests talk
 //! to; its failures are [`EngineError`]s.
 
+pub mod budget;
 pub mod cli_factory;
 pub mod error;
 pub mod launcher;
@@ -14,6 +15,7 @@ pub mod messages;
 pub mod monitor;
 pub mod permissions;
 pub mod pool;
+pub mod pool_demand;
 pub mod quota;
 mod replay;
 pub mod session;
@@ -87,6 +89,11 @@ impl Engine {
         log: Logger,
     ) -> Result<Engine, EngineStartError> {
         let settings = factory.settings().clone();
+        crate::metrics::metrics()
+            .memory_budget
+            .set(crate::metrics::gauge_value(
+                settings.memory_budget_mb * 1024 * 1024,
+            ));
         let extensions = supervisor::read_extensions(settings.workspace_dir.clone()).await;
         if let Some(ext) = &extensions {
             factory.set_mcp_config(ext.mcp_config.clone());
@@ -95,7 +102,11 @@ impl Engine {
             }
         }
         let hash = extensions.map(|e| e.config_hash).unwrap_or_default();
-        let pool = Pool::new(settings.prewarm_pool_size, factory.clone(), log.clone()).start();
+        let budget = budget::Budget::new(settings.memory_budget_mb);
+        let pool = Pool::new(settings.prewarm_pool_size, factory.clone(), log.clone())
+            .with_budget(budget.clone())
+            .with_max(settings.prewarm_pool_max)
+            .start();
         if let Err(reason) = pool
             .send(StartupFill)
             .await
@@ -107,7 +118,7 @@ impl Engine {
             return Err(EngineStartError(reason));
         }
         info!(log, "session engine ready"; "pool_size" => settings.prewarm_pool_size);
-        let launcher = launcher::Launcher::new(factory, pool.clone());
+        let launcher = launcher::Launcher::new(factory, pool.clone(), budget.clone());
         let quotas = quota::Quotas::new(db.clone(), settings.quotas);
         let states = state_feed::StateFeed::default();
         let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone())
@@ -115,6 +126,8 @@ impl Engine {
             .start();
         let monitor = monitor::Monitor::new(
             supervisor.clone(),
+            pool.clone(),
+            budget.clone(),
             Duration::from_secs(settings.monitor_interval_seconds),
             settings.max_session_rss_mb,
             exclusive_children,
@@ -134,15 +147,23 @@ impl Engine {
 
     /// Creates a session of `caller` (within its quotas).
     pub async fn create_session(&self, caller: &Caller) -> Result<Created, EngineError> {
+        let started = Instant::now();
         let quota = self.quotas.of(&caller.user_id).await?;
         quota.check_spend()?;
-        self.supervisor
+        let created = self
+            .supervisor
             .send(CreateSession {
                 owner: caller.user_id.clone(),
                 max_live: quota.max_sessions,
             })
             .await
-            .map_err(unavailable)?
+            .map_err(unavailable)?;
+        if created.is_ok() {
+            crate::metrics::metrics()
+                .create_ready
+                .observe(started.elapsed().as_secs_f64());
+        }
+        created
     }
 
     /// Resumes one of `caller`'s sessions (within its live-session quota).

@@ -11,7 +11,7 @@ use serde_json::json;
 use slog::{info, warn, Logger};
 
 use super::launcher::{Launch, Launcher};
-use super::lifecycle::{Effect, Event, LaunchKind, Lifecycle, Limits};
+use super::lifecycle::{Effect, Event, LaunchKind, Lifecycle, Limits, Phase};
 use super::messages::*;
 use super::store::SessionStore;
 use super::turn::{Effects, Turn};
@@ -275,6 +275,7 @@ impl SessionActor {
             Effect::AbandonTurn => {
                 if let Some(mut turn) = self.turn.take() {
                     let fx = turn.crashed();
+                    turn.clock.observe(&fx.events);
                     self.apply(ctx, fx);
                 }
             }
@@ -291,7 +292,12 @@ impl SessionActor {
                     let _ = act.run(ctx, Event::InterruptDeadline { deadline }, Input::None);
                 });
             }
-            Effect::Launch(LaunchKind::Resume) => self.relaunch(ctx),
+            Effect::Launch(LaunchKind::Resume) => {
+                if let Phase::Restarting { reason } = self.life.phase() {
+                    crate::metrics::metrics().restart(reason.as_str());
+                }
+                self.relaunch(ctx)
+            }
             Effect::SwapProcess => {
                 if let Input::Launched(launch) = std::mem::replace(input, Input::None) {
                     self.swap(ctx, launch);
@@ -343,6 +349,9 @@ impl SessionActor {
     /// permission requests and its end.
     pub(super) fn apply(&mut self, ctx: &mut Context<Self>, mut fx: Effects) {
         self.note_effects(&mut fx, None);
+        if let Some(turn) = self.turn.as_mut() {
+            turn.clock.observe(&fx.events);
+        }
         for (kind, payload) in fx.persist {
             self.store.message(kind, payload);
         }

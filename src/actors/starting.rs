@@ -197,7 +197,7 @@ impl Supervisor {
     }
 
     /// One creation of `owner` is over (done or failed).
-    fn created_by(&mut self, owner: &str) {
+    pub(super) fn created_by(&mut self, owner: &str) {
         self.creating -= 1;
         if let Some(n) = self.creating_by.get_mut(owner) {
             *n -= 1;

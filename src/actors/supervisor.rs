@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 use super::launcher::{Launch, Launcher};
 use super::lifecycle::{Effect, Event, Lifecycle, Limits, Phase};
 use super::messages::*;
-use super::pool::{Invalidate, Pool};
+use super::pool::{GetPoolStatus, Invalidate, Pool};
 use super::session::{SessionActor, SessionParts};
 use super::store::SessionStore;
 use super::EngineError;
@@ -29,7 +29,7 @@ pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(40);
 pub const STOP_AFTER_DEADLINE: Duration = Duration::from_secs(10);
 
 /// A session holding one of the `MAX_SESSIONS` slots.
-pub(super) enum Slot {
+pub(crate) enum Slot {
     /// Its process is launching; requests about it wait.
     Starting(Vec<oneshot::Sender<()>>),
     Live(Addr<SessionActor>),
@@ -49,7 +49,7 @@ pub struct Supervisor {
     pub(super) limits: Limits,
     pub(super) db: Db,
     pub(super) launcher: Launcher,
-    pool: Addr<Pool>,
+    pub(super) pool: Addr<Pool>,
     /// Set once the server is shutting down: the deadline running turns were given.
     pub(super) shutting_down: Option<Instant>,
     drained: Vec<oneshot::Sender<()>>,
@@ -164,6 +164,7 @@ impl Supervisor {
             }
         }
         if self.slots.len() + self.creating >= self.max_sessions {
+            crate::metrics::metrics().capacity_refused("max_sessions");
             return Err(EngineError::AtCapacity {
                 max: self.max_sessions,
             });
@@ -282,13 +283,32 @@ impl Handler<CreateSession> for Supervisor {
         self.creating += 1;
         *self.creating_by.entry(msg.owner.clone()).or_default() += 1;
         let workspace = self.launcher.settings().workspace_dir.clone();
+        let pool = self.pool.clone();
         Box::pin(
-            async move { read_extensions(workspace).await }
-                .into_actor(self)
-                .then(move |ext, act, _ctx| {
-                    let changed = act.apply_extensions(ext);
-                    act.create(msg.owner, !changed)
-                }),
+            async move {
+                let ext = read_extensions(workspace).await;
+                let ready = pool.send(GetPoolStatus).await.map_or(0, |p| p.ready);
+                (ext, ready)
+            }
+            .into_actor(self)
+            .then(move |(ext, ready), act, _ctx| {
+                let changed = act.apply_extensions(ext);
+                // A pooled process is already counted in the memory budget; a cold one
+                // needs room.
+                let need = if ready > 0 && !changed {
+                    0
+                } else {
+                    act.launcher.budget().estimate()
+                };
+                act.admit(need)
+                    .then(move |admitted, act, _ctx| match admitted {
+                        Ok(()) => act.create(msg.owner, !changed),
+                        Err(e) => {
+                            act.created_by(&msg.owner);
+                            Box::pin(fut::ready(Err(e)))
+                        }
+                    })
+            }),
         )
     }
 }
@@ -396,6 +416,7 @@ impl Handler<SessionGone> for Supervisor {
     type Result = ();
 
     fn handle(&mut self, msg: SessionGone, _ctx: &mut Context<Self>) {
+        self.launcher.budget().forget(&msg.session_id);
         self.owners.remove(&msg.session_id);
         if let Some(Slot::Stopping(waiters) | Slot::Starting(waiters)) =
             self.slots.remove(&msg.session_id)

@@ -54,6 +54,8 @@ pub struct Turn {
     asked: std::collections::HashMap<String, String>,
     /// Tool calls whose permission was denied: their result is a denial, not an error.
     denied: HashSet<String>,
+    /// When the message was accepted (metrics: first token, outcome).
+    pub clock: crate::metrics::turns::TurnClock,
 }
 
 impl Turn {

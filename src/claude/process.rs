@@ -263,6 +263,9 @@ impl ClaudeProcess {
         let (process, events) = ClaudeProcess::spawn(opts).await?;
         match process.initialize().await {
             Ok(init) => {
+                crate::metrics::metrics()
+                    .spawn_ready
+                    .observe(init.ready_in.as_secs_f64());
                 slog::info!(process.inner.log, "CLI ready";
                     "ready_ms" => init.ready_in.as_millis() as u64,
                     "version" => init.version.clone());

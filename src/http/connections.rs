@@ -41,13 +41,16 @@ impl Connections {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push((addr, caller));
+        crate::metrics::metrics().ws_connections.inc();
     }
 
     pub(super) fn remove(&self, addr: &Addr<WsConn>) {
-        self.inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|(a, _)| a != addr);
+        let mut all = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let before = all.len();
+        all.retain(|(a, _)| a != addr);
+        if all.len() < before {
+            crate::metrics::metrics().ws_connections.dec();
+        }
     }
 
     /// Tells every connection `server_shutting_down` with the time left until `deadline`;

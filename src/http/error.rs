@@ -59,7 +59,9 @@ pub fn code_of(e: EngineError) -> ErrorCode {
         EngineError::NotRunning | EngineError::NotResumable => ErrorCode::NotResumable,
         EngineError::QueryInProgress | EngineError::Restarting => ErrorCode::QueryInProgress,
         EngineError::NoSuchPermission => ErrorCode::ValidationError,
-        EngineError::AtCapacity { .. } => ErrorCode::CapacityExceeded,
+        EngineError::AtCapacity { .. } | EngineError::OverMemoryBudget { .. } => {
+            ErrorCode::CapacityExceeded
+        }
         EngineError::ShuttingDown => ErrorCode::ServerShuttingDown,
         EngineError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
         EngineError::StartFailed | EngineError::StoreFailed | EngineError::Unavailable => {
@@ -124,6 +126,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        crate::metrics::metrics().error(self.code.as_str());
         HttpResponse::build(self.status_code()).json(self.body())
     }
 }

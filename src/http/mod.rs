@@ -13,6 +13,7 @@ pub mod error;
 mod extract;
 mod health;
 mod info;
+mod metrics;
 mod openapi;
 pub mod security_headers;
 mod sessions;
@@ -80,6 +81,9 @@ pub struct Route {
     pub access: Access,
 }
 
+/// The Prometheus scrape (outside the versioned API, where scrapers look for it).
+pub const METRICS_PATH: &str = "/metrics";
+
 /// Where the REST API lives.
 pub const API_PREFIX: &str = "/api/v1";
 
@@ -131,6 +135,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(extract::path_config())
         .app_data(extract::query_config())
         .service(register(web::scope(API_PREFIX)))
+        .service(
+            web::resource(METRICS_PATH)
+                .route(web::get().to(metrics::scrape))
+                .default_service(web::to(method_not_allowed))
+                .wrap(from_fn(|req, next| {
+                    auth::check_access(Access::Admin, req, next)
+                })),
+        )
         .service(
             web::resource("/ws/v1/chat")
                 .route(web::get().to(ws::chat))

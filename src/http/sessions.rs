@@ -126,7 +126,7 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
         (status = 400, description = "`invalid_json`: the body is not a JSON object", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
         (status = 429, description = "`quota_exceeded`: the caller's live sessions or today's spend are at their limit (the message says which, and when it frees up)", body = super::openapi::ErrorResponse),
-        (status = 503, description = "`capacity_exceeded`: MAX_SESSIONS live sessions already; `server_shutting_down`: the server is stopping", body = super::openapi::ErrorResponse),
+        (status = 503, description = "`capacity_exceeded`: MAX_SESSIONS live sessions already, or no room under MEMORY_BUDGET_MB; `server_shutting_down`: the server is stopping", body = super::openapi::ErrorResponse),
     )
 )]
 pub async fn create(

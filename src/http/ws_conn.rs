@@ -99,7 +99,11 @@ impl WsConn {
         if self.closing {
             return;
         }
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.out.try_send(out) {
+        let sent = self.out.try_send(out);
+        if sent.is_ok() {
+            crate::metrics::metrics().ws_frames_sent.inc();
+        }
+        if let Err(mpsc::error::TrySendError::Full(_)) = sent {
             warn!(self.log, "client not reading; closing the connection");
             self.close(ctx, CloseCode::Policy, "too slow: reconnect with after_seq");
         }
@@ -126,6 +130,7 @@ impl WsConn {
         session_id: Option<SessionId>,
     ) {
         let e = e.into();
+        crate::metrics::metrics().error(e.code.as_str());
         self.send(
             ctx,
             ControlFrame::Error {

@@ -10,6 +10,7 @@ mod helpers;
 mod users_helpers;
 mod ws_client;
 
+mod budget;
 mod cli_process;
 mod cli_secrets;
 mod cli_turns;
@@ -21,8 +22,10 @@ mod engine_limits;
 mod extensions_cli;
 mod health;
 mod key_file;
+mod metrics;
 mod model_stub;
 mod pool;
+mod pool_adapt;
 mod process_logs;
 mod rest;
 mod security_headers;

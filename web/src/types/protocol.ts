@@ -20,6 +20,12 @@ export const SessionStatus = z.enum([
 ]);
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
+/**
+ * `session_terminated` reasons after which the session is only suspended: its next message
+ * resumes it (idle past the grace period; paused to stay under the server's memory budget).
+ */
+export const SUSPENDED_REASONS: readonly string[] = ["idle", "memory_budget"];
+
 export const SessionSummary = z.object({
   session_id: z.string(),
   /** The owner: the user who created it. */

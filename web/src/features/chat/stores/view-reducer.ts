@@ -4,6 +4,7 @@
  * `updateView` in chat-store.ts), so every rule of a turn reads in one place.
  */
 import type { ControlFrame, SessionEvent } from "../../../types/protocol";
+import { SUSPENDED_REASONS } from "../../../types/protocol";
 import { TOOL_UNFINISHED, isDenial, itemId, itemsFromHistory, type Item, type ToolItem, type UserItem } from "./items";
 import type { SessionView } from "./session-view";
 
@@ -131,7 +132,7 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
       // The session's process and its event sequence end here; a resumed session
       // counts from 1 again.
       v.lastEventSeq = 0;
-      if (e.reason === "idle") {
+      if (SUSPENDED_REASONS.includes(e.reason)) {
         v.live.push(notice(e.message || "The session was suspended while idle; your next message resumes it."));
       } else {
         v.terminated = { reason: e.reason, resumable: e.resumable, message: e.message };

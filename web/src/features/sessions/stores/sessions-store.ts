@@ -7,6 +7,7 @@
  */
 import { createStore, type StoreApi } from "zustand/vanilla";
 import type { ClientFrame, SessionEvent, SessionStateFrame, SessionSummary } from "../../../types/protocol";
+import { SUSPENDED_REASONS } from "../../../types/protocol";
 
 export type SessionsState = {
   sessions: SessionSummary[];
@@ -99,7 +100,7 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
         if (e.type === "response_complete") patch(id, { total_cost_usd: e.total_cost_usd });
         if (e.type === "message_received") patch(id, { status: "active" });
         if (e.type === "session_terminated") {
-          patch(id, { status: e.reason === "idle" ? "suspended" : "terminated", is_resumable: e.resumable });
+          patch(id, { status: SUSPENDED_REASONS.includes(e.reason) ? "suspended" : "terminated", is_resumable: e.resumable });
         }
       },
       applyState(f) {
