@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 use crate::claude::{SessionStart, SpawnOptions};
 use crate::config::Settings;
 use crate::model_backend::ModelConfig;
+use crate::protocol::SessionOptions;
 
 /// `CLAUDE_CODE_MAX_RETRIES` given to the CLI when the server's environment has none.
 pub const DEFAULT_CLI_MAX_RETRIES: &str = "4";
@@ -53,14 +54,23 @@ impl CliFactory {
         &self.settings
     }
 
-    /// Options for a process carrying `session`.
+    /// Options for a process carrying `session`, with the default conversation controls
+    /// (the pool's processes; a session taking one switches it live, `session_options.rs`).
     pub fn options(&self, session: SessionStart) -> SpawnOptions {
+        self.options_for(session, &SessionOptions::defaults(&self.settings))
+    }
+
+    /// Options for a process carrying `session` with the controls `chosen`.
+    pub fn options_for(&self, session: SessionStart, chosen: &SessionOptions) -> SpawnOptions {
         let mut o = SpawnOptions::new(
             self.settings.claude_cli_path.clone(),
             self.settings.workspace_dir.clone(),
             session,
         );
-        o.permission_mode = self.settings.permission_mode.clone();
+        o.permission_mode = chosen.permission_mode.clone();
+        // `default` (rows from before models could be chosen): whatever the CLI defaults to.
+        o.model = Some(chosen.model.clone()).filter(|m| m != "default");
+        o.effort = chosen.effort.clone();
         o.mcp_config = self
             .mcp_config
             .read()

@@ -112,9 +112,12 @@ pub struct SessionGone {
 // ---- to the supervisor ----
 
 /// Create a session: from the pool if it has a process, else a cold spawn.
-#[derive(Message, Debug)]
+#[derive(Message, Debug, Default)]
 #[rtype(result = "Result<Created, EngineError>")]
-pub struct CreateSession;
+pub struct CreateSession {
+    /// The conversation controls asked for (validated by the caller); unset: defaults.
+    pub options: crate::protocol::OptionsChange,
+}
 
 #[derive(Debug, Clone)]
 pub struct Created {

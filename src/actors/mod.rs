@@ -16,6 +16,7 @@ pub mod pool;
 mod replay;
 pub mod session;
 mod session_handlers;
+pub mod session_options;
 mod stall;
 mod starting;
 pub mod store;
@@ -29,7 +30,7 @@ use actix::prelude::*;
 use slog::{crit, info, Logger};
 
 use crate::db::Db;
-use crate::protocol::SessionEvent;
+use crate::protocol::{OptionsChange, SessionEvent};
 use crate::session_id::SessionId;
 use cli_factory::CliFactory;
 pub use error::EngineError;
@@ -113,11 +114,35 @@ impl Engine {
         })
     }
 
+    /// Creates a session with the default conversation controls.
     pub async fn create_session(&self) -> Result<Created, EngineError> {
+        self.create_session_with(OptionsChange::default()).await
+    }
+
+    /// Creates a session with the controls asked for (already validated against the
+    /// settings; see [`OptionsChange::validate`]).
+    pub async fn create_session_with(
+        &self,
+        options: OptionsChange,
+    ) -> Result<Created, EngineError> {
         self.supervisor
-            .send(CreateSession)
+            .send(CreateSession { options })
             .await
             .map_err(unavailable)?
+    }
+
+    /// Switches a live session's model, effort or permission mode (already validated);
+    /// answers with the options in effect. A suspended session is woken first.
+    pub async fn set_session_options(
+        &self,
+        session_id: &SessionId,
+        change: OptionsChange,
+    ) -> Result<crate::protocol::SessionOptions, EngineError> {
+        let session = self.session(session_id, true).await?;
+        session
+            .send(session_options::SetOptions { change })
+            .await
+            .map_err(gone)?
     }
 
     pub async fn resume_session(&self, session_id: &SessionId) -> Result<Created, EngineError> {

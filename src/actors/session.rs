@@ -76,11 +76,11 @@ pub struct SessionActor {
     pub(super) subscriber: Option<Recipient<SessionEvent>>,
     /// The subscriber was dropped for not keeping up (the lifecycle hears it after the step).
     subscriber_dropped: bool,
-    store: SessionStore,
+    pub(super) store: SessionStore,
     launcher: Launcher,
     supervisor: Recipient<SessionGone>,
     stopping_to: Recipient<SessionStopping>,
-    summary: SessionSummary,
+    pub(super) summary: SessionSummary,
     /// Resolved when the actor has stopped (its process is gone).
     pub(super) stop_waiters: Vec<tokio::sync::oneshot::Sender<()>>,
     pub(super) log: Logger,
@@ -391,8 +391,9 @@ impl SessionActor {
     fn relaunch(&mut self, ctx: &mut Context<Self>) {
         let launcher = self.launcher.clone();
         let id = self.id.clone();
+        let options = self.summary.options();
         ctx.spawn(
-            async move { launcher.resume(&id).await }
+            async move { launcher.resume(&id, &options).await }
                 .into_actor(self)
                 .map(|result, act, ctx| {
                     let _ = match result {

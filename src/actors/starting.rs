@@ -14,7 +14,7 @@ use super::messages::Created;
 use super::supervisor::{refusal, release, Open, Opened, Slot, Supervisor, SHUTDOWN_WAIT};
 use super::EngineError;
 use crate::db::{Session, SessionStatus};
-use crate::protocol::{SessionSummary, Source};
+use crate::protocol::{SessionOptions, SessionSummary, Source};
 use crate::session_id::SessionId;
 
 impl Supervisor {
@@ -126,7 +126,7 @@ impl Supervisor {
         Box::pin(
             async move {
                 let id = resumed;
-                let launch = launcher.resume(&id).await.map_err(|e| {
+                let launch = launcher.resume(&id, &row.options()).await.map_err(|e| {
                     warn!(log, "resume failed"; "session_id" => &id, "error" => %e);
                 })?;
                 row.status = SessionStatus::Active;
@@ -165,10 +165,11 @@ impl Supervisor {
         )
     }
 
-    /// Creates a session, from the pool when `use_pool`.
+    /// Creates a session with the controls `chosen`, from the pool when `use_pool`.
     pub(super) fn create(
         &mut self,
         use_pool: bool,
+        chosen: SessionOptions,
     ) -> ResponseActFuture<Self, Result<Created, EngineError>> {
         let mut life = Lifecycle::new(Phase::Absent, self.limits, Instant::now());
         let effects = life.step(Event::Create, Instant::now());
@@ -181,10 +182,11 @@ impl Supervisor {
         let log = self.log.clone();
         Box::pin(
             async move {
-                let launch = launcher.new_session(use_pool).await.map_err(|e| {
-                    warn!(log, "cold start failed"; "error" => %e);
+                let launch = launcher.new_session(use_pool, &chosen).await.map_err(|e| {
+                    warn!(log, "session start failed"; "error" => %e);
                 })?;
                 let mut row = Session::new(launch.session_id().as_str());
+                row.set_options(&chosen);
                 row.status = SessionStatus::Active;
                 row.subprocess_pid = Some(launch.started.process.pid());
                 if let Err(e) = db.save(&row).await {

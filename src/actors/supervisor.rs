@@ -210,18 +210,20 @@ impl Handler<Open> for Supervisor {
 impl Handler<CreateSession> for Supervisor {
     type Result = ResponseActFuture<Self, Result<Created, EngineError>>;
 
-    fn handle(&mut self, _msg: CreateSession, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: CreateSession, _ctx: &mut Context<Self>) -> Self::Result {
         if let Err(e) = self.check_capacity() {
             return Box::pin(fut::ready(Err(e)));
         }
+        let chosen =
+            crate::protocol::SessionOptions::defaults(self.launcher.settings()).with(&msg.options);
         self.creating += 1;
         let workspace = self.launcher.settings().workspace_dir.clone();
         Box::pin(
             async move { read_extensions(workspace).await }
                 .into_actor(self)
-                .then(|ext, act, _ctx| {
+                .then(move |ext, act, _ctx| {
                     let changed = act.apply_extensions(ext);
-                    act.create(!changed)
+                    act.create(!changed, chosen)
                 }),
         )
     }

@@ -352,6 +352,30 @@ impl ClaudeProcess {
         .map(|_| ())
     }
 
+    /// Switches the model (`set_model`; an alias is instant, a full id costs the CLI one
+    /// probe request). Returns the model the CLI resolved it to.
+    pub async fn set_model(&self, model: &str) -> Result<Option<String>, ClaudeError> {
+        self.request(
+            "set_model",
+            json!({"subtype": "set_model", "model": model}),
+            CONTROL_TIMEOUT,
+        )
+        .await
+        .map(|v| v.get("model").and_then(Value::as_str).map(str::to_string))
+    }
+
+    /// Sets the effort level live (`apply_flag_settings {effortLevel}`; None: the CLI's
+    /// default). The CLI ignores an unknown level silently, so callers validate it.
+    pub async fn set_effort(&self, effort: Option<&str>) -> Result<(), ClaudeError> {
+        self.request(
+            "apply_flag_settings",
+            json!({"subtype": "apply_flag_settings", "settings": {"effortLevel": effort}}),
+            CONTROL_TIMEOUT,
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Answers a pending `can_use_tool` request. Fails with `NotPending` when the request is
     /// unknown, already answered, or withdrawn by the CLI (it must not be answered then).
     pub async fn answer_permission(

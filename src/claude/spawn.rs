@@ -53,6 +53,10 @@ pub struct SpawnOptions {
     pub cwd: PathBuf,
     pub session: SessionStart,
     pub permission_mode: String,
+    /// `--model` (an alias or a full id); None: the CLI's default.
+    pub model: Option<String>,
+    /// `--effort`; None: the CLI's default.
+    pub effort: Option<String>,
     /// `--mcp-config` JSON text, when MCP servers are configured.
     pub mcp_config: Option<String>,
     /// Variables set for the CLI on top of the server's environment.
@@ -71,6 +75,8 @@ impl SpawnOptions {
             cwd,
             session,
             permission_mode: "default".to_string(),
+            model: None,
+            effort: None,
             mcp_config: None,
             env: Vec::new(),
             extra_args: Vec::new(),
@@ -99,6 +105,12 @@ impl SpawnOptions {
             SessionStart::New(id) => format!("--session-id={id}"),
             SessionStart::Resume(id) => format!("--resume={id}"),
         });
+        if let Some(model) = &self.model {
+            args.push(format!("--model={model}"));
+        }
+        if let Some(effort) = &self.effort {
+            args.push(format!("--effort={effort}"));
+        }
         if let Some(mcp) = &self.mcp_config {
             args.push("--mcp-config".to_string());
             args.push(mcp.clone());

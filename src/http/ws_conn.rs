@@ -241,10 +241,14 @@ impl WsConn {
     fn route(&mut self, ctx: &mut Context<Self>, frame: ClientFrame) {
         let engine = self.state.engine.clone();
         match frame {
-            ClientFrame::CreateSession => {
+            ClientFrame::CreateSession { options } => {
+                if let Err(e) = options.validate(&self.state.settings) {
+                    self.error(ctx, e, None);
+                    return;
+                }
                 self.send(ctx, ControlFrame::SessionCreating);
                 ctx.spawn(
-                    async move { engine.create_session().await }
+                    async move { engine.create_session_with(options).await }
                         .into_actor(self)
                         .map(|result, act, ctx| match result {
                             Ok(created) => {
@@ -276,6 +280,22 @@ impl WsConn {
                 }
                 self.reply(ctx, session_id.clone(), async move {
                     engine.query(&session_id, &text, seq).await
+                });
+            }
+            ClientFrame::SetSessionOptions {
+                session_id,
+                options,
+            } => {
+                if let Err(e) = options.validate(&self.state.settings) {
+                    self.error(ctx, e, Some(session_id));
+                    return;
+                }
+                // Success shows up as the session's `session_options` event.
+                self.reply(ctx, session_id.clone(), async move {
+                    engine
+                        .set_session_options(&session_id, options)
+                        .await
+                        .map(|_| ())
                 });
             }
             ClientFrame::Interrupt { session_id } => {

@@ -28,6 +28,12 @@ pub enum EventBody {
         session: SessionSummary,
         source: Source,
     },
+    /// The session's model, effort or permission mode changed (after `set_session_options`,
+    /// or when an approved plan switched the mode).
+    SessionOptions {
+        #[serde(flatten)]
+        options: super::SessionOptions,
+    },
     /// The user message with the client's `seq` was accepted; the turn starts. Carries the
     /// text, so a client that replays the turn after reconnecting can show it.
     MessageReceived {
@@ -107,6 +113,7 @@ impl EventBody {
     pub fn kind(&self) -> &'static str {
         match self {
             EventBody::SessionReady { .. } => "session_ready",
+            EventBody::SessionOptions { .. } => "session_options",
             EventBody::MessageReceived { .. } => "message_received",
             EventBody::StreamDelta { .. } => "stream_delta",
             EventBody::StreamRetracted { .. } => "stream_retracted",

@@ -36,6 +36,9 @@ fn summary() -> SessionSummary {
         message_count: 2,
         total_cost_usd: 0.05,
         is_resumable: true,
+        model: "sonnet".into(),
+        effort: None,
+        permission_mode: "default".into(),
     }
 }
 
@@ -45,6 +48,13 @@ fn events() -> Vec<EventBody> {
         EventBody::SessionReady {
             session: summary(),
             source: Source::PreWarmed,
+        },
+        EventBody::SessionOptions {
+            options: SessionOptions {
+                model: "haiku".into(),
+                effort: Some("high".into()),
+                permission_mode: "plan".into(),
+            },
         },
         EventBody::MessageReceived {
             seq: 1,
@@ -149,7 +159,23 @@ fn controls() -> Vec<ControlFrame> {
 /// Every client frame, one of each (and the optional field both ways).
 fn clients() -> Vec<ClientFrame> {
     vec![
-        ClientFrame::CreateSession,
+        ClientFrame::CreateSession {
+            options: OptionsChange::default(),
+        },
+        ClientFrame::CreateSession {
+            options: OptionsChange {
+                model: Some("sonnet".into()),
+                effort: Some("low".into()),
+                permission_mode: Some("plan".into()),
+            },
+        },
+        ClientFrame::SetSessionOptions {
+            session_id: id(),
+            options: OptionsChange {
+                permission_mode: Some("acceptEdits".into()),
+                ..OptionsChange::default()
+            },
+        },
         ClientFrame::SwitchSession {
             session_id: id(),
             after_seq: 7,
@@ -225,7 +251,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
         .collect();
     assert_eq!(
         kinds.len(),
-        16 + 5,
+        17 + 5,
         "one sample of every variant: {kinds:?}"
     );
     for line in server_lines() {
@@ -238,7 +264,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
 #[test]
 fn every_client_frame_kind_is_in_the_fixture_and_parses_back() {
     let kinds: BTreeSet<&str> = clients().iter().map(ClientFrame::kind).collect();
-    assert_eq!(kinds.len(), 7, "one sample of every variant: {kinds:?}");
+    assert_eq!(kinds.len(), 8, "one sample of every variant: {kinds:?}");
     for (frame, line) in clients().into_iter().zip(client_lines()) {
         assert_eq!(client::parse(&line).unwrap(), frame, "{line}");
     }

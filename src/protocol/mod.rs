@@ -9,11 +9,13 @@ pub mod codes;
 pub mod events;
 #[cfg(test)]
 mod fixtures;
+pub mod options;
 pub mod server;
 pub mod session;
 
 pub use client::{ClientFrame, FrameError, MAX_TEXT_CHARS};
 pub use codes::{ErrorCode, SuggestedAction};
 pub use events::{EventBody, SessionEvent};
+pub use options::{OptionsChange, SessionOptions};
 pub use server::{shutting_down_message, ControlFrame, ServerFrame};
 pub use session::{HistoryMessage, SessionSummary, Source};

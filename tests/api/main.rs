@@ -12,6 +12,7 @@ mod ws_client;
 mod cli_process;
 mod cli_turns;
 mod config_errors;
+mod controls;
 mod drain;
 mod engine;
 mod engine_lifecycle;
