@@ -28,6 +28,9 @@ pub struct AnswerPermission {
     pub request_id: String,
     pub allow: bool,
     pub message: Option<String>,
+    /// With `allow`: continue in this permission mode (an approved plan; validated by the
+    /// caller). The client then hears `session_options`.
+    pub mode: Option<String>,
 }
 
 /// Receive this session's events from now on, after a replay of the current turn's events

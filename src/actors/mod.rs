@@ -207,12 +207,27 @@ impl Engine {
         allow: bool,
         message: Option<String>,
     ) -> Result<(), EngineError> {
+        self.answer_permission_in_mode(session_id, request_id, allow, message, None)
+            .await
+    }
+
+    /// As [`Engine::answer_permission`]; an allow with `mode` also switches the session to
+    /// that permission mode (approving a plan: "Approve and run" in `acceptEdits`, …).
+    pub async fn answer_permission_in_mode(
+        &self,
+        session_id: &SessionId,
+        request_id: &str,
+        allow: bool,
+        message: Option<String>,
+        mode: Option<String>,
+    ) -> Result<(), EngineError> {
         let session = self.session(session_id, false).await?;
         session
             .send(AnswerPermission {
                 request_id: request_id.to_string(),
                 allow,
                 message,
+                mode,
             })
             .await
             .map_err(gone)?

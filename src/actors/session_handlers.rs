@@ -70,7 +70,10 @@ impl Handler<AnswerPermission> for SessionActor {
 
     fn handle(&mut self, msg: AnswerPermission, ctx: &mut Context<Self>) -> Self::Result {
         let decision = if msg.allow {
-            PermissionDecision::Allow
+            match msg.mode.clone() {
+                Some(mode) => PermissionDecision::AllowAndSetMode { mode },
+                None => PermissionDecision::Allow,
+            }
         } else {
             PermissionDecision::Deny {
                 message: msg
@@ -82,7 +85,14 @@ impl Handler<AnswerPermission> for SessionActor {
         let event = Event::PermissionAnswered {
             request_id: msg.request_id.clone(),
         };
-        self.run(ctx, event, Input::Answer(msg.request_id, decision))
+        self.run(ctx, event, Input::Answer(msg.request_id, decision))?;
+        if let Some(mode) = msg.mode.filter(|_| msg.allow) {
+            // The CLI switches with the answer (setMode); the session records it.
+            let mut options = self.summary.options();
+            options.permission_mode = mode;
+            self.options_changed(options);
+        }
+        Ok(())
     }
 }
 

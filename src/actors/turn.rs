@@ -4,7 +4,7 @@
 //! consolidated messages (assistant text is stored whole, once, not per token). Errors are
 //! translated here: no CLI or library text reaches a client.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Value};
 
@@ -50,7 +50,13 @@ pub struct Turn {
     cut: Option<Cut>,
     /// Tool calls announced and not answered yet (a running tool is no stall).
     tools_running: HashSet<String>,
+    /// The input of each `ExitPlanMode` call: its permission request may come without the
+    /// plan (when the model wrote none to the plan file), and the client shows the plan.
+    plan_inputs: HashMap<String, Value>,
 }
+
+/// The tool a model in plan mode calls to present its plan for approval.
+pub const EXIT_PLAN_MODE: &str = "ExitPlanMode";
 
 impl Turn {
     pub fn new() -> Turn {
@@ -115,6 +121,9 @@ impl Turn {
                     ContentBlock::ToolUse { id, name, input } => {
                         self.flush_text(&mut fx);
                         self.tools_running.insert(id.clone());
+                        if name == EXIT_PLAN_MODE {
+                            self.plan_inputs.insert(id.clone(), input.clone());
+                        }
                         fx.persist.push((
                             MessageKind::ToolUse,
                             json!({"tool_use_id": id, "name": name, "input": input}),
@@ -154,10 +163,27 @@ impl Turn {
             }
             CliEvent::PermissionRequest(req) => {
                 fx.permission_opened = Some(req.request_id.clone());
+                let mut input = req.input;
+                if req.tool_name == EXIT_PLAN_MODE && !input.is_object() {
+                    input = json!({});
+                }
+                if req.tool_name == EXIT_PLAN_MODE && input.get("plan").is_none() {
+                    // The plan then lives only in the assistant's tool_use block.
+                    let announced = req
+                        .tool_use_id
+                        .as_ref()
+                        .and_then(|id| self.plan_inputs.get(id));
+                    if let (Some(plan), Some(obj)) = (
+                        announced.and_then(|i| i.get("plan")).cloned(),
+                        input.as_object_mut(),
+                    ) {
+                        obj.insert("plan".into(), plan);
+                    }
+                }
                 fx.events.push(EventBody::PermissionRequest {
                     request_id: req.request_id,
                     tool_name: req.tool_name,
-                    input: req.input,
+                    input,
                     reason: req.reason,
                 });
             }

@@ -74,7 +74,14 @@ pub struct InitInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PermissionDecision {
     Allow,
-    Deny { message: String },
+    /// Allow, and continue in permission mode `mode` (the answer to an approved plan,
+    /// `ExitPlanMode`: `updatedPermissions: [setMode]`, cli-research §5).
+    AllowAndSetMode {
+        mode: String,
+    },
+    Deny {
+        message: String,
+    },
 }
 
 pub use crate::process::StopMethod;
@@ -390,6 +397,11 @@ impl ClaudeProcess {
             })?;
         let response = match decision {
             PermissionDecision::Allow => json!({"behavior": "allow", "updatedInput": input}),
+            PermissionDecision::AllowAndSetMode { mode } => json!({
+                "behavior": "allow",
+                "updatedInput": input,
+                "updatedPermissions": [{"type": "setMode", "mode": mode, "destination": "session"}],
+            }),
             PermissionDecision::Deny { message } => {
                 json!({"behavior": "deny", "message": message})
             }

@@ -226,6 +226,24 @@ impl Session {
     }
 }
 
+impl Session {
+    /// The row's conversation controls.
+    pub fn options(&self) -> crate::protocol::SessionOptions {
+        crate::protocol::SessionOptions {
+            model: self.model.clone(),
+            effort: self.effort.clone(),
+            permission_mode: self.permission_mode.clone(),
+        }
+    }
+
+    /// Sets the row's conversation controls.
+    pub fn set_options(&mut self, o: &crate::protocol::SessionOptions) {
+        self.model = o.model.clone();
+        self.effort = o.effort.clone();
+        self.permission_mode = o.permission_mode.clone();
+    }
+}
+
 /// One row of `messages` as stored.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = messages, check_for_backend(Sqlite))]
@@ -283,23 +301,5 @@ mod tests {
     fn now_is_whole_microseconds() {
         use chrono::Timelike;
         assert_eq!(now().nanosecond() % 1_000, 0);
-    }
-}
-
-impl Session {
-    /// The row's conversation controls.
-    pub fn options(&self) -> crate::protocol::SessionOptions {
-        crate::protocol::SessionOptions {
-            model: self.model.clone(),
-            effort: self.effort.clone(),
-            permission_mode: self.permission_mode.clone(),
-        }
-    }
-
-    /// Sets the row's conversation controls.
-    pub fn set_options(&mut self, o: &crate::protocol::SessionOptions) {
-        self.model = o.model.clone();
-        self.effort = o.effort.clone();
-        self.permission_mode = o.permission_mode.clone();
     }
 }

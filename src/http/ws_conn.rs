@@ -308,10 +308,19 @@ impl WsConn {
                 request_id,
                 allow,
                 message,
+                mode,
             } => {
+                let change = crate::protocol::OptionsChange {
+                    permission_mode: mode.clone(),
+                    ..Default::default()
+                };
+                if let Err(e) = change.validate(&self.state.settings) {
+                    self.error(ctx, e, Some(session_id));
+                    return;
+                }
                 self.reply(ctx, session_id.clone(), async move {
                     engine
-                        .answer_permission(&session_id, &request_id, allow, message)
+                        .answer_permission_in_mode(&session_id, &request_id, allow, message, mode)
                         .await
                 });
             }

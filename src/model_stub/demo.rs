@@ -23,6 +23,9 @@ pub const LONG_REPLY_TRIGGER: &str = "long reply";
 /// The long reply is at least this many characters.
 pub const LONG_REPLY_CHARS: usize = 12_000;
 
+/// What a message says to hear which model the request named (the model picker's check).
+pub const WHICH_MODEL_TRIGGER: &str = "which model";
+
 /// The demo's answer to a conversation request; `tool_id` names a tool call if one is made.
 pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
     let results = req.tool_result_texts();
@@ -41,6 +44,15 @@ pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
                 input: json!({"command": command, "description": format!("Run {command}")}),
             },
         ];
+    }
+    if text.to_lowercase().contains(WHICH_MODEL_TRIGGER) {
+        let model = req.model.as_deref().unwrap_or("(none)");
+        let effort = req.body["output_config"]["effort"]
+            .as_str()
+            .unwrap_or("(none)");
+        return vec![Block::Text(format!(
+            "{BANNER}\n\nThis request named the model `{model}`, effort `{effort}`."
+        ))];
     }
     if text.to_lowercase().contains(LONG_REPLY_TRIGGER) {
         return vec![Block::Text(long_reply())];

@@ -72,6 +72,9 @@ pub enum ClientFrame {
         allow: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         message: Option<String>,
+        /// With `allow`: continue in this permission mode (approving a plan).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        mode: Option<String>,
     },
 }
 
@@ -146,6 +149,8 @@ struct Permission {
     allow: bool,
     #[serde(default)]
     message: Option<String>,
+    #[serde(default)]
+    mode: Option<String>,
 }
 
 fn invalid(message: impl Into<String>) -> FrameError {
@@ -259,6 +264,7 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
                 request_id: f.request_id,
                 allow: f.allow,
                 message: f.message.map(|m| m.chars().take(2000).collect()),
+                mode: f.mode,
             }
         }
         _ => {
@@ -336,7 +342,8 @@ mod tests {
                 session_id: SessionId::from_stored(ID),
                 request_id: "r1".into(),
                 allow: false,
-                message: Some("no".into())
+                message: Some("no".into()),
+                mode: None,
             }
         );
     }

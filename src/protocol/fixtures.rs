@@ -193,12 +193,14 @@ fn clients() -> Vec<ClientFrame> {
             request_id: "req_1".into(),
             allow: false,
             message: Some("Not that one.".into()),
+            mode: None,
         },
         ClientFrame::PermissionResponse {
             session_id: id(),
             request_id: "req_1".into(),
             allow: true,
             message: None,
+            mode: Some("acceptEdits".into()),
         },
     ]
 }

@@ -21,6 +21,7 @@ mod extensions_cli;
 mod health;
 mod key_file;
 mod model_stub;
+mod plan;
 mod pool;
 mod process_logs;
 mod rest;

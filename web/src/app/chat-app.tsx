@@ -63,6 +63,10 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
   }, [connection]);
 
   useEffect(() => {
+    stores.sessions.getState().setChoices(info?.session_options ?? null);
+  }, [info, stores]);
+
+  useEffect(() => {
     if (info) return;
     fetchInfo(apiKey)
       .then(onInfo)

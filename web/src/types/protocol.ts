@@ -24,6 +24,11 @@ export const SessionSummary = z.object({
   message_count: z.number(),
   total_cost_usd: z.number(),
   is_resumable: z.boolean(),
+  /** The conversation controls (docs/protocol.md, "Conversation controls"). */
+  model: z.string(),
+  /** null: the CLI's default effort. */
+  effort: z.string().nullable(),
+  permission_mode: z.string(),
 });
 export type SessionSummary = z.infer<typeof SessionSummary>;
 
@@ -48,6 +53,7 @@ export const SessionEvent = z.discriminatedUnion("type", [
     session: SessionSummary,
     source: z.enum(["pre-warmed", "cold", "resumed"]),
   }),
+  event("session_options", { model: z.string(), effort: z.string().nullable(), permission_mode: z.string() }),
   event("message_received", { seq: z.number(), text: z.string() }),
   event("stream_delta", { text: z.string() }),
   event("stream_retracted", { text: z.string() }),
@@ -154,9 +160,13 @@ export function isSessionEvent(frame: ServerFrame): frame is SessionEvent {
   return SESSION_EVENT_TYPES.has(frame.type);
 }
 
+/** A change of a session's conversation controls (unset fields keep theirs). */
+export type OptionsChange = { model?: string; effort?: string; permission_mode?: string };
+
 /** Frames the browser sends. */
 export type ClientFrame =
-  | { type: "create_session" }
+  | ({ type: "create_session" } & OptionsChange)
+  | ({ type: "set_session_options"; session_id: string } & OptionsChange)
   | { type: "switch_session"; session_id: string; after_seq: number }
   | { type: "user_message"; session_id: string; text: string; seq: number }
   | { type: "interrupt"; session_id: string }
@@ -166,9 +176,21 @@ export type ClientFrame =
       request_id: string;
       allow: boolean;
       message?: string;
+      /** With `allow`: continue in this permission mode (approving a plan). */
+      mode?: string;
     }
   | { type: "destroy_session"; session_id: string }
   | { type: "resume_session"; session_id: string };
+
+/** The values of each conversation control (`GET /api/v1/info`, `session_options`). */
+export const OptionChoices = z.object({
+  models: z.array(z.string()),
+  default_model: z.string(),
+  efforts: z.array(z.string()),
+  permission_modes: z.array(z.string()),
+  default_permission_mode: z.string(),
+});
+export type OptionChoices = z.infer<typeof OptionChoices>;
 
 /** REST `GET /api/v1/info`. */
 export const Info = z.object({
@@ -176,6 +198,8 @@ export const Info = z.object({
   cli_version: z.string().nullable(),
   demo_model: z.boolean(),
   permission_mode: z.string(),
+  /** What a session may choose (absent on older servers). */
+  session_options: OptionChoices.optional(),
   limits: z.object({
     max_sessions: z.number(),
     max_session_rss_mb: z.number(),

@@ -1,4 +1,4 @@
-import { useEffect, useState, type KeyboardEvent } from "react";
+import { useEffect, useState, type KeyboardEvent, type ReactNode } from "react";
 import { focusNext, MESSAGE_BOX_ID } from "../../../lib/focus";
 import { useCoarsePointer } from "../../../lib/use-coarse-pointer";
 import { useChat, useCurrentViewValue } from "../hooks/use-chat";
@@ -10,6 +10,8 @@ type Props = {
   connected: boolean;
   /** A new session is being created (its first message waits for it). */
   creating: boolean;
+  /** The toolbar under the box (the model / mode picker, passed in by the app). */
+  toolbar?: ReactNode;
 };
 
 const ACTION = "w-20 shrink-0 rounded-md px-3 py-2 text-sm font-medium text-white focus-visible:ring-2 focus-visible:ring-offset-1";
@@ -20,7 +22,7 @@ const ACTION = "w-20 shrink-0 rounded-md px-3 py-2 text-sm font-medium text-whit
  * It stays editable while a reply streams; sending waits until the turn ends, and meanwhile
  * Stop takes Send's place (same size: the box keeps its width).
  */
-export function Composer({ connected, creating }: Props) {
+export function Composer({ connected, creating, toolbar }: Props) {
   // Fields, not the view: the box does not render again with every streamed frame.
   const running = useCurrentViewValue((v) => v?.running ?? false);
   const ended = useCurrentViewValue((v) => !!v?.terminated || !!v?.openedElsewhere);
@@ -138,6 +140,7 @@ export function Composer({ connected, creating }: Props) {
           </button>
         )}
       </div>
+      {toolbar && <div className="mt-1.5">{toolbar}</div>}
       <div id="composer-hint" className="mt-1 flex min-h-4 gap-2 text-xs empty:hidden">
         {hint ? (
           <span role="alert" className="text-red-700 dark:text-red-400">

@@ -6,6 +6,7 @@ import { toolAction } from "../lib/tool-input";
 import { awaitedTool } from "../stores/view-reducer";
 import { MessageItem } from "./message-item";
 import { PermissionRequest } from "./permission-request";
+import { PlanApproval } from "./plan-approval";
 
 /** How close to the bottom (px) still counts as "following" the output. */
 const FOLLOW_SLACK = 48;
@@ -125,7 +126,9 @@ export function MessageList({ id, onNewSession }: { id: string; onNewSession(): 
               Claude is thinking<span className="typing-cursor">…</span>
             </p>
           )}
-          {view.permission && (
+          {view.permission?.toolName === "ExitPlanMode" ? (
+            <PlanApproval key={view.permission.requestId} prompt={view.permission} onAnswer={answerPermission} />
+          ) : view.permission && (
             <PermissionRequest
               key={view.permission.requestId}
               prompt={view.permission}

@@ -6,7 +6,7 @@
  * created; `app/stores/route-frame.ts` hands it to the chat store once the session is ready.
  */
 import { createStore, type StoreApi } from "zustand/vanilla";
-import type { ClientFrame, SessionEvent, SessionSummary } from "../../../types/protocol";
+import type { ClientFrame, OptionChoices, OptionsChange, SessionEvent, SessionSummary } from "../../../types/protocol";
 
 export type SessionsState = {
   sessions: SessionSummary[];
@@ -14,6 +14,10 @@ export type SessionsState = {
   creating: boolean;
   /** Text typed before any session existed: sent once the new session is ready. */
   queuedText: string | null;
+  /** The model / effort / mode chosen for the next new session (unset: the server's default). */
+  newOptions: OptionsChange;
+  /** What the server offers (`GET /api/v1/info`); null until known. */
+  choices: OptionChoices | null;
 };
 
 export type SessionsActions = {
@@ -32,6 +36,11 @@ export type SessionsActions = {
   /** Keeps a session's summary current with its events (cost, status). */
   applyEvent(e: SessionEvent): void;
   destroy(id: string): void;
+  setChoices(choices: OptionChoices | null): void;
+  /** Chooses options for the next new session. */
+  setNewOptions(change: OptionsChange): void;
+  /** Switches a session's options (the server answers with `session_options`). */
+  setOptions(id: string, change: OptionsChange): void;
 };
 
 export type SessionsStore = StoreApi<SessionsState & SessionsActions>;
@@ -54,13 +63,15 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       sessions: [],
       creating: false,
       queuedText: null,
+      newOptions: {},
+      choices: null,
 
       setSessions(sessions) {
         set({ sessions });
       },
       createSession() {
         if (get().creating) return;
-        if (deps.send({ type: "create_session" })) set({ creating: true });
+        if (deps.send({ type: "create_session", ...get().newOptions })) set({ creating: true });
         else deps.notifyError("Not connected to the server: try again once it is back.");
       },
       queueFirstMessage(text) {
@@ -89,12 +100,30 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
         const id = e.session_id;
         if (e.type === "response_complete") patch(id, { total_cost_usd: e.total_cost_usd });
         if (e.type === "message_received") patch(id, { status: "active" });
+        if (e.type === "session_options") {
+          patch(id, { model: e.model, effort: e.effort, permission_mode: e.permission_mode });
+        }
+        if (e.type === "session_ready") {
+          const { model, effort, permission_mode } = e.session;
+          patch(id, { model, effort, permission_mode });
+        }
         if (e.type === "session_terminated") {
           patch(id, { status: e.reason === "idle" ? "suspended" : "terminated", is_resumable: e.resumable });
         }
       },
       destroy(id) {
         deps.send({ type: "destroy_session", session_id: id });
+      },
+      setChoices(choices) {
+        set({ choices });
+      },
+      setNewOptions(change) {
+        set((s) => ({ newOptions: { ...s.newOptions, ...change } }));
+      },
+      setOptions(id, change) {
+        if (!deps.send({ type: "set_session_options", session_id: id, ...change })) {
+          deps.notifyError("Not connected to the server: try again once it is back.");
+        }
       },
     };
   });
