@@ -45,6 +45,19 @@ pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
             },
         ];
     }
+    if in_plan_mode(req) {
+        let topic: String = text.chars().take(80).collect();
+        return vec![
+            Block::Text(format!("{BANNER}\n\nI'm in plan mode, so here is my plan first.\n")),
+            Block::ToolUse {
+                id: tool_id,
+                name: "ExitPlanMode".to_string(),
+                input: json!({"plan": format!(
+                    "# Plan: {topic}\n\n1. Read the files involved\n2. Make the change\n3. Run the tests"
+                )}),
+            },
+        ];
+    }
     if text.to_lowercase().contains(WHICH_MODEL_TRIGGER) {
         let model = req.model.as_deref().unwrap_or("(none)");
         let effort = req.body["output_config"]["effort"]
@@ -93,6 +106,20 @@ pub fn long_reply() -> String {
         ));
     }
     out
+}
+
+/// The CLI told the model it is in plan mode (its plan-mode note came after any "Exited
+/// Plan Mode" note): the demo then presents a plan with `ExitPlanMode`.
+fn in_plan_mode(req: &RecordedRequest) -> bool {
+    let history = req.messages.to_string();
+    match (
+        history.rfind("Plan mode is active"),
+        history.rfind("Exited Plan Mode"),
+    ) {
+        (Some(active), Some(exited)) => active > exited,
+        (Some(_), None) => true,
+        _ => false,
+    }
 }
 
 /// The command in ``run `cmd` `` (backticks), if the text asks for one.

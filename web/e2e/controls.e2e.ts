@@ -17,7 +17,7 @@ describe("the model / mode picker", () => {
   };
   const page = (): Page => s().page;
   const picker = (name: "Model" | "Effort" | "Mode") =>
-    page().getByRole("group", { name: "Conversation settings" }).getByRole("combobox", { name });
+    page().getByRole("group", { name: "Conversation settings" }).getByRole("combobox", { name, exact: true });
   const lastReply = async () => (await page().locator('[data-role="assistant"]').allTextContents()).at(-1) ?? "";
 
   async function ask(text: string) {
@@ -45,7 +45,7 @@ describe("the model / mode picker", () => {
     await picker("Model").selectOption("sonnet");
     await picker("Effort").selectOption("high");
     await ask("which model are you?");
-    await expect.poll(lastReply).toContain("named the model `claude-sonnet-5-5`, effort `high`");
+    await expect.poll(lastReply).toContain("named the model claude-sonnet-5-5, effort high");
     const list = page().getByRole("navigation", { name: "Sessions" }).getByRole("listitem");
     await expect.poll(() => list.count()).toBe(1);
   });
@@ -56,7 +56,7 @@ describe("the model / mode picker", () => {
     await picker("Mode").selectOption("acceptEdits");
     await expect.poll(() => picker("Mode").inputValue()).toBe("acceptEdits");
     await ask("which model now?");
-    await expect.poll(lastReply).toContain("named the model `claude-haiku-5-5`, effort `high`");
+    await expect.poll(lastReply).toContain("named the model claude-haiku-5-5, effort high");
   });
 
   test("after a reload the session still shows (and uses) what was chosen", async () => {
@@ -65,6 +65,34 @@ describe("the model / mode picker", () => {
     await expect.poll(() => picker("Model").inputValue()).toBe("haiku");
     await expect.poll(() => picker("Mode").inputValue()).toBe("acceptEdits");
     await expect.poll(() => picker("Effort").inputValue()).toBe("high");
+  });
+
+  test("in plan mode the plan is shown for approval; Keep planning sends feedback, Approve runs on", async () => {
+    const p = page();
+    await picker("Mode").selectOption("plan");
+    await expect.poll(() => picker("Mode").inputValue()).toBe("plan");
+    const card = p.getByRole("group", { name: "Claude's plan" });
+    await p.getByRole("textbox", { name: "Message" }).fill("refactor the parser");
+    await p.getByRole("textbox", { name: "Message" }).press("Enter");
+    await card.getByRole("heading", { name: "Plan: refactor the parser" }).waitFor({ timeout: 60_000 });
+    await expect.poll(() => card.getByRole("listitem").count()).toBe(3);
+    // Not a raw permission prompt.
+    expect(await p.getByRole("button", { name: "Allow", exact: true }).count()).toBe(0);
+
+    await card.getByLabel(/What should change/).fill("Also cover the lexer.");
+    await card.getByRole("button", { name: "Keep planning" }).click();
+    await p.getByRole("button", { name: "Stop" }).waitFor({ state: "detached", timeout: 60_000 });
+    await expect.poll(lastReply).toContain("Keep planning: Also cover the lexer.");
+    expect(await picker("Mode").inputValue()).toBe("plan");
+
+    await p.getByRole("textbox", { name: "Message" }).fill("refactor the parser, with the lexer");
+    await p.getByRole("textbox", { name: "Message" }).press("Enter");
+    await card.getByRole("heading", { name: /Plan: refactor the parser, with the lexer/ }).waitFor({ timeout: 60_000 });
+    await card.getByLabel("Then continue in").selectOption("acceptEdits");
+    await card.getByRole("button", { name: "Approve and run" }).click();
+    await p.getByRole("button", { name: "Stop" }).waitFor({ state: "detached", timeout: 60_000 });
+    await expect.poll(lastReply).toContain("approved");
+    await expect.poll(() => picker("Mode").inputValue()).toBe("acceptEdits");
   });
 
   test("every frame the page received parses", () => {
