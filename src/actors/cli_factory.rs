@@ -13,6 +13,12 @@ use crate::protocol::SessionOptions;
 /// `CLAUDE_CODE_MAX_RETRIES` given to the CLI when the server's environment has none.
 pub const DEFAULT_CLI_MAX_RETRIES: &str = "4";
 
+/// Given to the CLI unless the server's environment sets them: `TodoWrite` on.
+pub const TODO_TOOLS_ENV: [(&str, &str); 2] = [
+    ("CLAUDE_CODE_ENABLE_TODO_TOOLS", "1"),
+    ("CLAUDE_CODE_ENABLE_TASKS", "0"),
+];
+
 /// Shared by the pool, the supervisor and the sessions.
 #[derive(Clone)]
 pub struct CliFactory {
@@ -83,6 +89,13 @@ impl CliFactory {
                 "CLAUDE_CODE_MAX_RETRIES".into(),
                 DEFAULT_CLI_MAX_RETRIES.into(),
             ));
+        }
+        // The 5.x models get no todo tool by default; TodoWrite feeds the UI's todo panel
+        // (cli-research §6.1: both variables, or the Task* tools come instead).
+        for (var, value) in TODO_TOOLS_ENV {
+            if std::env::var_os(var).is_none() {
+                o.env.push((var.to_string(), value.to_string()));
+            }
         }
         o.env.extend(self.model.cli_env.iter().cloned());
         o.env.extend(self.extra_env.iter().cloned());

@@ -75,6 +75,40 @@ impl Turn {
         self.cut = Some(cut);
     }
 
+    /// A sub-agent's content block (it has no stream): its tool calls become `tool_use`
+    /// events and stored messages with `parent_tool_use_id`, its text `agent_text` (stored
+    /// as a tool-use-kind message would be misleading, so as an assistant message with the
+    /// parent; the client nests both under the Agent call).
+    fn subagent_block(&mut self, parent: String, block: ContentBlock, fx: &mut Effects) {
+        match block {
+            ContentBlock::ToolUse { id, name, input } => {
+                self.tools_running.insert(id.clone());
+                fx.persist.push((
+                    MessageKind::ToolUse,
+                    json!({"tool_use_id": id, "name": name, "input": input,
+                           "parent_tool_use_id": parent}),
+                ));
+                fx.events.push(EventBody::ToolUse {
+                    tool_use_id: id,
+                    name,
+                    input,
+                    parent_tool_use_id: Some(parent),
+                });
+            }
+            ContentBlock::Text { text } if !text.trim().is_empty() => {
+                fx.persist.push((
+                    MessageKind::Assistant,
+                    json!({"text": text, "parent_tool_use_id": parent}),
+                ));
+                fx.events.push(EventBody::AgentText {
+                    parent_tool_use_id: parent,
+                    text,
+                });
+            }
+            _ => {}
+        }
+    }
+
     fn flush_text(&mut self, fx: &mut Effects) {
         if !self.text.is_empty() {
             let text = std::mem::take(&mut self.text);
@@ -105,10 +139,14 @@ impl Turn {
                 api_error,
                 ..
             } => {
-                if api_error.is_some() || parent_tool_use_id.is_some() {
+                if api_error.is_some() {
                     // The synthetic "API Error: …" text is the CLI's wording: the result
-                    // that follows becomes a translated stream_error instead. Subagent
-                    // blocks stay inside their Task tool.
+                    // that follows becomes a translated stream_error instead.
+                    return fx;
+                }
+                if let Some(parent) = parent_tool_use_id {
+                    // A sub-agent's work: carried (and stored) under its Agent call.
+                    self.subagent_block(parent, block, &mut fx);
                     return fx;
                 }
                 match block {
@@ -132,6 +170,7 @@ impl Turn {
                             tool_use_id: id,
                             name,
                             input,
+                            parent_tool_use_id: None,
                         });
                     }
                     _ => {}
@@ -144,21 +183,20 @@ impl Turn {
                 duration_ms,
                 parent_tool_use_id,
             } => {
-                if parent_tool_use_id.is_some() {
-                    return fx;
-                }
                 self.tools_running.remove(&tool_use_id);
                 let content = cut(content, TOOL_CONTENT_MAX_CHARS);
-                fx.persist.push((
-                    MessageKind::ToolResult,
-                    json!({"tool_use_id": tool_use_id, "is_error": is_error,
-                           "content": content, "duration_ms": duration_ms}),
-                ));
+                let mut stored = json!({"tool_use_id": tool_use_id, "is_error": is_error,
+                       "content": content, "duration_ms": duration_ms});
+                if let Some(parent) = &parent_tool_use_id {
+                    stored["parent_tool_use_id"] = json!(parent);
+                }
+                fx.persist.push((MessageKind::ToolResult, stored));
                 fx.events.push(EventBody::ToolResult {
                     tool_use_id,
                     is_error,
                     content,
                     duration_ms,
+                    parent_tool_use_id,
                 });
             }
             CliEvent::PermissionRequest(req) => {

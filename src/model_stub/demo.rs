@@ -48,7 +48,9 @@ pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
     if in_plan_mode(req) {
         let topic: String = text.chars().take(80).collect();
         return vec![
-            Block::Text(format!("{BANNER}\n\nI'm in plan mode, so here is my plan first.\n")),
+            Block::Text(format!(
+                "{BANNER}\n\nI'm in plan mode, so here is my plan first.\n"
+            )),
             Block::ToolUse {
                 id: tool_id,
                 name: "ExitPlanMode".to_string(),

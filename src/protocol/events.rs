@@ -52,12 +52,24 @@ pub enum EventBody {
         tool_use_id: String,
         name: String,
         input: Value,
+        /// Set for a sub-agent's call: the `tool_use_id` of the `Agent`/`Task` call it runs
+        /// under (the client nests it there).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_tool_use_id: Option<String>,
     },
     ToolResult {
         tool_use_id: String,
         is_error: bool,
         content: String,
         duration_ms: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_tool_use_id: Option<String>,
+    },
+    /// Text a sub-agent wrote, under the `Agent`/`Task` call `parent_tool_use_id` (it comes
+    /// whole, never streamed).
+    AgentText {
+        parent_tool_use_id: String,
+        text: String,
     },
     PermissionRequest {
         request_id: String,
@@ -119,6 +131,7 @@ impl EventBody {
             EventBody::StreamRetracted { .. } => "stream_retracted",
             EventBody::ToolUse { .. } => "tool_use",
             EventBody::ToolResult { .. } => "tool_result",
+            EventBody::AgentText { .. } => "agent_text",
             EventBody::PermissionRequest { .. } => "permission_request",
             EventBody::PermissionCancelled { .. } => "permission_cancelled",
             EventBody::ResponseComplete { .. } => "response_complete",

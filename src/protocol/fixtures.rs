@@ -66,12 +66,31 @@ fn events() -> Vec<EventBody> {
             tool_use_id: "toolu_1".into(),
             name: "Bash".into(),
             input: json!({"command": "ls"}),
+            parent_tool_use_id: None,
+        },
+        EventBody::ToolUse {
+            tool_use_id: "toolu_2".into(),
+            name: "Bash".into(),
+            input: json!({"command": "ls src"}),
+            parent_tool_use_id: Some("toolu_agent".into()),
         },
         EventBody::ToolResult {
             tool_use_id: "toolu_1".into(),
             is_error: false,
             content: "README.md".into(),
             duration_ms: Some(12),
+            parent_tool_use_id: None,
+        },
+        EventBody::ToolResult {
+            tool_use_id: "toolu_2".into(),
+            is_error: false,
+            content: "main.rs".into(),
+            duration_ms: None,
+            parent_tool_use_id: Some("toolu_agent".into()),
+        },
+        EventBody::AgentText {
+            parent_tool_use_id: "toolu_agent".into(),
+            text: "Found the parser in src/main.rs.".into(),
         },
         EventBody::PermissionRequest {
             request_id: "req_1".into(),
@@ -253,7 +272,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
         .collect();
     assert_eq!(
         kinds.len(),
-        17 + 5,
+        18 + 5,
         "one sample of every variant: {kinds:?}"
     );
     for line in server_lines() {

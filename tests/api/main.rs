@@ -9,6 +9,7 @@ mod engine_harness;
 mod helpers;
 mod ws_client;
 
+mod agents;
 mod cli_process;
 mod cli_turns;
 mod config_errors;
