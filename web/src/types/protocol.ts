@@ -57,13 +57,21 @@ export const SessionEvent = z.discriminatedUnion("type", [
   event("message_received", { seq: z.number(), text: z.string() }),
   event("stream_delta", { text: z.string() }),
   event("stream_retracted", { text: z.string() }),
-  event("tool_use", { tool_use_id: z.string(), name: z.string(), input: z.unknown() }),
+  event("tool_use", {
+    tool_use_id: z.string(),
+    name: z.string(),
+    input: z.unknown(),
+    /** A sub-agent's call: the `Agent`/`Task` call it runs under. */
+    parent_tool_use_id: z.string().optional(),
+  }),
   event("tool_result", {
     tool_use_id: z.string(),
     is_error: z.boolean(),
     content: z.string(),
     duration_ms: z.number().nullable(),
+    parent_tool_use_id: z.string().optional(),
   }),
+  event("agent_text", { parent_tool_use_id: z.string(), text: z.string() }),
   event("permission_request", {
     request_id: z.string(),
     tool_name: z.string(),

@@ -6,6 +6,7 @@
 import type { ControlFrame, SessionEvent } from "../../../types/protocol";
 import { TOOL_UNFINISHED, isDenial, itemId, itemsFromHistory, type Item, type ToolItem, type UserItem } from "./items";
 import type { SessionView } from "./session-view";
+import { addChild, replaceTool } from "./agent-items";
 
 export type HistoryFrame = Extract<ControlFrame, { type: "session_history" }>;
 
@@ -48,9 +49,8 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
     case "stream_retracted":
       retractText(v, e.text);
       break;
-    case "tool_use":
-      v.streaming = false;
-      v.live.push({
+    case "tool_use": {
+      const tool: ToolItem = {
         kind: "tool",
         id: itemId("t"),
         toolUseId: e.tool_use_id,
@@ -58,9 +58,26 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
         input: e.input,
         status: "running",
         startedAt: now(),
-      });
+      };
+      if (e.parent_tool_use_id && addChild(v.live, e.parent_tool_use_id, tool)) break;
+      v.streaming = false;
+      v.live.push(tool);
+      break;
+    }
+    case "agent_text":
+      addChild(v.live, e.parent_tool_use_id, { kind: "assistant", id: itemId("a"), text: e.text });
       break;
     case "tool_result": {
+      if (e.parent_tool_use_id) {
+        const result = e;
+        replaceTool(v.live, e.tool_use_id, (t) => ({
+          ...t,
+          status: !result.is_error ? "done" : isDenial(result.content) ? "denied" : "error",
+          content: result.content,
+          durationMs: result.duration_ms ?? (t.startedAt ? now() - t.startedAt : null),
+        }));
+        break;
+      }
       const i = v.live.findIndex((it) => it.kind === "tool" && it.toolUseId === e.tool_use_id);
       const tool = v.live[i] as ToolItem | undefined;
       if (tool) {
