@@ -288,6 +288,7 @@ impl Turn {
                 usage: r.usage.clone(),
                 duration_ms: r.duration_ms,
                 num_turns: r.num_turns,
+                context: r.context,
             };
         }
         let (code, message, suggested_action) = translate_failure(r);
@@ -423,6 +424,7 @@ mod tests {
             num_turns: 1,
             api_error_status: status,
             errors: vec!["raw".into()],
+            context: None,
         }
     }
 

@@ -87,6 +87,9 @@ pub enum EventBody {
         usage: Value,
         duration_ms: u64,
         num_turns: u64,
+        /// How full the conversation's context is; null when the turn made no model call
+        /// (a local command such as `/model`).
+        context: Option<crate::claude::events::ContextUsage>,
     },
     StreamRetrying {
         attempt: u64,

@@ -107,6 +107,10 @@ fn events() -> Vec<EventBody> {
             usage: json!({"input_tokens": 10, "output_tokens": 2}),
             duration_ms: 900,
             num_turns: 1,
+            context: Some(crate::claude::events::ContextUsage {
+                used_tokens: 14_361,
+                window_tokens: 1_000_000,
+            }),
         },
         EventBody::StreamRetrying {
             attempt: 1,

@@ -39,6 +39,14 @@ async fn get(h: &Harness, path: &str) -> Value {
     body
 }
 
+/// `response_complete.context.used_tokens` of a turn (checking the window too).
+fn context_used(frames: &[Value]) -> u64 {
+    let done = frames.last().unwrap();
+    assert_eq!(done["type"], "response_complete", "{frames:?}");
+    assert_eq!(done["context"]["window_tokens"], 1_000_000, "{done}");
+    done["context"]["used_tokens"].as_u64().unwrap()
+}
+
 /// Sends a message and returns the frames of its turn.
 async fn say(ws: &mut Ws, id: &str, text: &str, seq: u64) -> Vec<Value> {
     ws.send(json!({"type": "user_message", "session_id": id, "text": text, "seq": seq}))
@@ -93,7 +101,8 @@ async fn model_effort_and_mode_reach_the_cli_from_the_pool_and_switch_live() {
     let id = ready["session_id"].as_str().unwrap().to_string();
 
     h.stub.push(Reply::text("from sonnet"));
-    say(&mut ws, &id, "first", 1).await;
+    let turn1 = say(&mut ws, &id, "first", 1).await;
+    let used1 = context_used(&turn1);
     let first = turns(&h).last().cloned().unwrap();
     assert_eq!(first.model.as_deref(), Some("claude-sonnet-5-5"));
     assert_eq!(effort(&first).as_deref(), Some("high"));
@@ -114,7 +123,9 @@ async fn model_effort_and_mode_reach_the_cli_from_the_pool_and_switch_live() {
         (&json!("haiku"), &json!("low"), &json!("acceptEdits"))
     );
     h.stub.push(Reply::text("from haiku"));
-    say(&mut ws, &id, "second", 2).await;
+    let turn2 = say(&mut ws, &id, "second", 2).await;
+    // The context meter moves: the second turn's last call carried the whole conversation.
+    assert!(context_used(&turn2) > used1, "{turn2:?}");
     let second = turns(&h).last().cloned().unwrap();
     assert_eq!(second.model.as_deref(), Some("claude-haiku-5-5"));
     assert_eq!(effort(&second).as_deref(), Some("low"));

@@ -85,6 +85,8 @@ export const SessionEvent = z.discriminatedUnion("type", [
     usage: z.unknown(),
     duration_ms: z.number(),
     num_turns: z.number(),
+    /** How full the context is (null: no model call; absent on older servers). */
+    context: z.object({ used_tokens: z.number(), window_tokens: z.number() }).nullish(),
   }),
   event("stream_retrying", {
     attempt: z.number(),

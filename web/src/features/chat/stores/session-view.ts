@@ -34,6 +34,8 @@ export type SessionView = {
   restarting: boolean;
   lastCost: number | null;
   totalCost: number | null;
+  /** How full the context was after the last turn that called the model. */
+  context: { usedTokens: number; windowTokens: number } | null;
   /** The last text the user sent here (Retry sends it again). */
   lastUserText: string | null;
 };
@@ -57,6 +59,7 @@ export function emptyView(id: string): SessionView {
     restarting: false,
     lastCost: null,
     totalCost: null,
+    context: null,
     lastUserText: null,
   };
 }

@@ -104,6 +104,7 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
     case "response_complete":
       finishTurn(v);
       v.lastCost = e.cost_usd;
+      if (e.context) v.context = { usedTokens: e.context.used_tokens, windowTokens: e.context.window_tokens };
       v.totalCost = e.total_cost_usd;
       break;
     case "stream_retrying":
