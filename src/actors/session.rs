@@ -81,6 +81,8 @@ pub struct SessionActor {
     supervisor: Recipient<SessionGone>,
     stopping_to: Recipient<SessionStopping>,
     pub(super) summary: SessionSummary,
+    /// The slash commands its process offers (for `session_ready`).
+    commands: Vec<crate::protocol::SlashCommand>,
     /// Resolved when the actor has stopped (its process is gone).
     pub(super) stop_waiters: Vec<tokio::sync::oneshot::Sender<()>>,
     pub(super) log: Logger,
@@ -105,11 +107,15 @@ impl SessionActor {
     /// Starts the actor, which first carries out what its launch decided.
     pub fn launch(parts: SessionParts) -> Addr<SessionActor> {
         let Launch {
-            started: Started {
-                process, events, ..
-            },
+            started:
+                Started {
+                    process,
+                    events,
+                    init,
+                },
             ..
         } = parts.launch;
+        let commands = crate::protocol::commands::from_initialize(&init.raw);
         SessionActor {
             id: SessionId::from_stored(&parts.row.session_id),
             life: parts.life,
@@ -131,6 +137,7 @@ impl SessionActor {
             supervisor: parts.supervisor,
             stopping_to: parts.stopping_to,
             summary: SessionSummary::from(&parts.row),
+            commands,
             stop_waiters: Vec::new(),
             log: parts.log,
         }
@@ -210,7 +217,10 @@ impl SessionActor {
             }
             Effect::Refuse(_) | Effect::Defer | Effect::Launch(LaunchKind::New) => {}
             Effect::Notify(notice) => {
-                let body = notice.body(&self.summary);
+                let mut body = notice.body(&self.summary);
+                if let EventBody::SessionReady { commands, .. } = &mut body {
+                    commands.clone_from(&self.commands);
+                }
                 self.emit(body);
             }
             Effect::SetStatus(status) => {
@@ -416,8 +426,11 @@ impl SessionActor {
     /// The launched process replaces the current one, which is stopped.
     fn swap(&mut self, ctx: &mut Context<Self>, launch: Launch) {
         let Started {
-            process, events, ..
+            process,
+            events,
+            init,
         } = launch.started;
+        self.commands = crate::protocol::commands::from_initialize(&init.raw);
         let pid = process.pid();
         self.generation += 1;
         if let Some(old) = self.process.replace(process) {

@@ -26,6 +26,11 @@ pub const CUT_BY_SHUTDOWN_NOTICE: &str =
 pub const STALLED_MESSAGE: &str = "The AI service stopped sending this reply, so it was stopped. \
      What arrived is kept; send your message again to retry.";
 
+/// The line a `/compact` leaves in the conversation.
+pub fn compacted_text(pre_tokens: u64, post_tokens: u64) -> String {
+    format!("Conversation compacted: {pre_tokens} → {post_tokens} tokens of context.")
+}
+
 /// What a turn produced for one CLI event.
 #[derive(Debug, Default, PartialEq)]
 pub struct Effects {
@@ -229,6 +234,19 @@ impl Turn {
                 fx.permission_closed = Some(request_id.clone());
                 fx.events
                     .push(EventBody::PermissionCancelled { request_id });
+            }
+            CliEvent::Compacted {
+                pre_tokens,
+                post_tokens,
+            } => {
+                fx.persist.push((
+                    MessageKind::Notice,
+                    json!({"text": compacted_text(pre_tokens, post_tokens), "kind": "compacted"}),
+                ));
+                fx.events.push(EventBody::ContextCompacted {
+                    pre_tokens,
+                    post_tokens,
+                });
             }
             CliEvent::ApiRetry {
                 attempt,

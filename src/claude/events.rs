@@ -144,6 +144,11 @@ pub enum CliEvent {
         error: Option<String>,
     },
     TurnResult(TurnResult),
+    /// `/compact` summarized the conversation (`system/compact_boundary`).
+    Compacted {
+        pre_tokens: u64,
+        post_tokens: u64,
+    },
     /// The process ended; always the last event.
     Exited(ExitInfo),
 }
@@ -293,6 +298,13 @@ impl Translator {
                     session_id: text_of(&raw, "session_id"),
                     model: text_of(&raw, "model"),
                 }),
+                "compact_boundary" => {
+                    let meta = raw.get("compact_metadata").unwrap_or(&Value::Null);
+                    out.push(CliEvent::Compacted {
+                        pre_tokens: u64_of(meta, "pre_tokens"),
+                        post_tokens: u64_of(meta, "post_tokens"),
+                    });
+                }
                 "api_retry" => out.push(CliEvent::ApiRetry {
                     attempt: u64_of(&raw, "attempt"),
                     max_retries: u64_of(&raw, "max_retries"),

@@ -27,6 +27,8 @@ pub enum EventBody {
     SessionReady {
         session: SessionSummary,
         source: Source,
+        /// The slash commands its CLI offers (the composer's palette).
+        commands: Vec<super::SlashCommand>,
     },
     /// The session's model, effort or permission mode changed (after `set_session_options`,
     /// or when an approved plan switched the mode).
@@ -91,6 +93,12 @@ pub enum EventBody {
         /// (a local command such as `/model`).
         context: Option<crate::claude::events::ContextUsage>,
     },
+    /// `/compact` summarized the conversation: the context went from `pre_tokens` to
+    /// `post_tokens` (stored as a notice too).
+    ContextCompacted {
+        pre_tokens: u64,
+        post_tokens: u64,
+    },
     StreamRetrying {
         attempt: u64,
         max_retries: u64,
@@ -139,6 +147,7 @@ impl EventBody {
             EventBody::PermissionCancelled { .. } => "permission_cancelled",
             EventBody::ResponseComplete { .. } => "response_complete",
             EventBody::StreamRetrying { .. } => "stream_retrying",
+            EventBody::ContextCompacted { .. } => "context_compacted",
             EventBody::StreamError { .. } => "stream_error",
             EventBody::StreamInterrupted {} => "stream_interrupted",
             EventBody::SessionWarning { .. } => "session_warning",

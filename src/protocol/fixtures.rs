@@ -48,6 +48,11 @@ fn events() -> Vec<EventBody> {
         EventBody::SessionReady {
             session: summary(),
             source: Source::PreWarmed,
+            commands: vec![SlashCommand {
+                name: "compact".into(),
+                description: "Free up context by summarizing the conversation so far".into(),
+                argument_hint: "<optional custom summarization instructions>".into(),
+            }],
         },
         EventBody::SessionOptions {
             options: SessionOptions {
@@ -111,6 +116,10 @@ fn events() -> Vec<EventBody> {
                 used_tokens: 14_361,
                 window_tokens: 1_000_000,
             }),
+        },
+        EventBody::ContextCompacted {
+            pre_tokens: 14_576,
+            post_tokens: 3_293,
         },
         EventBody::StreamRetrying {
             attempt: 1,
@@ -276,7 +285,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
         .collect();
     assert_eq!(
         kinds.len(),
-        18 + 5,
+        19 + 5,
         "one sample of every variant: {kinds:?}"
     );
     for line in server_lines() {

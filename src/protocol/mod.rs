@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod codes;
+pub mod commands;
 pub mod events;
 #[cfg(test)]
 mod fixtures;
@@ -15,6 +16,7 @@ pub mod session;
 
 pub use client::{ClientFrame, FrameError, MAX_TEXT_CHARS};
 pub use codes::{ErrorCode, SuggestedAction};
+pub use commands::SlashCommand;
 pub use events::{EventBody, SessionEvent};
 pub use options::{OptionsChange, SessionOptions};
 pub use server::{shutting_down_message, ControlFrame, ServerFrame};

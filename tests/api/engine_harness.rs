@@ -33,6 +33,16 @@ pub async fn harness(overrides: &[(&str, &str)]) -> Harness {
 
 /// As [`harness`], with variables for the CLI (e.g. its retry count) on top.
 pub async fn harness_with_cli(overrides: &[(&str, &str)], cli: &[(&str, &str)]) -> Harness {
+    harness_with_sources(overrides, cli, "").await
+}
+
+/// As [`harness_with_cli`], with the CLI reading the settings `sources` (e.g. `project`:
+/// the workspace's commands and skills; the default reads none).
+pub async fn harness_with_sources(
+    overrides: &[(&str, &str)],
+    cli: &[(&str, &str)],
+    sources: &str,
+) -> Harness {
     init_process();
     let dir = tempfile::tempdir().unwrap();
     let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
@@ -60,7 +70,7 @@ pub async fn harness_with_cli(overrides: &[(&str, &str)], cli: &[(&str, &str)]) 
             ("ANTHROPIC_API_KEY".into(), "sk-ant-test-not-real".into()),
             ("CLAUDE_CODE_MAX_RETRIES".into(), "0".into()),
         ],
-        cli_args: vec!["--setting-sources=".into()],
+        cli_args: vec![format!("--setting-sources={sources}")],
         exclusive_children: false,
         ..Options::default()
     };

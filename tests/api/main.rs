@@ -12,6 +12,7 @@ mod ws_client;
 mod agents;
 mod cli_process;
 mod cli_turns;
+mod commands;
 mod config_errors;
 mod controls;
 mod drain;
