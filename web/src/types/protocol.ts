@@ -44,6 +44,10 @@ export const StoredMessage = z.object({
 });
 export type StoredMessage = z.infer<typeof StoredMessage>;
 
+/** A slash command the session's CLI offers (`session_ready.commands`). */
+export const SlashCommand = z.object({ name: z.string(), description: z.string(), argument_hint: z.string() });
+export type SlashCommand = z.infer<typeof SlashCommand>;
+
 const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({ type: z.literal(type), session_id: z.string(), event_seq: z.number(), ...shape });
 
@@ -52,7 +56,10 @@ export const SessionEvent = z.discriminatedUnion("type", [
   event("session_ready", {
     session: SessionSummary,
     source: z.enum(["pre-warmed", "cold", "resumed"]),
+    /** The composer's slash palette (absent on older servers). */
+    commands: z.array(SlashCommand).optional(),
   }),
+  event("context_compacted", { pre_tokens: z.number(), post_tokens: z.number() }),
   event("session_options", { model: z.string(), effort: z.string().nullable(), permission_mode: z.string() }),
   event("message_received", { seq: z.number(), text: z.string() }),
   event("stream_delta", { text: z.string() }),

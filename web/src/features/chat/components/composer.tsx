@@ -3,7 +3,9 @@ import { focusNext, MESSAGE_BOX_ID } from "../../../lib/focus";
 import { useCoarsePointer } from "../../../lib/use-coarse-pointer";
 import { useChat, useCurrentViewValue } from "../hooks/use-chat";
 import { charCount, validateMessage } from "../lib/validate-message";
-import { MAX_MESSAGE_CHARS } from "../../../types/protocol";
+import { MAX_MESSAGE_CHARS, type SlashCommand } from "../../../types/protocol";
+import { matchCommands, optionId, PALETTE_ID } from "../lib/slash";
+import { SlashPalette } from "./slash-palette";
 
 type Props = {
   /** The WebSocket is open (messages can go out). */
@@ -34,6 +36,15 @@ export function Composer({ connected, creating, toolbar }: Props) {
   const text = useChat((s) => s.drafts[s.currentId ?? ""] ?? "");
   const setText = useChat((s) => s.setDraft);
   const [hint, setHint] = useState<string | null>(null);
+  const commands = useCurrentViewValue((v) => v?.commands);
+  const [active, setActive] = useState(0);
+  const [dismissed, setDismissed] = useState(false);
+  const matches = dismissed ? [] : matchCommands(text, commands ?? []);
+  const paletteOpen = matches.length > 0;
+  const pick = (c: SlashCommand) => {
+    setText(`/${c.name} `);
+    setActive(0);
+  };
   const touch = useCoarsePointer();
 
   // Signed in, or a session just opened (new, picked, created for the first message):
@@ -70,6 +81,25 @@ export function Composer({ connected, creating, toolbar }: Props) {
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (paletteOpen && !e.nativeEvent.isComposing) {
+      const i = Math.min(active, matches.length - 1);
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        setActive((i + (e.key === "ArrowDown" ? 1 : matches.length - 1)) % matches.length);
+        return;
+      }
+      if (e.key === "Enter" || e.key === "Tab") {
+        e.preventDefault();
+        pick(matches[i]);
+        return;
+      }
+      if (e.key === "Escape") {
+        e.preventDefault();
+        e.stopPropagation();
+        setDismissed(true);
+        return;
+      }
+    }
     if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing && !touch) {
       e.preventDefault();
       send();
@@ -95,13 +125,19 @@ export function Composer({ connected, creating, toolbar }: Props) {
       <label htmlFor={MESSAGE_BOX_ID} className="sr-only">
         Message
       </label>
+      {paletteOpen && <SlashPalette matches={matches} active={Math.min(active, matches.length - 1)} onPick={pick} />}
       <div className="flex items-end gap-2">
         <textarea
           id={MESSAGE_BOX_ID}
           rows={touch ? 1 : 2}
           value={text}
+          aria-autocomplete="list"
+          aria-controls={paletteOpen ? PALETTE_ID : undefined}
+          aria-activedescendant={paletteOpen ? optionId(Math.min(active, matches.length - 1)) : undefined}
           onChange={(e) => {
             setText(e.target.value);
+            setDismissed(false);
+            setActive(0);
             if (hint) setHint(null);
           }}
           onKeyDown={onKeyDown}

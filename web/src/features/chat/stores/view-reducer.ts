@@ -28,6 +28,10 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
       }
       v.restarting = false;
       v.terminated = null;
+      if (e.commands) v.commands = e.commands;
+      break;
+    case "context_compacted":
+      v.live.push(notice(`Conversation compacted: ${e.pre_tokens.toLocaleString("en-US")} → ${e.post_tokens.toLocaleString("en-US")} tokens of context.`));
       break;
     case "message_received": {
       const mine = v.live.find(
