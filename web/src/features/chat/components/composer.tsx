@@ -154,6 +154,7 @@ export function Composer({ connected, creating, toolbar }: Props) {
           aria-invalid={tooLong || undefined}
           className="max-h-64 min-h-11 min-w-0 flex-1 resize-y rounded-md border border-zinc-400 bg-transparent px-3 py-2 outline-none placeholder:text-zinc-600 focus:ring-2 focus:ring-blue-500 disabled:opacity-60 dark:border-zinc-600 dark:placeholder:text-zinc-400"
         />
+        {touch && toolbar}
         {running ? (
           <button
             type="button"
@@ -176,7 +177,7 @@ export function Composer({ connected, creating, toolbar }: Props) {
           </button>
         )}
       </div>
-      {toolbar && <div className="mt-1.5">{toolbar}</div>}
+      {!touch && toolbar && <div className="mt-1.5">{toolbar}</div>}
       <div id="composer-hint" className="mt-1 flex min-h-4 gap-2 text-xs empty:hidden">
         {hint ? (
           <span role="alert" className="text-red-700 dark:text-red-400">

@@ -19,7 +19,8 @@ describe("PlanApproval", () => {
     h.mount(<MessageList id={SID} onNewSession={() => {}} />);
     planRequest(h);
     const card = await screen.findByRole("group", { name: "Claude's plan" });
-    expect(await screen.findAllByRole("heading", { name: "Plan" })).not.toHaveLength(0);
+    // The markdown renderer loads lazily (slow on a busy machine).
+    expect(await screen.findAllByRole("heading", { name: "Plan" }, { timeout: 10_000 })).not.toHaveLength(0);
     expect(card).toHaveTextContent("add tests");
     expect(screen.queryByRole("button", { name: "Allow" })).toBeNull();
     expect(screen.getByRole("button", { name: "Keep planning" })).toHaveFocus();

@@ -1,4 +1,6 @@
+import { useState } from "react";
 import { useShallow } from "zustand/react/shallow";
+import { useCoarsePointer } from "../../../lib/use-coarse-pointer";
 import { useSessions } from "../hooks/use-sessions";
 import type { OptionsChange } from "../../../types/protocol";
 
@@ -37,6 +39,8 @@ export function SessionControls({ sessionId, disabled }: Props) {
       setNewOptions: s.setNewOptions,
     })),
   );
+  const touch = useCoarsePointer();
+  const [open, setOpen] = useState(false);
   if (!choices) return null;
   const current = sessionId
     ? { model: summary?.model, effort: summary?.effort ?? null, permission_mode: summary?.permission_mode }
@@ -53,12 +57,22 @@ export function SessionControls({ sessionId, disabled }: Props) {
       ? [current.permission_mode, ...choices.permission_modes]
       : choices.permission_modes;
   const off = disabled || (sessionId !== null && !summary);
+  // On a phone: one 44 px button in the box's row; the selects open above it.
+  const select = touch ? `${SELECT} min-h-11 text-sm` : SELECT;
 
-  return (
-    <div className="flex min-w-0 flex-wrap items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400" role="group" aria-label="Conversation settings">
+  const group = (
+    <div
+      className={
+        touch
+          ? "absolute right-0 bottom-full z-10 mb-2 flex w-72 flex-col gap-2 rounded-md border border-zinc-300 bg-white p-3 text-sm shadow dark:border-zinc-700 dark:bg-zinc-900"
+          : "flex min-w-0 flex-wrap items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400"
+      }
+      role="group"
+      aria-label="Conversation settings"
+    >
       <label className="flex items-center gap-1">
         <span>Model</span>
-        <select className={SELECT} value={current.model ?? ""} disabled={off} onChange={(e) => change({ model: e.target.value })}>
+        <select className={select} value={current.model ?? ""} disabled={off} onChange={(e) => change({ model: e.target.value })}>
           {models.map((m) => (
             <option key={m} value={m}>
               {m}
@@ -68,7 +82,7 @@ export function SessionControls({ sessionId, disabled }: Props) {
       </label>
       <label className="flex items-center gap-1">
         <span>Effort</span>
-        <select className={SELECT} value={current.effort ?? ""} disabled={off} onChange={(e) => e.target.value && change({ effort: e.target.value })}>
+        <select className={select} value={current.effort ?? ""} disabled={off} onChange={(e) => e.target.value && change({ effort: e.target.value })}>
           {current.effort === null && <option value="">default</option>}
           {choices.efforts.map((m) => (
             <option key={m} value={m}>
@@ -80,7 +94,7 @@ export function SessionControls({ sessionId, disabled }: Props) {
       <label className="flex items-center gap-1">
         <span>Mode</span>
         <select
-          className={SELECT}
+          className={select}
           value={current.permission_mode ?? ""}
           disabled={off}
           onChange={(e) => change({ permission_mode: e.target.value })}
@@ -92,6 +106,22 @@ export function SessionControls({ sessionId, disabled }: Props) {
           ))}
         </select>
       </label>
+    </div>
+  );
+  if (!touch) return group;
+  return (
+    <div className="relative shrink-0">
+      <button
+        type="button"
+        aria-expanded={open}
+        aria-label="Conversation settings"
+        title={`${current.model ?? ""} · ${MODE_LABELS[current.permission_mode ?? ""] ?? current.permission_mode ?? ""}`}
+        onClick={() => setOpen(!open)}
+        className="h-11 w-11 rounded-md border border-zinc-400 text-lg focus-visible:ring-2 focus-visible:ring-blue-500 dark:border-zinc-600"
+      >
+        <span aria-hidden>⚙</span>
+      </button>
+      {open && group}
     </div>
   );
 }
