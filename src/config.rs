@@ -12,6 +12,10 @@ use serde::Deserialize;
 
 use crate::secret::Secret;
 
+#[path = "config_users.rs"]
+mod users;
+pub use users::{dollars, Quotas, TrustedHeader};
+
 /// Minimum length of `CLAUDE_SDK_PATTERN_API_KEY`.
 pub const MIN_API_KEY_LEN: usize = 16;
 
@@ -109,6 +113,10 @@ pub struct Settings {
     /// Other model credentials the CLI reads (`ANTHROPIC_AUTH_TOKEN`,
     /// `CLAUDE_CODE_OAUTH_TOKEN`): passed through, never logged.
     pub other_model_credentials: Vec<Secret>,
+    /// Each user's quotas (`MAX_SESSIONS_PER_USER`, `DAILY_SPEND_LIMIT_USD`).
+    pub quotas: Quotas,
+    /// Single sign-on through a proxy (`AUTH_TRUSTED_HEADER`, `AUTH_TRUSTED_PROXIES`).
+    pub trusted_header: Option<TrustedHeader>,
 }
 
 impl fmt::Debug for Settings {
@@ -146,6 +154,8 @@ impl fmt::Debug for Settings {
             .field("anthropic_api_key", &self.anthropic_api_key)
             .field("anthropic_base_url", &self.anthropic_base_url)
             .field("other_model_credentials", &self.other_model_credentials)
+            .field("quotas", &self.quotas)
+            .field("trusted_header", &self.trusted_header)
             .finish()
     }
 }
@@ -177,6 +187,10 @@ pub struct RawSettings {
     anthropic_base_url: Option<String>,
     anthropic_auth_token: Option<String>,
     claude_code_oauth_token: Option<String>,
+    max_sessions_per_user: Option<String>,
+    daily_spend_limit_usd: Option<String>,
+    auth_trusted_header: Option<String>,
+    auth_trusted_proxies: Option<String>,
 }
 
 impl Settings {
@@ -244,6 +258,30 @@ impl CliSearch {
         // Not found anywhere: keep the bare name; spawning reports the failure clearly.
         PathBuf::from("claude")
     }
+}
+
+/// The SQLite file `DATABASE_URL` names (a path, optionally `sqlite://`), or the default.
+fn database_path(value: &Option<String>) -> Result<PathBuf, ConfigError> {
+    let Some(url) = present(value) else {
+        return Ok(PathBuf::from("./data/claude-sdk-pattern.db"));
+    };
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    if path.is_empty() || path == ":memory:" || path.ends_with('/') {
+        return Err(err(
+            "DATABASE_URL",
+            format!("expected the path of an SQLite file, got {url:?}"),
+        ));
+    }
+    Ok(PathBuf::from(path))
+}
+
+/// The database file, from `DATABASE_URL` as the server reads it (the operator's command
+/// line needs nothing else).
+pub fn database_path_from_env() -> Result<PathBuf, ConfigError> {
+    database_path(&std::env::var("DATABASE_URL").ok())
 }
 
 fn err(var: &'static str, expected: impl Into<String>) -> ConfigError {
@@ -318,22 +356,7 @@ impl RawSettings {
         };
         let port = number("PORT", &self.port, 8000u16, 0, u16::MAX)?;
 
-        let database_path = match present(&self.database_url) {
-            None => PathBuf::from("./data/claude-sdk-pattern.db"),
-            Some(url) => {
-                let path = url
-                    .strip_prefix("sqlite://")
-                    .or_else(|| url.strip_prefix("sqlite:"))
-                    .unwrap_or(url);
-                if path.is_empty() || path == ":memory:" || path.ends_with('/') {
-                    return Err(err(
-                        "DATABASE_URL",
-                        format!("expected the path of an SQLite file, got {url:?}"),
-                    ));
-                }
-                PathBuf::from(path)
-            }
-        };
+        let database_path = database_path(&self.database_url)?;
 
         let workspace_dir = match present(&self.workspace_dir) {
             None => std::env::current_dir().map_err(|e| {
@@ -522,6 +545,10 @@ impl RawSettings {
             }
         };
 
+        let quotas = users::quotas(&self.max_sessions_per_user, &self.daily_spend_limit_usd)?;
+        let trusted_header =
+            users::trusted_header(&self.auth_trusted_header, &self.auth_trusted_proxies)?;
+
         Ok(Settings {
             api_key,
             host,
@@ -546,6 +573,8 @@ impl RawSettings {
             anthropic_api_key,
             anthropic_base_url,
             other_model_credentials,
+            quotas,
+            trusted_header,
         })
     }
 }
@@ -578,6 +607,13 @@ impl Settings {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         }
+    }
+
+    /// The server's private directory (`run/` beside the database, 0700, absolute): the MCP
+    /// configuration files of its CLIs (`mcp/`) and their `CLAUDE_CODE_TMPDIR` (`tmp/`).
+    pub fn runtime_dir(&self) -> PathBuf {
+        let dir = self.data_dir().join("run");
+        std::path::absolute(&dir).unwrap_or(dir)
     }
 }
 

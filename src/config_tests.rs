@@ -179,12 +179,77 @@ fn each_bad_value_names_its_variable() {
         ("ALLOWED_ORIGINS", "example.com"),
         ("ALLOWED_ORIGINS", "https://example.com/path"),
         ("ANTHROPIC_BASE_URL", "ftp://x"),
+        ("MAX_SESSIONS_PER_USER", "0"),
+        ("MAX_SESSIONS_PER_USER", "lots"),
+        ("DAILY_SPEND_LIMIT_USD", "-1"),
+        ("DAILY_SPEND_LIMIT_USD", "five"),
+        ("DAILY_SPEND_LIMIT_USD", "NaN"),
     ];
     for (var, value) in cases {
         let e = rejected(&[(var, value)]);
         assert_eq!(e.var, *var, "{var}={value} gave {e}");
         assert!(e.expected.starts_with("expected"), "{e}");
         assert!(!e.to_string().contains('\n'), "one line: {e}");
+    }
+}
+
+#[test]
+fn quotas_and_the_trusted_header_are_read() {
+    let s = build(&[]).unwrap();
+    assert_eq!(s.quotas, Quotas::default());
+    assert_eq!(s.trusted_header, None);
+    let s = build(&[
+        ("MAX_SESSIONS_PER_USER", "3"),
+        ("DAILY_SPEND_LIMIT_USD", "2.50"),
+        ("AUTH_TRUSTED_HEADER", "X-Forwarded-User"),
+        ("AUTH_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8 ,fd00::/8"),
+    ])
+    .unwrap();
+    assert_eq!(s.quotas.max_sessions_per_user, Some(3));
+    assert_eq!(s.quotas.daily_spend_limit_usd, Some(2.5));
+    let trusted = s.trusted_header.unwrap();
+    assert_eq!(trusted.header, "X-Forwarded-User");
+    assert_eq!(trusted.proxies.len(), 3);
+    assert!(trusted.trusts("10.1.2.3".parse().unwrap()));
+    assert!(trusted.trusts("127.0.0.1".parse().unwrap()));
+    assert!(!trusted.trusts("127.0.0.2".parse().unwrap()));
+}
+
+#[test]
+fn the_trusted_header_needs_its_proxies_and_a_header_name() {
+    for (extra, var) in [
+        (
+            &[("AUTH_TRUSTED_HEADER", "X-User")][..],
+            "AUTH_TRUSTED_PROXIES",
+        ),
+        (
+            &[("AUTH_TRUSTED_PROXIES", "127.0.0.1")][..],
+            "AUTH_TRUSTED_HEADER",
+        ),
+        (
+            &[
+                ("AUTH_TRUSTED_HEADER", "X User"),
+                ("AUTH_TRUSTED_PROXIES", "127.0.0.1"),
+            ][..],
+            "AUTH_TRUSTED_HEADER",
+        ),
+        (
+            &[
+                ("AUTH_TRUSTED_HEADER", "x-api-key"),
+                ("AUTH_TRUSTED_PROXIES", "127.0.0.1"),
+            ][..],
+            "AUTH_TRUSTED_HEADER",
+        ),
+        (
+            &[
+                ("AUTH_TRUSTED_HEADER", "X-User"),
+                ("AUTH_TRUSTED_PROXIES", "10.0.0.0/40"),
+            ][..],
+            "AUTH_TRUSTED_PROXIES",
+        ),
+    ] {
+        let e = rejected(extra);
+        assert_eq!(e.var, var, "{extra:?} gave {e}");
     }
 }
 

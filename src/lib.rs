@@ -5,6 +5,7 @@
 
 pub mod actors;
 pub mod app;
+pub mod cidr;
 pub mod claude;
 pub mod config;
 pub mod db;
@@ -17,5 +18,6 @@ pub mod process;
 pub mod protocol;
 pub mod secret;
 pub mod session_id;
+pub mod users;
 
 pub use session_id::SessionId;

@@ -36,6 +36,9 @@ pub enum EngineError {
         "The server is restarting: replies already being written finish, but it takes no new messages or sessions now. Try again in a minute."
     )]
     ShuttingDown,
+    /// One of the user's quotas (its text says which, and when it frees up).
+    #[error("{0}")]
+    QuotaExceeded(super::quota::Quota),
     #[error(
         "The Claude session could not be started. Try again; if it keeps failing, the server's logs say why."
     )]

@@ -12,13 +12,17 @@ pub mod launcher;
 pub mod lifecycle;
 pub mod messages;
 pub mod monitor;
+pub mod permissions;
 pub mod pool;
+pub mod quota;
 mod replay;
 pub mod session;
 mod session_handlers;
+mod session_live;
 pub mod session_options;
 mod stall;
 mod starting;
+pub mod state_feed;
 pub mod store;
 pub mod supervisor;
 pub mod turn;
@@ -32,6 +36,7 @@ use slog::{crit, info, Logger};
 use crate::db::Db;
 use crate::protocol::{OptionsChange, SessionEvent};
 use crate::session_id::SessionId;
+use crate::users::Caller;
 use cli_factory::CliFactory;
 pub use error::EngineError;
 use messages::*;
@@ -40,15 +45,23 @@ use session::SessionActor;
 use supervisor::Supervisor;
 
 /// Handles to the running actors. Cheap to clone.
+///
+/// Every request names its [`Caller`]: a session belongs to the user who created it, and
+/// another user's session answers exactly as one that does not exist — except that admins
+/// see and end every session ([`Caller::sees`], [`Caller::owns`]). Creations, wakes and
+/// messages are checked against the caller's quotas ([`quota`]).
 #[derive(Clone)]
 pub struct Engine {
     pub supervisor: Addr<Supervisor>,
     pub pool: Addr<Pool>,
     pub monitor: Addr<monitor::Monitor>,
+    pub quotas: quota::Quotas,
     /// `SHUTDOWN_GRACE_SECONDS`.
     shutdown_grace: Duration,
     /// Set when the shutdown begins: until when running turns may finish.
     draining: Arc<Mutex<Option<Instant>>>,
+    /// Every session's `session_state`, for the owner's connections.
+    pub states: state_feed::StateFeed,
 }
 
 /// Why the engine could not start.
@@ -96,7 +109,11 @@ impl Engine {
         }
         info!(log, "session engine ready"; "pool_size" => settings.prewarm_pool_size);
         let launcher = launcher::Launcher::new(factory, pool.clone());
-        let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone()).start();
+        let quotas = quota::Quotas::new(db.clone(), settings.quotas);
+        let states = state_feed::StateFeed::default();
+        let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone())
+            .with_states(states.clone())
+            .start();
         let monitor = monitor::Monitor::new(
             supervisor.clone(),
             Duration::from_secs(settings.monitor_interval_seconds),
@@ -109,83 +126,142 @@ impl Engine {
             supervisor,
             pool,
             monitor,
+            quotas,
             shutdown_grace: Duration::from_secs(settings.shutdown_grace_seconds),
             draining: Arc::new(Mutex::new(None)),
+            states,
         })
     }
 
-    /// Creates a session with the default conversation controls.
-    pub async fn create_session(&self) -> Result<Created, EngineError> {
-        self.create_session_with(OptionsChange::default()).await
+    /// Creates a session of `caller` (within its quotas) with the default conversation
+    /// controls.
+    pub async fn create_session(&self, caller: &Caller) -> Result<Created, EngineError> {
+        self.create_session_with(caller, OptionsChange::default())
+            .await
     }
 
-    /// Creates a session with the controls asked for (already validated against the
-    /// settings; see [`OptionsChange::validate`]).
+    /// Creates a session of `caller` (within its quotas) with the controls asked for
+    /// (already validated against the settings; see [`OptionsChange::validate`]).
     pub async fn create_session_with(
         &self,
+        caller: &Caller,
         options: OptionsChange,
     ) -> Result<Created, EngineError> {
+        let quota = self.quotas.of(&caller.user_id).await?;
+        quota.check_spend()?;
         self.supervisor
-            .send(CreateSession { options })
+            .send(CreateSession {
+                owner: caller.user_id.clone(),
+                max_live: quota.max_sessions,
+                options,
+            })
             .await
             .map_err(unavailable)?
     }
 
-    /// Switches a live session's model, effort or permission mode (already validated);
-    /// answers with the options in effect. A suspended session is woken first.
+    /// Switches the model, effort or permission mode of one of `caller`'s sessions
+    /// (already validated); answers with the options in effect. A suspended session is
+    /// woken first (within the caller's live-session quota).
     pub async fn set_session_options(
         &self,
+        caller: &Caller,
         session_id: &SessionId,
         change: OptionsChange,
     ) -> Result<crate::protocol::SessionOptions, EngineError> {
-        let session = self.session(session_id, true).await?;
+        let session = self.session(caller, session_id, true).await?;
         session
             .send(session_options::SetOptions { change })
             .await
             .map_err(gone)?
     }
 
-    pub async fn resume_session(&self, session_id: &SessionId) -> Result<Created, EngineError> {
+    /// Resumes one of `caller`'s sessions (within its live-session quota).
+    pub async fn resume_session(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+    ) -> Result<Created, EngineError> {
+        let quota = self.quotas.of(&caller.user_id).await?;
         self.supervisor
             .send(ResumeSession {
                 session_id: session_id.clone(),
+                caller: caller.clone(),
+                max_live: quota.max_sessions,
             })
             .await
             .map_err(unavailable)?
     }
 
-    pub async fn destroy_session(&self, session_id: &SessionId) -> Result<(), EngineError> {
+    /// Ends a session of `caller` (an admin: any session).
+    pub async fn destroy_session(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+    ) -> Result<(), EngineError> {
         self.supervisor
             .send(DestroySession {
                 session_id: session_id.clone(),
+                caller: caller.clone(),
             })
             .await
             .map_err(unavailable)?
     }
 
-    /// The live session, woken from suspension when `wake`.
+    /// `caller`'s live session, woken from suspension when `wake` (within its quota).
     pub async fn session(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+        wake: bool,
+    ) -> Result<Addr<SessionActor>, EngineError> {
+        let max_live = match wake {
+            true => self.quotas.of(&caller.user_id).await?.max_sessions,
+            false => None,
+        };
+        self.get_session(session_id, wake, Some(caller.clone()), max_live)
+            .await
+    }
+
+    /// The live session, whoever owns it (the server itself and tests).
+    pub async fn live_session(
+        &self,
+        session_id: &SessionId,
+    ) -> Result<Addr<SessionActor>, EngineError> {
+        self.get_session(session_id, false, None, None).await
+    }
+
+    async fn get_session(
         &self,
         session_id: &SessionId,
         wake: bool,
+        caller: Option<Caller>,
+        max_live: Option<usize>,
     ) -> Result<Addr<SessionActor>, EngineError> {
         self.supervisor
             .send(GetSession {
                 session_id: session_id.clone(),
                 wake,
+                caller,
+                max_live,
             })
             .await
             .map_err(unavailable)?
     }
 
-    /// Sends a user message (resuming a suspended session first).
+    /// Sends a user message (resuming a suspended session first). Refused before anything
+    /// happens when the caller's daily spending limit is reached.
     pub async fn query(
         &self,
+        caller: &Caller,
         session_id: &SessionId,
         text: &str,
         client_seq: u64,
     ) -> Result<(), EngineError> {
-        let session = self.session(session_id, true).await?;
+        let quota = self.quotas.of(&caller.user_id).await?;
+        quota.check_spend()?;
+        let session = self
+            .get_session(session_id, true, Some(caller.clone()), quota.max_sessions)
+            .await?;
         session
             .send(Query {
                 text: text.to_string(),
@@ -195,52 +271,129 @@ impl Engine {
             .map_err(gone)?
     }
 
-    pub async fn interrupt(&self, session_id: &SessionId) -> Result<(), EngineError> {
-        let session = self.session(session_id, false).await?;
+    /// Refuses when `caller` may not start a turn now (its daily spending limit).
+    pub async fn check_spend(&self, caller: &Caller) -> Result<(), EngineError> {
+        self.quotas.of(&caller.user_id).await?.check_spend()
+    }
+
+    pub async fn interrupt(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+    ) -> Result<(), EngineError> {
+        let session = self.session(caller, session_id, false).await?;
         session.send(Interrupt).await.map_err(gone)?
     }
 
     pub async fn answer_permission(
         &self,
+        caller: &Caller,
         session_id: &SessionId,
         request_id: &str,
         allow: bool,
         message: Option<String>,
     ) -> Result<(), EngineError> {
-        self.answer_permission_in_mode(session_id, request_id, allow, message, None)
-            .await
+        self.answer_permission_with(
+            caller,
+            session_id,
+            AnswerPermission {
+                request_id: request_id.to_string(),
+                allow,
+                message,
+                ..AnswerPermission::default()
+            },
+        )
+        .await
+    }
+
+    /// Answers a permission request; `remember` (with `allow`) grants its session rules
+    /// ("Allow for this session").
+    pub async fn answer_permission_remembering(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+        request_id: &str,
+        allow: bool,
+        message: Option<String>,
+        remember: bool,
+    ) -> Result<(), EngineError> {
+        self.answer_permission_with(
+            caller,
+            session_id,
+            AnswerPermission {
+                request_id: request_id.to_string(),
+                allow,
+                message,
+                remember,
+                mode: None,
+            },
+        )
+        .await
     }
 
     /// As [`Engine::answer_permission`]; an allow with `mode` also switches the session to
     /// that permission mode (approving a plan: "Approve and run" in `acceptEdits`, …).
     pub async fn answer_permission_in_mode(
         &self,
+        caller: &Caller,
         session_id: &SessionId,
         request_id: &str,
         allow: bool,
         message: Option<String>,
         mode: Option<String>,
     ) -> Result<(), EngineError> {
-        let session = self.session(session_id, false).await?;
-        session
-            .send(AnswerPermission {
+        self.answer_permission_with(
+            caller,
+            session_id,
+            AnswerPermission {
                 request_id: request_id.to_string(),
                 allow,
                 message,
+                remember: false,
                 mode,
+            },
+        )
+        .await
+    }
+
+    /// The one entry point every permission answer goes through: `caller`'s session only,
+    /// with its `remember` ("Allow for this session") and `mode` (an approved plan) as
+    /// the client sent them.
+    pub async fn answer_permission_with(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+        answer: AnswerPermission,
+    ) -> Result<(), EngineError> {
+        let session = self.session(caller, session_id, false).await?;
+        session.send(answer).await.map_err(gone)?
+    }
+
+    /// Drops a rule "Allow for this session" granted (`rule` as `session_state` lists it).
+    pub async fn revoke_permission(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+        rule: &str,
+    ) -> Result<(), EngineError> {
+        let session = self.session(caller, session_id, false).await?;
+        session
+            .send(RevokePermission {
+                rule: rule.to_string(),
             })
             .await
             .map_err(gone)?
     }
 
-    /// Subscribes `subscriber` to the session's events (see [`Subscribe`]).
+    /// Subscribes `subscriber` to `caller`'s session's events (see [`Subscribe`]).
     pub async fn subscribe(
         &self,
+        caller: &Caller,
         session_id: &SessionId,
         subscriber: Recipient<SessionEvent>,
         after_seq: u64,
     ) -> Result<Subscribed, EngineError> {
-        let session = self.session(session_id, true).await?;
+        let session = self.session(caller, session_id, true).await?;
         session
             .send(Subscribe {
                 subscriber,
@@ -252,13 +405,18 @@ impl Engine {
 
     /// Stops sending the session's events to `subscriber` (if it is still the subscriber).
     pub async fn unsubscribe(&self, session_id: &SessionId, subscriber: Recipient<SessionEvent>) {
-        if let Ok(session) = self.session(session_id, false).await {
+        if let Ok(session) = self.live_session(session_id).await {
             let _ = session.send(Unsubscribe { subscriber }).await;
         }
     }
 
     pub async fn capacity(&self) -> Option<Capacity> {
         self.supervisor.send(GetCapacity).await.ok()
+    }
+
+    /// How many sessions each user holds (live, starting or stopping).
+    pub async fn live_by_user(&self) -> std::collections::HashMap<String, usize> {
+        self.supervisor.send(LiveByUser).await.unwrap_or_default()
     }
 
     pub async fn pool_status(&self) -> Option<PoolStatus> {

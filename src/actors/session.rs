@@ -37,8 +37,9 @@ pub(super) enum Input {
     None,
     /// A user message (for `StartTurn`).
     Query(Query),
-    /// The client's decision (for `ForwardAnswer`).
-    Answer(String, PermissionDecision),
+    /// The client's decision (for `ForwardAnswer`), with `apply_flag_settings` settings to
+    /// send before it.
+    Answer(String, PermissionDecision, Option<serde_json::Value>),
     /// A launched process (for `SwapProcess` / `DiscardLaunched`).
     Launched(Launch),
 }
@@ -85,6 +86,8 @@ pub struct SessionActor {
     commands: Vec<crate::protocol::SlashCommand>,
     /// Resolved when the actor has stopped (its process is gone).
     pub(super) stop_waiters: Vec<tokio::sync::oneshot::Sender<()>>,
+    /// Its `session_state` and remembered approvals (`session_live.rs`).
+    pub(super) live: super::session_live::Live,
     pub(super) log: Logger,
 }
 
@@ -100,6 +103,8 @@ pub struct SessionParts {
     pub launcher: Launcher,
     pub supervisor: Recipient<SessionGone>,
     pub stopping_to: Recipient<SessionStopping>,
+    /// Where it publishes its `session_state`.
+    pub states: super::state_feed::StateFeed,
     pub log: Logger,
 }
 
@@ -139,6 +144,7 @@ impl SessionActor {
             summary: SessionSummary::from(&parts.row),
             commands,
             stop_waiters: Vec::new(),
+            live: super::session_live::Live::new(parts.row.user_id.clone(), parts.states),
             log: parts.log,
         }
         .start()
@@ -205,6 +211,7 @@ impl SessionActor {
         if std::mem::take(&mut self.subscriber_dropped) {
             let _ = self.run(ctx, Event::Unsubscribed, Input::None);
         }
+        self.publish_state();
         refused
     }
 
@@ -245,12 +252,28 @@ impl SessionActor {
                 info!(self.log, "permission request timed out; denied"; "request_id" => &request_id);
                 let message =
                     "Nobody answered this permission request in time, so it was denied.".into();
+                if let Some(turn) = self.turn.as_mut() {
+                    turn.denied(&request_id);
+                }
+                self.live.perms.close(&request_id);
                 self.answer(ctx, request_id, PermissionDecision::Deny { message });
             }
             Effect::ForwardAnswer => {
                 self.turn_progressed();
-                if let Input::Answer(id, decision) = std::mem::replace(input, Input::None) {
-                    self.answer(ctx, id, decision);
+                if let Input::Answer(id, decision, settings) = std::mem::replace(input, Input::None)
+                {
+                    let allow = !matches!(decision, PermissionDecision::Deny { .. });
+                    if !allow {
+                        if let Some(turn) = self.turn.as_mut() {
+                            turn.denied(&id);
+                        }
+                    }
+                    self.emit(EventBody::PermissionAnswered {
+                        request_id: id.clone(),
+                        allow,
+                        remember: matches!(decision, PermissionDecision::AllowRemembering { .. }),
+                    });
+                    self.send_answer(ctx, id, decision, settings);
                 }
             }
             Effect::ArmDrainDeadline { deadline } => {
@@ -300,6 +323,7 @@ impl SessionActor {
             return;
         };
         self.turn = Some(Turn::new());
+        self.live.last_failed = false;
         self.watch_new_turn(ctx);
         self.buffer.clear();
         self.buffer_since = Some(crate::db::models::now());
@@ -327,7 +351,8 @@ impl SessionActor {
 
     /// Applies what the turn translator decided, feeding the lifecycle the turn's
     /// permission requests and its end.
-    pub(super) fn apply(&mut self, ctx: &mut Context<Self>, fx: Effects) {
+    pub(super) fn apply(&mut self, ctx: &mut Context<Self>, mut fx: Effects) {
+        self.note_effects(&mut fx, None);
         for (kind, payload) in fx.persist {
             self.store.message(kind, payload);
         }
@@ -343,9 +368,11 @@ impl SessionActor {
         if let Some(result) = fx.finished {
             self.turn = None;
             self.summary.total_cost_usd = result.total_cost_usd;
-            self.store.activity(Some(result.total_cost_usd));
+            self.store
+                .turn_ended(result.total_cost_usd, result.cost_usd);
             let _ = self.run(ctx, Event::TurnEnded, Input::None);
         }
+        // Each change of state above went through `run`, which publishes it (not per token).
     }
 
     /// Asks the CLI to interrupt its turn (the turn's end then comes as its result).
@@ -439,6 +466,8 @@ impl SessionActor {
             });
         }
         self.watch(ctx, events);
+        // The new process knows none of the old one's session rules.
+        self.live.perms.forget();
         self.summary.status = SessionStatus::Active;
         info!(self.log, "session restarted"; "cli_pid" => pid);
     }

@@ -58,6 +58,10 @@ pub struct Turn {
     /// The input of each `ExitPlanMode` call: its permission request may come without the
     /// plan (when the model wrote none to the plan file), and the client shows the plan.
     plan_inputs: HashMap<String, Value>,
+    /// Open permission requests → the tool call each is about.
+    asked: HashMap<String, String>,
+    /// Tool calls whose permission was denied: their result is a denial, not an error.
+    denied: HashSet<String>,
 }
 
 /// The tool a model in plan mode calls to present its plan for approval.
@@ -111,6 +115,13 @@ impl Turn {
                 });
             }
             _ => {}
+        }
+    }
+
+    /// The permission request `request_id` was denied: its tool call's result says so.
+    pub fn denied(&mut self, request_id: &str) {
+        if let Some(tool_use_id) = self.asked.remove(request_id) {
+            self.denied.insert(tool_use_id);
         }
     }
 
@@ -190,10 +201,14 @@ impl Turn {
             } => {
                 self.tools_running.remove(&tool_use_id);
                 let content = cut(content, TOOL_CONTENT_MAX_CHARS);
+                let denied = self.denied.remove(&tool_use_id) && is_error;
                 let mut stored = json!({"tool_use_id": tool_use_id, "is_error": is_error,
-                       "content": content, "duration_ms": duration_ms});
+                                        "content": content, "duration_ms": duration_ms});
                 if let Some(parent) = &parent_tool_use_id {
                     stored["parent_tool_use_id"] = json!(parent);
+                }
+                if denied {
+                    stored["denied"] = json!(true);
                 }
                 fx.persist.push((MessageKind::ToolResult, stored));
                 fx.events.push(EventBody::ToolResult {
@@ -202,6 +217,7 @@ impl Turn {
                     content,
                     duration_ms,
                     parent_tool_use_id,
+                    denied,
                 });
             }
             CliEvent::PermissionRequest(req) => {
@@ -223,11 +239,18 @@ impl Turn {
                         obj.insert("plan".into(), plan);
                     }
                 }
+                if let Some(t) = &req.tool_use_id {
+                    self.asked.insert(req.request_id.clone(), t.clone());
+                }
                 fx.events.push(EventBody::PermissionRequest {
                     request_id: req.request_id,
                     tool_name: req.tool_name,
                     input,
                     reason: req.reason,
+                    tool_use_id: req.tool_use_id,
+                    suggestions: req.suggestions,
+                    // Filled in by the session, which knows its granted rules.
+                    session_rules: Vec::new(),
                 });
             }
             CliEvent::PermissionCancelled { request_id } => {
@@ -541,6 +564,7 @@ mod tests {
             input: json!({}),
             reason: "needs approval".into(),
             description: None,
+            suggestions: Vec::new(),
         }));
         assert_eq!(p.permission_opened.as_deref(), Some("r1"));
         assert!(t.tool_running(), "from its tool_use to its result");

@@ -79,9 +79,20 @@ pub enum PermissionDecision {
     AllowAndSetMode {
         mode: String,
     },
+    /// Allow, and add these permission updates (`updatedPermissions`: rules with
+    /// destination `session`, so the CLI does not ask again for the same thing; with a
+    /// `setMode` among them when a plan is approved with "Allow for this session").
+    AllowRemembering {
+        updated_permissions: Vec<Value>,
+    },
     Deny {
         message: String,
     },
+}
+
+/// The `updatedPermissions` entry that switches the session to permission mode `mode`.
+pub fn set_mode(mode: &str) -> Value {
+    json!({"type": "setMode", "mode": mode, "destination": "session"})
 }
 
 pub use crate::process::StopMethod;
@@ -176,7 +187,16 @@ impl ClaudeProcess {
             path: cli_path.clone(),
             message: e.to_string(),
         };
-        let mut child = spawn::spawn(opts.command()).await.map_err(spawn_error)?;
+        let mcp_file = match &opts.mcp_config {
+            Some(json) => {
+                Some(spawn::McpConfigFile::write(&opts.mcp_dir(), json).map_err(spawn_error)?)
+            }
+            None => None,
+        };
+        let mcp_path = mcp_file.as_ref().map(|f| f.path().to_path_buf());
+        let mut child = spawn::spawn(opts.command(mcp_path.as_deref()))
+            .await
+            .map_err(spawn_error)?;
         let pid = child
             .id()
             .map(|p| p as i32)
@@ -202,6 +222,8 @@ impl ClaudeProcess {
 
         tokio::spawn(async move {
             let status = child.wait().await.ok();
+            // The MCP configuration's file lives exactly as long as the process.
+            drop(mcp_file);
             os::forget_cli(pid);
             let info = status.map(|s| {
                 use std::os::unix::process::ExitStatusExt;
@@ -229,7 +251,7 @@ impl ClaudeProcess {
             }
             .run(stdout, opts.max_line_bytes, stderr_task),
         );
-        debug!(log, "CLI spawned"; "args" => ?opts.args());
+        debug!(log, "CLI spawned"; "args" => ?opts.args(mcp_path.as_deref()));
 
         let process = ClaudeProcess {
             inner: Arc::new(Handle {
@@ -400,8 +422,12 @@ impl ClaudeProcess {
             PermissionDecision::AllowAndSetMode { mode } => json!({
                 "behavior": "allow",
                 "updatedInput": input,
-                "updatedPermissions": [{"type": "setMode", "mode": mode, "destination": "session"}],
+                "updatedPermissions": [set_mode(&mode)],
             }),
+            PermissionDecision::AllowRemembering {
+                updated_permissions,
+            } => json!({"behavior": "allow", "updatedInput": input,
+                        "updatedPermissions": updated_permissions}),
             PermissionDecision::Deny { message } => {
                 json!({"behavior": "deny", "message": message})
             }
@@ -423,7 +449,7 @@ impl ClaudeProcess {
             .map_err(|_| ClaudeError::Closed)
     }
 
-    async fn request(
+    pub(crate) async fn request(
         &self,
         what: &str,
         body: Value,

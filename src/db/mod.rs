@@ -1,9 +1,12 @@
 //! Persistence: Diesel over SQLite (WAL, `busy_timeout`, foreign keys on every connection),
-//! with the migrations embedded in the binary and run at start.
+//! with the migrations embedded in the binary and run at start: sessions and their messages
+//! (`repo.rs`), users and their keys (`users.rs`), what users spend (`spend.rs`).
 
 pub mod models;
 mod repo;
 pub mod schema;
+pub mod spend;
+pub mod users;
 
 #[cfg(test)]
 mod repo_tests;
@@ -12,8 +15,11 @@ mod schema_check;
 
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 
-pub use models::{Message, MessageKind, Session, SessionStatus, TerminationReason};
+pub use models::{
+    Message, MessageKind, Role, Session, SessionStatus, TerminationReason, BOOTSTRAP_USER_ID,
+};
 pub use repo::{Db, DbError, BUSY_TIMEOUT_MS};
+pub use users::{ApiKey, LimitsChange, User};
 
 /// The migrations of `migrations/`, compiled in.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");

@@ -41,6 +41,9 @@ pub enum DbError {
     Migration(String),
     #[error("unknown session {0}")]
     UnknownSession(String),
+    /// A unique column already has the value (a user name, a key prefix).
+    #[error("already exists: {0}")]
+    Duplicate(String),
     #[error("database task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -99,7 +102,7 @@ impl Db {
     }
 
     /// Runs `f` with a pooled connection on a blocking thread.
-    async fn run<T, F>(&self, f: F) -> Result<T, DbError>
+    pub(super) async fn run<T, F>(&self, f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
         F: FnOnce(&mut SqliteConnection) -> Result<T, DbError> + Send + 'static,
@@ -155,6 +158,19 @@ impl Db {
     pub async fn list_all(&self) -> Result<Vec<Session>, DbError> {
         self.run(|conn| {
             Ok(sessions::table
+                .order(sessions::last_active_at.desc())
+                .select(Session::as_select())
+                .load(conn)?)
+        })
+        .await
+    }
+
+    /// The sessions of `user_id`, most recent first.
+    pub async fn sessions_of(&self, user_id: &str) -> Result<Vec<Session>, DbError> {
+        let user = user_id.to_string();
+        self.run(move |conn| {
+            Ok(sessions::table
+                .filter(sessions::user_id.eq(user))
                 .order(sessions::last_active_at.desc())
                 .select(Session::as_select())
                 .load(conn)?)

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel_migrations::MigrationHarness;
 
-use super::schema::{messages, sessions};
+use super::schema::{api_keys, daily_spend, messages, sessions, users};
 use super::MIGRATIONS;
 
 /// `(name, sql type, nullable)` of each column, as `schema.rs` declares them.
@@ -56,7 +56,7 @@ fn diesel_type(declared: &str) -> String {
         "TEXT" => "Text",
         "INTEGER" => "Integer",
         "BIGINT" => "BigInt",
-        "DOUBLE" | "REAL" => "Double",
+        "DOUBLE" | "DOUBLE PRECISION" | "REAL" => "Double",
         "BOOLEAN" => "Bool",
         "TIMESTAMP" => "Timestamp",
         other => panic!("type {other} has no mapping here; add it"),
@@ -119,7 +119,7 @@ fn tables(conn: &mut SqliteConnection) -> Vec<String> {
 #[test]
 fn schema_rs_matches_the_migrations() {
     let (_dir, mut conn) = migrated();
-    assert_eq!(tables(&mut conn), vec!["messages", "sessions"]);
+    assert_eq!(tables(&mut conn), TABLES);
 
     let sessions_declared: Columns = declared!(sessions:
         session_id, user_id, status, created_at, last_active_at, subprocess_pid,
@@ -141,6 +141,40 @@ fn schema_rs_matches_the_migrations() {
     assert_eq!(messages_declared, messages_actual);
     assert_eq!(messages_pk, vec!["session_id", "seq"]);
     let _pk: (messages::session_id, messages::seq) = diesel::Table::primary_key(&messages::table);
+
+    let users_declared: Columns = declared!(users:
+        user_id, name, role, created_at, disabled, max_sessions, daily_spend_limit_usd);
+    let (users_actual, users_pk) = actual(&mut conn, "users");
+    assert_eq!(users_declared, users_actual);
+    assert_eq!(users_pk, vec!["user_id"]);
+
+    let keys_declared: Columns = declared!(api_keys:
+        key_id, user_id, prefix, key_hash, created_at, last_used_at, revoked_at);
+    let (keys_actual, keys_pk) = actual(&mut conn, "api_keys");
+    assert_eq!(keys_declared, keys_actual);
+    assert_eq!(keys_pk, vec!["key_id"]);
+
+    let spend_declared: Columns = declared!(daily_spend: user_id, day, cost_usd);
+    let (spend_actual, spend_pk) = actual(&mut conn, "daily_spend");
+    assert_eq!(spend_declared, spend_actual);
+    assert_eq!(spend_pk, vec!["user_id", "day"]);
+}
+
+/// Every table the migrations create, sorted.
+const TABLES: [&str; 5] = ["api_keys", "daily_spend", "messages", "sessions", "users"];
+
+#[test]
+fn the_bootstrap_admin_exists_after_migrating() {
+    let (_dir, mut conn) = migrated();
+    let admin: (String, String, String, bool) = users::table
+        .find(super::BOOTSTRAP_USER_ID)
+        .select((users::user_id, users::name, users::role, users::disabled))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(
+        admin,
+        ("default".into(), "admin".into(), "admin".into(), false)
+    );
 }
 
 #[test]
@@ -164,11 +198,11 @@ fn every_migration_goes_up_down_and_up_again() {
     // …and back up, to the same schema as a fresh database.
     conn.run_pending_migrations(MIGRATIONS).unwrap();
     let (_fresh_dir, mut fresh) = migrated();
-    for table in ["sessions", "messages"] {
+    for table in TABLES {
         assert_eq!(actual(&mut conn, table), actual(&mut fresh, table));
     }
     // And once more down/up in one go.
     conn.revert_all_migrations(MIGRATIONS).unwrap();
     conn.run_pending_migrations(MIGRATIONS).unwrap();
-    assert_eq!(tables(&mut conn), vec!["messages", "sessions"]);
+    assert_eq!(tables(&mut conn), TABLES);
 }

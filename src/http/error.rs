@@ -32,14 +32,17 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::InvalidJson | ErrorCode::UnknownType | ErrorCode::ValidationError => {
             StatusCode::BAD_REQUEST
         }
-        ErrorCode::SessionNotFound | ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::SessionNotFound
+        | ErrorCode::NotFound
+        | ErrorCode::UserNotFound
+        | ErrorCode::KeyNotFound => StatusCode::NOT_FOUND,
         ErrorCode::QueryInProgress
         | ErrorCode::SessionOpenedElsewhere
         | ErrorCode::NotResumable => StatusCode::CONFLICT,
         ErrorCode::CapacityExceeded | ErrorCode::ServerShuttingDown => {
             StatusCode::SERVICE_UNAVAILABLE
         }
-        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited | ErrorCode::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -58,6 +61,7 @@ pub fn code_of(e: EngineError) -> ErrorCode {
         EngineError::NoSuchPermission | EngineError::OptionRefused => ErrorCode::ValidationError,
         EngineError::AtCapacity { .. } => ErrorCode::CapacityExceeded,
         EngineError::ShuttingDown => ErrorCode::ServerShuttingDown,
+        EngineError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
         EngineError::StartFailed | EngineError::StoreFailed | EngineError::Unavailable => {
             ErrorCode::Internal
         }

@@ -1,23 +1,27 @@
 //! The HTTP surface: routes, the access log, and the shared state handlers read.
 //!
 //! Every REST route is declared once, in the [`rest_routes!`] table below: the same table
-//! registers the handlers (each resource answering any other method with 405), says which
-//! routes need the API key, and is exported as [`ROUTES`] so tests can check that the
-//! OpenAPI document (generated from the handlers' annotations) covers every one.
+//! registers the handlers (each resource answering any other method with 405), says who may
+//! call each ([`Access`]: anyone, any valid identity, admins), and is exported as [`ROUTES`]
+//! so tests can check that the OpenAPI document (generated from the handlers' annotations)
+//! covers every one and that each answers 401 and 403 alike.
 
 mod access_log;
 pub mod auth;
-mod connections;
+pub mod connections;
 pub mod error;
 mod extract;
 mod health;
 mod info;
 mod openapi;
+pub mod security_headers;
 mod sessions;
 pub mod static_ui;
 pub mod tickets;
+mod users;
 pub mod ws;
 pub mod ws_conn;
+mod ws_states;
 mod ws_ticket;
 
 use std::sync::Arc;
@@ -51,6 +55,8 @@ pub struct AppState {
     pub cli_version: CliVersion,
     /// Where the built web UI is (or that it is missing), resolved once at start.
     pub web: Arc<static_ui::StaticUi>,
+    /// When each key's use was last written (at most once a minute per key).
+    pub last_used: Arc<crate::users::LastUsed>,
     pub log: slog::Logger,
 }
 
@@ -59,8 +65,11 @@ pub struct AppState {
 pub enum Access {
     /// No key needed (health checks).
     Public,
-    /// `X-API-Key` required; anything else gets the exact 401 body.
+    /// Any valid identity (`X-API-Key`, or the trusted header from a trusted proxy);
+    /// anything else gets the exact 401 body.
     Key,
+    /// As [`Access::Key`], and an admin; a member gets 403 `forbidden`.
+    Admin,
 }
 
 /// One REST route as registered: method, path under [`API_PREFIX`], who may call it.
@@ -109,6 +118,11 @@ rest_routes! {
     "/extensions", Key => [GET info::extensions],
     "/ws-ticket", Key => [POST ws_ticket::issue],
     "/openapi.json", Key => [GET openapi::document],
+    "/me", Key => [GET users::me],
+    "/users", Admin => [GET users::list, POST users::create],
+    "/users/{user_id}", Admin => [PATCH users::update, DELETE users::disable],
+    "/users/{user_id}/keys", Admin => [POST users::create_key],
+    "/keys/{key_id}", Admin => [DELETE users::revoke_key],
 }
 
 /// Registers every route: the REST API, then the web UI for everything else.

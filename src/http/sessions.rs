@@ -1,5 +1,7 @@
 //! `/api/v1/sessions…`: list, create, destroy, history and resume (docs/protocol.md). Sessions are
-//! started and stopped by the engine; the listing and history come from the store.
+//! started and stopped by the engine; the listing and history come from the store. Every
+//! call acts for its [`Caller`]: a member sees only their own sessions, and another user's
+//! session answers exactly as one that does not exist; admins see (and may end) them all.
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -13,12 +15,37 @@ use crate::db::{DbError, SessionStatus};
 use crate::protocol::ErrorCode;
 use crate::protocol::{HistoryMessage, SessionSummary, Source};
 use crate::session_id::SessionId;
+use crate::users::Caller;
 
 /// `GET /api/v1/sessions`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionList {
-    /// Every session the store knows, most recently active first.
+    /// The caller's sessions (an admin's: every session, with `user_name`), most recently
+    /// active first.
     pub sessions: Vec<SessionSummary>,
+}
+
+/// The sessions `caller` sees, most recently active first: its own, or, for an admin, every
+/// session with its owner's name.
+pub async fn visible(db: &crate::db::Db, caller: &Caller) -> Result<Vec<SessionSummary>, DbError> {
+    if !caller.is_admin() {
+        let rows = db.sessions_of(&caller.user_id).await?;
+        return Ok(rows.iter().map(SessionSummary::from).collect());
+    }
+    let names: std::collections::HashMap<String, String> = db
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.user_id, u.name))
+        .collect();
+    let rows = db.list_all().await?;
+    Ok(rows
+        .iter()
+        .map(|row| SessionSummary {
+            user_name: names.get(&row.user_id).cloned(),
+            ..SessionSummary::from(row)
+        })
+        .collect())
 }
 
 /// `POST /api/v1/sessions` and `POST /api/v1/sessions/{id}/resume`.
@@ -89,15 +116,11 @@ fn store_failed(state: &AppState, e: DbError) -> ApiError {
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
     )
 )]
-pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let rows = state
-        .db
-        .list_all()
+pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let sessions = visible(&state.db, &caller)
         .await
         .map_err(|e| store_failed(&state, e))?;
-    Ok(HttpResponse::Ok().json(SessionList {
-        sessions: rows.iter().map(SessionSummary::from).collect(),
-    }))
+    Ok(HttpResponse::Ok().json(SessionList { sessions }))
 }
 
 #[utoipa::path(
@@ -108,11 +131,13 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
         (status = 201, description = "The session is ready", body = SessionStarted),
         (status = 400, description = "`invalid_json`: the body is not a JSON object; `validation_error`: a model, effort or permission mode this server does not offer", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
+        (status = 429, description = "`quota_exceeded`: the caller's live sessions or today's spend are at their limit (the message says which, and when it frees up)", body = super::openapi::ErrorResponse),
         (status = 503, description = "`capacity_exceeded`: MAX_SESSIONS live sessions already; `server_shutting_down`: the server is stopping", body = super::openapi::ErrorResponse),
     )
 )]
 pub async fn create(
     state: web::Data<AppState>,
+    caller: Caller,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     // No body, or a JSON object; anything else is a client bug.
@@ -132,7 +157,7 @@ pub async fn create(
         };
         options.validate(&state.settings)?;
     }
-    let created = state.engine.create_session_with(options).await?;
+    let created = state.engine.create_session_with(&caller, options).await?;
     Ok(HttpResponse::Created().json(SessionStarted::from(created)))
 }
 
@@ -144,15 +169,16 @@ pub async fn create(
         (status = 200, description = "The session's process is stopped; it is terminated", body = SessionDestroyed),
         (status = 400, description = "`validation_error`: the id is not a UUID", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
-        (status = 404, description = "`session_not_found`", body = super::openapi::ErrorResponse),
+        (status = 404, description = "`session_not_found` (also another user's session, unless the caller is an admin)", body = super::openapi::ErrorResponse),
     )
 )]
 pub async fn destroy(
     state: web::Data<AppState>,
+    caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = SessionId::parse(&id)?;
-    state.engine.destroy_session(&id).await?;
+    state.engine.destroy_session(&caller, &id).await?;
     Ok(HttpResponse::Ok().json(SessionDestroyed {
         session_id: id,
         status: SessionStatus::Terminated,
@@ -167,23 +193,24 @@ pub async fn destroy(
         (status = 200, description = "The stored conversation, in order", body = MessageHistory),
         (status = 400, description = "`validation_error`: the id is not a UUID or after_seq is not a number", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
-        (status = 404, description = "`session_not_found`", body = super::openapi::ErrorResponse),
+        (status = 404, description = "`session_not_found` (also another user's session, unless the caller is an admin)", body = super::openapi::ErrorResponse),
     )
 )]
 pub async fn messages(
     state: web::Data<AppState>,
+    caller: Caller,
     id: web::Path<String>,
     query: web::Query<MessagesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = SessionId::parse(&id)?;
     let after_seq = i64::try_from(query.after_seq.unwrap_or(0)).unwrap_or(i64::MAX);
-    if state
+    let row = state
         .db
         .get(id.as_str())
         .await
-        .map_err(|e| store_failed(&state, e))?
-        .is_none()
-    {
+        .map_err(|e| store_failed(&state, e))?;
+    // Another user's session is, to a member, one that does not exist.
+    if !row.is_some_and(|r| caller.sees(&r.user_id)) {
         return Err(EngineError::NotFound.into());
     }
     let messages = state
@@ -205,15 +232,17 @@ pub async fn messages(
         (status = 200, description = "The session is live again with its conversation (already live: unchanged)", body = SessionStarted),
         (status = 400, description = "`validation_error`: the id is not a UUID", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
-        (status = 409, description = "`not_resumable`: \"Session not found or not resumable\"", body = super::openapi::ErrorResponse),
+        (status = 409, description = "`not_resumable`: \"Session not found or not resumable\" (also another user's session, admins included)", body = super::openapi::ErrorResponse),
+        (status = 429, description = "`quota_exceeded`: the caller's live sessions are at their limit", body = super::openapi::ErrorResponse),
         (status = 503, description = "`capacity_exceeded`, or `server_shutting_down` (the server is stopping)", body = super::openapi::ErrorResponse),
     )
 )]
 pub async fn resume(
     state: web::Data<AppState>,
+    caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = SessionId::parse(&id)?;
-    let resumed = state.engine.resume_session(&id).await?;
+    let resumed = state.engine.resume_session(&caller, &id).await?;
     Ok(HttpResponse::Ok().json(SessionStarted::from(resumed)))
 }

@@ -72,9 +72,19 @@ pub enum ClientFrame {
         allow: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         message: Option<String>,
+        /// "Allow for this session": the CLI is not asked again for this tool or command
+        /// prefix in this session (the request's `session_rules`). Only with `allow`.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        remember: bool,
         /// With `allow`: continue in this permission mode (approving a plan).
         #[serde(skip_serializing_if = "Option::is_none")]
         mode: Option<String>,
+    },
+    /// Drops a rule "Allow for this session" granted (as listed in `session_state.allowed`):
+    /// the CLI asks again.
+    RevokePermission {
+        session_id: SessionId,
+        rule: String,
     },
 }
 
@@ -90,6 +100,7 @@ impl ClientFrame {
             ClientFrame::DestroySession { .. } => "destroy_session",
             ClientFrame::ResumeSession { .. } => "resume_session",
             ClientFrame::PermissionResponse { .. } => "permission_response",
+            ClientFrame::RevokePermission { .. } => "revoke_permission",
         }
     }
 }
@@ -150,7 +161,15 @@ struct Permission {
     #[serde(default)]
     message: Option<String>,
     #[serde(default)]
+    remember: bool,
+    #[serde(default)]
     mode: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Revoke {
+    session_id: String,
+    rule: String,
 }
 
 fn invalid(message: impl Into<String>) -> FrameError {
@@ -264,7 +283,18 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
                 request_id: f.request_id,
                 allow: f.allow,
                 message: f.message.map(|m| m.chars().take(2000).collect()),
+                remember: f.remember && f.allow,
                 mode: f.mode,
+            }
+        }
+        "revoke_permission" => {
+            let f: Revoke = fields(&kind, value)?;
+            if f.rule.trim().is_empty() || f.rule.len() > 2000 {
+                return Err(invalid("rule must be one of the session's allowed rules."));
+            }
+            ClientFrame::RevokePermission {
+                session_id: session_id(f.session_id)?,
+                rule: f.rule,
             }
         }
         _ => {
@@ -272,7 +302,7 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
                 ErrorCode::UnknownType,
                 "Unknown frame type. Known types: create_session, set_session_options, \
                  switch_session, user_message, interrupt, destroy_session, resume_session, \
-                 permission_response.",
+                 permission_response, revoke_permission.",
             ))
         }
     })
@@ -343,7 +373,18 @@ mod tests {
                 request_id: "r1".into(),
                 allow: false,
                 message: Some("no".into()),
+                remember: false,
                 mode: None,
+            }
+        );
+        assert_eq!(
+            parse(&format!(
+                r#"{{"type":"revoke_permission","session_id":"{ID}","rule":"Bash(npm run *)"}}"#
+            ))
+            .unwrap(),
+            ClientFrame::RevokePermission {
+                session_id: SessionId::from_stored(ID),
+                rule: "Bash(npm run *)".into(),
             }
         );
     }

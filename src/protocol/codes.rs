@@ -18,15 +18,18 @@ pub enum ErrorCode {
     SessionOpenedElsewhere,
     NotResumable,
     RateLimited,
+    QuotaExceeded,
     Unauthorized,
     Forbidden,
     NotFound,
+    UserNotFound,
+    KeyNotFound,
     MethodNotAllowed,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::InvalidJson,
         ErrorCode::UnknownType,
         ErrorCode::ValidationError,
@@ -37,9 +40,12 @@ impl ErrorCode {
         ErrorCode::SessionOpenedElsewhere,
         ErrorCode::NotResumable,
         ErrorCode::RateLimited,
+        ErrorCode::QuotaExceeded,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
+        ErrorCode::UserNotFound,
+        ErrorCode::KeyNotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::Internal,
     ];
@@ -56,9 +62,12 @@ impl ErrorCode {
             ErrorCode::SessionOpenedElsewhere => "session_opened_elsewhere",
             ErrorCode::NotResumable => "not_resumable",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::UserNotFound => "user_not_found",
+            ErrorCode::KeyNotFound => "key_not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Internal => "internal",
         }

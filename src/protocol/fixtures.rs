@@ -30,6 +30,8 @@ fn at() -> NaiveDateTime {
 fn summary() -> SessionSummary {
     SessionSummary {
         session_id: id(),
+        user_id: "2b1c0d9e-7f6a-4b5c-8d3e-1f2a3b4c5d6e".into(),
+        user_name: None,
         status: SessionStatus::Active,
         created_at: at(),
         last_active_at: at(),
@@ -85,6 +87,7 @@ fn events() -> Vec<EventBody> {
             content: "README.md".into(),
             duration_ms: Some(12),
             parent_tool_use_id: None,
+            denied: false,
         },
         EventBody::ToolResult {
             tool_use_id: "toolu_2".into(),
@@ -92,6 +95,7 @@ fn events() -> Vec<EventBody> {
             content: "main.rs".into(),
             duration_ms: None,
             parent_tool_use_id: Some("toolu_agent".into()),
+            denied: false,
         },
         EventBody::AgentText {
             parent_tool_use_id: "toolu_agent".into(),
@@ -100,8 +104,18 @@ fn events() -> Vec<EventBody> {
         EventBody::PermissionRequest {
             request_id: "req_1".into(),
             tool_name: "Bash".into(),
-            input: json!({"command": "ls"}),
-            reason: "Bash wants to run ls".into(),
+            input: json!({"command": "npm run build"}),
+            reason: "This command requires approval".into(),
+            tool_use_id: Some("toolu_1".into()),
+            suggestions: vec![json!({"type": "addRules",
+                "rules": [{"toolName": "Bash", "ruleContent": "npm run *"}],
+                "behavior": "allow", "destination": "localSettings"})],
+            session_rules: vec!["Bash(npm run *)".into()],
+        },
+        EventBody::PermissionAnswered {
+            request_id: "req_1".into(),
+            allow: true,
+            remember: true,
         },
         EventBody::PermissionCancelled {
             request_id: "req_1".into(),
@@ -157,7 +171,13 @@ fn events() -> Vec<EventBody> {
 fn controls() -> Vec<ControlFrame> {
     vec![
         ControlFrame::SessionList {
-            sessions: vec![summary()],
+            sessions: vec![
+                summary(),
+                SessionSummary {
+                    user_name: Some("alice".into()),
+                    ..summary()
+                },
+            ],
         },
         ControlFrame::SessionCreating,
         ControlFrame::SessionHistory {
@@ -181,10 +201,34 @@ fn controls() -> Vec<ControlFrame> {
             message: "The frame is not valid JSON.".into(),
             session_id: None,
         },
+        ControlFrame::Error {
+            code: ErrorCode::QuotaExceeded,
+            message: crate::actors::EngineError::QuotaExceeded(
+                crate::actors::quota::Quota::Sessions { max: 2 },
+            )
+            .to_string(),
+            session_id: None,
+        },
         ControlFrame::ServerShuttingDown {
             message: shutting_down_message(25),
             grace_seconds: 25,
         },
+        ControlFrame::SessionState(SessionStateUpdate {
+            session_id: id(),
+            state: LiveState::WaitingForApproval,
+            permission: Some(PendingPermission {
+                request_id: "req_1".into(),
+                tool_name: "Bash".into(),
+                reason: "This command requires approval".into(),
+            }),
+            allowed: vec!["Bash(npm run *)".into()],
+        }),
+        ControlFrame::SessionState(SessionStateUpdate {
+            session_id: id(),
+            state: LiveState::Idle,
+            permission: None,
+            allowed: vec![],
+        }),
     ]
 }
 
@@ -225,6 +269,7 @@ fn clients() -> Vec<ClientFrame> {
             request_id: "req_1".into(),
             allow: false,
             message: Some("Not that one.".into()),
+            remember: false,
             mode: None,
         },
         ClientFrame::PermissionResponse {
@@ -232,7 +277,20 @@ fn clients() -> Vec<ClientFrame> {
             request_id: "req_1".into(),
             allow: true,
             message: None,
+            remember: false,
             mode: Some("acceptEdits".into()),
+        },
+        ClientFrame::PermissionResponse {
+            session_id: id(),
+            request_id: "req_1".into(),
+            allow: true,
+            message: None,
+            remember: true,
+            mode: None,
+        },
+        ClientFrame::RevokePermission {
+            session_id: id(),
+            rule: "Bash(npm run *)".into(),
         },
     ]
 }
@@ -285,7 +343,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
         .collect();
     assert_eq!(
         kinds.len(),
-        19 + 5,
+        20 + 6,
         "one sample of every variant: {kinds:?}"
     );
     for line in server_lines() {
@@ -298,7 +356,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
 #[test]
 fn every_client_frame_kind_is_in_the_fixture_and_parses_back() {
     let kinds: BTreeSet<&str> = clients().iter().map(ClientFrame::kind).collect();
-    assert_eq!(kinds.len(), 8, "one sample of every variant: {kinds:?}");
+    assert_eq!(kinds.len(), 9, "one sample of every variant: {kinds:?}");
     for (frame, line) in clients().into_iter().zip(client_lines()) {
         assert_eq!(client::parse(&line).unwrap(), frame, "{line}");
     }

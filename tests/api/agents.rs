@@ -8,7 +8,7 @@ use claude_sdk_pattern::model_stub::Reply;
 use claude_sdk_pattern::protocol::EventBody;
 use serde_json::json;
 
-use crate::engine_harness::{ends_turn, harness, text_of};
+use crate::engine_harness::{admin, ends_turn, harness, text_of};
 
 #[actix_web::test]
 async fn todo_write_updates_reach_the_client() {
@@ -24,7 +24,10 @@ async fn todo_write_updates_reach_the_client() {
         json!({"todos": todos}),
         "Tracking it.",
     ));
-    h.engine.query(&id, "track the work", 1).await.unwrap();
+    h.engine
+        .query(&admin(), &id, "track the work", 1)
+        .await
+        .unwrap();
     let events = ev.until(ends_turn).await;
     let input = events
         .iter()
@@ -67,7 +70,10 @@ async fn a_sub_agents_tool_calls_arrive_nested_under_its_agent_call() {
                "subagent_type": "general-purpose", "run_in_background": false}),
         "main done",
     ));
-    h.engine.query(&id, "delegate it", 1).await.unwrap();
+    h.engine
+        .query(&admin(), &id, "delegate it", 1)
+        .await
+        .unwrap();
     let events = ev.until(ends_turn).await;
     let agent_id = events
         .iter()

@@ -7,7 +7,7 @@ use claude_sdk_pattern::db::MessageKind;
 use claude_sdk_pattern::model_stub::Reply;
 use claude_sdk_pattern::protocol::EventBody;
 
-use crate::engine_harness::{ends_turn, harness_with_sources};
+use crate::engine_harness::{admin, ends_turn, harness_with_sources};
 
 #[actix_web::test]
 async fn session_ready_lists_the_workspace_commands_and_compact_works() {
@@ -37,7 +37,10 @@ async fn session_ready_lists_the_workspace_commands_and_compact_works() {
 
     // The workspace command is expanded by the CLI.
     h.stub.push(Reply::text("did it"));
-    h.engine.query(&id, "/mycmd the parser", 1).await.unwrap();
+    h.engine
+        .query(&admin(), &id, "/mycmd the parser", 1)
+        .await
+        .unwrap();
     ev.until(ends_turn).await;
     let sent = h.stub.requests().last().unwrap().messages.to_string();
     assert!(sent.contains("Please do MYCMD with: the parser"), "{sent}");
@@ -47,7 +50,7 @@ async fn session_ready_lists_the_workspace_commands_and_compact_works() {
         "CRITICAL: Respond with TEXT ONLY",
         Reply::text("<analysis>a</analysis>\n<summary>SUMMARY-OF-CONVERSATION</summary>"),
     );
-    h.engine.query(&id, "/compact", 2).await.unwrap();
+    h.engine.query(&admin(), &id, "/compact", 2).await.unwrap();
     let events = ev.until(ends_turn).await;
     let (pre, post) = events
         .iter()

@@ -9,7 +9,7 @@ use claude_sdk_pattern::model_stub::{RecordedRequest, Reply};
 use claude_sdk_pattern::protocol::{EventBody, OptionsChange};
 use serde_json::{json, Value};
 
-use crate::engine_harness::{collector, ends_turn, harness, Harness};
+use crate::engine_harness::{admin, collector, ends_turn, harness, Harness};
 use crate::helpers::{call, TEST_KEY, WAIT};
 use crate::ws_client::{connect, Ws};
 
@@ -151,22 +151,28 @@ async fn the_chosen_options_survive_a_suspension_and_resume() {
     .await;
     let created = h
         .engine
-        .create_session_with(OptionsChange {
-            model: Some("sonnet".into()),
-            effort: Some("max".into()),
-            permission_mode: Some("plan".into()),
-        })
+        .create_session_with(
+            &admin(),
+            OptionsChange {
+                model: Some("sonnet".into()),
+                effort: Some("max".into()),
+                permission_mode: Some("plan".into()),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(created.session.model, "sonnet");
     let id = created.session.session_id;
     let mut ev = collector();
     h.engine
-        .subscribe(&id, ev.recipient.clone(), 0)
+        .subscribe(&admin(), &id, ev.recipient.clone(), 0)
         .await
         .unwrap();
     h.stub.push(Reply::text("planned"));
-    h.engine.query(&id, "make a plan", 1).await.unwrap();
+    h.engine
+        .query(&admin(), &id, "make a plan", 1)
+        .await
+        .unwrap();
     ev.until(ends_turn).await;
     let first = turns(&h).last().cloned().unwrap();
     // (Not haiku here: in plan mode the CLI 2.1.331 runs haiku as sonnet.)
@@ -192,11 +198,11 @@ async fn the_chosen_options_survive_a_suspension_and_resume() {
     );
     let mut ev = collector();
     h.engine
-        .subscribe(&id, ev.recipient.clone(), 0)
+        .subscribe(&admin(), &id, ev.recipient.clone(), 0)
         .await
         .unwrap();
     h.stub.push(Reply::text("still planning"));
-    h.engine.query(&id, "go on", 2).await.unwrap();
+    h.engine.query(&admin(), &id, "go on", 2).await.unwrap();
     ev.until(ends_turn).await;
     let after = turns(&h).last().cloned().unwrap();
     assert_eq!(after.model.as_deref(), Some("claude-sonnet-5-5"));

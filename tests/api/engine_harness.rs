@@ -13,8 +13,30 @@ use claude_sdk_pattern::protocol::{EventBody, SessionEvent};
 use claude_sdk_pattern::SessionId;
 use tokio::sync::mpsc;
 
+use claude_sdk_pattern::users::Caller;
+
 use crate::cli::{cli_path, init_process};
 use crate::helpers::base_env;
+
+/// The bootstrap admin (the server key's user), who the engine tests act as.
+pub fn admin() -> Caller {
+    Caller::bootstrap()
+}
+
+/// The server's log lines, when the harness captures them.
+#[derive(Clone, Default)]
+pub struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 pub struct Harness {
     /// The HTTP server's address (the REST API).
@@ -24,6 +46,8 @@ pub struct Harness {
     pub db: Db,
     pub dir: tempfile::TempDir,
     handle: actix_web::dev::ServerHandle,
+    logs: Logs,
+    log_guard: std::sync::Mutex<Option<claude_sdk_pattern::logging::LogGuard>>,
 }
 
 /// Starts the application with `overrides` on top of the test environment.
@@ -33,7 +57,7 @@ pub async fn harness(overrides: &[(&str, &str)]) -> Harness {
 
 /// As [`harness`], with variables for the CLI (e.g. its retry count) on top.
 pub async fn harness_with_cli(overrides: &[(&str, &str)], cli: &[(&str, &str)]) -> Harness {
-    harness_with_sources(overrides, cli, "").await
+    harness_full(overrides, cli, "", false).await
 }
 
 /// As [`harness_with_cli`], with the CLI reading the settings `sources` (e.g. `project`:
@@ -42,6 +66,20 @@ pub async fn harness_with_sources(
     overrides: &[(&str, &str)],
     cli: &[(&str, &str)],
     sources: &str,
+) -> Harness {
+    harness_full(overrides, cli, sources, false).await
+}
+
+/// As [`harness`], keeping the server's log lines (debug level) for [`Harness::logs`].
+pub async fn harness_logged(overrides: &[(&str, &str)]) -> Harness {
+    harness_full(overrides, &[], "", true).await
+}
+
+async fn harness_full(
+    overrides: &[(&str, &str)],
+    cli: &[(&str, &str)],
+    sources: &str,
+    capture: bool,
 ) -> Harness {
     init_process();
     let dir = tempfile::tempdir().unwrap();
@@ -80,7 +118,18 @@ pub async fn harness_with_sources(
         options.cli_env.push((k.to_string(), v.to_string()));
     }
     let db = Db::open(&settings.database_path).await.unwrap();
-    let app = Application::build_with(settings, claude_sdk_pattern::logging::discard(), options)
+    let logs = Logs::default();
+    let (log, log_guard) = if capture {
+        let (log, guard) = claude_sdk_pattern::logging::build(
+            claude_sdk_pattern::config::LogLevel::Debug,
+            &settings.secrets(),
+            logs.clone(),
+        );
+        (log, Some(guard))
+    } else {
+        (claude_sdk_pattern::logging::discard(), None)
+    };
+    let app = Application::build_with(settings, log, options)
         .await
         .unwrap();
     let engine = app.engine();
@@ -94,6 +143,8 @@ pub async fn harness_with_sources(
         db,
         dir,
         handle,
+        logs,
+        log_guard: std::sync::Mutex::new(log_guard),
     }
 }
 
@@ -106,14 +157,14 @@ impl Harness {
     pub async fn open(&self) -> (SessionId, Events) {
         let id = self
             .engine
-            .create_session()
+            .create_session(&admin())
             .await
             .unwrap()
             .session
             .session_id;
         let ev = collector();
         self.engine
-            .subscribe(&id, ev.recipient.clone(), 0)
+            .subscribe(&admin(), &id, ev.recipient.clone(), 0)
             .await
             .unwrap();
         (id, ev)
@@ -121,7 +172,7 @@ impl Harness {
 
     /// The pid of the live session's CLI.
     pub async fn pid(&self, id: &SessionId) -> i32 {
-        let session = self.engine.session(id, false).await.unwrap();
+        let session = self.engine.live_session(id).await.unwrap();
         session
             .send(claude_sdk_pattern::actors::messages::GetState)
             .await
@@ -150,6 +201,13 @@ impl Harness {
     pub async fn stop(&self) {
         self.engine.shutdown().await;
         self.handle.stop(true).await;
+    }
+
+    /// Every log line so far (with [`harness_logged`]; after [`Harness::stop`], so that the
+    /// queue is flushed first).
+    pub fn logs(&self) -> String {
+        drop(self.log_guard.lock().unwrap().take());
+        String::from_utf8_lossy(&self.logs.0.lock().unwrap()).into_owned()
     }
 }
 

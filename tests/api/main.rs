@@ -7,10 +7,12 @@
 mod cli;
 mod engine_harness;
 mod helpers;
+mod users_helpers;
 mod ws_client;
 
 mod agents;
 mod cli_process;
+mod cli_secrets;
 mod cli_turns;
 mod commands;
 mod config_errors;
@@ -27,7 +29,14 @@ mod plan;
 mod pool;
 mod process_logs;
 mod rest;
+mod security_headers;
+mod session_state;
 mod stall;
 mod static_ui;
+mod teams_keys;
+mod teams_quotas;
+mod teams_scoping;
+mod teams_sso;
+mod teams_upgrade;
 mod ws;
 mod ws_reconnect;

@@ -7,7 +7,7 @@ use claude_sdk_pattern::model_stub::Reply;
 use claude_sdk_pattern::protocol::{EventBody, OptionsChange};
 use serde_json::json;
 
-use crate::engine_harness::{collector, ends_turn, harness, Events, Harness};
+use crate::engine_harness::{admin, collector, ends_turn, harness, Events, Harness};
 
 const PLAN: &str = "# Plan\n- read the parser\n- add tests";
 
@@ -15,16 +15,19 @@ const PLAN: &str = "# Plan\n- read the parser\n- add tests";
 async fn planning(h: &Harness) -> (claude_sdk_pattern::SessionId, Events, String) {
     let created = h
         .engine
-        .create_session_with(OptionsChange {
-            permission_mode: Some("plan".into()),
-            ..Default::default()
-        })
+        .create_session_with(
+            &admin(),
+            OptionsChange {
+                permission_mode: Some("plan".into()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     let id = created.session.session_id;
     let mut ev = collector();
     h.engine
-        .subscribe(&id, ev.recipient.clone(), 0)
+        .subscribe(&admin(), &id, ev.recipient.clone(), 0)
         .await
         .unwrap();
     h.stub.push(Reply::tool(
@@ -33,7 +36,7 @@ async fn planning(h: &Harness) -> (claude_sdk_pattern::SessionId, Events, String
         "Starting on step one.",
     ));
     h.engine
-        .query(&id, "plan the parser work", 1)
+        .query(&admin(), &id, "plan the parser work", 1)
         .await
         .unwrap();
     let frames = ev
@@ -58,7 +61,14 @@ async fn approving_a_plan_continues_in_the_chosen_mode() {
     let h = harness(&[]).await;
     let (id, mut ev, request_id) = planning(&h).await;
     h.engine
-        .answer_permission_in_mode(&id, &request_id, true, None, Some("acceptEdits".into()))
+        .answer_permission_in_mode(
+            &admin(),
+            &id,
+            &request_id,
+            true,
+            None,
+            Some("acceptEdits".into()),
+        )
         .await
         .unwrap();
     let rest = ev.until(ends_turn).await;
@@ -79,7 +89,7 @@ async fn approving_a_plan_continues_in_the_chosen_mode() {
     assert_eq!(row.permission_mode, "acceptEdits");
 
     // The next turn runs outside plan mode.
-    h.engine.query(&id, "go on", 2).await.unwrap();
+    h.engine.query(&admin(), &id, "go on", 2).await.unwrap();
     ev.until(ends_turn).await;
     let next = h.stub.requests().last().unwrap().messages.to_string();
     assert!(next.contains("Exited Plan Mode"), "the CLI left plan mode");
@@ -92,6 +102,7 @@ async fn keep_planning_sends_the_feedback_to_the_model() {
     let (id, mut ev, request_id) = planning(&h).await;
     h.engine
         .answer_permission(
+            &admin(),
             &id,
             &request_id,
             false,

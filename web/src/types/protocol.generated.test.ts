@@ -51,8 +51,10 @@ const sent: { [K in ClientFrame["type"]]: Extract<ClientFrame, { type: K }> } = 
     request_id: "r",
     allow: false,
     message: "no",
+    remember: false,
     mode: "acceptEdits",
   },
+  revoke_permission: { type: "revoke_permission", session_id: "s", rule: "Bash(npm run *)" },
   destroy_session: { type: "destroy_session", session_id: "s" },
   resume_session: { type: "resume_session", session_id: "s" },
 };
@@ -70,7 +72,7 @@ describe("client frames from the Rust types", () => {
       const controls = ["model", "effort", "permission_mode"];
       const optional =
         type === "permission_response"
-          ? ["message", "mode"]
+          ? ["message", "remember", "mode"]
           : type === "create_session" || type === "set_session_options"
             ? controls
             : [];

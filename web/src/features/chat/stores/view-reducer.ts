@@ -87,7 +87,7 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
       if (tool) {
         v.live[i] = {
           ...tool,
-          status: !e.is_error ? "done" : tool.denied || isDenial(e.content) ? "denied" : "error",
+          status: !e.is_error ? "done" : e.denied || tool.denied || isDenial(e.content) ? "denied" : "error",
           content: e.content,
           durationMs: e.duration_ms ?? (tool.startedAt ? now() - tool.startedAt : null),
         };
@@ -100,10 +100,18 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
         toolName: e.tool_name,
         input: e.input,
         reason: e.reason,
+        sessionRules: e.session_rules ?? [],
       };
       break;
     case "permission_cancelled":
       if (v.permission?.requestId === e.request_id) v.permission = null;
+      break;
+    case "permission_answered":
+      // Answered here or from another connection: the prompt goes either way.
+      if (v.permission?.requestId === e.request_id) {
+        if (!e.allow) denyAwaitedTool(v);
+        v.permission = null;
+      }
       break;
     case "response_complete":
       finishTurn(v);

@@ -6,7 +6,14 @@
  * created; `app/stores/route-frame.ts` hands it to the chat store once the session is ready.
  */
 import { createStore, type StoreApi } from "zustand/vanilla";
-import type { ClientFrame, OptionChoices, OptionsChange, SessionEvent, SessionSummary } from "../../../types/protocol";
+import type {
+  ClientFrame,
+  OptionChoices,
+  OptionsChange,
+  SessionEvent,
+  SessionStateFrame,
+  SessionSummary,
+} from "../../../types/protocol";
 
 export type SessionsState = {
   sessions: SessionSummary[];
@@ -18,6 +25,10 @@ export type SessionsState = {
   newOptions: OptionsChange;
   /** What the server offers (`GET /api/v1/info`); null until known. */
   choices: OptionChoices | null;
+  /** An admin's choice of whose sessions to list (a user id); null: everyone's. */
+  ownerFilter: string | null;
+  /** What each live session is doing now (`session_state`), by id. */
+  states: Record<string, SessionStateFrame>;
 };
 
 export type SessionsActions = {
@@ -35,12 +46,15 @@ export type SessionsActions = {
   takeQueuedText(): string | null;
   /** Keeps a session's summary current with its events (cost, status). */
   applyEvent(e: SessionEvent): void;
+  /** A session's live state (running, waiting for approval, …), from any session. */
+  applyState(f: SessionStateFrame): void;
   destroy(id: string): void;
   setChoices(choices: OptionChoices | null): void;
   /** Chooses options for the next new session. */
   setNewOptions(change: OptionsChange): void;
   /** Switches a session's options (the server answers with `session_options`). */
   setOptions(id: string, change: OptionsChange): void;
+  setOwnerFilter(userId: string | null): void;
 };
 
 export type SessionsStore = StoreApi<SessionsState & SessionsActions>;
@@ -65,6 +79,8 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       queuedText: null,
       newOptions: {},
       choices: null,
+      ownerFilter: null,
+      states: {},
 
       setSessions(sessions) {
         set({ sessions });
@@ -111,6 +127,11 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
           patch(id, { status: e.reason === "idle" ? "suspended" : "terminated", is_resumable: e.resumable });
         }
       },
+      applyState(f) {
+        set((s) => ({ states: { ...s.states, [f.session_id]: f } }));
+        // Stopped: the list's status says so too (until the next session_list).
+        if (f.state === "suspended") patch(f.session_id, { status: "suspended" });
+      },
       destroy(id) {
         deps.send({ type: "destroy_session", session_id: id });
       },
@@ -124,6 +145,9 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
         if (!deps.send({ type: "set_session_options", session_id: id, ...change })) {
           deps.notifyError("Not connected to the server: try again once it is back.");
         }
+      },
+      setOwnerFilter(userId) {
+        set({ ownerFilter: userId });
       },
     };
   });
