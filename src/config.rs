@@ -33,6 +33,17 @@ pub const PERMISSION_MODES: [&str; 7] = [
     "bypassPermissions",
 ];
 
+/// The models offered when `MODELS` is unset (CLI aliases; the first is the default).
+pub const DEFAULT_MODELS: [&str; 3] = ["opus", "sonnet", "haiku"];
+
+/// Effort levels the CLI takes (`--effort`, or `effortLevel` live; cli-research §1.4).
+pub const EFFORTS: [&str; 5] = ["low", "medium", "high", "xhigh", "max"];
+
+/// Permission modes a session may be switched to live (`set_permission_mode`):
+/// `bypassPermissions` needs a launch flag and `manual` is an alias of `default`.
+pub const SESSION_PERMISSION_MODES: [&str; 5] =
+    ["default", "acceptEdits", "plan", "auto", "dontAsk"];
+
 /// One rejected variable: which one, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{var}: {expected}")]
@@ -90,6 +101,8 @@ pub struct Settings {
     pub idle_grace_seconds: u64,
     pub monitor_interval_seconds: u64,
     pub permission_mode: String,
+    /// The models a session may use (`MODELS`); the first is the default.
+    pub models: Vec<String>,
     pub permission_timeout_seconds: u64,
     /// On SIGTERM/SIGINT, how long running turns may still finish.
     pub shutdown_grace_seconds: u64,
@@ -135,6 +148,7 @@ impl fmt::Debug for Settings {
             .field("idle_grace_seconds", &self.idle_grace_seconds)
             .field("monitor_interval_seconds", &self.monitor_interval_seconds)
             .field("permission_mode", &self.permission_mode)
+            .field("models", &self.models)
             .field(
                 "permission_timeout_seconds",
                 &self.permission_timeout_seconds,
@@ -171,6 +185,7 @@ pub struct RawSettings {
     idle_grace_seconds: Option<String>,
     monitor_interval_seconds: Option<String>,
     permission_mode: Option<String>,
+    models: Option<String>,
     permission_timeout_seconds: Option<String>,
     shutdown_grace_seconds: Option<String>,
     turn_stall_seconds: Option<String>,
@@ -472,6 +487,32 @@ impl RawSettings {
                 ))
             }
         };
+        let models = match present(&self.models) {
+            None => DEFAULT_MODELS.iter().map(|m| m.to_string()).collect(),
+            Some(list) => {
+                let mut models: Vec<String> = Vec::new();
+                for m in list.split(',').map(str::trim).filter(|m| !m.is_empty()) {
+                    let valid = m.len() <= 100
+                        && m.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "-_.[]:".contains(c));
+                    if !valid {
+                        return Err(err(
+                            "MODELS",
+                            format!(
+                                "expected a comma-separated list of model names or aliases such as opus,sonnet,claude-haiku-4-5, got {m:?}"
+                            ),
+                        ));
+                    }
+                    if !models.iter().any(|x| x == m) {
+                        models.push(m.to_string());
+                    }
+                }
+                if models.is_empty() {
+                    return Err(err("MODELS", "expected at least one model name"));
+                }
+                models
+            }
+        };
         let permission_timeout_seconds = number(
             "PERMISSION_TIMEOUT_SECONDS",
             &self.permission_timeout_seconds,
@@ -579,6 +620,7 @@ impl RawSettings {
             idle_grace_seconds,
             monitor_interval_seconds,
             permission_mode,
+            models,
             permission_timeout_seconds,
             shutdown_grace_seconds,
             turn_stall_seconds,
@@ -594,6 +636,11 @@ impl RawSettings {
 }
 
 impl Settings {
+    /// The model a session gets when none is chosen: the first of `MODELS`.
+    pub fn default_model(&self) -> &str {
+        self.models.first().map_or("opus", String::as_str)
+    }
+
     /// The secrets that must never appear in logs or errors.
     pub fn secrets(&self) -> Vec<Secret> {
         let mut secrets = vec![self.api_key.clone()];

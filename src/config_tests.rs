@@ -44,6 +44,8 @@ fn defaults_match_the_design() {
     assert_eq!(s.idle_grace_seconds, 300);
     assert_eq!(s.monitor_interval_seconds, 30);
     assert_eq!(s.permission_mode, "default");
+    assert_eq!(s.models, ["opus", "sonnet", "haiku"]);
+    assert_eq!(s.default_model(), "opus");
     assert_eq!(s.permission_timeout_seconds, 300);
     assert_eq!(s.shutdown_grace_seconds, 25);
     assert_eq!(s.turn_stall_seconds, 90);
@@ -80,6 +82,7 @@ fn every_variable_is_read() {
         ("IDLE_GRACE_SECONDS", "0"),
         ("MONITOR_INTERVAL_SECONDS", "1"),
         ("PERMISSION_MODE", "acceptEdits"),
+        ("MODELS", " sonnet , claude-haiku-4-5,sonnet,opus[1m]"),
         ("PERMISSION_TIMEOUT_SECONDS", "2"),
         ("SHUTDOWN_GRACE_SECONDS", "0"),
         ("TURN_STALL_SECONDS", "3"),
@@ -107,6 +110,8 @@ fn every_variable_is_read() {
     assert_eq!(s.idle_grace_seconds, 0);
     assert_eq!(s.monitor_interval_seconds, 1);
     assert_eq!(s.permission_mode, "acceptEdits");
+    assert_eq!(s.models, ["sonnet", "claude-haiku-4-5", "opus[1m]"]);
+    assert_eq!(s.default_model(), "sonnet");
     assert_eq!(s.permission_timeout_seconds, 2);
     assert_eq!(s.shutdown_grace_seconds, 0);
     assert_eq!(s.turn_stall_seconds, 3);
@@ -179,6 +184,8 @@ fn each_bad_value_names_its_variable() {
         ("IDLE_GRACE_SECONDS", "-5"),
         ("MONITOR_INTERVAL_SECONDS", "0"),
         ("PERMISSION_MODE", "yolo"),
+        ("MODELS", "opus,gpt 4"),
+        ("MODELS", ",,"),
         ("PERMISSION_TIMEOUT_SECONDS", "0"),
         ("LOG_LEVEL", "loud"),
         ("ALLOWED_ORIGINS", "example.com"),

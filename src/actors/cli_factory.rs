@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 use crate::claude::{SessionStart, SpawnOptions};
 use crate::config::Settings;
 use crate::model_backend::ModelConfig;
+use crate::protocol::SessionOptions;
 
 /// Under [`Settings::runtime_dir`]: the CLIs' MCP configuration files.
 pub const MCP_DIR: &str = "mcp";
@@ -16,6 +17,12 @@ pub const TMP_DIR: &str = "tmp";
 
 /// `CLAUDE_CODE_MAX_RETRIES` given to the CLI when the server's environment has none.
 pub const DEFAULT_CLI_MAX_RETRIES: &str = "4";
+
+/// Given to the CLI unless the server's environment sets them: `TodoWrite` on.
+pub const TODO_TOOLS_ENV: [(&str, &str); 2] = [
+    ("CLAUDE_CODE_ENABLE_TODO_TOOLS", "1"),
+    ("CLAUDE_CODE_ENABLE_TASKS", "0"),
+];
 
 /// Shared by the pool, the supervisor and the sessions.
 #[derive(Clone)]
@@ -58,14 +65,23 @@ impl CliFactory {
         &self.settings
     }
 
-    /// Options for a process carrying `session`.
+    /// Options for a process carrying `session`, with the default conversation controls
+    /// (the pool's processes; a session taking one switches it live, `session_options.rs`).
     pub fn options(&self, session: SessionStart) -> SpawnOptions {
+        self.options_for(session, &SessionOptions::defaults(&self.settings))
+    }
+
+    /// Options for a process carrying `session` with the controls `chosen`.
+    pub fn options_for(&self, session: SessionStart, chosen: &SessionOptions) -> SpawnOptions {
         let mut o = SpawnOptions::new(
             self.settings.claude_cli_path.clone(),
             self.settings.workspace_dir.clone(),
             session,
         );
-        o.permission_mode = self.settings.permission_mode.clone();
+        o.permission_mode = chosen.permission_mode.clone();
+        // `default` (rows from before models could be chosen): whatever the CLI defaults to.
+        o.model = Some(chosen.model.clone()).filter(|m| m != "default");
+        o.effort = chosen.effort.clone();
         o.mcp_config = self
             .mcp_config
             .read()
@@ -88,6 +104,13 @@ impl CliFactory {
                 "CLAUDE_CODE_MAX_RETRIES".into(),
                 DEFAULT_CLI_MAX_RETRIES.into(),
             ));
+        }
+        // The 5.x models get no todo tool by default; TodoWrite feeds the UI's todo panel
+        // (cli-research §6.1: both variables, or the Task* tools come instead).
+        for (var, value) in TODO_TOOLS_ENV {
+            if std::env::var_os(var).is_none() {
+                o.env.push((var.to_string(), value.to_string()));
+            }
         }
         o.env.extend(self.model.cli_env.iter().cloned());
         o.env.extend(self.extra_env.iter().cloned());

@@ -54,6 +54,9 @@ pub enum EngineError {
         "Something went wrong on the server. Please try again; if it keeps happening, check the server logs."
     )]
     StoreFailed,
+    /// The CLI did not accept a model, effort or permission mode (the cause is logged).
+    #[error("The session could not switch to that setting; it keeps its previous settings.")]
+    OptionRefused,
     /// The engine's actors are not running.
     #[error("The session service is not running. Try again shortly.")]
     Unavailable,

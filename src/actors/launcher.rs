@@ -9,9 +9,10 @@ use slog::warn;
 use super::cli_factory::CliFactory;
 use super::lifecycle::LaunchKind;
 use super::pool::{Pool, Take};
+use super::session_options::switch;
 use crate::claude::{ClaudeError, ClaudeProcess, SessionStart, Started};
 use crate::config::Settings;
-use crate::protocol::Source;
+use crate::protocol::{SessionOptions, Source};
 use crate::session_id::SessionId;
 
 /// A started process, where it came from, and whether an earlier conversation was lost.
@@ -58,24 +59,35 @@ impl Launcher {
         &self.factory
     }
 
-    /// Starts a process of `kind`: `New` takes from the pool when `use_pool`, else spawns;
-    /// `Resume` continues `id`.
+    /// Starts a process of `kind` with the controls `chosen`: `New` takes from the pool
+    /// when `use_pool`, else spawns; `Resume` continues `id`.
     pub async fn launch(
         &self,
         kind: LaunchKind,
         id: Option<&SessionId>,
         use_pool: bool,
+        chosen: &SessionOptions,
     ) -> Result<Launch, ClaudeError> {
         match (kind, id) {
-            (LaunchKind::Resume, Some(id)) => self.resume(id).await,
-            _ => self.new_session(use_pool).await,
+            (LaunchKind::Resume, Some(id)) => self.resume(id, chosen).await,
+            _ => self.new_session(use_pool, chosen).await,
         }
     }
 
-    /// A new conversation: a ready process from the pool, else a cold spawn.
-    pub async fn new_session(&self, use_pool: bool) -> Result<Launch, ClaudeError> {
+    /// A new conversation with the controls `chosen`: a ready process from the pool
+    /// (switched to them with control requests, so it stays pre-warmed), else a cold spawn.
+    pub async fn new_session(
+        &self,
+        use_pool: bool,
+        chosen: &SessionOptions,
+    ) -> Result<Launch, ClaudeError> {
         if use_pool {
             if let Some(started) = self.pool.send(Take).await.ok().flatten() {
+                let pooled = SessionOptions::defaults(self.settings());
+                if let Err(e) = switch(&started.process, &pooled, chosen).await {
+                    started.process.stop().await;
+                    return Err(e);
+                }
                 return Ok(Launch {
                     started,
                     source: Source::PreWarmed,
@@ -87,7 +99,7 @@ impl Launcher {
         self.budget.note_spawn();
         let options = self
             .factory
-            .options(SessionStart::New(id.as_str().to_string()));
+            .options_for(SessionStart::New(id.as_str().to_string()), chosen);
         Ok(Launch {
             started: ClaudeProcess::start(options).await?,
             source: Source::Cold,
@@ -98,11 +110,15 @@ impl Launcher {
     /// `--resume` of `id`. When the CLI cannot restore the transcript ("No conversation
     /// found": missing, empty or corrupted), the file (if any) is kept aside and a fresh
     /// conversation starts under the same id, with `lost` set.
-    pub async fn resume(&self, id: &SessionId) -> Result<Launch, ClaudeError> {
+    pub async fn resume(
+        &self,
+        id: &SessionId,
+        chosen: &SessionOptions,
+    ) -> Result<Launch, ClaudeError> {
         self.budget.note_spawn();
         let resume = self
             .factory
-            .options(SessionStart::Resume(id.as_str().to_string()));
+            .options_for(SessionStart::Resume(id.as_str().to_string()), chosen);
         let err = match ClaudeProcess::start(resume).await {
             Ok(started) => {
                 return Ok(Launch {
@@ -131,7 +147,7 @@ impl Launcher {
         }
         let fresh = self
             .factory
-            .options(SessionStart::New(id.as_str().to_string()));
+            .options_for(SessionStart::New(id.as_str().to_string()), chosen);
         Ok(Launch {
             started: ClaudeProcess::start(fresh).await?,
             source: Source::Resumed,

@@ -23,7 +23,7 @@ pub struct Query {
 pub struct Interrupt;
 
 /// The client's answer to a permission request.
-#[derive(Message, Debug)]
+#[derive(Message, Debug, Default)]
 #[rtype(result = "Result<(), EngineError>")]
 pub struct AnswerPermission {
     pub request_id: String,
@@ -31,6 +31,9 @@ pub struct AnswerPermission {
     pub message: Option<String>,
     /// "Allow for this session" (only with `allow`).
     pub remember: bool,
+    /// With `allow`: continue in this permission mode (an approved plan; validated by the
+    /// caller). The client then hears `session_options`.
+    pub mode: Option<String>,
 }
 
 /// Drop a rule "Allow for this session" granted; the CLI asks again.
@@ -122,12 +125,14 @@ pub struct SessionGone {
 // ---- to the supervisor ----
 
 /// Create a session of `owner`: from the pool if it has a process, else a cold spawn.
-#[derive(Message, Debug)]
+#[derive(Message, Debug, Default)]
 #[rtype(result = "Result<Created, EngineError>")]
 pub struct CreateSession {
     pub owner: String,
     /// The owner's live-session quota.
     pub max_live: Option<usize>,
+    /// The conversation controls asked for (validated by the caller); unset: defaults.
+    pub options: crate::protocol::OptionsChange,
 }
 
 #[derive(Debug, Clone)]

@@ -21,6 +21,7 @@ mod replay;
 pub mod session;
 mod session_handlers;
 mod session_live;
+pub mod session_options;
 mod stall;
 mod starting;
 pub mod state_feed;
@@ -35,7 +36,7 @@ use actix::prelude::*;
 use slog::{crit, info, Logger};
 
 use crate::db::Db;
-use crate::protocol::SessionEvent;
+use crate::protocol::{OptionsChange, SessionEvent};
 use crate::session_id::SessionId;
 use crate::users::Caller;
 use cli_factory::CliFactory;
@@ -145,8 +146,20 @@ impl Engine {
         })
     }
 
-    /// Creates a session of `caller` (within its quotas).
+    /// Creates a session of `caller` (within its quotas) with the default conversation
+    /// controls.
     pub async fn create_session(&self, caller: &Caller) -> Result<Created, EngineError> {
+        self.create_session_with(caller, OptionsChange::default())
+            .await
+    }
+
+    /// Creates a session of `caller` (within its quotas) with the controls asked for
+    /// (already validated against the settings; see [`OptionsChange::validate`]).
+    pub async fn create_session_with(
+        &self,
+        caller: &Caller,
+        options: OptionsChange,
+    ) -> Result<Created, EngineError> {
         let started = Instant::now();
         let quota = self.quotas.of(&caller.user_id).await?;
         quota.check_spend()?;
@@ -155,6 +168,7 @@ impl Engine {
             .send(CreateSession {
                 owner: caller.user_id.clone(),
                 max_live: quota.max_sessions,
+                options,
             })
             .await
             .map_err(unavailable)?;
@@ -164,6 +178,22 @@ impl Engine {
                 .observe(started.elapsed().as_secs_f64());
         }
         created
+    }
+
+    /// Switches the model, effort or permission mode of one of `caller`'s sessions
+    /// (already validated); answers with the options in effect. A suspended session is
+    /// woken first (within the caller's live-session quota).
+    pub async fn set_session_options(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+        change: OptionsChange,
+    ) -> Result<crate::protocol::SessionOptions, EngineError> {
+        let session = self.session(caller, session_id, true).await?;
+        session
+            .send(session_options::SetOptions { change })
+            .await
+            .map_err(gone)?
     }
 
     /// Resumes one of `caller`'s sessions (within its live-session quota).
@@ -284,8 +314,17 @@ impl Engine {
         allow: bool,
         message: Option<String>,
     ) -> Result<(), EngineError> {
-        self.answer_permission_remembering(caller, session_id, request_id, allow, message, false)
-            .await
+        self.answer_permission_with(
+            caller,
+            session_id,
+            AnswerPermission {
+                request_id: request_id.to_string(),
+                allow,
+                message,
+                ..AnswerPermission::default()
+            },
+        )
+        .await
     }
 
     /// Answers a permission request; `remember` (with `allow`) grants its session rules
@@ -299,16 +338,56 @@ impl Engine {
         message: Option<String>,
         remember: bool,
     ) -> Result<(), EngineError> {
-        let session = self.session(caller, session_id, false).await?;
-        session
-            .send(AnswerPermission {
+        self.answer_permission_with(
+            caller,
+            session_id,
+            AnswerPermission {
                 request_id: request_id.to_string(),
                 allow,
                 message,
                 remember,
-            })
-            .await
-            .map_err(gone)?
+                mode: None,
+            },
+        )
+        .await
+    }
+
+    /// As [`Engine::answer_permission`]; an allow with `mode` also switches the session to
+    /// that permission mode (approving a plan: "Approve and run" in `acceptEdits`, …).
+    pub async fn answer_permission_in_mode(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+        request_id: &str,
+        allow: bool,
+        message: Option<String>,
+        mode: Option<String>,
+    ) -> Result<(), EngineError> {
+        self.answer_permission_with(
+            caller,
+            session_id,
+            AnswerPermission {
+                request_id: request_id.to_string(),
+                allow,
+                message,
+                remember: false,
+                mode,
+            },
+        )
+        .await
+    }
+
+    /// The one entry point every permission answer goes through: `caller`'s session only,
+    /// with its `remember` ("Allow for this session") and `mode` (an approved plan) as
+    /// the client sent them.
+    pub async fn answer_permission_with(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+        answer: AnswerPermission,
+    ) -> Result<(), EngineError> {
+        let session = self.session(caller, session_id, false).await?;
+        session.send(answer).await.map_err(gone)?
     }
 
     /// Drops a rule "Allow for this session" granted (`rule` as `session_state` lists it).

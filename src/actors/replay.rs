@@ -48,6 +48,7 @@ mod tests {
             tool_use_id: "t".into(),
             name: "Bash".into(),
             input: serde_json::json!({}),
+            parent_tool_use_id: None,
         };
         let buffer = vec![
             ev(

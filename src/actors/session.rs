@@ -77,11 +77,13 @@ pub struct SessionActor {
     pub(super) subscriber: Option<Recipient<SessionEvent>>,
     /// The subscriber was dropped for not keeping up (the lifecycle hears it after the step).
     subscriber_dropped: bool,
-    store: SessionStore,
+    pub(super) store: SessionStore,
     launcher: Launcher,
     supervisor: Recipient<SessionGone>,
     stopping_to: Recipient<SessionStopping>,
-    summary: SessionSummary,
+    pub(super) summary: SessionSummary,
+    /// The slash commands its process offers (for `session_ready`).
+    commands: Vec<crate::protocol::SlashCommand>,
     /// Resolved when the actor has stopped (its process is gone).
     pub(super) stop_waiters: Vec<tokio::sync::oneshot::Sender<()>>,
     /// Its `session_state` and remembered approvals (`session_live.rs`).
@@ -110,11 +112,15 @@ impl SessionActor {
     /// Starts the actor, which first carries out what its launch decided.
     pub fn launch(parts: SessionParts) -> Addr<SessionActor> {
         let Launch {
-            started: Started {
-                process, events, ..
-            },
+            started:
+                Started {
+                    process,
+                    events,
+                    init,
+                },
             ..
         } = parts.launch;
+        let commands = crate::protocol::commands::from_initialize(&init.raw);
         SessionActor {
             id: SessionId::from_stored(&parts.row.session_id),
             life: parts.life,
@@ -136,6 +142,7 @@ impl SessionActor {
             supervisor: parts.supervisor,
             stopping_to: parts.stopping_to,
             summary: SessionSummary::from(&parts.row),
+            commands,
             stop_waiters: Vec::new(),
             live: super::session_live::Live::new(parts.row.user_id.clone(), parts.states),
             log: parts.log,
@@ -217,7 +224,10 @@ impl SessionActor {
             }
             Effect::Refuse(_) | Effect::Defer | Effect::Launch(LaunchKind::New) => {}
             Effect::Notify(notice) => {
-                let body = notice.body(&self.summary);
+                let mut body = notice.body(&self.summary);
+                if let EventBody::SessionReady { commands, .. } = &mut body {
+                    commands.clone_from(&self.commands);
+                }
                 self.emit(body);
             }
             Effect::SetStatus(status) => {
@@ -427,8 +437,9 @@ impl SessionActor {
     fn relaunch(&mut self, ctx: &mut Context<Self>) {
         let launcher = self.launcher.clone();
         let id = self.id.clone();
+        let options = self.summary.options();
         ctx.spawn(
-            async move { launcher.resume(&id).await }
+            async move { launcher.resume(&id, &options).await }
                 .into_actor(self)
                 .map(|result, act, ctx| {
                     let _ = match result {
@@ -451,8 +462,11 @@ impl SessionActor {
     /// The launched process replaces the current one, which is stopped.
     fn swap(&mut self, ctx: &mut Context<Self>, launch: Launch) {
         let Started {
-            process, events, ..
+            process,
+            events,
+            init,
         } = launch.started;
+        self.commands = crate::protocol::commands::from_initialize(&init.raw);
         let pid = process.pid();
         self.generation += 1;
         if let Some(old) = self.process.replace(process) {

@@ -83,8 +83,14 @@ impl Handler<AnswerPermission> for SessionActor {
         }
         let request_id = msg.request_id.clone();
         let (allow, remember) = (msg.allow, msg.remember);
-        let (decision, settings) =
-            self.decide(&msg.request_id, msg.allow, msg.remember, msg.message);
+        let mode = msg.mode.filter(|_| msg.allow);
+        let (decision, settings) = self.decide(
+            &msg.request_id,
+            msg.allow,
+            msg.remember,
+            mode.clone(),
+            msg.message,
+        );
         let answered = self.run(
             ctx,
             event,
@@ -93,7 +99,14 @@ impl Handler<AnswerPermission> for SessionActor {
         if answered.is_ok() {
             // The actor's logger carries the session and its owner (who answered).
             info!(self.log, "permission answered";
-                "request_id" => request_id, "allow" => allow, "remember" => remember);
+                "request_id" => request_id, "allow" => allow, "remember" => remember,
+                "mode" => mode.as_deref().unwrap_or(""));
+            if let Some(mode) = mode {
+                // The CLI switches with the answer (setMode); the session records it.
+                let mut options = self.summary.options();
+                options.permission_mode = mode;
+                self.options_changed(options);
+            }
         }
         answered
     }

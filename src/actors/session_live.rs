@@ -14,7 +14,7 @@ use super::session::SessionActor;
 use super::state_feed::StateFeed;
 use super::turn::Effects;
 use super::EngineError;
-use crate::claude::process::CONTROL_TIMEOUT;
+use crate::claude::process::{set_mode, CONTROL_TIMEOUT};
 use crate::claude::{CliEvent, PermissionDecision};
 use crate::protocol::{EventBody, LiveState, PendingPermission, SessionStateUpdate};
 
@@ -123,12 +123,14 @@ impl SessionActor {
 
     /// The decision for an answer to the pending request `request_id`. `remember` grants
     /// its offered rules; a revoked rule granted again comes off the `ask` list first
-    /// (returned: the settings to apply before the answer).
+    /// (returned: the settings to apply before the answer). `mode` (with `allow`) switches
+    /// the session's permission mode with the answer (an approved plan).
     pub(super) fn decide(
         &mut self,
         request_id: &str,
         allow: bool,
         remember: bool,
+        mode: Option<String>,
         message: Option<String>,
     ) -> (PermissionDecision, Option<Value>) {
         if !allow {
@@ -140,14 +142,20 @@ impl SessionActor {
         }
         if remember {
             if let Some(g) = self.live.perms.grant(request_id) {
+                let mut updated_permissions = g.updated_permissions;
+                // An approved plan remembered: the mode switch travels with the rules.
+                updated_permissions.extend(mode.as_deref().map(set_mode));
                 let decision = PermissionDecision::AllowRemembering {
-                    updated_permissions: g.updated_permissions,
+                    updated_permissions,
                 };
                 return (decision, g.flag_settings);
             }
         }
         self.live.perms.close(request_id);
-        (PermissionDecision::Allow, None)
+        match mode {
+            Some(mode) => (PermissionDecision::AllowAndSetMode { mode }, None),
+            None => (PermissionDecision::Allow, None),
+        }
     }
 
     /// Sends `settings` with `apply_flag_settings`, then the answer (in that order).

@@ -14,7 +14,7 @@ use super::messages::Created;
 use super::supervisor::{refusal, release, Open, Opened, Slot, Supervisor, SHUTDOWN_WAIT};
 use super::EngineError;
 use crate::db::{Session, SessionStatus};
-use crate::protocol::{SessionSummary, Source};
+use crate::protocol::{SessionOptions, SessionSummary, Source};
 use crate::session_id::SessionId;
 use crate::users::Caller;
 
@@ -155,7 +155,7 @@ impl Supervisor {
         Box::pin(
             async move {
                 let id = resumed;
-                let launch = launcher.resume(&id).await.map_err(|e| {
+                let launch = launcher.resume(&id, &row.options()).await.map_err(|e| {
                     warn!(log, "resume failed"; "session_id" => &id, "user_id" => &row.user_id,
                         "error" => %e);
                 })?;
@@ -207,11 +207,13 @@ impl Supervisor {
         }
     }
 
-    /// Creates a session of `owner`, from the pool when `use_pool`.
+    /// Creates a session of `owner` with the controls `chosen`, from the pool when
+    /// `use_pool`.
     pub(super) fn create(
         &mut self,
         owner: String,
         use_pool: bool,
+        chosen: SessionOptions,
     ) -> ResponseActFuture<Self, Result<Created, EngineError>> {
         let mut life = Lifecycle::new(Phase::Absent, self.limits, Instant::now());
         let effects = life.step(Event::Create, Instant::now());
@@ -225,10 +227,11 @@ impl Supervisor {
         let owner_done = owner.clone();
         Box::pin(
             async move {
-                let launch = launcher.new_session(use_pool).await.map_err(|e| {
-                    warn!(log, "cold start failed"; "error" => %e);
+                let launch = launcher.new_session(use_pool, &chosen).await.map_err(|e| {
+                    warn!(log, "session start failed"; "error" => %e);
                 })?;
                 let mut row = Session::new(launch.session_id().as_str(), owner.as_str());
+                row.set_options(&chosen);
                 row.status = SessionStatus::Active;
                 row.subprocess_pid = Some(launch.started.process.pid());
                 if let Err(e) = db.save(&row).await {

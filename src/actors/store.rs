@@ -7,6 +7,7 @@ use tokio::sync::mpsc;
 
 use super::lifecycle::NOT_RESTORED_NOTICE;
 use crate::db::{models::now, Db, MessageKind, SessionStatus, TerminationReason};
+use crate::protocol::SessionOptions;
 
 enum Op {
     Message(MessageKind, Value, chrono::NaiveDateTime),
@@ -18,6 +19,7 @@ enum Op {
     },
     Status(SessionStatus, Option<i32>),
     Terminated(TerminationReason),
+    Options(SessionOptions),
     Flush(tokio::sync::oneshot::Sender<()>),
 }
 
@@ -50,6 +52,7 @@ impl SessionStore {
                     Op::Terminated(reason) => {
                         db.mark_terminated(&session_id, reason).await.map(|_| ())
                     }
+                    Op::Options(o) => db.set_options(&session_id, &o).await.map(|_| ()),
                     Op::Flush(done) => {
                         let _ = done.send(());
                         Ok(())
@@ -90,6 +93,11 @@ impl SessionStore {
 
     pub fn terminated(&self, reason: TerminationReason) {
         let _ = self.tx.send(Op::Terminated(reason));
+    }
+
+    /// Records the session's conversation controls.
+    pub fn options(&self, options: SessionOptions) {
+        let _ = self.tx.send(Op::Options(options));
     }
 
     /// Resolves once every write queued before it is applied.

@@ -280,6 +280,8 @@ impl Handler<CreateSession> for Supervisor {
         if let Err(e) = self.check_capacity(&msg.owner, msg.max_live) {
             return Box::pin(fut::ready(Err(e)));
         }
+        let chosen =
+            crate::protocol::SessionOptions::defaults(self.launcher.settings()).with(&msg.options);
         self.creating += 1;
         *self.creating_by.entry(msg.owner.clone()).or_default() += 1;
         let workspace = self.launcher.settings().workspace_dir.clone();
@@ -302,7 +304,7 @@ impl Handler<CreateSession> for Supervisor {
                 };
                 act.admit(need)
                     .then(move |admitted, act, _ctx| match admitted {
-                        Ok(()) => act.create(msg.owner, !changed),
+                        Ok(()) => act.create(msg.owner, !changed, chosen),
                         Err(e) => {
                             act.created_by(&msg.owner);
                             Box::pin(fut::ready(Err(e)))

@@ -4,7 +4,7 @@
 //! consolidated messages (assistant text is stored whole, once, not per token). Errors are
 //! translated here: no CLI or library text reaches a client.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Value};
 
@@ -25,6 +25,11 @@ pub const CUT_BY_SHUTDOWN_NOTICE: &str =
 /// The `stream_error` of a turn the stall watch cut.
 pub const STALLED_MESSAGE: &str = "The AI service stopped sending this reply, so it was stopped. \
      What arrived is kept; send your message again to retry.";
+
+/// The line a `/compact` leaves in the conversation.
+pub fn compacted_text(pre_tokens: u64, post_tokens: u64) -> String {
+    format!("Conversation compacted: {pre_tokens} → {post_tokens} tokens of context.")
+}
 
 /// What a turn produced for one CLI event.
 #[derive(Debug, Default, PartialEq)]
@@ -50,13 +55,19 @@ pub struct Turn {
     cut: Option<Cut>,
     /// Tool calls announced and not answered yet (a running tool is no stall).
     tools_running: HashSet<String>,
+    /// The input of each `ExitPlanMode` call: its permission request may come without the
+    /// plan (when the model wrote none to the plan file), and the client shows the plan.
+    plan_inputs: HashMap<String, Value>,
     /// Open permission requests → the tool call each is about.
-    asked: std::collections::HashMap<String, String>,
+    asked: HashMap<String, String>,
     /// Tool calls whose permission was denied: their result is a denial, not an error.
     denied: HashSet<String>,
     /// When the message was accepted (metrics: first token, outcome).
     pub clock: crate::metrics::turns::TurnClock,
 }
+
+/// The tool a model in plan mode calls to present its plan for approval.
+pub const EXIT_PLAN_MODE: &str = "ExitPlanMode";
 
 impl Turn {
     pub fn new() -> Turn {
@@ -73,6 +84,40 @@ impl Turn {
     /// as interrupted or failed, or when it never comes, is reported as `cut`.
     pub fn cut(&mut self, cut: Cut) {
         self.cut = Some(cut);
+    }
+
+    /// A sub-agent's content block (it has no stream): its tool calls become `tool_use`
+    /// events and stored messages with `parent_tool_use_id`, its text `agent_text` (stored
+    /// as a tool-use-kind message would be misleading, so as an assistant message with the
+    /// parent; the client nests both under the Agent call).
+    fn subagent_block(&mut self, parent: String, block: ContentBlock, fx: &mut Effects) {
+        match block {
+            ContentBlock::ToolUse { id, name, input } => {
+                self.tools_running.insert(id.clone());
+                fx.persist.push((
+                    MessageKind::ToolUse,
+                    json!({"tool_use_id": id, "name": name, "input": input,
+                           "parent_tool_use_id": parent}),
+                ));
+                fx.events.push(EventBody::ToolUse {
+                    tool_use_id: id,
+                    name,
+                    input,
+                    parent_tool_use_id: Some(parent),
+                });
+            }
+            ContentBlock::Text { text } if !text.trim().is_empty() => {
+                fx.persist.push((
+                    MessageKind::Assistant,
+                    json!({"text": text, "parent_tool_use_id": parent}),
+                ));
+                fx.events.push(EventBody::AgentText {
+                    parent_tool_use_id: parent,
+                    text,
+                });
+            }
+            _ => {}
+        }
     }
 
     /// The permission request `request_id` was denied: its tool call's result says so.
@@ -112,10 +157,14 @@ impl Turn {
                 api_error,
                 ..
             } => {
-                if api_error.is_some() || parent_tool_use_id.is_some() {
+                if api_error.is_some() {
                     // The synthetic "API Error: …" text is the CLI's wording: the result
-                    // that follows becomes a translated stream_error instead. Subagent
-                    // blocks stay inside their Task tool.
+                    // that follows becomes a translated stream_error instead.
+                    return fx;
+                }
+                if let Some(parent) = parent_tool_use_id {
+                    // A sub-agent's work: carried (and stored) under its Agent call.
+                    self.subagent_block(parent, block, &mut fx);
                     return fx;
                 }
                 match block {
@@ -128,6 +177,9 @@ impl Turn {
                     ContentBlock::ToolUse { id, name, input } => {
                         self.flush_text(&mut fx);
                         self.tools_running.insert(id.clone());
+                        if name == EXIT_PLAN_MODE {
+                            self.plan_inputs.insert(id.clone(), input.clone());
+                        }
                         fx.persist.push((
                             MessageKind::ToolUse,
                             json!({"tool_use_id": id, "name": name, "input": input}),
@@ -136,6 +188,7 @@ impl Turn {
                             tool_use_id: id,
                             name,
                             input,
+                            parent_tool_use_id: None,
                         });
                     }
                     _ => {}
@@ -148,14 +201,14 @@ impl Turn {
                 duration_ms,
                 parent_tool_use_id,
             } => {
-                if parent_tool_use_id.is_some() {
-                    return fx;
-                }
                 self.tools_running.remove(&tool_use_id);
                 let content = cut(content, TOOL_CONTENT_MAX_CHARS);
                 let denied = self.denied.remove(&tool_use_id) && is_error;
                 let mut stored = json!({"tool_use_id": tool_use_id, "is_error": is_error,
                                         "content": content, "duration_ms": duration_ms});
+                if let Some(parent) = &parent_tool_use_id {
+                    stored["parent_tool_use_id"] = json!(parent);
+                }
                 if denied {
                     stored["denied"] = json!(true);
                 }
@@ -165,18 +218,36 @@ impl Turn {
                     is_error,
                     content,
                     duration_ms,
+                    parent_tool_use_id,
                     denied,
                 });
             }
             CliEvent::PermissionRequest(req) => {
                 fx.permission_opened = Some(req.request_id.clone());
+                let mut input = req.input;
+                if req.tool_name == EXIT_PLAN_MODE && !input.is_object() {
+                    input = json!({});
+                }
+                if req.tool_name == EXIT_PLAN_MODE && input.get("plan").is_none() {
+                    // The plan then lives only in the assistant's tool_use block.
+                    let announced = req
+                        .tool_use_id
+                        .as_ref()
+                        .and_then(|id| self.plan_inputs.get(id));
+                    if let (Some(plan), Some(obj)) = (
+                        announced.and_then(|i| i.get("plan")).cloned(),
+                        input.as_object_mut(),
+                    ) {
+                        obj.insert("plan".into(), plan);
+                    }
+                }
                 if let Some(t) = &req.tool_use_id {
                     self.asked.insert(req.request_id.clone(), t.clone());
                 }
                 fx.events.push(EventBody::PermissionRequest {
                     request_id: req.request_id,
                     tool_name: req.tool_name,
-                    input: req.input,
+                    input,
                     reason: req.reason,
                     tool_use_id: req.tool_use_id,
                     suggestions: req.suggestions,
@@ -188,6 +259,19 @@ impl Turn {
                 fx.permission_closed = Some(request_id.clone());
                 fx.events
                     .push(EventBody::PermissionCancelled { request_id });
+            }
+            CliEvent::Compacted {
+                pre_tokens,
+                post_tokens,
+            } => {
+                fx.persist.push((
+                    MessageKind::Notice,
+                    json!({"text": compacted_text(pre_tokens, post_tokens), "kind": "compacted"}),
+                ));
+                fx.events.push(EventBody::ContextCompacted {
+                    pre_tokens,
+                    post_tokens,
+                });
             }
             CliEvent::ApiRetry {
                 attempt,
@@ -247,6 +331,7 @@ impl Turn {
                 usage: r.usage.clone(),
                 duration_ms: r.duration_ms,
                 num_turns: r.num_turns,
+                context: r.context,
             };
         }
         let (code, message, suggested_action) = translate_failure(r);
@@ -382,6 +467,7 @@ mod tests {
             num_turns: 1,
             api_error_status: status,
             errors: vec!["raw".into()],
+            context: None,
         }
     }
 

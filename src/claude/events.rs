@@ -73,6 +73,8 @@ pub struct TurnResult {
     pub num_turns: u64,
     pub api_error_status: Option<u16>,
     pub errors: Vec<String>,
+    /// How full the context is (None when the turn made no model call).
+    pub context: Option<ContextUsage>,
 }
 
 impl TurnResult {
@@ -144,6 +146,11 @@ pub enum CliEvent {
         error: Option<String>,
     },
     TurnResult(TurnResult),
+    /// `/compact` summarized the conversation (`system/compact_boundary`).
+    Compacted {
+        pre_tokens: u64,
+        post_tokens: u64,
+    },
     /// The process ended; always the last event.
     Exited(ExitInfo),
 }
@@ -157,6 +164,18 @@ pub struct Translator {
     tool_started: HashMap<String, Instant>,
     /// The CLI's cumulative cost at the last result.
     last_total_cost: Option<f64>,
+    /// The context the main agent's last API call used, and its model (cli-research §2.2:
+    /// the last call's usage, not the turn's sum).
+    last_context: Option<(u64, Option<String>)>,
+}
+
+/// How full the conversation's context is after a turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ContextUsage {
+    /// Input tokens of the turn's last model call (input + cache read + cache creation).
+    pub used_tokens: u64,
+    /// The model's context window.
+    pub window_tokens: u64,
 }
 
 fn text_of(v: &Value, key: &str) -> Option<String> {
@@ -220,6 +239,21 @@ impl Translator {
                 error,
             } => {
                 let message_id = text_of(&message, "id");
+                if parent_tool_use_id.is_none() {
+                    if let Some(usage) = message.get("usage") {
+                        let used = [
+                            "input_tokens",
+                            "cache_read_input_tokens",
+                            "cache_creation_input_tokens",
+                        ]
+                        .iter()
+                        .map(|k| u64_of(usage, k))
+                        .sum::<u64>();
+                        if used > 0 {
+                            self.last_context = Some((used, text_of(&message, "model")));
+                        }
+                    }
+                }
                 let blocks = message
                     .get("content")
                     .and_then(Value::as_array)
@@ -266,6 +300,13 @@ impl Translator {
                     session_id: text_of(&raw, "session_id"),
                     model: text_of(&raw, "model"),
                 }),
+                "compact_boundary" => {
+                    let meta = raw.get("compact_metadata").unwrap_or(&Value::Null);
+                    out.push(CliEvent::Compacted {
+                        pre_tokens: u64_of(meta, "pre_tokens"),
+                        post_tokens: u64_of(meta, "post_tokens"),
+                    });
+                }
                 "api_retry" => out.push(CliEvent::ApiRetry {
                     attempt: u64_of(&raw, "attempt"),
                     max_retries: u64_of(&raw, "max_retries"),
@@ -359,6 +400,19 @@ impl Translator {
             None => (total - self.last_total_cost.unwrap_or(0.0)).max(0.0),
         };
         self.last_total_cost = Some(total);
+        let context = self.last_context.take().and_then(|(used, model)| {
+            let models = raw.get("modelUsage").and_then(Value::as_object)?;
+            let window_of = |m: &Value| m.get("contextWindow").and_then(Value::as_u64);
+            let window = model
+                .as_deref()
+                .and_then(|name| models.get(name))
+                .and_then(window_of)
+                .or_else(|| models.values().filter_map(window_of).max())?;
+            Some(ContextUsage {
+                used_tokens: used,
+                window_tokens: window,
+            })
+        });
         TurnResult {
             subtype: text_of(raw, "subtype").unwrap_or_default(),
             is_error: raw
@@ -385,6 +439,7 @@ impl Translator {
                         .collect()
                 })
                 .unwrap_or_default(),
+            context,
         }
     }
 }

@@ -74,14 +74,25 @@ pub struct InitInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PermissionDecision {
     Allow,
+    /// Allow, and continue in permission mode `mode` (the answer to an approved plan,
+    /// `ExitPlanMode`: `updatedPermissions: [setMode]`, cli-research §5).
+    AllowAndSetMode {
+        mode: String,
+    },
     /// Allow, and add these permission updates (`updatedPermissions`: rules with
-    /// destination `session`, so the CLI does not ask again for the same thing).
+    /// destination `session`, so the CLI does not ask again for the same thing; with a
+    /// `setMode` among them when a plan is approved with "Allow for this session").
     AllowRemembering {
         updated_permissions: Vec<Value>,
     },
     Deny {
         message: String,
     },
+}
+
+/// The `updatedPermissions` entry that switches the session to permission mode `mode`.
+pub fn set_mode(mode: &str) -> Value {
+    json!({"type": "setMode", "mode": mode, "destination": "session"})
 }
 
 pub use crate::process::StopMethod;
@@ -373,6 +384,30 @@ impl ClaudeProcess {
         .map(|_| ())
     }
 
+    /// Switches the model (`set_model`; an alias is instant, a full id costs the CLI one
+    /// probe request). Returns the model the CLI resolved it to.
+    pub async fn set_model(&self, model: &str) -> Result<Option<String>, ClaudeError> {
+        self.request(
+            "set_model",
+            json!({"subtype": "set_model", "model": model}),
+            CONTROL_TIMEOUT,
+        )
+        .await
+        .map(|v| v.get("model").and_then(Value::as_str).map(str::to_string))
+    }
+
+    /// Sets the effort level live (`apply_flag_settings {effortLevel}`; None: the CLI's
+    /// default). The CLI ignores an unknown level silently, so callers validate it.
+    pub async fn set_effort(&self, effort: Option<&str>) -> Result<(), ClaudeError> {
+        self.request(
+            "apply_flag_settings",
+            json!({"subtype": "apply_flag_settings", "settings": {"effortLevel": effort}}),
+            CONTROL_TIMEOUT,
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// Answers a pending `can_use_tool` request. Fails with `NotPending` when the request is
     /// unknown, already answered, or withdrawn by the CLI (it must not be answered then).
     pub async fn answer_permission(
@@ -387,6 +422,11 @@ impl ClaudeProcess {
             })?;
         let response = match decision {
             PermissionDecision::Allow => json!({"behavior": "allow", "updatedInput": input}),
+            PermissionDecision::AllowAndSetMode { mode } => json!({
+                "behavior": "allow",
+                "updatedInput": input,
+                "updatedPermissions": [set_mode(&mode)],
+            }),
             PermissionDecision::AllowRemembering {
                 updated_permissions,
             } => json!({"behavior": "allow", "updatedInput": input,

@@ -60,6 +60,10 @@ pub struct SpawnOptions {
     pub cwd: PathBuf,
     pub session: SessionStart,
     pub permission_mode: String,
+    /// `--model` (an alias or a full id); None: the CLI's default.
+    pub model: Option<String>,
+    /// `--effort`; None: the CLI's default.
+    pub effort: Option<String>,
     /// The MCP configuration (JSON text), when MCP servers are configured: passed as
     /// `--mcp-config <file>` through an [`McpConfigFile`] in `private_dir`.
     pub mcp_config: Option<String>,
@@ -82,6 +86,8 @@ impl SpawnOptions {
             cwd,
             session,
             permission_mode: "default".to_string(),
+            model: None,
+            effort: None,
             mcp_config: None,
             private_dir: None,
             env: Vec::new(),
@@ -112,6 +118,12 @@ impl SpawnOptions {
             SessionStart::New(id) => format!("--session-id={id}"),
             SessionStart::Resume(id) => format!("--resume={id}"),
         });
+        if let Some(model) = &self.model {
+            args.push(format!("--model={model}"));
+        }
+        if let Some(effort) = &self.effort {
+            args.push(format!("--effort={effort}"));
+        }
         if let Some(file) = mcp_file {
             args.push("--mcp-config".to_string());
             args.push(file.display().to_string());

@@ -208,7 +208,7 @@ impl TerminationReason {
     }
 }
 
-/// One row of `sessions`: exactly the ten columns of docs/architecture.md, "The store".
+/// One row of `sessions`: exactly the columns of docs/architecture.md, "The store".
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = sessions, check_for_backend(Sqlite), treat_none_as_null = true)]
 pub struct Session {
@@ -222,6 +222,10 @@ pub struct Session {
     pub total_cost_usd: f64,
     pub is_resumable: bool,
     pub terminated_reason: Option<String>,
+    /// The conversation controls (see [`crate::protocol::SessionOptions`]).
+    pub model: String,
+    pub effort: Option<String>,
+    pub permission_mode: String,
 }
 
 /// The id of the bootstrap admin (the user of `CLAUDE_SDK_PATTERN_API_KEY`): the owner every
@@ -243,7 +247,28 @@ impl Session {
             total_cost_usd: 0.0,
             is_resumable: true,
             terminated_reason: None,
+            model: "default".to_string(),
+            effort: None,
+            permission_mode: "default".to_string(),
         }
+    }
+}
+
+impl Session {
+    /// The row's conversation controls.
+    pub fn options(&self) -> crate::protocol::SessionOptions {
+        crate::protocol::SessionOptions {
+            model: self.model.clone(),
+            effort: self.effort.clone(),
+            permission_mode: self.permission_mode.clone(),
+        }
+    }
+
+    /// Sets the row's conversation controls.
+    pub fn set_options(&mut self, o: &crate::protocol::SessionOptions) {
+        self.model = o.model.clone();
+        self.effort = o.effort.clone();
+        self.permission_mode = o.permission_mode.clone();
     }
 }
 

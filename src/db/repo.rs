@@ -239,6 +239,27 @@ impl Db {
         .await
     }
 
+    /// Records the session's conversation controls. Returns false when it does not exist.
+    pub async fn set_options(
+        &self,
+        session_id: &str,
+        options: &crate::protocol::SessionOptions,
+    ) -> Result<bool, DbError> {
+        let id = session_id.to_string();
+        let o = options.clone();
+        self.run(move |conn| {
+            let n = diesel::update(sessions::table.find(id))
+                .set((
+                    sessions::model.eq(o.model),
+                    sessions::effort.eq(o.effort),
+                    sessions::permission_mode.eq(o.permission_mode),
+                ))
+                .execute(conn)?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
     /// Marks the session `terminated` with its reason; it has no process any more.
     /// Returns false when the session does not exist.
     pub async fn mark_terminated(

@@ -37,6 +37,9 @@ async fn every_field_round_trips() {
         total_cost_usd: 0.012345,
         is_resumable: false,
         terminated_reason: Some("duration_limit".into()),
+        model: "sonnet".into(),
+        effort: Some("high".into()),
+        permission_mode: "plan".into(),
     };
     db.save(&original).await.unwrap();
     assert_eq!(
@@ -51,9 +54,28 @@ async fn every_field_round_trips() {
     changed.terminated_reason = None;
     changed.is_resumable = true;
     changed.message_count = 8;
+    changed.effort = None;
     db.save(&changed).await.unwrap();
     assert_eq!(db.get(&changed.session_id).await.unwrap(), Some(changed));
     assert_eq!(db.get("missing").await.unwrap(), None);
+
+    // The conversation controls alone.
+    let o = claude_sdk_pattern_options();
+    assert!(db.set_options(&changed_id(), &o).await.unwrap());
+    assert_eq!(db.get(&changed_id()).await.unwrap().unwrap().options(), o);
+    assert!(!db.set_options("missing", &o).await.unwrap());
+}
+
+fn changed_id() -> String {
+    "6c1a1f8e-8a39-4b4e-9d6c-0a1b2c3d4e5f".to_string()
+}
+
+fn claude_sdk_pattern_options() -> crate::protocol::SessionOptions {
+    crate::protocol::SessionOptions {
+        model: "haiku".into(),
+        effort: Some("max".into()),
+        permission_mode: "acceptEdits".into(),
+    }
 }
 
 #[tokio::test]

@@ -22,6 +22,9 @@ diesel::table! {
         total_cost_usd -> Double,
         is_resumable -> Bool,
         terminated_reason -> Nullable<Text>,
+        model -> Text,
+        effort -> Nullable<Text>,
+        permission_mode -> Text,
     }
 }
 

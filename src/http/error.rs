@@ -58,7 +58,7 @@ pub fn code_of(e: EngineError) -> ErrorCode {
         }
         EngineError::NotRunning | EngineError::NotResumable => ErrorCode::NotResumable,
         EngineError::QueryInProgress | EngineError::Restarting => ErrorCode::QueryInProgress,
-        EngineError::NoSuchPermission => ErrorCode::ValidationError,
+        EngineError::NoSuchPermission | EngineError::OptionRefused => ErrorCode::ValidationError,
         EngineError::AtCapacity { .. } | EngineError::OverMemoryBudget { .. } => {
             ErrorCode::CapacityExceeded
         }

@@ -71,9 +71,23 @@ pub struct ServerInfo {
     pub cli_version: Option<String>,
     /// Sessions talk to the built-in demo model (no Anthropic credentials configured).
     pub demo_model: bool,
-    /// The CLI's `--permission-mode`.
+    /// The permission mode a session gets unless it asks for another (`PERMISSION_MODE`).
     pub permission_mode: String,
+    /// What a session may choose (`create_session`, `set_session_options`).
+    pub session_options: OptionChoices,
     pub limits: Limits,
+}
+
+/// The values of each conversation control, and the default.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OptionChoices {
+    /// `MODELS`; the first is the default.
+    pub models: Vec<String>,
+    pub default_model: String,
+    /// Effort levels; a session without one runs at the CLI's default (`medium`).
+    pub efforts: Vec<String>,
+    pub permission_modes: Vec<String>,
+    pub default_permission_mode: String,
 }
 
 /// The configured limits (see docs/operations.md).
@@ -107,6 +121,16 @@ pub async fn info(state: web::Data<AppState>) -> HttpResponse {
         cli_version,
         demo_model: state.model.demo,
         permission_mode: s.permission_mode.clone(),
+        session_options: OptionChoices {
+            models: s.models.clone(),
+            default_model: s.default_model().to_string(),
+            efforts: crate::config::EFFORTS
+                .iter()
+                .map(|e| e.to_string())
+                .collect(),
+            permission_modes: crate::protocol::options::permission_modes(s),
+            default_permission_mode: s.permission_mode.clone(),
+        },
         limits: Limits {
             max_sessions: s.max_sessions,
             max_session_rss_mb: s.max_session_rss_mb,

@@ -67,9 +67,15 @@ impl From<crate::actors::messages::Created> for SessionStarted {
     }
 }
 
-/// The optional body of `POST /api/v1/sessions`: no fields yet (an empty body is fine too).
+/// The optional body of `POST /api/v1/sessions` (an empty body is fine too): the
+/// conversation controls, each one of the values `GET /api/v1/info` lists; unset ones get
+/// the server's defaults.
 #[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct CreateSessionRequest {}
+pub struct CreateSessionRequest {
+    pub model: Option<String>,
+    pub effort: Option<String>,
+    pub permission_mode: Option<String>,
+}
 
 /// `DELETE /api/v1/sessions/{id}`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -123,7 +129,7 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
     request_body(content = Option<CreateSessionRequest>, description = "Optional; `{}` or no body"),
     responses(
         (status = 201, description = "The session is ready", body = SessionStarted),
-        (status = 400, description = "`invalid_json`: the body is not a JSON object", body = super::openapi::ErrorResponse),
+        (status = 400, description = "`invalid_json`: the body is not a JSON object; `validation_error`: a model, effort or permission mode this server does not offer", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
         (status = 429, description = "`quota_exceeded`: the caller's live sessions or today's spend are at their limit (the message says which, and when it frees up)", body = super::openapi::ErrorResponse),
         (status = 503, description = "`capacity_exceeded`: MAX_SESSIONS live sessions already, or no room under MEMORY_BUDGET_MB; `server_shutting_down`: the server is stopping", body = super::openapi::ErrorResponse),
@@ -134,16 +140,24 @@ pub async fn create(
     caller: Caller,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    // No body, or a JSON object (no fields are defined yet); anything else is a client bug.
+    // No body, or a JSON object; anything else is a client bug.
+    let mut options = crate::protocol::OptionsChange::default();
     if !body.iter().all(u8::is_ascii_whitespace) {
-        serde_json::from_slice::<CreateSessionRequest>(&body).map_err(|_| {
+        let req = serde_json::from_slice::<CreateSessionRequest>(&body).map_err(|_| {
             ApiError::new(
                 ErrorCode::InvalidJson,
-                "The request body must be empty or a JSON object such as {}.",
+                "The request body must be empty or a JSON object such as {\"model\": \"sonnet\"}, \
+                 with string values.",
             )
         })?;
+        options = crate::protocol::OptionsChange {
+            model: req.model,
+            effort: req.effort,
+            permission_mode: req.permission_mode,
+        };
+        options.validate(&state.settings)?;
     }
-    let created = state.engine.create_session(&caller).await?;
+    let created = state.engine.create_session_with(&caller, options).await?;
     Ok(HttpResponse::Created().json(SessionStarted::from(created)))
 }
 

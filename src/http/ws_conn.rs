@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 pub use super::connections::{CloseForShutdown, Connections, ServerShuttingDown};
 use super::error::ApiError;
 use super::AppState;
+use crate::actors::messages::AnswerPermission;
 use crate::actors::EngineError;
 use crate::protocol::{
     client, shutting_down_message, ClientFrame, ControlFrame, ErrorCode, EventBody, HistoryMessage,
@@ -264,10 +265,14 @@ impl WsConn {
         let engine = self.state.engine.clone();
         let caller = self.caller.clone();
         match frame {
-            ClientFrame::CreateSession => {
+            ClientFrame::CreateSession { options } => {
+                if let Err(e) = options.validate(&self.state.settings) {
+                    self.error(ctx, e, None);
+                    return;
+                }
                 self.send(ctx, ControlFrame::SessionCreating);
                 ctx.spawn(
-                    async move { engine.create_session(&caller).await }
+                    async move { engine.create_session_with(&caller, options).await }
                         .into_actor(self)
                         .map(|result, act, ctx| match result {
                             Ok(created) => {
@@ -309,6 +314,22 @@ impl WsConn {
                     engine.query(&caller, &session_id, &text, seq).await
                 });
             }
+            ClientFrame::SetSessionOptions {
+                session_id,
+                options,
+            } => {
+                if let Err(e) = options.validate(&self.state.settings) {
+                    self.error(ctx, e, Some(session_id));
+                    return;
+                }
+                // Success shows up as the session's `session_options` event.
+                self.reply(ctx, session_id.clone(), async move {
+                    engine
+                        .set_session_options(&caller, &session_id, options)
+                        .await
+                        .map(|_| ())
+                });
+            }
             ClientFrame::Interrupt { session_id } => {
                 self.reply(ctx, session_id.clone(), async move {
                     engine.interrupt(&caller, &session_id).await
@@ -320,18 +341,27 @@ impl WsConn {
                 allow,
                 message,
                 remember,
+                mode,
             } => {
+                let change = crate::protocol::OptionsChange {
+                    permission_mode: mode.clone(),
+                    ..Default::default()
+                };
+                if let Err(e) = change.validate(&self.state.settings) {
+                    self.error(ctx, e, Some(session_id));
+                    return;
+                }
                 // Any of the owner's connections may answer, viewing the session or not.
+                let answer = AnswerPermission {
+                    request_id,
+                    allow,
+                    message,
+                    remember,
+                    mode,
+                };
                 self.reply(ctx, session_id.clone(), async move {
                     engine
-                        .answer_permission_remembering(
-                            &caller,
-                            &session_id,
-                            &request_id,
-                            allow,
-                            message,
-                            remember,
-                        )
+                        .answer_permission_with(&caller, &session_id, answer)
                         .await
                 });
             }

@@ -23,6 +23,9 @@ pub const LONG_REPLY_TRIGGER: &str = "long reply";
 /// The long reply is at least this many characters.
 pub const LONG_REPLY_CHARS: usize = 12_000;
 
+/// What a message says to hear which model the request named (the model picker's check).
+pub const WHICH_MODEL_TRIGGER: &str = "which model";
+
 /// The demo's answer to a conversation request; `tool_id` names a tool call if one is made.
 pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
     let results = req.tool_result_texts();
@@ -41,6 +44,30 @@ pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
                 input: json!({"command": command, "description": format!("Run {command}")}),
             },
         ];
+    }
+    if in_plan_mode(req) {
+        let topic: String = text.chars().take(80).collect();
+        return vec![
+            Block::Text(format!(
+                "{BANNER}\n\nI'm in plan mode, so here is my plan first.\n"
+            )),
+            Block::ToolUse {
+                id: tool_id,
+                name: "ExitPlanMode".to_string(),
+                input: json!({"plan": format!(
+                    "# Plan: {topic}\n\n1. Read the files involved\n2. Make the change\n3. Run the tests"
+                )}),
+            },
+        ];
+    }
+    if text.to_lowercase().contains(WHICH_MODEL_TRIGGER) {
+        let model = req.model.as_deref().unwrap_or("(none)");
+        let effort = req.body["output_config"]["effort"]
+            .as_str()
+            .unwrap_or("(none)");
+        return vec![Block::Text(format!(
+            "{BANNER}\n\nThis request named the model `{model}`, effort `{effort}`."
+        ))];
     }
     if text.to_lowercase().contains(LONG_REPLY_TRIGGER) {
         return vec![Block::Text(long_reply())];
@@ -81,6 +108,20 @@ pub fn long_reply() -> String {
         ));
     }
     out
+}
+
+/// The CLI told the model it is in plan mode (its plan-mode note came after any "Exited
+/// Plan Mode" note): the demo then presents a plan with `ExitPlanMode`.
+fn in_plan_mode(req: &RecordedRequest) -> bool {
+    let history = req.messages.to_string();
+    match (
+        history.rfind("Plan mode is active"),
+        history.rfind("Exited Plan Mode"),
+    ) {
+        (Some(active), Some(exited)) => active > exited,
+        (Some(_), None) => true,
+        _ => false,
+    }
 }
 
 /// The command in ``run `cmd` `` (backticks), if the text asks for one.

@@ -70,7 +70,8 @@ pub enum StubMode {
     /// A short default text, `"OK"`.
     Scripted,
     /// The clearly labelled demo model (echo with markdown; ``run `cmd` `` calls Bash;
-    /// "long reply" gets a 12,000-character one).
+    /// "long reply" gets a 12,000-character one; "which model" names the model and effort
+    /// the request carried).
     Demo,
 }
 

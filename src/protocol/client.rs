@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::codes::ErrorCode;
+use super::options::OptionsChange;
 use crate::session_id::SessionId;
 
 /// The longest user message accepted, in characters (after trimming).
@@ -36,7 +37,17 @@ impl FrameError {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
-    CreateSession,
+    /// A new session, with the options asked for (the rest: the server's defaults).
+    CreateSession {
+        #[serde(flatten)]
+        options: OptionsChange,
+    },
+    /// Switch the session's model, effort or permission mode (at least one).
+    SetSessionOptions {
+        session_id: SessionId,
+        #[serde(flatten)]
+        options: OptionsChange,
+    },
     SwitchSession {
         session_id: SessionId,
         after_seq: u64,
@@ -65,6 +76,9 @@ pub enum ClientFrame {
         /// prefix in this session (the request's `session_rules`). Only with `allow`.
         #[serde(skip_serializing_if = "std::ops::Not::not")]
         remember: bool,
+        /// With `allow`: continue in this permission mode (approving a plan).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        mode: Option<String>,
     },
     /// Drops a rule "Allow for this session" granted (as listed in `session_state.allowed`):
     /// the CLI asks again.
@@ -78,7 +92,8 @@ impl ClientFrame {
     /// The `type` of each variant (an exhaustive list: the fixture test covers them all).
     pub fn kind(&self) -> &'static str {
         match self {
-            ClientFrame::CreateSession => "create_session",
+            ClientFrame::CreateSession { .. } => "create_session",
+            ClientFrame::SetSessionOptions { .. } => "set_session_options",
             ClientFrame::SwitchSession { .. } => "switch_session",
             ClientFrame::UserMessage { .. } => "user_message",
             ClientFrame::Interrupt { .. } => "interrupt",
@@ -111,6 +126,34 @@ struct UserMessage {
 }
 
 #[derive(Deserialize)]
+struct SetOptions {
+    session_id: String,
+    #[serde(flatten)]
+    options: OptionsChange,
+}
+
+/// The longest option value accepted (the allowed values are checked by the server).
+const MAX_OPTION_CHARS: usize = 100;
+
+/// Checks an options change's shape: strings, not empty, not over-long.
+fn options_shape(o: &OptionsChange) -> Result<(), FrameError> {
+    for (name, value) in [
+        ("model", &o.model),
+        ("effort", &o.effort),
+        ("permission_mode", &o.permission_mode),
+    ] {
+        if let Some(v) = value {
+            if v.trim().is_empty() || v.chars().count() > MAX_OPTION_CHARS {
+                return Err(invalid(format!(
+                    "{name} must be one of the values GET /api/v1/info lists."
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
 struct Permission {
     session_id: String,
     request_id: String,
@@ -119,6 +162,8 @@ struct Permission {
     message: Option<String>,
     #[serde(default)]
     remember: bool,
+    #[serde(default)]
+    mode: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -173,7 +218,24 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
         ));
     };
     Ok(match kind.as_str() {
-        "create_session" => ClientFrame::CreateSession,
+        "create_session" => {
+            let options: OptionsChange = fields(&kind, value)?;
+            options_shape(&options)?;
+            ClientFrame::CreateSession { options }
+        }
+        "set_session_options" => {
+            let f: SetOptions = fields(&kind, value)?;
+            options_shape(&f.options)?;
+            if f.options.is_empty() {
+                return Err(invalid(
+                    "set_session_options needs at least one of model, effort, permission_mode.",
+                ));
+            }
+            ClientFrame::SetSessionOptions {
+                session_id: session_id(f.session_id)?,
+                options: f.options,
+            }
+        }
         "switch_session" => {
             let f: Switch = fields(&kind, value)?;
             ClientFrame::SwitchSession {
@@ -222,6 +284,7 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
                 allow: f.allow,
                 message: f.message.map(|m| m.chars().take(2000).collect()),
                 remember: f.remember && f.allow,
+                mode: f.mode,
             }
         }
         "revoke_permission" => {
@@ -237,9 +300,9 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
         _ => {
             return Err(FrameError::new(
                 ErrorCode::UnknownType,
-                "Unknown frame type. Known types: create_session, switch_session, user_message, \
-                 interrupt, destroy_session, resume_session, permission_response, \
-                 revoke_permission.",
+                "Unknown frame type. Known types: create_session, set_session_options, \
+                 switch_session, user_message, interrupt, destroy_session, resume_session, \
+                 permission_response, revoke_permission.",
             ))
         }
     })
@@ -259,7 +322,22 @@ mod tests {
     fn every_frame_type_parses() {
         assert_eq!(
             parse(r#"{"type":"create_session"}"#).unwrap(),
-            ClientFrame::CreateSession
+            ClientFrame::CreateSession {
+                options: OptionsChange::default()
+            }
+        );
+        assert_eq!(
+            parse(&format!(
+                r#"{{"type":"set_session_options","session_id":"{ID}","model":"sonnet"}}"#
+            ))
+            .unwrap(),
+            ClientFrame::SetSessionOptions {
+                session_id: SessionId::from_stored(ID),
+                options: OptionsChange {
+                    model: Some("sonnet".into()),
+                    ..Default::default()
+                }
+            }
         );
         assert_eq!(
             parse(&format!(
@@ -296,6 +374,7 @@ mod tests {
                 allow: false,
                 message: Some("no".into()),
                 remember: false,
+                mode: None,
             }
         );
         assert_eq!(
@@ -319,6 +398,16 @@ mod tests {
             ErrorCode::UnknownType
         );
         assert_eq!(code(r#"{"type":"interrupt"}"#), ErrorCode::ValidationError);
+        let none = format!(r#"{{"type":"set_session_options","session_id":"{ID}"}}"#);
+        assert_eq!(code(&none), ErrorCode::ValidationError);
+        assert_eq!(
+            code(r#"{"type":"create_session","model":""}"#),
+            ErrorCode::ValidationError
+        );
+        assert_eq!(
+            code(r#"{"type":"create_session","effort":3}"#),
+            ErrorCode::ValidationError
+        );
         assert_eq!(
             code(r#"{"type":"interrupt","session_id":"nope"}"#),
             ErrorCode::ValidationError

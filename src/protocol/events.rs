@@ -27,6 +27,14 @@ pub enum EventBody {
     SessionReady {
         session: SessionSummary,
         source: Source,
+        /// The slash commands its CLI offers (the composer's palette).
+        commands: Vec<super::SlashCommand>,
+    },
+    /// The session's model, effort or permission mode changed (after `set_session_options`,
+    /// or when an approved plan switched the mode).
+    SessionOptions {
+        #[serde(flatten)]
+        options: super::SessionOptions,
     },
     /// The user message with the client's `seq` was accepted; the turn starts. Carries the
     /// text, so a client that replays the turn after reconnecting can show it.
@@ -46,15 +54,27 @@ pub enum EventBody {
         tool_use_id: String,
         name: String,
         input: Value,
+        /// Set for a sub-agent's call: the `tool_use_id` of the `Agent`/`Task` call it runs
+        /// under (the client nests it there).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_tool_use_id: Option<String>,
     },
     ToolResult {
         tool_use_id: String,
         is_error: bool,
         content: String,
         duration_ms: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_tool_use_id: Option<String>,
         /// The call did not run because its permission request was denied (`is_error` is
         /// true too; `content` says why): show "Denied", not an error.
         denied: bool,
+    },
+    /// Text a sub-agent wrote, under the `Agent`/`Task` call `parent_tool_use_id` (it comes
+    /// whole, never streamed).
+    AgentText {
+        parent_tool_use_id: String,
+        text: String,
     },
     PermissionRequest {
         request_id: String,
@@ -85,6 +105,15 @@ pub enum EventBody {
         usage: Value,
         duration_ms: u64,
         num_turns: u64,
+        /// How full the conversation's context is; null when the turn made no model call
+        /// (a local command such as `/model`).
+        context: Option<crate::claude::events::ContextUsage>,
+    },
+    /// `/compact` summarized the conversation: the context went from `pre_tokens` to
+    /// `post_tokens` (stored as a notice too).
+    ContextCompacted {
+        pre_tokens: u64,
+        post_tokens: u64,
     },
     StreamRetrying {
         attempt: u64,
@@ -123,16 +152,19 @@ impl EventBody {
     pub fn kind(&self) -> &'static str {
         match self {
             EventBody::SessionReady { .. } => "session_ready",
+            EventBody::SessionOptions { .. } => "session_options",
             EventBody::MessageReceived { .. } => "message_received",
             EventBody::StreamDelta { .. } => "stream_delta",
             EventBody::StreamRetracted { .. } => "stream_retracted",
             EventBody::ToolUse { .. } => "tool_use",
             EventBody::ToolResult { .. } => "tool_result",
+            EventBody::AgentText { .. } => "agent_text",
             EventBody::PermissionRequest { .. } => "permission_request",
             EventBody::PermissionCancelled { .. } => "permission_cancelled",
             EventBody::PermissionAnswered { .. } => "permission_answered",
             EventBody::ResponseComplete { .. } => "response_complete",
             EventBody::StreamRetrying { .. } => "stream_retrying",
+            EventBody::ContextCompacted { .. } => "context_compacted",
             EventBody::StreamError { .. } => "stream_error",
             EventBody::StreamInterrupted {} => "stream_interrupted",
             EventBody::SessionWarning { .. } => "session_warning",

@@ -38,6 +38,9 @@ fn summary() -> SessionSummary {
         message_count: 2,
         total_cost_usd: 0.05,
         is_resumable: true,
+        model: "sonnet".into(),
+        effort: None,
+        permission_mode: "default".into(),
     }
 }
 
@@ -47,6 +50,18 @@ fn events() -> Vec<EventBody> {
         EventBody::SessionReady {
             session: summary(),
             source: Source::PreWarmed,
+            commands: vec![SlashCommand {
+                name: "compact".into(),
+                description: "Free up context by summarizing the conversation so far".into(),
+                argument_hint: "<optional custom summarization instructions>".into(),
+            }],
+        },
+        EventBody::SessionOptions {
+            options: SessionOptions {
+                model: "haiku".into(),
+                effort: Some("high".into()),
+                permission_mode: "plan".into(),
+            },
         },
         EventBody::MessageReceived {
             seq: 1,
@@ -58,13 +73,33 @@ fn events() -> Vec<EventBody> {
             tool_use_id: "toolu_1".into(),
             name: "Bash".into(),
             input: json!({"command": "ls"}),
+            parent_tool_use_id: None,
+        },
+        EventBody::ToolUse {
+            tool_use_id: "toolu_2".into(),
+            name: "Bash".into(),
+            input: json!({"command": "ls src"}),
+            parent_tool_use_id: Some("toolu_agent".into()),
         },
         EventBody::ToolResult {
             tool_use_id: "toolu_1".into(),
             is_error: false,
             content: "README.md".into(),
             duration_ms: Some(12),
+            parent_tool_use_id: None,
             denied: false,
+        },
+        EventBody::ToolResult {
+            tool_use_id: "toolu_2".into(),
+            is_error: false,
+            content: "main.rs".into(),
+            duration_ms: None,
+            parent_tool_use_id: Some("toolu_agent".into()),
+            denied: false,
+        },
+        EventBody::AgentText {
+            parent_tool_use_id: "toolu_agent".into(),
+            text: "Found the parser in src/main.rs.".into(),
         },
         EventBody::PermissionRequest {
             request_id: "req_1".into(),
@@ -91,6 +126,14 @@ fn events() -> Vec<EventBody> {
             usage: json!({"input_tokens": 10, "output_tokens": 2}),
             duration_ms: 900,
             num_turns: 1,
+            context: Some(crate::claude::events::ContextUsage {
+                used_tokens: 14_361,
+                window_tokens: 1_000_000,
+            }),
+        },
+        EventBody::ContextCompacted {
+            pre_tokens: 14_576,
+            post_tokens: 3_293,
         },
         EventBody::StreamRetrying {
             attempt: 1,
@@ -192,7 +235,23 @@ fn controls() -> Vec<ControlFrame> {
 /// Every client frame, one of each (and the optional field both ways).
 fn clients() -> Vec<ClientFrame> {
     vec![
-        ClientFrame::CreateSession,
+        ClientFrame::CreateSession {
+            options: OptionsChange::default(),
+        },
+        ClientFrame::CreateSession {
+            options: OptionsChange {
+                model: Some("sonnet".into()),
+                effort: Some("low".into()),
+                permission_mode: Some("plan".into()),
+            },
+        },
+        ClientFrame::SetSessionOptions {
+            session_id: id(),
+            options: OptionsChange {
+                permission_mode: Some("acceptEdits".into()),
+                ..OptionsChange::default()
+            },
+        },
         ClientFrame::SwitchSession {
             session_id: id(),
             after_seq: 7,
@@ -211,6 +270,7 @@ fn clients() -> Vec<ClientFrame> {
             allow: false,
             message: Some("Not that one.".into()),
             remember: false,
+            mode: None,
         },
         ClientFrame::PermissionResponse {
             session_id: id(),
@@ -218,6 +278,7 @@ fn clients() -> Vec<ClientFrame> {
             allow: true,
             message: None,
             remember: false,
+            mode: Some("acceptEdits".into()),
         },
         ClientFrame::PermissionResponse {
             session_id: id(),
@@ -225,6 +286,7 @@ fn clients() -> Vec<ClientFrame> {
             allow: true,
             message: None,
             remember: true,
+            mode: None,
         },
         ClientFrame::RevokePermission {
             session_id: id(),
@@ -281,7 +343,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
         .collect();
     assert_eq!(
         kinds.len(),
-        17 + 6,
+        20 + 6,
         "one sample of every variant: {kinds:?}"
     );
     for line in server_lines() {
@@ -294,7 +356,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
 #[test]
 fn every_client_frame_kind_is_in_the_fixture_and_parses_back() {
     let kinds: BTreeSet<&str> = clients().iter().map(ClientFrame::kind).collect();
-    assert_eq!(kinds.len(), 8, "one sample of every variant: {kinds:?}");
+    assert_eq!(kinds.len(), 9, "one sample of every variant: {kinds:?}");
     for (frame, line) in clients().into_iter().zip(client_lines()) {
         assert_eq!(client::parse(&line).unwrap(), frame, "{line}");
     }

@@ -6,17 +6,21 @@
 
 pub mod client;
 pub mod codes;
+pub mod commands;
 pub mod events;
 #[cfg(test)]
 mod fixtures;
 pub mod live_state;
+pub mod options;
 pub mod server;
 pub mod session;
 
 pub use client::{ClientFrame, FrameError, MAX_TEXT_CHARS};
 pub use codes::{ErrorCode, SuggestedAction};
+pub use commands::SlashCommand;
 pub use events::{EventBody, SessionEvent};
 pub use live_state::{LiveState, PendingPermission, SessionStateUpdate};
+pub use options::{OptionsChange, SessionOptions};
 pub use server::{
     shutting_down_message, ControlFrame, ServerFrame, KEY_REVOKED_REASON, USER_DISABLED_REASON,
 };

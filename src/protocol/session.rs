@@ -41,6 +41,30 @@ pub struct SessionSummary {
     pub message_count: i32,
     pub total_cost_usd: f64,
     pub is_resumable: bool,
+    /// The session's model (one of `MODELS`; `default` for sessions from before models
+    /// could be chosen).
+    pub model: String,
+    /// Its effort level; null: the CLI's default.
+    pub effort: Option<String>,
+    /// Its permission mode.
+    pub permission_mode: String,
+}
+
+impl SessionSummary {
+    /// The session's conversation controls.
+    pub fn options(&self) -> super::SessionOptions {
+        super::SessionOptions {
+            model: self.model.clone(),
+            effort: self.effort.clone(),
+            permission_mode: self.permission_mode.clone(),
+        }
+    }
+
+    pub fn set_options(&mut self, o: &super::SessionOptions) {
+        self.model = o.model.clone();
+        self.effort = o.effort.clone();
+        self.permission_mode = o.permission_mode.clone();
+    }
 }
 
 /// Timestamps go out as RFC 3339 UTC with microseconds (`2026-11-24T20:00:00.123456Z`).
@@ -71,6 +95,9 @@ impl From<&Session> for SessionSummary {
             message_count: s.message_count,
             total_cost_usd: s.total_cost_usd,
             is_resumable: s.is_resumable,
+            model: s.model.clone(),
+            effort: s.effort.clone(),
+            permission_mode: s.permission_mode.clone(),
         }
     }
 }

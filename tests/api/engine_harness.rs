@@ -57,15 +57,30 @@ pub async fn harness(overrides: &[(&str, &str)]) -> Harness {
 
 /// As [`harness`], with variables for the CLI (e.g. its retry count) on top.
 pub async fn harness_with_cli(overrides: &[(&str, &str)], cli: &[(&str, &str)]) -> Harness {
-    harness_full(overrides, cli, false).await
+    harness_full(overrides, cli, "", false).await
+}
+
+/// As [`harness_with_cli`], with the CLI reading the settings `sources` (e.g. `project`:
+/// the workspace's commands and skills; the default reads none).
+pub async fn harness_with_sources(
+    overrides: &[(&str, &str)],
+    cli: &[(&str, &str)],
+    sources: &str,
+) -> Harness {
+    harness_full(overrides, cli, sources, false).await
 }
 
 /// As [`harness`], keeping the server's log lines (debug level) for [`Harness::logs`].
 pub async fn harness_logged(overrides: &[(&str, &str)]) -> Harness {
-    harness_full(overrides, &[], true).await
+    harness_full(overrides, &[], "", true).await
 }
 
-async fn harness_full(overrides: &[(&str, &str)], cli: &[(&str, &str)], capture: bool) -> Harness {
+async fn harness_full(
+    overrides: &[(&str, &str)],
+    cli: &[(&str, &str)],
+    sources: &str,
+    capture: bool,
+) -> Harness {
     init_process();
     let dir = tempfile::tempdir().unwrap();
     let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
@@ -93,7 +108,7 @@ async fn harness_full(overrides: &[(&str, &str)], cli: &[(&str, &str)], capture:
             ("ANTHROPIC_API_KEY".into(), "sk-ant-test-not-real".into()),
             ("CLAUDE_CODE_MAX_RETRIES".into(), "0".into()),
         ],
-        cli_args: vec!["--setting-sources=".into()],
+        cli_args: vec![format!("--setting-sources={sources}")],
         exclusive_children: false,
         ..Options::default()
     };

@@ -128,6 +128,8 @@ async fn another_users_session_answers_exactly_as_one_that_does_not_exist() {
         "destroy_session",
         "resume_session",
         "permission_response",
+        "revoke_permission",
+        "set_session_options",
     ] {
         assert!(kinds.contains(&json!(kind)), "{kind} not covered");
     }

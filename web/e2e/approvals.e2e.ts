@@ -108,7 +108,8 @@ describe("approvals across sessions", () => {
     await replyEnded();
     const card = p.locator('[data-role="tool"]').last();
     await expect.poll(() => card.getByTestId("tool-state").textContent()).toBe("Denied");
-    // The sign-in probe of /me without a key (single sign-on) is a 401 the browser logs.
+    // The key screen's start-up probe of GET /api/v1/me (is a single sign-on proxy in
+    // front?) is answered 401 without a key, which Chromium logs as a console error.
     expect(s().pageErrors.filter((e) => !/401|Failed to load resource/.test(e))).toEqual([]);
   });
 });

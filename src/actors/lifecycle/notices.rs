@@ -32,6 +32,8 @@ impl Notice {
             Notice::Ready(source) => EventBody::SessionReady {
                 session: session.clone(),
                 source: *source,
+                // Filled in by the session actor, which knows its process.
+                commands: Vec::new(),
             },
             Notice::Restarting(reason) => EventBody::SessionRestarting {
                 reason: reason.as_str().into(),

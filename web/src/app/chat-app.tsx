@@ -100,6 +100,10 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
   }, [connection]);
 
   useEffect(() => {
+    stores.sessions.getState().setChoices(info?.session_options ?? null);
+  }, [info, stores]);
+
+  useEffect(() => {
     if (info) return;
     fetchInfo(apiKey)
       .then(onInfo)

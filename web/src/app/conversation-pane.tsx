@@ -7,6 +7,7 @@ import { WarningBanner } from "../features/chat/components/warning-banner";
 import { useCurrentViewValue } from "../features/chat/hooks/use-chat";
 import { useInterruptShortcut } from "../features/chat/hooks/use-interrupt-shortcut";
 import { useConnection } from "../features/connection/hooks/use-connection";
+import { SessionControls } from "../features/sessions/components/session-controls";
 import { StartPage } from "../features/sessions/components/start-page";
 import { useSessions } from "../features/sessions/hooks/use-sessions";
 import { NoticeBanner } from "./notice-banner";
@@ -43,7 +44,11 @@ export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
         <SessionEnded id={id} creating={creating} onNewSession={createSession} />
       )}
       {id && elsewhere && <OpenedElsewhere id={id} />}
-      <Composer connected={status === "connected"} creating={creating} />
+      <Composer
+        connected={status === "connected"}
+        creating={creating}
+        toolbar={<SessionControls sessionId={id ?? null} disabled={status !== "connected" || ended || elsewhere || creating} />}
+      />
     </>
   );
 }

@@ -16,6 +16,9 @@ export function summary(id: string, patch: Partial<SessionSummary> = {}): Sessio
     message_count: 0,
     total_cost_usd: 0,
     is_resumable: true,
+    model: "opus",
+    effort: null,
+    permission_mode: "default",
     ...patch,
   };
 }

@@ -34,7 +34,14 @@ describe("server frames from the Rust types", () => {
 
 /** What the UI sends, one of each type, checked by the compiler against `ClientFrame`. */
 const sent: { [K in ClientFrame["type"]]: Extract<ClientFrame, { type: K }> } = {
-  create_session: { type: "create_session" },
+  create_session: { type: "create_session", model: "sonnet", effort: "low", permission_mode: "plan" },
+  set_session_options: {
+    type: "set_session_options",
+    session_id: "s",
+    model: "sonnet",
+    effort: "low",
+    permission_mode: "plan",
+  },
   switch_session: { type: "switch_session", session_id: "s", after_seq: 0 },
   user_message: { type: "user_message", session_id: "s", text: "hi", seq: 1 },
   interrupt: { type: "interrupt", session_id: "s" },
@@ -45,6 +52,7 @@ const sent: { [K in ClientFrame["type"]]: Extract<ClientFrame, { type: K }> } = 
     allow: false,
     message: "no",
     remember: false,
+    mode: "acceptEdits",
   },
   revoke_permission: { type: "revoke_permission", session_id: "s", rule: "Bash(npm run *)" },
   destroy_session: { type: "destroy_session", session_id: "s" },
@@ -61,7 +69,13 @@ describe("client frames from the Rust types", () => {
       const ours = Object.keys(sent[type]);
       // Optional fields (absent in some Rust samples) are the only allowed difference.
       for (const key of Object.keys(frame)) expect(ours, `${type}.${key}`).toContain(key);
-      const optional = type === "permission_response" ? ["message", "remember"] : [];
+      const controls = ["model", "effort", "permission_mode"];
+      const optional =
+        type === "permission_response"
+          ? ["message", "remember", "mode"]
+          : type === "create_session" || type === "set_session_options"
+            ? controls
+            : [];
       for (const key of ours) if (!optional.includes(key)) expect(Object.keys(frame), `${type}.${key}`).toContain(key);
     }
   });

@@ -31,6 +31,10 @@ describe("server frames", () => {
       "session_warning",
       "permission_cancelled",
       "session_opened_elsewhere",
+      // A sub-agent's text comes only from a background sub-agent (agent-progress tests).
+      "agent_text",
+      // Needs a /compact (tests/api/commands.rs); the generated fixture has one.
+      "context_compacted",
     ]);
     for (const t of known) if (!notRecorded.has(t)) expect(seen, t).toContain(t);
     for (const t of seen) expect(known).toContain(t);

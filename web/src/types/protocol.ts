@@ -38,6 +38,11 @@ export const SessionSummary = z.object({
   message_count: z.number(),
   total_cost_usd: z.number(),
   is_resumable: z.boolean(),
+  /** The conversation controls (docs/protocol.md, "Conversation controls"). */
+  model: z.string(),
+  /** null: the CLI's default effort. */
+  effort: z.string().nullable(),
+  permission_mode: z.string(),
 });
 export type SessionSummary = z.infer<typeof SessionSummary>;
 
@@ -53,6 +58,10 @@ export const StoredMessage = z.object({
 });
 export type StoredMessage = z.infer<typeof StoredMessage>;
 
+/** A slash command the session's CLI offers (`session_ready.commands`). */
+export const SlashCommand = z.object({ name: z.string(), description: z.string(), argument_hint: z.string() });
+export type SlashCommand = z.infer<typeof SlashCommand>;
+
 const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({ type: z.literal(type), session_id: z.string(), event_seq: z.number(), ...shape });
 
@@ -61,19 +70,31 @@ export const SessionEvent = z.discriminatedUnion("type", [
   event("session_ready", {
     session: SessionSummary,
     source: z.enum(["pre-warmed", "cold", "resumed"]),
+    /** The composer's slash palette (absent on older servers). */
+    commands: z.array(SlashCommand).optional(),
   }),
+  event("context_compacted", { pre_tokens: z.number(), post_tokens: z.number() }),
+  event("session_options", { model: z.string(), effort: z.string().nullable(), permission_mode: z.string() }),
   event("message_received", { seq: z.number(), text: z.string() }),
   event("stream_delta", { text: z.string() }),
   event("stream_retracted", { text: z.string() }),
-  event("tool_use", { tool_use_id: z.string(), name: z.string(), input: z.unknown() }),
+  event("tool_use", {
+    tool_use_id: z.string(),
+    name: z.string(),
+    input: z.unknown(),
+    /** A sub-agent's call: the `Agent`/`Task` call it runs under. */
+    parent_tool_use_id: z.string().optional(),
+  }),
   event("tool_result", {
     tool_use_id: z.string(),
     is_error: z.boolean(),
     content: z.string(),
     duration_ms: z.number().nullable(),
+    parent_tool_use_id: z.string().optional(),
     /** Its permission was denied: show "Denied", not an error (absent on older servers). */
     denied: z.boolean().optional(),
   }),
+  event("agent_text", { parent_tool_use_id: z.string(), text: z.string() }),
   event("permission_request", {
     request_id: z.string(),
     tool_name: z.string(),
@@ -95,6 +116,8 @@ export const SessionEvent = z.discriminatedUnion("type", [
     usage: z.unknown(),
     duration_ms: z.number(),
     num_turns: z.number(),
+    /** How full the context is (null: no model call; absent on older servers). */
+    context: z.object({ used_tokens: z.number(), window_tokens: z.number() }).nullish(),
   }),
   event("stream_retrying", {
     attempt: z.number(),
@@ -194,9 +217,13 @@ export function isSessionEvent(frame: ServerFrame): frame is SessionEvent {
   return SESSION_EVENT_TYPES.has(frame.type);
 }
 
+/** A change of a session's conversation controls (unset fields keep theirs). */
+export type OptionsChange = { model?: string; effort?: string; permission_mode?: string };
+
 /** Frames the browser sends. */
 export type ClientFrame =
-  | { type: "create_session" }
+  | ({ type: "create_session" } & OptionsChange)
+  | ({ type: "set_session_options"; session_id: string } & OptionsChange)
   | { type: "switch_session"; session_id: string; after_seq: number }
   | { type: "user_message"; session_id: string; text: string; seq: number }
   | { type: "interrupt"; session_id: string }
@@ -208,10 +235,22 @@ export type ClientFrame =
       message?: string;
       /** "Allow for this session" (with `allow`). */
       remember?: boolean;
+      /** With `allow`: continue in this permission mode (approving a plan). */
+      mode?: string;
     }
   | { type: "revoke_permission"; session_id: string; rule: string }
   | { type: "destroy_session"; session_id: string }
   | { type: "resume_session"; session_id: string };
+
+/** The values of each conversation control (`GET /api/v1/info`, `session_options`). */
+export const OptionChoices = z.object({
+  models: z.array(z.string()),
+  default_model: z.string(),
+  efforts: z.array(z.string()),
+  permission_modes: z.array(z.string()),
+  default_permission_mode: z.string(),
+});
+export type OptionChoices = z.infer<typeof OptionChoices>;
 
 /** REST `GET /api/v1/info`. */
 export const Info = z.object({
@@ -219,6 +258,8 @@ export const Info = z.object({
   cli_version: z.string().nullable(),
   demo_model: z.boolean(),
   permission_mode: z.string(),
+  /** What a session may choose (absent on older servers). */
+  session_options: OptionChoices.optional(),
   limits: z.object({
     max_sessions: z.number(),
     max_session_rss_mb: z.number(),

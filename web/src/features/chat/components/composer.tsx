@@ -1,15 +1,19 @@
-import { useEffect, useState, type KeyboardEvent } from "react";
+import { useEffect, useState, type KeyboardEvent, type ReactNode } from "react";
 import { focusNext, MESSAGE_BOX_ID } from "../../../lib/focus";
 import { useCoarsePointer } from "../../../lib/use-coarse-pointer";
 import { useChat, useCurrentViewValue } from "../hooks/use-chat";
 import { charCount, validateMessage } from "../lib/validate-message";
-import { MAX_MESSAGE_CHARS } from "../../../types/protocol";
+import { MAX_MESSAGE_CHARS, type SlashCommand } from "../../../types/protocol";
+import { matchCommands, optionId, PALETTE_ID } from "../lib/slash";
+import { SlashPalette } from "./slash-palette";
 
 type Props = {
   /** The WebSocket is open (messages can go out). */
   connected: boolean;
   /** A new session is being created (its first message waits for it). */
   creating: boolean;
+  /** The toolbar under the box (the model / mode picker, passed in by the app). */
+  toolbar?: ReactNode;
 };
 
 const ACTION = "w-20 shrink-0 rounded-md px-3 py-2 text-sm font-medium text-white focus-visible:ring-2 focus-visible:ring-offset-1";
@@ -20,7 +24,7 @@ const ACTION = "w-20 shrink-0 rounded-md px-3 py-2 text-sm font-medium text-whit
  * It stays editable while a reply streams; sending waits until the turn ends, and meanwhile
  * Stop takes Send's place (same size: the box keeps its width).
  */
-export function Composer({ connected, creating }: Props) {
+export function Composer({ connected, creating, toolbar }: Props) {
   // Fields, not the view: the box does not render again with every streamed frame.
   const running = useCurrentViewValue((v) => v?.running ?? false);
   const ended = useCurrentViewValue((v) => !!v?.terminated || !!v?.openedElsewhere || !!v?.readOnly);
@@ -32,6 +36,15 @@ export function Composer({ connected, creating }: Props) {
   const text = useChat((s) => s.drafts[s.currentId ?? ""] ?? "");
   const setText = useChat((s) => s.setDraft);
   const [hint, setHint] = useState<string | null>(null);
+  const commands = useCurrentViewValue((v) => v?.commands);
+  const [active, setActive] = useState(0);
+  const [dismissed, setDismissed] = useState(false);
+  const matches = dismissed ? [] : matchCommands(text, commands ?? []);
+  const paletteOpen = matches.length > 0;
+  const pick = (c: SlashCommand) => {
+    setText(`/${c.name} `);
+    setActive(0);
+  };
   const touch = useCoarsePointer();
 
   // Signed in, or a session just opened (new, picked, created for the first message):
@@ -68,6 +81,25 @@ export function Composer({ connected, creating }: Props) {
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (paletteOpen && !e.nativeEvent.isComposing) {
+      const i = Math.min(active, matches.length - 1);
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        setActive((i + (e.key === "ArrowDown" ? 1 : matches.length - 1)) % matches.length);
+        return;
+      }
+      if (e.key === "Enter" || e.key === "Tab") {
+        e.preventDefault();
+        pick(matches[i]);
+        return;
+      }
+      if (e.key === "Escape") {
+        e.preventDefault();
+        e.stopPropagation();
+        setDismissed(true);
+        return;
+      }
+    }
     if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing && !touch) {
       e.preventDefault();
       send();
@@ -93,13 +125,19 @@ export function Composer({ connected, creating }: Props) {
       <label htmlFor={MESSAGE_BOX_ID} className="sr-only">
         Message
       </label>
+      {paletteOpen && <SlashPalette matches={matches} active={Math.min(active, matches.length - 1)} onPick={pick} />}
       <div className="flex items-end gap-2">
         <textarea
           id={MESSAGE_BOX_ID}
           rows={touch ? 1 : 2}
           value={text}
+          aria-autocomplete="list"
+          aria-controls={paletteOpen ? PALETTE_ID : undefined}
+          aria-activedescendant={paletteOpen ? optionId(Math.min(active, matches.length - 1)) : undefined}
           onChange={(e) => {
             setText(e.target.value);
+            setDismissed(false);
+            setActive(0);
             if (hint) setHint(null);
           }}
           onKeyDown={onKeyDown}
@@ -116,6 +154,7 @@ export function Composer({ connected, creating }: Props) {
           aria-invalid={tooLong || undefined}
           className="max-h-64 min-h-11 min-w-0 flex-1 resize-y rounded-md border border-zinc-400 bg-transparent px-3 py-2 outline-none placeholder:text-zinc-600 focus:ring-2 focus:ring-blue-500 disabled:opacity-60 dark:border-zinc-600 dark:placeholder:text-zinc-400"
         />
+        {touch && toolbar}
         {running ? (
           <button
             type="button"
@@ -138,6 +177,7 @@ export function Composer({ connected, creating }: Props) {
           </button>
         )}
       </div>
+      {!touch && toolbar && <div className="mt-1.5">{toolbar}</div>}
       <div id="composer-hint" className="mt-1 flex min-h-4 gap-2 text-xs empty:hidden">
         {hint ? (
           <span role="alert" className="text-red-700 dark:text-red-400">

@@ -6,6 +6,9 @@ import { toolAction } from "../lib/tool-input";
 import { awaitedTool } from "../stores/view-reducer";
 import { MessageItem } from "./message-item";
 import { PermissionRequest } from "./permission-request";
+import { PlanApproval } from "./plan-approval";
+import { TodoPanel } from "./todo-list";
+import { latestTodos } from "../stores/agent-items";
 
 /** How close to the bottom (px) still counts as "following" the output. */
 const FOLLOW_SLACK = 48;
@@ -25,6 +28,7 @@ export function MessageList({ id, onNewSession }: { id: string; onNewSession(): 
   const answerPermission = useChat((s) => s.answerPermission);
   const allowForSession = useChat((s) => s.canAllowForSession);
   const items = [...view.history, ...view.live];
+  const todos = latestTodos(items);
   const last = items[items.length - 1];
   // The tool a pending permission request is about: its card says so instead of "Executing…".
   const awaiting = awaitedTool(view)?.id;
@@ -125,7 +129,10 @@ export function MessageList({ id, onNewSession }: { id: string; onNewSession(): 
               Claude is thinking<span className="typing-cursor">…</span>
             </p>
           )}
-          {view.permission && (
+          {todos && <TodoPanel todos={todos} />}
+          {view.permission?.toolName === "ExitPlanMode" ? (
+            <PlanApproval key={view.permission.requestId} prompt={view.permission} onAnswer={answerPermission} />
+          ) : view.permission && (
             <PermissionRequest
               key={view.permission.requestId}
               prompt={view.permission}

@@ -1,4 +1,5 @@
 import { memo, useId, useState } from "react";
+import { childToolCount } from "../stores/agent-items";
 import { DENIED_MESSAGE, type ToolItem } from "../stores/items";
 import { formatSeconds, summarizeInput } from "../../../lib/format";
 import { ScrollBox } from "./scroll-box";
@@ -24,6 +25,9 @@ export const ToolCard = memo(function ToolCard({
   awaiting?: boolean;
 }) {
   const [open, setOpen] = useState(item.status === "error");
+  const [agentOpen, setAgentOpen] = useState(false);
+  const agentId = useId();
+  const steps = childToolCount(item);
   const bodyId = useId();
   const state =
     item.status === "running"
@@ -60,10 +64,41 @@ export const ToolCard = memo(function ToolCard({
           {item.name}
         </span>
         <span className="min-w-0 flex-1 truncate font-mono text-xs text-zinc-600 dark:text-zinc-400">{summarizeInput(item.input)}</span>
+        {item.children?.length ? (
+          <span data-testid="agent-count" className="shrink-0 rounded bg-zinc-100 px-1.5 text-xs text-zinc-700 dark:bg-zinc-800 dark:text-zinc-300">
+            {steps} {steps === 1 ? "tool call" : "tool calls"}
+          </span>
+        ) : null}
         <span className={`shrink-0 text-xs font-medium ${TONE[item.status]}`} data-testid="tool-state">
           {state}
         </span>
       </button>
+      {item.children?.length ? (
+        <div className="border-t border-zinc-200 px-3 py-1.5 dark:border-zinc-800">
+          <button
+            type="button"
+            aria-expanded={agentOpen}
+            aria-controls={agentId}
+            onClick={() => setAgentOpen(!agentOpen)}
+            className="text-xs font-medium text-zinc-700 hover:underline focus-visible:ring-2 focus-visible:ring-blue-500 dark:text-zinc-300"
+          >
+            {agentOpen ? "Hide" : "Show"} what the sub-agent did ({steps} {steps === 1 ? "tool call" : "tool calls"})
+          </button>
+          {agentOpen && (
+            <div id={agentId} data-testid="agent-steps" className="mt-1.5 space-y-1.5 border-l-2 border-zinc-200 pl-2 dark:border-zinc-700">
+              {item.children.map((c) =>
+                c.kind === "tool" ? (
+                  <ToolCard key={c.id} item={c} />
+                ) : (
+                  <p key={c.id} className="text-xs whitespace-pre-wrap text-zinc-700 dark:text-zinc-300">
+                    {c.text}
+                  </p>
+                ),
+              )}
+            </div>
+          )}
+        </div>
+      ) : null}
       {item.status === "error" && item.content && !open && (
         <p className="truncate px-3 pb-2 text-xs text-red-700 dark:text-red-400">{item.content}</p>
       )}

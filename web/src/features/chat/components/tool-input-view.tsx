@@ -1,4 +1,7 @@
 import { describeToolInput, isWebUrl, type DiffLine, type Field } from "../lib/tool-input";
+import { todosOf } from "../stores/agent-items";
+import { Markdown } from "./markdown";
+import { TodoList } from "./todo-list";
 import { ScrollBox } from "./scroll-box";
 
 const BOX = "bg-zinc-50 text-zinc-900 dark:bg-zinc-900 dark:text-zinc-100";
@@ -24,6 +27,10 @@ function Fields({ fields }: { fields: Field[] }) {
 
 /** A tool's input as a person reads it best (see `describeToolInput`). */
 export function ToolInputView({ tool, input }: { tool: string; input: unknown }) {
+  const plan = (input as { plan?: unknown } | null)?.plan;
+  if (tool === "ExitPlanMode" && typeof plan === "string") return <Markdown text={plan} />;
+  const todos = todosOf(tool, input);
+  if (todos) return <TodoList todos={todos} />;
   const view = describeToolInput(tool, input);
   switch (view.kind) {
     case "command":

@@ -35,6 +35,8 @@ export function toolAction(tool: string): string {
       return "fetch a web page";
     case "WebSearch":
       return "search the web";
+    case "ExitPlanMode":
+      return "start on its plan";
     default:
       return `use ${tool}`;
   }

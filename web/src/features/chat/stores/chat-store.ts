@@ -34,7 +34,9 @@ export type ErrorFrame = Extract<ControlFrame, { type: "error" }>;
  * same tool or command prefix, the request's `sessionRules`, is not asked about again in
  * this session) is sent as `remember`; the server passes it to the CLI as a session rule.
  */
-export type PermissionDecision = { allow: true; scope?: "once" | "session" } | { allow: false; reason?: string };
+export type PermissionDecision =
+  | { allow: true; scope?: "once" | "session"; /** Continue in this permission mode (an approved plan). */ mode?: string }
+  | { allow: false; reason?: string; /** Sent to Claude as is (plan feedback), instead of a denial built from `reason`. */ message?: string };
 
 export type ChatState = {
   /** The session whose conversation is shown (null: the start page). */
@@ -297,8 +299,9 @@ export function createChatStore(deps: ChatDeps): ChatStore {
           session_id: id,
           request_id: p.requestId,
           allow: decision.allow,
-          ...(decision.allow ? {} : { message: denialMessage(decision.reason ?? "") }),
+          ...(decision.allow ? {} : { message: decision.message ?? denialMessage(decision.reason ?? "") }),
           ...(remember ? { remember: true } : {}),
+          ...(decision.allow && decision.mode ? { mode: decision.mode } : {}),
         });
         if (!sent) {
           deps.notifyError("Not connected to the server: answer again once it is back.");

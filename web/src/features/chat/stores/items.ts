@@ -37,6 +37,8 @@ export type ToolItem = {
   durationMs?: number | null;
   /** When the card appeared (ms since epoch), for a duration when the server gives none. */
   startedAt?: number;
+  /** A sub-agent's tool calls and text, for an `Agent`/`Task` call (agent-items.ts). */
+  children?: Array<ToolItem | AssistantItem>;
 };
 export type NoticeItem = {
   kind: "notice";
@@ -89,6 +91,17 @@ export function itemsFromHistory(messages: StoredMessage[]): Item[] {
   const tools = new Map<string, ToolItem>();
   for (const m of messages) {
     const p = m.payload;
+    // A sub-agent's tool call or text: under its Agent call's card.
+    const parent = typeof p.parent_tool_use_id === "string" ? tools.get(p.parent_tool_use_id) : undefined;
+    if (parent && (m.kind === "tool_use" || m.kind === "assistant")) {
+      const child: ToolItem | AssistantItem =
+        m.kind === "assistant"
+          ? { kind: "assistant", id: key(m), text: str(p.text), at: m.created_at }
+          : { kind: "tool", id: key(m), toolUseId: str(p.tool_use_id), name: str(p.name, "tool"), input: p.input, status: "running" };
+      parent.children = [...(parent.children ?? []), child];
+      if (child.kind === "tool") tools.set(child.toolUseId, child);
+      continue;
+    }
     switch (m.kind) {
       case "user":
         items.push({ kind: "user", id: key(m), text: str(p.text), state: "sent", at: m.created_at });

@@ -1,4 +1,5 @@
 /** What the chat keeps for one session: its items, turn state and place in the event stream. */
+import type { SlashCommand } from "../../../types/protocol";
 import type { Item } from "./items";
 
 export type PermissionPrompt = {
@@ -39,6 +40,10 @@ export type SessionView = {
   restarting: boolean;
   lastCost: number | null;
   totalCost: number | null;
+  /** The slash commands the session's CLI offers (from `session_ready`). */
+  commands: SlashCommand[];
+  /** How full the context was after the last turn that called the model. */
+  context: { usedTokens: number; windowTokens: number } | null;
   /** The last text the user sent here (Retry sends it again). */
   lastUserText: string | null;
 };
@@ -63,6 +68,8 @@ export function emptyView(id: string): SessionView {
     restarting: false,
     lastCost: null,
     totalCost: null,
+    context: null,
+    commands: [],
     lastUserText: null,
   };
 }

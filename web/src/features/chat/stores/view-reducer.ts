@@ -7,6 +7,7 @@ import type { ControlFrame, SessionEvent } from "../../../types/protocol";
 import { SUSPENDED_REASONS } from "../../../types/protocol";
 import { TOOL_UNFINISHED, isDenial, itemId, itemsFromHistory, type Item, type ToolItem, type UserItem } from "./items";
 import type { SessionView } from "./session-view";
+import { addChild, replaceTool } from "./agent-items";
 
 export type HistoryFrame = Extract<ControlFrame, { type: "session_history" }>;
 
@@ -28,6 +29,10 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
       }
       v.restarting = false;
       v.terminated = null;
+      if (e.commands) v.commands = e.commands;
+      break;
+    case "context_compacted":
+      v.live.push(notice(`Conversation compacted: ${e.pre_tokens.toLocaleString("en-US")} → ${e.post_tokens.toLocaleString("en-US")} tokens of context.`));
       break;
     case "message_received": {
       const mine = v.live.find(
@@ -49,9 +54,8 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
     case "stream_retracted":
       retractText(v, e.text);
       break;
-    case "tool_use":
-      v.streaming = false;
-      v.live.push({
+    case "tool_use": {
+      const tool: ToolItem = {
         kind: "tool",
         id: itemId("t"),
         toolUseId: e.tool_use_id,
@@ -59,9 +63,26 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
         input: e.input,
         status: "running",
         startedAt: now(),
-      });
+      };
+      if (e.parent_tool_use_id && addChild(v.live, e.parent_tool_use_id, tool)) break;
+      v.streaming = false;
+      v.live.push(tool);
+      break;
+    }
+    case "agent_text":
+      addChild(v.live, e.parent_tool_use_id, { kind: "assistant", id: itemId("a"), text: e.text });
       break;
     case "tool_result": {
+      if (e.parent_tool_use_id) {
+        const result = e;
+        replaceTool(v.live, e.tool_use_id, (t) => ({
+          ...t,
+          status: !result.is_error ? "done" : isDenial(result.content) ? "denied" : "error",
+          content: result.content,
+          durationMs: result.duration_ms ?? (t.startedAt ? now() - t.startedAt : null),
+        }));
+        break;
+      }
       const i = v.live.findIndex((it) => it.kind === "tool" && it.toolUseId === e.tool_use_id);
       const tool = v.live[i] as ToolItem | undefined;
       if (tool) {
@@ -96,6 +117,7 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
     case "response_complete":
       finishTurn(v);
       v.lastCost = e.cost_usd;
+      if (e.context) v.context = { usedTokens: e.context.used_tokens, windowTokens: e.context.window_tokens };
       v.totalCost = e.total_cost_usd;
       break;
     case "stream_retrying":

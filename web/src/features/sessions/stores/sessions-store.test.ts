@@ -28,3 +28,24 @@ describe("creating a session", () => {
     expect(t.notice().notice?.text).toBe("Could not start a session.");
   });
 });
+
+describe("conversation controls", () => {
+  it("a new session is created with the options chosen before it existed", () => {
+    resetSeqs();
+    const t = setup();
+    t.sessions().setNewOptions({ model: "sonnet" });
+    t.sessions().setNewOptions({ permission_mode: "plan" });
+    t.sessions().createSession();
+    expect(t.sent).toEqual([{ type: "create_session", model: "sonnet", permission_mode: "plan" }]);
+  });
+
+  it("a switch is sent, and the session's summary follows session_options", () => {
+    resetSeqs();
+    const t = setup();
+    t.recv({ type: "session_list", sessions: [summary(A)] });
+    t.sessions().setOptions(A, { effort: "high" });
+    expect(t.sent.at(-1)).toEqual({ type: "set_session_options", session_id: A, effort: "high" });
+    t.recv(ev(A, { type: "session_options", model: "haiku", effort: "high", permission_mode: "acceptEdits" }));
+    expect(t.sessions().sessions[0]).toMatchObject({ model: "haiku", effort: "high", permission_mode: "acceptEdits" });
+  });
+});

@@ -6,7 +6,14 @@
  * created; `app/stores/route-frame.ts` hands it to the chat store once the session is ready.
  */
 import { createStore, type StoreApi } from "zustand/vanilla";
-import type { ClientFrame, SessionEvent, SessionStateFrame, SessionSummary } from "../../../types/protocol";
+import type {
+  ClientFrame,
+  OptionChoices,
+  OptionsChange,
+  SessionEvent,
+  SessionStateFrame,
+  SessionSummary,
+} from "../../../types/protocol";
 import { SUSPENDED_REASONS } from "../../../types/protocol";
 
 export type SessionsState = {
@@ -15,6 +22,10 @@ export type SessionsState = {
   creating: boolean;
   /** Text typed before any session existed: sent once the new session is ready. */
   queuedText: string | null;
+  /** The model / effort / mode chosen for the next new session (unset: the server's default). */
+  newOptions: OptionsChange;
+  /** What the server offers (`GET /api/v1/info`); null until known. */
+  choices: OptionChoices | null;
   /** An admin's choice of whose sessions to list (a user id); null: everyone's. */
   ownerFilter: string | null;
   /** What each live session is doing now (`session_state`), by id. */
@@ -39,6 +50,11 @@ export type SessionsActions = {
   /** A session's live state (running, waiting for approval, …), from any session. */
   applyState(f: SessionStateFrame): void;
   destroy(id: string): void;
+  setChoices(choices: OptionChoices | null): void;
+  /** Chooses options for the next new session. */
+  setNewOptions(change: OptionsChange): void;
+  /** Switches a session's options (the server answers with `session_options`). */
+  setOptions(id: string, change: OptionsChange): void;
   setOwnerFilter(userId: string | null): void;
 };
 
@@ -62,6 +78,8 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       sessions: [],
       creating: false,
       queuedText: null,
+      newOptions: {},
+      choices: null,
       ownerFilter: null,
       states: {},
 
@@ -70,7 +88,7 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       },
       createSession() {
         if (get().creating) return;
-        if (deps.send({ type: "create_session" })) set({ creating: true });
+        if (deps.send({ type: "create_session", ...get().newOptions })) set({ creating: true });
         else deps.notifyError("Not connected to the server: try again once it is back.");
       },
       queueFirstMessage(text) {
@@ -99,6 +117,13 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
         const id = e.session_id;
         if (e.type === "response_complete") patch(id, { total_cost_usd: e.total_cost_usd });
         if (e.type === "message_received") patch(id, { status: "active" });
+        if (e.type === "session_options") {
+          patch(id, { model: e.model, effort: e.effort, permission_mode: e.permission_mode });
+        }
+        if (e.type === "session_ready") {
+          const { model, effort, permission_mode } = e.session;
+          patch(id, { model, effort, permission_mode });
+        }
         if (e.type === "session_terminated") {
           patch(id, { status: SUSPENDED_REASONS.includes(e.reason) ? "suspended" : "terminated", is_resumable: e.resumable });
         }
@@ -110,6 +135,17 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       },
       destroy(id) {
         deps.send({ type: "destroy_session", session_id: id });
+      },
+      setChoices(choices) {
+        set({ choices });
+      },
+      setNewOptions(change) {
+        set((s) => ({ newOptions: { ...s.newOptions, ...change } }));
+      },
+      setOptions(id, change) {
+        if (!deps.send({ type: "set_session_options", session_id: id, ...change })) {
+          deps.notifyError("Not connected to the server: try again once it is back.");
+        }
       },
       setOwnerFilter(userId) {
         set({ ownerFilter: userId });
