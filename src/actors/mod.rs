@@ -13,6 +13,7 @@ pub mod lifecycle;
 pub mod messages;
 pub mod monitor;
 pub mod pool;
+pub mod purge;
 mod replay;
 pub mod session;
 mod session_handlers;
@@ -133,6 +134,21 @@ impl Engine {
         self.supervisor
             .send(DestroySession {
                 session_id: session_id.clone(),
+            })
+            .await
+            .map_err(unavailable)?
+    }
+
+    /// Deletes an ended session with its messages and the CLI's files (src/actors/purge.rs).
+    pub async fn purge_session(
+        &self,
+        session_id: &SessionId,
+        scope: &crate::db::Scope,
+    ) -> Result<(), EngineError> {
+        self.supervisor
+            .send(purge::PurgeSession {
+                session_id: session_id.clone(),
+                scope: scope.clone(),
             })
             .await
             .map_err(unavailable)?

@@ -35,7 +35,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::SessionNotFound | ErrorCode::NotFound => StatusCode::NOT_FOUND,
         ErrorCode::QueryInProgress
         | ErrorCode::SessionOpenedElsewhere
-        | ErrorCode::NotResumable => StatusCode::CONFLICT,
+        | ErrorCode::NotResumable
+        | ErrorCode::SessionLive => StatusCode::CONFLICT,
         ErrorCode::CapacityExceeded | ErrorCode::ServerShuttingDown => {
             StatusCode::SERVICE_UNAVAILABLE
         }
@@ -56,6 +57,7 @@ pub fn code_of(e: EngineError) -> ErrorCode {
         EngineError::NotRunning | EngineError::NotResumable => ErrorCode::NotResumable,
         EngineError::QueryInProgress | EngineError::Restarting => ErrorCode::QueryInProgress,
         EngineError::NoSuchPermission => ErrorCode::ValidationError,
+        EngineError::StillLive => ErrorCode::SessionLive,
         EngineError::AtCapacity { .. } => ErrorCode::CapacityExceeded,
         EngineError::ShuttingDown => ErrorCode::ServerShuttingDown,
         EngineError::StartFailed | EngineError::StoreFailed | EngineError::Unavailable => {

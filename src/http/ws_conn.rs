@@ -19,7 +19,7 @@ use super::AppState;
 use crate::actors::EngineError;
 use crate::protocol::{
     client, shutting_down_message, ClientFrame, ControlFrame, ErrorCode, EventBody, HistoryMessage,
-    ServerFrame, SessionEvent, SessionSummary,
+    ListedSession, ServerFrame, SessionEvent,
 };
 use crate::session_id::SessionId;
 
@@ -124,14 +124,23 @@ impl WsConn {
 
     fn send_session_list(&mut self, ctx: &mut Context<Self>) {
         let db = self.state.db.clone();
+        let scope = super::find::scope_of(&self.state);
+        let first_page = crate::db::ListQuery {
+            limit: crate::db::DEFAULT_PAGE,
+            ..Default::default()
+        };
         ctx.spawn(
-            async move { db.list_all().await }
+            async move { db.list_sessions(&scope, first_page).await }
                 .into_actor(self)
-                .map(|rows, act, ctx| match rows {
-                    Ok(rows) => {
-                        let sessions: Vec<SessionSummary> =
-                            rows.iter().map(SessionSummary::from).collect();
-                        act.send(ctx, ControlFrame::SessionList { sessions });
+                .map(|page, act, ctx| match page {
+                    Ok(page) => {
+                        act.send(
+                            ctx,
+                            ControlFrame::SessionList {
+                                sessions: page.sessions.iter().map(ListedSession::from).collect(),
+                                next_cursor: page.next_cursor.map(|c| c.encode()),
+                            },
+                        );
                     }
                     Err(e) => {
                         warn!(act.log, "could not list sessions"; "error" => %e);
@@ -311,6 +320,25 @@ impl WsConn {
                             }
                             act.send_session_list(ctx);
                         }),
+                );
+            }
+            ClientFrame::RenameSession { session_id, title } => {
+                let (db, scope) = (self.state.db.clone(), super::find::scope_of(&self.state));
+                ctx.spawn(
+                    async move {
+                        db.rename(&scope, session_id.as_str(), &title)
+                            .await
+                            .map(|r| (r, session_id))
+                    }
+                    .into_actor(self)
+                    .map(|result, act, ctx| match result {
+                        Ok((Some(_), _)) => act.send_session_list(ctx),
+                        Ok((None, id)) => act.error(ctx, EngineError::NotFound, Some(id)),
+                        Err(e) => {
+                            warn!(act.log, "could not rename"; "error" => %e);
+                            act.error(ctx, EngineError::StoreFailed, None);
+                        }
+                    }),
                 );
             }
             ClientFrame::ResumeSession { session_id } => {

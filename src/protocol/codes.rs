@@ -17,6 +17,7 @@ pub enum ErrorCode {
     ServerShuttingDown,
     SessionOpenedElsewhere,
     NotResumable,
+    SessionLive,
     RateLimited,
     Unauthorized,
     Forbidden,
@@ -26,7 +27,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 15] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::InvalidJson,
         ErrorCode::UnknownType,
         ErrorCode::ValidationError,
@@ -36,6 +37,7 @@ impl ErrorCode {
         ErrorCode::ServerShuttingDown,
         ErrorCode::SessionOpenedElsewhere,
         ErrorCode::NotResumable,
+        ErrorCode::SessionLive,
         ErrorCode::RateLimited,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
@@ -55,6 +57,7 @@ impl ErrorCode {
             ErrorCode::ServerShuttingDown => "server_shutting_down",
             ErrorCode::SessionOpenedElsewhere => "session_opened_elsewhere",
             ErrorCode::NotResumable => "not_resumable",
+            ErrorCode::SessionLive => "session_live",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Forbidden => "forbidden",

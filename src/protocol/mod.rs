@@ -16,4 +16,4 @@ pub use client::{ClientFrame, FrameError, MAX_TEXT_CHARS};
 pub use codes::{ErrorCode, SuggestedAction};
 pub use events::{EventBody, SessionEvent};
 pub use server::{shutting_down_message, ControlFrame, ServerFrame};
-pub use session::{HistoryMessage, SessionSummary, Source};
+pub use session::{HistoryMessage, ListedSession, SessionSummary, Source};

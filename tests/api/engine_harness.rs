@@ -36,6 +36,16 @@ pub async fn harness_with_cli(overrides: &[(&str, &str)], cli: &[(&str, &str)]) 
     init_process();
     let dir = tempfile::tempdir().unwrap();
     let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
+    build(dir, stub, overrides, cli).await
+}
+
+/// The application over `dir`'s database, workspace and CLI state, talking to `stub`.
+async fn build(
+    dir: tempfile::TempDir,
+    stub: ModelStub,
+    overrides: &[(&str, &str)],
+    cli: &[(&str, &str)],
+) -> Harness {
     let mut env = base_env(dir.path());
     env.push((
         "CLAUDE_CLI_PATH".into(),
@@ -134,6 +144,13 @@ impl Harness {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Stops the server and starts a new one on the same database and CLI state (a restart).
+    pub async fn restart(self, overrides: &[(&str, &str)]) -> Harness {
+        self.stop().await;
+        let Harness { dir, stub, .. } = self;
+        build(dir, stub, overrides, &[]).await
     }
 
     /// Stops every session and the server; the store stays readable.

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { ApiError, fetchInfo, fetchMessages, fetchSessions } from "../lib/rest";
+import { ApiError, fetchInfo, fetchMessages, fetchSessions, patchSession, purgeSession } from "../lib/rest";
 import { focusNext } from "../lib/focus";
 import { Connection } from "../features/connection/api/ws-client";
 import { useChat } from "../features/chat/hooks/use-chat";
@@ -34,6 +34,11 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
       // Streamed text: at most once per animation frame, paced to the device (frame-pacer.ts).
       schedule: createFramePacer(),
       loadHistory: (id) => fetchMessages(apiKey, id),
+      sessionsApi: {
+        list: (o) => fetchSessions(apiKey, o),
+        patch: (id, p) => patchSession(apiKey, id, p),
+        purge: (id) => purgeSession(apiKey, id),
+      },
       initialSessionId: loadLastSession(),
     });
     stores.chat.subscribe((s, prev) => {
@@ -41,7 +46,7 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
     });
     const refresh = () => {
       fetchSessions(apiKey)
-        .then((sessions) => stores.sessions.getState().setSessions(sessions))
+        .then((page) => stores.sessions.getState().setFirstPage(page.sessions, page.next_cursor))
         .catch(() => {});
     };
     conn = new Connection({

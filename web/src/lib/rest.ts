@@ -2,7 +2,7 @@
  * REST calls. The key travels only in the `X-API-Key` header, never in a URL; the WebSocket
  * is opened with a single-use ticket fetched here.
  */
-import { Info, SessionSummary, StoredMessage } from "../types/protocol";
+import { Info, ListedSession, SearchHit, SessionPage, StoredMessage } from "../types/protocol";
 
 /** A failed REST call, with the server's stable error code when it sent one. */
 export class ApiError extends Error {
@@ -47,9 +47,43 @@ export async function fetchTicket(key: string): Promise<string> {
   return body.ticket;
 }
 
-export async function fetchSessions(key: string): Promise<SessionSummary[]> {
-  const body = (await call("/sessions", key)) as { sessions: unknown };
-  return SessionSummary.array().parse(body.sessions);
+export type ListOptions = { cursor?: string | null; status?: string; q?: string; limit?: number };
+
+/** One page of the session list (newest activity first). */
+export async function fetchSessions(key: string, o: ListOptions = {}): Promise<SessionPage> {
+  const params = new URLSearchParams();
+  if (o.cursor) params.set("cursor", o.cursor);
+  if (o.status) params.set("status", o.status);
+  if (o.q) params.set("q", o.q);
+  if (o.limit) params.set("limit", String(o.limit));
+  const qs = params.toString();
+  return SessionPage.parse(await call(`/sessions${qs ? `?${qs}` : ""}`, key));
+}
+
+/** Renames or (un)archives a session. */
+export async function patchSession(
+  key: string,
+  id: string,
+  patch: { title?: string; archived?: boolean },
+): Promise<ListedSession> {
+  const body = await call(`/sessions/${encodeURIComponent(id)}`, key, {
+    method: "PATCH",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(patch),
+  });
+  return ListedSession.parse(body);
+}
+
+/** Deletes an ended session for good (its messages and transcript too). */
+export async function purgeSession(key: string, id: string): Promise<void> {
+  await call(`/sessions/${encodeURIComponent(id)}?purge=true`, key, { method: "DELETE" });
+}
+
+/** Full-text search over every stored message. */
+export async function searchMessages(key: string, q: string, limit = 20): Promise<SearchHit[]> {
+  const params = new URLSearchParams({ q, limit: String(limit) });
+  const body = (await call(`/search?${params.toString()}`, key)) as { hits: unknown };
+  return SearchHit.array().parse(body.hits);
 }
 
 export async function fetchMessages(key: string, id: string): Promise<StoredMessage[]> {

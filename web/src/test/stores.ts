@@ -4,7 +4,7 @@
  */
 import { createStores, type StoresDeps } from "../app/stores/create-stores";
 import { routeFrame } from "../app/stores/route-frame";
-import type { ClientFrame, ServerFrame, SessionSummary } from "../types/protocol";
+import type { ClientFrame, ListedSession, ServerFrame, SessionSummary } from "../types/protocol";
 
 export function summary(id: string, patch: Partial<SessionSummary> = {}): SessionSummary {
   return {
@@ -17,6 +17,11 @@ export function summary(id: string, patch: Partial<SessionSummary> = {}): Sessio
     is_resumable: true,
     ...patch,
   };
+}
+
+/** A session list row. */
+export function listed(id: string, patch: Partial<ListedSession> = {}): ListedSession {
+  return { ...summary(id), title: null, preview: null, archived: false, forked_from: null, ...patch };
 }
 
 /** Stores with a recording `send` and, unless given a `schedule`, a manual frame scheduler. */
