@@ -71,7 +71,7 @@ describe("every screen at 1280×800, by keyboard", () => {
     expect(await row.getAttribute("aria-current")).toBe("true");
     // Its accessible name, as a screen reader announces it.
     const snapshot = await p.getByRole("navigation", { name: "Sessions" }).getByRole("list").ariaSnapshot();
-    expect(snapshot, snapshot).toMatch(/button "[0-9a-f]{8}, active, (just now|\d+ minutes? ago), 0 messages, \$0\.00"/);
+    expect(snapshot, snapshot).toMatch(/button "New session [0-9a-f]{8}, active, (just now|\d+ minutes? ago), 0 messages, \$0\.00"/);
     await focusIs("message");
   });
 

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { ApiError, fetchInfo, fetchMessages, fetchSessions, patchSession, purgeSession } from "../lib/rest";
+import { ApiError, fetchInfo, fetchMessages, fetchSessions, patchSession, purgeSession, searchMessages } from "../lib/rest";
+import { SearchDialog } from "../features/search/components/search-dialog";
 import { focusNext } from "../lib/focus";
 import { Connection } from "../features/connection/api/ws-client";
 import { useChat } from "../features/chat/hooks/use-chat";
@@ -88,6 +89,8 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
     ),
     [],
   );
+  const search = useCallback((q: string) => searchMessages(apiKey, q), [apiKey]);
+  const openFound = useCallback((id: string) => stores.chat.getState().switchSession(id), [stores]);
   const onDrawerClosed = useCallback(() => {
     const wasPicked = picked.current;
     picked.current = false;
@@ -109,6 +112,7 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
           drawer={sidebar}
           onDrawerClosed={onDrawerClosed}
           onSignOut={() => onSignOut(false)}
+          search={<SearchDialog search={search} onOpen={openFound} />}
         />
         <div className="flex min-h-0 flex-1">
           <div className="hidden w-72 shrink-0 flex-col border-r border-zinc-200 md:flex dark:border-zinc-800">{sidebar}</div>

@@ -14,12 +14,14 @@ type Props = {
   /** Where focus goes when the drawer closes: `true` when this handled it. */
   onDrawerClosed(): boolean;
   onSignOut(): void;
+  /** The search control (Ctrl/Cmd+K). */
+  search?: ReactNode;
 };
 
 const ICON_BUTTON = "min-h-8 min-w-8 rounded-md px-2 py-1 hover:bg-zinc-100 focus-visible:ring-2 focus-visible:ring-blue-500 dark:hover:bg-zinc-800";
 
 /** The page's banner: the demo notice, the session drawer on narrow screens, theme, sign out. */
-export function Header({ demo, drawerOpen, onDrawer, drawer, onDrawerClosed, onSignOut }: Props) {
+export function Header({ demo, drawerOpen, onDrawer, drawer, onDrawerClosed, onSignOut, search }: Props) {
   return (
     <header className="border-b border-zinc-200 dark:border-zinc-800">
       {demo && <DemoBanner />}
@@ -51,6 +53,7 @@ export function Header({ demo, drawerOpen, onDrawer, drawer, onDrawerClosed, onS
         </Dialog.Root>
         <h1 className="truncate text-base font-semibold">Claude Code sessions</h1>
         <div className="ml-auto flex items-center gap-1">
+          {search}
           <ThemeToggle />
           <ConfirmDialog
             trigger={

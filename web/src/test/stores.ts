@@ -52,8 +52,8 @@ export function storesHarness(deps: Partial<Omit<StoresDeps, "send">> = {}) {
 export type StoresHarness = ReturnType<typeof storesHarness>;
 
 /** A connected set of stores whose clock stands at 1 s (the store tests' usual start). */
-export function setup() {
-  const t = storesHarness({ now: () => 1_000 });
+export function setup(deps: Partial<Omit<StoresDeps, "send">> = {}) {
+  const t = storesHarness({ now: () => 1_000, ...deps });
   t.connection().setStatus("connected");
   return t;
 }

@@ -95,6 +95,9 @@ export function titleFrom(text: string): string | null {
   return [...cut].length >= 20 ? `${cut}…` : `${chars.slice(0, 60).join("")}…`;
 }
 
+/** What a session is called in the list: its title, or "New session" and its short id. */
+export const sessionName = (s: ListedSession) => s.title ?? `New session ${s.session_id.slice(0, 8)}`;
+
 /** The preview a message gives: one line, its first 140 characters. */
 export const previewFrom = (text: string) => [...text.replace(/[\r\n\t]/g, " ").trim()].slice(0, 140).join("") || null;
 
