@@ -65,7 +65,12 @@ export function SearchDialog({ search, onOpen }: { search(q: string): Promise<Se
   const pick = (hit: SearchHit) => {
     setOpen(false);
     onOpen(hit.session_id);
-    revealMessage(hit.seq);
+    revealMessage(
+      hit.seq,
+      snippetParts(hit.snippet)
+        .filter((p) => p.mark)
+        .map((p) => p.text),
+    );
   };
   const shown = q.trim() ? hits : [];
 

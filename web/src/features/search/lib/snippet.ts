@@ -20,22 +20,30 @@ export function snippetParts(snippet: string): SnippetPart[] {
   return parts;
 }
 
-/** Scrolls the conversation to the stored message `seq` (or the item holding it) and highlights it. */
-export function revealMessage(seq: number, timeoutMs = 10_000): void {
+/**
+ * Scrolls the conversation to the message of a search hit and highlights it: the item of
+ * stored message `seq` (`h-<seq>`, or the last before it: tool results join their card,
+ * reply blocks one reply); in a conversation built from live events (other ids), the first
+ * item holding every marked term.
+ */
+export function revealMessage(seq: number, terms: string[], timeoutMs = 10_000): void {
   const start = Date.now();
+  const words = terms.map((t) => t.toLowerCase()).filter(Boolean);
   const tryOnce = () => {
-    const items = [...document.querySelectorAll<HTMLElement>("[data-item-id^='h-']")];
-    // Tool results join their tool card, and reply blocks join one reply: the last item
-    // at or before `seq` holds it.
+    const items = [...document.querySelectorAll<HTMLElement>("[data-item-id]")];
     let best: HTMLElement | null = null;
     for (const el of items) {
-      const n = Number(el.dataset.itemId?.slice(2));
-      if (n <= seq) best = el;
+      const id = el.dataset.itemId ?? "";
+      if (id.startsWith("h-") && Number(id.slice(2)) <= seq) best = el;
     }
-    if (best && items.length > 0) {
-      best.scrollIntoView({ block: "center" });
-      best.setAttribute("data-highlight", "");
-      setTimeout(() => best?.removeAttribute("data-highlight"), 3000);
+    if (!best && words.length > 0) {
+      best = items.find((el) => words.every((w) => (el.textContent ?? "").toLowerCase().includes(w))) ?? null;
+    }
+    if (best) {
+      const el = best;
+      el.scrollIntoView({ block: "center" });
+      el.setAttribute("data-highlight", "");
+      setTimeout(() => el.removeAttribute("data-highlight"), 3000);
       return;
     }
     if (Date.now() - start < timeoutMs) requestAnimationFrame(tryOnce);
