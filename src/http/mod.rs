@@ -9,6 +9,7 @@ mod access_log;
 pub mod auth;
 mod connections;
 pub mod error;
+mod export;
 mod extract;
 pub mod find;
 mod health;
@@ -105,6 +106,7 @@ rest_routes! {
     "/sessions", Key => [GET find::list, POST sessions::create],
     "/sessions/{id}", Key => [PATCH find::patch, DELETE sessions::destroy],
     "/sessions/{id}/messages", Key => [GET sessions::messages],
+    "/sessions/{id}/export", Key => [GET export::export],
     "/sessions/{id}/resume", Key => [POST sessions::resume],
     "/search", Key => [GET find::search],
     "/info", Key => [GET info::info],

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{find, health, info, sessions, ws_ticket};
+use super::{export, find, health, info, sessions, ws_ticket};
 
 /// Every error: a stable code and a message for a person (docs/protocol.md lists the codes).
 #[derive(Debug, Serialize, ToSchema)]
@@ -31,6 +31,7 @@ pub struct ErrorResponse {
         find::patch,
         sessions::destroy,
         sessions::messages,
+        export::export,
         sessions::resume,
         find::search,
         info::info,

@@ -209,6 +209,60 @@ async fn a_conversation_is_titled_searchable_renamable_archivable_and_purgeable(
         (404, Some("session_not_found"))
     );
 
+    // Export: the JSON holds every stored message as the history does; the Markdown reads.
+    let (status, history) = api(&base, "GET", &format!("{path}/messages"), None).await;
+    assert_eq!(status, 200);
+    let (status, exported) = api(&base, "GET", &format!("{path}/export?format=json"), None).await;
+    assert_eq!(status, 200, "{exported}");
+    assert_eq!(exported["messages"], history["messages"]);
+    assert_eq!(exported["session"]["title"], "Birds of prey");
+    let mut res = keyed("GET", &format!("{base}{path}/export?format=md"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let ctype = res
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(ctype.starts_with("text/markdown"), "{ctype}");
+    let disposition = res
+        .headers()
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(disposition, "attachment; filename=\"birds-of-prey.md\"");
+    let md = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
+    assert!(md.starts_with("# Birds of prey\n"), "{md}");
+    for part in [
+        "## You\n\nWhere is the kestrel config? Look around.\nSecond line.",
+        "<summary>Tool call: Bash</summary>",
+        "echo pelican-feather",
+        "<summary>Tool output</summary>",
+        "## Claude\n",
+        "The heron setting lives in conf/app.toml.",
+    ] {
+        assert!(md.contains(part), "{part:?} not in:\n{md}");
+    }
+    let (status, body) = api(&base, "GET", &format!("{path}/export?format=pdf"), None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("validation_error"))
+    );
+    let (status, _) = api(
+        &base,
+        "GET",
+        &format!("/api/v1/sessions/{unknown}/export"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+
     // A restart keeps the title and the index.
     let h = h.restart(&[]).await;
     let base = h.url("");

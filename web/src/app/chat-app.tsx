@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { ApiError, fetchInfo, fetchMessages, fetchSessions, patchSession, purgeSession, searchMessages } from "../lib/rest";
+import { ApiError, fetchInfo, fetchMessages, fetchSessions, patchSession, purgeSession, searchMessages, downloadExport } from "../lib/rest";
 import { SearchDialog } from "../features/search/components/search-dialog";
 import { focusNext } from "../lib/focus";
 import { Connection } from "../features/connection/api/ws-client";
@@ -39,6 +39,7 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
         list: (o) => fetchSessions(apiKey, o),
         patch: (id, p) => patchSession(apiKey, id, p),
         purge: (id) => purgeSession(apiKey, id),
+        download: (id, format) => downloadExport(apiKey, id, format),
       },
       initialSessionId: loadLastSession(),
     });

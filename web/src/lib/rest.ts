@@ -79,6 +79,27 @@ export async function purgeSession(key: string, id: string): Promise<void> {
   await call(`/sessions/${encodeURIComponent(id)}?purge=true`, key, { method: "DELETE" });
 }
 
+/** Downloads a conversation as Markdown or JSON (the server names the file). */
+export async function downloadExport(key: string, id: string, format: "md" | "json"): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1/sessions/${encodeURIComponent(id)}/export?format=${format}`, {
+      headers: { "X-API-Key": key },
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(0, "network", "The server cannot be reached.");
+  }
+  if (!res.ok) throw new ApiError(res.status, "http_error", `The server answered ${res.status}.`);
+  const name = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? `session.${format}`;
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 /** Full-text search over every stored message. */
 export async function searchMessages(key: string, q: string, limit = 20): Promise<SearchHit[]> {
   const params = new URLSearchParams({ q, limit: String(limit) });

@@ -50,8 +50,8 @@ export function SessionRow({
   onSelect(on: boolean): void;
   onOpen(): void;
 }) {
-  const { destroy, rename, archive, purge } = useSessions(
-    useShallow((st) => ({ destroy: st.destroy, rename: st.rename, archive: st.archive, purge: st.purge })),
+  const { destroy, rename, archive, purge, download } = useSessions(
+    useShallow((st) => ({ destroy: st.destroy, rename: st.rename, archive: st.archive, purge: st.purge, download: st.download })),
   );
   const row = useRef<HTMLButtonElement>(null);
   const [editing, setEditing] = useState(false);
@@ -113,6 +113,12 @@ export function SessionRow({
       <span className="flex shrink-0 flex-col justify-center opacity-100 md:opacity-0 md:group-focus-within:opacity-100 md:group-hover:opacity-100">
         <button type="button" aria-label={`Rename ${name}`} title="Rename" className={ICON_BUTTON} onClick={() => setEditing(true)}>
           ✎
+        </button>
+        <button type="button" aria-label={`Download ${name} as Markdown`} title="Download as Markdown" className={ICON_BUTTON} onClick={() => download(s.session_id, "md")}>
+          ⇩
+        </button>
+        <button type="button" aria-label={`Download ${name} as JSON`} title="Download as JSON" className={`${ICON_BUTTON} text-[10px]`} onClick={() => download(s.session_id, "json")}>
+          {"{}"}
         </button>
         <button
           type="button"

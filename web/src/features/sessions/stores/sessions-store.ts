@@ -54,6 +54,8 @@ export type SessionsActions = {
   archive(id: string, archived: boolean): Promise<void>;
   /** Deletes ended sessions for good. */
   purge(ids: string[]): Promise<void>;
+  /** Downloads a conversation (Markdown or JSON). */
+  download(id: string, format: "md" | "json"): void;
 };
 
 export type SessionsStore = StoreApi<SessionsState & SessionsActions>;
@@ -63,6 +65,7 @@ export type SessionsApi = {
   list(o: { cursor?: string | null; status?: string }): Promise<SessionPage>;
   patch(id: string, patch: { title?: string; archived?: boolean }): Promise<ListedSession>;
   purge(id: string): Promise<void>;
+  download?(id: string, format: "md" | "json"): Promise<void>;
 };
 
 export type SessionsDeps = {
@@ -224,6 +227,9 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
         } catch (e) {
           deps.notifyError(`Could not ${archived ? "archive" : "restore"} the session: ${(e as Error).message}`);
         }
+      },
+      download(id, format) {
+        deps.api?.download?.(id, format).catch((e: Error) => deps.notifyError(`Could not export the session: ${e.message}`));
       },
       async purge(ids) {
         if (!deps.api) return;
