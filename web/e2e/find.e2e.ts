@@ -82,4 +82,49 @@ describe("finding sessions", () => {
     await input.fill('"NEAR( *');
     await p.getByText("No matches.").waitFor();
   });
+
+  test("a reply finished in a hidden tab raises a notification and counts in the title", async () => {
+    const p = page();
+    await p.context().grantPermissions(["notifications"], { origin: s().url });
+    // Record each notification the page raises (and still raise it).
+    await p.addInitScript(() => {
+      const Real = window.Notification;
+      const shown: Array<{ title: string; body?: string }> = [];
+      (window as unknown as { shown: typeof shown }).shown = shown;
+      class Recorded extends Real {
+        constructor(title: string, o?: NotificationOptions) {
+          super(title, o);
+          shown.push({ title, body: o?.body });
+        }
+      }
+      Object.defineProperty(Recorded, "permission", { get: () => Real.permission });
+      window.Notification = Recorded as typeof Notification;
+    });
+    await p.reload();
+    await p.getByRole("status", { name: "Connection" }).getByText("Connected").waitFor();
+    await message().fill("Tell me about the tides again");
+    await p.evaluate(() => Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" }));
+    await message().press("Enter");
+    const shown = () => p.evaluate(() => (window as unknown as { shown: Array<{ title: string; body?: string }> }).shown);
+    await expect.poll(shown, { timeout: 60_000 }).toContainEqual({ title: expect.any(String), body: "Claude finished its reply." });
+    expect(await p.title()).toMatch(/^\(\d+\) Claude Code sessions$/);
+    await p.evaluate(() => {
+      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "visible" });
+      document.dispatchEvent(new Event("visibilitychange"));
+    });
+    expect(await p.title()).toBe("Claude Code sessions");
+  });
+
+  test("the app passes Chromium's installability check (manifest, icons, service worker)", async () => {
+    const p = page();
+    await expect.poll(() => p.evaluate(async () => !!(await navigator.serviceWorker.getRegistration())?.active), { timeout: 30_000 }).toBe(true);
+    const cdp = await p.context().newCDPSession(p);
+    const { installabilityErrors } = (await cdp.send("Page.getInstallabilityErrors")) as { installabilityErrors: Array<{ errorId: string }> };
+    // The test browser's profile is a throwaway (incognito), where Chromium never installs
+    // anything; every check about the app itself must pass.
+    expect(installabilityErrors.filter((e) => e.errorId !== "in-incognito")).toEqual([]);
+    // The worker never answers the API from a cache.
+    const sw = await p.evaluate(async () => (await fetch("/sw.js")).text());
+    expect(sw).toContain('url.pathname.startsWith("/api/")');
+  });
 });

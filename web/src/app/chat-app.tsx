@@ -1,6 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, fetchInfo, fetchMessages, fetchSessions, patchSession, purgeSession, searchMessages, downloadExport } from "../lib/rest";
 import { SearchDialog } from "../features/search/components/search-dialog";
+import { createNotifier } from "../features/notify/notifier";
+import { NotifyToggle } from "../features/notify/notify-toggle";
+import { sessionName } from "../features/sessions/stores/sessions-store";
 import { focusNext } from "../lib/focus";
 import { Connection } from "../features/connection/api/ws-client";
 import { useChat } from "../features/chat/hooks/use-chat";
@@ -51,10 +54,24 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
         .then((page) => stores.sessions.getState().setFirstPage(page.sessions, page.next_cursor))
         .catch(() => {});
     };
+    const notify = createNotifier({
+      titleOf: (id) => {
+        const row = stores.sessions.getState().sessions.find((x) => x.session_id === id);
+        return row ? sessionName(row) : "Claude Code session";
+      },
+      open: (id) => stores.chat.getState().switchSession(id),
+    });
+    const link = serverLink(stores, refresh);
     conn = new Connection({
       key: apiKey,
       status: stores.connection,
-      link: serverLink(stores, refresh),
+      link: {
+        ...link,
+        onFrame(frame) {
+          link.onFrame(frame);
+          notify(frame);
+        },
+      },
       onUnauthorized: () => onSignOut(true),
     });
     return { stores, connection: conn };
@@ -113,7 +130,12 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
           drawer={sidebar}
           onDrawerClosed={onDrawerClosed}
           onSignOut={() => onSignOut(false)}
-          search={<SearchDialog search={search} onOpen={openFound} />}
+          search={
+            <>
+              <SearchDialog search={search} onOpen={openFound} />
+              <NotifyToggle />
+            </>
+          }
         />
         <div className="flex min-h-0 flex-1">
           <div className="hidden w-72 shrink-0 flex-col border-r border-zinc-200 md:flex dark:border-zinc-800">{sidebar}</div>
