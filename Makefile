@@ -95,6 +95,7 @@ bench: setup web-build build
 	$(CARGO) bench --locked --bench protocol
 	$(CARGO) bench --locked --bench engine
 	$(CARGO) bench --locked --bench api
+	$(CARGO) bench --locked --bench find
 	cd web && SERVER_BIN="$(SERVER_RELEASE_BIN)" npm run bench
 	@scripts/write-benchmarks.sh
 

@@ -82,7 +82,7 @@ export function SearchDialog({ search, onOpen }: { search(q: string): Promise<Se
           aria-keyshortcuts="Control+K Meta+K"
           className="min-h-8 rounded-md px-2 py-1 text-sm text-zinc-700 hover:bg-zinc-100 focus-visible:ring-2 focus-visible:ring-blue-500 dark:text-zinc-300 dark:hover:bg-zinc-800"
         >
-          Search <kbd className="text-xs text-zinc-500">Ctrl K</kbd>
+          Search <kbd className="text-xs text-zinc-600 dark:text-zinc-400">Ctrl K</kbd>
         </button>
       </Dialog.Trigger>
       <Dialog.Portal>

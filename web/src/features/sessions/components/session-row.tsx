@@ -2,7 +2,7 @@ import { useRef, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { ConfirmDialog } from "../../../components/ui/confirm-dialog";
 import { focusNext } from "../../../lib/focus";
-import { formatCost, timeAgo, timeAgoLong } from "../../../lib/format";
+import { formatCost, timeAgoLong } from "../../../lib/format";
 import { MAX_TITLE_CHARS, type ListedSession, type SessionStatus } from "../../../types/protocol";
 import { useSessions } from "../hooks/use-sessions";
 import { sessionName } from "../stores/sessions-store";
@@ -27,7 +27,7 @@ const STATUS_WORD: Record<SessionStatus, string> = {
 };
 
 const ICON_BUTTON =
-  "min-w-7 rounded-md px-1.5 text-sm text-zinc-600 hover:text-zinc-900 focus-visible:ring-2 focus-visible:ring-blue-500 dark:text-zinc-400 dark:hover:text-zinc-100";
+  "h-6 min-w-6 rounded-md px-1 text-sm text-zinc-600 hover:text-zinc-900 focus-visible:ring-2 focus-visible:ring-blue-500 dark:text-zinc-400 dark:hover:text-zinc-100";
 
 
 /**
@@ -60,17 +60,19 @@ export function SessionRow({
   const when = timeAgoLong(s.last_active_at, now);
   const messages = `${s.message_count} ${s.message_count === 1 ? "message" : "messages"}`;
   const cost = formatCost(s.total_cost_usd);
+  // The preview is raw message text: its markdown marks are not shown.
+  const preview = s.preview?.replace(/[`*_#>|~]+/g, "").replace(/\s+/g, " ").trim() ?? "";
   return (
     <li
       data-session-row={s.session_id}
-      className={`group flex items-stretch gap-1 rounded-md ${current ? "bg-zinc-100 dark:bg-zinc-800" : "hover:bg-zinc-50 dark:hover:bg-zinc-900"}`}
+      className={`group flex flex-wrap items-stretch gap-1 rounded-md ${current ? "bg-zinc-100 dark:bg-zinc-800" : "hover:bg-zinc-50 dark:hover:bg-zinc-900"}`}
     >
       <input
         type="checkbox"
         aria-label={`Select ${name}`}
         checked={selected}
         onChange={(e) => onSelect(e.target.checked)}
-        className="ml-1 self-center"
+        className="ml-1 h-5 w-5 self-center"
       />
       {editing ? (
         <RenameBox
@@ -88,29 +90,31 @@ export function SessionRow({
           onClick={onOpen}
           onDoubleClick={() => setEditing(true)}
           aria-current={current ? "true" : undefined}
-          aria-label={[name, STATUS_WORD[s.status], when, messages, cost].join(", ")}
+          // Says what the row shows, in order: "Fix the login bug, active, 5 minutes ago, 2 messages, $0.01, <preview>".
+          aria-label={[name, STATUS_WORD[s.status], when, messages, cost, preview].filter(Boolean).join(", ")}
           data-session-id={s.session_id}
           title={s.session_id}
           className="min-w-0 flex-1 rounded-md px-1 py-2 text-left focus-visible:ring-2 focus-visible:ring-blue-500"
         >
+          {/* The spaces between the parts are not laid out (flex), but keep the text's words apart. */}
           <span className="flex items-center gap-2 text-sm font-medium">
             <span aria-hidden className={`inline-block h-2 w-2 shrink-0 rounded-full ${STATUS_STYLE[s.status]}`} />
             <span className="truncate" data-testid="session-title">
               {name}
             </span>{" "}
-            <span className="ml-auto shrink-0 text-xs font-normal text-zinc-600 dark:text-zinc-400">{timeAgo(s.last_active_at, now)}</span>
+            <span className="ml-auto shrink-0 text-xs font-normal text-zinc-600 dark:text-zinc-400">{STATUS_WORD[s.status]}</span>
           </span>{" "}
-          {s.preview && (
-            <span className="mt-0.5 block truncate text-xs text-zinc-600 dark:text-zinc-400" data-testid="session-preview">
-              {s.preview}
-            </span>
-          )}{" "}
           <span className="mt-0.5 flex gap-2 text-xs text-zinc-600 dark:text-zinc-400">
-            <span>{STATUS_WORD[s.status]}</span> <span>{messages}</span> <span className="ml-auto">{cost}</span>
-          </span>
+            <span>{when}</span> <span>{messages}</span> <span className="ml-auto">{cost}</span>
+          </span>{" "}
+          {preview && (
+            <span className="mt-0.5 block truncate text-xs text-zinc-600 dark:text-zinc-400" data-testid="session-preview">
+              {preview}
+            </span>
+          )}
         </button>
       )}
-      <span className="flex shrink-0 flex-col justify-center opacity-100 md:opacity-0 md:group-focus-within:opacity-100 md:group-hover:opacity-100">
+      <span className="flex w-full justify-end gap-1 px-1 pb-1 opacity-100 md:opacity-0 md:group-focus-within:opacity-100 md:group-hover:opacity-100">
         <button type="button" aria-label={`Rename ${name}`} title="Rename" className={ICON_BUTTON} onClick={() => setEditing(true)}>
           ✎
         </button>
