@@ -15,6 +15,7 @@ use claude_sdk_pattern::app::{Application, Options};
 use claude_sdk_pattern::config::Settings;
 use claude_sdk_pattern::model_stub::{ModelStub, StubMode};
 use claude_sdk_pattern::protocol::Source;
+use claude_sdk_pattern::users::Caller;
 
 const POOLED_RUNS: usize = 20;
 const COLD_RUNS: usize = 8;
@@ -58,6 +59,8 @@ async fn app(dir: &Path, stub: &ModelStub, pool: usize) -> Engine {
         ("CLAUDE_CLI_PATH", cli.to_string_lossy().into_owned()),
         ("PREWARM_POOL_SIZE", pool.to_string()),
         ("MAX_SESSIONS", "50".to_string()),
+        // 50 live CLIs (~9 GB): measured here, not bounded by the default budget.
+        ("MEMORY_BUDGET_MB", "65536".to_string()),
         ("ANTHROPIC_BASE_URL", stub.url()),
         ("ANTHROPIC_API_KEY", "sk-ant-bench".to_string()),
         ("LOG_LEVEL", "error".to_string()),
@@ -107,11 +110,11 @@ async fn run() -> String {
     for _ in 0..POOLED_RUNS {
         wait_pool_full(&engine).await;
         let t = Instant::now();
-        let created = engine.create_session().await.unwrap();
+        let created = engine.create_session(&Caller::bootstrap()).await.unwrap();
         pooled.push(t.elapsed());
         assert_eq!(created.source, Source::PreWarmed);
         engine
-            .destroy_session(&created.session.session_id)
+            .destroy_session(&Caller::bootstrap(), &created.session.session_id)
             .await
             .unwrap();
     }
@@ -122,19 +125,27 @@ async fn run() -> String {
     let mut cold = Vec::new();
     for _ in 0..COLD_RUNS {
         let t = Instant::now();
-        let created = engine.create_session().await.unwrap();
+        let created = engine.create_session(&Caller::bootstrap()).await.unwrap();
         cold.push(t.elapsed());
         assert_eq!(created.source, Source::Cold);
         engine
-            .destroy_session(&created.session.session_id)
+            .destroy_session(&Caller::bootstrap(), &created.session.session_id)
             .await
             .unwrap();
     }
     let before = own_rss_bytes();
     let mut ids = Vec::new();
     for _ in 0..LIVE_SESSIONS {
-        let id = engine.create_session().await.unwrap().session.session_id;
-        engine.query(&id, "hello", 1).await.unwrap();
+        let id = engine
+            .create_session(&Caller::bootstrap())
+            .await
+            .unwrap()
+            .session
+            .session_id;
+        engine
+            .query(&Caller::bootstrap(), &id, "hello", 1)
+            .await
+            .unwrap();
         ids.push(id);
     }
     // Let every first turn finish.

@@ -65,7 +65,10 @@ async fn run() -> String {
     let fill = Instant::now();
     let base_time = chrono::Utc::now().naive_utc() - chrono::Duration::days(30);
     for n in 0..SESSIONS {
-        let mut s = Session::new(uuid::Uuid::new_v4().to_string());
+        let mut s = Session::new(
+            uuid::Uuid::new_v4().to_string(),
+            claude_sdk_pattern::db::BOOTSTRAP_USER_ID,
+        );
         s.status = claude_sdk_pattern::db::SessionStatus::Terminated;
         s.last_active_at = base_time + chrono::Duration::seconds(n as i64 * 60);
         db.save(&s).await.unwrap();

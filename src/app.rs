@@ -10,7 +10,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use slog::{info, o, warn, Logger};
 
-use crate::actors::cli_factory::CliFactory;
+use crate::actors::cli_factory::{CliFactory, MCP_DIR, TMP_DIR};
 use crate::actors::Engine;
 use crate::config::Settings;
 use crate::db::{Db, DbError};
@@ -28,6 +28,11 @@ pub const HTTP_STOP_GRACE: Duration = Duration::from_secs(3);
 pub enum StartError {
     #[error("cannot open the database {path}: {source}")]
     Database { path: String, source: DbError },
+    #[error("cannot prepare the server's private directory {path}: {source}")]
+    RuntimeDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot start the demo model: {0}")]
     DemoModel(std::io::Error),
     #[error(transparent)]
@@ -50,6 +55,9 @@ pub struct Application {
     addr: SocketAddr,
     tickets: TicketStore,
     model: ModelBackend,
+    /// Closes the connections of keys revoked (or users disabled) by another process.
+    sweep: tokio::task::JoinHandle<()>,
+    runtime_dir: std::path::PathBuf,
     /// `SHUTDOWN_GRACE_SECONDS`.
     shutdown_grace: Duration,
     log: Logger,
@@ -76,6 +84,10 @@ impl Application {
                     source,
                 })?;
         recover_stale_sessions(&db, &settings, &log).await;
+        prepare_runtime_dir(&settings, &log).map_err(|source| StartError::RuntimeDir {
+            path: settings.runtime_dir().display().to_string(),
+            source,
+        })?;
 
         let addr = SocketAddr::new(settings.host, settings.port);
         let listener =
@@ -113,6 +125,7 @@ impl Application {
         }
 
         let tickets = TicketStore::new();
+        let db_for_sweep = db.clone();
         let state = AppState {
             settings: settings.clone(),
             db,
@@ -122,11 +135,14 @@ impl Application {
             connections: connections.clone(),
             cli_version: crate::http::CliVersion::default(),
             web: Arc::new(web_ui),
+            last_used: Arc::default(),
             log: log.clone(),
         };
+        let sweep = connections.spawn_sweep(db_for_sweep, log.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(state.clone()))
+                .wrap(from_fn(http::security_headers::security_headers))
                 .wrap(from_fn(http::access_log))
                 .configure(http::configure)
         })
@@ -153,6 +169,8 @@ impl Application {
             addr,
             tickets,
             model,
+            sweep,
+            runtime_dir: settings.runtime_dir(),
             shutdown_grace: Duration::from_secs(settings.shutdown_grace_seconds),
             log: log.new(o!()),
         })
@@ -228,6 +246,10 @@ impl Application {
             }
         };
         engine.shutdown().await;
+        self.sweep.abort();
+        // Every CLI has stopped, and its MCP file with it; a file left by one that could not
+        // be stopped is removed here (and at the next start).
+        crate::claude::remove_stale_mcp_files(&self.runtime_dir.join(MCP_DIR));
         self.model.stop().await;
         info!(self.log, "stopped");
         result
@@ -279,6 +301,25 @@ impl Default for Options {
             web_dist: None,
         }
     }
+}
+
+/// Creates the server's private directory (0700) with its `mcp/` and `tmp/`, and removes the
+/// MCP configuration files a killed server left in it.
+fn prepare_runtime_dir(settings: &Settings, log: &Logger) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let dir = settings.runtime_dir();
+    for sub in [MCP_DIR, TMP_DIR] {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir.join(sub))?;
+    }
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+    let removed = crate::claude::remove_stale_mcp_files(&dir.join(MCP_DIR));
+    if removed > 0 {
+        info!(log, "removed MCP configuration files left by a previous run"; "count" => removed);
+    }
+    Ok(())
 }
 
 /// Sessions a crashed server left live are marked `suspended` (resumable); their recorded

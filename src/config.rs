@@ -12,6 +12,10 @@ use serde::Deserialize;
 
 use crate::secret::Secret;
 
+#[path = "config_users.rs"]
+mod users;
+pub use users::{dollars, Quotas, TrustedHeader};
+
 /// Minimum length of `CLAUDE_SDK_PATTERN_API_KEY`.
 pub const MIN_API_KEY_LEN: usize = 16;
 
@@ -75,6 +79,10 @@ pub struct Settings {
     /// The Claude Code CLI binary (explicit, project-local install, or `claude` on PATH).
     pub claude_cli_path: PathBuf,
     pub prewarm_pool_size: usize,
+    /// The most the adaptive pool grows to under demand (≥ `prewarm_pool_size`).
+    pub prewarm_pool_max: usize,
+    /// The bound on the resident memory of every CLI process tree (sessions and pool).
+    pub memory_budget_mb: u64,
     pub max_sessions: usize,
     pub max_session_rss_mb: u64,
     pub max_session_duration_seconds: u64,
@@ -96,6 +104,10 @@ pub struct Settings {
     /// Other model credentials the CLI reads (`ANTHROPIC_AUTH_TOKEN`,
     /// `CLAUDE_CODE_OAUTH_TOKEN`): passed through, never logged.
     pub other_model_credentials: Vec<Secret>,
+    /// Each user's quotas (`MAX_SESSIONS_PER_USER`, `DAILY_SPEND_LIMIT_USD`).
+    pub quotas: Quotas,
+    /// Single sign-on through a proxy (`AUTH_TRUSTED_HEADER`, `AUTH_TRUSTED_PROXIES`).
+    pub trusted_header: Option<TrustedHeader>,
 }
 
 impl fmt::Debug for Settings {
@@ -108,6 +120,8 @@ impl fmt::Debug for Settings {
             .field("workspace_dir", &self.workspace_dir)
             .field("claude_cli_path", &self.claude_cli_path)
             .field("prewarm_pool_size", &self.prewarm_pool_size)
+            .field("prewarm_pool_max", &self.prewarm_pool_max)
+            .field("memory_budget_mb", &self.memory_budget_mb)
             .field("max_sessions", &self.max_sessions)
             .field("max_session_rss_mb", &self.max_session_rss_mb)
             .field(
@@ -132,6 +146,8 @@ impl fmt::Debug for Settings {
             .field("anthropic_api_key", &self.anthropic_api_key)
             .field("anthropic_base_url", &self.anthropic_base_url)
             .field("other_model_credentials", &self.other_model_credentials)
+            .field("quotas", &self.quotas)
+            .field("trusted_header", &self.trusted_header)
             .finish()
     }
 }
@@ -146,6 +162,8 @@ pub struct RawSettings {
     workspace_dir: Option<String>,
     claude_cli_path: Option<String>,
     prewarm_pool_size: Option<String>,
+    prewarm_pool_max: Option<String>,
+    memory_budget_mb: Option<String>,
     max_sessions: Option<String>,
     max_session_rss_mb: Option<String>,
     max_session_duration_seconds: Option<String>,
@@ -162,6 +180,10 @@ pub struct RawSettings {
     anthropic_base_url: Option<String>,
     anthropic_auth_token: Option<String>,
     claude_code_oauth_token: Option<String>,
+    max_sessions_per_user: Option<String>,
+    daily_spend_limit_usd: Option<String>,
+    auth_trusted_header: Option<String>,
+    auth_trusted_proxies: Option<String>,
 }
 
 impl Settings {
@@ -231,11 +253,63 @@ impl CliSearch {
     }
 }
 
+/// The SQLite file `DATABASE_URL` names (a path, optionally `sqlite://`), or the default.
+fn database_path(value: &Option<String>) -> Result<PathBuf, ConfigError> {
+    let Some(url) = present(value) else {
+        return Ok(PathBuf::from("./data/claude-sdk-pattern.db"));
+    };
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    if path.is_empty() || path == ":memory:" || path.ends_with('/') {
+        return Err(err(
+            "DATABASE_URL",
+            format!("expected the path of an SQLite file, got {url:?}"),
+        ));
+    }
+    Ok(PathBuf::from(path))
+}
+
+/// The database file, from `DATABASE_URL` as the server reads it (the operator's command
+/// line needs nothing else).
+pub fn database_path_from_env() -> Result<PathBuf, ConfigError> {
+    database_path(&std::env::var("DATABASE_URL").ok())
+}
+
 fn err(var: &'static str, expected: impl Into<String>) -> ConfigError {
     ConfigError {
         var,
         expected: expected.into(),
     }
+}
+
+/// `PREWARM_POOL_MAX` unless set (or `PREWARM_POOL_SIZE`, when that is larger).
+pub const DEFAULT_PREWARM_POOL_MAX: usize = 6;
+
+/// The share of the machine's memory `MEMORY_BUDGET_MB` defaults to.
+pub const MEMORY_BUDGET_SHARE: f64 = 0.6;
+
+/// `MEMORY_BUDGET_MB` unless set: [`MEMORY_BUDGET_SHARE`] of the machine's memory (of the
+/// container's limit, when one is set and lower), or 4096 where neither can be read.
+pub fn default_memory_budget_mb() -> u64 {
+    let machine = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
+        line.split_whitespace()
+            .nth(1)?
+            .parse::<u64>()
+            .ok()
+            .map(|kb| kb / 1024)
+    });
+    let cgroup = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|b| b / 1024 / 1024);
+    let total = match (machine, cgroup) {
+        (Some(m), Some(c)) => m.min(c),
+        (m, c) => m.or(c).unwrap_or(4096 * 10 / 6),
+    };
+    ((total as f64 * MEMORY_BUDGET_SHARE) as u64).max(64)
 }
 
 /// Treats an empty or all-blank value as unset (what `FOO= cmd` means to most people).
@@ -303,22 +377,7 @@ impl RawSettings {
         };
         let port = number("PORT", &self.port, 8000u16, 0, u16::MAX)?;
 
-        let database_path = match present(&self.database_url) {
-            None => PathBuf::from("./data/claude-sdk-pattern.db"),
-            Some(url) => {
-                let path = url
-                    .strip_prefix("sqlite://")
-                    .or_else(|| url.strip_prefix("sqlite:"))
-                    .unwrap_or(url);
-                if path.is_empty() || path == ":memory:" || path.ends_with('/') {
-                    return Err(err(
-                        "DATABASE_URL",
-                        format!("expected the path of an SQLite file, got {url:?}"),
-                    ));
-                }
-                PathBuf::from(path)
-            }
-        };
+        let database_path = database_path(&self.database_url)?;
 
         let workspace_dir = match present(&self.workspace_dir) {
             None => std::env::current_dir().map_err(|e| {
@@ -345,6 +404,24 @@ impl RawSettings {
         };
 
         let prewarm_pool_size = number("PREWARM_POOL_SIZE", &self.prewarm_pool_size, 2, 0, 32)?;
+        let prewarm_pool_max = number(
+            "PREWARM_POOL_MAX",
+            &self.prewarm_pool_max,
+            if prewarm_pool_size == 0 {
+                0
+            } else {
+                prewarm_pool_size.max(DEFAULT_PREWARM_POOL_MAX)
+            },
+            prewarm_pool_size,
+            64,
+        )?;
+        let memory_budget_mb = number(
+            "MEMORY_BUDGET_MB",
+            &self.memory_budget_mb,
+            default_memory_budget_mb(),
+            64,
+            1 << 24,
+        )?;
         let max_sessions = number("MAX_SESSIONS", &self.max_sessions, 10, 1, 1000)?;
         let max_session_rss_mb = number(
             "MAX_SESSION_RSS_MB",
@@ -481,6 +558,10 @@ impl RawSettings {
             }
         };
 
+        let quotas = users::quotas(&self.max_sessions_per_user, &self.daily_spend_limit_usd)?;
+        let trusted_header =
+            users::trusted_header(&self.auth_trusted_header, &self.auth_trusted_proxies)?;
+
         Ok(Settings {
             api_key,
             host,
@@ -489,6 +570,8 @@ impl RawSettings {
             workspace_dir,
             claude_cli_path,
             prewarm_pool_size,
+            prewarm_pool_max,
+            memory_budget_mb,
             max_sessions,
             max_session_rss_mb,
             max_session_duration_seconds,
@@ -504,6 +587,8 @@ impl RawSettings {
             anthropic_api_key,
             anthropic_base_url,
             other_model_credentials,
+            quotas,
+            trusted_header,
         })
     }
 }
@@ -531,6 +616,13 @@ impl Settings {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         }
+    }
+
+    /// The server's private directory (`run/` beside the database, 0700, absolute): the MCP
+    /// configuration files of its CLIs (`mcp/`) and their `CLAUDE_CODE_TMPDIR` (`tmp/`).
+    pub fn runtime_dir(&self) -> PathBuf {
+        let dir = self.data_dir().join("run");
+        std::path::absolute(&dir).unwrap_or(dir)
     }
 }
 

@@ -47,6 +47,12 @@ fn defaults_match_the_design() {
     assert_eq!(s.permission_timeout_seconds, 300);
     assert_eq!(s.shutdown_grace_seconds, 25);
     assert_eq!(s.turn_stall_seconds, 90);
+    assert_eq!(s.prewarm_pool_max, 6);
+    assert_eq!(
+        s.memory_budget_mb,
+        crate::config::default_memory_budget_mb()
+    );
+    assert!(s.memory_budget_mb >= 64);
     assert_eq!(s.log_level, LogLevel::Info);
     assert!(s.allowed_origins.is_empty());
     assert!(s.anthropic_api_key.is_none());
@@ -77,6 +83,8 @@ fn every_variable_is_read() {
         ("PERMISSION_TIMEOUT_SECONDS", "2"),
         ("SHUTDOWN_GRACE_SECONDS", "0"),
         ("TURN_STALL_SECONDS", "3"),
+        ("PREWARM_POOL_MAX", "4"),
+        ("MEMORY_BUDGET_MB", "900"),
         ("LOG_LEVEL", "DEBUG"),
         (
             "ALLOWED_ORIGINS",
@@ -102,6 +110,8 @@ fn every_variable_is_read() {
     assert_eq!(s.permission_timeout_seconds, 2);
     assert_eq!(s.shutdown_grace_seconds, 0);
     assert_eq!(s.turn_stall_seconds, 3);
+    assert_eq!(s.prewarm_pool_max, 4);
+    assert_eq!(s.memory_budget_mb, 900);
     assert_eq!(s.log_level, LogLevel::Debug);
     assert_eq!(
         s.allowed_origins,
@@ -159,6 +169,8 @@ fn each_bad_value_names_its_variable() {
         ("WORKSPACE_DIR", "/definitely/not/a/dir/here"),
         ("PREWARM_POOL_SIZE", "many"),
         ("PREWARM_POOL_SIZE", "33"),
+        ("PREWARM_POOL_MAX", "1"),
+        ("MEMORY_BUDGET_MB", "10"),
         ("MAX_SESSIONS", "0"),
         ("MAX_SESSIONS", "1.5"),
         ("MAX_SESSION_RSS_MB", "0"),
@@ -172,12 +184,77 @@ fn each_bad_value_names_its_variable() {
         ("ALLOWED_ORIGINS", "example.com"),
         ("ALLOWED_ORIGINS", "https://example.com/path"),
         ("ANTHROPIC_BASE_URL", "ftp://x"),
+        ("MAX_SESSIONS_PER_USER", "0"),
+        ("MAX_SESSIONS_PER_USER", "lots"),
+        ("DAILY_SPEND_LIMIT_USD", "-1"),
+        ("DAILY_SPEND_LIMIT_USD", "five"),
+        ("DAILY_SPEND_LIMIT_USD", "NaN"),
     ];
     for (var, value) in cases {
         let e = rejected(&[(var, value)]);
         assert_eq!(e.var, *var, "{var}={value} gave {e}");
         assert!(e.expected.starts_with("expected"), "{e}");
         assert!(!e.to_string().contains('\n'), "one line: {e}");
+    }
+}
+
+#[test]
+fn quotas_and_the_trusted_header_are_read() {
+    let s = build(&[]).unwrap();
+    assert_eq!(s.quotas, Quotas::default());
+    assert_eq!(s.trusted_header, None);
+    let s = build(&[
+        ("MAX_SESSIONS_PER_USER", "3"),
+        ("DAILY_SPEND_LIMIT_USD", "2.50"),
+        ("AUTH_TRUSTED_HEADER", "X-Forwarded-User"),
+        ("AUTH_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8 ,fd00::/8"),
+    ])
+    .unwrap();
+    assert_eq!(s.quotas.max_sessions_per_user, Some(3));
+    assert_eq!(s.quotas.daily_spend_limit_usd, Some(2.5));
+    let trusted = s.trusted_header.unwrap();
+    assert_eq!(trusted.header, "X-Forwarded-User");
+    assert_eq!(trusted.proxies.len(), 3);
+    assert!(trusted.trusts("10.1.2.3".parse().unwrap()));
+    assert!(trusted.trusts("127.0.0.1".parse().unwrap()));
+    assert!(!trusted.trusts("127.0.0.2".parse().unwrap()));
+}
+
+#[test]
+fn the_trusted_header_needs_its_proxies_and_a_header_name() {
+    for (extra, var) in [
+        (
+            &[("AUTH_TRUSTED_HEADER", "X-User")][..],
+            "AUTH_TRUSTED_PROXIES",
+        ),
+        (
+            &[("AUTH_TRUSTED_PROXIES", "127.0.0.1")][..],
+            "AUTH_TRUSTED_HEADER",
+        ),
+        (
+            &[
+                ("AUTH_TRUSTED_HEADER", "X User"),
+                ("AUTH_TRUSTED_PROXIES", "127.0.0.1"),
+            ][..],
+            "AUTH_TRUSTED_HEADER",
+        ),
+        (
+            &[
+                ("AUTH_TRUSTED_HEADER", "x-api-key"),
+                ("AUTH_TRUSTED_PROXIES", "127.0.0.1"),
+            ][..],
+            "AUTH_TRUSTED_HEADER",
+        ),
+        (
+            &[
+                ("AUTH_TRUSTED_HEADER", "X-User"),
+                ("AUTH_TRUSTED_PROXIES", "10.0.0.0/40"),
+            ][..],
+            "AUTH_TRUSTED_PROXIES",
+        ),
+    ] {
+        let e = rejected(extra);
+        assert_eq!(e.var, var, "{extra:?} gave {e}");
     }
 }
 

@@ -5,17 +5,20 @@
 
 pub mod actors;
 pub mod app;
+pub mod cidr;
 pub mod claude;
 pub mod config;
 pub mod db;
 pub mod extensions;
 pub mod http;
 pub mod logging;
+pub mod metrics;
 pub mod model_backend;
 pub mod model_stub;
 pub mod process;
 pub mod protocol;
 pub mod secret;
 pub mod session_id;
+pub mod users;
 
 pub use session_id::SessionId;

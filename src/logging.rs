@@ -2,8 +2,9 @@
 //! (`session_id`, `request_id`, …), through an asynchronous drain, with every secret redacted.
 //!
 //! Redaction happens on the finished line, just before it is written: whatever a field, a
-//! message or a formatted error contains, the server key, `ANTHROPIC_API_KEY` and anything
-//! shaped like an Anthropic key (`sk-ant-…`) are replaced with `[REDACTED]`. Doing it on the
+//! message or a formatted error contains, the server key, `ANTHROPIC_API_KEY`, anything
+//! shaped like an Anthropic key (`sk-ant-…`) and any user key (`csp_…`, but not its
+//! 12-character display prefix) are replaced with `[REDACTED]`. Doing it on the
 //! serialized line rather than per field means no call site can forget it.
 //!
 //! Overflow: the async channel holds [`CHANNEL_SIZE`] records. When the writer falls behind
@@ -24,6 +25,10 @@ pub const CHANNEL_SIZE: usize = 8192;
 
 /// The prefix of Anthropic API keys, redacted even when not configured here.
 const ANTHROPIC_KEY_PREFIX: &str = "sk-ant-";
+/// The prefix of users' API keys (`csp_` and 64 hex digits), redacted wherever they appear.
+const USER_KEY_PREFIX: &str = crate::users::keys::KEY_PREFIX;
+/// A user key's display prefix (`csp_` and 8 hex digits) is not secret and stays.
+const USER_KEY_MIN_TAIL: usize = 16;
 
 /// Replaces known secrets and anything that looks like an Anthropic key.
 #[derive(Clone, Debug, Default)]
@@ -63,23 +68,31 @@ impl Redactor {
             }
         }
         if out.contains(ANTHROPIC_KEY_PREFIX) {
-            out = Cow::Owned(redact_key_shapes(&out));
+            out = Cow::Owned(redact_key_shapes(&out, ANTHROPIC_KEY_PREFIX, 0));
+        }
+        if out.contains(USER_KEY_PREFIX) {
+            out = Cow::Owned(redact_key_shapes(&out, USER_KEY_PREFIX, USER_KEY_MIN_TAIL));
         }
         out
     }
 }
 
-/// Replaces `sk-ant-` and the key characters after it.
-fn redact_key_shapes(text: &str) -> String {
+/// Replaces `prefix` and the key characters after it, when at least `min_tail` follow
+/// (fewer is the display prefix of one of our keys, which is not secret).
+fn redact_key_shapes(text: &str, prefix: &str, min_tail: usize) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(start) = rest.find(ANTHROPIC_KEY_PREFIX) {
-        out.push_str(&rest[..start]);
-        out.push_str(REDACTED);
-        let tail = &rest[start + ANTHROPIC_KEY_PREFIX.len()..];
+    while let Some(start) = rest.find(prefix) {
+        let tail = &rest[start + prefix.len()..];
         let end = tail
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
             .unwrap_or(tail.len());
+        out.push_str(&rest[..start]);
+        if end >= min_tail {
+            out.push_str(REDACTED);
+        } else {
+            out.push_str(&rest[start..start + prefix.len() + end]);
+        }
         rest = &tail[end..];
     }
     out.push_str(rest);
@@ -283,5 +296,16 @@ mod tests {
             "a [REDACTED] b [REDACTED]\""
         );
         assert!(matches!(r.redact("nothing here"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn user_keys_are_redacted_but_their_display_prefix_stays() {
+        let r = Redactor::default();
+        let key = format!("csp_{}", "0123456789abcdef".repeat(4));
+        assert_eq!(
+            r.redact(&format!("{{\"k\":\"{key}\",\"prefix\":\"csp_01234567\"}}"))
+                .as_ref(),
+            "{\"k\":\"[REDACTED]\",\"prefix\":\"csp_01234567\"}"
+        );
     }
 }

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             "model-stub" => model_stub(&args[1..]),
+            "users" | "keys" => claude_sdk_pattern::users::cli::run(first, &args[1..]),
             "healthcheck" => health_check(&args[1..]),
             other => {
                 eprintln!("claude-sdk-pattern: unknown argument {other:?} (see --help)");
@@ -204,12 +205,19 @@ Usage: claude-sdk-pattern            run the server (configured by environment v
        claude-sdk-pattern model-stub [--port N] [--scripted]
                                      run only the Anthropic-compatible demo/scripted model
                                      on 127.0.0.1:N (default 8100)
+       claude-sdk-pattern users add NAME [--admin]
+                                     add a user; prints its API key (once)
+       claude-sdk-pattern users list | users disable NAME
+       claude-sdk-pattern keys create NAME | keys revoke PREFIX
+                                     manage users and keys in the database
+                                     (DATABASE_URL); no server needs to run
        claude-sdk-pattern healthcheck
                                      exit 0 if the server at HOST:PORT answers its liveness
                                      check (GET /api/v1/health/live) within 3 s, else 1
        claude-sdk-pattern --version
 
 Required: CLAUDE_SDK_PATTERN_API_KEY (at least 16 characters), or
-CLAUDE_SDK_PATTERN_API_KEY_FILE (a key file, generated with mode 600 when missing).
+CLAUDE_SDK_PATTERN_API_KEY_FILE (a key file, generated with mode 600 when missing): the
+bootstrap admin's key.
 Every variable and its default: docs/operations.md.
 "#;

@@ -22,14 +22,18 @@ impl Secret {
     /// Compares with `candidate` in time that depends only on the lengths, so a client
     /// cannot find the key byte by byte from response times.
     pub fn matches(&self, candidate: &[u8]) -> bool {
-        let expected = self.0.as_bytes();
-        let mut diff = expected.len() ^ candidate.len();
-        for (i, byte) in expected.iter().enumerate() {
-            let other = candidate.get(i).copied().unwrap_or(0);
-            diff |= usize::from(byte ^ other);
-        }
-        diff == 0
+        constant_time_eq(self.0.as_bytes(), candidate)
     }
+}
+
+/// `expected == candidate`, in time that depends only on the lengths.
+pub fn constant_time_eq(expected: &[u8], candidate: &[u8]) -> bool {
+    let mut diff = expected.len() ^ candidate.len();
+    for (i, byte) in expected.iter().enumerate() {
+        let other = candidate.get(i).copied().unwrap_or(0);
+        diff |= usize::from(byte ^ other);
+    }
+    diff == 0
 }
 
 impl fmt::Debug for Secret {

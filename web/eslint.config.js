@@ -5,7 +5,7 @@ import reactRefresh from "eslint-plugin-react-refresh";
 import tseslint from "typescript-eslint";
 
 /** The feature folders of src/features (web/README.md, "Folders"). */
-const FEATURES = ["auth", "chat", "connection", "sessions"];
+const FEATURES = ["account", "admin", "auth", "chat", "connection", "sessions"];
 
 /**
  * Who may import what: a feature imports only itself and the shared folders (lib/, types/,

@@ -8,6 +8,8 @@ export default defineConfig({
     environment: "node",
     include: ["e2e/**/*.e2e.ts"],
     globalSetup: ["e2e/global-setup.ts"],
+    // Fails any test during which a page reported a Content-Security-Policy violation.
+    setupFiles: ["e2e/csp-guard.ts"],
     fileParallelism: false,
     maxWorkers: 1,
     testTimeout: 120_000,

@@ -9,6 +9,11 @@ use crate::claude::{SessionStart, SpawnOptions};
 use crate::config::Settings;
 use crate::model_backend::ModelConfig;
 
+/// Under [`Settings::runtime_dir`]: the CLIs' MCP configuration files.
+pub const MCP_DIR: &str = "mcp";
+/// Under [`Settings::runtime_dir`]: the CLIs' `CLAUDE_CODE_TMPDIR`.
+pub const TMP_DIR: &str = "tmp";
+
 /// `CLAUDE_CODE_MAX_RETRIES` given to the CLI when the server's environment has none.
 pub const DEFAULT_CLI_MAX_RETRIES: &str = "4";
 
@@ -66,6 +71,16 @@ impl CliFactory {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        let runtime = self.settings.runtime_dir();
+        o.private_dir = Some(runtime.join(MCP_DIR));
+        // The CLI's per-session temporary files and its messaging socket go under the
+        // server's own directory, not the machine-wide /tmp (unless the operator chose).
+        if std::env::var_os("CLAUDE_CODE_TMPDIR").is_none() {
+            o.env.push((
+                "CLAUDE_CODE_TMPDIR".into(),
+                runtime.join(TMP_DIR).display().to_string(),
+            ));
+        }
         // The CLI retries a failing model API 10 times by default (~3 minutes of silence
         // for the user); 4 retries (~7.5 s of back-off) unless the operator chose.
         if std::env::var_os("CLAUDE_CODE_MAX_RETRIES").is_none() {

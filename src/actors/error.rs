@@ -34,11 +34,20 @@ pub enum EngineError {
         "All {max} session slots are in use. Close a session you no longer need, or try again later."
     )]
     AtCapacity { max: usize },
+    /// The CLIs' memory is at `MEMORY_BUDGET_MB`, and no idle session or pooled process
+    /// could make room.
+    #[error(
+        "The server's memory budget ({budget_mb} MB) is used by sessions that are busy, so no new session fits. Close a session you no longer need, or try again when a reply has finished."
+    )]
+    OverMemoryBudget { budget_mb: u64 },
     /// The server is draining: running replies finish, nothing new starts.
     #[error(
         "The server is restarting: replies already being written finish, but it takes no new messages or sessions now. Try again in a minute."
     )]
     ShuttingDown,
+    /// One of the user's quotas (its text says which, and when it frees up).
+    #[error("{0}")]
+    QuotaExceeded(super::quota::Quota),
     #[error(
         "The Claude session could not be started. Try again; if it keeps failing, the server's logs say why."
     )]

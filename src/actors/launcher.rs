@@ -33,11 +33,21 @@ impl Launch {
 pub struct Launcher {
     factory: CliFactory,
     pool: Addr<Pool>,
+    budget: super::budget::Budget,
 }
 
 impl Launcher {
-    pub fn new(factory: CliFactory, pool: Addr<Pool>) -> Launcher {
-        Launcher { factory, pool }
+    pub fn new(factory: CliFactory, pool: Addr<Pool>, budget: super::budget::Budget) -> Launcher {
+        Launcher {
+            factory,
+            pool,
+            budget,
+        }
+    }
+
+    /// The memory budget's account.
+    pub fn budget(&self) -> &super::budget::Budget {
+        &self.budget
     }
 
     pub fn settings(&self) -> &Settings {
@@ -74,6 +84,7 @@ impl Launcher {
             }
         }
         let id = SessionId::random();
+        self.budget.note_spawn();
         let options = self
             .factory
             .options(SessionStart::New(id.as_str().to_string()));
@@ -88,6 +99,7 @@ impl Launcher {
     /// found": missing, empty or corrupted), the file (if any) is kept aside and a fresh
     /// conversation starts under the same id, with `lost` set.
     pub async fn resume(&self, id: &SessionId) -> Result<Launch, ClaudeError> {
+        self.budget.note_spawn();
         let resume = self
             .factory
             .options(SessionStart::Resume(id.as_str().to_string()));

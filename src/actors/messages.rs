@@ -5,6 +5,7 @@ use actix::prelude::*;
 use super::EngineError;
 use crate::protocol::{SessionEvent, SessionSummary, Source};
 use crate::session_id::SessionId;
+use crate::users::Caller;
 
 // ---- to a session (most come through the supervisor) ----
 
@@ -28,6 +29,15 @@ pub struct AnswerPermission {
     pub request_id: String,
     pub allow: bool,
     pub message: Option<String>,
+    /// "Allow for this session" (only with `allow`).
+    pub remember: bool,
+}
+
+/// Drop a rule "Allow for this session" granted; the CLI asks again.
+#[derive(Message, Debug)]
+#[rtype(result = "Result<(), EngineError>")]
+pub struct RevokePermission {
+    pub rule: String,
 }
 
 /// Receive this session's events from now on, after a replay of the current turn's events
@@ -111,10 +121,14 @@ pub struct SessionGone {
 
 // ---- to the supervisor ----
 
-/// Create a session: from the pool if it has a process, else a cold spawn.
+/// Create a session of `owner`: from the pool if it has a process, else a cold spawn.
 #[derive(Message, Debug)]
 #[rtype(result = "Result<Created, EngineError>")]
-pub struct CreateSession;
+pub struct CreateSession {
+    pub owner: String,
+    /// The owner's live-session quota.
+    pub max_live: Option<usize>,
+}
 
 #[derive(Debug, Clone)]
 pub struct Created {
@@ -123,17 +137,23 @@ pub struct Created {
 }
 
 /// Resume a suspended, failed or resumable-terminated session (no-op for a live one).
+/// Only its owner may; to anyone else it does not exist.
 #[derive(Message, Debug)]
 #[rtype(result = "Result<Created, EngineError>")]
 pub struct ResumeSession {
     pub session_id: SessionId,
+    pub caller: Caller,
+    /// The caller's live-session quota.
+    pub max_live: Option<usize>,
 }
 
-/// Destroy a session: stop its process, mark it terminated.
+/// Destroy a session: stop its process, mark it terminated. Its owner and admins may; to
+/// anyone else it does not exist.
 #[derive(Message, Debug)]
 #[rtype(result = "Result<(), EngineError>")]
 pub struct DestroySession {
     pub session_id: SessionId,
+    pub caller: Caller,
 }
 
 /// The live session with this id, resuming it first if it is suspended.
@@ -143,6 +163,10 @@ pub struct GetSession {
     pub session_id: SessionId,
     /// Resume a suspended session transparently.
     pub wake: bool,
+    /// Who asks: only the session's owner finds it (None: the server itself).
+    pub caller: Option<Caller>,
+    /// The caller's live-session quota (for a wake).
+    pub max_live: Option<usize>,
 }
 
 /// A session's process tree is over the memory limit.
@@ -163,6 +187,11 @@ pub struct Capacity {
     pub live: usize,
     pub max: usize,
 }
+
+/// How many sessions each user holds (live, starting or stopping).
+#[derive(Message, Debug)]
+#[rtype(result = "std::collections::HashMap<String, usize>")]
+pub struct LiveByUser;
 
 /// Stop every session (server shutdown): running turns may finish until `deadline` (then
 /// they are cut); no session is created, resumed or woken any more. Resolves once every

@@ -6,19 +6,25 @@
 //! sweeps orphans. [`Engine`] starts them once and is what the HTTP layer and the tests talk
 //! to; its failures are [`EngineError`]s.
 
+pub mod budget;
 pub mod cli_factory;
 pub mod error;
 pub mod launcher;
 pub mod lifecycle;
 pub mod messages;
 pub mod monitor;
+pub mod permissions;
 pub mod pool;
+pub mod pool_demand;
 pub mod purge;
+pub mod quota;
 mod replay;
 pub mod session;
 mod session_handlers;
+mod session_live;
 mod stall;
 mod starting;
+pub mod state_feed;
 pub mod store;
 pub mod supervisor;
 pub mod turn;
@@ -32,6 +38,7 @@ use slog::{crit, info, Logger};
 use crate::db::Db;
 use crate::protocol::SessionEvent;
 use crate::session_id::SessionId;
+use crate::users::Caller;
 use cli_factory::CliFactory;
 pub use error::EngineError;
 use messages::*;
@@ -40,15 +47,23 @@ use session::SessionActor;
 use supervisor::Supervisor;
 
 /// Handles to the running actors. Cheap to clone.
+///
+/// Every request names its [`Caller`]: a session belongs to the user who created it, and
+/// another user's session answers exactly as one that does not exist — except that admins
+/// see and end every session ([`Caller::sees`], [`Caller::owns`]). Creations, wakes and
+/// messages are checked against the caller's quotas ([`quota`]).
 #[derive(Clone)]
 pub struct Engine {
     pub supervisor: Addr<Supervisor>,
     pub pool: Addr<Pool>,
     pub monitor: Addr<monitor::Monitor>,
+    pub quotas: quota::Quotas,
     /// `SHUTDOWN_GRACE_SECONDS`.
     shutdown_grace: Duration,
     /// Set when the shutdown begins: until when running turns may finish.
     draining: Arc<Mutex<Option<Instant>>>,
+    /// Every session's `session_state`, for the owner's connections.
+    pub states: state_feed::StateFeed,
 }
 
 /// Why the engine could not start.
@@ -75,6 +90,11 @@ impl Engine {
         log: Logger,
     ) -> Result<Engine, EngineStartError> {
         let settings = factory.settings().clone();
+        crate::metrics::metrics()
+            .memory_budget
+            .set(crate::metrics::gauge_value(
+                settings.memory_budget_mb * 1024 * 1024,
+            ));
         let extensions = supervisor::read_extensions(settings.workspace_dir.clone()).await;
         if let Some(ext) = &extensions {
             factory.set_mcp_config(ext.mcp_config.clone());
@@ -83,7 +103,11 @@ impl Engine {
             }
         }
         let hash = extensions.map(|e| e.config_hash).unwrap_or_default();
-        let pool = Pool::new(settings.prewarm_pool_size, factory.clone(), log.clone()).start();
+        let budget = budget::Budget::new(settings.memory_budget_mb);
+        let pool = Pool::new(settings.prewarm_pool_size, factory.clone(), log.clone())
+            .with_budget(budget.clone())
+            .with_max(settings.prewarm_pool_max)
+            .start();
         if let Err(reason) = pool
             .send(StartupFill)
             .await
@@ -95,10 +119,16 @@ impl Engine {
             return Err(EngineStartError(reason));
         }
         info!(log, "session engine ready"; "pool_size" => settings.prewarm_pool_size);
-        let launcher = launcher::Launcher::new(factory, pool.clone());
-        let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone()).start();
+        let launcher = launcher::Launcher::new(factory, pool.clone(), budget.clone());
+        let quotas = quota::Quotas::new(db.clone(), settings.quotas);
+        let states = state_feed::StateFeed::default();
+        let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone())
+            .with_states(states.clone())
+            .start();
         let monitor = monitor::Monitor::new(
             supervisor.clone(),
+            pool.clone(),
+            budget.clone(),
             Duration::from_secs(settings.monitor_interval_seconds),
             settings.max_session_rss_mb,
             exclusive_children,
@@ -109,31 +139,61 @@ impl Engine {
             supervisor,
             pool,
             monitor,
+            quotas,
             shutdown_grace: Duration::from_secs(settings.shutdown_grace_seconds),
             draining: Arc::new(Mutex::new(None)),
+            states,
         })
     }
 
-    pub async fn create_session(&self) -> Result<Created, EngineError> {
-        self.supervisor
-            .send(CreateSession)
+    /// Creates a session of `caller` (within its quotas).
+    pub async fn create_session(&self, caller: &Caller) -> Result<Created, EngineError> {
+        let started = Instant::now();
+        let quota = self.quotas.of(&caller.user_id).await?;
+        quota.check_spend()?;
+        let created = self
+            .supervisor
+            .send(CreateSession {
+                owner: caller.user_id.clone(),
+                max_live: quota.max_sessions,
+            })
             .await
-            .map_err(unavailable)?
+            .map_err(unavailable)?;
+        if created.is_ok() {
+            crate::metrics::metrics()
+                .create_ready
+                .observe(started.elapsed().as_secs_f64());
+        }
+        created
     }
 
-    pub async fn resume_session(&self, session_id: &SessionId) -> Result<Created, EngineError> {
+    /// Resumes one of `caller`'s sessions (within its live-session quota).
+    pub async fn resume_session(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+    ) -> Result<Created, EngineError> {
+        let quota = self.quotas.of(&caller.user_id).await?;
         self.supervisor
             .send(ResumeSession {
                 session_id: session_id.clone(),
+                caller: caller.clone(),
+                max_live: quota.max_sessions,
             })
             .await
             .map_err(unavailable)?
     }
 
-    pub async fn destroy_session(&self, session_id: &SessionId) -> Result<(), EngineError> {
+    /// Ends a session of `caller` (an admin: any session).
+    pub async fn destroy_session(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+    ) -> Result<(), EngineError> {
         self.supervisor
             .send(DestroySession {
                 session_id: session_id.clone(),
+                caller: caller.clone(),
             })
             .await
             .map_err(unavailable)?
@@ -155,28 +215,61 @@ impl Engine {
     }
 
     /// The live session, woken from suspension when `wake`.
+    /// `caller`'s live session, woken from suspension when `wake` (within its quota).
     pub async fn session(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+        wake: bool,
+    ) -> Result<Addr<SessionActor>, EngineError> {
+        let max_live = match wake {
+            true => self.quotas.of(&caller.user_id).await?.max_sessions,
+            false => None,
+        };
+        self.get_session(session_id, wake, Some(caller.clone()), max_live)
+            .await
+    }
+
+    /// The live session, whoever owns it (the server itself and tests).
+    pub async fn live_session(
+        &self,
+        session_id: &SessionId,
+    ) -> Result<Addr<SessionActor>, EngineError> {
+        self.get_session(session_id, false, None, None).await
+    }
+
+    async fn get_session(
         &self,
         session_id: &SessionId,
         wake: bool,
+        caller: Option<Caller>,
+        max_live: Option<usize>,
     ) -> Result<Addr<SessionActor>, EngineError> {
         self.supervisor
             .send(GetSession {
                 session_id: session_id.clone(),
                 wake,
+                caller,
+                max_live,
             })
             .await
             .map_err(unavailable)?
     }
 
-    /// Sends a user message (resuming a suspended session first).
+    /// Sends a user message (resuming a suspended session first). Refused before anything
+    /// happens when the caller's daily spending limit is reached.
     pub async fn query(
         &self,
+        caller: &Caller,
         session_id: &SessionId,
         text: &str,
         client_seq: u64,
     ) -> Result<(), EngineError> {
-        let session = self.session(session_id, true).await?;
+        let quota = self.quotas.of(&caller.user_id).await?;
+        quota.check_spend()?;
+        let session = self
+            .get_session(session_id, true, Some(caller.clone()), quota.max_sessions)
+            .await?;
         session
             .send(Query {
                 text: text.to_string(),
@@ -186,37 +279,80 @@ impl Engine {
             .map_err(gone)?
     }
 
-    pub async fn interrupt(&self, session_id: &SessionId) -> Result<(), EngineError> {
-        let session = self.session(session_id, false).await?;
+    /// Refuses when `caller` may not start a turn now (its daily spending limit).
+    pub async fn check_spend(&self, caller: &Caller) -> Result<(), EngineError> {
+        self.quotas.of(&caller.user_id).await?.check_spend()
+    }
+
+    pub async fn interrupt(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+    ) -> Result<(), EngineError> {
+        let session = self.session(caller, session_id, false).await?;
         session.send(Interrupt).await.map_err(gone)?
     }
 
     pub async fn answer_permission(
         &self,
+        caller: &Caller,
         session_id: &SessionId,
         request_id: &str,
         allow: bool,
         message: Option<String>,
     ) -> Result<(), EngineError> {
-        let session = self.session(session_id, false).await?;
+        self.answer_permission_remembering(caller, session_id, request_id, allow, message, false)
+            .await
+    }
+
+    /// Answers a permission request; `remember` (with `allow`) grants its session rules
+    /// ("Allow for this session").
+    pub async fn answer_permission_remembering(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+        request_id: &str,
+        allow: bool,
+        message: Option<String>,
+        remember: bool,
+    ) -> Result<(), EngineError> {
+        let session = self.session(caller, session_id, false).await?;
         session
             .send(AnswerPermission {
                 request_id: request_id.to_string(),
                 allow,
                 message,
+                remember,
             })
             .await
             .map_err(gone)?
     }
 
-    /// Subscribes `subscriber` to the session's events (see [`Subscribe`]).
+    /// Drops a rule "Allow for this session" granted (`rule` as `session_state` lists it).
+    pub async fn revoke_permission(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+        rule: &str,
+    ) -> Result<(), EngineError> {
+        let session = self.session(caller, session_id, false).await?;
+        session
+            .send(RevokePermission {
+                rule: rule.to_string(),
+            })
+            .await
+            .map_err(gone)?
+    }
+
+    /// Subscribes `subscriber` to `caller`'s session's events (see [`Subscribe`]).
     pub async fn subscribe(
         &self,
+        caller: &Caller,
         session_id: &SessionId,
         subscriber: Recipient<SessionEvent>,
         after_seq: u64,
     ) -> Result<Subscribed, EngineError> {
-        let session = self.session(session_id, true).await?;
+        let session = self.session(caller, session_id, true).await?;
         session
             .send(Subscribe {
                 subscriber,
@@ -228,13 +364,18 @@ impl Engine {
 
     /// Stops sending the session's events to `subscriber` (if it is still the subscriber).
     pub async fn unsubscribe(&self, session_id: &SessionId, subscriber: Recipient<SessionEvent>) {
-        if let Ok(session) = self.session(session_id, false).await {
+        if let Ok(session) = self.live_session(session_id).await {
             let _ = session.send(Unsubscribe { subscriber }).await;
         }
     }
 
     pub async fn capacity(&self) -> Option<Capacity> {
         self.supervisor.send(GetCapacity).await.ok()
+    }
+
+    /// How many sessions each user holds (live, starting or stopping).
+    pub async fn live_by_user(&self) -> std::collections::HashMap<String, usize> {
+        self.supervisor.send(LiveByUser).await.unwrap_or_default()
     }
 
     pub async fn pool_status(&self) -> Option<PoolStatus> {

@@ -10,12 +10,16 @@ use std::time::Duration;
 use actix::prelude::*;
 use slog::{debug, warn, Logger};
 
+use super::budget::Budget;
 use super::messages::{GetState, MemoryExceeded};
+use super::pool::{GetPoolStatus, Pool, Refill};
 use super::supervisor::{LiveSessions, Supervisor};
 use crate::process as os;
 
 pub struct Monitor {
     supervisor: Addr<Supervisor>,
+    pool: Addr<Pool>,
+    budget: Budget,
     interval: Duration,
     limit_bytes: u64,
     /// Every child of this process is a CLI or came from one (true for the server binary;
@@ -28,6 +32,8 @@ pub struct Monitor {
 impl Monitor {
     pub fn new(
         supervisor: Addr<Supervisor>,
+        pool: Addr<Pool>,
+        budget: Budget,
         interval: Duration,
         limit_mb: u64,
         exclusive_children: bool,
@@ -35,6 +41,8 @@ impl Monitor {
     ) -> Monitor {
         Monitor {
             supervisor,
+            pool,
+            budget,
             interval,
             limit_bytes: limit_mb * 1024 * 1024,
             exclusive_children,
@@ -44,6 +52,8 @@ impl Monitor {
 
     fn sample_memory(&mut self, ctx: &mut Context<Self>) {
         let supervisor = self.supervisor.clone();
+        let pool = self.pool.clone();
+        let budget = self.budget.clone();
         let limit = self.limit_bytes;
         let log = self.log.clone();
         ctx.spawn(
@@ -58,9 +68,37 @@ impl Monitor {
                     }
                 }
                 let roots: Vec<i32> = pids.iter().map(|(_, pid)| *pid).collect();
-                let rss = tokio::task::spawn_blocking(move || os::rss_of_trees(&roots))
-                    .await
-                    .unwrap_or_default();
+                let pooled = pool.send(GetPoolStatus).await.map(|p| p.pids);
+                let pooled = pooled.unwrap_or_default();
+                let pool_count = pooled.len();
+                let (rss, pool_rss) = tokio::task::spawn_blocking(move || {
+                    (os::rss_of_trees(&roots), os::rss_of_trees(&pooled))
+                })
+                .await
+                .unwrap_or_default();
+                let sample: Vec<(String, u64)> = pids
+                    .iter()
+                    .zip(&rss)
+                    .map(|((id, _), rss)| (id.to_string(), *rss))
+                    .collect();
+                let m = crate::metrics::metrics();
+                m.set_session_memory(&sample);
+                let pool_total: u64 = pool_rss.iter().sum();
+                m.pool_memory.set(crate::metrics::gauge_value(pool_total));
+                let total = sample.iter().map(|(_, b)| b).sum::<u64>() + pool_total;
+                m.cli_memory_total.set(crate::metrics::gauge_value(total));
+                let by_id: Vec<_> = pids
+                    .iter()
+                    .zip(&rss)
+                    .map(|((id, _), rss)| (id.clone(), *rss))
+                    .collect();
+                budget.record(&by_id, pool_total, pool_count);
+                let over = super::budget::enforce(&pool, &supervisor, &budget).await;
+                if over > 0 {
+                    warn!(log, "over the memory budget: no idle session or pooled process left to free";
+                        "over_mb" => over / 1024 / 1024);
+                }
+                pool.do_send(Refill);
                 for ((session_id, _), rss) in pids.into_iter().zip(rss) {
                     debug!(log, "session memory"; "session_id" => &session_id, "rss_mb" => rss / 1024 / 1024);
                     if rss > limit {

@@ -8,13 +8,15 @@
 //! so a CLI that cannot start at all stops the server within a few seconds.
 
 use std::collections::VecDeque;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use slog::{info, warn, Logger};
 use tokio::sync::oneshot;
 
+use super::budget::Budget;
 use super::cli_factory::CliFactory;
+use super::pool_demand::{Demand, ADAPT_EVERY};
 use crate::claude::{ClaudeProcess, SessionStart, Started};
 
 pub const BACKOFF_START: Duration = Duration::from_secs(1);
@@ -28,7 +30,13 @@ pub fn startup_attempts(size: usize) -> usize {
 
 pub struct Pool {
     ready: VecDeque<Started>,
+    /// The current target: between `base` and `max`, following demand.
     size: usize,
+    /// `PREWARM_POOL_SIZE`.
+    base: usize,
+    /// `PREWARM_POOL_MAX` (`base` unless set: no growth).
+    max: usize,
+    demand: Demand,
     /// Spawns in flight.
     filling: usize,
     backoff: Duration,
@@ -45,6 +53,8 @@ pub struct Pool {
     stopped: bool,
     /// Resolved when the pool is stopped and no spawn is in flight any more.
     drained: Vec<oneshot::Sender<()>>,
+    /// The memory budget: once started, the pool refills only while a process fits.
+    budget: Option<Budget>,
     log: Logger,
 }
 
@@ -53,6 +63,9 @@ impl Pool {
         Pool {
             ready: VecDeque::new(),
             size,
+            base: size,
+            max: size,
+            demand: Demand::default(),
             filling: 0,
             backoff: BACKOFF_START,
             waiting: false,
@@ -63,7 +76,56 @@ impl Pool {
             started: false,
             stopped: false,
             drained: Vec::new(),
+            budget: None,
             log,
+        }
+    }
+
+    /// Grows toward recent demand up to `max` (see [`super::pool_demand`]).
+    pub fn with_max(mut self, max: usize) -> Pool {
+        self.max = max.max(self.base);
+        self
+    }
+
+    /// Re-reads the target from demand; ready processes beyond it are stopped (newest
+    /// first), and a larger one is refilled.
+    fn adapt(&mut self, ctx: &mut Context<Self>) {
+        let target = self.demand.target(Instant::now(), self.base, self.max);
+        if target != self.size {
+            info!(self.log, "pool size follows demand"; "from" => self.size, "to" => target);
+            self.size = target;
+        }
+        while self.ready.len() > self.size {
+            if let Some(extra) = self.ready.pop_back() {
+                actix::spawn(async move { extra.process.stop().await });
+            }
+        }
+        self.refill(ctx);
+    }
+
+    /// Refills only while a process fits `budget` (after the first process is ready:
+    /// start-up always gets one).
+    pub fn with_budget(mut self, budget: Budget) -> Pool {
+        self.budget = Some(budget);
+        self
+    }
+
+    /// Another process may be spawned under the memory budget (counted when it may).
+    fn budget_allows(&self) -> bool {
+        match &self.budget {
+            Some(b) if self.started => {
+                if b.fits_one() {
+                    b.note_spawn();
+                    true
+                } else {
+                    false
+                }
+            }
+            Some(b) => {
+                b.note_spawn();
+                true
+            }
+            None => true,
         }
     }
 
@@ -72,6 +134,9 @@ impl Pool {
             return;
         }
         while self.ready.len() + self.filling < self.size {
+            if !self.budget_allows() {
+                break;
+            }
             self.filling += 1;
             let options = self
                 .factory
@@ -157,6 +222,13 @@ impl Actor for Pool {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.refill(ctx);
+        if self.max > self.base {
+            ctx.run_interval(ADAPT_EVERY, |act, ctx| {
+                if !act.stopped {
+                    act.adapt(ctx);
+                }
+            });
+        }
     }
 
     fn stopped(&mut self, _ctx: &mut Context<Self>) {
@@ -200,6 +272,12 @@ impl Handler<Take> for Pool {
     type Result = Option<Started>;
 
     fn handle(&mut self, _msg: Take, ctx: &mut Context<Self>) -> Option<Started> {
+        self.demand.record(Instant::now());
+        let target = self.demand.target(Instant::now(), self.base, self.max);
+        if target > self.size {
+            info!(self.log, "pool grows toward demand"; "from" => self.size, "to" => target);
+            self.size = target;
+        }
         let mut taken = None;
         while let Some(started) = self.ready.pop_front() {
             if started.process.exit_status().is_none() {
@@ -283,5 +361,55 @@ impl Handler<StopPool> for Pool {
                 let _ = tokio::time::timeout(crate::claude::process::INITIALIZE_TIMEOUT, rx).await;
             }
         })
+    }
+}
+
+/// Over the memory budget: stop ready processes (newest first) until about `bytes` are
+/// freed, each counted at `each` bytes; answers how many were stopped. The pool refills
+/// again once the budget has room (on the monitor's next [`Refill`]).
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct Shrink {
+    pub bytes: u64,
+    pub each: u64,
+}
+
+impl Handler<Shrink> for Pool {
+    type Result = usize;
+
+    fn handle(&mut self, msg: Shrink, _ctx: &mut Context<Self>) -> usize {
+        let mut freed = 0u64;
+        let mut stopped = 0;
+        while freed < msg.bytes {
+            let Some(started) = self.ready.pop_back() else {
+                break;
+            };
+            freed += msg.each;
+            stopped += 1;
+            actix::spawn(async move { started.process.stop().await });
+        }
+        if stopped > 0 {
+            if let Some(b) = &self.budget {
+                b.pool_shrunk(freed);
+            }
+            crate::metrics::metrics()
+                .pool_shrinks
+                .inc_by(stopped as u64);
+            info!(self.log, "pool shrunk to stay under the memory budget"; "stopped" => stopped);
+        }
+        stopped
+    }
+}
+
+/// Refill if the budget has room again (the monitor sends this after each sample).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Refill;
+
+impl Handler<Refill> for Pool {
+    type Result = ();
+
+    fn handle(&mut self, _msg: Refill, ctx: &mut Context<Self>) {
+        self.refill(ctx);
     }
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 use slog::{info, warn, Logger};
 
 use super::launcher::{Launch, Launcher};
-use super::lifecycle::{Effect, Event, LaunchKind, Lifecycle, Limits};
+use super::lifecycle::{Effect, Event, LaunchKind, Lifecycle, Limits, Phase};
 use super::messages::*;
 use super::store::SessionStore;
 use super::turn::{Effects, Turn};
@@ -37,8 +37,9 @@ pub(super) enum Input {
     None,
     /// A user message (for `StartTurn`).
     Query(Query),
-    /// The client's decision (for `ForwardAnswer`).
-    Answer(String, PermissionDecision),
+    /// The client's decision (for `ForwardAnswer`), with `apply_flag_settings` settings to
+    /// send before it.
+    Answer(String, PermissionDecision, Option<serde_json::Value>),
     /// A launched process (for `SwapProcess` / `DiscardLaunched`).
     Launched(Launch),
 }
@@ -83,6 +84,8 @@ pub struct SessionActor {
     summary: SessionSummary,
     /// Resolved when the actor has stopped (its process is gone).
     pub(super) stop_waiters: Vec<tokio::sync::oneshot::Sender<()>>,
+    /// Its `session_state` and remembered approvals (`session_live.rs`).
+    pub(super) live: super::session_live::Live,
     pub(super) log: Logger,
 }
 
@@ -98,6 +101,8 @@ pub struct SessionParts {
     pub launcher: Launcher,
     pub supervisor: Recipient<SessionGone>,
     pub stopping_to: Recipient<SessionStopping>,
+    /// Where it publishes its `session_state`.
+    pub states: super::state_feed::StateFeed,
     pub log: Logger,
 }
 
@@ -132,6 +137,7 @@ impl SessionActor {
             stopping_to: parts.stopping_to,
             summary: SessionSummary::from(&parts.row),
             stop_waiters: Vec::new(),
+            live: super::session_live::Live::new(parts.row.user_id.clone(), parts.states),
             log: parts.log,
         }
         .start()
@@ -198,6 +204,7 @@ impl SessionActor {
         if std::mem::take(&mut self.subscriber_dropped) {
             let _ = self.run(ctx, Event::Unsubscribed, Input::None);
         }
+        self.publish_state();
         refused
     }
 
@@ -235,12 +242,28 @@ impl SessionActor {
                 info!(self.log, "permission request timed out; denied"; "request_id" => &request_id);
                 let message =
                     "Nobody answered this permission request in time, so it was denied.".into();
+                if let Some(turn) = self.turn.as_mut() {
+                    turn.denied(&request_id);
+                }
+                self.live.perms.close(&request_id);
                 self.answer(ctx, request_id, PermissionDecision::Deny { message });
             }
             Effect::ForwardAnswer => {
                 self.turn_progressed();
-                if let Input::Answer(id, decision) = std::mem::replace(input, Input::None) {
-                    self.answer(ctx, id, decision);
+                if let Input::Answer(id, decision, settings) = std::mem::replace(input, Input::None)
+                {
+                    let allow = !matches!(decision, PermissionDecision::Deny { .. });
+                    if !allow {
+                        if let Some(turn) = self.turn.as_mut() {
+                            turn.denied(&id);
+                        }
+                    }
+                    self.emit(EventBody::PermissionAnswered {
+                        request_id: id.clone(),
+                        allow,
+                        remember: matches!(decision, PermissionDecision::AllowRemembering { .. }),
+                    });
+                    self.send_answer(ctx, id, decision, settings);
                 }
             }
             Effect::ArmDrainDeadline { deadline } => {
@@ -252,6 +275,7 @@ impl SessionActor {
             Effect::AbandonTurn => {
                 if let Some(mut turn) = self.turn.take() {
                     let fx = turn.crashed();
+                    turn.clock.observe(&fx.events);
                     self.apply(ctx, fx);
                 }
             }
@@ -268,7 +292,12 @@ impl SessionActor {
                     let _ = act.run(ctx, Event::InterruptDeadline { deadline }, Input::None);
                 });
             }
-            Effect::Launch(LaunchKind::Resume) => self.relaunch(ctx),
+            Effect::Launch(LaunchKind::Resume) => {
+                if let Phase::Restarting { reason } = self.life.phase() {
+                    crate::metrics::metrics().restart(reason.as_str());
+                }
+                self.relaunch(ctx)
+            }
             Effect::SwapProcess => {
                 if let Input::Launched(launch) = std::mem::replace(input, Input::None) {
                     self.swap(ctx, launch);
@@ -290,6 +319,7 @@ impl SessionActor {
             return;
         };
         self.turn = Some(Turn::new());
+        self.live.last_failed = false;
         self.watch_new_turn(ctx);
         self.buffer.clear();
         self.buffer_since = Some(crate::db::models::now());
@@ -317,7 +347,11 @@ impl SessionActor {
 
     /// Applies what the turn translator decided, feeding the lifecycle the turn's
     /// permission requests and its end.
-    pub(super) fn apply(&mut self, ctx: &mut Context<Self>, fx: Effects) {
+    pub(super) fn apply(&mut self, ctx: &mut Context<Self>, mut fx: Effects) {
+        self.note_effects(&mut fx, None);
+        if let Some(turn) = self.turn.as_mut() {
+            turn.clock.observe(&fx.events);
+        }
         for (kind, payload) in fx.persist {
             self.store.message(kind, payload);
         }
@@ -333,9 +367,11 @@ impl SessionActor {
         if let Some(result) = fx.finished {
             self.turn = None;
             self.summary.total_cost_usd = result.total_cost_usd;
-            self.store.activity(Some(result.total_cost_usd));
+            self.store
+                .turn_ended(result.total_cost_usd, result.cost_usd);
             let _ = self.run(ctx, Event::TurnEnded, Input::None);
         }
+        // Each change of state above went through `run`, which publishes it (not per token).
     }
 
     /// Asks the CLI to interrupt its turn (the turn's end then comes as its result).
@@ -425,6 +461,8 @@ impl SessionActor {
             });
         }
         self.watch(ctx, events);
+        // The new process knows none of the old one's session rules.
+        self.live.perms.forget();
         self.summary.status = SessionStatus::Active;
         info!(self.log, "session restarted"; "cli_pid" => pid);
     }

@@ -9,7 +9,7 @@ use super::messages::*;
 use super::replay::coalesce_replay;
 use super::session::{Input, ProcEvent, SessionActor};
 use super::EngineError;
-use crate::claude::{ClaudeProcess, CliEvent, PermissionDecision};
+use crate::claude::{ClaudeProcess, CliEvent};
 use crate::protocol::{EventBody, SessionEvent};
 
 impl Handler<ProcEvent> for SessionActor {
@@ -27,10 +27,15 @@ impl Handler<ProcEvent> for SessionActor {
                 let _ = self.run(ctx, Event::Crashed, Input::None);
             }
             event => {
-                let Some(turn) = self.turn.as_mut() else {
+                if self.turn.is_none() {
                     return; // nothing outside a turn matters to clients
+                }
+                let rules = self.offer_rules(&event);
+                let Some(turn) = self.turn.as_mut() else {
+                    return;
                 };
-                let fx = turn.on_event(event);
+                let mut fx = turn.on_event(event);
+                self.note_effects(&mut fx, rules);
                 self.apply(ctx, fx);
             }
         }
@@ -69,20 +74,28 @@ impl Handler<AnswerPermission> for SessionActor {
     type Result = Result<(), EngineError>;
 
     fn handle(&mut self, msg: AnswerPermission, ctx: &mut Context<Self>) -> Self::Result {
-        let decision = if msg.allow {
-            PermissionDecision::Allow
-        } else {
-            PermissionDecision::Deny {
-                message: msg
-                    .message
-                    .filter(|m| !m.trim().is_empty())
-                    .unwrap_or_else(|| "The user denied this tool call.".to_string()),
-            }
-        };
         let event = Event::PermissionAnswered {
             request_id: msg.request_id.clone(),
         };
-        self.run(ctx, event, Input::Answer(msg.request_id, decision))
+        if self.life.phase().pending_permission() != Some(msg.request_id.as_str()) {
+            // Refused by the lifecycle (no such request waits): nothing is decided.
+            return self.run(ctx, event, Input::None);
+        }
+        let request_id = msg.request_id.clone();
+        let (allow, remember) = (msg.allow, msg.remember);
+        let (decision, settings) =
+            self.decide(&msg.request_id, msg.allow, msg.remember, msg.message);
+        let answered = self.run(
+            ctx,
+            event,
+            Input::Answer(msg.request_id, decision, settings),
+        );
+        if answered.is_ok() {
+            // The actor's logger carries the session and its owner (who answered).
+            info!(self.log, "permission answered";
+                "request_id" => request_id, "allow" => allow, "remember" => remember);
+        }
+        answered
     }
 }
 

@@ -16,6 +16,7 @@ use super::EngineError;
 use crate::db::{Session, SessionStatus};
 use crate::protocol::{SessionSummary, Source};
 use crate::session_id::SessionId;
+use crate::users::Caller;
 
 impl Supervisor {
     /// Waits (bounded) until the starting or stopping session `id` is no longer so, then
@@ -48,9 +49,19 @@ impl Supervisor {
         )
     }
 
-    /// Resume or wake `id` (the lifecycle decides which stored sessions may), capacity
-    /// permitting; a live session answers with itself.
-    pub(super) fn open(&mut self, id: SessionId, event: Event) -> ResponseActFuture<Self, Opened> {
+    /// Resume or wake `msg.id` (the lifecycle decides which stored sessions may), capacity
+    /// permitting; a live session answers with itself. A session of another user than
+    /// `msg.caller` answers as one that does not exist.
+    pub(super) fn open(&mut self, msg: Open) -> ResponseActFuture<Self, Opened> {
+        let Open {
+            id,
+            event,
+            caller,
+            max_live,
+        } = msg;
+        if self.hidden(&id, caller.as_ref(), Caller::owns) {
+            return Box::pin(fut::ready(Err(self.absent(event))));
+        }
         match self.slots.get(&id) {
             Some(Slot::Live(addr)) => {
                 let (addr, db) = (addr.clone(), self.db.clone());
@@ -69,7 +80,15 @@ impl Supervisor {
             Some(_) if self.shutting_down.is_some() => {
                 return Box::pin(fut::ready(Err(EngineError::ShuttingDown)))
             }
-            Some(_) => return self.defer(&id.clone(), Open { id, event }),
+            Some(_) => {
+                let open = Open {
+                    id: id.clone(),
+                    event,
+                    caller,
+                    max_live,
+                };
+                return self.defer(&id, open);
+            }
             None => {}
         }
         let db = self.db.clone();
@@ -80,7 +99,13 @@ impl Supervisor {
                     move |(row, id), act, _ctx| -> ResponseActFuture<Self, Opened> {
                         if act.slots.contains_key(&id) {
                             // Someone else started or registered it meanwhile.
-                            return act.open(id, event);
+                            let open = Open {
+                                id,
+                                event,
+                                caller,
+                                max_live,
+                            };
+                            return act.open(open);
                         }
                         let row = match row {
                             Ok(row) => row,
@@ -89,6 +114,9 @@ impl Supervisor {
                                 return Box::pin(fut::ready(Err(EngineError::StoreFailed)));
                             }
                         };
+                        // Another user's session is, to this caller, one that does not exist.
+                        let row =
+                            row.filter(|r| caller.as_ref().is_none_or(|c| c.owns(&r.user_id)));
                         let phase = row
                             .as_ref()
                             .map_or(Phase::Absent, |r| Phase::stored(r.status, r.is_resumable));
@@ -102,10 +130,11 @@ impl Supervisor {
                         else {
                             return Box::pin(fut::ready(Err(EngineError::NotResumable)));
                         };
-                        if let Err(e) = act.check_capacity() {
+                        if let Err(e) = act.check_capacity(&row.user_id, max_live) {
                             return Box::pin(fut::ready(Err(e)));
                         }
                         act.slots.insert(id.clone(), Slot::Starting(Vec::new()));
+                        act.owners.insert(id.clone(), row.user_id.clone());
                         Box::pin(act.start_resumed(id, row, life))
                     },
                 ),
@@ -127,7 +156,8 @@ impl Supervisor {
             async move {
                 let id = resumed;
                 let launch = launcher.resume(&id).await.map_err(|e| {
-                    warn!(log, "resume failed"; "session_id" => &id, "error" => %e);
+                    warn!(log, "resume failed"; "session_id" => &id, "user_id" => &row.user_id,
+                        "error" => %e);
                 })?;
                 row.status = SessionStatus::Active;
                 row.subprocess_pid = Some(launch.started.process.pid());
@@ -144,6 +174,7 @@ impl Supervisor {
             .into_actor(self)
             .map(move |result, act, ctx| {
                 let Ok((row, launch)) = result else {
+                    act.owners.remove(&id);
                     if let Some(Slot::Starting(waiters)) = act.slots.remove(&id) {
                         release(waiters);
                     }
@@ -165,26 +196,39 @@ impl Supervisor {
         )
     }
 
-    /// Creates a session, from the pool when `use_pool`.
+    /// One creation of `owner` is over (done or failed).
+    pub(super) fn created_by(&mut self, owner: &str) {
+        self.creating -= 1;
+        if let Some(n) = self.creating_by.get_mut(owner) {
+            *n -= 1;
+            if *n == 0 {
+                self.creating_by.remove(owner);
+            }
+        }
+    }
+
+    /// Creates a session of `owner`, from the pool when `use_pool`.
     pub(super) fn create(
         &mut self,
+        owner: String,
         use_pool: bool,
     ) -> ResponseActFuture<Self, Result<Created, EngineError>> {
         let mut life = Lifecycle::new(Phase::Absent, self.limits, Instant::now());
         let effects = life.step(Event::Create, Instant::now());
         if let Some(e) = refusal(&effects) {
-            self.creating -= 1;
+            self.created_by(&owner);
             return Box::pin(fut::ready(Err(e)));
         }
         let launcher = self.launcher.clone();
         let db = self.db.clone();
         let log = self.log.clone();
+        let owner_done = owner.clone();
         Box::pin(
             async move {
                 let launch = launcher.new_session(use_pool).await.map_err(|e| {
                     warn!(log, "cold start failed"; "error" => %e);
                 })?;
-                let mut row = Session::new(launch.session_id().as_str());
+                let mut row = Session::new(launch.session_id().as_str(), owner.as_str());
                 row.status = SessionStatus::Active;
                 row.subprocess_pid = Some(launch.started.process.pid());
                 if let Err(e) = db.save(&row).await {
@@ -196,14 +240,14 @@ impl Supervisor {
             }
             .into_actor(self)
             .map(move |result, act, ctx| {
-                act.creating -= 1;
+                act.created_by(&owner_done);
                 let Ok((row, launch)) = result else {
                     let effects = life.step(Event::LaunchFailed, Instant::now());
                     return Err(refusal(&effects).unwrap_or(EngineError::StartFailed));
                 };
                 let source = launch.source;
                 info!(act.log, "session created"; "session_id" => &row.session_id,
-                    "source" => format!("{source:?}"));
+                    "user_id" => &row.user_id, "source" => format!("{source:?}"));
                 let _ = act.register(ctx, &row, life, launch);
                 Ok(Created {
                     session: SessionSummary::from(&row),

@@ -10,7 +10,12 @@ use crate::db::{models::now, Db, MessageKind, SessionStatus, TerminationReason};
 
 enum Op {
     Message(MessageKind, Value, chrono::NaiveDateTime),
-    Activity { total_cost_usd: Option<f64> },
+    /// A turn ended: the session's cumulative cost, and this turn's (added to its user's
+    /// spend of the day).
+    TurnEnded {
+        total_cost_usd: f64,
+        turn_cost_usd: f64,
+    },
     Status(SessionStatus, Option<i32>),
     Terminated(TerminationReason),
     Flush(tokio::sync::oneshot::Sender<()>),
@@ -23,7 +28,7 @@ pub struct SessionStore {
 }
 
 impl SessionStore {
-    pub fn new(db: Db, session_id: String, log: Logger) -> SessionStore {
+    pub fn new(db: Db, session_id: String, user_id: String, log: Logger) -> SessionStore {
         let (tx, mut rx) = mpsc::unbounded_channel::<Op>();
         tokio::spawn(async move {
             while let Some(op) = rx.recv().await {
@@ -32,8 +37,11 @@ impl SessionStore {
                         .append_message_at(&session_id, kind, &payload, at)
                         .await
                         .map(|_| ()),
-                    Op::Activity { total_cost_usd } => db
-                        .update_activity(&session_id, now(), total_cost_usd)
+                    Op::TurnEnded {
+                        total_cost_usd,
+                        turn_cost_usd,
+                    } => db
+                        .record_turn(&session_id, &user_id, now(), total_cost_usd, turn_cost_usd)
                         .await
                         .map(|_| ()),
                     Op::Status(status, pid) => {
@@ -68,8 +76,12 @@ impl SessionStore {
         );
     }
 
-    pub fn activity(&self, total_cost_usd: Option<f64>) {
-        let _ = self.tx.send(Op::Activity { total_cost_usd });
+    /// A turn ended, having cost `turn_cost_usd` (the session's total is now `total_cost_usd`).
+    pub fn turn_ended(&self, total_cost_usd: f64, turn_cost_usd: f64) {
+        let _ = self.tx.send(Op::TurnEnded {
+            total_cost_usd,
+            turn_cost_usd,
+        });
     }
 
     pub fn status(&self, status: SessionStatus, pid: Option<i32>) {

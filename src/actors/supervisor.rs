@@ -13,13 +13,14 @@ use tokio::sync::oneshot;
 use super::launcher::{Launch, Launcher};
 use super::lifecycle::{Effect, Event, Lifecycle, Limits, Phase};
 use super::messages::*;
-use super::pool::{Invalidate, Pool};
+use super::pool::{GetPoolStatus, Invalidate, Pool};
 use super::session::{SessionActor, SessionParts};
 use super::store::SessionStore;
 use super::EngineError;
 use crate::db::{Db, Session};
 use crate::extensions::Extensions;
 use crate::session_id::SessionId;
+use crate::users::Caller;
 
 /// The bound on waiting for a session that is starting or stopping.
 pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(40);
@@ -28,7 +29,7 @@ pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(40);
 pub const STOP_AFTER_DEADLINE: Duration = Duration::from_secs(10);
 
 /// A session holding one of the `MAX_SESSIONS` slots.
-pub(super) enum Slot {
+pub(crate) enum Slot {
     /// Its process is launching; requests about it wait.
     Starting(Vec<oneshot::Sender<()>>),
     Live(Addr<SessionActor>),
@@ -38,18 +39,24 @@ pub(super) enum Slot {
 
 pub struct Supervisor {
     pub(super) slots: HashMap<SessionId, Slot>,
+    /// The owner (user id) of each session holding a slot.
+    pub(super) owners: HashMap<SessionId, String>,
     /// New sessions being created (their id is known once their process is).
     pub(super) creating: usize,
+    /// The same, per owner.
+    pub(super) creating_by: HashMap<String, usize>,
     max_sessions: usize,
     pub(super) limits: Limits,
     pub(super) db: Db,
     pub(super) launcher: Launcher,
-    pool: Addr<Pool>,
+    pub(super) pool: Addr<Pool>,
     /// Set once the server is shutting down: the deadline running turns were given.
     pub(super) shutting_down: Option<Instant>,
     drained: Vec<oneshot::Sender<()>>,
     /// The hash of the extension configuration the pool's processes were started with.
     extensions_hash: String,
+    /// Where the sessions publish their `session_state`.
+    states: super::state_feed::StateFeed,
     pub(super) log: Logger,
 }
 
@@ -82,6 +89,12 @@ pub(super) fn refusal(effects: &[Effect]) -> Option<EngineError> {
 pub(super) type Opened = Result<(Created, Addr<SessionActor>), EngineError>;
 
 impl Supervisor {
+    /// Sessions publish their `session_state` to `states`.
+    pub fn with_states(mut self, states: super::state_feed::StateFeed) -> Supervisor {
+        self.states = states;
+        self
+    }
+
     pub fn new(
         db: Db,
         launcher: Launcher,
@@ -92,7 +105,10 @@ impl Supervisor {
         let settings = launcher.settings();
         Supervisor {
             slots: HashMap::new(),
+            owners: HashMap::new(),
+            states: Default::default(),
             creating: 0,
+            creating_by: HashMap::new(),
             max_sessions: settings.max_sessions,
             limits: super::session::limits(settings),
             db,
@@ -128,16 +144,55 @@ impl Supervisor {
         true
     }
 
-    pub(super) fn check_capacity(&self) -> Result<(), EngineError> {
+    /// Whether one more session of `owner` may take a slot: the server's `MAX_SESSIONS`,
+    /// then the owner's quota of live sessions (`max_live`).
+    pub(super) fn check_capacity(
+        &self,
+        owner: &str,
+        max_live: Option<usize>,
+    ) -> Result<(), EngineError> {
         if self.shutting_down.is_some() {
             return Err(EngineError::ShuttingDown);
         }
+        if let Some(max) = max_live {
+            let held = self.owners.values().filter(|o| *o == owner).count()
+                + self.creating_by.get(owner).copied().unwrap_or(0);
+            if held >= max {
+                return Err(EngineError::QuotaExceeded(super::quota::Quota::Sessions {
+                    max,
+                }));
+            }
+        }
         if self.slots.len() + self.creating >= self.max_sessions {
+            crate::metrics::metrics().capacity_refused("max_sessions");
             return Err(EngineError::AtCapacity {
                 max: self.max_sessions,
             });
         }
         Ok(())
+    }
+
+    /// What a request about a session that does not exist is refused with (also the answer
+    /// about a session the caller may not see, so the two cannot be told apart).
+    pub(super) fn absent(&self, event: Event) -> EngineError {
+        let effects =
+            Lifecycle::new(Phase::Absent, self.limits, Instant::now()).step(event, Instant::now());
+        refusal(&effects).unwrap_or(EngineError::NotFound)
+    }
+
+    /// Whether `id` holds a slot but `caller` may not `see` it (by [`Caller::owns`] or
+    /// [`Caller::sees`]): it must then answer exactly as a session that does not exist.
+    /// `None` is the server itself, which sees everything.
+    pub(super) fn hidden(
+        &self,
+        id: &SessionId,
+        caller: Option<&Caller>,
+        see: fn(&Caller, &str) -> bool,
+    ) -> bool {
+        match (caller, self.owners.get(id)) {
+            (Some(caller), Some(owner)) => !see(caller, owner),
+            _ => false,
+        }
     }
 
     /// Steps the launched session's lifecycle (`Starting` → `Launched`), records what that
@@ -151,8 +206,15 @@ impl Supervisor {
         launch: Launch,
     ) -> (Addr<SessionActor>, SessionStore) {
         let id = SessionId::from_stored(&row.session_id);
-        let log = self.log.new(o!("session_id" => id.clone()));
-        let store = SessionStore::new(self.db.clone(), row.session_id.clone(), log.clone());
+        let log = self
+            .log
+            .new(o!("session_id" => id.clone(), "user_id" => row.user_id.clone()));
+        let store = SessionStore::new(
+            self.db.clone(),
+            row.session_id.clone(),
+            row.user_id.clone(),
+            log.clone(),
+        );
         let launched = Event::Launched {
             source: launch.source,
             lost: launch.lost,
@@ -173,8 +235,10 @@ impl Supervisor {
             launcher: self.launcher.clone(),
             supervisor: ctx.address().recipient(),
             stopping_to: ctx.address().recipient(),
+            states: self.states.clone(),
             log,
         });
+        self.owners.insert(id.clone(), row.user_id.clone());
         if let Some(Slot::Starting(waiters)) = self.slots.insert(id, Slot::Live(addr.clone())) {
             release(waiters);
         }
@@ -191,38 +255,60 @@ impl Actor for Supervisor {
     type Context = Context<Self>;
 }
 
-/// Resume or wake a session (the one path for both).
+/// Resume or wake a session (the one path for both), for `caller` (None: the server).
 #[derive(Message)]
 #[rtype(result = "Opened")]
 pub(super) struct Open {
     pub(super) id: SessionId,
     pub(super) event: Event,
+    pub(super) caller: Option<Caller>,
+    pub(super) max_live: Option<usize>,
 }
 
 impl Handler<Open> for Supervisor {
     type Result = ResponseActFuture<Self, Opened>;
 
     fn handle(&mut self, msg: Open, _ctx: &mut Context<Self>) -> Self::Result {
-        self.open(msg.id, msg.event)
+        self.open(msg)
     }
 }
 
 impl Handler<CreateSession> for Supervisor {
     type Result = ResponseActFuture<Self, Result<Created, EngineError>>;
 
-    fn handle(&mut self, _msg: CreateSession, _ctx: &mut Context<Self>) -> Self::Result {
-        if let Err(e) = self.check_capacity() {
+    fn handle(&mut self, msg: CreateSession, _ctx: &mut Context<Self>) -> Self::Result {
+        if let Err(e) = self.check_capacity(&msg.owner, msg.max_live) {
             return Box::pin(fut::ready(Err(e)));
         }
         self.creating += 1;
+        *self.creating_by.entry(msg.owner.clone()).or_default() += 1;
         let workspace = self.launcher.settings().workspace_dir.clone();
+        let pool = self.pool.clone();
         Box::pin(
-            async move { read_extensions(workspace).await }
-                .into_actor(self)
-                .then(|ext, act, _ctx| {
-                    let changed = act.apply_extensions(ext);
-                    act.create(!changed)
-                }),
+            async move {
+                let ext = read_extensions(workspace).await;
+                let ready = pool.send(GetPoolStatus).await.map_or(0, |p| p.ready);
+                (ext, ready)
+            }
+            .into_actor(self)
+            .then(move |(ext, ready), act, _ctx| {
+                let changed = act.apply_extensions(ext);
+                // A pooled process is already counted in the memory budget; a cold one
+                // needs room.
+                let need = if ready > 0 && !changed {
+                    0
+                } else {
+                    act.launcher.budget().estimate()
+                };
+                act.admit(need)
+                    .then(move |admitted, act, _ctx| match admitted {
+                        Ok(()) => act.create(msg.owner, !changed),
+                        Err(e) => {
+                            act.created_by(&msg.owner);
+                            Box::pin(fut::ready(Err(e)))
+                        }
+                    })
+            }),
         )
     }
 }
@@ -231,10 +317,13 @@ impl Handler<ResumeSession> for Supervisor {
     type Result = ResponseActFuture<Self, Result<Created, EngineError>>;
 
     fn handle(&mut self, msg: ResumeSession, _ctx: &mut Context<Self>) -> Self::Result {
-        Box::pin(
-            self.open(msg.session_id, Event::Resume)
-                .map(|r, _, _| r.map(|(c, _)| c)),
-        )
+        let open = Open {
+            id: msg.session_id,
+            event: Event::Resume,
+            caller: Some(msg.caller),
+            max_live: msg.max_live,
+        };
+        Box::pin(self.open(open).map(|r, _, _| r.map(|(c, _)| c)))
     }
 }
 
@@ -242,13 +331,19 @@ impl Handler<GetSession> for Supervisor {
     type Result = ResponseActFuture<Self, Result<Addr<SessionActor>, EngineError>>;
 
     fn handle(&mut self, msg: GetSession, _ctx: &mut Context<Self>) -> Self::Result {
+        let hidden = self.hidden(&msg.session_id, msg.caller.as_ref(), Caller::owns);
         match self.slots.get(&msg.session_id) {
-            Some(Slot::Live(addr)) => Box::pin(fut::ready(Ok(addr.clone()))),
+            Some(Slot::Live(addr)) if !hidden => Box::pin(fut::ready(Ok(addr.clone()))),
             _ if !msg.wake => Box::pin(fut::ready(Err(EngineError::NotLive))),
-            _ => Box::pin(
-                self.open(msg.session_id, Event::Wake)
-                    .map(|r, _, _| r.map(|(_, a)| a)),
-            ),
+            _ => {
+                let open = Open {
+                    id: msg.session_id,
+                    event: Event::Wake,
+                    caller: msg.caller,
+                    max_live: msg.max_live,
+                };
+                Box::pin(self.open(open).map(|r, _, _| r.map(|(_, a)| a)))
+            }
         }
     }
 }
@@ -257,6 +352,9 @@ impl Handler<DestroySession> for Supervisor {
     type Result = ResponseActFuture<Self, Result<(), EngineError>>;
 
     fn handle(&mut self, msg: DestroySession, _ctx: &mut Context<Self>) -> Self::Result {
+        if self.hidden(&msg.session_id, Some(&msg.caller), Caller::sees) {
+            return Box::pin(fut::ready(Err(self.absent(Event::Destroy))));
+        }
         match self.slots.get(&msg.session_id) {
             Some(Slot::Live(addr)) => {
                 let addr = addr.clone();
@@ -280,6 +378,8 @@ impl Handler<DestroySession> for Supervisor {
             async move {
                 let id = msg.session_id.as_str();
                 let row = db.get(id).await.map_err(|_| EngineError::StoreFailed)?;
+                // Another user's session is, to this caller, one that does not exist.
+                let row = row.filter(|r| msg.caller.sees(&r.user_id));
                 let phase = row
                     .as_ref()
                     .map_or(Phase::Absent, |r| Phase::stored(r.status, r.is_resumable));
@@ -316,6 +416,8 @@ impl Handler<SessionGone> for Supervisor {
     type Result = ();
 
     fn handle(&mut self, msg: SessionGone, _ctx: &mut Context<Self>) {
+        self.launcher.budget().forget(&msg.session_id);
+        self.owners.remove(&msg.session_id);
         if let Some(Slot::Stopping(waiters) | Slot::Starting(waiters)) =
             self.slots.remove(&msg.session_id)
         {
@@ -372,6 +474,18 @@ impl Handler<GetCapacity> for Supervisor {
             live: self.slots.len() + self.creating,
             max: self.max_sessions,
         })
+    }
+}
+
+impl Handler<LiveByUser> for Supervisor {
+    type Result = MessageResult<LiveByUser>;
+
+    fn handle(&mut self, _msg: LiveByUser, _ctx: &mut Context<Self>) -> Self::Result {
+        let mut by_user: HashMap<String, usize> = self.creating_by.clone();
+        for owner in self.owners.values() {
+            *by_user.entry(owner.clone()).or_default() += 1;
+        }
+        MessageResult(by_user)
     }
 }
 

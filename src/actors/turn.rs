@@ -50,6 +50,12 @@ pub struct Turn {
     cut: Option<Cut>,
     /// Tool calls announced and not answered yet (a running tool is no stall).
     tools_running: HashSet<String>,
+    /// Open permission requests → the tool call each is about.
+    asked: std::collections::HashMap<String, String>,
+    /// Tool calls whose permission was denied: their result is a denial, not an error.
+    denied: HashSet<String>,
+    /// When the message was accepted (metrics: first token, outcome).
+    pub clock: crate::metrics::turns::TurnClock,
 }
 
 impl Turn {
@@ -67,6 +73,13 @@ impl Turn {
     /// as interrupted or failed, or when it never comes, is reported as `cut`.
     pub fn cut(&mut self, cut: Cut) {
         self.cut = Some(cut);
+    }
+
+    /// The permission request `request_id` was denied: its tool call's result says so.
+    pub fn denied(&mut self, request_id: &str) {
+        if let Some(tool_use_id) = self.asked.remove(request_id) {
+            self.denied.insert(tool_use_id);
+        }
     }
 
     fn flush_text(&mut self, fx: &mut Effects) {
@@ -140,25 +153,35 @@ impl Turn {
                 }
                 self.tools_running.remove(&tool_use_id);
                 let content = cut(content, TOOL_CONTENT_MAX_CHARS);
-                fx.persist.push((
-                    MessageKind::ToolResult,
-                    json!({"tool_use_id": tool_use_id, "is_error": is_error,
-                           "content": content, "duration_ms": duration_ms}),
-                ));
+                let denied = self.denied.remove(&tool_use_id) && is_error;
+                let mut stored = json!({"tool_use_id": tool_use_id, "is_error": is_error,
+                                        "content": content, "duration_ms": duration_ms});
+                if denied {
+                    stored["denied"] = json!(true);
+                }
+                fx.persist.push((MessageKind::ToolResult, stored));
                 fx.events.push(EventBody::ToolResult {
                     tool_use_id,
                     is_error,
                     content,
                     duration_ms,
+                    denied,
                 });
             }
             CliEvent::PermissionRequest(req) => {
                 fx.permission_opened = Some(req.request_id.clone());
+                if let Some(t) = &req.tool_use_id {
+                    self.asked.insert(req.request_id.clone(), t.clone());
+                }
                 fx.events.push(EventBody::PermissionRequest {
                     request_id: req.request_id,
                     tool_name: req.tool_name,
                     input: req.input,
                     reason: req.reason,
+                    tool_use_id: req.tool_use_id,
+                    suggestions: req.suggestions,
+                    // Filled in by the session, which knows its granted rules.
+                    session_rules: Vec::new(),
                 });
             }
             CliEvent::PermissionCancelled { request_id } => {
@@ -457,6 +480,7 @@ mod tests {
             input: json!({}),
             reason: "needs approval".into(),
             description: None,
+            suggestions: Vec::new(),
         }));
         assert_eq!(p.permission_opened.as_deref(), Some("r1"));
         assert!(t.tool_running(), "from its tool_use to its result");

@@ -50,6 +50,8 @@ pub struct PermissionRequest {
     pub reason: String,
     /// What the tool call does (e.g. the Bash description).
     pub description: Option<String>,
+    /// The CLI's `permission_suggestions` (permission updates it would accept), verbatim.
+    pub suggestions: Vec<Value>,
 }
 
 /// The end of a turn (`result` frame).
@@ -403,5 +405,10 @@ pub fn permission_request(request_id: &str, request: &Value) -> PermissionReques
                 format!("{tool} needs your approval to run")
             }),
         description: text_of(request, "description"),
+        suggestions: request
+            .get("permission_suggestions")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
     }
 }

@@ -21,7 +21,7 @@ pub use process::{
     ClaudeError, ClaudeProcess, ExitStatusInfo, InitInfo, PermissionDecision, Started, StopMethod,
     StopReport,
 };
-pub use spawn::{SessionStart, SpawnOptions};
+pub use spawn::{remove_stale_mcp_files, McpConfigFile, SessionStart, SpawnOptions};
 
 #[cfg(test)]
 mod transcript_tests;

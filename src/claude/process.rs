@@ -74,7 +74,14 @@ pub struct InitInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub enum PermissionDecision {
     Allow,
-    Deny { message: String },
+    /// Allow, and add these permission updates (`updatedPermissions`: rules with
+    /// destination `session`, so the CLI does not ask again for the same thing).
+    AllowRemembering {
+        updated_permissions: Vec<Value>,
+    },
+    Deny {
+        message: String,
+    },
 }
 
 pub use crate::process::StopMethod;
@@ -169,7 +176,16 @@ impl ClaudeProcess {
             path: cli_path.clone(),
             message: e.to_string(),
         };
-        let mut child = spawn::spawn(opts.command()).await.map_err(spawn_error)?;
+        let mcp_file = match &opts.mcp_config {
+            Some(json) => {
+                Some(spawn::McpConfigFile::write(&opts.mcp_dir(), json).map_err(spawn_error)?)
+            }
+            None => None,
+        };
+        let mcp_path = mcp_file.as_ref().map(|f| f.path().to_path_buf());
+        let mut child = spawn::spawn(opts.command(mcp_path.as_deref()))
+            .await
+            .map_err(spawn_error)?;
         let pid = child
             .id()
             .map(|p| p as i32)
@@ -195,6 +211,8 @@ impl ClaudeProcess {
 
         tokio::spawn(async move {
             let status = child.wait().await.ok();
+            // The MCP configuration's file lives exactly as long as the process.
+            drop(mcp_file);
             os::forget_cli(pid);
             let info = status.map(|s| {
                 use std::os::unix::process::ExitStatusExt;
@@ -222,7 +240,7 @@ impl ClaudeProcess {
             }
             .run(stdout, opts.max_line_bytes, stderr_task),
         );
-        debug!(log, "CLI spawned"; "args" => ?opts.args());
+        debug!(log, "CLI spawned"; "args" => ?opts.args(mcp_path.as_deref()));
 
         let process = ClaudeProcess {
             inner: Arc::new(Handle {
@@ -245,6 +263,9 @@ impl ClaudeProcess {
         let (process, events) = ClaudeProcess::spawn(opts).await?;
         match process.initialize().await {
             Ok(init) => {
+                crate::metrics::metrics()
+                    .spawn_ready
+                    .observe(init.ready_in.as_secs_f64());
                 slog::info!(process.inner.log, "CLI ready";
                     "ready_ms" => init.ready_in.as_millis() as u64,
                     "version" => init.version.clone());
@@ -366,6 +387,10 @@ impl ClaudeProcess {
             })?;
         let response = match decision {
             PermissionDecision::Allow => json!({"behavior": "allow", "updatedInput": input}),
+            PermissionDecision::AllowRemembering {
+                updated_permissions,
+            } => json!({"behavior": "allow", "updatedInput": input,
+                        "updatedPermissions": updated_permissions}),
             PermissionDecision::Deny { message } => {
                 json!({"behavior": "deny", "message": message})
             }
@@ -387,7 +412,7 @@ impl ClaudeProcess {
             .map_err(|_| ClaudeError::Closed)
     }
 
-    async fn request(
+    pub(crate) async fn request(
         &self,
         what: &str,
         body: Value,

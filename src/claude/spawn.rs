@@ -1,13 +1,18 @@
 //! How a CLI process is started: its command line and environment
 //! (docs/claude-cli-protocol.md §2), its own process group, and a parent-death signal.
 //!
+//! The MCP configuration holds its servers' `env` values (tokens, passwords), so it never
+//! goes on the command line (any local user can read `/proc/<pid>/cmdline`): it is written
+//! to a file only the server's user can read ([`McpConfigFile`], 0600 in a 0700 directory),
+//! made for each process and removed when the process ends.
+//!
 //! `PR_SET_PDEATHSIG` fires when the *thread* that forked the child exits, not the process.
 //! Tokio may fork from a blocking-pool thread that exits after 10 s idle, which would kill a
 //! healthy CLI. So every spawn happens on one long-lived thread ([`spawner`]), which lives
 //! as long as the server.
 
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::mpsc as std_mpsc;
 use std::sync::OnceLock;
@@ -36,11 +41,13 @@ impl SessionStart {
 
 /// Environment variables never passed to the CLI: `CLAUDECODE` makes it think it is nested;
 /// the server's own key (and where its key file is) must not be readable by tools (a Bash
-/// `env` would show it).
-pub const ENV_REMOVED: [&str; 3] = [
+/// `env` would show it); `XDG_RUNTIME_DIR` would put the CLI's messaging socket there rather
+/// than under `CLAUDE_CODE_TMPDIR`, the server's own directory.
+pub const ENV_REMOVED: [&str; 4] = [
     "CLAUDECODE",
     "CLAUDE_SDK_PATTERN_API_KEY",
     "CLAUDE_SDK_PATTERN_API_KEY_FILE",
+    "XDG_RUNTIME_DIR",
 ];
 
 pub use crate::process::OWNER_ENV;
@@ -53,8 +60,12 @@ pub struct SpawnOptions {
     pub cwd: PathBuf,
     pub session: SessionStart,
     pub permission_mode: String,
-    /// `--mcp-config` JSON text, when MCP servers are configured.
+    /// The MCP configuration (JSON text), when MCP servers are configured: passed as
+    /// `--mcp-config <file>` through an [`McpConfigFile`] in `private_dir`.
     pub mcp_config: Option<String>,
+    /// A directory only the server's user can use (created 0700 if missing), for the MCP
+    /// configuration files; None: `claude-sdk-pattern-<uid>` in the system's temp directory.
+    pub private_dir: Option<PathBuf>,
     /// Variables set for the CLI on top of the server's environment.
     pub env: Vec<(String, String)>,
     /// Further arguments (tests: `--setting-sources=`, …).
@@ -72,6 +83,7 @@ impl SpawnOptions {
             session,
             permission_mode: "default".to_string(),
             mcp_config: None,
+            private_dir: None,
             env: Vec::new(),
             extra_args: Vec::new(),
             max_line_bytes: DEFAULT_MAX_LINE_BYTES,
@@ -80,8 +92,9 @@ impl SpawnOptions {
     }
 
     /// The argument list (ids in the `--flag=value` form: the CLI declares `--resume` with an
-    /// optional value, so `--resume -x` would read `-x` as a flag).
-    pub fn args(&self) -> Vec<String> {
+    /// optional value, so `--resume -x` would read `-x` as a flag), with the MCP
+    /// configuration's file.
+    pub fn args(&self, mcp_file: Option<&Path>) -> Vec<String> {
         let mut args: Vec<String> = [
             "--output-format",
             "stream-json",
@@ -99,9 +112,9 @@ impl SpawnOptions {
             SessionStart::New(id) => format!("--session-id={id}"),
             SessionStart::Resume(id) => format!("--resume={id}"),
         });
-        if let Some(mcp) = &self.mcp_config {
+        if let Some(file) = mcp_file {
             args.push("--mcp-config".to_string());
-            args.push(mcp.clone());
+            args.push(file.display().to_string());
         }
         args.extend(self.extra_args.iter().cloned());
         // Last, as the SDK does.
@@ -110,9 +123,20 @@ impl SpawnOptions {
         args
     }
 
-    pub(super) fn command(&self) -> Command {
+    /// Where MCP configuration files go.
+    pub fn mcp_dir(&self) -> PathBuf {
+        match &self.private_dir {
+            Some(dir) => dir.clone(),
+            None => std::env::temp_dir().join(format!(
+                "claude-sdk-pattern-{}",
+                nix::unistd::getuid().as_raw()
+            )),
+        }
+    }
+
+    pub(super) fn command(&self, mcp_file: Option<&Path>) -> Command {
         let mut cmd = Command::new(&self.cli_path);
-        cmd.args(self.args())
+        cmd.args(self.args(mcp_file))
             .current_dir(&self.cwd)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -131,6 +155,78 @@ impl SpawnOptions {
         crate::process::kill_with_parent(&mut cmd);
         cmd
     }
+}
+
+/// The MCP configuration of one CLI process, in a file of its own: 0600 in a 0700
+/// directory, removed when this is dropped (the process's waiter holds it until the process
+/// has exited). Files a killed server left behind are removed at the next start
+/// ([`remove_stale_mcp_files`]).
+#[derive(Debug)]
+pub struct McpConfigFile {
+    path: PathBuf,
+}
+
+/// What MCP configuration files are called (`mcp-<uuid>.json`).
+const MCP_FILE_PREFIX: &str = "mcp-";
+
+impl McpConfigFile {
+    /// Writes `json` to a new file in `dir` (created 0700 if missing; an existing directory
+    /// must be the server user's own and private).
+    pub fn write(dir: &Path, json: &str) -> io::Result<McpConfigFile> {
+        use std::io::Write;
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        let meta = std::fs::symlink_metadata(dir)?;
+        if !meta.is_dir() || meta.uid() != nix::unistd::getuid().as_raw() {
+            return Err(io::Error::other(format!(
+                "{} is not a directory of this user",
+                dir.display()
+            )));
+        }
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+        let path = dir.join(format!("{MCP_FILE_PREFIX}{}.json", uuid::Uuid::new_v4()));
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)?;
+        let file_guard = McpConfigFile { path };
+        file.write_all(json.as_bytes())?;
+        file.sync_all()?;
+        Ok(file_guard)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for McpConfigFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Removes the MCP configuration files in `dir` (at start: no CLI of ours runs yet, so any
+/// there were left by a server that was killed). Returns how many.
+pub fn remove_stale_mcp_files(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(MCP_FILE_PREFIX) && name.ends_with(".json")
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
 }
 
 struct SpawnJob {
@@ -191,15 +287,39 @@ mod tests {
             ".".into(),
             SessionStart::Resume("-x".into()),
         );
-        o.mcp_config = Some("{\"mcpServers\":{}}".into());
-        let args = o.args();
+        let args = o.args(Some(Path::new("/run/x/mcp-1.json")));
         assert!(args.contains(&"--resume=-x".to_string()));
         assert!(!args.contains(&"--resume".to_string()));
         assert_eq!(&args[args.len() - 2..], ["--input-format", "stream-json"]);
         let i = args.iter().position(|a| a == "--mcp-config").unwrap();
-        assert_eq!(args[i + 1], "{\"mcpServers\":{}}");
+        assert_eq!(args[i + 1], "/run/x/mcp-1.json");
+        assert!(!o.args(None).contains(&"--mcp-config".to_string()));
 
         o.session = SessionStart::New("6f1c…".into());
-        assert!(o.args().contains(&"--session-id=6f1c…".to_string()));
+        assert!(o.args(None).contains(&"--session-id=6f1c…".to_string()));
+    }
+
+    #[test]
+    fn the_mcp_file_is_private_and_goes_away() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let private = dir.path().join("run/mcp");
+        let file = McpConfigFile::write(&private, "{\"mcpServers\":{}}").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(file.path()), 0o600);
+        assert_eq!(mode(&private), 0o700);
+        assert_eq!(
+            std::fs::read_to_string(file.path()).unwrap(),
+            "{\"mcpServers\":{}}"
+        );
+        let path = file.path().to_path_buf();
+        drop(file);
+        assert!(!path.exists());
+
+        let left = McpConfigFile::write(&private, "{}").unwrap();
+        std::fs::write(private.join("other.txt"), "x").unwrap();
+        std::mem::forget(left);
+        assert_eq!(remove_stale_mcp_files(&private), 1);
+        assert!(private.join("other.txt").exists());
     }
 }

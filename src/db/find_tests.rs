@@ -22,8 +22,7 @@ fn id(n: usize) -> String {
 }
 
 async fn session(db: &Db, n: usize, owner: &str) -> String {
-    let mut s = Session::new(id(n));
-    s.user_id = owner.to_string();
+    let s = Session::new(id(n), owner);
     db.save(&s).await.unwrap();
     s.session_id
 }
@@ -180,7 +179,7 @@ async fn paging_walks_every_session_once_while_others_become_active() {
     // 120 sessions, some sharing one last_active_at (the id breaks the tie).
     let base = now() - Duration::hours(1);
     for n in 0..120 {
-        let mut s = Session::new(id(n));
+        let mut s = Session::new(id(n), crate::db::BOOTSTRAP_USER_ID);
         s.last_active_at = base + Duration::milliseconds((n / 3) as i64);
         db.save(&s).await.unwrap();
     }

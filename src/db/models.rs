@@ -151,6 +151,33 @@ impl MessageKind {
     }
 }
 
+/// What a user may do: an admin manages users and sees every session; a member only their
+/// own sessions.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    AsExpression,
+    FromSqlRow,
+    utoipa::ToSchema,
+)]
+#[diesel(sql_type = Text)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Member,
+}
+
+text_enum!(Role {
+    Admin => "admin",
+    Member => "member",
+});
+
 /// Why a session was terminated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -197,16 +224,17 @@ pub struct Session {
     pub terminated_reason: Option<String>,
 }
 
-/// The single user of a server with one API key.
-pub const DEFAULT_USER: &str = "default";
+/// The id of the bootstrap admin (the user of `CLAUDE_SDK_PATTERN_API_KEY`): the owner every
+/// session of a single-key install was stored with before there were users.
+pub const BOOTSTRAP_USER_ID: &str = "default";
 
 impl Session {
-    /// A new session row in `creating`, stamped now.
-    pub fn new(session_id: impl Into<String>) -> Session {
+    /// A new session row of `user_id` in `creating`, stamped now.
+    pub fn new(session_id: impl Into<String>, user_id: impl Into<String>) -> Session {
         let at = now();
         Session {
             session_id: session_id.into(),
-            user_id: DEFAULT_USER.to_string(),
+            user_id: user_id.into(),
             status: SessionStatus::Creating,
             created_at: at,
             last_active_at: at,
@@ -268,6 +296,9 @@ mod tests {
         }
         for k in MessageKind::ALL {
             assert_eq!(k.as_str().parse::<MessageKind>().unwrap(), *k);
+        }
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>().unwrap(), *r);
         }
         assert!("bogus".parse::<SessionStatus>().is_err());
     }

@@ -41,6 +41,9 @@ pub enum DbError {
     Migration(String),
     #[error("unknown session {0}")]
     UnknownSession(String),
+    /// A unique column already has the value (a user name, a key prefix).
+    #[error("already exists: {0}")]
+    Duplicate(String),
     #[error("database task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -124,11 +127,24 @@ impl Db {
         .await?
     }
 
+    /// As [`Db::run`] for a write: its latency (with the wait for a connection) goes into
+    /// the `csp_db_write_seconds` histogram.
+    async fn write<T, F>(&self, op: &'static str, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut SqliteConnection) -> Result<T, DbError> + Send + 'static,
+    {
+        let started = std::time::Instant::now();
+        let result = self.run(f).await;
+        crate::metrics::metrics().db_write(op, started.elapsed());
+        result
+    }
+
     /// Inserts the session, or replaces every column of an existing one — except that
     /// `last_active_at` never moves back (see [`later_of`]).
     pub async fn save(&self, session: &Session) -> Result<(), DbError> {
         let session = session.clone();
-        self.run(move |conn| {
+        self.write("save", move |conn| {
             diesel::insert_into(sessions::table)
                 .values(&session)
                 .on_conflict(sessions::session_id)
@@ -179,6 +195,19 @@ impl Db {
         .await
     }
 
+    /// The sessions of `user_id`, most recent first.
+    pub async fn sessions_of(&self, user_id: &str) -> Result<Vec<Session>, DbError> {
+        let user = user_id.to_string();
+        self.run(move |conn| {
+            Ok(sessions::table
+                .filter(sessions::user_id.eq(user))
+                .order(sessions::last_active_at.desc())
+                .select(Session::as_select())
+                .load(conn)?)
+        })
+        .await
+    }
+
     /// Records activity at `at`, and the cumulative cost when it is known.
     /// Returns false when the session does not exist.
     pub async fn update_activity(
@@ -188,7 +217,7 @@ impl Db {
         total_cost_usd: Option<f64>,
     ) -> Result<bool, DbError> {
         let id = session_id.to_string();
-        self.run(move |conn| {
+        self.write("update_activity", move |conn| {
             let target = sessions::table.find(id);
             let n = match total_cost_usd {
                 Some(cost) => diesel::update(target)
@@ -215,7 +244,7 @@ impl Db {
         subprocess_pid: Option<i32>,
     ) -> Result<bool, DbError> {
         let id = session_id.to_string();
-        self.run(move |conn| {
+        self.write("set_status", move |conn| {
             let n = diesel::update(sessions::table.find(id))
                 .set((
                     sessions::status.eq(status),
@@ -235,7 +264,7 @@ impl Db {
         reason: TerminationReason,
     ) -> Result<bool, DbError> {
         let id = session_id.to_string();
-        self.run(move |conn| {
+        self.write("mark_terminated", move |conn| {
             let n = diesel::update(sessions::table.find(id))
                 .set((
                     sessions::status.eq(SessionStatus::Terminated),
@@ -253,7 +282,7 @@ impl Db {
     /// `suspended` (resumable). Returns those sessions as they were (with their recorded
     /// PIDs, so leftover processes can be checked and stopped).
     pub async fn suspend_stale(&self) -> Result<Vec<Session>, DbError> {
-        self.run(|conn| {
+        self.write("suspend_stale", |conn| {
             conn.immediate_transaction(|conn| {
                 let stale: Vec<Session> = sessions::table
                     .filter(sessions::status.eq_any(SessionStatus::LIVE))
@@ -298,7 +327,7 @@ impl Db {
         let id = session_id.to_string();
         let payload_text = payload.to_string();
         let payload = payload.clone();
-        self.run(move |conn| {
+        self.write("append_message", move |conn| {
             conn.immediate_transaction(|conn| {
                 let last: Option<i64> = messages::table
                     .filter(messages::session_id.eq(&id))
@@ -350,6 +379,24 @@ impl Db {
                 .select(MessageRow::as_select())
                 .load(conn)?;
             Ok(rows.into_iter().map(Message::from).collect())
+        })
+        .await
+    }
+
+    /// How many sessions are stored in each status (every status, zeros included).
+    pub async fn count_by_status(&self) -> Result<Vec<(SessionStatus, i64)>, DbError> {
+        self.run(|conn| {
+            let counted: Vec<(SessionStatus, i64)> = sessions::table
+                .group_by(sessions::status)
+                .select((sessions::status, diesel::dsl::count_star()))
+                .load(conn)?;
+            Ok(SessionStatus::ALL
+                .iter()
+                .map(|s| {
+                    let n = counted.iter().find(|(c, _)| c == s).map_or(0, |(_, n)| *n);
+                    (*s, n)
+                })
+                .collect())
         })
         .await
     }

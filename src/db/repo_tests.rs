@@ -17,7 +17,7 @@ async fn fresh() -> (tempfile::TempDir, Db) {
 }
 
 fn session(id: &str, status: SessionStatus) -> Session {
-    let mut s = Session::new(id);
+    let mut s = Session::new(id, BOOTSTRAP_USER_ID);
     s.status = status;
     s
 }

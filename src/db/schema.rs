@@ -49,4 +49,47 @@ diesel::table! {
 diesel::joinable!(messages -> sessions (session_id));
 diesel::joinable!(session_details -> sessions (session_id));
 
-diesel::allow_tables_to_appear_in_same_query!(messages, sessions, session_details, message_search);
+diesel::table! {
+    users (user_id) {
+        user_id -> Text,
+        name -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+        disabled -> Bool,
+        max_sessions -> Nullable<Integer>,
+        daily_spend_limit_usd -> Nullable<Double>,
+    }
+}
+
+diesel::table! {
+    api_keys (key_id) {
+        key_id -> Text,
+        user_id -> Text,
+        prefix -> Text,
+        key_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    daily_spend (user_id, day) {
+        user_id -> Text,
+        day -> Text,
+        cost_usd -> Double,
+    }
+}
+
+diesel::joinable!(api_keys -> users (user_id));
+diesel::joinable!(daily_spend -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    messages,
+    sessions,
+    session_details,
+    message_search,
+    users,
+    api_keys,
+    daily_spend
+);

@@ -7,7 +7,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel_migrations::MigrationHarness;
 
-use super::schema::{message_search, messages, session_details, sessions};
+use super::schema::{
+    api_keys, daily_spend, message_search, messages, session_details, sessions, users,
+};
 use super::MIGRATIONS;
 
 /// `(name, sql type, nullable)` of each column, as `schema.rs` declares them.
@@ -56,7 +58,7 @@ fn diesel_type(declared: &str) -> String {
         "TEXT" => "Text",
         "INTEGER" => "Integer",
         "BIGINT" => "BigInt",
-        "DOUBLE" | "REAL" => "Double",
+        "DOUBLE" | "DOUBLE PRECISION" | "REAL" => "Double",
         "BOOLEAN" => "Bool",
         "TIMESTAMP" => "Timestamp",
         other => panic!("type {other} has no mapping here; add it"),
@@ -104,7 +106,9 @@ fn migrated() -> (tempfile::TempDir, SqliteConnection) {
 
 /// Every table the migrations make: Diesel's, and the FTS5 index with its shadow tables
 /// (queried with SQL in src/db/search.rs).
-const ALL_TABLES: [&str; 10] = [
+const ALL_TABLES: [&str; 13] = [
+    "api_keys",
+    "daily_spend",
     "message_search",
     "messages",
     "messages_fts",
@@ -115,6 +119,7 @@ const ALL_TABLES: [&str; 10] = [
     "messages_fts_idx",
     "session_details",
     "sessions",
+    "users",
 ];
 
 fn tables(conn: &mut SqliteConnection) -> Vec<String> {
@@ -134,6 +139,7 @@ fn tables(conn: &mut SqliteConnection) -> Vec<String> {
 #[test]
 fn schema_rs_matches_the_migrations() {
     let (_dir, mut conn) = migrated();
+    assert_eq!(tables(&mut conn), ALL_TABLES);
     assert_eq!(tables(&mut conn), ALL_TABLES);
 
     let sessions_declared: Columns = declared!(sessions:
@@ -166,6 +172,36 @@ fn schema_rs_matches_the_migrations() {
     let (search_actual, search_pk) = actual(&mut conn, "message_search");
     assert_eq!(search_declared, search_actual);
     assert_eq!(search_pk, vec!["search_id"]);
+    let users_declared: Columns = declared!(users:
+        user_id, name, role, created_at, disabled, max_sessions, daily_spend_limit_usd);
+    let (users_actual, users_pk) = actual(&mut conn, "users");
+    assert_eq!(users_declared, users_actual);
+    assert_eq!(users_pk, vec!["user_id"]);
+
+    let keys_declared: Columns = declared!(api_keys:
+        key_id, user_id, prefix, key_hash, created_at, last_used_at, revoked_at);
+    let (keys_actual, keys_pk) = actual(&mut conn, "api_keys");
+    assert_eq!(keys_declared, keys_actual);
+    assert_eq!(keys_pk, vec!["key_id"]);
+
+    let spend_declared: Columns = declared!(daily_spend: user_id, day, cost_usd);
+    let (spend_actual, spend_pk) = actual(&mut conn, "daily_spend");
+    assert_eq!(spend_declared, spend_actual);
+    assert_eq!(spend_pk, vec!["user_id", "day"]);
+}
+
+#[test]
+fn the_bootstrap_admin_exists_after_migrating() {
+    let (_dir, mut conn) = migrated();
+    let admin: (String, String, String, bool) = users::table
+        .find(super::BOOTSTRAP_USER_ID)
+        .select((users::user_id, users::name, users::role, users::disabled))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(
+        admin,
+        ("default".into(), "admin".into(), "admin".into(), false)
+    );
 }
 
 #[test]
@@ -195,5 +231,6 @@ fn every_migration_goes_up_down_and_up_again() {
     // And once more down/up in one go.
     conn.revert_all_migrations(MIGRATIONS).unwrap();
     conn.run_pending_migrations(MIGRATIONS).unwrap();
+    assert_eq!(tables(&mut conn), ALL_TABLES);
     assert_eq!(tables(&mut conn), ALL_TABLES);
 }

@@ -32,7 +32,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::InvalidJson | ErrorCode::UnknownType | ErrorCode::ValidationError => {
             StatusCode::BAD_REQUEST
         }
-        ErrorCode::SessionNotFound | ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::SessionNotFound
+        | ErrorCode::NotFound
+        | ErrorCode::UserNotFound
+        | ErrorCode::KeyNotFound => StatusCode::NOT_FOUND,
         ErrorCode::QueryInProgress
         | ErrorCode::SessionOpenedElsewhere
         | ErrorCode::NotResumable
@@ -40,7 +43,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::CapacityExceeded | ErrorCode::ServerShuttingDown => {
             StatusCode::SERVICE_UNAVAILABLE
         }
-        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited | ErrorCode::QuotaExceeded => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -58,8 +61,11 @@ pub fn code_of(e: EngineError) -> ErrorCode {
         EngineError::QueryInProgress | EngineError::Restarting => ErrorCode::QueryInProgress,
         EngineError::NoSuchPermission => ErrorCode::ValidationError,
         EngineError::StillLive => ErrorCode::SessionLive,
-        EngineError::AtCapacity { .. } => ErrorCode::CapacityExceeded,
+        EngineError::AtCapacity { .. } | EngineError::OverMemoryBudget { .. } => {
+            ErrorCode::CapacityExceeded
+        }
         EngineError::ShuttingDown => ErrorCode::ServerShuttingDown,
+        EngineError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
         EngineError::StartFailed | EngineError::StoreFailed | EngineError::Unavailable => {
             ErrorCode::Internal
         }
@@ -122,6 +128,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        crate::metrics::metrics().error(self.code.as_str());
         HttpResponse::build(self.status_code()).json(self.body())
     }
 }

@@ -15,6 +15,7 @@ use crate::actors::EngineError;
 use crate::db::{Listed, Message, MessageKind};
 use crate::protocol::{ErrorCode, HistoryMessage, ListedSession};
 use crate::session_id::SessionId;
+use crate::users::Caller;
 
 /// The query of the export.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -146,11 +147,12 @@ fn file_name(listed: &Listed, ext: &str) -> String {
         (status = 200, description = "Markdown (`text/markdown`) or JSON (`{session, messages}`), as a download", body = Export),
         (status = 400, description = "`validation_error`: a bad id or format", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
-        (status = 404, description = "`session_not_found`", body = super::openapi::ErrorResponse),
+        (status = 404, description = "`session_not_found` (also another user's session, unless the caller is an admin)", body = super::openapi::ErrorResponse),
     )
 )]
 pub async fn export(
     state: web::Data<AppState>,
+    caller: Caller,
     id: web::Path<String>,
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -168,7 +170,7 @@ pub async fn export(
     };
     let listed = state
         .db
-        .listed(&scope_of(&state), id.as_str())
+        .listed(&scope_of(&caller), id.as_str())
         .await
         .map_err(failed)?
         .ok_or(ApiError::from(EngineError::NotFound))?;
@@ -200,7 +202,10 @@ mod tests {
         assert_eq!(fence("no ticks"), "```");
         assert_eq!(fence("a ```` b"), "`````");
         let mut l = Listed {
-            session: crate::db::Session::new("6c1a1f8e-8a39-4b4e-9d6c-0a1b2c3d4e5f"),
+            session: crate::db::Session::new(
+                "6c1a1f8e-8a39-4b4e-9d6c-0a1b2c3d4e5f",
+                crate::db::BOOTSTRAP_USER_ID,
+            ),
             details: Default::default(),
         };
         assert_eq!(

@@ -10,17 +10,44 @@ use super::error::ApiError;
 use super::AppState;
 use crate::actors::EngineError;
 use crate::db::{
-    Cursor, DbError, ListQuery, MessageKind, Scope, StatusFilter, DEFAULT_HITS, DEFAULT_PAGE,
-    MAX_HITS, MAX_PAGE, TITLE_MAX_CHARS,
+    Cursor, Db, DbError, ListQuery, Listed, MessageKind, Scope, StatusFilter, DEFAULT_HITS,
+    DEFAULT_PAGE, MAX_HITS, MAX_PAGE, TITLE_MAX_CHARS,
 };
 use crate::protocol::session::utc;
 use crate::protocol::{ErrorCode, ListedSession};
 use crate::session_id::SessionId;
+use crate::users::Caller;
 
-/// Whose sessions a request sees. One API key: everyone's. (Per-user keys plug their
-/// caller in here.)
-pub fn scope_of(_state: &AppState) -> Scope {
-    Scope::all()
+/// Whose sessions a request sees — the one place this is chosen for listing, search,
+/// rename, archive, purge and export: a member their own ([`Caller::sees`]: another user's
+/// session is one that does not exist), an admin every session.
+pub fn scope_of(caller: &Caller) -> Scope {
+    match caller.is_admin() {
+        true => Scope::all(),
+        false => Scope::owner_is(caller.user_id.clone()),
+    }
+}
+
+/// The listed rows as sent to `caller`: an admin's carry each owner's name
+/// (`user_name`), a member's do not.
+pub async fn named(
+    db: &Db,
+    caller: &Caller,
+    rows: &[Listed],
+) -> Result<Vec<ListedSession>, DbError> {
+    let mut sessions: Vec<ListedSession> = rows.iter().map(ListedSession::from).collect();
+    if caller.is_admin() && !sessions.is_empty() {
+        let names: std::collections::HashMap<String, String> = db
+            .users()
+            .await?
+            .into_iter()
+            .map(|u| (u.user_id, u.name))
+            .collect();
+        for s in &mut sessions {
+            s.summary.user_name = names.get(&s.summary.user_id).cloned();
+        }
+    }
+    Ok(sessions)
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {
@@ -99,16 +126,20 @@ pub fn list_query(p: &ListParams) -> Result<ListQuery, ApiError> {
 )]
 pub async fn list(
     state: web::Data<AppState>,
+    caller: Caller,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let query = list_query(&params)?;
     let page = state
         .db
-        .list_sessions(&scope_of(&state), query)
+        .list_sessions(&scope_of(&caller), query)
+        .await
+        .map_err(|e| store_failed(&state, e))?;
+    let sessions = named(&state.db, &caller, &page.sessions)
         .await
         .map_err(|e| store_failed(&state, e))?;
     Ok(HttpResponse::Ok().json(SessionPage {
-        sessions: page.sessions.iter().map(ListedSession::from).collect(),
+        sessions,
         next_cursor: page.next_cursor.map(|c| c.encode()),
     }))
 }
@@ -132,11 +163,12 @@ pub struct SessionPatch {
         (status = 200, description = "The session as listed now", body = ListedSession),
         (status = 400, description = "`validation_error`: a bad id or title; `invalid_json`", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
-        (status = 404, description = "`session_not_found`", body = super::openapi::ErrorResponse),
+        (status = 404, description = "`session_not_found` (also another user's session, unless the caller is an admin)", body = super::openapi::ErrorResponse),
     )
 )]
 pub async fn patch(
     state: web::Data<AppState>,
+    caller: Caller,
     id: web::Path<String>,
     body: web::Json<SessionPatch>,
 ) -> Result<HttpResponse, ApiError> {
@@ -147,7 +179,7 @@ pub async fn patch(
         .as_deref()
         .map(crate::protocol::client::valid_title)
         .transpose()?;
-    let scope = scope_of(&state);
+    let scope = scope_of(&caller);
     let mut listed = state
         .db
         .listed(&scope, id.as_str())
@@ -168,7 +200,10 @@ pub async fn patch(
             .map_err(|e| store_failed(&state, e))?;
     }
     let listed = listed.ok_or(ApiError::from(EngineError::NotFound))?;
-    Ok(HttpResponse::Ok().json(ListedSession::from(&listed)))
+    let mut named = named(&state.db, &caller, std::slice::from_ref(&listed))
+        .await
+        .map_err(|e| store_failed(&state, e))?;
+    Ok(HttpResponse::Ok().json(named.pop().unwrap_or_else(|| ListedSession::from(&listed))))
 }
 
 /// The query of `GET /api/v1/search`.
@@ -218,6 +253,7 @@ pub struct SearchResults {
 )]
 pub async fn search(
     state: web::Data<AppState>,
+    caller: Caller,
     params: web::Query<SearchParams>,
 ) -> Result<HttpResponse, ApiError> {
     let limit = match params.limit {
@@ -227,7 +263,7 @@ pub async fn search(
     };
     let hits = state
         .db
-        .search(&scope_of(&state), &params.q, limit)
+        .search(&scope_of(&caller), &params.q, limit)
         .await
         .map_err(|e| store_failed(&state, e))?
         .map_err(|e| invalid(e.to_string()))?;

@@ -84,6 +84,11 @@ pub struct Limits {
     pub max_session_duration_seconds: u64,
     pub session_idle_timeout_seconds: u64,
     pub prewarm_pool_size: usize,
+    /// `MAX_SESSIONS_PER_USER` (an admin may override it per user); null: no limit beyond
+    /// `max_sessions`.
+    pub max_sessions_per_user: Option<usize>,
+    /// `DAILY_SPEND_LIMIT_USD` (an admin may override it per user); null: no limit.
+    pub daily_spend_limit_usd: Option<f64>,
 }
 
 #[utoipa::path(
@@ -108,6 +113,8 @@ pub async fn info(state: web::Data<AppState>) -> HttpResponse {
             max_session_duration_seconds: s.max_session_duration_seconds,
             session_idle_timeout_seconds: s.session_idle_timeout_seconds,
             prewarm_pool_size: s.prewarm_pool_size,
+            max_sessions_per_user: s.quotas.max_sessions_per_user,
+            daily_spend_limit_usd: s.quotas.daily_spend_limit_usd,
         },
     })
 }

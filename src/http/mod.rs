@@ -1,25 +1,30 @@
 //! The HTTP surface: routes, the access log, and the shared state handlers read.
 //!
 //! Every REST route is declared once, in the [`rest_routes!`] table below: the same table
-//! registers the handlers (each resource answering any other method with 405), says which
-//! routes need the API key, and is exported as [`ROUTES`] so tests can check that the
-//! OpenAPI document (generated from the handlers' annotations) covers every one.
+//! registers the handlers (each resource answering any other method with 405), says who may
+//! call each ([`Access`]: anyone, any valid identity, admins), and is exported as [`ROUTES`]
+//! so tests can check that the OpenAPI document (generated from the handlers' annotations)
+//! covers every one and that each answers 401 and 403 alike.
 
 mod access_log;
 pub mod auth;
-mod connections;
+pub mod connections;
 pub mod error;
 mod export;
 mod extract;
 pub mod find;
 mod health;
 mod info;
+mod metrics;
 mod openapi;
+pub mod security_headers;
 mod sessions;
 pub mod static_ui;
 pub mod tickets;
+mod users;
 pub mod ws;
 pub mod ws_conn;
+mod ws_states;
 mod ws_ticket;
 
 use std::sync::Arc;
@@ -53,6 +58,8 @@ pub struct AppState {
     pub cli_version: CliVersion,
     /// Where the built web UI is (or that it is missing), resolved once at start.
     pub web: Arc<static_ui::StaticUi>,
+    /// When each key's use was last written (at most once a minute per key).
+    pub last_used: Arc<crate::users::LastUsed>,
     pub log: slog::Logger,
 }
 
@@ -61,8 +68,11 @@ pub struct AppState {
 pub enum Access {
     /// No key needed (health checks).
     Public,
-    /// `X-API-Key` required; anything else gets the exact 401 body.
+    /// Any valid identity (`X-API-Key`, or the trusted header from a trusted proxy);
+    /// anything else gets the exact 401 body.
     Key,
+    /// As [`Access::Key`], and an admin; a member gets 403 `forbidden`.
+    Admin,
 }
 
 /// One REST route as registered: method, path under [`API_PREFIX`], who may call it.
@@ -72,6 +82,9 @@ pub struct Route {
     pub path: &'static str,
     pub access: Access,
 }
+
+/// The Prometheus scrape (outside the versioned API, where scrapers look for it).
+pub const METRICS_PATH: &str = "/metrics";
 
 /// Where the REST API lives.
 pub const API_PREFIX: &str = "/api/v1";
@@ -113,6 +126,11 @@ rest_routes! {
     "/extensions", Key => [GET info::extensions],
     "/ws-ticket", Key => [POST ws_ticket::issue],
     "/openapi.json", Key => [GET openapi::document],
+    "/me", Key => [GET users::me],
+    "/users", Admin => [GET users::list, POST users::create],
+    "/users/{user_id}", Admin => [PATCH users::update, DELETE users::disable],
+    "/users/{user_id}/keys", Admin => [POST users::create_key],
+    "/keys/{key_id}", Admin => [DELETE users::revoke_key],
 }
 
 /// Registers every route: the REST API, then the web UI for everything else.
@@ -121,6 +139,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .app_data(extract::path_config())
         .app_data(extract::query_config())
         .service(register(web::scope(API_PREFIX)))
+        .service(
+            web::resource(METRICS_PATH)
+                .route(web::get().to(metrics::scrape))
+                .default_service(web::to(method_not_allowed))
+                .wrap(from_fn(|req, next| {
+                    auth::check_access(Access::Admin, req, next)
+                })),
+        )
         .service(
             web::resource("/ws/v1/chat")
                 .route(web::get().to(ws::chat))

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{export, find, health, info, sessions, ws_ticket};
+use super::{export, find, health, info, sessions, users, ws_ticket};
 
 /// Every error: a stable code and a message for a person (docs/protocol.md lists the codes).
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,8 +38,21 @@ pub struct ErrorResponse {
         info::extensions,
         ws_ticket::issue,
         document,
+        users::me,
+        users::list,
+        users::create,
+        users::update,
+        users::disable,
+        users::create_key,
+        users::revoke_key,
     ),
-    components(schemas(ErrorResponse)),
+    // The WebSocket's `session_state` frame (docs/protocol.md), for clients generating types.
+    components(schemas(
+        ErrorResponse,
+        crate::protocol::SessionStateUpdate,
+        crate::protocol::LiveState,
+        crate::protocol::PendingPermission
+    )),
     modifiers(&KeyHeader),
 )]
 pub struct ApiDoc;

@@ -1,5 +1,7 @@
 //! `/api/v1/sessions…`: list, create, destroy, history and resume (docs/protocol.md). Sessions are
-//! started and stopped by the engine; the listing and history come from the store.
+//! started and stopped by the engine; the listing and history come from the store. Every
+//! call acts for its [`Caller`]: a member sees only their own sessions, and another user's
+//! session answers exactly as one that does not exist; admins see (and may end) them all.
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -13,6 +15,7 @@ use crate::db::{DbError, SessionStatus};
 use crate::protocol::ErrorCode;
 use crate::protocol::{HistoryMessage, Source};
 use crate::session_id::SessionId;
+use crate::users::Caller;
 
 /// `POST /api/v1/sessions` and `POST /api/v1/sessions/{id}/resume`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -89,11 +92,13 @@ fn store_failed(state: &AppState, e: DbError) -> ApiError {
         (status = 201, description = "The session is ready", body = SessionStarted),
         (status = 400, description = "`invalid_json`: the body is not a JSON object", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
-        (status = 503, description = "`capacity_exceeded`: MAX_SESSIONS live sessions already; `server_shutting_down`: the server is stopping", body = super::openapi::ErrorResponse),
+        (status = 429, description = "`quota_exceeded`: the caller's live sessions or today's spend are at their limit (the message says which, and when it frees up)", body = super::openapi::ErrorResponse),
+        (status = 503, description = "`capacity_exceeded`: MAX_SESSIONS live sessions already, or no room under MEMORY_BUDGET_MB; `server_shutting_down`: the server is stopping", body = super::openapi::ErrorResponse),
     )
 )]
 pub async fn create(
     state: web::Data<AppState>,
+    caller: Caller,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     // No body, or a JSON object (no fields are defined yet); anything else is a client bug.
@@ -105,7 +110,7 @@ pub async fn create(
             )
         })?;
     }
-    let created = state.engine.create_session().await?;
+    let created = state.engine.create_session(&caller).await?;
     Ok(HttpResponse::Created().json(SessionStarted::from(created)))
 }
 
@@ -117,18 +122,19 @@ pub async fn create(
         (status = 200, description = "The session's process is stopped; it is terminated (or, with purge=true, deleted)", body = SessionDestroyed),
         (status = 400, description = "`validation_error`: the id is not a UUID", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
-        (status = 404, description = "`session_not_found`", body = super::openapi::ErrorResponse),
+        (status = 404, description = "`session_not_found` (also another user's session, unless the caller is an admin)", body = super::openapi::ErrorResponse),
         (status = 409, description = "`session_live`: purge of a session that is not ended", body = super::openapi::ErrorResponse),
     )
 )]
 pub async fn destroy(
     state: web::Data<AppState>,
+    caller: Caller,
     id: web::Path<String>,
     query: web::Query<DestroyQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = SessionId::parse(&id)?;
     if query.purge == Some(true) {
-        let scope = super::find::scope_of(&state);
+        let scope = super::find::scope_of(&caller);
         state.engine.purge_session(&id, &scope).await?;
         return Ok(HttpResponse::Ok().json(SessionDestroyed {
             session_id: id,
@@ -136,7 +142,7 @@ pub async fn destroy(
             purged: true,
         }));
     }
-    state.engine.destroy_session(&id).await?;
+    state.engine.destroy_session(&caller, &id).await?;
     Ok(HttpResponse::Ok().json(SessionDestroyed {
         session_id: id,
         status: Some(SessionStatus::Terminated),
@@ -152,23 +158,24 @@ pub async fn destroy(
         (status = 200, description = "The stored conversation, in order", body = MessageHistory),
         (status = 400, description = "`validation_error`: the id is not a UUID or after_seq is not a number", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
-        (status = 404, description = "`session_not_found`", body = super::openapi::ErrorResponse),
+        (status = 404, description = "`session_not_found` (also another user's session, unless the caller is an admin)", body = super::openapi::ErrorResponse),
     )
 )]
 pub async fn messages(
     state: web::Data<AppState>,
+    caller: Caller,
     id: web::Path<String>,
     query: web::Query<MessagesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = SessionId::parse(&id)?;
     let after_seq = i64::try_from(query.after_seq.unwrap_or(0)).unwrap_or(i64::MAX);
-    if state
+    let row = state
         .db
         .get(id.as_str())
         .await
-        .map_err(|e| store_failed(&state, e))?
-        .is_none()
-    {
+        .map_err(|e| store_failed(&state, e))?;
+    // Another user's session is, to a member, one that does not exist.
+    if !row.is_some_and(|r| caller.sees(&r.user_id)) {
         return Err(EngineError::NotFound.into());
     }
     let messages = state
@@ -190,15 +197,17 @@ pub async fn messages(
         (status = 200, description = "The session is live again with its conversation (already live: unchanged)", body = SessionStarted),
         (status = 400, description = "`validation_error`: the id is not a UUID", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
-        (status = 409, description = "`not_resumable`: \"Session not found or not resumable\"", body = super::openapi::ErrorResponse),
+        (status = 409, description = "`not_resumable`: \"Session not found or not resumable\" (also another user's session, admins included)", body = super::openapi::ErrorResponse),
+        (status = 429, description = "`quota_exceeded`: the caller's live sessions are at their limit", body = super::openapi::ErrorResponse),
         (status = 503, description = "`capacity_exceeded`, or `server_shutting_down` (the server is stopping)", body = super::openapi::ErrorResponse),
     )
 )]
 pub async fn resume(
     state: web::Data<AppState>,
+    caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = SessionId::parse(&id)?;
-    let resumed = state.engine.resume_session(&id).await?;
+    let resumed = state.engine.resume_session(&caller, &id).await?;
     Ok(HttpResponse::Ok().json(SessionStarted::from(resumed)))
 }

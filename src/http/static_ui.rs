@@ -216,7 +216,7 @@ fn percent_decode(s: &str) -> Option<String> {
 const NOT_BUILT_PAGE: &str = r#"<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>claude-sdk-pattern: web UI not built</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; line-height: 1.5">
+<body>
 <h1>The web UI has not been built</h1>
 <p>The server is running, but it found no <code>web/dist</code> to serve (it looks in the
 current directory and beside the server binary).</p>

@@ -1,17 +1,20 @@
 //! Single-use WebSocket tickets: the browser trades its API key for a ticket over REST
 //! (`POST /api/v1/ws-ticket`) and opens the WebSocket with `?ticket=…`, so the key never
-//! appears in a URL. A ticket works once, within [`TICKET_TTL`].
+//! appears in a URL. A ticket works once, within [`TICKET_TTL`], for the caller it was
+//! issued to (whose key and user are checked again when it is used).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::users::Caller;
+
 pub const TICKET_TTL: Duration = Duration::from_secs(30);
 
-/// Outstanding tickets → when they were issued. Cheap to clone.
+/// Outstanding tickets → when they were issued, and to whom. Cheap to clone.
 #[derive(Clone, Default)]
 pub struct TicketStore {
-    inner: Arc<Mutex<HashMap<String, Instant>>>,
+    inner: Arc<Mutex<HashMap<String, (Instant, Caller)>>>,
 }
 
 impl TicketStore {
@@ -19,23 +22,28 @@ impl TicketStore {
         TicketStore::default()
     }
 
-    /// A new ticket (256 random bits, hex). Expired tickets are dropped on the way.
-    pub fn issue(&self) -> String {
+    /// A new ticket for `caller` (244 random bits, hex). Expired tickets are dropped on the
+    /// way.
+    pub fn issue(&self, caller: Caller) -> String {
         let ticket = format!(
             "{}{}",
             uuid::Uuid::new_v4().simple(),
             uuid::Uuid::new_v4().simple()
         );
         let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        map.retain(|_, at| at.elapsed() < TICKET_TTL);
-        map.insert(ticket.clone(), Instant::now());
+        map.retain(|_, (at, _)| at.elapsed() < TICKET_TTL);
+        map.insert(ticket.clone(), (Instant::now(), caller));
         ticket
     }
 
-    /// Uses up `ticket`: true once, if it was issued here less than [`TICKET_TTL`] ago.
-    pub fn redeem(&self, ticket: &str) -> bool {
+    /// Uses up `ticket`: its caller, once, if it was issued here less than [`TICKET_TTL`]
+    /// ago.
+    pub fn redeem(&self, ticket: &str) -> Option<Caller> {
         let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        matches!(map.remove(ticket), Some(at) if at.elapsed() < TICKET_TTL)
+        match map.remove(ticket) {
+            Some((at, caller)) if at.elapsed() < TICKET_TTL => Some(caller),
+            _ => None,
+        }
     }
 }
 
@@ -46,22 +54,21 @@ mod tests {
     #[test]
     fn a_ticket_works_once() {
         let store = TicketStore::new();
-        let t = store.issue();
+        let t = store.issue(Caller::bootstrap());
         assert_eq!(t.len(), 64);
-        assert!(store.redeem(&t));
-        assert!(!store.redeem(&t));
-        assert!(!store.redeem("made-up"));
+        assert_eq!(store.redeem(&t), Some(Caller::bootstrap()));
+        assert_eq!(store.redeem(&t), None);
+        assert_eq!(store.redeem("made-up"), None);
     }
 
     #[test]
     fn an_expired_ticket_is_refused() {
         let store = TicketStore::new();
-        let t = store.issue();
-        store
-            .inner
-            .lock()
-            .unwrap()
-            .insert(t.clone(), Instant::now() - TICKET_TTL);
-        assert!(!store.redeem(&t));
+        let t = store.issue(Caller::bootstrap());
+        store.inner.lock().unwrap().insert(
+            t.clone(),
+            (Instant::now() - TICKET_TTL, Caller::bootstrap()),
+        );
+        assert_eq!(store.redeem(&t), None);
     }
 }

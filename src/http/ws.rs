@@ -1,15 +1,18 @@
 //! `GET /ws/v1/chat`: authentication and origin checks before the upgrade, then one
 //! [`WsConn`] actor per connection.
 //!
-//! Auth: the `X-API-Key` header, or `?ticket=` from `POST /api/v1/ws-ticket` (what a browser
-//! uses, so the key never appears in a URL). A bad key or ticket → 401 before the upgrade.
+//! Auth: the trusted header from a trusted proxy, the `X-API-Key` header, or `?ticket=` from
+//! `POST /api/v1/ws-ticket` (what a browser uses, so the key never appears in a URL; the key
+//! and user it was issued for must still be valid). A bad key or ticket → 401 before the
+//! upgrade. The connection acts as that caller until it closes, or until the caller's key is
+//! revoked or its user disabled (then it is closed with 1008).
 //! A browser `Origin` that is neither this server's own nor in `ALLOWED_ORIGINS` → 403
 //! (cross-site WebSocket hijacking). Requests without `Origin` (non-browser clients) pass.
 
 use actix::Actor;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::auth::has_valid_key;
+use super::auth::authenticate;
 use super::error::ApiError;
 use super::ws_conn::WsConn;
 use super::AppState;
@@ -47,13 +50,28 @@ pub async fn chat(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let authorized = has_valid_key(&req, &state.settings.api_key)
-        || ticket_of(&req).is_some_and(|t| state.tickets.redeem(&t));
-    if !authorized {
+    let caller = match authenticate(&state, &req).await {
+        Ok(Some(caller)) => Some(caller),
+        Ok(None) => match ticket_of(&req).and_then(|t| state.tickets.redeem(&t)) {
+            // The key may have been revoked (or its user disabled) since the ticket was made.
+            Some(caller) => match crate::users::still_valid(&state.db, &caller).await {
+                Ok(true) => Some(caller),
+                Ok(false) => None,
+                Err(_) => {
+                    return Ok(actix_web::ResponseError::error_response(
+                        &ApiError::internal(),
+                    ))
+                }
+            },
+            None => None,
+        },
+        Err(e) => return Ok(actix_web::ResponseError::error_response(&e)),
+    };
+    let Some(caller) = caller else {
         return Ok(actix_web::ResponseError::error_response(
             &ApiError::unauthorized(),
         ));
-    }
+    };
     if !origin_allowed(&req, &state.settings.allowed_origins) {
         return Ok(actix_web::ResponseError::error_response(&ApiError::new(
             ErrorCode::Forbidden,
@@ -62,6 +80,6 @@ pub async fn chat(
     }
     let (response, session, stream) = actix_ws::handle(&req, body)?;
     let stream = stream.max_frame_size(MAX_FRAME_BYTES);
-    WsConn::new(state.get_ref().clone(), session, stream).start();
+    WsConn::new(state.get_ref().clone(), caller, session, stream).start();
     Ok(response)
 }

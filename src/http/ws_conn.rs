@@ -19,9 +19,10 @@ use super::AppState;
 use crate::actors::EngineError;
 use crate::protocol::{
     client, shutting_down_message, ClientFrame, ControlFrame, ErrorCode, EventBody, HistoryMessage,
-    ListedSession, ServerFrame, SessionEvent,
+    ServerFrame, SessionEvent,
 };
 use crate::session_id::SessionId;
+use crate::users::Caller;
 
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -35,8 +36,11 @@ enum Out {
     Close(CloseReason),
 }
 
+use super::connections::Revoked;
 pub struct WsConn {
-    state: AppState,
+    pub(super) state: AppState,
+    /// Who opened the connection: every frame acts as this caller.
+    pub(super) caller: Caller,
     out: mpsc::Sender<Out>,
     out_rx: Option<mpsc::Receiver<Out>>,
     session: Option<actix_ws::Session>,
@@ -48,18 +52,27 @@ pub struct WsConn {
     held: Option<Vec<SessionEvent>>,
     /// `server_shutting_down` was sent.
     told_shutdown: bool,
+    /// Its watch of the owner's `session_state`s (`ws_states.rs`).
+    state_watch: Option<crate::actors::state_feed::WatchId>,
     closing: bool,
     log: Logger,
 }
 
 impl WsConn {
-    pub fn new(state: AppState, session: actix_ws::Session, stream: MessageStream) -> WsConn {
+    pub fn new(
+        state: AppState,
+        caller: Caller,
+        session: actix_ws::Session,
+        stream: MessageStream,
+    ) -> WsConn {
         let (out, out_rx) = mpsc::channel(OUTBOUND_QUEUE);
-        let log = state
-            .log
-            .new(o!("conn_id" => uuid::Uuid::new_v4().simple().to_string()));
+        let log = state.log.new(o!(
+            "conn_id" => uuid::Uuid::new_v4().simple().to_string(),
+            "user_id" => caller.user_id.clone(),
+        ));
         WsConn {
             state,
+            caller,
             out,
             out_rx: Some(out_rx),
             session: Some(session),
@@ -68,13 +81,14 @@ impl WsConn {
             current: None,
             held: None,
             told_shutdown: false,
+            state_watch: None,
             closing: false,
             log,
         }
     }
 
     /// Queues one frame (every frame the server sends goes through here).
-    fn send(&mut self, ctx: &mut Context<Self>, frame: impl Into<ServerFrame>) {
+    pub(super) fn send(&mut self, ctx: &mut Context<Self>, frame: impl Into<ServerFrame>) {
         match serde_json::to_string(&frame.into()) {
             Ok(text) => self.push(ctx, Out::Text(text)),
             Err(e) => warn!(self.log, "could not serialize a frame"; "error" => %e),
@@ -85,7 +99,11 @@ impl WsConn {
         if self.closing {
             return;
         }
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.out.try_send(out) {
+        let sent = self.out.try_send(out);
+        if sent.is_ok() {
+            crate::metrics::metrics().ws_frames_sent.inc();
+        }
+        if let Err(mpsc::error::TrySendError::Full(_)) = sent {
             warn!(self.log, "client not reading; closing the connection");
             self.close(ctx, CloseCode::Policy, "too slow: reconnect with after_seq");
         }
@@ -112,6 +130,7 @@ impl WsConn {
         session_id: Option<SessionId>,
     ) {
         let e = e.into();
+        crate::metrics::metrics().error(e.code.as_str());
         self.send(
             ctx,
             ControlFrame::Error {
@@ -122,31 +141,37 @@ impl WsConn {
         );
     }
 
+    /// The caller's sessions (an admin's: every session, with its owner's name).
     fn send_session_list(&mut self, ctx: &mut Context<Self>) {
         let db = self.state.db.clone();
-        let scope = super::find::scope_of(&self.state);
+        let caller = self.caller.clone();
+        let scope = super::find::scope_of(&caller);
         let first_page = crate::db::ListQuery {
             limit: crate::db::DEFAULT_PAGE,
             ..Default::default()
         };
         ctx.spawn(
-            async move { db.list_sessions(&scope, first_page).await }
-                .into_actor(self)
-                .map(|page, act, ctx| match page {
-                    Ok(page) => {
-                        act.send(
-                            ctx,
-                            ControlFrame::SessionList {
-                                sessions: page.sessions.iter().map(ListedSession::from).collect(),
-                                next_cursor: page.next_cursor.map(|c| c.encode()),
-                            },
-                        );
-                    }
-                    Err(e) => {
-                        warn!(act.log, "could not list sessions"; "error" => %e);
-                        act.error(ctx, EngineError::StoreFailed, None);
-                    }
-                }),
+            async move {
+                let page = db.list_sessions(&scope, first_page).await?;
+                let sessions = super::find::named(&db, &caller, &page.sessions).await?;
+                Ok::<_, crate::db::DbError>((sessions, page.next_cursor))
+            }
+            .into_actor(self)
+            .map(|page, act, ctx| match page {
+                Ok((sessions, next_cursor)) => {
+                    act.send(
+                        ctx,
+                        ControlFrame::SessionList {
+                            sessions,
+                            next_cursor: next_cursor.map(|c| c.encode()),
+                        },
+                    );
+                }
+                Err(e) => {
+                    warn!(act.log, "could not list sessions"; "error" => %e);
+                    act.error(ctx, EngineError::StoreFailed, None);
+                }
+            }),
         );
     }
 
@@ -168,9 +193,12 @@ impl WsConn {
         let db = self.state.db.clone();
         let me = ctx.address().recipient();
         let switched_to = session_id.clone();
+        let caller = self.caller.clone();
         ctx.spawn(
             async move {
-                let sub = engine.subscribe(&session_id, me, after_seq).await?;
+                let sub = engine
+                    .subscribe(&caller, &session_id, me, after_seq)
+                    .await?;
                 let messages = if history {
                     let all = db
                         .messages(session_id.as_str(), 0)
@@ -249,11 +277,12 @@ impl WsConn {
 
     fn route(&mut self, ctx: &mut Context<Self>, frame: ClientFrame) {
         let engine = self.state.engine.clone();
+        let caller = self.caller.clone();
         match frame {
             ClientFrame::CreateSession => {
                 self.send(ctx, ControlFrame::SessionCreating);
                 ctx.spawn(
-                    async move { engine.create_session().await }
+                    async move { engine.create_session(&caller).await }
                         .into_actor(self)
                         .map(|result, act, ctx| match result {
                             Ok(created) => {
@@ -274,22 +303,30 @@ impl WsConn {
                 seq,
             } => {
                 if self.current.as_ref() != Some(&session_id) {
-                    // Not viewing it yet: subscribe without history or replay, then send.
+                    // Not viewing it yet: subscribe without history or replay, then send —
+                    // unless the message would be refused anyway (nothing is woken for it).
                     let frame = ClientFrame::UserMessage {
                         session_id: session_id.clone(),
                         text,
                         seq,
                     };
-                    self.switch(ctx, session_id, u64::MAX, false, Some(frame));
+                    ctx.spawn(
+                        async move { engine.check_spend(&caller).await }
+                            .into_actor(self)
+                            .map(move |allowed, act, ctx| match allowed {
+                                Ok(()) => act.switch(ctx, session_id, u64::MAX, false, Some(frame)),
+                                Err(e) => act.error(ctx, e, Some(session_id)),
+                            }),
+                    );
                     return;
                 }
                 self.reply(ctx, session_id.clone(), async move {
-                    engine.query(&session_id, &text, seq).await
+                    engine.query(&caller, &session_id, &text, seq).await
                 });
             }
             ClientFrame::Interrupt { session_id } => {
                 self.reply(ctx, session_id.clone(), async move {
-                    engine.interrupt(&session_id).await
+                    engine.interrupt(&caller, &session_id).await
                 });
             }
             ClientFrame::PermissionResponse {
@@ -297,17 +334,31 @@ impl WsConn {
                 request_id,
                 allow,
                 message,
+                remember,
             } => {
+                // Any of the owner's connections may answer, viewing the session or not.
                 self.reply(ctx, session_id.clone(), async move {
                     engine
-                        .answer_permission(&session_id, &request_id, allow, message)
+                        .answer_permission_remembering(
+                            &caller,
+                            &session_id,
+                            &request_id,
+                            allow,
+                            message,
+                            remember,
+                        )
                         .await
+                });
+            }
+            ClientFrame::RevokePermission { session_id, rule } => {
+                self.reply(ctx, session_id.clone(), async move {
+                    engine.revoke_permission(&caller, &session_id, &rule).await
                 });
             }
             ClientFrame::DestroySession { session_id } => {
                 let id = session_id.clone();
                 ctx.spawn(
-                    async move { engine.destroy_session(&session_id).await }
+                    async move { engine.destroy_session(&caller, &session_id).await }
                         .into_actor(self)
                         .map(move |result, act, ctx| {
                             match result {
@@ -323,7 +374,7 @@ impl WsConn {
                 );
             }
             ClientFrame::RenameSession { session_id, title } => {
-                let (db, scope) = (self.state.db.clone(), super::find::scope_of(&self.state));
+                let (db, scope) = (self.state.db.clone(), super::find::scope_of(&caller));
                 ctx.spawn(
                     async move {
                         db.rename(&scope, session_id.as_str(), &title)
@@ -344,7 +395,7 @@ impl WsConn {
             ClientFrame::ResumeSession { session_id } => {
                 let id = session_id.clone();
                 ctx.spawn(
-                    async move { engine.resume_session(&session_id).await }
+                    async move { engine.resume_session(&caller, &session_id).await }
                         .into_actor(self)
                         .map(move |result, act, ctx| match result {
                             Ok(_) => {
@@ -404,7 +455,9 @@ impl Actor for WsConn {
         if let Some(stream) = self.stream.take() {
             ctx.add_stream(stream);
         }
-        self.state.connections.add(ctx.address());
+        self.state
+            .connections
+            .add(ctx.address(), self.caller.clone());
         ctx.run_interval(HEARTBEAT, |act, ctx| {
             if act.last_heard.elapsed() > CLIENT_TIMEOUT {
                 debug!(act.log, "client silent; closing");
@@ -414,6 +467,7 @@ impl Actor for WsConn {
             act.push(ctx, Out::Ping);
         });
         self.send_session_list(ctx);
+        self.state_watch = Some(self.watch_states(ctx));
         // Connected while the server drains: told at once, like the others.
         if let Some(deadline) = self.state.engine.draining_until() {
             self.tell_shutdown(ctx, deadline);
@@ -423,6 +477,9 @@ impl Actor for WsConn {
     fn stopping(&mut self, ctx: &mut Context<Self>) -> Running {
         self.leave_current(ctx);
         self.state.connections.remove(&ctx.address());
+        if let Some(w) = self.state_watch.take() {
+            self.state.engine.states.unwatch(w);
+        }
         Running::Stop
     }
 }
@@ -482,6 +539,15 @@ impl Handler<SessionEvent> for WsConn {
             return;
         }
         self.forward(ctx, event);
+    }
+}
+
+impl Handler<Revoked> for WsConn {
+    type Result = ();
+
+    fn handle(&mut self, msg: Revoked, ctx: &mut Context<Self>) {
+        slog::info!(self.log, "closing the connection"; "reason" => msg.reason);
+        self.close(ctx, CloseCode::Policy, msg.reason);
     }
 }
 

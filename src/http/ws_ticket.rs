@@ -1,5 +1,6 @@
 //! `POST /api/v1/ws-ticket`: trades the API key for a single-use WebSocket ticket, so the
-//! browser never puts the key in a URL (see [`super::tickets`]).
+//! browser never puts the key in a URL (see [`super::tickets`]). The ticket opens the
+//! connection as the caller that asked for it.
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
@@ -7,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::tickets::TICKET_TTL;
 use super::AppState;
+use crate::users::Caller;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WsTicket {
@@ -24,11 +26,11 @@ pub struct WsTicket {
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
     )
 )]
-pub async fn issue(state: web::Data<AppState>) -> HttpResponse {
+pub async fn issue(state: web::Data<AppState>, caller: Caller) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(WsTicket {
-            ticket: state.tickets.issue(),
+            ticket: state.tickets.issue(caller),
             expires_in_seconds: TICKET_TTL.as_secs(),
         })
 }

@@ -61,6 +61,16 @@ pub enum ClientFrame {
         allow: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         message: Option<String>,
+        /// "Allow for this session": the CLI is not asked again for this tool or command
+        /// prefix in this session (the request's `session_rules`). Only with `allow`.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        remember: bool,
+    },
+    /// Drops a rule "Allow for this session" granted (as listed in `session_state.allowed`):
+    /// the CLI asks again.
+    RevokePermission {
+        session_id: SessionId,
+        rule: String,
     },
     RenameSession {
         session_id: SessionId,
@@ -80,6 +90,7 @@ impl ClientFrame {
             ClientFrame::ResumeSession { .. } => "resume_session",
             ClientFrame::PermissionResponse { .. } => "permission_response",
             ClientFrame::RenameSession { .. } => "rename_session",
+            ClientFrame::RevokePermission { .. } => "revoke_permission",
         }
     }
 }
@@ -111,6 +122,14 @@ struct Permission {
     allow: bool,
     #[serde(default)]
     message: Option<String>,
+    #[serde(default)]
+    remember: bool,
+}
+
+#[derive(Deserialize)]
+struct Revoke {
+    session_id: String,
+    rule: String,
 }
 
 #[derive(Deserialize)]
@@ -231,6 +250,17 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
                 request_id: f.request_id,
                 allow: f.allow,
                 message: f.message.map(|m| m.chars().take(2000).collect()),
+                remember: f.remember && f.allow,
+            }
+        }
+        "revoke_permission" => {
+            let f: Revoke = fields(&kind, value)?;
+            if f.rule.trim().is_empty() || f.rule.len() > 2000 {
+                return Err(invalid("rule must be one of the session's allowed rules."));
+            }
+            ClientFrame::RevokePermission {
+                session_id: session_id(f.session_id)?,
+                rule: f.rule,
             }
         }
         "rename_session" => {
@@ -244,7 +274,8 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
             return Err(FrameError::new(
                 ErrorCode::UnknownType,
                 "Unknown frame type. Known types: create_session, switch_session, user_message, \
-                 interrupt, destroy_session, resume_session, permission_response, rename_session.",
+                 interrupt, destroy_session, resume_session, permission_response, \
+                 revoke_permission, rename_session.",
             ))
         }
     })
@@ -299,7 +330,18 @@ mod tests {
                 session_id: SessionId::from_stored(ID),
                 request_id: "r1".into(),
                 allow: false,
-                message: Some("no".into())
+                message: Some("no".into()),
+                remember: false,
+            }
+        );
+        assert_eq!(
+            parse(&format!(
+                r#"{{"type":"revoke_permission","session_id":"{ID}","rule":"Bash(npm run *)"}}"#
+            ))
+            .unwrap(),
+            ClientFrame::RevokePermission {
+                session_id: SessionId::from_stored(ID),
+                rule: "Bash(npm run *)".into(),
             }
         );
     }

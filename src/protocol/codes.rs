@@ -19,15 +19,18 @@ pub enum ErrorCode {
     NotResumable,
     SessionLive,
     RateLimited,
+    QuotaExceeded,
     Unauthorized,
     Forbidden,
     NotFound,
+    UserNotFound,
+    KeyNotFound,
     MethodNotAllowed,
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::InvalidJson,
         ErrorCode::UnknownType,
         ErrorCode::ValidationError,
@@ -39,9 +42,12 @@ impl ErrorCode {
         ErrorCode::NotResumable,
         ErrorCode::SessionLive,
         ErrorCode::RateLimited,
+        ErrorCode::QuotaExceeded,
         ErrorCode::Unauthorized,
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
+        ErrorCode::UserNotFound,
+        ErrorCode::KeyNotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::Internal,
     ];
@@ -59,9 +65,12 @@ impl ErrorCode {
             ErrorCode::NotResumable => "not_resumable",
             ErrorCode::SessionLive => "session_live",
             ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::UserNotFound => "user_not_found",
+            ErrorCode::KeyNotFound => "key_not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Internal => "internal",
         }

@@ -52,12 +52,28 @@ pub enum EventBody {
         is_error: bool,
         content: String,
         duration_ms: Option<u64>,
+        /// The call did not run because its permission request was denied (`is_error` is
+        /// true too; `content` says why): show "Denied", not an error.
+        denied: bool,
     },
     PermissionRequest {
         request_id: String,
         tool_name: String,
         input: Value,
         reason: String,
+        /// The tool call it is about (its `tool_use` event came first).
+        tool_use_id: Option<String>,
+        /// The CLI's `permission_suggestions`, verbatim.
+        suggestions: Vec<Value>,
+        /// What "Allow for this session" (`remember`) would grant, as rules
+        /// (`Bash(npm run *)`); empty when this request cannot be remembered.
+        session_rules: Vec<String>,
+    },
+    /// A permission request was answered (from any connection).
+    PermissionAnswered {
+        request_id: String,
+        allow: bool,
+        remember: bool,
     },
     /// A permission request was withdrawn (the turn was interrupted) or timed out.
     PermissionCancelled {
@@ -114,6 +130,7 @@ impl EventBody {
             EventBody::ToolResult { .. } => "tool_result",
             EventBody::PermissionRequest { .. } => "permission_request",
             EventBody::PermissionCancelled { .. } => "permission_cancelled",
+            EventBody::PermissionAnswered { .. } => "permission_answered",
             EventBody::ResponseComplete { .. } => "response_complete",
             EventBody::StreamRetrying { .. } => "stream_retrying",
             EventBody::StreamError { .. } => "stream_error",
@@ -160,10 +177,15 @@ mod tests {
             serde_json::to_value(&e).unwrap()["type"],
             "stream_interrupted"
         );
-        let s = SessionSummary::from(&crate::db::Session::new("abc"));
+        let s = SessionSummary::from(&crate::db::Session::new("abc", "u1"));
         let v = serde_json::to_value(&s).unwrap();
         assert!(v["created_at"].as_str().unwrap().ends_with('Z'));
         assert_eq!(v["status"], "creating");
+        assert_eq!(v["user_id"], "u1");
+        assert!(
+            v.get("user_name").is_none(),
+            "only admins are sent owners' names"
+        );
         assert_eq!(
             serde_json::to_value(Source::PreWarmed).unwrap(),
             "pre-warmed"

@@ -30,6 +30,8 @@ fn at() -> NaiveDateTime {
 fn summary() -> SessionSummary {
     SessionSummary {
         session_id: id(),
+        user_id: "2b1c0d9e-7f6a-4b5c-8d3e-1f2a3b4c5d6e".into(),
+        user_name: None,
         status: SessionStatus::Active,
         created_at: at(),
         last_active_at: at(),
@@ -62,12 +64,23 @@ fn events() -> Vec<EventBody> {
             is_error: false,
             content: "README.md".into(),
             duration_ms: Some(12),
+            denied: false,
         },
         EventBody::PermissionRequest {
             request_id: "req_1".into(),
             tool_name: "Bash".into(),
-            input: json!({"command": "ls"}),
-            reason: "Bash wants to run ls".into(),
+            input: json!({"command": "npm run build"}),
+            reason: "This command requires approval".into(),
+            tool_use_id: Some("toolu_1".into()),
+            suggestions: vec![json!({"type": "addRules",
+                "rules": [{"toolName": "Bash", "ruleContent": "npm run *"}],
+                "behavior": "allow", "destination": "localSettings"})],
+            session_rules: vec!["Bash(npm run *)".into()],
+        },
+        EventBody::PermissionAnswered {
+            request_id: "req_1".into(),
+            allow: true,
+            remember: true,
         },
         EventBody::PermissionCancelled {
             request_id: "req_1".into(),
@@ -130,6 +143,16 @@ fn controls() -> Vec<ControlFrame> {
                     archived: true,
                     forked_from: Some(id()),
                 },
+                ListedSession {
+                    summary: SessionSummary {
+                        user_name: Some("alice".into()),
+                        ..summary()
+                    },
+                    title: Some("Alice's session".into()),
+                    preview: None,
+                    archived: false,
+                    forked_from: None,
+                },
             ],
             next_cursor: Some("1795636800123456_6c1a1f8e-8a39-4b4e-9d6c-0a1b2c3d4e5f".into()),
         },
@@ -155,10 +178,34 @@ fn controls() -> Vec<ControlFrame> {
             message: "The frame is not valid JSON.".into(),
             session_id: None,
         },
+        ControlFrame::Error {
+            code: ErrorCode::QuotaExceeded,
+            message: crate::actors::EngineError::QuotaExceeded(
+                crate::actors::quota::Quota::Sessions { max: 2 },
+            )
+            .to_string(),
+            session_id: None,
+        },
         ControlFrame::ServerShuttingDown {
             message: shutting_down_message(25),
             grace_seconds: 25,
         },
+        ControlFrame::SessionState(SessionStateUpdate {
+            session_id: id(),
+            state: LiveState::WaitingForApproval,
+            permission: Some(PendingPermission {
+                request_id: "req_1".into(),
+                tool_name: "Bash".into(),
+                reason: "This command requires approval".into(),
+            }),
+            allowed: vec!["Bash(npm run *)".into()],
+        }),
+        ControlFrame::SessionState(SessionStateUpdate {
+            session_id: id(),
+            state: LiveState::Idle,
+            permission: None,
+            allowed: vec![],
+        }),
     ]
 }
 
@@ -183,12 +230,25 @@ fn clients() -> Vec<ClientFrame> {
             request_id: "req_1".into(),
             allow: false,
             message: Some("Not that one.".into()),
+            remember: false,
         },
         ClientFrame::PermissionResponse {
             session_id: id(),
             request_id: "req_1".into(),
             allow: true,
             message: None,
+            remember: false,
+        },
+        ClientFrame::PermissionResponse {
+            session_id: id(),
+            request_id: "req_1".into(),
+            allow: true,
+            message: None,
+            remember: true,
+        },
+        ClientFrame::RevokePermission {
+            session_id: id(),
+            rule: "Bash(npm run *)".into(),
         },
         ClientFrame::RenameSession {
             session_id: id(),
@@ -245,7 +305,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
         .collect();
     assert_eq!(
         kinds.len(),
-        16 + 5,
+        17 + 6,
         "one sample of every variant: {kinds:?}"
     );
     for line in server_lines() {
@@ -258,7 +318,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
 #[test]
 fn every_client_frame_kind_is_in_the_fixture_and_parses_back() {
     let kinds: BTreeSet<&str> = clients().iter().map(ClientFrame::kind).collect();
-    assert_eq!(kinds.len(), 8, "one sample of every variant: {kinds:?}");
+    assert_eq!(kinds.len(), 9, "one sample of every variant: {kinds:?}");
     for (frame, line) in clients().into_iter().zip(client_lines()) {
         assert_eq!(client::parse(&line).unwrap(), frame, "{line}");
     }

@@ -9,11 +9,15 @@ pub mod codes;
 pub mod events;
 #[cfg(test)]
 mod fixtures;
+pub mod live_state;
 pub mod server;
 pub mod session;
 
 pub use client::{ClientFrame, FrameError, MAX_TEXT_CHARS};
 pub use codes::{ErrorCode, SuggestedAction};
 pub use events::{EventBody, SessionEvent};
-pub use server::{shutting_down_message, ControlFrame, ServerFrame};
+pub use live_state::{LiveState, PendingPermission, SessionStateUpdate};
+pub use server::{
+    shutting_down_message, ControlFrame, ServerFrame, KEY_REVOKED_REASON, USER_DISABLED_REASON,
+};
 pub use session::{HistoryMessage, ListedSession, SessionSummary, Source};

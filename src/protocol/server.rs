@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::codes::ErrorCode;
 use super::events::SessionEvent;
+use super::live_state::SessionStateUpdate;
 use super::session::{HistoryMessage, ListedSession};
 use crate::session_id::SessionId;
 
@@ -19,6 +20,12 @@ pub fn shutting_down_message(grace_seconds: u64) -> String {
          your sessions are kept and the page reconnects by itself."
     )
 }
+
+/// The close reason (with code 1008) of a connection whose API key was revoked. Every
+/// revocation reason starts with `revoked:`; the client goes back to asking for a key.
+pub const KEY_REVOKED_REASON: &str = "revoked: this API key was revoked";
+/// The close reason (with code 1008) of a connection whose user was disabled.
+pub const USER_DISABLED_REASON: &str = "revoked: this user was disabled";
 
 /// A frame about the connection or the session list rather than one session's turn.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -53,6 +60,8 @@ pub enum ControlFrame {
     /// The server is stopping: it takes no new messages or sessions; a running turn goes on
     /// streaming for up to `grace_seconds`, then the connection closes with 1001.
     ServerShuttingDown { message: String, grace_seconds: u64 },
+    /// What one of the owner's sessions is doing now (sent to all the owner's connections).
+    SessionState(SessionStateUpdate),
 }
 
 impl ControlFrame {
@@ -64,6 +73,7 @@ impl ControlFrame {
             ControlFrame::SessionHistory { .. } => "session_history",
             ControlFrame::Error { .. } => "error",
             ControlFrame::ServerShuttingDown { .. } => "server_shutting_down",
+            ControlFrame::SessionState(_) => "session_state",
         }
     }
 }

@@ -26,6 +26,11 @@ pub enum Source {
 pub struct SessionSummary {
     #[schema(value_type = String)]
     pub session_id: SessionId,
+    /// The owner: the user who created it.
+    pub user_id: String,
+    /// The owner's name, in what admins are sent (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
     pub status: SessionStatus,
     #[serde(serialize_with = "utc")]
     #[schema(value_type = String, format = DateTime)]
@@ -77,10 +82,20 @@ pub fn utc<S: serde::Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Er
     )
 }
 
+/// As [`utc`], for a time that may be absent (`null`).
+pub fn utc_opt<S: serde::Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => utc(t, s),
+        None => s.serialize_none(),
+    }
+}
+
 impl From<&Session> for SessionSummary {
     fn from(s: &Session) -> SessionSummary {
         SessionSummary {
             session_id: SessionId::from_stored(&s.session_id),
+            user_id: s.user_id.clone(),
+            user_name: None,
             status: s.status,
             created_at: s.created_at,
             last_active_at: s.last_active_at,

@@ -12,15 +12,16 @@ use claude_sdk_pattern::protocol::{EventBody, Source};
 use claude_sdk_pattern::SessionId;
 use serde_json::json;
 
+use crate::engine_harness::admin;
 use crate::engine_harness::{collector, ends_turn, harness, text_of};
 
 #[actix_web::test]
 async fn sessions_come_from_the_pool_then_cold_and_persist() {
     let h = harness(&[("PREWARM_POOL_SIZE", "1")]).await;
-    let first = h.engine.create_session().await.unwrap();
+    let first = h.engine.create_session(&admin()).await.unwrap();
     assert_eq!(first.source, Source::PreWarmed);
     // The pool is refilling: the next one is spawned on demand.
-    let second = h.engine.create_session().await.unwrap();
+    let second = h.engine.create_session(&admin()).await.unwrap();
     assert_eq!(second.source, Source::Cold);
     for created in [&first, &second] {
         let row =
@@ -38,11 +39,17 @@ async fn sessions_come_from_the_pool_then_cold_and_persist() {
 #[actix_web::test]
 async fn a_turn_streams_in_order_and_is_stored() {
     let h = harness(&[]).await;
-    let id = h.engine.create_session().await.unwrap().session.session_id;
+    let id = h
+        .engine
+        .create_session(&admin())
+        .await
+        .unwrap()
+        .session
+        .session_id;
     let mut ev = collector();
     let sub = h
         .engine
-        .subscribe(&id, ev.recipient.clone(), 0)
+        .subscribe(&admin(), &id, ev.recipient.clone(), 0)
         .await
         .unwrap();
     assert!(!sub.turn_running);
@@ -59,7 +66,7 @@ async fn a_turn_streams_in_order_and_is_stored() {
         text: "Every token, in order.".into(),
         delay: Duration::from_millis(5),
     });
-    h.engine.query(&id, "hello", 41).await.unwrap();
+    h.engine.query(&admin(), &id, "hello", 41).await.unwrap();
     let turn = ev.until(ends_turn).await;
     assert_eq!(
         turn[0].body,
@@ -98,21 +105,31 @@ async fn one_query_at_a_time_and_interrupt_ends_the_turn() {
     let (id, mut ev) = h.open().await;
     h.stub.push(Reply::tokens(400, Duration::from_millis(25)));
     h.stub.push(Reply::text("Back again."));
-    h.engine.query(&id, "talk slowly", 1).await.unwrap();
+    h.engine
+        .query(&admin(), &id, "talk slowly", 1)
+        .await
+        .unwrap();
     ev.until(|b| matches!(b, EventBody::StreamDelta { .. }))
         .await;
-    let second = h.engine.query(&id, "and this?", 2).await.unwrap_err();
+    let second = h
+        .engine
+        .query(&admin(), &id, "and this?", 2)
+        .await
+        .unwrap_err();
     assert_eq!(code_of(second), ErrorCode::QueryInProgress);
 
-    h.engine.interrupt(&id).await.unwrap();
+    h.engine.interrupt(&admin(), &id).await.unwrap();
     let rest = ev.until(ends_turn).await;
     assert_eq!(rest.last().unwrap().body, EventBody::StreamInterrupted {});
 
-    h.engine.query(&id, "still there?", 3).await.unwrap();
+    h.engine
+        .query(&admin(), &id, "still there?", 3)
+        .await
+        .unwrap();
     let turn = ev.until(ends_turn).await;
     assert_eq!(text_of(&turn), "Back again.");
     // Interrupting an idle session is harmless.
-    h.engine.interrupt(&id).await.unwrap();
+    h.engine.interrupt(&admin(), &id).await.unwrap();
     h.stop().await;
     let kinds: Vec<_> =
         h.db.messages(id.as_str(), 0)
@@ -136,7 +153,7 @@ async fn permission_requests_go_to_the_subscriber() {
         json!({"command": "echo ok > allowed.txt", "description": "Write a file"}),
         "Written.",
     ));
-    h.engine.query(&id, "write it", 1).await.unwrap();
+    h.engine.query(&admin(), &id, "write it", 1).await.unwrap();
     let before = ev
         .until(|b| matches!(b, EventBody::PermissionRequest { .. }))
         .await;
@@ -156,12 +173,12 @@ async fn permission_requests_go_to_the_subscriber() {
     assert!(!reason.is_empty());
     let wrong = h
         .engine
-        .answer_permission(&id, "nope", true, None)
+        .answer_permission(&admin(), &id, "nope", true, None)
         .await
         .unwrap_err();
     assert_eq!(code_of(wrong), ErrorCode::ValidationError);
     h.engine
-        .answer_permission(&id, &request_id, true, None)
+        .answer_permission(&admin(), &id, &request_id, true, None)
         .await
         .unwrap();
     let rest = ev.until(ends_turn).await;
@@ -199,13 +216,19 @@ async fn permission_requests_go_to_the_subscriber() {
 #[actix_web::test]
 async fn an_unanswered_permission_is_denied_when_nobody_is_connected() {
     let h = harness(&[("PERMISSION_TIMEOUT_SECONDS", "1")]).await;
-    let id = h.engine.create_session().await.unwrap().session.session_id;
+    let id = h
+        .engine
+        .create_session(&admin())
+        .await
+        .unwrap()
+        .session
+        .session_id;
     h.stub.push(Reply::tool(
         "Bash",
         json!({"command": "echo no > denied.txt", "description": "Write a file"}),
         "Understood.",
     ));
-    h.engine.query(&id, "write it", 1).await.unwrap();
+    h.engine.query(&admin(), &id, "write it", 1).await.unwrap();
     // The model hears back (second request) once the timeout denied the tool.
     let requests = h.stub.wait_for_requests(2, Duration::from_secs(30)).await;
     let last = requests
@@ -227,9 +250,9 @@ async fn an_unanswered_permission_is_denied_when_nobody_is_connected() {
 #[actix_web::test]
 async fn capacity_is_enforced_and_destroy_leaves_no_process() {
     let h = harness(&[("MAX_SESSIONS", "1")]).await;
-    let created = h.engine.create_session().await.unwrap();
+    let created = h.engine.create_session(&admin()).await.unwrap();
     let id = created.session.session_id;
-    let full = h.engine.create_session().await.unwrap_err();
+    let full = h.engine.create_session(&admin()).await.unwrap_err();
     assert_eq!(code_of(full), ErrorCode::CapacityExceeded);
 
     let pid =
@@ -239,7 +262,7 @@ async fn capacity_is_enforced_and_destroy_leaves_no_process() {
             .unwrap()
             .subprocess_pid
             .unwrap();
-    h.engine.destroy_session(&id).await.unwrap();
+    h.engine.destroy_session(&admin(), &id).await.unwrap();
     assert!(!is_alive(pid), "destroy waits until the process is gone");
     assert!(!live_cli_pids().contains(&pid));
     let row = h.db.get(id.as_str()).await.unwrap().unwrap();
@@ -247,16 +270,24 @@ async fn capacity_is_enforced_and_destroy_leaves_no_process() {
     assert_eq!(row.terminated_reason.as_deref(), Some("destroyed"));
     assert!(!row.is_resumable);
     // The slot is free again; a destroyed session cannot be resumed or queried.
-    h.engine.create_session().await.unwrap();
-    let e = ApiError::from(h.engine.resume_session(&id).await.unwrap_err());
+    h.engine.create_session(&admin()).await.unwrap();
+    let e = ApiError::from(h.engine.resume_session(&admin(), &id).await.unwrap_err());
     assert_eq!(e.code, ErrorCode::NotResumable);
     assert_eq!(e.message, "Session not found or not resumable");
-    let e = h.engine.query(&id, "hi", 1).await.unwrap_err();
+    let e = h.engine.query(&admin(), &id, "hi", 1).await.unwrap_err();
     assert_eq!(code_of(e), ErrorCode::NotResumable);
     let unknown = SessionId::parse("00000000-0000-4000-8000-000000000000").unwrap();
-    let e = h.engine.resume_session(&unknown).await.unwrap_err();
+    let e = h
+        .engine
+        .resume_session(&admin(), &unknown)
+        .await
+        .unwrap_err();
     assert_eq!(code_of(e), ErrorCode::NotResumable);
-    let e = h.engine.destroy_session(&unknown).await.unwrap_err();
+    let e = h
+        .engine
+        .destroy_session(&admin(), &unknown)
+        .await
+        .unwrap_err();
     assert_eq!(code_of(e), ErrorCode::SessionNotFound);
     h.stop().await;
 }
@@ -285,7 +316,7 @@ async fn a_workspace_change_refreshes_the_pool_and_reaches_new_processes() {
 
     // The change is seen at the next creation: the pooled process is stale, so this one
     // is started fresh with the new configuration, and the pool is refreshed.
-    let created = h.engine.create_session().await.unwrap();
+    let created = h.engine.create_session(&admin()).await.unwrap();
     assert_eq!(created.source, Source::Cold);
     let pid =
         h.db.get(created.session.session_id.as_str())
@@ -323,7 +354,7 @@ async fn a_workspace_change_refreshes_the_pool_and_reaches_new_processes() {
     }
     // Unchanged configuration: the refreshed pool serves again.
     assert_eq!(
-        h.engine.create_session().await.unwrap().source,
+        h.engine.create_session(&admin()).await.unwrap().source,
         Source::PreWarmed
     );
     h.stop().await;

@@ -13,8 +13,30 @@ use claude_sdk_pattern::protocol::{EventBody, SessionEvent};
 use claude_sdk_pattern::SessionId;
 use tokio::sync::mpsc;
 
+use claude_sdk_pattern::users::Caller;
+
 use crate::cli::{cli_path, init_process};
 use crate::helpers::base_env;
+
+/// The bootstrap admin (the server key's user), who the engine tests act as.
+pub fn admin() -> Caller {
+    Caller::bootstrap()
+}
+
+/// The server's log lines, when the harness captures them.
+#[derive(Clone, Default)]
+pub struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 pub struct Harness {
     /// The HTTP server's address (the REST API).
@@ -24,6 +46,8 @@ pub struct Harness {
     pub db: Db,
     pub dir: tempfile::TempDir,
     handle: actix_web::dev::ServerHandle,
+    logs: Logs,
+    log_guard: std::sync::Mutex<Option<claude_sdk_pattern::logging::LogGuard>>,
 }
 
 /// Starts the application with `overrides` on top of the test environment.
@@ -33,10 +57,19 @@ pub async fn harness(overrides: &[(&str, &str)]) -> Harness {
 
 /// As [`harness`], with variables for the CLI (e.g. its retry count) on top.
 pub async fn harness_with_cli(overrides: &[(&str, &str)], cli: &[(&str, &str)]) -> Harness {
+    harness_full(overrides, cli, false).await
+}
+
+/// As [`harness`], keeping the server's log lines (debug level) for [`Harness::logs`].
+pub async fn harness_logged(overrides: &[(&str, &str)]) -> Harness {
+    harness_full(overrides, &[], true).await
+}
+
+async fn harness_full(overrides: &[(&str, &str)], cli: &[(&str, &str)], capture: bool) -> Harness {
     init_process();
     let dir = tempfile::tempdir().unwrap();
     let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
-    build(dir, stub, overrides, cli).await
+    build(dir, stub, overrides, cli, capture).await
 }
 
 /// The application over `dir`'s database, workspace and CLI state, talking to `stub`.
@@ -45,6 +78,7 @@ async fn build(
     stub: ModelStub,
     overrides: &[(&str, &str)],
     cli: &[(&str, &str)],
+    capture: bool,
 ) -> Harness {
     let mut env = base_env(dir.path());
     env.push((
@@ -80,7 +114,18 @@ async fn build(
         options.cli_env.push((k.to_string(), v.to_string()));
     }
     let db = Db::open(&settings.database_path).await.unwrap();
-    let app = Application::build_with(settings, claude_sdk_pattern::logging::discard(), options)
+    let logs = Logs::default();
+    let (log, log_guard) = if capture {
+        let (log, guard) = claude_sdk_pattern::logging::build(
+            claude_sdk_pattern::config::LogLevel::Debug,
+            &settings.secrets(),
+            logs.clone(),
+        );
+        (log, Some(guard))
+    } else {
+        (claude_sdk_pattern::logging::discard(), None)
+    };
+    let app = Application::build_with(settings, log, options)
         .await
         .unwrap();
     let engine = app.engine();
@@ -94,6 +139,8 @@ async fn build(
         db,
         dir,
         handle,
+        logs,
+        log_guard: std::sync::Mutex::new(log_guard),
     }
 }
 
@@ -106,14 +153,14 @@ impl Harness {
     pub async fn open(&self) -> (SessionId, Events) {
         let id = self
             .engine
-            .create_session()
+            .create_session(&admin())
             .await
             .unwrap()
             .session
             .session_id;
         let ev = collector();
         self.engine
-            .subscribe(&id, ev.recipient.clone(), 0)
+            .subscribe(&admin(), &id, ev.recipient.clone(), 0)
             .await
             .unwrap();
         (id, ev)
@@ -121,7 +168,7 @@ impl Harness {
 
     /// The pid of the live session's CLI.
     pub async fn pid(&self, id: &SessionId) -> i32 {
-        let session = self.engine.session(id, false).await.unwrap();
+        let session = self.engine.live_session(id).await.unwrap();
         session
             .send(claude_sdk_pattern::actors::messages::GetState)
             .await
@@ -150,13 +197,20 @@ impl Harness {
     pub async fn restart(self, overrides: &[(&str, &str)]) -> Harness {
         self.stop().await;
         let Harness { dir, stub, .. } = self;
-        build(dir, stub, overrides, &[]).await
+        build(dir, stub, overrides, &[], false).await
     }
 
     /// Stops every session and the server; the store stays readable.
     pub async fn stop(&self) {
         self.engine.shutdown().await;
         self.handle.stop(true).await;
+    }
+
+    /// Every log line so far (with [`harness_logged`]; after [`Harness::stop`], so that the
+    /// queue is flushed first).
+    pub fn logs(&self) -> String {
+        drop(self.log_guard.lock().unwrap().take());
+        String::from_utf8_lossy(&self.logs.0.lock().unwrap()).into_owned()
     }
 }
 

@@ -9,6 +9,7 @@ use claude_sdk_pattern::protocol::{EventBody, Source};
 use nix::sys::signal::Signal;
 
 use crate::cli::cli_path;
+use crate::engine_harness::admin;
 use crate::engine_harness::{collector, ends_turn, harness, text_of, wait_until};
 use crate::helpers::{base_env, ServerProcess};
 
@@ -22,7 +23,7 @@ async fn an_unrestorable_transcript_gives_a_fresh_session_with_a_notice() {
     .await;
     let (id, mut ev) = h.open().await;
     h.stub.push(Reply::text("Hi."));
-    h.engine.query(&id, "hello", 1).await.unwrap();
+    h.engine.query(&admin(), &id, "hello", 1).await.unwrap();
     ev.until(ends_turn).await;
     ev.until(|b| matches!(b, EventBody::SessionTerminated { .. }))
         .await;
@@ -39,7 +40,7 @@ async fn an_unrestorable_transcript_gives_a_fresh_session_with_a_notice() {
     std::fs::write(&transcript, "garbage\nmore garbage\n").unwrap();
     h.wait_status(&id, SessionStatus::Suspended).await;
 
-    let resumed = h.engine.resume_session(&id).await.unwrap();
+    let resumed = h.engine.resume_session(&admin(), &id).await.unwrap();
     assert_eq!(resumed.source, Source::Resumed);
     let notices: Vec<_> =
         h.db.messages(id.as_str(), 0)
@@ -63,11 +64,14 @@ async fn an_unrestorable_transcript_gives_a_fresh_session_with_a_notice() {
     // The fresh conversation works.
     let mut ev = collector();
     h.engine
-        .subscribe(&id, ev.recipient.clone(), 0)
+        .subscribe(&admin(), &id, ev.recipient.clone(), 0)
         .await
         .unwrap();
     h.stub.push(Reply::text("Fresh start."));
-    h.engine.query(&id, "hello again", 2).await.unwrap();
+    h.engine
+        .query(&admin(), &id, "hello again", 2)
+        .await
+        .unwrap();
     assert_eq!(text_of(&ev.until(ends_turn).await), "Fresh start.");
     h.stop().await;
 }
@@ -115,7 +119,7 @@ async fn at_start_stale_sessions_are_suspended_and_their_clis_killed() {
         ("stale-cli", leftover.id()),
         ("stale-other", bystander.id()),
     ] {
-        let mut row = Session::new(id);
+        let mut row = Session::new(id, claude_sdk_pattern::db::BOOTSTRAP_USER_ID);
         row.status = SessionStatus::Active;
         row.subprocess_pid = Some(pid as i32);
         db.save(&row).await.unwrap();

@@ -11,13 +11,14 @@ use claude_sdk_pattern::SessionId;
 use nix::sys::signal::Signal;
 use serde_json::json;
 
+use crate::engine_harness::admin;
 use crate::engine_harness::{
     collector, ends_turn, harness, next_permission, text_of, wait_dead, Events, Harness,
 };
 
 async fn turn(h: &Harness, ev: &mut Events, id: &SessionId, text: &str, reply: &str) -> String {
     h.stub.push(Reply::text(reply));
-    h.engine.query(id, text, 1).await.unwrap();
+    h.engine.query(&admin(), id, text, 1).await.unwrap();
     text_of(&ev.until(ends_turn).await)
 }
 
@@ -116,7 +117,7 @@ async fn a_session_is_warned_then_closed_at_its_age_limit() {
     assert_eq!(row.terminated_reason.as_deref(), Some("duration_limit"));
     assert!(row.is_resumable);
     // Resumable by hand.
-    let resumed = h.engine.resume_session(&id).await.unwrap();
+    let resumed = h.engine.resume_session(&admin(), &id).await.unwrap();
     assert_eq!(resumed.source, Source::Resumed);
     h.stop().await;
 }
@@ -146,11 +147,11 @@ async fn an_idle_session_is_suspended_and_a_message_resumes_it() {
     let mut ev = collector();
     h.stub.push(Reply::text("Blue."));
     h.engine
-        .query(&id, "What colour is the boat?", 2)
+        .query(&admin(), &id, "What colour is the boat?", 2)
         .await
         .unwrap();
     h.engine
-        .subscribe(&id, ev.recipient.clone(), 0)
+        .subscribe(&admin(), &id, ev.recipient.clone(), 0)
         .await
         .unwrap();
     let turn = ev.until(ends_turn).await;
@@ -171,7 +172,7 @@ async fn a_crashed_cli_is_resumed_and_too_many_crashes_fail_the_session() {
 
     // Killed mid-turn: the turn ends with stream_error, text kept, then a resume.
     h.stub.push(Reply::tokens(400, Duration::from_millis(25)));
-    h.engine.query(&id, "talk", 2).await.unwrap();
+    h.engine.query(&admin(), &id, "talk", 2).await.unwrap();
     ev.until(|b| matches!(b, EventBody::StreamDelta { .. }))
         .await;
     signal_pid(h.pid(&id).await, Signal::SIGKILL);
@@ -212,7 +213,7 @@ async fn a_crashed_cli_is_resumed_and_too_many_crashes_fail_the_session() {
     ));
     h.wait_status(&id, SessionStatus::Failed).await;
     // Failed sessions are resumable by hand.
-    h.engine.resume_session(&id).await.unwrap();
+    h.engine.resume_session(&admin(), &id).await.unwrap();
     h.stop().await;
 }
 
@@ -225,10 +226,10 @@ async fn orphans_of_a_killed_cli_are_stopped_and_reaped() {
         json!({"command": "python3 -c 'import time; time.sleep(300)'", "description": "Wait"}),
         "Done.",
     ));
-    h.engine.query(&id, "wait", 1).await.unwrap();
+    h.engine.query(&admin(), &id, "wait", 1).await.unwrap();
     let request_id = next_permission(&mut ev).await;
     h.engine
-        .answer_permission(&id, &request_id, true, None)
+        .answer_permission(&admin(), &id, &request_id, true, None)
         .await
         .unwrap();
     let cli = h.pid(&id).await;

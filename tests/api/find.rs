@@ -5,12 +5,12 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use claude_sdk_pattern::db::{Db, Session};
+use claude_sdk_pattern::db::{Db, Session, BOOTSTRAP_USER_ID};
 use claude_sdk_pattern::model_stub::Reply;
 use claude_sdk_pattern::SessionId;
 use serde_json::{json, Value};
 
-use crate::engine_harness::{ends_turn, harness, Harness};
+use crate::engine_harness::{admin, ends_turn, harness, Harness};
 use crate::helpers::{call, spawn_app, TEST_KEY, WAIT};
 use crate::ws_client::connect;
 
@@ -89,6 +89,7 @@ async fn a_conversation_is_titled_searchable_renamable_archivable_and_purgeable(
     ));
     h.engine
         .query(
+            &admin(),
             &id,
             "Where is the kestrel config? Look around.\nSecond line.",
             1,
@@ -373,7 +374,7 @@ async fn paging_walks_ten_thousand_sessions_without_duplicates_or_gaps() {
         .map(|_| uuid::Uuid::new_v4().to_string())
         .collect();
     for (n, id) in ids.iter().enumerate() {
-        let mut s = Session::new(id.clone());
+        let mut s = Session::new(id.clone(), BOOTSTRAP_USER_ID);
         // Many share a timestamp: the id orders them.
         s.last_active_at = base + chrono::Duration::milliseconds((n / 4) as i64);
         db.save(&s).await.unwrap();
@@ -397,9 +398,12 @@ async fn paging_walks_ten_thousand_sessions_without_duplicates_or_gaps() {
             assert!(seen.insert(sid.clone()), "{sid} twice (page {pages})");
         }
         // Meanwhile: a new session, and one already listed becomes active again.
-        db.save(&Session::new(uuid::Uuid::new_v4().to_string()))
-            .await
-            .unwrap();
+        db.save(&Session::new(
+            uuid::Uuid::new_v4().to_string(),
+            BOOTSTRAP_USER_ID,
+        ))
+        .await
+        .unwrap();
         let touched = rows[0]["session_id"].as_str().unwrap().to_string();
         db.update_activity(&touched, chrono::Utc::now().naive_utc(), None)
             .await

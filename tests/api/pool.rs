@@ -8,7 +8,7 @@ use nix::sys::signal::Signal;
 use serde_json::Value;
 
 use crate::cli::fake_cli;
-use crate::engine_harness::harness_with_cli;
+use crate::engine_harness::{admin, harness_with_cli};
 use crate::helpers::{base_env, call, ServerProcess, WAIT};
 
 /// The binary with the fake CLI in `mode` and a pool of `size`.
@@ -112,7 +112,7 @@ async fn readiness_says_pool_empty_while_the_pool_cannot_refill() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["pool"]["ready"], 1);
 
-    let created = h.engine.create_session().await.unwrap();
+    let created = h.engine.create_session(&admin()).await.unwrap();
     assert_eq!(
         created.source,
         claude_sdk_pattern::protocol::Source::PreWarmed

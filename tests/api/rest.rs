@@ -10,6 +10,7 @@ use claude_sdk_pattern::model_stub::Reply;
 use claude_sdk_pattern::SessionId;
 use serde_json::{json, Value};
 
+use crate::engine_harness::admin;
 use crate::engine_harness::{collector, ends_turn, harness, Harness};
 use crate::helpers::{call, spawn_app, TEST_KEY, WAIT};
 
@@ -26,12 +27,18 @@ fn keyed(method: &str, url: &str) -> awc::ClientRequest {
         .insert_header(("X-API-Key", TEST_KEY))
 }
 
-/// The route's path with `{id}` replaced by a fresh UUID.
-fn concrete(path: &str) -> String {
-    format!(
-        "{API_PREFIX}{}",
-        path.replace("{id}", &uuid::Uuid::new_v4().to_string())
-    )
+/// The route's path with each `{…}` parameter replaced by a fresh UUID.
+pub fn concrete(path: &str) -> String {
+    let mut out = String::from(API_PREFIX);
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}').unwrap() + start;
+        out.push_str(&rest[..start]);
+        out.push_str(&uuid::Uuid::new_v4().to_string());
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 impl Harness {
@@ -51,7 +58,7 @@ async fn protected_routes_answer_the_exact_401_without_the_right_key() {
         let bare = client().request(method.clone(), &url);
         let (status, body) = call(bare, None).await;
         match route.access {
-            Access::Key => {
+            Access::Key | Access::Admin => {
                 assert_eq!(status, 401, "{route:?} without a key");
                 if route.method != "HEAD" {
                     assert_eq!(body, expected, "{route:?} without a key");
@@ -105,7 +112,7 @@ async fn the_openapi_document_lists_exactly_the_registered_routes() {
         let op = &doc["paths"][format!("{API_PREFIX}{}", route.path)][route.method.to_lowercase()];
         assert_eq!(
             op["security"].is_array(),
-            route.access == Access::Key,
+            route.access != Access::Public,
             "{route:?}: {op}"
         );
     }
@@ -275,11 +282,11 @@ async fn history_after_a_turn_and_resume_rules() {
 
     let mut ev = collector();
     h.engine
-        .subscribe(&id, ev.recipient.clone(), 0)
+        .subscribe(&admin(), &id, ev.recipient.clone(), 0)
         .await
         .unwrap();
     h.stub.push(Reply::text("Hello from the stub."));
-    h.engine.query(&id, "hello", 1).await.unwrap();
+    h.engine.query(&admin(), &id, "hello", 1).await.unwrap();
     ev.until(ends_turn).await;
 
     // The reply is stored just after its events reach the client: poll (bounded) for it.
@@ -384,6 +391,7 @@ async fn info_reports_versions_model_and_limits() {
         ("MAX_SESSION_RSS_MB", "512"),
         ("MAX_SESSION_DURATION_SECONDS", "600"),
         ("SESSION_IDLE_TIMEOUT_SECONDS", "120"),
+        ("DAILY_SPEND_LIMIT_USD", "2.5"),
     ])
     .await;
     let (status, info) = h.api("GET", "/api/v1/info").await;
@@ -403,6 +411,8 @@ async fn info_reports_versions_model_and_limits() {
             "max_session_duration_seconds": 600,
             "session_idle_timeout_seconds": 120,
             "prewarm_pool_size": 0,
+            "max_sessions_per_user": null,
+            "daily_spend_limit_usd": 2.5,
         })
     );
     // Asked once, then cached: the same answer.
@@ -472,9 +482,12 @@ async fn a_ws_ticket_is_redeemable_exactly_once() {
     let (_, second) = call(keyed("POST", &app.url("/api/v1/ws-ticket")), None).await;
     assert_ne!(second["ticket"], first["ticket"]);
 
-    assert!(app.tickets.redeem(ticket));
-    assert!(!app.tickets.redeem(ticket), "single use");
-    assert!(app.tickets.redeem(second["ticket"].as_str().unwrap()));
+    assert!(app.tickets.redeem(ticket).is_some());
+    assert!(app.tickets.redeem(ticket).is_none(), "single use");
+    assert!(app
+        .tickets
+        .redeem(second["ticket"].as_str().unwrap())
+        .is_some());
     app.stop().await;
 }
 

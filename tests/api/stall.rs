@@ -11,7 +11,9 @@ use claude_sdk_pattern::protocol::{ErrorCode, EventBody, SuggestedAction};
 use serde_json::json;
 
 use crate::cli::fake_cli;
-use crate::engine_harness::{ends_turn, harness, harness_with_cli, next_permission, text_of};
+use crate::engine_harness::{
+    admin, ends_turn, harness, harness_with_cli, next_permission, text_of,
+};
 
 fn end_events(events: &[claude_sdk_pattern::protocol::SessionEvent]) -> usize {
     events.iter().filter(|e| e.body.ends_turn()).count()
@@ -26,7 +28,7 @@ async fn a_stalled_stream_ends_in_a_retryable_error_keeping_the_partial_text() {
     h.stub.push(Reply::Stall {
         partial: "Partial answer before the stall".into(),
     });
-    h.engine.query(&id, "hello", 1).await.unwrap();
+    h.engine.query(&admin(), &id, "hello", 1).await.unwrap();
     let mut events = ev
         .until(|b| matches!(b, EventBody::StreamDelta { .. }))
         .await;
@@ -80,7 +82,7 @@ async fn a_stalled_stream_ends_in_a_retryable_error_keeping_the_partial_text() {
     // the conversation the model sees.
     let pid = h.pid(&id).await;
     h.stub.push(Reply::text("Second try."));
-    h.engine.query(&id, "again", 2).await.unwrap();
+    h.engine.query(&admin(), &id, "again", 2).await.unwrap();
     let events = ev.until(ends_turn).await;
     assert_eq!(text_of(&events), "Second try.");
     assert!(matches!(
@@ -110,12 +112,15 @@ async fn a_permission_wait_and_a_running_tool_are_no_stall() {
         json!({"command": "python3 -c 'import time; time.sleep(4); print(\"slept\")'", "description": "Wait"}),
         "All done.",
     ));
-    h.engine.query(&id, "take your time", 1).await.unwrap();
+    h.engine
+        .query(&admin(), &id, "take your time", 1)
+        .await
+        .unwrap();
     let request = next_permission(&mut ev).await;
     // The user thinks longer than the stall limit…
     tokio::time::sleep(Duration::from_secs(3)).await;
     h.engine
-        .answer_permission(&id, &request, true, None)
+        .answer_permission(&admin(), &id, &request, true, None)
         .await
         .unwrap();
     // …and the tool runs longer than it, silently.
@@ -146,7 +151,7 @@ async fn a_cli_that_ignores_the_interrupt_is_restarted_with_its_conversation() {
     ev.until(|b| matches!(b, EventBody::SessionReady { .. }))
         .await;
     let pid = h.pid(&id).await;
-    h.engine.query(&id, "hello", 1).await.unwrap();
+    h.engine.query(&admin(), &id, "hello", 1).await.unwrap();
     let events = ev
         .until(|b| matches!(b, EventBody::SessionReady { .. }))
         .await;

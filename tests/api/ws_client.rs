@@ -1,5 +1,6 @@
 //! A WebSocket test client: connect with a key or ticket, send frames, read frames with a
-//! bound.
+//! bound. `session_state` frames (sent to every connection, at any moment) are kept aside
+//! in `states` rather than returned by `frame()`; `state()` waits for one.
 
 use std::time::Duration;
 
@@ -15,6 +16,10 @@ pub struct Ws {
     io: Framed<BoxedSocket, Codec>,
     /// Every text frame received, in order.
     pub seen: Vec<Value>,
+    /// `session_state` frames not yet taken by `state()`.
+    pub states: std::collections::VecDeque<Value>,
+    /// Other frames read while `state()` waited, for `next()`.
+    held: std::collections::VecDeque<Value>,
 }
 
 /// How the connection ended, if it did.
@@ -56,6 +61,8 @@ pub async fn connect_with(
         Ok((_, io)) => Ok(Ws {
             io,
             seen: Vec::new(),
+            states: Default::default(),
+            held: Default::default(),
         }),
         Err(awc::error::WsClientError::InvalidResponseStatus(s)) => Err(s.as_u16()),
         Err(e) => panic!("websocket connect failed: {e}"),
@@ -74,8 +81,21 @@ impl Ws {
         self.io.send(m).await.unwrap();
     }
 
-    /// The next text frame, or the close (pings are answered and skipped).
+    /// The next text frame but a `session_state`, or the close.
     pub async fn next(&mut self) -> Next {
+        if let Some(v) = self.held.pop_front() {
+            return Next::Frame(v);
+        }
+        loop {
+            match self.next_any().await {
+                Next::Frame(v) if v["type"] == "session_state" => self.states.push_back(v),
+                other => return other,
+            }
+        }
+    }
+
+    /// The next text frame, or the close (pings are answered and skipped).
+    async fn next_any(&mut self) -> Next {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
             let item = tokio::time::timeout_at(deadline, self.io.next())
@@ -94,6 +114,36 @@ impl Ws {
                 Some(Ok(Frame::Close(reason))) => return Next::Closed(reason.map(|r| r.code)),
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => return Next::Closed(None),
+            }
+        }
+    }
+
+    /// Waits at most `within` for the server to close the connection (text frames on the
+    /// way are kept in `seen`); the close code and reason, or None when it stayed open.
+    pub async fn closed_within(
+        &mut self,
+        within: Duration,
+    ) -> Option<(Option<CloseCode>, Option<String>)> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let item = tokio::time::timeout_at(deadline, self.io.next())
+                .await
+                .ok()?;
+            match item {
+                Some(Ok(Frame::Text(bytes))) => {
+                    self.seen.push(serde_json::from_slice(&bytes).unwrap());
+                }
+                Some(Ok(Frame::Ping(p))) => {
+                    let _ = self.io.send(Message::Pong(p)).await;
+                }
+                Some(Ok(Frame::Close(reason))) => {
+                    return Some(match reason {
+                        Some(r) => (Some(r.code), r.description),
+                        None => (None, None),
+                    })
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return Some((None, None)),
             }
         }
     }
@@ -118,6 +168,33 @@ impl Ws {
             out.push(f);
             if done {
                 return out;
+            }
+        }
+    }
+
+    /// The first `session_state` (kept or coming) of `session_id` in `state`; earlier ones
+    /// are dropped. Other frames that arrive meanwhile wait for `next()`.
+    pub async fn state(&mut self, session_id: &str, state: &str) -> Value {
+        self.state_where(session_id, |s| s["state"] == state).await
+    }
+
+    /// The first `session_state` of `session_id` that `pred` accepts (as [`Ws::state`]).
+    pub async fn state_where(&mut self, session_id: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            while let Some(s) = self.states.pop_front() {
+                if s["session_id"] == session_id && pred(&s) {
+                    return s;
+                }
+            }
+            match self.next_any().await {
+                Next::Frame(v) if v["type"] == "session_state" => self.states.push_back(v),
+                Next::Frame(v) => self.held.push_back(v),
+                Next::Closed(c) => {
+                    panic!(
+                        "closed ({c:?}) waiting for a session_state; seen {:?}",
+                        self.seen
+                    )
+                }
             }
         }
     }

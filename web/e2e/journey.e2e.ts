@@ -118,7 +118,7 @@ describe("a person's journey through the web UI", () => {
     await expect.poll(() => p.evaluate(() => document.activeElement?.textContent)).toBe("Deny");
     const card = p.locator('[data-role="tool"]').last();
     expect(await card.getByTestId("tool-state").textContent()).toBe("Awaiting approval…");
-    await request.getByRole("button", { name: "Allow" }).click();
+    await request.getByRole("button", { name: "Allow", exact: true }).click();
     await request.waitFor({ state: "detached" });
     // Focus went on to the message box.
     await expect.poll(() => p.evaluate(() => document.activeElement?.id)).toBe("message");

@@ -111,7 +111,7 @@ describe("on a phone, by touch", () => {
     const request = p.getByRole("log", { name: "Conversation" }).getByRole("group", { name: /Claude wants to run a command/ });
     await request.waitFor({ timeout: 30_000 });
     await expectAccessible(p, "permission request (phone)");
-    await request.getByRole("button", { name: "Allow" }).tap();
+    await request.getByRole("button", { name: "Allow", exact: true }).tap();
     await request.waitFor({ state: "detached" });
     const card = p.locator('[data-role="tool"]').last();
     await expect.poll(() => card.getByTestId("tool-state").textContent(), { timeout: 30_000 }).toMatch(/^Complete/);

@@ -70,8 +70,9 @@ describe("every screen at 1280×800, by keyboard", () => {
     const row = p.getByRole("navigation", { name: "Sessions" }).getByRole("listitem").first().getByRole("button").first();
     expect(await row.getAttribute("aria-current")).toBe("true");
     // Its accessible name, as a screen reader announces it.
-    const snapshot = await p.getByRole("navigation", { name: "Sessions" }).getByRole("list").ariaSnapshot();
-    expect(snapshot, snapshot).toMatch(/button "New session [0-9a-f]{8}, active, (just now|\d+ minutes? ago), 0 messages, \$0\.00"/);
+    // Its live state (session_state) says it is ready for a message.
+    const list = p.getByRole("navigation", { name: "Sessions" }).getByRole("list");
+    await expect.poll(() => list.ariaSnapshot()).toMatch(/button "New session [0-9a-f]{8}, idle, (just now|\d+ minutes? ago), 0 messages, \$0\.00"/);
     await focusIs("message");
   });
 
@@ -109,6 +110,8 @@ describe("every screen at 1280×800, by keyboard", () => {
     const request = log().getByRole("group", { name: /Claude wants to run a command/ });
     await request.waitFor({ timeout: 30_000 });
     await focusIs("Deny");
+    await p.keyboard.press("Tab");
+    await focusIs("Allow for this session");
     await p.keyboard.press("Tab");
     await focusIs("Allow");
     await p.keyboard.press("Enter");

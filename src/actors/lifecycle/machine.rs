@@ -47,6 +47,11 @@ impl Lifecycle {
         &self.phase
     }
 
+    /// When the session was last active (a message, a turn's end, a new process).
+    pub fn last_activity(&self) -> Instant {
+        self.last_activity
+    }
+
     /// Decides what `event` does at `now`: moves to the next phase and returns the effects,
     /// in the order they are to be carried out.
     pub fn step(&mut self, event: Event, now: Instant) -> Vec<Effect> {
@@ -225,6 +230,13 @@ impl Lifecycle {
                 },
                 Event::Tick,
             ) => self.idle_check(marked, now),
+            // ---- the memory budget: only an idle session gives up its process ----
+            (
+                Phase::Running {
+                    turn: TurnState::Idle { .. },
+                },
+                Event::Reclaim,
+            ) => stop(StopReason::MemoryBudget),
             (p, Event::Tick) if p.turn_running() => {
                 // A running turn, even a long tool, is activity.
                 self.last_activity = now;

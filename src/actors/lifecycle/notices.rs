@@ -63,6 +63,12 @@ impl Notice {
                         "The session reached its maximum age and was closed. Your conversation \
                          is kept: resume it or start a new session.",
                     ),
+                    StopReason::MemoryBudget => (
+                        "memory_budget",
+                        true,
+                        "The session was paused to free memory for other sessions. Send a \
+                         message to continue; your conversation is kept.",
+                    ),
                     StopReason::Idle => (
                         "idle",
                         true,

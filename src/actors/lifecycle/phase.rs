@@ -90,6 +90,9 @@ pub enum StopReason {
     Shutdown,
     /// Its process kept crashing, or could not be restarted: failed, resumable by hand.
     Failed,
+    /// Idle, and its memory was needed to stay under `MEMORY_BUDGET_MB`: suspended, woken
+    /// by the next message.
+    MemoryBudget,
 }
 
 /// The action a drain ends in.
@@ -229,6 +232,9 @@ pub enum Event {
     MemoryExceeded,
     /// The process exited without being asked to.
     Crashed,
+    /// The CLIs' total memory is over `MEMORY_BUDGET_MB` (or a create needs room): an
+    /// idle session gives up its process (suspended); any other phase keeps it.
+    Reclaim,
     /// A drain's grace period is over (the deadline it was armed for).
     DrainDeadline {
         deadline: Instant,
@@ -421,6 +427,11 @@ pub(super) fn stop(reason: StopReason) -> (Phase, Vec<Effect>) {
             SetStatus(SessionStatus::Failed),
             StopProcess,
         ],
+        StopReason::MemoryBudget => vec![
+            SetStatus(SessionStatus::Suspended),
+            Notify(Notice::Terminated(reason)),
+            StopProcess,
+        ],
     };
     (Phase::Stopping { reason }, fx)
 }
@@ -430,7 +441,7 @@ pub(super) fn stopped_phase(reason: StopReason) -> Phase {
     match reason {
         StopReason::Destroyed => Phase::Ended { resumable: false },
         StopReason::DurationLimit => Phase::Ended { resumable: true },
-        StopReason::Idle | StopReason::Shutdown => Phase::Suspended,
+        StopReason::Idle | StopReason::Shutdown | StopReason::MemoryBudget => Phase::Suspended,
         StopReason::Failed => Phase::Failed,
     }
 }

@@ -111,6 +111,9 @@ pub(super) fn phases() -> Vec<Phase> {
         Phase::Stopping {
             reason: StopReason::Failed,
         },
+        Phase::Stopping {
+            reason: StopReason::MemoryBudget,
+        },
         Phase::Suspended,
         Phase::Failed,
         Phase::Ended { resumable: true },
@@ -149,6 +152,7 @@ pub(super) fn events() -> Vec<Event> {
         Event::AgeLimit,
         Event::MemoryExceeded,
         Event::Crashed,
+        Event::Reclaim,
         Event::Stalled,
         Event::InterruptDeadline {
             deadline: cut_deadline(),
@@ -173,6 +177,7 @@ pub(super) fn stop_name(r: StopReason) -> &'static str {
         StopReason::Idle => "idle",
         StopReason::Shutdown => "shutdown",
         StopReason::Failed => "failed",
+        StopReason::MemoryBudget => "budget",
     }
 }
 
@@ -249,6 +254,7 @@ pub(super) fn event_name(e: &Event) -> &'static str {
         Event::AgeLimit => "age limit",
         Event::MemoryExceeded => "memory exceeded",
         Event::Crashed => "crashed",
+        Event::Reclaim => "reclaim",
         Event::DrainDeadline { .. } => "drain deadline",
         Event::Stalled => "stalled",
         Event::InterruptDeadline { .. } => "interrupt deadline",
@@ -379,6 +385,7 @@ const ALL_BUT_ABSENT: &[&str] = &[
     "stopping (age)",
     "stopping (destroyed)",
     "stopping (failed)",
+    "stopping (budget)",
     "suspended",
     "failed",
     "ended (resumable)",
@@ -390,6 +397,7 @@ const STOPPING: &[&str] = &[
     "stopping (age)",
     "stopping (destroyed)",
     "stopping (failed)",
+    "stopping (budget)",
 ];
 const PROCESS_EVENTS: &[&str] = &[
     "turn ended",
@@ -401,6 +409,7 @@ const PROCESS_EVENTS: &[&str] = &[
     "age limit",
     "memory exceeded",
     "crashed",
+    "reclaim",
     "stalled",
     "interrupt deadline",
     "drain deadline",
@@ -464,6 +473,8 @@ pub(super) const ROWS: &[Row] = &[
     (LIVE_IDLE, &["memory exceeded"], To("restarting (memory)", &["notify restarting (memory)", "launch resume"])),
     (LIVE_IDLE, &["crashed"], To("restarting (crash)", CRASH_RESTART)),
     (LIVE_IDLE, &["shutdown"], To("stopping (shutdown)", SUSPEND)),
+    (LIVE_IDLE, &["reclaim"], To("stopping (budget)", &["status suspended", "notify terminated (budget)", "stop process"])),
+    (TURNS, &["reclaim"], Same(&[])),
     (LIVE_IDLE, &["permission timed out", "drain deadline", "interrupt deadline"], Same(&[])),
     // -- a turn runs: a message is refused --
     (&[QUERYING, WAITING_PERMISSION, INTERRUPTING, MEMORY_DRAIN], &["query"], Same(&["refuse QueryInProgress"])),
@@ -537,19 +548,19 @@ pub(super) const ROWS: &[Row] = &[
     (&["restarting (crash)"], &["launched"], To("ready", &["swap process", "status active", "notify ready"])),
     (&["restarting (crash)"], &["launch failed"], To("stopping (failed)", &["notify terminated (failed)", "status failed", "stop process"])),
     (&["restarting (crash)"], &["turn ended", "permission opened", "permission withdrawn", "stalled"], Unreachable("a restart begins once the turn ended or was abandoned")),
-    (&["restarting (crash)"], &["permission timed out", "tick", "memory exceeded", "crashed", "drain deadline", "interrupt deadline"], Same(&[])),
+    (&["restarting (crash)"], &["permission timed out", "tick", "memory exceeded", "crashed", "reclaim", "drain deadline", "interrupt deadline"], Same(&[])),
     (&["restarting (crash)"], &["age limit"], To("stopping (age)", AGED)),
     (&["restarting (crash)"], &["shutdown"], To("stopping (shutdown)", SUSPEND)),
     // -- stopping: the process is on its way out --
-    (&["stopping (idle)", "stopping (age)", "stopping (destroyed)", "stopping (failed)"], &["query"], Same(&["refuse Ended"])),
+    (&["stopping (idle)", "stopping (age)", "stopping (destroyed)", "stopping (failed)", "stopping (budget)"], &["query"], Same(&["refuse Ended"])),
     (&["stopping (shutdown)"], &["query"], Same(&["refuse ShuttingDown"])),
     (STOPPING, &["permission answered"], Same(&["refuse Ended"])),
     (STOPPING, &["resume", "wake", "destroy"], Same(&["defer"])),
-    (&["stopping (idle)", "stopping (shutdown)"], &["stopped"], To("suspended", &[])),
+    (&["stopping (idle)", "stopping (shutdown)", "stopping (budget)"], &["stopped"], To("suspended", &[])),
     (&["stopping (age)"], &["stopped"], To("ended (resumable)", &[])),
     (&["stopping (destroyed)"], &["stopped"], To("ended (destroyed)", &[])),
     (&["stopping (failed)"], &["stopped"], To("failed", &[])),
     (STOPPING, &["launched"], Same(&["discard launched"])),
     (STOPPING, &["subscribed", "unsubscribed"], Same(&[])),
-    (STOPPING, &["launch failed", "turn ended", "permission opened", "permission withdrawn", "permission timed out", "tick", "age warning", "age limit", "memory exceeded", "crashed", "stalled", "interrupt deadline", "drain deadline", "shutdown"], Same(&[])),
+    (STOPPING, &["launch failed", "turn ended", "permission opened", "permission withdrawn", "permission timed out", "tick", "age warning", "age limit", "memory exceeded", "crashed", "reclaim", "stalled", "interrupt deadline", "drain deadline", "shutdown"], Same(&[])),
 ];

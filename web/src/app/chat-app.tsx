@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { ApiError, fetchInfo, fetchMessages, fetchSessions, patchSession, purgeSession, searchMessages, downloadExport } from "../lib/rest";
+import { ApiError, fetchInfo, fetchMe, fetchMessages, fetchSessions, patchSession, purgeSession, searchMessages, downloadExport } from "../lib/rest";
 import { SearchDialog } from "../features/search/components/search-dialog";
 import { createNotifier } from "../features/notify/notifier";
 import { NotifyToggle } from "../features/notify/notify-toggle";
@@ -9,7 +9,8 @@ import { Connection } from "../features/connection/api/ws-client";
 import { useChat } from "../features/chat/hooks/use-chat";
 import { loadLastSession, saveLastSession } from "../features/chat/lib/last-session";
 import { preloadMarkdown } from "../features/chat/lib/load-markdown";
-import type { Info } from "../types/protocol";
+import { AdminPage } from "../features/admin/components/admin-page";
+import type { Info, Me } from "../types/protocol";
 import { createFramePacer } from "./frame-pacer";
 import { createStores } from "./stores/create-stores";
 import { serverLink } from "./stores/route-frame";
@@ -19,20 +20,30 @@ import { ConversationPane } from "./conversation-pane";
 import { StatusBar } from "./status-bar";
 import { Header } from "./header";
 import { SkipLinks } from "./skip-links";
+import { ApprovalAlerts } from "./approval-alerts";
 
 type Props = {
+  /** The key sent with every request; `""` behind a single sign-on proxy. */
   apiKey: string;
+  /** Signed in by the proxy: there is no key to forget. */
+  singleSignOn: boolean;
   info: Info | null;
   onInfo(info: Info): void;
-  /** `wasRefused`: the server no longer accepts the key. */
-  onSignOut(wasRefused: boolean): void;
+  /** `wasRefused`: the server no longer accepts the key; `reason`: the server's, if any. */
+  onSignOut(wasRefused: boolean, reason?: string): void;
 };
 
+/** How long to wait before asking who we are again after a failure (not a refusal). */
+const ME_RETRY_MS = 5_000;
 
 /** The signed-in app: one set of stores and one connection for this key. */
-export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
-  const [{ stores, connection }] = useState(() => {
+export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props) {
+  const [me, setMe] = useState<Me | null>(null);
+  const [page, setPage] = useState<"chat" | "admin">("chat");
+  const [{ stores, connection, refresh, signedIn }] = useState(() => {
     let conn: Connection | null = null;
+    // The stores are made once; they read who is signed in through this, once it is known.
+    const signedIn: { me: Me | null } = { me: null };
     const stores = createStores({
       send: (f) => conn?.send(f) ?? false,
       // Streamed text: at most once per animation frame, paced to the device (frame-pacer.ts).
@@ -45,6 +56,7 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
         download: (id, format) => downloadExport(apiKey, id, format),
       },
       initialSessionId: loadLastSession(),
+      myUserId: () => signedIn.me?.user_id ?? null,
     });
     stores.chat.subscribe((s, prev) => {
       if (s.currentId !== prev.currentId) saveLastSession(s.currentId);
@@ -72,11 +84,36 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
           notify(frame);
         },
       },
-      onUnauthorized: () => onSignOut(true),
+      onUnauthorized: (reason) => onSignOut(true, reason),
     });
-    return { stores, connection: conn };
+    return { stores, connection: conn, refresh, signedIn };
   });
   const [drawerOpen, setDrawerOpen] = useState(false);
+  const refused = useCallback(() => onSignOut(true), [onSignOut]);
+
+  useEffect(() => {
+    if (me) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let live = true;
+    const ask = () => {
+      fetchMe(apiKey)
+        .then((m) => {
+          if (!live) return;
+          signedIn.me = m;
+          setMe(m);
+        })
+        .catch((e) => {
+          if (!live) return;
+          if (e instanceof ApiError && e.status === 401) refused();
+          else timer = setTimeout(ask, ME_RETRY_MS);
+        });
+    };
+    ask();
+    return () => {
+      live = false;
+      if (timer) clearTimeout(timer);
+    };
+  }, [apiKey, me, refused, signedIn]);
   /** A session was picked in the drawer: focus goes to it, not back to the drawer's button. */
   const picked = useRef(false);
 
@@ -119,7 +156,8 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
   return (
     <StoresProvider stores={stores}>
       <div className="flex h-dvh flex-col overflow-hidden">
-        <OpenSessionSkipLinks />
+        {/* Their targets (the conversation, the message box) are not on the admin page. */}
+        {page === "chat" && <OpenSessionSkipLinks />}
         <Header
           demo={!!info?.demo_model}
           drawerOpen={drawerOpen}
@@ -129,7 +167,18 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
           }}
           drawer={sidebar}
           onDrawerClosed={onDrawerClosed}
-          onSignOut={() => onSignOut(false)}
+          me={me}
+          adminOpen={page === "admin"}
+          onAdmin={
+            me?.role === "admin"
+              ? () => {
+                  // Others' sessions come and go: the list is fetched again on the way.
+                  refresh();
+                  setPage(page === "admin" ? "chat" : "admin");
+                }
+              : null
+          }
+          onSignOut={singleSignOn ? null : () => onSignOut(false)}
           search={
             <>
               <SearchDialog search={search} onOpen={openFound} />
@@ -140,10 +189,26 @@ export function ChatApp({ apiKey, info, onInfo, onSignOut }: Props) {
         <div className="flex min-h-0 flex-1">
           <div className="hidden w-72 shrink-0 flex-col border-r border-zinc-200 md:flex dark:border-zinc-800">{sidebar}</div>
           <main className="flex min-w-0 flex-1 flex-col">
-            <ConversationPane onReconnect={connection.reconnectNow} />
+            {page === "admin" ? (
+              <AdminPage
+                apiKey={apiKey}
+                defaults={{
+                  maxSessions: info?.limits.max_sessions_per_user ?? null,
+                  dailySpendUsd: info?.limits.daily_spend_limit_usd ?? null,
+                }}
+                onUnauthorized={refused}
+                onClose={() => {
+                  refresh();
+                  setPage("chat");
+                }}
+              />
+            ) : (
+              <ConversationPane onReconnect={connection.reconnectNow} />
+            )}
           </main>
         </div>
         <StatusBar onReconnect={connection.reconnectNow} />
+        <ApprovalAlerts />
       </div>
     </StoresProvider>
   );

@@ -151,7 +151,7 @@ describe("the conversation", () => {
     const h = mountConversation();
     act(() => {
       h.event({ type: "session_restarting", reason: "memory_limit", message: "The session used too much memory; restarting it with the conversation." });
-      h.event({ type: "session_ready", session: { session_id: SID, status: "active", created_at: "", last_active_at: "", message_count: 0, total_cost_usd: 0, is_resumable: true }, source: "resumed" });
+      h.event({ type: "session_ready", session: { session_id: SID, user_id: "default", status: "active", created_at: "", last_active_at: "", message_count: 0, total_cost_usd: 0, is_resumable: true }, source: "resumed" });
       h.event({ type: "session_warning", kind: "duration", remaining_seconds: 125 });
     });
     expect(screen.getByText(/Restarting the session/)).toBeInTheDocument();

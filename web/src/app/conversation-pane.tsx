@@ -1,7 +1,8 @@
 import { useShallow } from "zustand/react/shallow";
 import { Composer } from "../features/chat/components/composer";
 import { MessageList } from "../features/chat/components/message-list";
-import { OpenedElsewhere, SessionEnded } from "../features/chat/components/session-ended";
+import { OpenedElsewhere, ReadOnly, SessionEnded } from "../features/chat/components/session-ended";
+import { SessionPermissions } from "./session-permissions";
 import { WarningBanner } from "../features/chat/components/warning-banner";
 import { useCurrentViewValue } from "../features/chat/hooks/use-chat";
 import { useInterruptShortcut } from "../features/chat/hooks/use-interrupt-shortcut";
@@ -17,6 +18,7 @@ export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
   const id = useCurrentViewValue((v) => v?.id);
   const ended = useCurrentViewValue((v) => !!v?.terminated);
   const elsewhere = useCurrentViewValue((v) => !!v?.openedElsewhere);
+  const readOnlyOwner = useCurrentViewValue((v) => v?.readOnly?.owner ?? null);
   const status = useConnection((s) => s.status);
   const { creating, createSession } = useSessions(
     useShallow((s) => ({ creating: s.creating, createSession: s.createSession })),
@@ -27,6 +29,7 @@ export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
     <>
       <NoticeBanner />
       <WarningBanner />
+      {id && <SessionPermissions id={id} />}
       {id ? (
         <MessageList key={id} id={id} onNewSession={createSession} />
       ) : (
@@ -35,7 +38,10 @@ export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
           onReconnect={status === "disconnected" ? onReconnect : null}
         />
       )}
-      {id && ended && <SessionEnded id={id} creating={creating} onNewSession={createSession} />}
+      {id && readOnlyOwner !== null && <ReadOnly owner={readOnlyOwner} />}
+      {id && ended && readOnlyOwner === null && (
+        <SessionEnded id={id} creating={creating} onNewSession={createSession} />
+      )}
       {id && elsewhere && <OpenedElsewhere id={id} />}
       <Composer connected={status === "connected"} creating={creating} />
     </>

@@ -4,6 +4,8 @@ import { ConfirmDialog } from "../components/ui/confirm-dialog";
 import { LAYER, OVERLAY } from "../components/ui/layers";
 import { DemoBanner } from "./demo-banner";
 import { ThemeToggle } from "./theme-toggle";
+import { AccountBadge } from "../features/account/components/account-badge";
+import type { Me } from "../types/protocol";
 
 type Props = {
   /** The server answers with its demo model (a banner says so). */
@@ -13,15 +15,25 @@ type Props = {
   drawer: ReactNode;
   /** Where focus goes when the drawer closes: `true` when this handled it. */
   onDrawerClosed(): boolean;
-  onSignOut(): void;
+  /** Who is signed in, once known. */
+  me: Me | null;
+  /** The admin page is shown. */
+  adminOpen: boolean;
+  /** Opens or closes the admin page (admins only). */
+  onAdmin: (() => void) | null;
+  /** Forgets the key (none behind a single sign-on proxy). */
+  onSignOut: (() => void) | null;
   /** The search control (Ctrl/Cmd+K). */
   search?: ReactNode;
 };
 
 const ICON_BUTTON = "min-h-8 min-w-8 rounded-md px-2 py-1 hover:bg-zinc-100 focus-visible:ring-2 focus-visible:ring-blue-500 dark:hover:bg-zinc-800";
 
-/** The page's banner: the demo notice, the session drawer on narrow screens, theme, sign out. */
-export function Header({ demo, drawerOpen, onDrawer, drawer, onDrawerClosed, onSignOut, search }: Props) {
+/**
+ * The page's banner: the demo notice, the session drawer on narrow screens, search, who is
+ * signed in, the admin page (admins), theme, sign out.
+ */
+export function Header({ demo, drawerOpen, onDrawer, drawer, onDrawerClosed, me, adminOpen, onAdmin, onSignOut, search }: Props) {
   return (
     <header className="border-b border-zinc-200 dark:border-zinc-800">
       {demo && <DemoBanner />}
@@ -54,7 +66,19 @@ export function Header({ demo, drawerOpen, onDrawer, drawer, onDrawerClosed, onS
         <h1 className="truncate text-base font-semibold">Claude Code sessions</h1>
         <div className="ml-auto flex items-center gap-1">
           {search}
+          <AccountBadge me={me} />
+          {onAdmin && (
+            <button
+              type="button"
+              onClick={onAdmin}
+              aria-pressed={adminOpen}
+              className={`${ICON_BUTTON} text-sm text-zinc-700 dark:text-zinc-300`}
+            >
+              {adminOpen ? "Chat" : "Admin"}
+            </button>
+          )}
           <ThemeToggle />
+          {onSignOut && (
           <ConfirmDialog
             trigger={
               <button type="button" className={`${ICON_BUTTON} text-sm text-zinc-700 dark:text-zinc-300`}>
@@ -66,6 +90,7 @@ export function Header({ demo, drawerOpen, onDrawer, drawer, onDrawerClosed, onS
             confirmLabel="Sign out"
             onConfirm={onSignOut}
           />
+          )}
         </div>
       </div>
     </header>

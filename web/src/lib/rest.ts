@@ -1,8 +1,9 @@
 /**
  * REST calls. The key travels only in the `X-API-Key` header, never in a URL; the WebSocket
- * is opened with a single-use ticket fetched here.
+ * is opened with a single-use ticket fetched here. An empty key sends none: behind a
+ * single sign-on proxy the proxy says who the user is.
  */
-import { Info, ListedSession, SearchHit, SessionPage, StoredMessage } from "../types/protocol";
+import { Info, ListedSession, Me, SearchHit, SessionPage, StoredMessage } from "../types/protocol";
 
 /** A failed REST call, with the server's stable error code when it sent one. */
 export class ApiError extends Error {
@@ -15,12 +16,12 @@ export class ApiError extends Error {
   }
 }
 
-async function call(path: string, key: string, init: RequestInit = {}): Promise<unknown> {
+export async function call(path: string, key: string, init: RequestInit = {}): Promise<unknown> {
   let res: Response;
   try {
     res = await fetch(`/api/v1${path}`, {
       ...init,
-      headers: { "X-API-Key": key, ...(init.headers ?? {}) },
+      headers: { ...(key ? { "X-API-Key": key } : {}), ...(init.headers ?? {}) },
       cache: "no-store",
     });
   } catch {
@@ -40,6 +41,10 @@ async function call(path: string, key: string, init: RequestInit = {}): Promise<
 
 export async function fetchInfo(key: string): Promise<Info> {
   return Info.parse(await call("/info", key));
+}
+
+export async function fetchMe(key: string): Promise<Me> {
+  return Me.parse(await call("/me", key));
 }
 
 export async function fetchTicket(key: string): Promise<string> {
@@ -84,7 +89,7 @@ export async function downloadExport(key: string, id: string, format: "md" | "js
   let res: Response;
   try {
     res = await fetch(`/api/v1/sessions/${encodeURIComponent(id)}/export?format=${format}`, {
-      headers: { "X-API-Key": key },
+      headers: key ? { "X-API-Key": key } : {},
       cache: "no-store",
     });
   } catch {

@@ -6,7 +6,7 @@ export class FakeSocket {
   sent: string[] = [];
   onopen: (() => void) | null = null;
   onmessage: ((m: { data: string }) => void) | null = null;
-  onclose: (() => void) | null = null;
+  onclose: ((ev?: { code: number; reason: string }) => void) | null = null;
   readonly url: string;
   constructor(url: string) {
     this.url = url;
@@ -28,5 +28,10 @@ export class FakeSocket {
   drop() {
     this.readyState = 3;
     this.onclose?.();
+  }
+  /** The server closes the socket with `code` and `reason`. */
+  closeWith(code: number, reason: string) {
+    this.readyState = 3;
+    this.onclose?.({ code, reason });
   }
 }

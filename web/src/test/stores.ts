@@ -9,6 +9,7 @@ import type { ClientFrame, ListedSession, ServerFrame, SessionSummary } from "..
 export function summary(id: string, patch: Partial<SessionSummary> = {}): SessionSummary {
   return {
     session_id: id,
+    user_id: "default",
     status: "active",
     created_at: "2026-11-24T10:00:00.000000Z",
     last_active_at: "2026-11-24T10:00:00.000000Z",

@@ -44,7 +44,9 @@ const sent: { [K in ClientFrame["type"]]: Extract<ClientFrame, { type: K }> } = 
     request_id: "r",
     allow: false,
     message: "no",
+    remember: false,
   },
+  revoke_permission: { type: "revoke_permission", session_id: "s", rule: "Bash(npm run *)" },
   destroy_session: { type: "destroy_session", session_id: "s" },
   resume_session: { type: "resume_session", session_id: "s" },
   rename_session: { type: "rename_session", session_id: "s", title: "t" },
@@ -60,7 +62,7 @@ describe("client frames from the Rust types", () => {
       const ours = Object.keys(sent[type]);
       // Optional fields (absent in some Rust samples) are the only allowed difference.
       for (const key of Object.keys(frame)) expect(ours, `${type}.${key}`).toContain(key);
-      const optional = type === "permission_response" ? ["message"] : [];
+      const optional = type === "permission_response" ? ["message", "remember"] : [];
       for (const key of ours) if (!optional.includes(key)) expect(Object.keys(frame), `${type}.${key}`).toContain(key);
     }
   });

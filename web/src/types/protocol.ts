@@ -6,6 +6,10 @@
  */
 import { z } from "zod";
 
+// The page's Content-Security-Policy allows no eval: zod's JIT-compiled object parsers would
+// need `new Function` (even its probe for it is reported as a violation).
+z.config({ jitless: true });
+
 export const SessionStatus = z.enum([
   "creating",
   "active",
@@ -16,8 +20,18 @@ export const SessionStatus = z.enum([
 ]);
 export type SessionStatus = z.infer<typeof SessionStatus>;
 
+/**
+ * `session_terminated` reasons after which the session is only suspended: its next message
+ * resumes it (idle past the grace period; paused to stay under the server's memory budget).
+ */
+export const SUSPENDED_REASONS: readonly string[] = ["idle", "memory_budget"];
+
 export const SessionSummary = z.object({
   session_id: z.string(),
+  /** The owner: the user who created it. */
+  user_id: z.string(),
+  /** The owner's name: sent to admins only. */
+  user_name: z.string().optional(),
   status: SessionStatus,
   created_at: z.string(),
   last_active_at: z.string(),
@@ -27,14 +41,17 @@ export const SessionSummary = z.object({
 });
 export type SessionSummary = z.infer<typeof SessionSummary>;
 
-/** A session as the list shows it (`session_list`, `GET /sessions`, `PATCH /sessions/{id}`). */
+/**
+ * A session as the list shows it (`session_list`, `GET /sessions`, `PATCH /sessions/{id}`).
+ * The finding fields default when absent (a server before them, recorded frames).
+ */
 export const ListedSession = SessionSummary.extend({
   /** From the first message, or a rename; null before the first message. */
-  title: z.string().nullable(),
+  title: z.string().nullable().default(null),
   /** The start of the last user or assistant message. */
-  preview: z.string().nullable(),
-  archived: z.boolean(),
-  forked_from: z.string().nullable(),
+  preview: z.string().nullable().default(null),
+  archived: z.boolean().default(false),
+  forked_from: z.string().nullable().default(null),
 });
 export type ListedSession = z.infer<typeof ListedSession>;
 
@@ -90,13 +107,23 @@ export const SessionEvent = z.discriminatedUnion("type", [
     is_error: z.boolean(),
     content: z.string(),
     duration_ms: z.number().nullable(),
+    /** Its permission was denied: show "Denied", not an error (absent on older servers). */
+    denied: z.boolean().optional(),
   }),
   event("permission_request", {
     request_id: z.string(),
     tool_name: z.string(),
     input: z.unknown(),
     reason: z.string(),
+    /** The tool call it is about (absent on older servers). */
+    tool_use_id: z.string().nullable().optional(),
+    /** The CLI's permission suggestions, verbatim. */
+    suggestions: z.array(z.unknown()).optional(),
+    /** What "Allow for this session" grants (`Bash(npm run *)`); empty: not offered. */
+    session_rules: z.array(z.string()).optional(),
   }),
+  /** A permission request was answered, from this connection or another. */
+  event("permission_answered", { request_id: z.string(), allow: z.boolean(), remember: z.boolean() }),
   event("permission_cancelled", { request_id: z.string() }),
   event("response_complete", {
     cost_usd: z.number(),
@@ -130,8 +157,24 @@ export const SessionEvent = z.discriminatedUnion("type", [
 export type SessionEvent = z.infer<typeof SessionEvent>;
 export type EventOf<T extends SessionEvent["type"]> = Extract<SessionEvent, { type: T }>;
 
+/** What a session is doing now (`session_state`, sent to all the owner's connections). */
+export const LiveState = z.enum(["running", "waiting_for_approval", "error", "idle", "suspended", "ended"]);
+export type LiveState = z.infer<typeof LiveState>;
+
+export const SessionStateFrame = z.object({
+  type: z.literal("session_state"),
+  session_id: z.string(),
+  state: LiveState,
+  /** The request it waits on (with `waiting_for_approval`). */
+  permission: z.object({ request_id: z.string(), tool_name: z.string(), reason: z.string() }).optional(),
+  /** Rules "Allow for this session" granted, each revocable. */
+  allowed: z.array(z.string()),
+});
+export type SessionStateFrame = z.infer<typeof SessionStateFrame>;
+
 /** Frames that are not session events. */
 export const ControlFrame = z.discriminatedUnion("type", [
+  SessionStateFrame,
   z.object({
     type: z.literal("session_list"),
     sessions: z.array(ListedSession),
@@ -204,7 +247,10 @@ export type ClientFrame =
       request_id: string;
       allow: boolean;
       message?: string;
+      /** "Allow for this session" (with `allow`). */
+      remember?: boolean;
     }
+  | { type: "revoke_permission"; session_id: string; rule: string }
   | { type: "destroy_session"; session_id: string }
   | { type: "resume_session"; session_id: string }
   | { type: "rename_session"; session_id: string; title: string };
@@ -221,9 +267,63 @@ export const Info = z.object({
     max_session_duration_seconds: z.number(),
     session_idle_timeout_seconds: z.number(),
     prewarm_pool_size: z.number(),
+    max_sessions_per_user: z.number().nullable().optional(),
+    daily_spend_limit_usd: z.number().nullable().optional(),
   }),
 });
 export type Info = z.infer<typeof Info>;
 
 /** The longest message the server takes (characters, after trimming). */
 export const MAX_MESSAGE_CHARS = 32_000;
+
+/** The role of a user: admins manage users and see every session. */
+export const Role = z.enum(["admin", "member"]);
+export type Role = z.infer<typeof Role>;
+
+/** REST `GET /api/v1/me`: who the key (or the proxy's header) belongs to. */
+export const Me = z.object({ user_id: z.string(), name: z.string(), role: Role });
+export type Me = z.infer<typeof Me>;
+
+/** A user, as the admin routes show it. */
+export const User = z.object({
+  user_id: z.string(),
+  name: z.string(),
+  role: Role,
+  created_at: z.string(),
+  disabled: z.boolean(),
+});
+export type User = z.infer<typeof User>;
+
+/** An API key without the key: its prefix identifies it. */
+export const KeyInfo = z.object({
+  key_id: z.string(),
+  user_id: z.string(),
+  prefix: z.string(),
+  created_at: z.string(),
+  last_used_at: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+});
+export type KeyInfo = z.infer<typeof KeyInfo>;
+
+/** One entry of REST `GET /api/v1/users`. */
+export const UserOverview = User.extend({
+  bootstrap: z.boolean(),
+  keys: z.array(KeyInfo),
+  live_sessions: z.number(),
+  spend_today_usd: z.number(),
+  spend_total_usd: z.number(),
+  max_sessions: z.number().nullable(),
+  daily_spend_limit_usd: z.number().nullable(),
+});
+export type UserOverview = z.infer<typeof UserOverview>;
+
+/** REST `POST /api/v1/users`: the user and its first key, shown this once. */
+export const UserCreated = z.object({ user: User, api_key: z.string() });
+export type UserCreated = z.infer<typeof UserCreated>;
+
+/** REST `POST /api/v1/users/{user_id}/keys`: the key, shown this once. */
+export const KeyCreated = z.object({ key_id: z.string(), prefix: z.string(), api_key: z.string() });
+export type KeyCreated = z.infer<typeof KeyCreated>;
+
+/** The close reasons (code 1008) of a connection whose key was revoked or user disabled. */
+export const REVOKED_REASON_PREFIX = "revoked:";

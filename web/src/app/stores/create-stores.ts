@@ -32,6 +32,8 @@ export type StoresDeps = {
   sessionsApi?: SessionsApi;
   /** The session that was open before a reload. */
   initialSessionId?: string | null;
+  /** Who is signed in (once known): another user's session is read, not opened. */
+  myUserId?(): string | null;
 };
 
 export function createStores(deps: StoresDeps): AppStores {
@@ -44,6 +46,10 @@ export function createStores(deps: StoresDeps): AppStores {
     notifyError,
     isConnected: () => connection.getState().status === "connected",
     summary: (id) => sessions.getState().sessions.find((x) => x.session_id === id),
+    isForeign: (summary) => {
+      const me = deps.myUserId?.() ?? null;
+      return me !== null && summary.user_id !== me;
+    },
     createSessionFor: (text) => sessions.getState().queueFirstMessage(text),
   });
 

@@ -46,6 +46,9 @@ function routeControl({ chat, sessions, notice }: AppStores, f: ControlFrame) {
       if (!f.session_id) sessions.getState().cancelCreate();
       notice.getState().show({ text: f.message, tone: "error" });
       break;
+    case "session_state":
+      sessions.getState().applyState(f);
+      break;
     case "server_shutting_down":
       // Only a notice: a reply being written goes on streaming until the close (its
       // message says how long it has).

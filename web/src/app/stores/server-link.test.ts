@@ -38,7 +38,7 @@ describe("the WebSocket client and the stores", () => {
     first.open();
     expect(stores.connection.getState().status).toBe("connected");
     stores.sessions.getState().createSession();
-    first.frame({ type: "session_ready", session_id: SID, event_seq: 1, source: "pre-warmed", session: { session_id: SID, status: "active", created_at: "", last_active_at: "", message_count: 0, total_cost_usd: 0, is_resumable: true } });
+    first.frame({ type: "session_ready", session_id: SID, event_seq: 1, source: "pre-warmed", session: { session_id: SID, user_id: "default", status: "active", created_at: "", last_active_at: "", message_count: 0, total_cost_usd: 0, is_resumable: true } });
     first.frame({ type: "stream_delta", session_id: SID, event_seq: 2, text: "hi" });
 
     first.drop();

@@ -62,7 +62,10 @@ export function createNotifier(deps: NotifierDeps): (frame: ServerFrame) => void
   const base = document.title;
   let unseen = 0;
   const showCount = () => {
-    document.title = unseen > 0 ? `(${unseen}) ${base}` : base;
+    // The approval count ("(1) Waiting for approval · ", app/approval-alerts.tsx) leads
+    // the title and stays: this count goes after it.
+    const approvals = /^\(\d+\) Waiting for approval · /.exec(document.title)?.[0] ?? "";
+    document.title = approvals + (unseen > 0 ? `(${unseen}) ${base}` : base);
   };
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") {

@@ -24,7 +24,7 @@ const ACTION = "w-20 shrink-0 rounded-md px-3 py-2 text-sm font-medium text-whit
 export function Composer({ connected, creating }: Props) {
   // Fields, not the view: the box does not render again with every streamed frame.
   const running = useCurrentViewValue((v) => v?.running ?? false);
-  const ended = useCurrentViewValue((v) => !!v?.terminated || !!v?.openedElsewhere);
+  const ended = useCurrentViewValue((v) => !!v?.terminated || !!v?.openedElsewhere || !!v?.readOnly);
   const hasView = useCurrentViewValue((v) => v !== undefined);
   const sendMessage = useChat((s) => s.sendMessage);
   const interrupt = useChat((s) => s.interrupt);

@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import { focusNext } from "../../../lib/focus";
+import { ruleLabel } from "../lib/rule-label";
 import { toolAction } from "../lib/tool-input";
 import type { PermissionDecision } from "../stores/chat-store";
 import type { PermissionPrompt } from "../stores/session-view";
@@ -8,7 +9,7 @@ import { ToolInputView } from "./tool-input-view";
 type Props = {
   prompt: PermissionPrompt;
   onAnswer(decision: PermissionDecision): void;
-  /** Offer "Allow for this session" (once the server supports it). */
+  /** The server takes "Allow for this session" (offered where the request says what it grants). */
   allowForSession: boolean;
 };
 
@@ -34,6 +35,8 @@ export function PermissionRequest({ prompt, onAnswer, allowForSession }: Props) 
   const titleId = useId();
   const whyId = useId();
   const reasonId = useId();
+  const rememberId = useId();
+  const remember = allowForSession && prompt.sessionRules.length > 0;
 
   useEffect(() => {
     if (!isTyping(document.activeElement)) deny.current?.focus();
@@ -72,6 +75,11 @@ export function PermissionRequest({ prompt, onAnswer, allowForSession }: Props) 
         )}
       </div>
       <ToolInputView tool={prompt.toolName} input={prompt.input} />
+      {remember && (
+        <p id={rememberId} className="text-xs text-zinc-700 dark:text-zinc-300">
+          “Allow for this session” also allows {prompt.sessionRules.map(ruleLabel).join(", ")} until the session ends, without asking.
+        </p>
+      )}
       <div className="flex flex-wrap items-end gap-2">
         <div className="min-w-40 flex-1">
           <label htmlFor={reasonId} className="block text-xs text-zinc-700 dark:text-zinc-300">
@@ -101,9 +109,10 @@ export function PermissionRequest({ prompt, onAnswer, allowForSession }: Props) 
           >
             Deny
           </button>
-          {allowForSession && (
+          {remember && (
             <button
               type="button"
+              aria-describedby={rememberId}
               onClick={() => answer({ allow: true, scope: "session" })}
               className={`${BUTTON} border border-blue-600 text-blue-700 hover:bg-blue-50 dark:text-blue-300 dark:hover:bg-zinc-800`}
             >

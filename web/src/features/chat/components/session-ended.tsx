@@ -73,3 +73,15 @@ export function OpenedElsewhere({ id }: { id: string }) {
     </div>
   );
 }
+
+/** An admin reading another user's session: only its owner can write in it. */
+export function ReadOnly({ owner }: { owner: string }) {
+  return (
+    <div role="status" aria-label="Read only" className="border-t border-zinc-200 bg-zinc-50 px-3 py-3 text-sm dark:border-zinc-800 dark:bg-zinc-900">
+      <p>
+        This is {owner}'s session: you can read it, and end it from the list. Only {owner} can write
+        in it.
+      </p>
+    </div>
+  );
+}

@@ -186,6 +186,47 @@ describe("chat store", () => {
     expect(t.chat().views[A].history.map((i) => (i.kind === "tool" ? i.status : i.kind))).toEqual(["denied", "denied", "error"]);
   });
 
+  it("Allow for this session sends remember where the request says what it grants; an answer from elsewhere closes the request", () => {
+    resetSeqs();
+    const t = setup();
+    open(t, A);
+    t.chat().sendMessage("go");
+    t.recv(
+      ev(A, { type: "message_received", seq: 1, text: "go" }),
+      ev(A, { type: "tool_use", tool_use_id: "t1", name: "Bash", input: { command: "npm run build" } }),
+      ev(A, { type: "permission_request", request_id: "r1", tool_name: "Bash", input: { command: "npm run build" }, reason: "", tool_use_id: "t1", suggestions: [], session_rules: ["Bash(npm run *)"] }),
+    );
+    expect(t.chat().views[A].permission?.sessionRules).toEqual(["Bash(npm run *)"]);
+    t.chat().answerPermission({ allow: true, scope: "session" });
+    expect(t.sent.at(-1)).toEqual({ type: "permission_response", session_id: A, request_id: "r1", allow: true, remember: true });
+    expect(t.chat().views[A].permission).toBeNull();
+
+    // The next request is answered from another connection: this one stops asking.
+    t.recv(
+      ev(A, { type: "tool_use", tool_use_id: "t2", name: "Bash", input: { command: "rm x" } }),
+      ev(A, { type: "permission_request", request_id: "r2", tool_name: "Bash", input: { command: "rm x" }, reason: "", session_rules: [] }),
+    );
+    expect(t.chat().views[A].permission?.requestId).toBe("r2");
+    t.recv(ev(A, { type: "permission_answered", request_id: "r2", allow: false, remember: false }));
+    expect(t.chat().views[A].permission).toBeNull();
+    // The server says it was a denial, whatever the text.
+    t.recv(ev(A, { type: "tool_result", tool_use_id: "t2", is_error: true, content: "Not now.", duration_ms: 1, denied: true }));
+    expect(texts(t, A).at(-1)).toBe("tool:Bash:denied");
+
+    t.chat().revokeRule("Bash(npm run *)");
+    expect(t.sent.at(-1)).toEqual({ type: "revoke_permission", session_id: A, rule: "Bash(npm run *)" });
+  });
+
+  it("keeps each session's live state from session_state, whichever session is open", () => {
+    resetSeqs();
+    const t = setup();
+    open(t, A);
+    t.recv({ type: "session_state", session_id: B, state: "waiting_for_approval", permission: { request_id: "r", tool_name: "Bash", reason: "" }, allowed: [] });
+    expect(t.sessions().states[B]?.state).toBe("waiting_for_approval");
+    t.recv({ type: "session_state", session_id: B, state: "running", allowed: ["Edit"] });
+    expect(t.sessions().states[B]).toMatchObject({ state: "running", allowed: ["Edit"] });
+  });
+
   it("closes the permission request when it is withdrawn", () => {
     resetSeqs();
     const t = setup();
@@ -277,5 +318,23 @@ describe("opening a session that is not running", () => {
     expect(t.sent.filter((f) => "session_id" in f && f.session_id === B)).toEqual([]);
     expect(t.chat().sendMessage("wake up")).toBeNull();
     expect(t.sent.at(-1)).toMatchObject({ type: "user_message", session_id: B, text: "wake up" });
+  });
+
+  it("an admin reads another user's session from its history and never opens it", async () => {
+    const t = storesHarness({ schedule: (fn) => fn(), loadHistory: async () => stored, myUserId: () => "me" });
+    t.connection().setStatus("connected");
+    t.recv({
+      type: "session_list",
+      sessions: [{ ...listed(B), user_id: "alice-id", user_name: "alice" }, { ...listed(A), user_id: "me" }],
+    });
+    t.chat().switchSession(B);
+    expect(t.sent).toEqual([]);
+    await vi.waitFor(() => expect(t.chat().views[B].historyLoaded).toBe(true));
+    expect(t.chat().views[B].readOnly).toEqual({ owner: "alice" });
+    t.chat().resubscribe(); // a reconnect does not open it either
+    expect(t.sent).toEqual([]);
+    // One's own session opens as usual.
+    t.chat().switchSession(A);
+    expect(t.sent).toEqual([{ type: "switch_session", session_id: A, after_seq: 0 }]);
   });
 });

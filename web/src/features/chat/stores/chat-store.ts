@@ -31,8 +31,8 @@ export type ErrorFrame = Extract<ControlFrame, { type: "error" }>;
 
 /**
  * The answer to a permission request. `scope: "session"` ("Allow for this session": the
- * same tool or command is not asked about again in this session) needs the server to pass a
- * permission update to the CLI; until it can (`ChatDeps.allowForSession`), it is refused.
+ * same tool or command prefix, the request's `sessionRules`, is not asked about again in
+ * this session) is sent as `remember`; the server passes it to the CLI as a session rule.
  */
 export type PermissionDecision = { allow: true; scope?: "once" | "session" } | { allow: false; reason?: string };
 
@@ -42,7 +42,7 @@ export type ChatState = {
   views: Record<string, SessionView>;
   /** What is typed in the message box, per session ("" before any session exists). */
   drafts: Record<string, string>;
-  /** The server takes "Allow for this session" (off until it does: see `PermissionDecision`). */
+  /** The server takes "Allow for this session" (`remember`; each request says what it grants). */
   canAllowForSession: boolean;
 };
 
@@ -71,6 +71,8 @@ export type ChatActions = {
   interrupt(): void;
   /** Answers the open session's pending permission request. */
   answerPermission(decision: PermissionDecision): void;
+  /** Drops a rule "Allow for this session" granted in the open session. */
+  revokeRule(rule: string): void;
   retry(): void;
   resume(id: string): void;
   setDraft(text: string): void;
@@ -91,11 +93,13 @@ export type ChatDeps = {
   isConnected(): boolean;
   /** The server's summary of a session, if it is in the list. */
   summary(id: string): SessionSummary | undefined;
+  /** The session is another user's (an admin sees everyone's): it is read, not opened. */
+  isForeign?(summary: SessionSummary): boolean;
   /** No session is open: create one, and send `text` once it is ready. */
   createSessionFor(text: string): void;
   /** Shows an error that is not about one turn (the app's notice banner). */
   notifyError(text: string): void;
-  /** The server takes "Allow for this session" (false until it supports it). */
+  /** The server takes "Allow for this session" (default true; false for a server without it). */
   allowForSession?: boolean;
 };
 
@@ -151,7 +155,7 @@ export function createChatStore(deps: ChatDeps): ChatStore {
       currentId: deps.initialSessionId ?? null,
       views: {},
       drafts: {},
-      canAllowForSession: deps.allowForSession ?? false,
+      canAllowForSession: deps.allowForSession ?? true,
 
       admitEvent(e) {
         const id = e.session_id;
@@ -219,12 +223,21 @@ export function createChatStore(deps: ChatDeps): ChatStore {
       flush: deltas.flush,
       resubscribe() {
         const id = get().currentId;
-        if (id && !get().views[id]?.dormant && !get().views[id]?.terminated) subscribe(id);
+        const v = id ? get().views[id] : undefined;
+        if (id && !v?.dormant && !v?.terminated && !v?.readOnly) subscribe(id);
       },
       switchSession(id) {
         if (get().currentId === id && !get().views[id]?.openedElsewhere) return;
         set({ currentId: id });
         const summary = deps.summary(id);
+        if (summary && deps.isForeign?.(summary)) {
+          // Another user's: its stored conversation, without taking it from its owner.
+          updateView(id, (v) => {
+            v.readOnly = { owner: summary.user_name ?? "another user" };
+          });
+          showStored(id);
+          return;
+        }
         const status = summary?.status;
         if (summary && (status === "terminated" || status === "failed" || status === "suspended")) {
           // Ended: show what was said, with Resume / Start new session. Suspended: show it
@@ -275,15 +288,17 @@ export function createChatStore(deps: ChatDeps): ChatStore {
         const id = get().currentId;
         const p = id ? get().views[id]?.permission : null;
         if (!id || !p) return;
-        // Not sent until the server can scope an approval to the session (it would be a
-        // plain Allow on the wire, which is not what the person chose).
-        if (decision.allow && decision.scope === "session" && !get().canAllowForSession) return;
+        // Only where the request says what it would remember (else it would be a plain
+        // Allow on the wire, which is not what the person chose).
+        const remember = decision.allow && decision.scope === "session";
+        if (remember && (!get().canAllowForSession || p.sessionRules.length === 0)) return;
         const sent = deps.send({
           type: "permission_response",
           session_id: id,
           request_id: p.requestId,
           allow: decision.allow,
           ...(decision.allow ? {} : { message: denialMessage(decision.reason ?? "") }),
+          ...(remember ? { remember: true } : {}),
         });
         if (!sent) {
           deps.notifyError("Not connected to the server: answer again once it is back.");
@@ -293,6 +308,13 @@ export function createChatStore(deps: ChatDeps): ChatStore {
           if (!decision.allow) denyAwaitedTool(v);
           v.permission = null;
         });
+      },
+      revokeRule(rule) {
+        const id = get().currentId;
+        if (!id) return;
+        if (!deps.send({ type: "revoke_permission", session_id: id, rule })) {
+          deps.notifyError("Not connected to the server: try again once it is back.");
+        }
       },
       retry() {
         const id = get().currentId;

@@ -117,7 +117,7 @@ export function itemsFromHistory(messages: StoredMessage[]): Item[] {
         const tool = tools.get(str(p.tool_use_id));
         if (tool) {
           tool.content = str(p.content);
-          tool.status = p.is_error !== true ? "done" : isDenial(tool.content) ? "denied" : "error";
+          tool.status = p.is_error !== true ? "done" : p.denied === true || isDenial(tool.content) ? "denied" : "error";
           tool.durationMs = typeof p.duration_ms === "number" ? p.duration_ms : null;
         }
         break;

@@ -124,6 +124,17 @@ describe("reconnecting", () => {
   });
 });
 
+describe("a session paused for the memory budget", () => {
+  it("is suspended, not ended: a notice, and the next message resumes it", () => {
+    resetSeqs();
+    const t = setup();
+    open(t, A);
+    t.recv(ev(A, { type: "session_terminated", reason: "memory_budget", resumable: true, message: "Paused to free memory." }));
+    expect(t.chat().views[A].terminated).toBeFalsy();
+    expect(texts(t, A).at(-1)).toBe("notice:Paused to free memory.");
+  });
+});
+
 describe("reconnecting: edge cases found in review", () => {
   it("after an idle end, coming back from after_seq 0 does not show the last turn twice", () => {
     resetSeqs();

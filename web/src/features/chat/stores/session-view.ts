@@ -6,6 +6,8 @@ export type PermissionPrompt = {
   toolName: string;
   input: unknown;
   reason: string;
+  /** What "Allow for this session" grants (`Bash(npm run *)`); empty: not offered. */
+  sessionRules: string[];
 };
 
 export type SessionView = {
@@ -28,6 +30,9 @@ export type SessionView = {
   warning: { remainingSeconds: number; receivedAt: number } | null;
   terminated: { reason: string; resumable: boolean; message: string } | null;
   openedElsewhere: boolean;
+  /** Another user's session, which an admin reads (from the stored history) but does not
+   * open: only its owner writes in it. */
+  readOnly: { owner: string } | null;
   /** Shown from the stored history without waking it (a suspended session): the next
    * message subscribes and wakes it. */
   dormant: boolean;
@@ -53,6 +58,7 @@ export function emptyView(id: string): SessionView {
     warning: null,
     terminated: null,
     openedElsewhere: false,
+    readOnly: null,
     dormant: false,
     restarting: false,
     lastCost: null,

@@ -4,6 +4,7 @@
  * `updateView` in chat-store.ts), so every rule of a turn reads in one place.
  */
 import type { ControlFrame, SessionEvent } from "../../../types/protocol";
+import { SUSPENDED_REASONS } from "../../../types/protocol";
 import { TOOL_UNFINISHED, isDenial, itemId, itemsFromHistory, type Item, type ToolItem, type UserItem } from "./items";
 import type { SessionView } from "./session-view";
 
@@ -66,7 +67,7 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
       if (tool) {
         v.live[i] = {
           ...tool,
-          status: !e.is_error ? "done" : tool.denied || isDenial(e.content) ? "denied" : "error",
+          status: !e.is_error ? "done" : e.denied || tool.denied || isDenial(e.content) ? "denied" : "error",
           content: e.content,
           durationMs: e.duration_ms ?? (tool.startedAt ? now() - tool.startedAt : null),
         };
@@ -79,10 +80,18 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
         toolName: e.tool_name,
         input: e.input,
         reason: e.reason,
+        sessionRules: e.session_rules ?? [],
       };
       break;
     case "permission_cancelled":
       if (v.permission?.requestId === e.request_id) v.permission = null;
+      break;
+    case "permission_answered":
+      // Answered here or from another connection: the prompt goes either way.
+      if (v.permission?.requestId === e.request_id) {
+        if (!e.allow) denyAwaitedTool(v);
+        v.permission = null;
+      }
       break;
     case "response_complete":
       finishTurn(v);
@@ -123,7 +132,7 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
       // The session's process and its event sequence end here; a resumed session
       // counts from 1 again.
       v.lastEventSeq = 0;
-      if (e.reason === "idle") {
+      if (SUSPENDED_REASONS.includes(e.reason)) {
         v.live.push(notice(e.message || "The session was suspended while idle; your next message resumes it."));
       } else {
         v.terminated = { reason: e.reason, resumable: e.resumable, message: e.message };

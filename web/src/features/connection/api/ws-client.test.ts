@@ -34,4 +34,28 @@ describe("Connection", () => {
     await vi.waitFor(() => expect(onUnauthorized).toHaveBeenCalled());
     expect(FakeSocket.all).toHaveLength(0);
   });
+
+  it("goes back to the key screen at once when the key is revoked, and does not reconnect", async () => {
+    const onUnauthorized = vi.fn();
+    const link = { onFrame: () => {}, onOpen: () => {}, onClose: () => {} };
+    new Connection({ key: KEY, status: createConnectionStore(), link, onUnauthorized }).start();
+    await vi.waitFor(() => expect(FakeSocket.all).toHaveLength(1));
+    FakeSocket.all[0].open();
+    FakeSocket.all[0].closeWith(1008, "revoked: this API key was revoked");
+    expect(onUnauthorized).toHaveBeenCalledWith("revoked: this API key was revoked");
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeSocket.all).toHaveLength(1);
+  });
+
+  it("reconnects after any other close, 1008 for a slow client included", async () => {
+    const onUnauthorized = vi.fn();
+    const link = { onFrame: () => {}, onOpen: () => {}, onClose: () => {} };
+    new Connection({ key: KEY, status: createConnectionStore(), link, onUnauthorized }).start();
+    await vi.waitFor(() => expect(FakeSocket.all).toHaveLength(1));
+    FakeSocket.all[0].open();
+    FakeSocket.all[0].closeWith(1008, "too slow: reconnect with after_seq");
+    await vi.advanceTimersByTimeAsync(3_000);
+    await vi.waitFor(() => expect(FakeSocket.all).toHaveLength(2));
+    expect(onUnauthorized).not.toHaveBeenCalled();
+  });
 });

@@ -6,7 +6,7 @@
  * after its last event, so the stream goes on without a gap or a repeat.
  */
 import { ApiError, fetchTicket } from "../../../lib/rest";
-import { parseServerFrame, type ClientFrame, type ServerFrame } from "../../../types/protocol";
+import { parseServerFrame, REVOKED_REASON_PREFIX, type ClientFrame, type ServerFrame } from "../../../types/protocol";
 import type { ConnectionStatus, ConnectionStore } from "../stores/connection-store";
 
 export const FIRST_RETRY_MS = 3_000;
@@ -33,8 +33,11 @@ export type ConnectionOptions = {
   /** The store this client keeps the status in. */
   status: ConnectionStore;
   link: ServerLink;
-  /** The key was refused: the app goes back to the key screen. */
-  onUnauthorized(): void;
+  /**
+   * The key was refused, or revoked while connected (the server closed with 1008 and a
+   * `revoked:` reason, passed on): the app goes back to the key screen.
+   */
+  onUnauthorized(reason?: string): void;
 };
 
 export class Connection {
@@ -132,10 +135,16 @@ export class Connection {
       }
       link.onFrame(parsed.frame);
     };
-    ws.onclose = () => {
+    ws.onclose = (ev?: CloseEvent) => {
       if (this.ws !== ws) return;
       this.ws = null;
       link.onClose();
+      if (ev?.code === 1008 && ev.reason.startsWith(REVOKED_REASON_PREFIX)) {
+        // The key was revoked or the user disabled: no reconnecting with it.
+        this.closed = true;
+        this.opts.onUnauthorized(ev.reason);
+        return;
+      }
       if (!this.closed) this.scheduleRetry();
     };
   }

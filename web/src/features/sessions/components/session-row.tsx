@@ -3,7 +3,7 @@ import { useShallow } from "zustand/react/shallow";
 import { ConfirmDialog } from "../../../components/ui/confirm-dialog";
 import { focusNext } from "../../../lib/focus";
 import { formatCost, timeAgoLong } from "../../../lib/format";
-import { MAX_TITLE_CHARS, type ListedSession, type SessionStatus } from "../../../types/protocol";
+import { MAX_TITLE_CHARS, type ListedSession, type LiveState, type SessionStatus } from "../../../types/protocol";
 import { useSessions } from "../hooks/use-sessions";
 import { sessionName } from "../stores/sessions-store";
 
@@ -26,16 +26,37 @@ const STATUS_WORD: Record<SessionStatus, string> = {
   terminated: "ended",
 };
 
+/** What a live session is doing (`session_state`), in words; it outranks the stored status. */
+const LIVE_WORD: Record<LiveState, string> = {
+  running: "running",
+  waiting_for_approval: "waiting for approval",
+  error: "error",
+  idle: "idle",
+  suspended: "suspended",
+  ended: "ended",
+};
+
+const LIVE_STYLE: Record<LiveState, string> = {
+  running: "bg-green-500",
+  waiting_for_approval: "bg-amber-500",
+  error: "bg-red-500",
+  idle: "bg-amber-400",
+  suspended: "bg-zinc-400",
+  ended: "bg-zinc-300 dark:bg-zinc-600",
+};
+
 const ICON_BUTTON =
   "h-6 min-w-6 rounded-md px-1 text-sm text-zinc-600 hover:text-zinc-900 focus-visible:ring-2 focus-visible:ring-blue-500 dark:text-zinc-400 dark:hover:text-zinc-100";
 
-
 /**
- * One session: title, preview, relative time, status and cost (the id only in the tooltip);
- * a check box for bulk actions; rename (double-click or ✎), archive/restore, end or delete.
+ * One session: title, preview, relative time, its live state (spinner while running, a badge
+ * while waiting for approval; else the stored status), the owner (an admin's list of several
+ * people's sessions) and cost (the id only in the tooltip); a check box for bulk actions;
+ * rename (double-click or ✎), archive/restore, end or delete.
  */
 export function SessionRow({
   session: s,
+  showOwner,
   current,
   now,
   selected,
@@ -43,6 +64,8 @@ export function SessionRow({
   onOpen,
 }: {
   session: ListedSession;
+  /** Name the owner (an admin's list of several people's sessions). */
+  showOwner: boolean;
   /** The session whose conversation is shown. */
   current: boolean;
   now: number;
@@ -53,6 +76,7 @@ export function SessionRow({
   const { destroy, rename, archive, purge, download } = useSessions(
     useShallow((st) => ({ destroy: st.destroy, rename: st.rename, archive: st.archive, purge: st.purge, download: st.download })),
   );
+  const live = useSessions((st) => st.states[s.session_id]?.state);
   const row = useRef<HTMLButtonElement>(null);
   const [editing, setEditing] = useState(false);
   const ended = s.status === "terminated" || s.status === "failed";
@@ -60,6 +84,10 @@ export function SessionRow({
   const when = timeAgoLong(s.last_active_at, now);
   const messages = `${s.message_count} ${s.message_count === 1 ? "message" : "messages"}`;
   const cost = formatCost(s.total_cost_usd);
+  const owner = showOwner ? s.user_name : undefined;
+  const state = live && s.status !== "terminated" ? live : null;
+  const word = state ? LIVE_WORD[state] : STATUS_WORD[s.status];
+  const dot = state ? LIVE_STYLE[state] : STATUS_STYLE[s.status];
   // The preview is raw message text: its markdown marks are not shown.
   const preview = s.preview?.replace(/[`*_#>|~]+/g, "").replace(/\s+/g, " ").trim() ?? "";
   return (
@@ -90,21 +118,40 @@ export function SessionRow({
           onClick={onOpen}
           onDoubleClick={() => setEditing(true)}
           aria-current={current ? "true" : undefined}
-          // Says what the row shows, in order: "Fix the login bug, active, 5 minutes ago, 2 messages, $0.01, <preview>".
-          aria-label={[name, STATUS_WORD[s.status], when, messages, cost, preview].filter(Boolean).join(", ")}
+          // Says what the row shows, in order: "Fix the login bug, running, alice, 5 minutes ago,
+          // 2 messages, $0.01, <preview>" (the owner only in an admin's list of several people's).
+          aria-label={[name, word, owner, when, messages, cost, preview].filter(Boolean).join(", ")}
+          data-state={state ?? s.status}
           data-session-id={s.session_id}
           title={s.session_id}
           className="min-w-0 flex-1 rounded-md px-1 py-2 text-left focus-visible:ring-2 focus-visible:ring-blue-500"
         >
           {/* The spaces between the parts are not laid out (flex), but keep the text's words apart. */}
           <span className="flex items-center gap-2 text-sm font-medium">
-            <span aria-hidden className={`inline-block h-2 w-2 shrink-0 rounded-full ${STATUS_STYLE[s.status]}`} />
+            {state === "running" ? (
+              <span aria-hidden className="inline-block h-2.5 w-2.5 shrink-0 animate-spin rounded-full border-2 border-green-600 border-t-transparent motion-reduce:animate-none" />
+            ) : (
+              <span aria-hidden className={`inline-block h-2 w-2 shrink-0 rounded-full ${dot}`} />
+            )}
             <span className="truncate" data-testid="session-title">
               {name}
             </span>{" "}
-            <span className="ml-auto shrink-0 text-xs font-normal text-zinc-600 dark:text-zinc-400">{STATUS_WORD[s.status]}</span>
+            {state === "waiting_for_approval" ? (
+              <span className="ml-auto shrink-0 rounded-full bg-amber-100 px-2 text-xs font-semibold text-amber-900 dark:bg-amber-900 dark:text-amber-100">
+                {word}
+              </span>
+            ) : (
+              <span className={`ml-auto shrink-0 text-xs font-normal ${state === "error" ? "text-red-700 dark:text-red-400" : "text-zinc-600 dark:text-zinc-400"}`}>{word}</span>
+            )}
           </span>{" "}
           <span className="mt-0.5 flex gap-2 text-xs text-zinc-600 dark:text-zinc-400">
+            {owner && (
+              <>
+                <span className="truncate" title={`Owner: ${owner}`}>
+                  {owner}
+                </span>{" "}
+              </>
+            )}
             <span>{when}</span> <span>{messages}</span> <span className="ml-auto">{cost}</span>
           </span>{" "}
           {preview && (

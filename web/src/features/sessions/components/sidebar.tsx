@@ -1,7 +1,8 @@
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { useSessions } from "../hooks/use-sessions";
 import { SessionRow } from "./session-row";
+import type { ListedSession } from "../../../types/protocol";
 
 /** Re-renders every 30 s so "5 min ago" stays true. */
 function useNow(periodMs = 30_000) {
@@ -27,12 +28,21 @@ type Props = {
 /** How close to the end of the list (px) the next page is fetched. */
 const LOAD_AHEAD_PX = 400;
 
+/** The owners named in the list (only admins are sent owners' names), by name. */
+function ownersOf(sessions: ListedSession[]): Array<{ id: string; name: string }> {
+  const byId = new Map<string, string>();
+  for (const s of sessions) if (s.user_name) byId.set(s.user_id, s.user_name);
+  return [...byId].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
 /**
- * The sessions, newest activity first, a page at a time (the next page loads as the list
- * scrolls near its end); "New session"; current or archived; bulk archive and delete.
+ * The sessions the server lists (a member's own; an admin's: everyone's, with the owner's
+ * name and a filter by owner — over the rows loaded — once they are more than one person's),
+ * newest activity first, a page at a time (the next page loads as the list scrolls near its
+ * end); "New session"; current or archived; bulk archive and delete.
  */
 export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
-  const { sessions, creating, createSession, nextCursor, loadMore, filter, setFilter, archive, purge } = useSessions(
+  const { sessions: all, creating, createSession, nextCursor, loadMore, filter, setFilter, archive, purge, ownerFilter, setOwnerFilter } = useSessions(
     useShallow((s) => ({
       sessions: s.sessions,
       creating: s.creating,
@@ -43,7 +53,16 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
       setFilter: s.setFilter,
       archive: s.archive,
       purge: s.purge,
+      ownerFilter: s.ownerFilter,
+      setOwnerFilter: s.setOwnerFilter,
     })),
+  );
+  const owners = useMemo(() => ownersOf(all), [all]);
+  // Only the sessions of more than one person need their owner named.
+  const showOwners = owners.length > 1;
+  const sessions = useMemo(
+    () => (ownerFilter ? all.filter((s) => s.user_id === ownerFilter) : all),
+    [all, ownerFilter],
   );
   const now = useNow();
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -106,6 +125,25 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
           </div>
         )}
       </div>
+      {showOwners && (
+        <div className="px-3 pb-2">
+          <label className="flex items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
+            Owner
+            <select
+              value={ownerFilter ?? ""}
+              onChange={(e) => setOwnerFilter(e.target.value || null)}
+              className="min-w-0 flex-1 rounded-md border border-zinc-300 bg-transparent px-2 py-1 text-sm dark:border-zinc-700"
+            >
+              <option value="">Everyone</option>
+              {owners.map((o) => (
+                <option key={o.id} value={o.id}>
+                  {o.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+      )}
       <div
         className="min-h-0 flex-1 overflow-y-auto px-2 pb-3"
         data-testid="session-scroller"
@@ -122,6 +160,7 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
               <SessionRow
                 key={s.session_id}
                 session={s}
+                showOwner={showOwners}
                 current={s.session_id === currentId}
                 now={now}
                 selected={selected.has(s.session_id)}

@@ -11,7 +11,8 @@
  * created; `app/stores/route-frame.ts` hands it to the chat store once the session is ready.
  */
 import { createStore, type StoreApi } from "zustand/vanilla";
-import type { ClientFrame, ListedSession, SessionEvent, SessionPage, SessionSummary } from "../../../types/protocol";
+import type { ClientFrame, ListedSession, SessionEvent, SessionPage, SessionStateFrame, SessionSummary } from "../../../types/protocol";
+import { SUSPENDED_REASONS } from "../../../types/protocol";
 
 /** Which sessions the list shows. */
 export type ListFilter = "current" | "archived";
@@ -27,6 +28,10 @@ export type SessionsState = {
   creating: boolean;
   /** Text typed before any session existed: sent once the new session is ready. */
   queuedText: string | null;
+  /** An admin's choice of whose sessions to list (a user id); null: everyone's. */
+  ownerFilter: string | null;
+  /** What each live session is doing now (`session_state`), by id. */
+  states: Record<string, SessionStateFrame>;
 };
 
 export type SessionsActions = {
@@ -49,6 +54,8 @@ export type SessionsActions = {
   takeQueuedText(): string | null;
   /** Keeps a session's summary current with its events (cost, status, preview, title). */
   applyEvent(e: SessionEvent): void;
+  /** A session's live state (running, waiting for approval, …), from any session. */
+  applyState(f: SessionStateFrame): void;
   destroy(id: string): void;
   rename(id: string, title: string): void;
   archive(id: string, archived: boolean): Promise<void>;
@@ -56,6 +63,7 @@ export type SessionsActions = {
   purge(ids: string[]): Promise<void>;
   /** Downloads a conversation (Markdown or JSON). */
   download(id: string, format: "md" | "json"): void;
+  setOwnerFilter(userId: string | null): void;
 };
 
 export type SessionsStore = StoreApi<SessionsState & SessionsActions>;
@@ -120,6 +128,8 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       filter: "current",
       creating: false,
       queuedText: null,
+      ownerFilter: null,
+      states: {},
 
       setFirstPage(page, nextCursor) {
         if (get().filter !== "current") return;
@@ -206,8 +216,13 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
           });
         }
         if (e.type === "session_terminated") {
-          patch(id, { status: e.reason === "idle" ? "suspended" : "terminated", is_resumable: e.resumable });
+          patch(id, { status: SUSPENDED_REASONS.includes(e.reason) ? "suspended" : "terminated", is_resumable: e.resumable });
         }
+      },
+      applyState(f) {
+        set((s) => ({ states: { ...s.states, [f.session_id]: f } }));
+        // Stopped: the list's status says so too (until the next session_list).
+        if (f.state === "suspended") patch(f.session_id, { status: "suspended" });
       },
       destroy(id) {
         deps.send({ type: "destroy_session", session_id: id });
@@ -241,6 +256,9 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
             deps.notifyError(`Could not delete the session: ${(e as Error).message}`);
           }
         }
+      },
+      setOwnerFilter(userId) {
+        set({ ownerFilter: userId });
       },
     };
   });

@@ -1,0 +1,214 @@
+//! `make bench` — a burst of 20 `create_session` at once: time to ready, p50 / p95, with
+//! a fixed pool (`PREWARM_POOL_MAX` = `PREWARM_POOL_SIZE` = 2) and with the adaptive pool
+//! (default size 2, grows toward recent demand up to `PREWARM_POOL_MAX`), in one run.
+//!
+//! Each server sees two bursts: the first (the pool at its start-up size) teaches the
+//! adaptive pool the demand; once the pool has refilled, the second burst is measured.
+//! Writes its section of docs/benchmarks.md to `target/bench/pool.md`.
+
+// A measuring program: failing loudly on a broken setup is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use claude_sdk_pattern::actors::Engine;
+use claude_sdk_pattern::app::{Application, Options};
+use claude_sdk_pattern::config::Settings;
+use claude_sdk_pattern::model_stub::{ModelStub, StubMode};
+use claude_sdk_pattern::protocol::Source;
+use claude_sdk_pattern::users::Caller;
+
+const BURST: usize = 20;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
+}
+
+async fn app(dir: &Path, stub: &ModelStub, max: Option<usize>) -> Engine {
+    let workspace = dir.join("workspace");
+    std::fs::create_dir_all(&workspace).unwrap();
+    let cli =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(claude_sdk_pattern::config::LOCAL_CLI_RELATIVE);
+    let mut vars = vec![
+        (
+            "CLAUDE_SDK_PATTERN_API_KEY",
+            "bench-key-0123456789abcdef".to_string(),
+        ),
+        ("PORT", "0".to_string()),
+        (
+            "DATABASE_URL",
+            dir.join("bench.db").to_string_lossy().into_owned(),
+        ),
+        ("WORKSPACE_DIR", workspace.to_string_lossy().into_owned()),
+        ("CLAUDE_CLI_PATH", cli.to_string_lossy().into_owned()),
+        ("MAX_SESSIONS", "50".to_string()),
+        ("MEMORY_BUDGET_MB", "65536".to_string()),
+        ("ANTHROPIC_BASE_URL", stub.url()),
+        ("ANTHROPIC_API_KEY", "sk-ant-bench".to_string()),
+        ("LOG_LEVEL", "error".to_string()),
+    ];
+    if let Some(max) = max {
+        vars.push(("PREWARM_POOL_MAX", max.to_string()));
+    }
+    let settings =
+        Settings::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.clone()))).unwrap();
+    let options = Options {
+        cli_env: vec![
+            (
+                "CLAUDE_CONFIG_DIR".into(),
+                dir.join("cli").to_string_lossy().into_owned(),
+            ),
+            ("ANTHROPIC_BASE_URL".into(), stub.url()),
+            ("ANTHROPIC_API_KEY".into(), "sk-ant-bench".into()),
+        ],
+        cli_args: vec!["--setting-sources=".into()],
+        exclusive_children: false,
+        ..Options::default()
+    };
+    let app = Application::build_with(settings, claude_sdk_pattern::logging::discard(), options)
+        .await
+        .unwrap();
+    let engine = app.engine();
+    actix_web::rt::spawn(app.run_until_stopped());
+    engine
+}
+
+/// Waits until the pool holds its current target (bounded).
+async fn wait_pool_full(engine: &Engine) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        let s = engine.pool_status().await.unwrap();
+        if s.ready >= s.size {
+            return s.size;
+        }
+        assert!(Instant::now() < deadline, "pool never refilled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+struct Burst {
+    sorted: Vec<Duration>,
+    pre_warmed: usize,
+}
+
+/// `BURST` creates at once; each one's time to ready. Every session is destroyed after.
+async fn burst(engine: &Engine) -> Burst {
+    let creates = (0..BURST).map(|_| async {
+        let t = Instant::now();
+        let created = engine.create_session(&Caller::bootstrap()).await.unwrap();
+        (t.elapsed(), created)
+    });
+    let results = futures_util::future::join_all(creates).await;
+    let mut sorted: Vec<Duration> = results.iter().map(|(d, _)| *d).collect();
+    sorted.sort();
+    let pre_warmed = results
+        .iter()
+        .filter(|(_, c)| c.source == Source::PreWarmed)
+        .count();
+    for (_, c) in results {
+        engine
+            .destroy_session(&Caller::bootstrap(), &c.session.session_id)
+            .await
+            .unwrap();
+    }
+    Burst { sorted, pre_warmed }
+}
+
+struct Row {
+    name: String,
+    pool_before: usize,
+    first: Burst,
+    pool_after: usize,
+    second: Burst,
+}
+
+async fn measure(dir: &Path, stub: &ModelStub, name: &str, max: Option<usize>) -> Row {
+    let engine = app(dir, stub, max).await;
+    let pool_before = wait_pool_full(&engine).await;
+    let first = burst(&engine).await;
+    let pool_after = wait_pool_full(&engine).await;
+    let second = burst(&engine).await;
+    engine.shutdown().await;
+    Row {
+        name: name.to_string(),
+        pool_before,
+        first,
+        pool_after,
+        second,
+    }
+}
+
+async fn run() -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
+    let default_max = claude_sdk_pattern::config::DEFAULT_PREWARM_POOL_MAX;
+    let rows = vec![
+        measure(
+            &dir.path().join("fixed"),
+            &stub,
+            "fixed pool (size 2, max 2)",
+            Some(2),
+        )
+        .await,
+        measure(
+            &dir.path().join("adaptive"),
+            &stub,
+            &format!("adaptive pool, defaults (size 2, max {default_max})"),
+            None,
+        )
+        .await,
+        measure(
+            &dir.path().join("adaptive20"),
+            &stub,
+            "adaptive pool (size 2, max 20)",
+            Some(20),
+        )
+        .await,
+    ];
+    stub.stop().await;
+    let mut out = format!(
+        "## Pool: a burst of {BURST} creates\n\n\
+         | pool | first burst: pool, pre-warmed, p50 / p95 | second burst: pool, pre-warmed, p50 / p95 |\n\
+         |---|---|---|\n"
+    );
+    for r in &rows {
+        out.push_str(&format!(
+            "| {} | {}, {}, {} / {} | {}, {}, {} / {} |\n",
+            r.name,
+            r.pool_before,
+            r.first.pre_warmed,
+            ms(percentile(&r.first.sorted, 0.5)),
+            ms(percentile(&r.first.sorted, 0.95)),
+            r.pool_after,
+            r.second.pre_warmed,
+            ms(percentile(&r.second.sorted, 0.5)),
+            ms(percentile(&r.second.sorted, 0.95)),
+        ));
+    }
+    out.push_str(&format!(
+        "\n{BURST} `create_session` calls at once, in process, each timed from the call until \
+         the session is ready (pre-warmed, or a cold spawn of the CLI: on this machine's 2 cores \
+         cold spawns queue behind each other). \"pool\" is the pool's target when the burst \
+         starts (after a full refill); the first burst teaches the adaptive pool the demand \
+         (the largest burst within {} s over the last {} min), the second is the one to \
+         compare. Each pooled CLI holds ~160 MB, so `PREWARM_POOL_MAX` trades memory (bounded by \
+         `MEMORY_BUDGET_MB`) for bursts.\n",
+        claude_sdk_pattern::actors::pool_demand::BURST_WINDOW.as_secs(),
+        claude_sdk_pattern::actors::pool_demand::DEMAND_MEMORY.as_secs() / 60,
+    ));
+    out
+}
+
+fn main() {
+    claude_sdk_pattern::process::become_subreaper().unwrap();
+    let report = actix_web::rt::System::new().block_on(run());
+    print!("{report}");
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("pool.md"), report).unwrap();
+}
