@@ -12,7 +12,6 @@ use claude_sdk_pattern::db::MIGRATIONS;
 use crate::engine_harness::harness;
 use crate::helpers::TEST_KEY;
 
-
 const OLD_SESSION: &str = "0b7c6a52-3f7e-4a8e-9a51-2f1d7c3b9e01";
 
 /// A database as the last single-key version left it: the sessions and messages tables
