@@ -21,6 +21,8 @@ pub struct Launch {
     pub source: Source,
     /// The transcript could not be restored: this is a fresh conversation.
     pub lost: bool,
+    /// The "Allow for this session" rules it was started with (`--allowedTools`).
+    pub rules: Vec<String>,
 }
 
 impl Launch {
@@ -69,7 +71,7 @@ impl Launcher {
         chosen: &SessionOptions,
     ) -> Result<Launch, ClaudeError> {
         match (kind, id) {
-            (LaunchKind::Resume, Some(id)) => self.resume(id, chosen).await,
+            (LaunchKind::Resume, Some(id)) => self.resume(id, chosen, Vec::new()).await,
             _ => self.new_session(use_pool, chosen).await,
         }
     }
@@ -92,6 +94,7 @@ impl Launcher {
                     started,
                     source: Source::PreWarmed,
                     lost: false,
+                    rules: Vec::new(),
                 });
             }
         }
@@ -104,27 +107,32 @@ impl Launcher {
             started: ClaudeProcess::start(options).await?,
             source: Source::Cold,
             lost: false,
+            rules: Vec::new(),
         })
     }
 
-    /// `--resume` of `id`. When the CLI cannot restore the transcript ("No conversation
-    /// found": missing, empty or corrupted), the file (if any) is kept aside and a fresh
-    /// conversation starts under the same id, with `lost` set.
+    /// `--resume` of `id`, allowed the session's `rules` ("Allow for this session"). When
+    /// the CLI cannot restore the transcript ("No conversation found": missing, empty or
+    /// corrupted), the file (if any) is kept aside and a fresh conversation starts under
+    /// the same id, with `lost` set.
     pub async fn resume(
         &self,
         id: &SessionId,
         chosen: &SessionOptions,
+        rules: Vec<String>,
     ) -> Result<Launch, ClaudeError> {
         self.budget.note_spawn();
-        let resume = self
+        let mut resume = self
             .factory
             .options_for(SessionStart::Resume(id.as_str().to_string()), chosen);
+        resume.allowed_tools.clone_from(&rules);
         let err = match ClaudeProcess::start(resume).await {
             Ok(started) => {
                 return Ok(Launch {
                     started,
                     source: Source::Resumed,
                     lost: false,
+                    rules,
                 })
             }
             Err(ClaudeError::Exited { message }) if message.contains("No conversation found") => {
@@ -145,13 +153,15 @@ impl Launcher {
                 lost = true;
             }
         }
-        let fresh = self
+        let mut fresh = self
             .factory
             .options_for(SessionStart::New(id.as_str().to_string()), chosen);
+        fresh.allowed_tools.clone_from(&rules);
         Ok(Launch {
             started: ClaudeProcess::start(fresh).await?,
             source: Source::Resumed,
             lost,
+            rules,
         })
     }
 }

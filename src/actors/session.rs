@@ -118,6 +118,7 @@ impl SessionActor {
                     events,
                     init,
                 },
+            rules,
             ..
         } = parts.launch;
         let commands = crate::protocol::commands::from_initialize(&init.raw);
@@ -144,7 +145,7 @@ impl SessionActor {
             summary: SessionSummary::from(&parts.row),
             commands,
             stop_waiters: Vec::new(),
-            live: super::session_live::Live::new(parts.row.user_id.clone(), parts.states),
+            live: super::session_live::Live::new(parts.row.user_id.clone(), parts.states, rules),
             log: parts.log,
         }
         .start()
@@ -438,8 +439,9 @@ impl SessionActor {
         let launcher = self.launcher.clone();
         let id = self.id.clone();
         let options = self.summary.options();
+        let rules = self.live.perms.granted();
         ctx.spawn(
-            async move { launcher.resume(&id, &options).await }
+            async move { launcher.resume(&id, &options, rules).await }
                 .into_actor(self)
                 .map(|result, act, ctx| {
                     let _ = match result {
@@ -466,6 +468,9 @@ impl SessionActor {
             events,
             init,
         } = launch.started;
+        // It was started allowed the session's granted rules (`--allowedTools`); the
+        // revoked ones, the old process's `ask` list, are gone with it.
+        self.live.perms.relaunched(launch.rules);
         self.commands = crate::protocol::commands::from_initialize(&init.raw);
         let pid = process.pid();
         self.generation += 1;
@@ -475,8 +480,6 @@ impl SessionActor {
             });
         }
         self.watch(ctx, events);
-        // The new process knows none of the old one's session rules.
-        self.live.perms.forget();
         self.summary.status = SessionStatus::Active;
         info!(self.log, "session restarted"; "cli_pid" => pid);
     }

@@ -155,10 +155,18 @@ impl Supervisor {
         Box::pin(
             async move {
                 let id = resumed;
-                let launch = launcher.resume(&id, &row.options()).await.map_err(|e| {
-                    warn!(log, "resume failed"; "session_id" => &id, "user_id" => &row.user_id,
+                // What it allowed itself before (a wake, a server restart): asked no more.
+                let rules = db.session_rules(id.as_str()).await.unwrap_or_else(|e| {
+                    warn!(log, "could not read the session's permission rules"; "error" => %e);
+                    Vec::new()
+                });
+                let launch = launcher
+                    .resume(&id, &row.options(), rules)
+                    .await
+                    .map_err(|e| {
+                        warn!(log, "resume failed"; "session_id" => &id, "user_id" => &row.user_id,
                         "error" => %e);
-                })?;
+                    })?;
                 row.status = SessionStatus::Active;
                 row.subprocess_pid = Some(launch.started.process.pid());
                 row.terminated_reason = None;

@@ -20,6 +20,8 @@ enum Op {
     Status(SessionStatus, Option<i32>),
     Terminated(TerminationReason),
     Options(SessionOptions),
+    /// The rules "Allow for this session" granted, as they are now.
+    Rules(Vec<String>),
     Flush(tokio::sync::oneshot::Sender<()>),
 }
 
@@ -53,6 +55,7 @@ impl SessionStore {
                         db.mark_terminated(&session_id, reason).await.map(|_| ())
                     }
                     Op::Options(o) => db.set_options(&session_id, &o).await.map(|_| ()),
+                    Op::Rules(rules) => db.set_session_rules(&session_id, rules).await.map(|_| ()),
                     Op::Flush(done) => {
                         let _ = done.send(());
                         Ok(())
@@ -98,6 +101,11 @@ impl SessionStore {
     /// Records the session's conversation controls.
     pub fn options(&self, options: SessionOptions) {
         let _ = self.tx.send(Op::Options(options));
+    }
+
+    /// Records the permission rules the session has granted (after a grant or a revoke).
+    pub fn rules(&self, rules: Vec<String>) {
+        let _ = self.tx.send(Op::Rules(rules));
     }
 
     /// Resolves once every write queued before it is applied.

@@ -64,6 +64,9 @@ pub struct SpawnOptions {
     pub model: Option<String>,
     /// `--effort`; None: the CLI's default.
     pub effort: Option<String>,
+    /// `--allowedTools` rules: what the session allowed for itself ("Allow for this
+    /// session") before this process, so the CLI does not ask again.
+    pub allowed_tools: Vec<String>,
     /// The MCP configuration (JSON text), when MCP servers are configured: passed as
     /// `--mcp-config <file>` through an [`McpConfigFile`] in `private_dir`.
     pub mcp_config: Option<String>,
@@ -88,6 +91,7 @@ impl SpawnOptions {
             permission_mode: "default".to_string(),
             model: None,
             effort: None,
+            allowed_tools: Vec::new(),
             mcp_config: None,
             private_dir: None,
             env: Vec::new(),
@@ -123,6 +127,11 @@ impl SpawnOptions {
         }
         if let Some(effort) = &self.effort {
             args.push(format!("--effort={effort}"));
+        }
+        // One `--allowedTools=<rule>` each: a rule has spaces (`Bash(npm run *)`), and the
+        // `=` form cannot take the next argument as a further rule.
+        for rule in &self.allowed_tools {
+            args.push(format!("--allowedTools={rule}"));
         }
         if let Some(file) = mcp_file {
             args.push("--mcp-config".to_string());
@@ -309,6 +318,14 @@ mod tests {
 
         o.session = SessionStart::New("6f1c…".into());
         assert!(o.args(None).contains(&"--session-id=6f1c…".to_string()));
+
+        // Rules the session allowed itself: one `=` argument each, spaces and all.
+        assert!(!o.args(None).iter().any(|a| a.starts_with("--allowedTools")));
+        o.allowed_tools = vec!["Bash(npm run *)".into(), "Edit".into()];
+        let args = o.args(None);
+        assert!(args.contains(&"--allowedTools=Bash(npm run *)".to_string()));
+        assert!(args.contains(&"--allowedTools=Edit".to_string()));
+        assert_eq!(&args[args.len() - 2..], ["--input-format", "stream-json"]);
     }
 
     #[test]

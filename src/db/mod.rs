@@ -6,6 +6,7 @@ mod details;
 mod listing;
 pub mod models;
 mod repo;
+mod rules;
 pub mod schema;
 mod search;
 pub mod spend;

@@ -8,7 +8,8 @@ use diesel::sql_types::{BigInt, Text};
 use diesel_migrations::MigrationHarness;
 
 use super::schema::{
-    api_keys, daily_spend, message_search, messages, session_details, sessions, users,
+    api_keys, daily_spend, message_search, messages, session_details, session_rules, sessions,
+    users,
 };
 use super::MIGRATIONS;
 
@@ -106,7 +107,7 @@ fn migrated() -> (tempfile::TempDir, SqliteConnection) {
 
 /// Every table the migrations make: Diesel's, and the FTS5 index with its shadow tables
 /// (queried with SQL in src/db/search.rs).
-const ALL_TABLES: [&str; 13] = [
+const ALL_TABLES: [&str; 14] = [
     "api_keys",
     "daily_spend",
     "message_search",
@@ -118,6 +119,7 @@ const ALL_TABLES: [&str; 13] = [
     "messages_fts_docsize",
     "messages_fts_idx",
     "session_details",
+    "session_rules",
     "sessions",
     "users",
 ];
@@ -189,6 +191,11 @@ fn schema_rs_matches_the_migrations() {
     let (spend_actual, spend_pk) = actual(&mut conn, "daily_spend");
     assert_eq!(spend_declared, spend_actual);
     assert_eq!(spend_pk, vec!["user_id", "day"]);
+
+    let rules_declared: Columns = declared!(session_rules: session_id, rule, created_at);
+    let (rules_actual, rules_pk) = actual(&mut conn, "session_rules");
+    assert_eq!(rules_declared, rules_actual);
+    assert_eq!(rules_pk, vec!["session_id", "rule"]);
 }
 
 #[test]

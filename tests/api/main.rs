@@ -34,6 +34,7 @@ mod pool_adapt;
 mod process_logs;
 mod rest;
 mod security_headers;
+mod session_rules;
 mod session_state;
 mod stall;
 mod static_ui;
