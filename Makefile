@@ -98,6 +98,8 @@ bench: setup web-build build
 	$(CARGO) bench --locked --bench find
 	$(CARGO) bench --locked --bench pool_burst
 	$(CARGO) bench --locked --bench first_message
+	$(CARGO) bench --locked --bench spawn_per_message
+	$(CARGO) bench --locked --bench history_growth
 	cd web && SERVER_BIN="$(SERVER_RELEASE_BIN)" npm run bench
 	@scripts/write-benchmarks.sh
 

@@ -92,6 +92,9 @@ pub struct Settings {
     pub prewarm_pool_size: usize,
     /// The most the adaptive pool grows to under demand (≥ `prewarm_pool_size`).
     pub prewarm_pool_max: usize,
+    /// `PREWARM_WARM_UP`: the `get_context_usage` detail a pooled process is warmed with
+    /// (`full`, `summary`), or None (`off`).
+    pub prewarm_warm_up: Option<String>,
     /// The bound on the resident memory of every CLI process tree (sessions and pool).
     pub memory_budget_mb: u64,
     pub max_sessions: usize,
@@ -134,6 +137,7 @@ impl fmt::Debug for Settings {
             .field("claude_cli_path", &self.claude_cli_path)
             .field("prewarm_pool_size", &self.prewarm_pool_size)
             .field("prewarm_pool_max", &self.prewarm_pool_max)
+            .field("prewarm_warm_up", &self.prewarm_warm_up)
             .field("memory_budget_mb", &self.memory_budget_mb)
             .field("max_sessions", &self.max_sessions)
             .field("max_session_rss_mb", &self.max_session_rss_mb)
@@ -177,6 +181,7 @@ pub struct RawSettings {
     claude_cli_path: Option<String>,
     prewarm_pool_size: Option<String>,
     prewarm_pool_max: Option<String>,
+    prewarm_warm_up: Option<String>,
     memory_budget_mb: Option<String>,
     max_sessions: Option<String>,
     max_session_rss_mb: Option<String>,
@@ -430,6 +435,16 @@ impl RawSettings {
             prewarm_pool_size,
             64,
         )?;
+        let prewarm_warm_up = match present(&self.prewarm_warm_up).unwrap_or("full") {
+            "off" => None,
+            detail @ ("full" | "summary") => Some(detail.to_string()),
+            other => {
+                return Err(err(
+                    "PREWARM_WARM_UP",
+                    format!("expected full, summary or off, got {other:?}"),
+                ))
+            }
+        };
         let memory_budget_mb = number(
             "MEMORY_BUDGET_MB",
             &self.memory_budget_mb,
@@ -612,6 +627,7 @@ impl RawSettings {
             claude_cli_path,
             prewarm_pool_size,
             prewarm_pool_max,
+            prewarm_warm_up,
             memory_budget_mb,
             max_sessions,
             max_session_rss_mb,

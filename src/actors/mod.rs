@@ -108,6 +108,7 @@ impl Engine {
         let pool = Pool::new(settings.prewarm_pool_size, factory.clone(), log.clone())
             .with_budget(budget.clone())
             .with_max(settings.prewarm_pool_max)
+            .with_warm_up(settings.prewarm_warm_up.clone())
             .start();
         if let Err(reason) = pool
             .send(StartupFill)

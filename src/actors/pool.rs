@@ -6,6 +6,15 @@
 //! spawn is a hiccup, retried with the same back-off. Start-up fails only when the first
 //! [`startup_attempts`] attempts all failed — each slot's first attempt and two retries —
 //! so a CLI that cannot start at all stops the server within a few seconds.
+//!
+//! Two things keep a new chat's first message as fast as a follow-up (issue 13):
+//! - each pooled process is **warmed up** before it counts as ready (`PREWARM_WARM_UP`,
+//!   [`ClaudeProcess::warm_up`]): the one-time work of a first turn that a control request
+//!   can reach is done while it waits;
+//! - after a take, the **refill waits** until the taken process's first reply reached its
+//!   output, at most [`REFILL_DEFER`]: booting a replacement CLI is about a second of CPU,
+//!   which on a small machine would run beside that first turn. A second take meanwhile
+//!   (a burst) refills at once, so a burst never waits for it.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -21,6 +30,8 @@ use crate::claude::{ClaudeProcess, SessionStart, Started};
 
 pub const BACKOFF_START: Duration = Duration::from_secs(1);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// The longest a take holds the refill back (see the module documentation).
+pub const REFILL_DEFER: Duration = Duration::from_secs(2);
 
 /// Failed attempts after which start-up gives up, when none succeeded: each of the `size`
 /// slots' first attempt, and two retries.
@@ -42,6 +53,12 @@ pub struct Pool {
     backoff: Duration,
     /// Set while a back-off delay is pending (no refill until it ends).
     waiting: bool,
+    /// Set while a take holds the refill back; `deferrals` tells a stale hold's end from
+    /// the current one's.
+    deferred: bool,
+    deferrals: u64,
+    /// `PREWARM_WARM_UP`: the `get_context_usage` detail, None for no warm-up.
+    warm_up: Option<String>,
     /// Bumped when the pool is invalidated: spawns of an older epoch are discarded.
     epoch: u64,
     factory: CliFactory,
@@ -69,6 +86,9 @@ impl Pool {
             filling: 0,
             backoff: BACKOFF_START,
             waiting: false,
+            deferred: false,
+            deferrals: 0,
+            warm_up: None,
             epoch: 0,
             factory,
             startup: Vec::new(),
@@ -84,6 +104,12 @@ impl Pool {
     /// Grows toward recent demand up to `max` (see [`super::pool_demand`]).
     pub fn with_max(mut self, max: usize) -> Pool {
         self.max = max.max(self.base);
+        self
+    }
+
+    /// Warms each process up with `get_context_usage` of this detail before it is ready.
+    pub fn with_warm_up(mut self, detail: Option<String>) -> Pool {
+        self.warm_up = detail;
         self
     }
 
@@ -130,7 +156,7 @@ impl Pool {
     }
 
     fn refill(&mut self, ctx: &mut Context<Self>) {
-        if self.stopped || self.waiting {
+        if self.stopped || self.waiting || self.deferred {
             return;
         }
         while self.ready.len() + self.filling < self.size {
@@ -142,8 +168,23 @@ impl Pool {
                 .factory
                 .options(SessionStart::New(uuid::Uuid::new_v4().to_string()));
             let epoch = self.epoch;
+            let (warm_up, log) = (self.warm_up.clone(), self.log.clone());
             ctx.spawn(
-                async move { ClaudeProcess::start(options).await }
+                async move {
+                    let started = ClaudeProcess::start(options).await?;
+                    if let Some(detail) = warm_up {
+                        let t = Instant::now();
+                        match started.process.warm_up(&detail).await {
+                            Ok(()) => info!(log, "pre-warmed CLI warmed up";
+                                "pid" => started.process.pid(),
+                                "warm_up_ms" => t.elapsed().as_millis() as u64),
+                            // Still usable: its first turn does the work itself.
+                            Err(e) => warn!(log, "warming up a pre-warmed CLI failed";
+                                "pid" => started.process.pid(), "error" => %e),
+                        }
+                    }
+                    Ok::<_, crate::claude::ClaudeError>(started)
+                }
                     .into_actor(self)
                     .map(move |result, act, ctx| {
                         act.filling -= 1;
@@ -286,8 +327,36 @@ impl Handler<Take> for Pool {
             }
             warn!(self.log, "a pre-warmed CLI process had exited; discarded");
         }
+        match &taken {
+            // A burst: the refill starts now, whatever an earlier take was waiting for.
+            _ if self.deferred => self.deferred = false,
+            Some(started) if self.started && !self.stopped => self.hold_refill(started, ctx),
+            _ => {}
+        }
         self.refill(ctx);
         taken
+    }
+}
+
+impl Pool {
+    /// Holds the refill until `taken`'s first reply reached its output, or [`REFILL_DEFER`].
+    fn hold_refill(&mut self, taken: &Started, ctx: &mut Context<Self>) {
+        self.deferred = true;
+        self.deferrals += 1;
+        let hold = self.deferrals;
+        let process = taken.process.clone();
+        ctx.spawn(
+            async move {
+                let _ = tokio::time::timeout(REFILL_DEFER, process.first_reply()).await;
+            }
+            .into_actor(self)
+            .map(move |_, act, ctx| {
+                if act.deferrals == hold && act.deferred {
+                    act.deferred = false;
+                    act.refill(ctx);
+                }
+            }),
+        );
     }
 }
 
@@ -301,6 +370,10 @@ pub struct PoolStatus {
     pub ready: usize,
     pub size: usize,
     pub pids: Vec<i32>,
+    /// Spawns in flight.
+    pub filling: usize,
+    /// A take holds the refill back ([`REFILL_DEFER`]).
+    pub deferred: bool,
 }
 
 impl Handler<GetPoolStatus> for Pool {
@@ -311,6 +384,8 @@ impl Handler<GetPoolStatus> for Pool {
             ready: self.ready.len(),
             size: self.size,
             pids: self.ready.iter().map(|s| s.process.pid()).collect(),
+            filling: self.filling,
+            deferred: self.deferred,
         })
     }
 }

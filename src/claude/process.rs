@@ -29,6 +29,8 @@ const WRITE_QUEUE: usize = 256;
 
 pub const INITIALIZE_TIMEOUT: Duration = Duration::from_secs(60);
 pub const CONTROL_TIMEOUT: Duration = Duration::from_secs(15);
+/// `get_context_usage` with `full` detail makes ~27 `count_tokens` calls.
+pub const WARM_UP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What can go wrong talking to a CLI process. The messages are for logs; clients get a
 /// translated error.
@@ -127,6 +129,10 @@ pub(super) struct Shared {
     pub(super) stderr: Mutex<VecDeque<String>>,
     /// When the CLI last wrote a frame that shows progress ([`super::frames::Frame::shows_progress`]).
     pub(super) last_progress: Mutex<Instant>,
+    /// Set once the model's reply reached the CLI's output for the first time (its first
+    /// streamed text or content block, or a turn result): the first turn's CPU-heavy part
+    /// is over. [`ClaudeProcess::first_reply`] waits for it.
+    pub(super) replied: watch::Sender<bool>,
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it.
@@ -215,6 +221,7 @@ impl ClaudeProcess {
             permissions: Mutex::new(HashMap::new()),
             stderr: Mutex::new(VecDeque::with_capacity(STDERR_LINES)),
             last_progress: Mutex::new(Instant::now()),
+            replied: watch::channel(false).0,
         });
         let (exit_tx, exit_rx) = watch::channel(None);
         let (write_tx, write_rx) = mpsc::channel(WRITE_QUEUE);
@@ -340,6 +347,33 @@ impl ClaudeProcess {
     /// answer to one of our control requests.
     pub fn last_progress(&self) -> Instant {
         *lock(&self.inner.shared.last_progress)
+    }
+
+    /// Resolves once the first reply of this process's first turn reached its output
+    /// (see [`Shared::replied`]), or when the process ended.
+    pub async fn first_reply(&self) {
+        let mut replied = self.inner.shared.replied.subscribe();
+        let mut exit = self.inner.exit.clone();
+        tokio::select! {
+            _ = replied.wait_for(|r| *r) => {}
+            _ = exit.wait_for(Option::is_some) => {}
+        }
+    }
+
+    /// Runs, while the process waits in the pool, the one-time work its first turn would
+    /// otherwise do: `get_context_usage` renders the system prompt and the tool schemas,
+    /// fills the caches the first model request reuses and opens the HTTP client
+    /// (docs/architecture.md, "Pre-warming"). No frame but its answer, nothing in the
+    /// transcript; `full` asks the model API's `count_tokens` (free), `summary` estimates
+    /// locally.
+    pub async fn warm_up(&self, detail: &str) -> Result<(), ClaudeError> {
+        self.request(
+            "get_context_usage",
+            json!({"subtype": "get_context_usage", "detail": detail}),
+            WARM_UP_TIMEOUT,
+        )
+        .await
+        .map(|_| ())
     }
 
     /// The last lines the CLI wrote to stderr.

@@ -31,6 +31,7 @@ mod model_stub;
 mod plan;
 mod pool;
 mod pool_adapt;
+mod pool_refill;
 mod process_logs;
 mod rest;
 mod security_headers;
