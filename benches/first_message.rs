@@ -5,7 +5,7 @@
 //! server's own time). Issue 13's target: first ≤ 1.5× the follow-up.
 //!
 //! Two servers side by side, their runs alternating: one whose pooled processes are warmed
-//! up (`PREWARM_WARM_UP=full`, the default) and one without (`off`). The first message is
+//! up (`PREWARM_WARM_UP=full`) and one without (`off`). The first message is
 //! sent either right after the create (the pool's refill is held back until its first
 //! reply) or once the pool has refilled; follow-ups are sent with both pools full.
 //! Writes its section of docs/benchmarks.md to `target/bench/first_message.md`.
@@ -202,7 +202,7 @@ async fn run() -> String {
          {}{}\n\
          Two servers in one run, their sessions alternating (and the two kinds of first \
          message alternating): pooled processes warmed up with `get_context_usage` \
-         (`PREWARM_WARM_UP=full`, the default) or not (`off`). Sessions taken from a full \
+         (`PREWARM_WARM_UP=full`) or not (`off`). Sessions taken from a full \
          pool (`PREWARM_POOL_SIZE=1`) after its process waited {} s; in process, from \
          `Engine::query` to the first `stream_delta` event, against the scripted model \
          (which answers at once). Right after a create, the pool holds its refill back until \

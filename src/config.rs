@@ -435,7 +435,7 @@ impl RawSettings {
             prewarm_pool_size,
             64,
         )?;
-        let prewarm_warm_up = match present(&self.prewarm_warm_up).unwrap_or("full") {
+        let prewarm_warm_up = match present(&self.prewarm_warm_up).unwrap_or("summary") {
             "off" => None,
             detail @ ("full" | "summary") => Some(detail.to_string()),
             other => {

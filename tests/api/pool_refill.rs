@@ -21,7 +21,12 @@ async fn wait_ready(h: &Harness, n: usize) {
 
 #[actix_web::test]
 async fn the_refill_waits_for_the_first_reply_of_the_taken_process() {
-    let h = harness(&[("PREWARM_POOL_SIZE", "1"), ("PREWARM_POOL_MAX", "1")]).await;
+    let h = harness(&[
+        ("PREWARM_POOL_SIZE", "1"),
+        ("PREWARM_POOL_MAX", "1"),
+        ("PREWARM_WARM_UP", "full"),
+    ])
+    .await;
     wait_ready(&h, 1).await;
     assert!(
         h.stub.count_tokens_calls() > 0,
