@@ -350,10 +350,34 @@ impl ClaudeProcess {
     /// Sends a user message; the turn's events follow on the event stream. Returns the
     /// message uuid (results carry it as `user_message_uuid`).
     pub async fn send_user_message(&self, text: &str) -> Result<String, ClaudeError> {
+        self.send_user_content(text, &[]).await
+    }
+
+    /// As [`Self::send_user_message`], with images: the content is then an array of a text
+    /// block (when there is text) and one base64 `image` block per attachment.
+    pub async fn send_user_content(
+        &self,
+        text: &str,
+        images: &[crate::protocol::Attachment],
+    ) -> Result<String, ClaudeError> {
+        let content = if images.is_empty() {
+            json!(text)
+        } else {
+            let mut blocks = Vec::with_capacity(images.len() + 1);
+            if !text.is_empty() {
+                blocks.push(json!({"type": "text", "text": text}));
+            }
+            for i in images {
+                blocks.push(json!({"type": "image", "source": {
+                    "type": "base64", "media_type": i.media_type, "data": i.data_base64,
+                }}));
+            }
+            serde_json::Value::Array(blocks)
+        };
         let uuid = uuid::Uuid::new_v4().to_string();
         self.write(json!({
             "type": "user",
-            "message": {"role": "user", "content": text},
+            "message": {"role": "user", "content": content},
             "parent_tool_use_id": null,
             "session_id": "default",
             "uuid": uuid,

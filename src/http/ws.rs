@@ -18,8 +18,10 @@ use super::ws_conn::WsConn;
 use super::AppState;
 use crate::protocol::ErrorCode;
 
-/// Frames larger than this close the connection with 1009.
-pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
+/// Frames larger than this close the connection with 1009. Sized for the largest valid
+/// `user_message`: 10 MiB of images (`protocol::attachments`) are ~13.4 MiB of base64, plus
+/// the text (32,000 characters, at most 128 KB) and the JSON around them.
+pub const MAX_FRAME_BYTES: usize = 15 * 1024 * 1024;
 
 fn ticket_of(req: &HttpRequest) -> Option<String> {
     let query = req.query_string();

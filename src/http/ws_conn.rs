@@ -291,6 +291,7 @@ impl WsConn {
                 session_id,
                 text,
                 seq,
+                attachments,
             } => {
                 if self.current.as_ref() != Some(&session_id) {
                     // Not viewing it yet: subscribe without history or replay, then send —
@@ -299,6 +300,7 @@ impl WsConn {
                         session_id: session_id.clone(),
                         text,
                         seq,
+                        attachments,
                     };
                     ctx.spawn(
                         async move { engine.check_spend(&caller).await }
@@ -311,7 +313,9 @@ impl WsConn {
                     return;
                 }
                 self.reply(ctx, session_id.clone(), async move {
-                    engine.query(&caller, &session_id, &text, seq).await
+                    engine
+                        .query_with(&caller, &session_id, &text, seq, attachments)
+                        .await
                 });
             }
             ClientFrame::SetSessionOptions {

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::attachments::Attachment;
 use super::codes::ErrorCode;
 use super::options::OptionsChange;
 use crate::session_id::SessionId;
@@ -56,6 +57,9 @@ pub enum ClientFrame {
         session_id: SessionId,
         text: String,
         seq: u64,
+        /// Images sent with the text (validated: see [`super::attachments`]).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Attachment>,
     },
     Interrupt {
         session_id: SessionId,
@@ -120,9 +124,12 @@ struct Switch {
 #[derive(Deserialize)]
 struct UserMessage {
     session_id: String,
+    #[serde(default)]
     text: String,
     #[serde(default)]
     seq: Option<u64>,
+    #[serde(default)]
+    attachments: Vec<Attachment>,
 }
 
 #[derive(Deserialize)]
@@ -246,9 +253,10 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
         "user_message" => {
             let f: UserMessage = fields(&kind, value)?;
             let text = f.text.trim().to_string();
-            if text.is_empty() {
+            if text.is_empty() && f.attachments.is_empty() {
                 return Err(invalid("The message is empty."));
             }
+            super::attachments::validate(&f.attachments).map_err(invalid)?;
             let chars = text.chars().count();
             if chars > MAX_TEXT_CHARS {
                 return Err(invalid(format!(
@@ -260,6 +268,7 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
                 session_id: session_id(f.session_id)?,
                 text,
                 seq: f.seq.unwrap_or(0),
+                attachments: f.attachments,
             }
         }
         "interrupt" => ClientFrame::Interrupt {
@@ -357,7 +366,8 @@ mod tests {
             ClientFrame::UserMessage {
                 session_id: SessionId::from_stored(ID),
                 text: "hi".into(),
-                seq: 3
+                seq: 3,
+                attachments: vec![],
             }
         );
         for t in ["interrupt", "destroy_session", "resume_session"] {
