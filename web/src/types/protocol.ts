@@ -59,6 +59,14 @@ export const StoredMessage = z.object({
 export type StoredMessage = z.infer<typeof StoredMessage>;
 
 /** A slash command the session's CLI offers (`session_ready.commands`). */
+/** An image sent with a user message (base64 data, as on the wire). */
+export const Attachment = z.object({
+  kind: z.literal("image"),
+  media_type: z.string(),
+  data_base64: z.string(),
+  name: z.string().optional(),
+});
+export type Attachment = z.infer<typeof Attachment>;
 export const SlashCommand = z.object({ name: z.string(), description: z.string(), argument_hint: z.string() });
 export type SlashCommand = z.infer<typeof SlashCommand>;
 
@@ -75,7 +83,7 @@ export const SessionEvent = z.discriminatedUnion("type", [
   }),
   event("context_compacted", { pre_tokens: z.number(), post_tokens: z.number() }),
   event("session_options", { model: z.string(), effort: z.string().nullable(), permission_mode: z.string() }),
-  event("message_received", { seq: z.number(), text: z.string() }),
+  event("message_received", { seq: z.number(), text: z.string(), attachments: z.array(Attachment).optional() }),
   event("stream_delta", { text: z.string() }),
   event("stream_retracted", { text: z.string() }),
   event("tool_use", {
@@ -225,7 +233,7 @@ export type ClientFrame =
   | ({ type: "create_session" } & OptionsChange)
   | ({ type: "set_session_options"; session_id: string } & OptionsChange)
   | { type: "switch_session"; session_id: string; after_seq: number }
-  | { type: "user_message"; session_id: string; text: string; seq: number }
+  | { type: "user_message"; session_id: string; text: string; seq: number; attachments?: Attachment[] }
   | { type: "interrupt"; session_id: string }
   | {
       type: "permission_response";
@@ -273,6 +281,12 @@ export const Info = z.object({
 export type Info = z.infer<typeof Info>;
 
 /** The longest message the server takes (characters, after trimming). */
+/** Attachment limits (docs/protocol.md, "Attachments"); the server checks them again. */
+export const MAX_ATTACHMENTS = 5;
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+export const MAX_MESSAGE_IMAGE_BYTES = 10 * 1024 * 1024;
+export const IMAGE_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"] as const;
+
 export const MAX_MESSAGE_CHARS = 32_000;
 
 /** The role of a user: admins manage users and see every session. */

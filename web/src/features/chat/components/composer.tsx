@@ -1,9 +1,11 @@
-import { useEffect, useState, type KeyboardEvent, type ReactNode } from "react";
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { focusNext, MESSAGE_BOX_ID } from "../../../lib/focus";
 import { useCoarsePointer } from "../../../lib/use-coarse-pointer";
 import { useChat, useCurrentViewValue } from "../hooks/use-chat";
 import { charCount, validateMessage } from "../lib/validate-message";
-import { MAX_MESSAGE_CHARS, type SlashCommand } from "../../../types/protocol";
+import { IMAGE_TYPES, MAX_MESSAGE_CHARS, type Attachment, type SlashCommand } from "../../../types/protocol";
+import { checkImage, readImage } from "../lib/attachments";
+import { AttachmentStrip } from "./attachment-strip";
 import { matchCommands, optionId, PALETTE_ID } from "../lib/slash";
 import { SlashPalette } from "./slash-palette";
 
@@ -46,6 +48,31 @@ export function Composer({ connected, creating, toolbar }: Props) {
     setActive(0);
   };
   const touch = useCoarsePointer();
+  // Images to send with the next message (paste, drop, or the Attach button).
+  const [images, setImages] = useState<Attachment[]>([]);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  /** Adds image files, refusing (with the reason shown) those that break a limit. */
+  async function addFiles(files: File[]) {
+    let next = images;
+    for (const file of files) {
+      const problem = checkImage(file, next);
+      if (problem) {
+        setHint(problem);
+        break;
+      }
+      try {
+        next = [...next, await readImage(file)];
+      } catch {
+        setHint(`${file.name || "That image"} could not be read.`);
+        break;
+      }
+    }
+    if (next !== images) {
+      setImages(next);
+      if (next.length === images.length + files.length) setHint(null);
+    }
+  }
 
   // Signed in, or a session just opened (new, picked, created for the first message):
   // focus goes where the person acts next (usually here).
@@ -61,21 +88,22 @@ export function Composer({ connected, creating, toolbar }: Props) {
 
   const count = charCount(text.trim());
   const tooLong = count > MAX_MESSAGE_CHARS;
-  const canSend = connected && !running && !creating && !ended && text.trim().length > 0 && !tooLong;
+  const canSend = connected && !running && !creating && !ended && (text.trim().length > 0 || images.length > 0) && !tooLong;
 
   function send() {
-    const problem = validateMessage(text);
+    const problem = images.length && !text.trim() ? null : validateMessage(text);
     if (problem) {
       setHint(problem);
       return;
     }
     if (!canSend) return;
     const hadSession = currentId !== null;
-    const error = sendMessage(text);
+    const error = sendMessage(text, images);
     if (error) setHint(error);
     else {
       // Before any session the text stays until the new session has taken it.
       if (hadSession) setText("");
+      setImages([]);
       setHint(null);
     }
   }
@@ -121,12 +149,44 @@ export function Composer({ connected, creating, toolbar }: Props) {
         e.preventDefault();
         send();
       }}
+      onDragOver={(e) => {
+        if (!ended && e.dataTransfer.types.includes("Files")) e.preventDefault();
+      }}
+      onDrop={(e) => {
+        if (ended || e.dataTransfer.files.length === 0) return;
+        e.preventDefault();
+        void addFiles([...e.dataTransfer.files]);
+      }}
     >
       <label htmlFor={MESSAGE_BOX_ID} className="sr-only">
         Message
       </label>
       {paletteOpen && <SlashPalette matches={matches} active={Math.min(active, matches.length - 1)} onPick={pick} />}
+      <AttachmentStrip images={images} onRemove={(i) => setImages(images.filter((_, j) => j !== i))} />
+      <input
+        ref={fileInput}
+        type="file"
+        accept={IMAGE_TYPES.join(",")}
+        multiple
+        hidden
+        data-testid="attach-input"
+        onChange={(e) => {
+          const files = [...(e.target.files ?? [])];
+          e.target.value = "";
+          void addFiles(files);
+        }}
+      />
       <div className="flex items-end gap-2">
+        <button
+          type="button"
+          onClick={() => fileInput.current?.click()}
+          disabled={ended}
+          aria-label="Attach images"
+          title="Attach images (PNG, JPEG, GIF or WebP; you can also paste or drop them)"
+          className="flex h-11 w-11 shrink-0 items-center justify-center rounded-md border border-zinc-400 text-lg hover:bg-zinc-100 focus-visible:ring-2 focus-visible:ring-blue-500 disabled:opacity-50 dark:border-zinc-600 dark:hover:bg-zinc-800"
+        >
+          <span aria-hidden>📎</span>
+        </button>
         <textarea
           id={MESSAGE_BOX_ID}
           rows={touch ? 1 : 2}
@@ -141,6 +201,12 @@ export function Composer({ connected, creating, toolbar }: Props) {
             if (hint) setHint(null);
           }}
           onKeyDown={onKeyDown}
+          onPaste={(e) => {
+            const files = [...e.clipboardData.files];
+            if (files.length === 0) return; // plain text pastes as usual
+            e.preventDefault();
+            void addFiles(files);
+          }}
           disabled={ended}
           enterKeyHint={touch ? "enter" : "send"}
           placeholder={

@@ -1,4 +1,5 @@
 import { memo } from "react";
+import { SentImages } from "./attachment-strip";
 import { formatClock } from "../../../lib/format";
 import type { Item } from "../stores/items";
 import { CopyButton } from "./copy-button";
@@ -40,9 +41,10 @@ export const MessageItem = memo(function MessageItem({
     case "user":
       return (
         <div data-role="user" data-state={item.state} className="flex flex-col items-end">
-          <div className="prose-user max-w-[85%] min-w-0 rounded-2xl bg-zinc-100 px-4 py-2 dark:bg-zinc-800">
+          {item.attachments?.length ? <SentImages images={item.attachments} /> : null}
+          {item.text && <div className="prose-user max-w-[85%] min-w-0 rounded-2xl bg-zinc-100 px-4 py-2 dark:bg-zinc-800">
             <Markdown text={item.text} />
-          </div>
+          </div>}
           {item.state === "sending" && <span className="mt-0.5 text-xs text-zinc-600 dark:text-zinc-400">Sending…</span>}
           {item.state === "failed" && (
             <span role="alert" className="mt-0.5 text-xs text-red-700 dark:text-red-400">
