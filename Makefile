@@ -95,6 +95,7 @@ bench: setup web-build build
 	$(CARGO) bench --locked --bench protocol
 	$(CARGO) bench --locked --bench engine
 	$(CARGO) bench --locked --bench api
+	$(CARGO) bench --locked --bench find
 	$(CARGO) bench --locked --bench pool_burst
 	$(CARGO) bench --locked --bench first_message
 	cd web && SERVER_BIN="$(SERVER_RELEASE_BIN)" npm run bench

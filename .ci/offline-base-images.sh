@@ -18,7 +18,8 @@
 set -euo pipefail
 DOCKERFILE=${1:-Dockerfile}
 [ -f "$DOCKERFILE" ] || { echo "offline-base-images: no $DOCKERFILE" >&2; exit 2; }
-W=${OFFLINE_IMAGES_WORKDIR:-/var/tmp/offline-base-images}
+# Its work directory survives reboots (the stand-ins are reused); TMPDIR moves it.
+W=${OFFLINE_IMAGES_WORKDIR:-${TMPDIR:-/var/tmp}/offline-base-images}
 mkdir -p "$W"
 say() { echo "[offline-base-images $(date +%T)] $*"; }
 

@@ -8,13 +8,13 @@
 // A measuring program: failing loudly on a broken setup is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use claude_sdk_pattern::actors::Engine;
-use claude_sdk_pattern::app::{Application, Options};
-use claude_sdk_pattern::config::Settings;
 use claude_sdk_pattern::model_stub::{ModelStub, Reply, StubMode};
 use claude_sdk_pattern::protocol::{EventBody, SessionEvent, Source};
 use claude_sdk_pattern::users::Caller;
@@ -45,50 +45,11 @@ impl Handler<SessionEvent> for Collector {
 }
 
 async fn app(dir: &Path, stub: &ModelStub) -> Engine {
-    let workspace = dir.join("workspace");
-    std::fs::create_dir_all(&workspace).unwrap();
-    let cli =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join(claude_sdk_pattern::config::LOCAL_CLI_RELATIVE);
-    let vars = vec![
-        (
-            "CLAUDE_SDK_PATTERN_API_KEY",
-            "bench-key-0123456789abcdef".to_string(),
-        ),
-        ("PORT", "0".to_string()),
-        (
-            "DATABASE_URL",
-            dir.join("bench.db").to_string_lossy().into_owned(),
-        ),
-        ("WORKSPACE_DIR", workspace.to_string_lossy().into_owned()),
-        ("CLAUDE_CLI_PATH", cli.to_string_lossy().into_owned()),
+    let settings = [
         ("PREWARM_POOL_SIZE", "1".to_string()),
         ("PREWARM_POOL_MAX", "1".to_string()),
-        ("MEMORY_BUDGET_MB", "65536".to_string()),
-        ("ANTHROPIC_BASE_URL", stub.url()),
-        ("ANTHROPIC_API_KEY", "sk-ant-bench".to_string()),
-        ("LOG_LEVEL", "error".to_string()),
     ];
-    let settings =
-        Settings::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.clone()))).unwrap();
-    let options = Options {
-        cli_env: vec![
-            (
-                "CLAUDE_CONFIG_DIR".into(),
-                dir.join("cli").to_string_lossy().into_owned(),
-            ),
-            ("ANTHROPIC_BASE_URL".into(), stub.url()),
-            ("ANTHROPIC_API_KEY".into(), "sk-ant-bench".into()),
-        ],
-        cli_args: vec!["--setting-sources=".into()],
-        exclusive_children: false,
-        ..Options::default()
-    };
-    let app = Application::build_with(settings, claude_sdk_pattern::logging::discard(), options)
-        .await
-        .unwrap();
-    let engine = app.engine();
-    actix_web::rt::spawn(app.run_until_stopped());
-    engine
+    common::engine(dir, stub, &settings).await
 }
 
 /// Waits until the pool's process is ready, then `POOL_WAIT` more (as a user would).

@@ -21,6 +21,9 @@ pub enum EngineError {
     /// Unknown, destroyed, or otherwise not resumable (this wording is pinned by the API).
     #[error("Session not found or not resumable")]
     NotResumable,
+    /// Purge refused: the session has a process, or could get one back (end it first).
+    #[error("This session is still running or can be woken. End it first, then delete it.")]
+    StillLive,
     #[error("A reply is still being written. Wait for it to finish or stop it first.")]
     QueryInProgress,
     #[error("The session is restarting. Try again in a moment.")]

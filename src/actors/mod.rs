@@ -16,6 +16,7 @@ pub mod monitor;
 pub mod permissions;
 pub mod pool;
 pub mod pool_demand;
+pub mod purge;
 pub mod quota;
 mod replay;
 pub mod session;
@@ -228,6 +229,22 @@ impl Engine {
             .map_err(unavailable)?
     }
 
+    /// Deletes an ended session with its messages and the CLI's files (src/actors/purge.rs).
+    pub async fn purge_session(
+        &self,
+        session_id: &SessionId,
+        scope: &crate::db::Scope,
+    ) -> Result<(), EngineError> {
+        self.supervisor
+            .send(purge::PurgeSession {
+                session_id: session_id.clone(),
+                scope: scope.clone(),
+            })
+            .await
+            .map_err(unavailable)?
+    }
+
+    /// The live session, woken from suspension when `wake`.
     /// `caller`'s live session, woken from suspension when `wake` (within its quota).
     pub async fn session(
         &self,

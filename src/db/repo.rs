@@ -65,6 +65,18 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionPr
 
 type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
 
+#[diesel::declare_sql_function]
+extern "SQL" {
+    /// SQLite's two-argument scalar `max`: activity never moves a session back in the list
+    /// (a queued write can carry an earlier time than one already applied), which is what
+    /// makes the paged list's cursor safe (src/db/listing.rs).
+    #[sql_name = "max"]
+    fn later_of(
+        a: diesel::sql_types::Timestamp,
+        b: diesel::sql_types::Timestamp,
+    ) -> diesel::sql_types::Timestamp;
+}
+
 /// The store. Cheap to clone (a pool handle).
 #[derive(Clone)]
 pub struct Db {
@@ -128,7 +140,8 @@ impl Db {
         result
     }
 
-    /// Inserts the session, or replaces every column of an existing one.
+    /// Inserts the session, or replaces every column of an existing one — except that
+    /// `last_active_at` never moves back (see [`later_of`]).
     pub async fn save(&self, session: &Session) -> Result<(), DbError> {
         let session = session.clone();
         self.write("save", move |conn| {
@@ -136,7 +149,11 @@ impl Db {
                 .values(&session)
                 .on_conflict(sessions::session_id)
                 .do_update()
-                .set(&session)
+                .set((
+                    &session,
+                    sessions::last_active_at
+                        .eq(later_of(sessions::last_active_at, session.last_active_at)),
+                ))
                 .execute(conn)?;
             Ok(())
         })
@@ -205,12 +222,12 @@ impl Db {
             let n = match total_cost_usd {
                 Some(cost) => diesel::update(target)
                     .set((
-                        sessions::last_active_at.eq(at),
+                        sessions::last_active_at.eq(later_of(sessions::last_active_at, at)),
                         sessions::total_cost_usd.eq(cost),
                     ))
                     .execute(conn)?,
                 None => diesel::update(target)
-                    .set(sessions::last_active_at.eq(at))
+                    .set(sessions::last_active_at.eq(later_of(sessions::last_active_at, at)))
                     .execute(conn)?,
             };
             Ok(n == 1)
@@ -330,6 +347,7 @@ impl Db {
     ) -> Result<Message, DbError> {
         let id = session_id.to_string();
         let payload_text = payload.to_string();
+        let payload = payload.clone();
         self.write("append_message", move |conn| {
             conn.immediate_transaction(|conn| {
                 let last: Option<i64> = messages::table
@@ -355,10 +373,12 @@ impl Db {
                 let bump = i32::from(kind.counts_as_message());
                 diesel::update(sessions::table.find(&id))
                     .set((
-                        sessions::last_active_at.eq(row.created_at),
+                        sessions::last_active_at
+                            .eq(later_of(sessions::last_active_at, row.created_at)),
                         sessions::message_count.eq(sessions::message_count + bump),
                     ))
                     .execute(conn)?;
+                super::details::on_message(conn, &id, kind, &payload)?;
                 Ok(Message::from(row))
             })
         })

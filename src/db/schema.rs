@@ -28,9 +28,29 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(messages -> sessions (session_id));
+diesel::table! {
+    session_details (session_id) {
+        session_id -> Text,
+        title -> Nullable<Text>,
+        preview -> Nullable<Text>,
+        archived_at -> Nullable<Timestamp>,
+        forked_from -> Nullable<Text>,
+        fork_point -> Nullable<Text>,
+    }
+}
 
-diesel::allow_tables_to_appear_in_same_query!(messages, sessions);
+// The full-text index's stable key per message; the FTS5 table itself (`messages_fts`) is
+// queried with SQL in src/db/search.rs, not through Diesel.
+diesel::table! {
+    message_search (search_id) {
+        search_id -> Integer,
+        session_id -> Text,
+        seq -> BigInt,
+    }
+}
+
+diesel::joinable!(messages -> sessions (session_id));
+diesel::joinable!(session_details -> sessions (session_id));
 
 diesel::table! {
     users (user_id) {
@@ -67,4 +87,12 @@ diesel::table! {
 diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(daily_spend -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, api_keys, daily_spend);
+diesel::allow_tables_to_appear_in_same_query!(
+    messages,
+    sessions,
+    session_details,
+    message_search,
+    users,
+    api_keys,
+    daily_spend
+);

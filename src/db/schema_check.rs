@@ -7,7 +7,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel_migrations::MigrationHarness;
 
-use super::schema::{api_keys, daily_spend, messages, sessions, users};
+use super::schema::{
+    api_keys, daily_spend, message_search, messages, session_details, sessions, users,
+};
 use super::MIGRATIONS;
 
 /// `(name, sql type, nullable)` of each column, as `schema.rs` declares them.
@@ -102,6 +104,24 @@ fn migrated() -> (tempfile::TempDir, SqliteConnection) {
     (dir, conn)
 }
 
+/// Every table the migrations make: Diesel's, and the FTS5 index with its shadow tables
+/// (queried with SQL in src/db/search.rs).
+const ALL_TABLES: [&str; 13] = [
+    "api_keys",
+    "daily_spend",
+    "message_search",
+    "messages",
+    "messages_fts",
+    "messages_fts_config",
+    "messages_fts_content",
+    "messages_fts_data",
+    "messages_fts_docsize",
+    "messages_fts_idx",
+    "session_details",
+    "sessions",
+    "users",
+];
+
 fn tables(conn: &mut SqliteConnection) -> Vec<String> {
     let mut names: Vec<String> = diesel::sql_query(
         "SELECT name FROM sqlite_master WHERE type = 'table' \
@@ -119,7 +139,8 @@ fn tables(conn: &mut SqliteConnection) -> Vec<String> {
 #[test]
 fn schema_rs_matches_the_migrations() {
     let (_dir, mut conn) = migrated();
-    assert_eq!(tables(&mut conn), TABLES);
+    assert_eq!(tables(&mut conn), ALL_TABLES);
+    assert_eq!(tables(&mut conn), ALL_TABLES);
 
     let sessions_declared: Columns = declared!(sessions:
         session_id, user_id, status, created_at, last_active_at, subprocess_pid,
@@ -142,6 +163,16 @@ fn schema_rs_matches_the_migrations() {
     assert_eq!(messages_pk, vec!["session_id", "seq"]);
     let _pk: (messages::session_id, messages::seq) = diesel::Table::primary_key(&messages::table);
 
+    let details_declared: Columns = declared!(session_details:
+        session_id, title, preview, archived_at, forked_from, fork_point);
+    let (details_actual, details_pk) = actual(&mut conn, "session_details");
+    assert_eq!(details_declared, details_actual);
+    assert_eq!(details_pk, vec!["session_id"]);
+
+    let search_declared: Columns = declared!(message_search: search_id, session_id, seq);
+    let (search_actual, search_pk) = actual(&mut conn, "message_search");
+    assert_eq!(search_declared, search_actual);
+    assert_eq!(search_pk, vec!["search_id"]);
     let users_declared: Columns = declared!(users:
         user_id, name, role, created_at, disabled, max_sessions, daily_spend_limit_usd);
     let (users_actual, users_pk) = actual(&mut conn, "users");
@@ -159,9 +190,6 @@ fn schema_rs_matches_the_migrations() {
     assert_eq!(spend_declared, spend_actual);
     assert_eq!(spend_pk, vec!["user_id", "day"]);
 }
-
-/// Every table the migrations create, sorted.
-const TABLES: [&str; 5] = ["api_keys", "daily_spend", "messages", "sessions", "users"];
 
 #[test]
 fn the_bootstrap_admin_exists_after_migrating() {
@@ -198,11 +226,12 @@ fn every_migration_goes_up_down_and_up_again() {
     // …and back up, to the same schema as a fresh database.
     conn.run_pending_migrations(MIGRATIONS).unwrap();
     let (_fresh_dir, mut fresh) = migrated();
-    for table in TABLES {
+    for table in ["sessions", "messages", "session_details", "message_search"] {
         assert_eq!(actual(&mut conn, table), actual(&mut fresh, table));
     }
     // And once more down/up in one go.
     conn.revert_all_migrations(MIGRATIONS).unwrap();
     conn.run_pending_migrations(MIGRATIONS).unwrap();
-    assert_eq!(tables(&mut conn), TABLES);
+    assert_eq!(tables(&mut conn), ALL_TABLES);
+    assert_eq!(tables(&mut conn), ALL_TABLES);
 }

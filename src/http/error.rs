@@ -38,7 +38,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::KeyNotFound => StatusCode::NOT_FOUND,
         ErrorCode::QueryInProgress
         | ErrorCode::SessionOpenedElsewhere
-        | ErrorCode::NotResumable => StatusCode::CONFLICT,
+        | ErrorCode::NotResumable
+        | ErrorCode::SessionLive => StatusCode::CONFLICT,
         ErrorCode::CapacityExceeded | ErrorCode::ServerShuttingDown => {
             StatusCode::SERVICE_UNAVAILABLE
         }
@@ -59,6 +60,7 @@ pub fn code_of(e: EngineError) -> ErrorCode {
         EngineError::NotRunning | EngineError::NotResumable => ErrorCode::NotResumable,
         EngineError::QueryInProgress | EngineError::Restarting => ErrorCode::QueryInProgress,
         EngineError::NoSuchPermission | EngineError::OptionRefused => ErrorCode::ValidationError,
+        EngineError::StillLive => ErrorCode::SessionLive,
         EngineError::AtCapacity { .. } | EngineError::OverMemoryBudget { .. } => {
             ErrorCode::CapacityExceeded
         }

@@ -10,7 +10,9 @@ mod access_log;
 pub mod auth;
 pub mod connections;
 pub mod error;
+mod export;
 mod extract;
+pub mod find;
 mod health;
 mod info;
 mod metrics;
@@ -114,10 +116,12 @@ macro_rules! rest_routes {
 rest_routes! {
     "/health/live", Public => [GET health::live, HEAD health::live],
     "/health/ready", Public => [GET health::ready],
-    "/sessions", Key => [GET sessions::list, POST sessions::create],
-    "/sessions/{id}", Key => [DELETE sessions::destroy],
+    "/sessions", Key => [GET find::list, POST sessions::create],
+    "/sessions/{id}", Key => [PATCH find::patch, DELETE sessions::destroy],
     "/sessions/{id}/messages", Key => [GET sessions::messages],
+    "/sessions/{id}/export", Key => [GET export::export],
     "/sessions/{id}/resume", Key => [POST sessions::resume],
+    "/search", Key => [GET find::search],
     "/info", Key => [GET info::info],
     "/extensions", Key => [GET info::extensions],
     "/ws-ticket", Key => [POST ws_ticket::issue],

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{health, info, sessions, users, ws_ticket};
+use super::{export, find, health, info, sessions, users, ws_ticket};
 
 /// Every error: a stable code and a message for a person (docs/protocol.md lists the codes).
 #[derive(Debug, Serialize, ToSchema)]
@@ -26,11 +26,14 @@ pub struct ErrorResponse {
     paths(
         health::live,
         health::ready,
-        sessions::list,
+        find::list,
         sessions::create,
+        find::patch,
         sessions::destroy,
         sessions::messages,
+        export::export,
         sessions::resume,
+        find::search,
         info::info,
         info::extensions,
         ws_ticket::issue,

@@ -13,40 +13,9 @@ use super::AppState;
 use crate::actors::EngineError;
 use crate::db::{DbError, SessionStatus};
 use crate::protocol::ErrorCode;
-use crate::protocol::{HistoryMessage, SessionSummary, Source};
+use crate::protocol::{HistoryMessage, Source};
 use crate::session_id::SessionId;
 use crate::users::Caller;
-
-/// `GET /api/v1/sessions`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SessionList {
-    /// The caller's sessions (an admin's: every session, with `user_name`), most recently
-    /// active first.
-    pub sessions: Vec<SessionSummary>,
-}
-
-/// The sessions `caller` sees, most recently active first: its own, or, for an admin, every
-/// session with its owner's name.
-pub async fn visible(db: &crate::db::Db, caller: &Caller) -> Result<Vec<SessionSummary>, DbError> {
-    if !caller.is_admin() {
-        let rows = db.sessions_of(&caller.user_id).await?;
-        return Ok(rows.iter().map(SessionSummary::from).collect());
-    }
-    let names: std::collections::HashMap<String, String> = db
-        .users()
-        .await?
-        .into_iter()
-        .map(|u| (u.user_id, u.name))
-        .collect();
-    let rows = db.list_all().await?;
-    Ok(rows
-        .iter()
-        .map(|row| SessionSummary {
-            user_name: names.get(&row.user_id).cloned(),
-            ..SessionSummary::from(row)
-        })
-        .collect())
-}
 
 /// `POST /api/v1/sessions` and `POST /api/v1/sessions/{id}/resume`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -82,8 +51,21 @@ pub struct CreateSessionRequest {
 pub struct SessionDestroyed {
     #[schema(value_type = String)]
     pub session_id: SessionId,
-    /// Always `terminated`.
-    pub status: SessionStatus,
+    /// `terminated`; absent after a purge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<SessionStatus>,
+    /// True when the session was deleted for good (`purge=true`).
+    pub purged: bool,
+}
+
+/// The query of `DELETE /api/v1/sessions/{id}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DestroyQuery {
+    /// Delete an ended session for good: its row, messages, search entries and the CLI's
+    /// transcript and files. Refused with 409 `session_live` unless it is `terminated` or
+    /// `failed` (end it first with a plain DELETE).
+    pub purge: Option<bool>,
 }
 
 /// `GET /api/v1/sessions/{id}/messages`.
@@ -106,21 +88,6 @@ pub struct MessagesQuery {
 fn store_failed(state: &AppState, e: DbError) -> ApiError {
     warn!(state.log, "store failed"; "error" => %e);
     ApiError::internal()
-}
-
-#[utoipa::path(
-    get, path = "/api/v1/sessions", tag = "sessions",
-    security(("api_key" = [])),
-    responses(
-        (status = 200, description = "Every session", body = SessionList),
-        (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
-    )
-)]
-pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    let sessions = visible(&state.db, &caller)
-        .await
-        .map_err(|e| store_failed(&state, e))?;
-    Ok(HttpResponse::Ok().json(SessionList { sessions }))
 }
 
 #[utoipa::path(
@@ -164,24 +131,36 @@ pub async fn create(
 #[utoipa::path(
     delete, path = "/api/v1/sessions/{id}", tag = "sessions",
     security(("api_key" = [])),
-    params(("id" = String, Path, description = "The session id (a UUID)")),
+    params(("id" = String, Path, description = "The session id (a UUID)"), DestroyQuery),
     responses(
-        (status = 200, description = "The session's process is stopped; it is terminated", body = SessionDestroyed),
+        (status = 200, description = "The session's process is stopped; it is terminated (or, with purge=true, deleted)", body = SessionDestroyed),
         (status = 400, description = "`validation_error`: the id is not a UUID", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
         (status = 404, description = "`session_not_found` (also another user's session, unless the caller is an admin)", body = super::openapi::ErrorResponse),
+        (status = 409, description = "`session_live`: purge of a session that is not ended", body = super::openapi::ErrorResponse),
     )
 )]
 pub async fn destroy(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
+    query: web::Query<DestroyQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = SessionId::parse(&id)?;
+    if query.purge == Some(true) {
+        let scope = super::find::scope_of(&caller);
+        state.engine.purge_session(&id, &scope).await?;
+        return Ok(HttpResponse::Ok().json(SessionDestroyed {
+            session_id: id,
+            status: None,
+            purged: true,
+        }));
+    }
     state.engine.destroy_session(&caller, &id).await?;
     Ok(HttpResponse::Ok().json(SessionDestroyed {
         session_id: id,
-        status: SessionStatus::Terminated,
+        status: Some(SessionStatus::Terminated),
+        purged: false,
     }))
 }
 

@@ -146,18 +146,33 @@ impl WsConn {
     fn send_session_list(&mut self, ctx: &mut Context<Self>) {
         let db = self.state.db.clone();
         let caller = self.caller.clone();
+        let scope = super::find::scope_of(&caller);
+        let first_page = crate::db::ListQuery {
+            limit: crate::db::DEFAULT_PAGE,
+            ..Default::default()
+        };
         ctx.spawn(
-            async move { super::sessions::visible(&db, &caller).await }
-                .into_actor(self)
-                .map(|sessions, act, ctx| match sessions {
-                    Ok(sessions) => {
-                        act.send(ctx, ControlFrame::SessionList { sessions });
-                    }
-                    Err(e) => {
-                        warn!(act.log, "could not list sessions"; "error" => %e);
-                        act.error(ctx, EngineError::StoreFailed, None);
-                    }
-                }),
+            async move {
+                let page = db.list_sessions(&scope, first_page).await?;
+                let sessions = super::find::named(&db, &caller, &page.sessions).await?;
+                Ok::<_, crate::db::DbError>((sessions, page.next_cursor))
+            }
+            .into_actor(self)
+            .map(|page, act, ctx| match page {
+                Ok((sessions, next_cursor)) => {
+                    act.send(
+                        ctx,
+                        ControlFrame::SessionList {
+                            sessions,
+                            next_cursor: next_cursor.map(|c| c.encode()),
+                        },
+                    );
+                }
+                Err(e) => {
+                    warn!(act.log, "could not list sessions"; "error" => %e);
+                    act.error(ctx, EngineError::StoreFailed, None);
+                }
+            }),
         );
     }
 
@@ -390,6 +405,25 @@ impl WsConn {
                             }
                             act.send_session_list(ctx);
                         }),
+                );
+            }
+            ClientFrame::RenameSession { session_id, title } => {
+                let (db, scope) = (self.state.db.clone(), super::find::scope_of(&caller));
+                ctx.spawn(
+                    async move {
+                        db.rename(&scope, session_id.as_str(), &title)
+                            .await
+                            .map(|r| (r, session_id))
+                    }
+                    .into_actor(self)
+                    .map(|result, act, ctx| match result {
+                        Ok((Some(_), _)) => act.send_session_list(ctx),
+                        Ok((None, id)) => act.error(ctx, EngineError::NotFound, Some(id)),
+                        Err(e) => {
+                            warn!(act.log, "could not rename"; "error" => %e);
+                            act.error(ctx, EngineError::StoreFailed, None);
+                        }
+                    }),
                 );
             }
             ClientFrame::ResumeSession { session_id } => {

@@ -90,6 +90,10 @@ pub enum ClientFrame {
         session_id: SessionId,
         rule: String,
     },
+    RenameSession {
+        session_id: SessionId,
+        title: String,
+    },
 }
 
 impl ClientFrame {
@@ -104,6 +108,7 @@ impl ClientFrame {
             ClientFrame::DestroySession { .. } => "destroy_session",
             ClientFrame::ResumeSession { .. } => "resume_session",
             ClientFrame::PermissionResponse { .. } => "permission_response",
+            ClientFrame::RenameSession { .. } => "rename_session",
             ClientFrame::RevokePermission { .. } => "revoke_permission",
         }
     }
@@ -177,6 +182,30 @@ struct Permission {
 struct Revoke {
     session_id: String,
     rule: String,
+}
+
+#[derive(Deserialize)]
+struct Rename {
+    session_id: String,
+    title: String,
+}
+
+/// The longest title, in characters (after trimming).
+pub const MAX_TITLE_CHARS: usize = crate::db::TITLE_MAX_CHARS;
+
+/// A title trimmed and checked: 1–[`MAX_TITLE_CHARS`] characters, one line.
+pub fn valid_title(title: &str) -> Result<String, FrameError> {
+    let t = title.trim();
+    let n = t.chars().count();
+    if n == 0 || n > MAX_TITLE_CHARS {
+        return Err(invalid(format!(
+            "A title is 1–{MAX_TITLE_CHARS} characters (got {n})."
+        )));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(invalid("A title is one line of text."));
+    }
+    Ok(t.to_string())
 }
 
 fn invalid(message: impl Into<String>) -> FrameError {
@@ -306,12 +335,19 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
                 rule: f.rule,
             }
         }
+        "rename_session" => {
+            let f: Rename = fields(&kind, value)?;
+            ClientFrame::RenameSession {
+                title: valid_title(&f.title)?,
+                session_id: session_id(f.session_id)?,
+            }
+        }
         _ => {
             return Err(FrameError::new(
                 ErrorCode::UnknownType,
                 "Unknown frame type. Known types: create_session, set_session_options, \
                  switch_session, user_message, interrupt, destroy_session, resume_session, \
-                 permission_response, revoke_permission.",
+                 permission_response, revoke_permission, rename_session.",
             ))
         }
     })
@@ -436,6 +472,20 @@ mod tests {
             "é".repeat(MAX_TEXT_CHARS)
         );
         parse(&exact).unwrap();
+        for bad in ["", "   ", "a\nb"] {
+            let f = serde_json::json!({"type": "rename_session", "session_id": ID, "title": bad});
+            assert_eq!(code(&f.to_string()), ErrorCode::ValidationError, "{bad:?}");
+        }
+        let f = serde_json::json!({"type": "rename_session", "session_id": ID, "title": "é".repeat(201)});
+        assert_eq!(code(&f.to_string()), ErrorCode::ValidationError);
+        let f = serde_json::json!({"type": "rename_session", "session_id": ID, "title": " Fine "});
+        assert_eq!(
+            parse(&f.to_string()).unwrap(),
+            ClientFrame::RenameSession {
+                session_id: SessionId::from_stored(ID),
+                title: "Fine".into()
+            }
+        );
         assert_eq!(
             frame_type(r#"{"type":"interrupt"}"#).as_deref(),
             Some("interrupt")

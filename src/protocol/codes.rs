@@ -17,6 +17,7 @@ pub enum ErrorCode {
     ServerShuttingDown,
     SessionOpenedElsewhere,
     NotResumable,
+    SessionLive,
     RateLimited,
     QuotaExceeded,
     Unauthorized,
@@ -29,7 +30,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 18] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::InvalidJson,
         ErrorCode::UnknownType,
         ErrorCode::ValidationError,
@@ -39,6 +40,7 @@ impl ErrorCode {
         ErrorCode::ServerShuttingDown,
         ErrorCode::SessionOpenedElsewhere,
         ErrorCode::NotResumable,
+        ErrorCode::SessionLive,
         ErrorCode::RateLimited,
         ErrorCode::QuotaExceeded,
         ErrorCode::Unauthorized,
@@ -61,6 +63,7 @@ impl ErrorCode {
             ErrorCode::ServerShuttingDown => "server_shutting_down",
             ErrorCode::SessionOpenedElsewhere => "session_opened_elsewhere",
             ErrorCode::NotResumable => "not_resumable",
+            ErrorCode::SessionLive => "session_live",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::Unauthorized => "unauthorized",

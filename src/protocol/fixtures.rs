@@ -182,12 +182,32 @@ fn controls() -> Vec<ControlFrame> {
     vec![
         ControlFrame::SessionList {
             sessions: vec![
-                summary(),
-                SessionSummary {
-                    user_name: Some("alice".into()),
-                    ..summary()
+                ListedSession {
+                    summary: summary(),
+                    title: Some("Fix the login bug".into()),
+                    preview: Some("Done: the cookie was not renewed.".into()),
+                    archived: false,
+                    forked_from: None,
+                },
+                ListedSession {
+                    summary: summary(),
+                    title: None,
+                    preview: None,
+                    archived: true,
+                    forked_from: Some(id()),
+                },
+                ListedSession {
+                    summary: SessionSummary {
+                        user_name: Some("alice".into()),
+                        ..summary()
+                    },
+                    title: Some("Alice's session".into()),
+                    preview: None,
+                    archived: false,
+                    forked_from: None,
                 },
             ],
+            next_cursor: Some("1795636800123456_6c1a1f8e-8a39-4b4e-9d6c-0a1b2c3d4e5f".into()),
         },
         ControlFrame::SessionCreating,
         ControlFrame::SessionHistory {
@@ -308,6 +328,10 @@ fn clients() -> Vec<ClientFrame> {
             session_id: id(),
             rule: "Bash(npm run *)".into(),
         },
+        ClientFrame::RenameSession {
+            session_id: id(),
+            title: "Auth bugs".into(),
+        },
     ]
 }
 
@@ -372,7 +396,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
 #[test]
 fn every_client_frame_kind_is_in_the_fixture_and_parses_back() {
     let kinds: BTreeSet<&str> = clients().iter().map(ClientFrame::kind).collect();
-    assert_eq!(kinds.len(), 9, "one sample of every variant: {kinds:?}");
+    assert_eq!(kinds.len(), 10, "one sample of every variant: {kinds:?}");
     for (frame, line) in clients().into_iter().zip(client_lines()) {
         assert_eq!(client::parse(&line).unwrap(), frame, "{line}");
     }

@@ -26,4 +26,4 @@ pub use options::{OptionsChange, SessionOptions};
 pub use server::{
     shutting_down_message, ControlFrame, ServerFrame, KEY_REVOKED_REASON, USER_DISABLED_REASON,
 };
-pub use session::{HistoryMessage, SessionSummary, Source};
+pub use session::{HistoryMessage, ListedSession, SessionSummary, Source};

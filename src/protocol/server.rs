@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::codes::ErrorCode;
 use super::events::SessionEvent;
 use super::live_state::SessionStateUpdate;
-use super::session::{HistoryMessage, SessionSummary};
+use super::session::{HistoryMessage, ListedSession};
 use crate::session_id::SessionId;
 
 /// What `server_shutting_down` says, with the seconds replies in progress still have.
@@ -31,9 +31,13 @@ pub const USER_DISABLED_REASON: &str = "revoked: this user was disabled";
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ControlFrame {
-    /// The connection's user's sessions (an admin's: every session), on connect and after a
-    /// create or destroy.
-    SessionList { sessions: Vec<SessionSummary> },
+    /// The first page of the session list (on connect, after a create, destroy or
+    /// rename); later pages come from `GET /api/v1/sessions?cursor=<next_cursor>`.
+    SessionList {
+        sessions: Vec<ListedSession>,
+        /// Where the next page starts; null when this is all of it.
+        next_cursor: Option<String>,
+    },
     /// A `create_session` was received; the session's `session_ready` follows.
     SessionCreating,
     /// The stored messages of the complete turns of the session switched to; its replayed

@@ -67,6 +67,37 @@ impl SessionSummary {
     }
 }
 
+/// A session as the list and its search show it: the summary, and what a person knows it by
+/// (docs/protocol.md, "Finding sessions"). Frames about one session (`session_ready`, …)
+/// carry only the [`SessionSummary`]; a client keeps the title it has.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ListedSession {
+    #[serde(flatten)]
+    pub summary: SessionSummary,
+    /// From the first user message (about 60 characters) or a rename; null before the first
+    /// message.
+    pub title: Option<String>,
+    /// The start of the last user or assistant message (up to 140 characters), or null.
+    pub preview: Option<String>,
+    /// Archived: hidden from the default list (`status=archived` lists them).
+    pub archived: bool,
+    /// The session this one was forked from, if it is a fork.
+    #[schema(value_type = Option<String>)]
+    pub forked_from: Option<SessionId>,
+}
+
+impl From<&crate::db::Listed> for ListedSession {
+    fn from(l: &crate::db::Listed) -> ListedSession {
+        ListedSession {
+            summary: SessionSummary::from(&l.session),
+            title: l.details.title.clone(),
+            preview: l.details.preview.clone(),
+            archived: l.details.archived_at.is_some(),
+            forked_from: l.details.forked_from.as_deref().map(SessionId::from_stored),
+        }
+    }
+}
+
 /// Timestamps go out as RFC 3339 UTC with microseconds (`2026-11-24T20:00:00.123456Z`).
 pub fn utc<S: serde::Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(

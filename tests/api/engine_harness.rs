@@ -84,6 +84,18 @@ async fn harness_full(
     init_process();
     let dir = tempfile::tempdir().unwrap();
     let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
+    build(dir, stub, overrides, cli, sources, capture).await
+}
+
+/// The application over `dir`'s database, workspace and CLI state, talking to `stub`.
+async fn build(
+    dir: tempfile::TempDir,
+    stub: ModelStub,
+    overrides: &[(&str, &str)],
+    cli: &[(&str, &str)],
+    sources: &str,
+    capture: bool,
+) -> Harness {
     let mut env = base_env(dir.path());
     env.push((
         "CLAUDE_CLI_PATH".into(),
@@ -195,6 +207,13 @@ impl Harness {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+
+    /// Stops the server and starts a new one on the same database and CLI state (a restart).
+    pub async fn restart(self, overrides: &[(&str, &str)]) -> Harness {
+        self.stop().await;
+        let Harness { dir, stub, .. } = self;
+        build(dir, stub, overrides, &[], "", false).await
     }
 
     /// Stops every session and the server; the store stays readable.

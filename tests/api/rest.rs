@@ -231,7 +231,7 @@ async fn sessions_are_created_listed_and_destroyed_within_capacity() {
     assert_eq!(status, 200);
     assert_eq!(
         gone,
-        json!({"session_id": first_id, "status": "terminated"})
+        json!({"session_id": first_id, "status": "terminated", "purged": false})
     );
     let row = h.db.get(&first_id).await.unwrap().unwrap();
     assert_eq!(row.status, SessionStatus::Terminated);

@@ -74,23 +74,50 @@ async fn another_users_session_answers_exactly_as_one_that_does_not_exist() {
     // REST: every route with a session id, as Bob.
     let mut compared = 0;
     for route in ROUTES.iter().filter(|r| r.path.contains("{id}")) {
-        for target in [&live, &stored] {
-            let path = |id: &str| format!("{API_PREFIX}{}", route.path.replace("{id}", id));
-            let theirs = h.call_as(&bob.key, route.method, &path(target), None).await;
-            let missing = h
-                .call_as(&bob.key, route.method, &path(&random_id()), None)
-                .await;
-            assert_eq!(
-                theirs, missing,
-                "{} {} on alice's session",
-                route.method, route.path
-            );
-            assert!(theirs.0 >= 400, "{route:?}: {theirs:?}");
-            compared += 1;
+        // Each route as a client would call it: a valid body, and every query variant
+        // (`DELETE …?purge=true`, both export formats).
+        let (queries, body): (&[&str], _) = match (route.method, route.path) {
+            ("DELETE", _) => (&["", "?purge=true"], None),
+            ("PATCH", _) => (&[""], Some(json!({"title": "Bob's now", "archived": true}))),
+            (_, p) if p.ends_with("/export") => (&["?format=md", "?format=json"], None),
+            _ => (&[""], None),
+        };
+        for query in queries {
+            for target in [&live, &stored] {
+                let path =
+                    |id: &str| format!("{API_PREFIX}{}{query}", route.path.replace("{id}", id));
+                let theirs = h
+                    .call_as(&bob.key, route.method, &path(target), body.clone())
+                    .await;
+                let missing = h
+                    .call_as(&bob.key, route.method, &path(&random_id()), body.clone())
+                    .await;
+                assert_eq!(
+                    theirs, missing,
+                    "{} {}{query} on alice's session",
+                    route.method, route.path
+                );
+                assert!(theirs.0 >= 400, "{route:?}{query}: {theirs:?}");
+                compared += 1;
+            }
         }
     }
-    assert!(compared >= 6, "{compared}");
+    assert!(compared >= 14, "{compared}");
     assert!(h.listed_as(&bob.key).await.is_empty());
+    // Search never returns another member's messages; the owner and admins find them.
+    for (key, finds) in [
+        (bob.key.as_str(), false),
+        (alice.key.as_str(), true),
+        (TEST_KEY, true),
+    ] {
+        let (status, body) = h.call_as(key, "GET", "/api/v1/search?q=write", None).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            !body["hits"].as_array().unwrap().is_empty(),
+            finds,
+            "{body}"
+        );
+    }
 
     // WebSocket: every client frame that names a session, as Bob.
     let mut wb = connect_with(h.addr, Some(&bob.key), None, None)
@@ -130,6 +157,7 @@ async fn another_users_session_answers_exactly_as_one_that_does_not_exist() {
         "permission_response",
         "revoke_permission",
         "set_session_options",
+        "rename_session",
     ] {
         assert!(kinds.contains(&json!(kind)), "{kind} not covered");
     }
@@ -147,6 +175,16 @@ async fn another_users_session_answers_exactly_as_one_that_does_not_exist() {
     assert_eq!(h.db.messages(&live, 0).await.unwrap().len(), history_before);
     let stored_row = h.db.get(&stored).await.unwrap().unwrap();
     assert_eq!(stored_row.status, SessionStatus::Suspended);
+    // …nor renamed, archived or purged.
+    let (_, alices) = h.call_as(&alice.key, "GET", "/api/v1/sessions", None).await;
+    let listed = alices["sessions"].as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{alices}");
+    assert!(
+        listed
+            .iter()
+            .all(|s| s["title"] != "Bob's now" && s["archived"] == false),
+        "{alices}"
+    );
     wa.send(json!({"type": "permission_response", "session_id": live,
         "request_id": request_id, "allow": true}))
         .await;

@@ -12,23 +12,16 @@ use claude_sdk_pattern::db::MIGRATIONS;
 use crate::engine_harness::harness;
 use crate::helpers::TEST_KEY;
 
-/// The version of the migration that introduced users (`2026-12-01-000001_create_users`);
-/// it and every later one are reverted.
-const USERS: &str = "20261201000001";
-
 const OLD_SESSION: &str = "0b7c6a52-3f7e-4a8e-9a51-2f1d7c3b9e01";
 
 /// A database as the last single-key version left it: the sessions and messages tables
-/// only (every migration before the users one; the later ones, e.g. the conversation
-/// controls, are run by the upgrade too), with one suspended session and its message.
+/// only (every migration before the users one), with one suspended session and its message.
 fn single_key_database(path: &std::path::Path) {
     let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
     conn.run_pending_migrations(MIGRATIONS).unwrap();
-    loop {
-        let reverted = conn.revert_last_migration(MIGRATIONS).unwrap();
-        if reverted.to_string() == USERS {
-            break;
-        }
+    // Back to before the users migration (the ones after it go too).
+    while has_users_table(&mut conn) {
+        conn.revert_last_migration(MIGRATIONS).unwrap();
     }
     conn.batch_execute(&format!(
         "INSERT INTO sessions (session_id, user_id, status, created_at, last_active_at,
@@ -40,14 +33,18 @@ fn single_key_database(path: &std::path::Path) {
              '2026-11-30 10:00:01');"
     ))
     .unwrap();
-    let tables: Vec<String> =
-        diesel::sql_query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'users'")
-            .load::<TableName>(&mut conn)
-            .unwrap()
-            .into_iter()
-            .map(|t| t.name)
-            .collect();
-    assert!(tables.is_empty(), "the old schema has no users table");
+    assert!(
+        !has_users_table(&mut conn),
+        "the old schema has no users table"
+    );
+}
+
+fn has_users_table(conn: &mut SqliteConnection) -> bool {
+    !diesel::sql_query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'users'")
+        .load::<TableName>(conn)
+        .unwrap()
+        .into_iter()
+        .any(|t| t.name == "users")
 }
 
 #[derive(diesel::QueryableByName)]

@@ -72,7 +72,7 @@ describe("every screen at 1280×800, by keyboard", () => {
     // Its accessible name, as a screen reader announces it.
     // Its live state (session_state) says it is ready for a message.
     const list = p.getByRole("navigation", { name: "Sessions" }).getByRole("list");
-    await expect.poll(() => list.ariaSnapshot()).toMatch(/button "[0-9a-f]{8}, idle, (just now|\d+ minutes? ago), 0 messages, \$0\.00"/);
+    await expect.poll(() => list.ariaSnapshot()).toMatch(/button "New session [0-9a-f]{8}, idle, (just now|\d+ minutes? ago), 0 messages, \$0\.00"/);
     await focusIs("message");
   });
 

@@ -40,7 +40,7 @@ export async function startStack(opts: StartServerOptions = {}): Promise<Stack> 
     const pageErrors: string[] = [];
     page.on("pageerror", (e) => pageErrors.push(String(e)));
     page.on("console", (m) => {
-      if (m.type() === "error") pageErrors.push(m.text());
+      if (m.type() === "error") pageErrors.push(`${m.text()} (${m.location().url})`);
     });
     let stopping: Promise<void> | undefined;
     const [s, b] = [server, browser];

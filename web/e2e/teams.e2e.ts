@@ -59,7 +59,7 @@ describe("users, keys and their own sessions", () => {
     await p.getByRole("heading", { name: "Users and keys" }).waitFor();
     await p.getByRole("listitem", { name: "admin" }).waitFor();
     await expectAccessible(p, "admin page");
-    await p.getByLabel("Name").fill("bob");
+    await p.getByLabel("Name", { exact: true }).fill("bob");
     await p.getByRole("button", { name: "Add user" }).click();
     const dialog = p.getByRole("dialog", { name: "New key for bob" });
     await dialog.waitFor();

@@ -1,5 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { ApiError, fetchInfo, fetchMe, fetchMessages, fetchSessions } from "../lib/rest";
+import { ApiError, fetchInfo, fetchMe, fetchMessages, fetchSessions, patchSession, purgeSession, searchMessages, downloadExport } from "../lib/rest";
+import { SearchDialog } from "../features/search/components/search-dialog";
+import { createNotifier } from "../features/notify/notifier";
+import { NotifyToggle } from "../features/notify/notify-toggle";
+import { sessionName } from "../features/sessions/stores/sessions-store";
 import { focusNext } from "../lib/focus";
 import { Connection } from "../features/connection/api/ws-client";
 import { useChat } from "../features/chat/hooks/use-chat";
@@ -45,6 +49,12 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
       // Streamed text: at most once per animation frame, paced to the device (frame-pacer.ts).
       schedule: createFramePacer(),
       loadHistory: (id) => fetchMessages(apiKey, id),
+      sessionsApi: {
+        list: (o) => fetchSessions(apiKey, o),
+        patch: (id, p) => patchSession(apiKey, id, p),
+        purge: (id) => purgeSession(apiKey, id),
+        download: (id, format) => downloadExport(apiKey, id, format),
+      },
       initialSessionId: loadLastSession(),
       myUserId: () => signedIn.me?.user_id ?? null,
     });
@@ -53,13 +63,27 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
     });
     const refresh = () => {
       fetchSessions(apiKey)
-        .then((sessions) => stores.sessions.getState().setSessions(sessions))
+        .then((page) => stores.sessions.getState().setFirstPage(page.sessions, page.next_cursor))
         .catch(() => {});
     };
+    const notify = createNotifier({
+      titleOf: (id) => {
+        const row = stores.sessions.getState().sessions.find((x) => x.session_id === id);
+        return row ? sessionName(row) : "Claude Code session";
+      },
+      open: (id) => stores.chat.getState().switchSession(id),
+    });
+    const link = serverLink(stores, refresh);
     conn = new Connection({
       key: apiKey,
       status: stores.connection,
-      link: serverLink(stores, refresh),
+      link: {
+        ...link,
+        onFrame(frame) {
+          link.onFrame(frame);
+          notify(frame);
+        },
+      },
       onUnauthorized: (reason) => onSignOut(true, reason),
     });
     return { stores, connection: conn, refresh, signedIn };
@@ -124,6 +148,8 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
     ),
     [],
   );
+  const search = useCallback((q: string) => searchMessages(apiKey, q), [apiKey]);
+  const openFound = useCallback((id: string) => stores.chat.getState().switchSession(id), [stores]);
   const onDrawerClosed = useCallback(() => {
     const wasPicked = picked.current;
     picked.current = false;
@@ -157,6 +183,12 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
               : null
           }
           onSignOut={singleSignOn ? null : () => onSignOut(false)}
+          search={
+            <>
+              <SearchDialog search={search} onOpen={openFound} />
+              <NotifyToggle />
+            </>
+          }
         />
         <div className="flex min-h-0 flex-1">
           <div className="hidden w-72 shrink-0 flex-col border-r border-zinc-200 md:flex dark:border-zinc-800">{sidebar}</div>

@@ -23,15 +23,17 @@ type Props = {
   onAdmin: (() => void) | null;
   /** Forgets the key (none behind a single sign-on proxy). */
   onSignOut: (() => void) | null;
+  /** The search control (Ctrl/Cmd+K). */
+  search?: ReactNode;
 };
 
 const ICON_BUTTON = "min-h-8 min-w-8 rounded-md px-2 py-1 hover:bg-zinc-100 focus-visible:ring-2 focus-visible:ring-blue-500 dark:hover:bg-zinc-800";
 
 /**
- * The page's banner: the demo notice, the session drawer on narrow screens, who is signed
- * in, the admin page (admins), theme, sign out.
+ * The page's banner: the demo notice, the session drawer on narrow screens, search, who is
+ * signed in, the admin page (admins), theme, sign out.
  */
-export function Header({ demo, drawerOpen, onDrawer, drawer, onDrawerClosed, me, adminOpen, onAdmin, onSignOut }: Props) {
+export function Header({ demo, drawerOpen, onDrawer, drawer, onDrawerClosed, me, adminOpen, onAdmin, onSignOut, search }: Props) {
   return (
     <header className="border-b border-zinc-200 dark:border-zinc-800">
       {demo && <DemoBanner />}
@@ -63,6 +65,7 @@ export function Header({ demo, drawerOpen, onDrawer, drawer, onDrawerClosed, me,
         </Dialog.Root>
         <h1 className="truncate text-base font-semibold">Claude Code sessions</h1>
         <div className="ml-auto flex items-center gap-1">
+          {search}
           <AccountBadge me={me} />
           {onAdmin && (
             <button

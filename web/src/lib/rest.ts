@@ -3,7 +3,7 @@
  * is opened with a single-use ticket fetched here. An empty key sends none: behind a
  * single sign-on proxy the proxy says who the user is.
  */
-import { Info, Me, SessionSummary, StoredMessage } from "../types/protocol";
+import { Info, ListedSession, Me, SearchHit, SessionPage, StoredMessage } from "../types/protocol";
 
 /** A failed REST call, with the server's stable error code when it sent one. */
 export class ApiError extends Error {
@@ -52,9 +52,64 @@ export async function fetchTicket(key: string): Promise<string> {
   return body.ticket;
 }
 
-export async function fetchSessions(key: string): Promise<SessionSummary[]> {
-  const body = (await call("/sessions", key)) as { sessions: unknown };
-  return SessionSummary.array().parse(body.sessions);
+export type ListOptions = { cursor?: string | null; status?: string; q?: string; limit?: number };
+
+/** One page of the session list (newest activity first). */
+export async function fetchSessions(key: string, o: ListOptions = {}): Promise<SessionPage> {
+  const params = new URLSearchParams();
+  if (o.cursor) params.set("cursor", o.cursor);
+  if (o.status) params.set("status", o.status);
+  if (o.q) params.set("q", o.q);
+  if (o.limit) params.set("limit", String(o.limit));
+  const qs = params.toString();
+  return SessionPage.parse(await call(`/sessions${qs ? `?${qs}` : ""}`, key));
+}
+
+/** Renames or (un)archives a session. */
+export async function patchSession(
+  key: string,
+  id: string,
+  patch: { title?: string; archived?: boolean },
+): Promise<ListedSession> {
+  const body = await call(`/sessions/${encodeURIComponent(id)}`, key, {
+    method: "PATCH",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(patch),
+  });
+  return ListedSession.parse(body);
+}
+
+/** Deletes an ended session for good (its messages and transcript too). */
+export async function purgeSession(key: string, id: string): Promise<void> {
+  await call(`/sessions/${encodeURIComponent(id)}?purge=true`, key, { method: "DELETE" });
+}
+
+/** Downloads a conversation as Markdown or JSON (the server names the file). */
+export async function downloadExport(key: string, id: string, format: "md" | "json"): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1/sessions/${encodeURIComponent(id)}/export?format=${format}`, {
+      headers: key ? { "X-API-Key": key } : {},
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(0, "network", "The server cannot be reached.");
+  }
+  if (!res.ok) throw new ApiError(res.status, "http_error", `The server answered ${res.status}.`);
+  const name = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? `session.${format}`;
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Full-text search over every stored message. */
+export async function searchMessages(key: string, q: string, limit = 20): Promise<SearchHit[]> {
+  const params = new URLSearchParams({ q, limit: String(limit) });
+  const body = (await call(`/search?${params.toString()}`, key)) as { hits: unknown };
+  return SearchHit.array().parse(body.hits);
 }
 
 export async function fetchMessages(key: string, id: string): Promise<StoredMessage[]> {

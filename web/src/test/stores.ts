@@ -4,7 +4,7 @@
  */
 import { createStores, type StoresDeps } from "../app/stores/create-stores";
 import { routeFrame } from "../app/stores/route-frame";
-import type { ClientFrame, ServerFrame, SessionSummary } from "../types/protocol";
+import type { ClientFrame, ListedSession, ServerFrame, SessionSummary } from "../types/protocol";
 
 export function summary(id: string, patch: Partial<SessionSummary> = {}): SessionSummary {
   return {
@@ -21,6 +21,11 @@ export function summary(id: string, patch: Partial<SessionSummary> = {}): Sessio
     permission_mode: "default",
     ...patch,
   };
+}
+
+/** A session list row. */
+export function listed(id: string, patch: Partial<ListedSession> = {}): ListedSession {
+  return { ...summary(id), title: null, preview: null, archived: false, forked_from: null, ...patch };
 }
 
 /** Stores with a recording `send` and, unless given a `schedule`, a manual frame scheduler. */
@@ -51,8 +56,8 @@ export function storesHarness(deps: Partial<Omit<StoresDeps, "send">> = {}) {
 export type StoresHarness = ReturnType<typeof storesHarness>;
 
 /** A connected set of stores whose clock stands at 1 s (the store tests' usual start). */
-export function setup() {
-  const t = storesHarness({ now: () => 1_000 });
+export function setup(deps: Partial<Omit<StoresDeps, "send">> = {}) {
+  const t = storesHarness({ now: () => 1_000, ...deps });
   t.connection().setStatus("connected");
   return t;
 }

@@ -63,6 +63,7 @@ const sent: { [K in ClientFrame["type"]]: Extract<ClientFrame, { type: K }> } = 
   revoke_permission: { type: "revoke_permission", session_id: "s", rule: "Bash(npm run *)" },
   destroy_session: { type: "destroy_session", session_id: "s" },
   resume_session: { type: "resume_session", session_id: "s" },
+  rename_session: { type: "rename_session", session_id: "s", title: "t" },
 };
 
 describe("client frames from the Rust types", () => {

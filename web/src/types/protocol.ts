@@ -46,6 +46,42 @@ export const SessionSummary = z.object({
 });
 export type SessionSummary = z.infer<typeof SessionSummary>;
 
+/**
+ * A session as the list shows it (`session_list`, `GET /sessions`, `PATCH /sessions/{id}`).
+ * The finding fields default when absent (a server before them, recorded frames).
+ */
+export const ListedSession = SessionSummary.extend({
+  /** From the first message, or a rename; null before the first message. */
+  title: z.string().nullable().default(null),
+  /** The start of the last user or assistant message. */
+  preview: z.string().nullable().default(null),
+  archived: z.boolean().default(false),
+  forked_from: z.string().nullable().default(null),
+});
+export type ListedSession = z.infer<typeof ListedSession>;
+
+/** `GET /api/v1/sessions`: one page. */
+export const SessionPage = z.object({
+  sessions: z.array(ListedSession),
+  next_cursor: z.string().nullable(),
+});
+export type SessionPage = z.infer<typeof SessionPage>;
+
+/** `GET /api/v1/search`: matching messages, best first. */
+export const SearchHit = z.object({
+  session_id: z.string(),
+  title: z.string().nullable(),
+  seq: z.number(),
+  role: z.enum(["user", "assistant", "tool_use", "tool_result", "error", "notice"]),
+  /** HTML-escaped text; matched terms in `<mark>…</mark>`. */
+  snippet: z.string(),
+  created_at: z.string(),
+});
+export type SearchHit = z.infer<typeof SearchHit>;
+
+/** The longest title (characters, after trimming). */
+export const MAX_TITLE_CHARS = 200;
+
 export const SuggestedAction = z.enum(["retry", "new_session", "wait", "none"]);
 export type SuggestedAction = z.infer<typeof SuggestedAction>;
 
@@ -170,7 +206,12 @@ export type SessionStateFrame = z.infer<typeof SessionStateFrame>;
 /** Frames that are not session events. */
 export const ControlFrame = z.discriminatedUnion("type", [
   SessionStateFrame,
-  z.object({ type: z.literal("session_list"), sessions: z.array(SessionSummary) }),
+  z.object({
+    type: z.literal("session_list"),
+    sessions: z.array(ListedSession),
+    /** More pages: `GET /api/v1/sessions?cursor=…` (absent on older servers). */
+    next_cursor: z.string().nullable().optional(),
+  }),
   z.object({ type: z.literal("session_creating") }),
   z.object({
     type: z.literal("session_history"),
@@ -248,7 +289,8 @@ export type ClientFrame =
     }
   | { type: "revoke_permission"; session_id: string; rule: string }
   | { type: "destroy_session"; session_id: string }
-  | { type: "resume_session"; session_id: string };
+  | { type: "resume_session"; session_id: string }
+  | { type: "rename_session"; session_id: string; title: string };
 
 /** The values of each conversation control (`GET /api/v1/info`, `session_options`). */
 export const OptionChoices = z.object({

@@ -10,7 +10,7 @@
 import type { ClientFrame, StoredMessage } from "../../types/protocol";
 import { createChatStore, type ChatStore } from "../../features/chat/stores/chat-store";
 import { createConnectionStore, type ConnectionStore } from "../../features/connection/stores/connection-store";
-import { createSessionsStore, type SessionsStore } from "../../features/sessions/stores/sessions-store";
+import { createSessionsStore, type SessionsApi, type SessionsStore } from "../../features/sessions/stores/sessions-store";
 import { createNoticeStore, type NoticeStore } from "./notice-store";
 
 export type AppStores = {
@@ -28,6 +28,8 @@ export type StoresDeps = {
   now?(): number;
   /** Stored messages of a session (REST), for one that cannot be subscribed. */
   loadHistory?(id: string): Promise<StoredMessage[]>;
+  /** The session list's REST calls (paging, archive, delete). */
+  sessionsApi?: SessionsApi;
   /** The session that was open before a reload. */
   initialSessionId?: string | null;
   /** Who is signed in (once known): another user's session is read, not opened. */
@@ -38,7 +40,7 @@ export function createStores(deps: StoresDeps): AppStores {
   const notice = createNoticeStore();
   const notifyError = (text: string) => notice.getState().show({ text, tone: "error" });
   const connection = createConnectionStore();
-  const sessions = createSessionsStore({ send: deps.send, notifyError });
+  const sessions = createSessionsStore({ send: deps.send, notifyError, api: deps.sessionsApi });
   const chat = createChatStore({
     ...deps,
     notifyError,

@@ -32,7 +32,7 @@ function routeEvent({ chat, sessions }: AppStores, e: SessionEvent) {
 function routeControl({ chat, sessions, notice }: AppStores, f: ControlFrame) {
   switch (f.type) {
     case "session_list":
-      sessions.getState().setSessions(f.sessions);
+      sessions.getState().setFirstPage(f.sessions, f.next_cursor ?? null);
       break;
     case "session_creating":
       sessions.getState().markCreating();

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
+import { askPermissionOnce } from "../../notify/notifier";
 import { focusNext, MESSAGE_BOX_ID } from "../../../lib/focus";
 import { useCoarsePointer } from "../../../lib/use-coarse-pointer";
 import { useChat, useCurrentViewValue } from "../hooks/use-chat";
@@ -98,6 +99,8 @@ export function Composer({ connected, creating, toolbar }: Props) {
     }
     if (!canSend) return;
     const hadSession = currentId !== null;
+    // The first message is the moment to ask whether to notify (browsers want a gesture).
+    askPermissionOnce();
     const error = sendMessage(text, images);
     if (error) setHint(error);
     else {

@@ -115,14 +115,16 @@ export function MessageList({ id, onNewSession }: { id: string; onNewSession(): 
             <p className="text-sm text-zinc-600 dark:text-zinc-400">The session is ready. Ask Claude anything about your workspace.</p>
           )}
           {items.map((item) => (
-            <MessageItem
-              key={item.id}
-              item={item}
-              streaming={view.streaming && item === last}
-              awaiting={item.id === awaiting}
-              onRetry={retry}
-              onNewSession={onNewSession}
-            />
+            // `data-item-id` (`h-<seq>` for stored messages): a search result scrolls to it.
+            <div key={item.id} data-item-id={item.id} className="rounded-lg transition-shadow data-[highlight]:ring-2 data-[highlight]:ring-amber-400">
+              <MessageItem
+                item={item}
+                streaming={view.streaming && item === last}
+                awaiting={item.id === awaiting}
+                onRetry={retry}
+                onNewSession={onNewSession}
+              />
+            </div>
           ))}
           {view.running && !view.streaming && !view.permission && last?.kind !== "tool" && (
             <p data-testid="thinking" className="text-sm text-zinc-600 dark:text-zinc-400">

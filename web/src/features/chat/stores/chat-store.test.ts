@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import type { ClientFrame, StoredMessage } from "../../../types/protocol";
-import { ev, open, resetSeqs, setup, storesHarness, summary, texts, turn } from "../../../test/stores";
+import { ev, listed, open, resetSeqs, setup, storesHarness, texts, turn } from "../../../test/stores";
 
 const A = "11111111-1111-4111-8111-111111111111";
 const B = "22222222-2222-4222-8222-222222222222";
@@ -91,7 +91,7 @@ describe("chat store", () => {
   it("loads a session's history from session_history after a reload", () => {
     resetSeqs();
     const t = setup();
-    t.recv({ type: "session_list", sessions: [summary(A)] });
+    t.recv({ type: "session_list", sessions: [listed(A)], next_cursor: null });
     t.chat().switchSession(A);
     expect(t.sent.at(-1)).toEqual({ type: "switch_session", session_id: A, after_seq: 0 });
     const messages: StoredMessage[] = [
@@ -300,7 +300,7 @@ describe("opening a session that is not running", () => {
     const t = withHistory(stored);
     t.chat().resubscribe();
     expect(t.sent).toEqual([{ type: "switch_session", session_id: A, after_seq: 0 }]);
-    t.recv({ type: "session_list", sessions: [{ ...summary(A), status: "terminated", is_resumable: true }] });
+    t.recv({ type: "session_list", sessions: [listed(A, { status: "terminated", is_resumable: true })], next_cursor: null });
     t.recv({ type: "error", code: "not_resumable", message: "This session has ended.", session_id: A });
     expect(t.chat().views[A].terminated).toMatchObject({ resumable: true });
     await vi.waitFor(() => expect(t.chat().views[A].historyLoaded).toBe(true));
@@ -309,7 +309,7 @@ describe("opening a session that is not running", () => {
 
   it("a suspended session is shown from its history without waking it; a message wakes it", async () => {
     const t = withHistory(stored);
-    t.recv({ type: "session_list", sessions: [{ ...summary(B), status: "suspended" }] });
+    t.recv({ type: "session_list", sessions: [listed(B, { status: "suspended" })], next_cursor: null });
     t.chat().switchSession(B);
     expect(t.sent).toEqual([]);
     await vi.waitFor(() => expect(t.chat().views[B].historyLoaded).toBe(true));
@@ -325,7 +325,7 @@ describe("opening a session that is not running", () => {
     t.connection().setStatus("connected");
     t.recv({
       type: "session_list",
-      sessions: [{ ...summary(B), user_id: "alice-id", user_name: "alice" }, { ...summary(A), user_id: "me" }],
+      sessions: [{ ...listed(B), user_id: "alice-id", user_name: "alice" }, { ...listed(A), user_id: "me" }],
     });
     t.chat().switchSession(B);
     expect(t.sent).toEqual([]);

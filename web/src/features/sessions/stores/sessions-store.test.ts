@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ev, resetSeqs, setup, summary } from "../../../test/stores";
+import { ev, listed, resetSeqs, setup, summary } from "../../../test/stores";
+import { titleFrom } from "./sessions-store";
 
 const A = "11111111-1111-4111-8111-111111111111";
 
@@ -42,10 +43,59 @@ describe("conversation controls", () => {
   it("a switch is sent, and the session's summary follows session_options", () => {
     resetSeqs();
     const t = setup();
-    t.recv({ type: "session_list", sessions: [summary(A)] });
+    t.recv({ type: "session_list", sessions: [listed(A)], next_cursor: null });
     t.sessions().setOptions(A, { effort: "high" });
     expect(t.sent.at(-1)).toEqual({ type: "set_session_options", session_id: A, effort: "high" });
     t.recv(ev(A, { type: "session_options", model: "haiku", effort: "high", permission_mode: "acceptEdits" }));
     expect(t.sessions().sessions[0]).toMatchObject({ model: "haiku", effort: "high", permission_mode: "acceptEdits" });
+  });
+});
+
+describe("the paged list", () => {
+  const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+  const at = (n: number) => `2026-11-24T10:${String(59 - n).padStart(2, "0")}:00.000000Z`;
+  const page = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => listed(id(from + i), { last_active_at: at(from + i) }));
+
+  it("loads more with the cursor, and a new first page keeps the rows loaded below it", async () => {
+    const calls: Array<string | null | undefined> = [];
+    const t = setup({
+      sessionsApi: {
+        list: async (o) => {
+          calls.push(o.cursor);
+          return { sessions: page(3, 6), next_cursor: null };
+        },
+        patch: async () => listed(id(0)),
+        purge: async () => {},
+      },
+    });
+    t.recv({ type: "session_list", sessions: page(0, 3), next_cursor: "c1" });
+    await t.sessions().loadMore();
+    expect(calls).toEqual(["c1"]);
+    expect(t.sessions().sessions.map((s) => s.session_id)).toEqual([0, 1, 2, 3, 4, 5].map(id));
+    expect(t.sessions().nextCursor).toBeNull();
+    // A session became active: the server's first page now leads with it.
+    t.recv({ type: "session_list", sessions: [listed(id(4), { last_active_at: "2026-11-24T11:00:00.000000Z" }), ...page(0, 2)], next_cursor: "c2" });
+    expect(t.sessions().sessions.map((s) => s.session_id)).toEqual([4, 0, 1, 2, 3, 5].map(id));
+  });
+
+  it("a first message titles a row and every message is its preview; rename sends rename_session", () => {
+    resetSeqs();
+    const t = setup();
+    t.recv({ type: "session_list", sessions: [listed(A)], next_cursor: null });
+    t.recv(ev(A, { type: "message_received", seq: 1, text: "Fix the login bug\nplease" }));
+    expect(t.sessions().sessions[0]).toMatchObject({ title: "Fix the login bug", preview: "Fix the login bug please" });
+    t.recv(ev(A, { type: "message_received", seq: 2, text: "and more" }));
+    expect(t.sessions().sessions[0]).toMatchObject({ title: "Fix the login bug", preview: "and more" });
+    t.sessions().rename(A, "  Auth  ");
+    expect(t.sent.at(-1)).toEqual({ type: "rename_session", session_id: A, title: "Auth" });
+    expect(t.sessions().sessions[0].title).toBe("Auth");
+  });
+
+  it("titles follow the server's rule", () => {
+    expect(titleFrom("Please look at the deployment script and tell me why the staging servers never restart")).toBe(
+      "Please look at the deployment script and tell me why the…",
+    );
+    expect(titleFrom("x".repeat(100))).toBe(`${"x".repeat(60)}…`);
+    expect(titleFrom("  \n")).toBeNull();
   });
 });

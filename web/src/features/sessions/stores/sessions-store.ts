@@ -1,6 +1,11 @@
 /**
- * The sessions the server knows (the sidebar's list) and the creation of a new one. Which
- * session is open, and everything about its conversation, is the chat store's.
+ * The sessions the server knows (the sidebar's list, paged) and what a person does to them:
+ * create, rename, archive, delete. Which session is open, and everything about its
+ * conversation, is the chat store's.
+ *
+ * The list is pages of `ListedSession`s, newest activity first. `session_list` frames carry
+ * the first page: it replaces the head of the list and keeps the pages loaded below it
+ * (`loadMore`, over REST with the cursor the server gave).
  *
  * A message typed before any session exists waits here (`queuedText`) while its session is
  * created; `app/stores/route-frame.ts` hands it to the chat store once the session is ready.
@@ -8,16 +13,26 @@
 import { createStore, type StoreApi } from "zustand/vanilla";
 import type {
   ClientFrame,
+  ListedSession,
   OptionChoices,
   OptionsChange,
   SessionEvent,
+  SessionPage,
   SessionStateFrame,
   SessionSummary,
 } from "../../../types/protocol";
 import { SUSPENDED_REASONS } from "../../../types/protocol";
 
+/** Which sessions the list shows. */
+export type ListFilter = "current" | "archived";
+
 export type SessionsState = {
-  sessions: SessionSummary[];
+  sessions: ListedSession[];
+  /** Where the next page starts; null when everything is loaded. */
+  nextCursor: string | null;
+  /** A page is being fetched. */
+  loadingMore: boolean;
+  filter: ListFilter;
   /** A `create_session` is on its way. */
   creating: boolean;
   /** Text typed before any session existed: sent once the new session is ready. */
@@ -33,7 +48,12 @@ export type SessionsState = {
 };
 
 export type SessionsActions = {
-  setSessions(sessions: SessionSummary[]): void;
+  /** The first page (a `session_list` frame): replaces the head, keeps pages loaded below. */
+  setFirstPage(sessions: ListedSession[], nextCursor: string | null): void;
+  /** Fetches the next page, if there is one. */
+  loadMore(): Promise<void>;
+  /** Shows current or archived sessions (reloads from the first page). */
+  setFilter(filter: ListFilter): Promise<void>;
   createSession(): void;
   /** No session is open: create one, and send `text` to it once it is ready. */
   queueFirstMessage(text: string): void;
@@ -45,7 +65,7 @@ export type SessionsActions = {
   created(summary: SessionSummary): void;
   /** Hands over the text waiting for the new session (once). */
   takeQueuedText(): string | null;
-  /** Keeps a session's summary current with its events (cost, status). */
+  /** Keeps a session's summary current with its events (cost, status, preview, title). */
   applyEvent(e: SessionEvent): void;
   /** A session's live state (running, waiting for approval, …), from any session. */
   applyState(f: SessionStateFrame): void;
@@ -55,27 +75,75 @@ export type SessionsActions = {
   setNewOptions(change: OptionsChange): void;
   /** Switches a session's options (the server answers with `session_options`). */
   setOptions(id: string, change: OptionsChange): void;
+  rename(id: string, title: string): void;
+  archive(id: string, archived: boolean): Promise<void>;
+  /** Deletes ended sessions for good. */
+  purge(ids: string[]): Promise<void>;
+  /** Downloads a conversation (Markdown or JSON). */
+  download(id: string, format: "md" | "json"): void;
   setOwnerFilter(userId: string | null): void;
 };
 
 export type SessionsStore = StoreApi<SessionsState & SessionsActions>;
 
+/** The REST calls the list needs (bound to the API key by the app). */
+export type SessionsApi = {
+  list(o: { cursor?: string | null; status?: string }): Promise<SessionPage>;
+  patch(id: string, patch: { title?: string; archived?: boolean }): Promise<ListedSession>;
+  purge(id: string): Promise<void>;
+  download?(id: string, format: "md" | "json"): Promise<void>;
+};
+
 export type SessionsDeps = {
   send(frame: ClientFrame): boolean;
   /** Shows an error that is not about one turn (the app's notice banner). */
   notifyError(text: string): void;
+  api?: SessionsApi;
 };
+
+/** A summary from an event, as a list row (keeps what the list knew about it). */
+export function asListed(summary: SessionSummary, known?: ListedSession): ListedSession {
+  return {
+    title: null,
+    preview: null,
+    archived: false,
+    forked_from: null,
+    ...known,
+    ...summary,
+  };
+}
+
+/** The title the server gives a first message (src/db/details.rs): its first line, ~60 chars. */
+export function titleFrom(text: string): string | null {
+  const line = (text.replace(/\r/g, "").replace(/\t/g, " ").split("\n")[0] ?? "").trim();
+  if (!line) return null;
+  const chars = [...line];
+  if (chars.length <= 60) return line;
+  const head = chars.slice(0, 61).join("");
+  const cut = head.slice(0, Math.max(0, head.lastIndexOf(" "))).trimEnd();
+  return [...cut].length >= 20 ? `${cut}…` : `${chars.slice(0, 60).join("")}…`;
+}
+
+/** What a session is called in the list: its title, or "New session" and its short id. */
+export const sessionName = (s: ListedSession) => s.title ?? `New session ${s.session_id.slice(0, 8)}`;
+
+/** The preview a message gives: one line, its first 140 characters. */
+export const previewFrom = (text: string) => [...text.replace(/[\r\n\t]/g, " ").trim()].slice(0, 140).join("") || null;
 
 export function createSessionsStore(deps: SessionsDeps): SessionsStore {
   return createStore<SessionsState & SessionsActions>()((set, get) => {
-    const patch = (id: string, fields: Partial<SessionSummary>) => {
+    const patch = (id: string, fields: Partial<ListedSession>) => {
       set((s) => ({
         sessions: s.sessions.map((x) => (x.session_id === id ? { ...x, ...fields } : x)),
       }));
     };
+    const status = () => (get().filter === "archived" ? "archived" : undefined);
 
     return {
       sessions: [],
+      nextCursor: null,
+      loadingMore: false,
+      filter: "current",
       creating: false,
       queuedText: null,
       newOptions: {},
@@ -83,8 +151,47 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       ownerFilter: null,
       states: {},
 
-      setSessions(sessions) {
-        set({ sessions });
+      setFirstPage(page, nextCursor) {
+        if (get().filter !== "current") return;
+        set((s) => {
+          const ids = new Set(page.map((x) => x.session_id));
+          const last = page[page.length - 1];
+          // Rows loaded below the first page stay (older than its last row), once each.
+          const below =
+            nextCursor && last
+              ? s.sessions.filter((x) => !ids.has(x.session_id) && x.last_active_at < last.last_active_at)
+              : [];
+          return { sessions: [...page, ...below], nextCursor: below.length > 0 ? s.nextCursor : nextCursor };
+        });
+      },
+      async loadMore() {
+        const { nextCursor, loadingMore } = get();
+        if (!deps.api || !nextCursor || loadingMore) return;
+        set({ loadingMore: true });
+        try {
+          const page = await deps.api.list({ cursor: nextCursor, status: status() });
+          set((s) => {
+            const ids = new Set(s.sessions.map((x) => x.session_id));
+            return {
+              sessions: [...s.sessions, ...page.sessions.filter((x) => !ids.has(x.session_id))],
+              nextCursor: page.next_cursor,
+            };
+          });
+        } catch (e) {
+          deps.notifyError(`Could not load more sessions: ${(e as Error).message}`);
+        } finally {
+          set({ loadingMore: false });
+        }
+      },
+      async setFilter(filter) {
+        set({ filter, sessions: [], nextCursor: null });
+        if (!deps.api) return;
+        try {
+          const page = await deps.api.list({ status: filter === "archived" ? "archived" : undefined });
+          if (get().filter === filter) set({ sessions: page.sessions, nextCursor: page.next_cursor });
+        } catch (e) {
+          deps.notifyError(`Could not load the sessions: ${(e as Error).message}`);
+        }
       },
       createSession() {
         if (get().creating) return;
@@ -103,10 +210,13 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
         if (get().creating) set({ creating: false, queuedText: null });
       },
       created(summary) {
-        set((s) => ({
-          creating: false,
-          sessions: [summary, ...s.sessions.filter((x) => x.session_id !== summary.session_id)],
-        }));
+        set((s) => {
+          const known = s.sessions.find((x) => x.session_id === summary.session_id);
+          return {
+            creating: false,
+            sessions: [asListed(summary, known), ...s.sessions.filter((x) => x.session_id !== summary.session_id)],
+          };
+        });
       },
       takeQueuedText() {
         const text = get().queuedText;
@@ -116,7 +226,15 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       applyEvent(e) {
         const id = e.session_id;
         if (e.type === "response_complete") patch(id, { total_cost_usd: e.total_cost_usd });
-        if (e.type === "message_received") patch(id, { status: "active" });
+        if (e.type === "message_received") {
+          const row = get().sessions.find((x) => x.session_id === id);
+          patch(id, {
+            status: "active",
+            preview: previewFrom(e.text),
+            title: row?.title ?? titleFrom(e.text),
+            last_active_at: new Date().toISOString(),
+          });
+        }
         if (e.type === "session_options") {
           patch(id, { model: e.model, effort: e.effort, permission_mode: e.permission_mode });
         }
@@ -145,6 +263,36 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       setOptions(id, change) {
         if (!deps.send({ type: "set_session_options", session_id: id, ...change })) {
           deps.notifyError("Not connected to the server: try again once it is back.");
+        }
+      },
+      rename(id, title) {
+        const t = title.trim();
+        if (!t) return;
+        if (deps.send({ type: "rename_session", session_id: id, title: t })) patch(id, { title: t });
+        else deps.notifyError("Not connected to the server: try again once it is back.");
+      },
+      async archive(id, archived) {
+        if (!deps.api) return;
+        try {
+          await deps.api.patch(id, { archived });
+          // It leaves the list it was in.
+          set((s) => ({ sessions: s.sessions.filter((x) => x.session_id !== id) }));
+        } catch (e) {
+          deps.notifyError(`Could not ${archived ? "archive" : "restore"} the session: ${(e as Error).message}`);
+        }
+      },
+      download(id, format) {
+        deps.api?.download?.(id, format).catch((e: Error) => deps.notifyError(`Could not export the session: ${e.message}`));
+      },
+      async purge(ids) {
+        if (!deps.api) return;
+        for (const id of ids) {
+          try {
+            await deps.api.purge(id);
+            set((s) => ({ sessions: s.sessions.filter((x) => x.session_id !== id) }));
+          } catch (e) {
+            deps.notifyError(`Could not delete the session: ${(e as Error).message}`);
+          }
         }
       },
       setOwnerFilter(userId) {
