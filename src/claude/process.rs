@@ -353,24 +353,36 @@ impl ClaudeProcess {
         self.send_user_content(text, &[]).await
     }
 
-    /// As [`Self::send_user_message`], with images: the content is then an array of a text
-    /// block (when there is text) and one base64 `image` block per attachment.
+    /// As [`Self::send_user_message`], with attachments: the content is then an array of a
+    /// text block (when there is text), then per attachment in order a base64 `image` block or,
+    /// for a text file, a `document` block with a text source titled with the file's name
+    /// (the CLI forwards both as given; the title keeps the name apart from the contents).
     pub async fn send_user_content(
         &self,
         text: &str,
-        images: &[crate::protocol::Attachment],
+        attachments: &[crate::protocol::Attachment],
     ) -> Result<String, ClaudeError> {
-        let content = if images.is_empty() {
+        use crate::protocol::Attachment;
+        let content = if attachments.is_empty() {
             json!(text)
         } else {
-            let mut blocks = Vec::with_capacity(images.len() + 1);
+            let mut blocks = Vec::with_capacity(attachments.len() + 1);
             if !text.is_empty() {
                 blocks.push(json!({"type": "text", "text": text}));
             }
-            for i in images {
-                blocks.push(json!({"type": "image", "source": {
-                    "type": "base64", "media_type": i.media_type, "data": i.data_base64,
-                }}));
+            for a in attachments {
+                blocks.push(match a {
+                    Attachment::Image {
+                        media_type,
+                        data_base64,
+                        ..
+                    } => json!({"type": "image", "source": {
+                        "type": "base64", "media_type": media_type, "data": data_base64,
+                    }}),
+                    Attachment::Text { name, text } => json!({"type": "document", "source": {
+                        "type": "text", "media_type": "text/plain", "data": text,
+                    }, "title": name}),
+                });
             }
             serde_json::Value::Array(blocks)
         };

@@ -18,6 +18,7 @@ use super::error::ApiError;
 use super::AppState;
 use crate::actors::messages::AnswerPermission;
 use crate::actors::EngineError;
+use crate::protocol::attachments;
 use crate::protocol::{
     client, shutting_down_message, ClientFrame, ControlFrame, ErrorCode, EventBody, HistoryMessage,
     ServerFrame, SessionEvent,
@@ -308,6 +309,13 @@ impl WsConn {
                 seq,
                 attachments,
             } => {
+                // Before anything is stored, woken or sent (the CLI would take a broken image).
+                if let Err(why) =
+                    attachments::validate(&attachments, &self.state.settings.attachments)
+                {
+                    self.error(ctx, ApiError::new(ErrorCode::ValidationError, why), None);
+                    return;
+                }
                 if self.current.as_ref() != Some(&session_id) {
                     // Not viewing it yet: subscribe without history or replay, then send —
                     // unless the message would be refused anyway (nothing is woken for it).

@@ -28,6 +28,9 @@ pub const WHICH_MODEL_TRIGGER: &str = "which model";
 
 /// The demo's answer to a conversation request; `tool_id` names a tool call if one is made.
 pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
+    if let Some(blocks) = super::demo_agents::answer(req, &tool_id, BANNER) {
+        return blocks;
+    }
     let results = req.tool_result_texts();
     if !results.is_empty() {
         return vec![Block::Text(after_tool(&results.join("\n")))];
@@ -78,10 +81,24 @@ pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
     vec![Block::Text(echo(&text))]
 }
 
-/// The images the last user message carried, described so a browser test can check what the
+/// The images and text files the last user message carried, described so a browser test can check what the
 /// model received: type, base64 length and, for a small image, the whole base64 data.
 fn images_seen(req: &RecordedRequest) -> Option<String> {
     let content = super::script::last_user_message(req.body.get("messages")?)?.get("content")?;
+    let files: Vec<String> = content
+        .as_array()?
+        .iter()
+        .filter(|b| b["type"] == "document" && b["source"]["type"] == "text")
+        .map(|b| {
+            let data = b["source"]["data"].as_str().unwrap_or("");
+            format!(
+                "- the text file `{}`, {} characters, first line: `{}`",
+                b["title"].as_str().unwrap_or("(untitled)"),
+                data.chars().count(),
+                data.lines().next().unwrap_or("")
+            )
+        })
+        .collect();
     let images: Vec<String> = content
         .as_array()?
         .iter()
@@ -99,13 +116,22 @@ fn images_seen(req: &RecordedRequest) -> Option<String> {
             }
         })
         .collect();
-    (!images.is_empty()).then(|| {
-        format!(
+    let mut parts = Vec::new();
+    if !images.is_empty() {
+        parts.push(format!(
             "I received {} image(s):\n\n{}",
             images.len(),
             images.join("\n")
-        )
-    })
+        ));
+    }
+    if !files.is_empty() {
+        parts.push(format!(
+            "I received {} text file(s):\n\n{}",
+            files.len(),
+            files.join("\n")
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("\n\n"))
 }
 
 /// A long answer shaped like a real one (headings, paragraphs, lists, code, a table), for

@@ -1,32 +1,75 @@
-//! Image attachments of a `user_message` (docs/protocol.md, "Attachments"): checked here,
-//! before anything is stored or sent, because the CLI does not refuse a bad image — it
-//! replaces broken base64 by a text note and the turn still succeeds. Each image is decoded,
-//! its type sniffed from its first bytes (PNG, JPEG, GIF or WebP; the declared `media_type`
-//! must match), and the limits below enforced. A refusal is a `validation_error` naming the
-//! image and the problem.
+//! Attachments of a `user_message` (docs/protocol.md, "Attachments"): images and text files,
+//! checked here before anything is stored or sent, because the CLI does not refuse a bad
+//! image — it replaces broken base64 by a text note and the turn still succeeds. Each image is
+//! decoded and its type sniffed from its first bytes (PNG, JPEG, GIF or WebP; the declared
+//! `media_type` must match); a text file must be text (no NUL or other control characters
+//! but tab, line feed, carriage return and form feed). The limits ([`AttachmentLimits`]) come
+//! from the configuration. A refusal is a `validation_error` naming the attachment, the
+//! problem and the limit.
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-/// The most images one message may carry.
-pub const MAX_ATTACHMENTS: usize = 5;
-/// The largest image accepted, decoded (5 MiB).
-pub const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
-/// The most image bytes one message may carry, decoded (10 MiB). With base64's 4/3 and the
-/// text this bounds a `user_message` frame below the WebSocket frame limit.
-pub const MAX_MESSAGE_IMAGE_BYTES: usize = 10 * 1024 * 1024;
+use super::client::MAX_TEXT_CHARS;
+
 /// The image types the model accepts.
 pub const IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+/// The longest attachment name (characters).
+pub const MAX_NAME_CHARS: usize = 255;
 
-/// One image as the client sends it and as history keeps it (the data stays base64).
+/// One attachment as the client sends it and as history keeps it (image data stays base64).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Attachment {
-    /// Always "image" (text files are not taken yet).
-    pub kind: String,
-    pub media_type: String,
-    pub data_base64: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Attachment {
+    Image {
+        media_type: String,
+        data_base64: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    /// A text or code file: sent to the model as a `document` block titled with its name.
+    Text { name: String, text: String },
+}
+
+/// How much one message may carry (`ATTACHMENT_*` settings, docs/operations.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttachmentLimits {
+    /// Attachments per message, images and text files together.
+    pub max_count: usize,
+    /// The largest image, decoded.
+    pub max_image_bytes: usize,
+    /// The largest text file (UTF-8 bytes).
+    pub max_text_bytes: usize,
+    /// All attachments of one message together (decoded images plus text bytes).
+    pub max_total_bytes: usize,
+}
+
+impl Default for AttachmentLimits {
+    fn default() -> Self {
+        AttachmentLimits {
+            max_count: 5,
+            max_image_bytes: 5 * 1024 * 1024,
+            max_text_bytes: 256 * 1024,
+            max_total_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+impl AttachmentLimits {
+    /// The largest `user_message` frame these limits allow, so the WebSocket frame limit
+    /// fits it and no more: base64 makes 4 bytes of 3 (image), JSON escaping at most 2 of 1
+    /// (text files hold no control characters but tab, LF, CR, FF), the message text at most
+    /// 6 bytes a character (`\uXXXX`), names likewise, and 4 KiB for the rest of the frame.
+    pub fn max_frame_bytes(&self) -> usize {
+        let text_files = (self.max_count * self.max_text_bytes).min(self.max_total_bytes);
+        let images = self.max_total_bytes - text_files;
+        let per_attachment = 64 + 6 * MAX_NAME_CHARS + 4;
+        2 * text_files
+            + images.div_ceil(3) * 4
+            + self.max_count * per_attachment
+            + 6 * MAX_TEXT_CHARS
+            + 4096
+    }
 }
 
 /// The image type of `bytes`, from its signature.
@@ -44,123 +87,152 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Checks every attachment; the message for a person on the first problem.
-pub fn validate(attachments: &[Attachment]) -> Result<(), String> {
-    if attachments.len() > MAX_ATTACHMENTS {
+/// A size for a person: "5 MB", "256 KB", "1.5 MB", "300 bytes".
+pub fn human_size(bytes: usize) -> String {
+    const MB: usize = 1024 * 1024;
+    if bytes >= MB {
+        let mb = bytes as f64 / MB as f64;
+        if bytes % MB == 0 {
+            format!("{} MB", bytes / MB)
+        } else {
+            format!("{mb:.1} MB")
+        }
+    } else if bytes >= 1024 {
+        format!("{} KB", bytes.div_ceil(1024))
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Checks every attachment against `limits`; the message for a person on the first problem.
+pub fn validate(attachments: &[Attachment], limits: &AttachmentLimits) -> Result<(), String> {
+    if attachments.len() > limits.max_count {
         return Err(format!(
-            "{} images attached; the limit is {MAX_ATTACHMENTS} per message.",
-            attachments.len()
+            "{} files attached; the limit is {} per message.",
+            attachments.len(),
+            limits.max_count
         ));
     }
     let mut total = 0usize;
     for (i, a) in attachments.iter().enumerate() {
-        let label = match &a.name {
-            Some(n) if !n.is_empty() => format!("Attachment {} ({n})", i + 1),
-            _ => format!("Attachment {}", i + 1),
+        total += match a {
+            Attachment::Image {
+                media_type,
+                data_base64,
+                name,
+            } => {
+                let label = label(i, name.as_deref());
+                if let Some(n) = name {
+                    check_name(&label, n)?;
+                }
+                check_image(&label, media_type, data_base64, limits)?
+            }
+            Attachment::Text { name, text } => check_text(i, name, text, limits)?,
         };
-        if a.kind != "image" {
-            return Err(format!(
-                "{label}: kind \"{}\" is not supported; only images can be attached.",
-                a.kind
-            ));
-        }
-        if !IMAGE_TYPES.contains(&a.media_type.as_str()) {
-            return Err(format!(
-                "{label}: type {} is not supported; attach a PNG, JPEG, GIF or WebP image.",
-                a.media_type
-            ));
-        }
-        // Reject before decoding what is clearly too big (base64 is 4 chars per 3 bytes).
-        if a.data_base64.len() / 4 * 3 > MAX_IMAGE_BYTES + 3 {
-            return Err(too_big(&label));
-        }
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(a.data_base64.as_bytes())
-            .map_err(|_| format!("{label}: the data is not valid base64."))?;
-        if bytes.len() > MAX_IMAGE_BYTES {
-            return Err(too_big(&label));
-        }
-        match sniff(&bytes) {
-            None => {
-                return Err(format!(
-                    "{label}: the data is not a PNG, JPEG, GIF or WebP image."
-                ))
-            }
-            Some(t) if t != a.media_type => {
-                return Err(format!(
-                    "{label}: the data is {t}, not {} as declared.",
-                    a.media_type
-                ))
-            }
-            Some(_) => {}
-        }
-        total += bytes.len();
     }
-    if total > MAX_MESSAGE_IMAGE_BYTES {
+    if total > limits.max_total_bytes {
         return Err(format!(
-            "The images total {:.1} MB; the limit is {} MB per message.",
-            total as f64 / 1_048_576.0,
-            MAX_MESSAGE_IMAGE_BYTES / 1_048_576
+            "The attachments total {}; the limit is {} per message.",
+            human_size(total),
+            human_size(limits.max_total_bytes)
         ));
     }
     Ok(())
 }
 
-fn too_big(label: &str) -> String {
-    format!(
-        "{label} is larger than {} MB; attach a smaller image.",
-        MAX_IMAGE_BYTES / 1_048_576
-    )
+fn label(i: usize, name: Option<&str>) -> String {
+    match name {
+        Some(n) if !n.is_empty() => format!("Attachment {} ({})", i + 1, clip(n)),
+        _ => format!("Attachment {}", i + 1),
+    }
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(60).collect()
+}
+
+fn check_name(label: &str, name: &str) -> Result<(), String> {
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(format!(
+            "{label}: the name is longer than {MAX_NAME_CHARS} characters."
+        ));
+    }
+    Ok(())
+}
+
+/// The decoded size of a valid image.
+fn check_image(
+    label: &str,
+    media_type: &str,
+    data_base64: &str,
+    limits: &AttachmentLimits,
+) -> Result<usize, String> {
+    if !IMAGE_TYPES.contains(&media_type) {
+        return Err(format!(
+            "{label}: type {} is not supported; attach a PNG, JPEG, GIF or WebP image, or a text file.",
+            clip(media_type)
+        ));
+    }
+    let too_big = || {
+        format!(
+            "{label} is larger than {}, the limit for an image; attach a smaller image.",
+            human_size(limits.max_image_bytes)
+        )
+    };
+    // Reject before decoding what is clearly too big (base64 is 4 chars per 3 bytes).
+    if data_base64.len() / 4 * 3 > limits.max_image_bytes + 3 {
+        return Err(too_big());
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data_base64.as_bytes())
+        .map_err(|_| format!("{label}: the data is not valid base64."))?;
+    if bytes.len() > limits.max_image_bytes {
+        return Err(too_big());
+    }
+    match sniff(&bytes) {
+        None => Err(format!(
+            "{label}: the data is not a PNG, JPEG, GIF or WebP image."
+        )),
+        Some(t) if t != media_type => Err(format!(
+            "{label}: the data is {t}, not {media_type} as declared."
+        )),
+        Some(_) => Ok(bytes.len()),
+    }
+}
+
+/// The size of a valid text file.
+fn check_text(
+    i: usize,
+    name: &str,
+    text: &str,
+    limits: &AttachmentLimits,
+) -> Result<usize, String> {
+    let label = label(i, Some(name));
+    if name.trim().is_empty() {
+        return Err(format!("{label}: a text file needs a name."));
+    }
+    check_name(&label, name)?;
+    if text.trim().is_empty() {
+        return Err(format!("{label} is empty."));
+    }
+    if text.len() > limits.max_text_bytes {
+        return Err(format!(
+            "{label} is {}; the limit for a text file is {}.",
+            human_size(text.len()),
+            human_size(limits.max_text_bytes)
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c'))
+    {
+        return Err(format!(
+            "{label} is not a text file (it holds control characters); attach text or code."
+        ));
+    }
+    Ok(text.len())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn img(media_type: &str, bytes: &[u8]) -> Attachment {
-        Attachment {
-            kind: "image".into(),
-            media_type: media_type.into(),
-            data_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
-            name: None,
-        }
-    }
-
-    const PNG: &[u8] = b"\x89PNG\r\n\x1a\nrest";
-
-    #[test]
-    fn accepts_the_four_types_and_refuses_the_rest() {
-        validate(&[img("image/png", PNG)]).unwrap();
-        validate(&[img("image/jpeg", &[0xFF, 0xD8, 0xFF, 0xE0])]).unwrap();
-        validate(&[img("image/gif", b"GIF89a..")]).unwrap();
-        validate(&[img("image/webp", b"RIFF\0\0\0\0WEBPVP8 ")]).unwrap();
-        let e = validate(&[img("image/svg+xml", b"<svg/>")]).unwrap_err();
-        assert!(e.contains("not supported"), "{e}");
-        let e = validate(&[img("image/png", b"hello")]).unwrap_err();
-        assert!(e.contains("not a PNG"), "{e}");
-        let e = validate(&[img("image/jpeg", PNG)]).unwrap_err();
-        assert!(e.contains("image/png, not image/jpeg"), "{e}");
-    }
-
-    #[test]
-    fn refuses_broken_base64_too_big_and_too_many() {
-        let mut broken = img("image/png", PNG);
-        broken.data_base64 = "!!!notbase64@@".into();
-        assert!(validate(&[broken])
-            .unwrap_err()
-            .contains("not valid base64"));
-        let mut big = PNG.to_vec();
-        big.resize(MAX_IMAGE_BYTES + 1, 0);
-        assert!(validate(&[img("image/png", &big)])
-            .unwrap_err()
-            .contains("larger than 5 MB"));
-        let mut four = PNG.to_vec();
-        four.resize(4 * 1024 * 1024, 0);
-        let three = vec![img("image/png", &four); 3];
-        assert!(validate(&three).unwrap_err().contains("limit is 10 MB"));
-        let six = vec![img("image/png", PNG); 6];
-        assert!(validate(&six)
-            .unwrap_err()
-            .contains("limit is 5 per message"));
-    }
-}
+#[path = "attachments_tests.rs"]
+mod tests;

@@ -57,7 +57,8 @@ pub enum ClientFrame {
         session_id: SessionId,
         text: String,
         seq: u64,
-        /// Images sent with the text (validated: see [`super::attachments`]).
+        /// Images and text files sent with the text (checked by the connection against the
+        /// configured limits: see [`super::attachments`]).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         attachments: Vec<Attachment>,
     },
@@ -208,6 +209,10 @@ pub fn valid_title(title: &str) -> Result<String, FrameError> {
     Ok(t.to_string())
 }
 
+/// The answer to a `/clear` message (the web UI starts a new session instead).
+pub const CLEAR_REFUSED: &str = "/clear is not run here: it would start a conversation this \
+server does not follow. Start a new session instead; this one stays in your list.";
+
 fn invalid(message: impl Into<String>) -> FrameError {
     FrameError::new(ErrorCode::ValidationError, message)
 }
@@ -285,7 +290,13 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
             if text.is_empty() && f.attachments.is_empty() {
                 return Err(invalid("The message is empty."));
             }
-            super::attachments::validate(&f.attachments).map_err(invalid)?;
+            // The attachments are checked against the configured limits by the connection
+            // (`ws_conn`), before anything is stored or sent.
+            if text == "/clear" || text.starts_with("/clear ") {
+                // The CLI would reset the conversation under a new id of its own, which the
+                // server does not follow (a resume would bring the old one back).
+                return Err(invalid(CLEAR_REFUSED));
+            }
             let chars = text.chars().count();
             if chars > MAX_TEXT_CHARS {
                 return Err(invalid(format!(

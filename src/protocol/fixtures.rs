@@ -70,12 +70,17 @@ fn events() -> Vec<EventBody> {
         EventBody::MessageReceived {
             seq: 1,
             text: "hello".into(),
-            attachments: vec![crate::protocol::Attachment {
-                kind: "image".into(),
-                media_type: "image/png".into(),
-                data_base64: TINY_PNG.into(),
-                name: Some("screenshot.png".into()),
-            }],
+            attachments: vec![
+                crate::protocol::Attachment::Image {
+                    media_type: "image/png".into(),
+                    data_base64: TINY_PNG.into(),
+                    name: Some("screenshot.png".into()),
+                },
+                crate::protocol::Attachment::Text {
+                    name: "notes.md".into(),
+                    text: "# Notes\n".into(),
+                },
+            ],
         },
         EventBody::StreamDelta { text: "Hi".into() },
         EventBody::StreamRetracted { text: "Hi".into() },
@@ -290,12 +295,17 @@ fn clients() -> Vec<ClientFrame> {
             session_id: id(),
             text: "hello".into(),
             seq: 1,
-            attachments: vec![crate::protocol::Attachment {
-                kind: "image".into(),
-                media_type: "image/png".into(),
-                data_base64: TINY_PNG.into(),
-                name: Some("screenshot.png".into()),
-            }],
+            attachments: vec![
+                crate::protocol::Attachment::Image {
+                    media_type: "image/png".into(),
+                    data_base64: TINY_PNG.into(),
+                    name: Some("screenshot.png".into()),
+                },
+                crate::protocol::Attachment::Text {
+                    name: "notes.md".into(),
+                    text: "# Notes\n".into(),
+                },
+            ],
         },
         ClientFrame::Interrupt { session_id: id() },
         ClientFrame::DestroySession { session_id: id() },
