@@ -4,8 +4,8 @@ import { focusNext, MESSAGE_BOX_ID } from "../../../lib/focus";
 import { useCoarsePointer } from "../../../lib/use-coarse-pointer";
 import { useChat, useCurrentViewValue } from "../hooks/use-chat";
 import { charCount, validateMessage } from "../lib/validate-message";
-import { IMAGE_TYPES, MAX_MESSAGE_CHARS, type Attachment, type SlashCommand } from "../../../types/protocol";
-import { checkImage, readImage } from "../lib/attachments";
+import { DEFAULT_ATTACHMENT_LIMITS, MAX_MESSAGE_CHARS, type Attachment, type AttachmentLimits, type SlashCommand } from "../../../types/protocol";
+import { checkFile, fileKind, readImage, readText } from "../lib/attachments";
 import { AttachmentStrip } from "./attachment-strip";
 import { matchCommands, optionId, PALETTE_ID } from "../lib/slash";
 import { SlashPalette } from "./slash-palette";
@@ -15,6 +15,10 @@ type Props = {
   connected: boolean;
   /** A new session is being created (its first message waits for it). */
   creating: boolean;
+  /** What one message may attach (the server's, from `GET /api/v1/info`). */
+  attachmentLimits?: AttachmentLimits;
+  /** Starts a new session (what `/clear` typed here does). */
+  onNewSession?: () => void;
   /** The toolbar under the box (the model / mode picker, passed in by the app). */
   toolbar?: ReactNode;
 };
@@ -27,7 +31,7 @@ const ACTION = "w-20 shrink-0 rounded-md px-3 py-2 text-sm font-medium text-whit
  * It stays editable while a reply streams; sending waits until the turn ends, and meanwhile
  * Stop takes Send's place (same size: the box keeps its width).
  */
-export function Composer({ connected, creating, toolbar }: Props) {
+export function Composer({ connected, creating, toolbar, attachmentLimits: limits = DEFAULT_ATTACHMENT_LIMITS, onNewSession }: Props) {
   // Fields, not the view: the box does not render again with every streamed frame.
   const running = useCurrentViewValue((v) => v?.running ?? false);
   const ended = useCurrentViewValue((v) => !!v?.terminated || !!v?.openedElsewhere || !!v?.readOnly);
@@ -49,23 +53,28 @@ export function Composer({ connected, creating, toolbar }: Props) {
     setActive(0);
   };
   const touch = useCoarsePointer();
-  // Images to send with the next message (paste, drop, or the Attach button).
+  // Images and text files to send with the next message (paste, drop, or the Attach button).
   const [images, setImages] = useState<Attachment[]>([]);
   const fileInput = useRef<HTMLInputElement>(null);
 
-  /** Adds image files, refusing (with the reason shown) those that break a limit. */
+  /** Adds files, refusing (with the reason shown) those that break a limit or are not text. */
   async function addFiles(files: File[]) {
     let next = images;
     for (const file of files) {
-      const problem = checkImage(file, next);
+      const problem = checkFile(file, next, limits);
       if (problem) {
         setHint(problem);
         break;
       }
       try {
-        next = [...next, await readImage(file)];
+        const read = fileKind(file, limits) === "image" ? await readImage(file) : await readText(file);
+        if (typeof read === "string") {
+          setHint(read);
+          break;
+        }
+        next = [...next, read];
       } catch {
-        setHint(`${file.name || "That image"} could not be read.`);
+        setHint(`${file.name || "That file"} could not be read.`);
         break;
       }
     }
@@ -98,6 +107,14 @@ export function Composer({ connected, creating, toolbar }: Props) {
       return;
     }
     if (!canSend) return;
+    if (onNewSession && /^\/clear(\s|$)/.test(text.trim())) {
+      // The CLI's /clear would carry on under a conversation id the server does not follow
+      // (the server refuses it): a new session is what it means here.
+      onNewSession();
+      setText("");
+      setHint("/clear started a new session; the previous conversation stays in the list.");
+      return;
+    }
     const hadSession = currentId !== null;
     // The first message is the moment to ask whether to notify (browsers want a gesture).
     askPermissionOnce();
@@ -165,11 +182,10 @@ export function Composer({ connected, creating, toolbar }: Props) {
         Message
       </label>
       {paletteOpen && <SlashPalette matches={matches} active={Math.min(active, matches.length - 1)} onPick={pick} />}
-      <AttachmentStrip images={images} onRemove={(i) => setImages(images.filter((_, j) => j !== i))} />
+      <AttachmentStrip items={images} onRemove={(i) => setImages(images.filter((_, j) => j !== i))} />
       <input
         ref={fileInput}
         type="file"
-        accept={IMAGE_TYPES.join(",")}
         multiple
         hidden
         data-testid="attach-input"
@@ -184,8 +200,8 @@ export function Composer({ connected, creating, toolbar }: Props) {
           type="button"
           onClick={() => fileInput.current?.click()}
           disabled={ended}
-          aria-label="Attach images"
-          title="Attach images (PNG, JPEG, GIF or WebP; you can also paste or drop them)"
+          aria-label="Attach files"
+          title="Attach images (PNG, JPEG, GIF or WebP) or text and code files; you can also paste or drop them"
           className="flex h-11 w-11 shrink-0 items-center justify-center rounded-md border border-zinc-400 text-lg hover:bg-zinc-100 focus-visible:ring-2 focus-visible:ring-blue-500 disabled:opacity-50 dark:border-zinc-600 dark:hover:bg-zinc-800"
         >
           <span aria-hidden>📎</span>

@@ -1,5 +1,5 @@
 import { memo } from "react";
-import { SentImages } from "./attachment-strip";
+import { SentAttachments } from "./attachment-strip";
 import { formatClock } from "../../../lib/format";
 import type { Item } from "../stores/items";
 import { CopyButton } from "./copy-button";
@@ -41,7 +41,7 @@ export const MessageItem = memo(function MessageItem({
     case "user":
       return (
         <div data-role="user" data-state={item.state} className="flex flex-col items-end">
-          {item.attachments?.length ? <SentImages images={item.attachments} /> : null}
+          {item.attachments?.length ? <SentAttachments items={item.attachments} /> : null}
           {item.text && <div className="prose-user max-w-[85%] min-w-0 rounded-2xl bg-zinc-100 px-4 py-2 dark:bg-zinc-800">
             <Markdown text={item.text} />
           </div>}

@@ -327,8 +327,9 @@ export function createChatStore(deps: ChatDeps): ChatStore {
       },
       retry() {
         const id = get().currentId;
-        const text = id ? get().views[id]?.lastUserText : null;
-        if (text) get().sendMessage(text);
+        const view = id ? get().views[id] : undefined;
+        // The attachments go again too: a retried question keeps its images and files.
+        if (view && view.lastUserText !== null) get().sendMessage(view.lastUserText, view.lastUserAttachments);
       },
       resume(id) {
         // A resumed session has a new process and counts events from 1: start the view over

@@ -39,6 +39,7 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
         (it): it is UserItem => it.kind === "user" && it.clientSeq === e.seq && it.state !== "sent",
       );
       v.lastUserText = e.text;
+      v.lastUserAttachments = e.attachments ?? [];
       if (mine) {
         v.live[v.live.indexOf(mine)] = { ...mine, state: "sent" };
       } else {
@@ -205,6 +206,7 @@ export function startUserTurn(v: SessionView, text: string, seq: number, at: str
   v.live.push({ kind: "user", id: itemId("u"), text, state: "sending", clientSeq: seq, at, ...(attachments.length ? { attachments } : {}) });
   v.running = true;
   v.lastUserText = text;
+  v.lastUserAttachments = attachments;
   v.terminated = null;
   v.afterHistory = false;
 }
