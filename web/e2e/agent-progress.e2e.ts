@@ -129,8 +129,13 @@ describe("agent progress, context and commands", () => {
   });
 
   test("/compact works and shows the tokens before and after", async () => {
+    // Typed whole, the palette still offers it: Enter picks it, the next Enter sends it.
     await box().fill("/compact");
     await box().press("Enter");
+    await page().getByRole("listbox", { name: "Slash commands" }).waitFor({ state: "detached" });
+    expect(await box().inputValue()).toBe("/compact ");
+    await box().press("Enter");
+    await expect.poll(() => box().inputValue()).toBe("");
     await turnEnded();
     await page()
       .getByText(/Conversation compacted: [\d,]+ → [\d,]+ tokens of context/)
