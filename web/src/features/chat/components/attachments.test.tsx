@@ -83,6 +83,24 @@ describe("Attachments", () => {
     expect(h.sent.at(-1)).toMatchObject({ type: "user_message", text: "look", attachments: [file] });
   });
 
+  it("a message that did not go out can be sent again with its attachments", async () => {
+    const file = { kind: "text" as const, name: "a.txt", text: "hello" };
+    const sent: unknown[][] = [];
+    chatHarness().mount(
+      <MessageItem
+        item={{ kind: "user", id: "u1", text: "look", state: "failed", error: "the connection dropped", at: "2026-12-02T04:00:00Z", attachments: [file] }}
+        streaming={false}
+        awaiting={false}
+        onRetry={() => {}}
+        onResend={(...args) => sent.push(args)}
+        onNewSession={() => {}}
+      />,
+    );
+    expect(screen.getByTestId("file-chip")).toHaveTextContent("a.txt");
+    await userEvent.click(screen.getByRole("button", { name: "Send again" }));
+    expect(sent).toEqual([["look", [file]]]);
+  });
+
   it("a sent message shows its images, also from history", () => {
     const [item] = itemsFromHistory([
       {

@@ -2,6 +2,7 @@ import { memo } from "react";
 import { SentAttachments } from "./attachment-strip";
 import { formatClock } from "../../../lib/format";
 import type { Item } from "../stores/items";
+import type { Attachment } from "../../../types/protocol";
 import { CopyButton } from "./copy-button";
 import { Markdown } from "./markdown";
 import { ToolCard } from "./tool-card";
@@ -28,6 +29,7 @@ export const MessageItem = memo(function MessageItem({
   awaiting,
   onRetry,
   onNewSession,
+  onResend,
 }: {
   item: Item;
   /** The reply being written: the cursor shows, its footer waits for the end. */
@@ -36,6 +38,8 @@ export const MessageItem = memo(function MessageItem({
   awaiting: boolean;
   onRetry(): void;
   onNewSession(): void;
+  /** Sends a message that did not go out again, with its attachments. */
+  onResend?(text: string, attachments: Attachment[]): unknown;
 }) {
   switch (item.kind) {
     case "user":
@@ -50,6 +54,15 @@ export const MessageItem = memo(function MessageItem({
             <span role="alert" className="mt-0.5 text-xs text-red-700 dark:text-red-400">
               Not sent: {item.error}
             </span>
+          )}
+          {item.state === "failed" && onResend && (
+            <button
+              type="button"
+              onClick={() => onResend(item.text, item.attachments ?? [])}
+              className="mt-1 rounded-md border border-zinc-400 px-2 py-0.5 text-xs hover:bg-zinc-100 focus-visible:ring-2 focus-visible:ring-blue-500 dark:border-zinc-600 dark:hover:bg-zinc-800"
+            >
+              Send again
+            </button>
           )}
           {item.state === "sent" && <MessageFooter at={item.at} text={item.text} who="message" align="end" />}
         </div>
