@@ -15,6 +15,8 @@ use crate::users::Caller;
 pub struct Query {
     pub text: String,
     pub client_seq: u64,
+    /// Validated images sent with the text.
+    pub attachments: Vec<crate::protocol::Attachment>,
 }
 
 /// Interrupt the running turn (no-op when idle).

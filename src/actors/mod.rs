@@ -296,6 +296,19 @@ impl Engine {
         text: &str,
         client_seq: u64,
     ) -> Result<(), EngineError> {
+        self.query_with(caller, session_id, text, client_seq, Vec::new())
+            .await
+    }
+
+    /// As [`Engine::query`], with image attachments (already validated by the protocol).
+    pub async fn query_with(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+        text: &str,
+        client_seq: u64,
+        attachments: Vec<crate::protocol::Attachment>,
+    ) -> Result<(), EngineError> {
         let quota = self.quotas.of(&caller.user_id).await?;
         quota.check_spend()?;
         let session = self
@@ -305,6 +318,7 @@ impl Engine {
             .send(Query {
                 text: text.to_string(),
                 client_seq,
+                attachments,
             })
             .await
             .map_err(gone)?

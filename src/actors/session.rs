@@ -335,15 +335,22 @@ impl SessionActor {
         self.buffer.clear();
         self.buffer_since = Some(crate::db::models::now());
         self.summary.message_count += 1;
-        self.store
-            .message(MessageKind::User, json!({ "text": q.text }));
+        // The images are stored whole (base64) so history shows them after a reload; the
+        // protocol bounds them (10 MB a message).
+        let payload = if q.attachments.is_empty() {
+            json!({ "text": q.text })
+        } else {
+            json!({ "text": q.text, "attachments": q.attachments })
+        };
+        self.store.message(MessageKind::User, payload);
         self.emit(EventBody::MessageReceived {
             seq: q.client_seq,
             text: q.text.clone(),
+            attachments: q.attachments.clone(),
         });
         let generation = self.generation;
         ctx.spawn(
-            async move { process.send_user_message(&q.text).await }
+            async move { process.send_user_content(&q.text, &q.attachments).await }
                 .into_actor(self)
                 .map(move |sent, act, ctx| {
                     if let Err(e) = sent {

@@ -384,10 +384,46 @@ impl ClaudeProcess {
     /// Sends a user message; the turn's events follow on the event stream. Returns the
     /// message uuid (results carry it as `user_message_uuid`).
     pub async fn send_user_message(&self, text: &str) -> Result<String, ClaudeError> {
+        self.send_user_content(text, &[]).await
+    }
+
+    /// As [`Self::send_user_message`], with attachments: the content is then an array of a
+    /// text block (when there is text), then per attachment in order a base64 `image` block or,
+    /// for a text file, a `document` block with a text source titled with the file's name
+    /// (the CLI forwards both as given; the title keeps the name apart from the contents).
+    pub async fn send_user_content(
+        &self,
+        text: &str,
+        attachments: &[crate::protocol::Attachment],
+    ) -> Result<String, ClaudeError> {
+        use crate::protocol::Attachment;
+        let content = if attachments.is_empty() {
+            json!(text)
+        } else {
+            let mut blocks = Vec::with_capacity(attachments.len() + 1);
+            if !text.is_empty() {
+                blocks.push(json!({"type": "text", "text": text}));
+            }
+            for a in attachments {
+                blocks.push(match a {
+                    Attachment::Image {
+                        media_type,
+                        data_base64,
+                        ..
+                    } => json!({"type": "image", "source": {
+                        "type": "base64", "media_type": media_type, "data": data_base64,
+                    }}),
+                    Attachment::Text { name, text } => json!({"type": "document", "source": {
+                        "type": "text", "media_type": "text/plain", "data": text,
+                    }, "title": name}),
+                });
+            }
+            serde_json::Value::Array(blocks)
+        };
         let uuid = uuid::Uuid::new_v4().to_string();
         self.write(json!({
             "type": "user",
-            "message": {"role": "user", "content": text},
+            "message": {"role": "user", "content": content},
             "parent_tool_use_id": null,
             "session_id": "default",
             "uuid": uuid,

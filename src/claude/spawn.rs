@@ -110,6 +110,9 @@ impl SpawnOptions {
             "stream-json",
             "--verbose",
             "--include-partial-messages",
+            // A foreground sub-agent's text (its reports) comes as `assistant` frames with a
+            // `parent_tool_use_id`; without this flag only its tool calls arrive.
+            "--forward-subagent-text",
             "--permission-prompt-tool",
             "stdio",
             "--permission-mode",

@@ -18,6 +18,7 @@ use super::error::ApiError;
 use super::AppState;
 use crate::actors::messages::AnswerPermission;
 use crate::actors::EngineError;
+use crate::protocol::attachments;
 use crate::protocol::{
     client, shutting_down_message, ClientFrame, ControlFrame, ErrorCode, EventBody, HistoryMessage,
     ServerFrame, SessionEvent,
@@ -306,7 +307,15 @@ impl WsConn {
                 session_id,
                 text,
                 seq,
+                attachments,
             } => {
+                // Before anything is stored, woken or sent (the CLI would take a broken image).
+                if let Err(why) =
+                    attachments::validate(&attachments, &self.state.settings.attachments)
+                {
+                    self.error(ctx, ApiError::new(ErrorCode::ValidationError, why), None);
+                    return;
+                }
                 if self.current.as_ref() != Some(&session_id) {
                     // Not viewing it yet: subscribe without history or replay, then send —
                     // unless the message would be refused anyway (nothing is woken for it).
@@ -314,6 +323,7 @@ impl WsConn {
                         session_id: session_id.clone(),
                         text,
                         seq,
+                        attachments,
                     };
                     ctx.spawn(
                         async move { engine.check_spend(&caller).await }
@@ -326,7 +336,9 @@ impl WsConn {
                     return;
                 }
                 self.reply(ctx, session_id.clone(), async move {
-                    engine.query(&caller, &session_id, &text, seq).await
+                    engine
+                        .query_with(&caller, &session_id, &text, seq, attachments)
+                        .await
                 });
             }
             ClientFrame::SetSessionOptions {

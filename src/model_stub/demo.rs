@@ -28,6 +28,9 @@ pub const WHICH_MODEL_TRIGGER: &str = "which model";
 
 /// The demo's answer to a conversation request; `tool_id` names a tool call if one is made.
 pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
+    if let Some(blocks) = super::demo_agents::answer(req, &tool_id, BANNER) {
+        return blocks;
+    }
     let results = req.tool_result_texts();
     if !results.is_empty() {
         return vec![Block::Text(after_tool(&results.join("\n")))];
@@ -60,6 +63,9 @@ pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
             },
         ];
     }
+    if let Some(seen) = images_seen(req) {
+        return vec![Block::Text(format!("{BANNER}\n\n{seen}"))];
+    }
     if text.to_lowercase().contains(WHICH_MODEL_TRIGGER) {
         let model = req.model.as_deref().unwrap_or("(none)");
         let effort = req.body["output_config"]["effort"]
@@ -73,6 +79,59 @@ pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
         return vec![Block::Text(long_reply())];
     }
     vec![Block::Text(echo(&text))]
+}
+
+/// The images and text files the last user message carried, described so a browser test can check what the
+/// model received: type, base64 length and, for a small image, the whole base64 data.
+fn images_seen(req: &RecordedRequest) -> Option<String> {
+    let content = super::script::last_user_message(req.body.get("messages")?)?.get("content")?;
+    let files: Vec<String> = content
+        .as_array()?
+        .iter()
+        .filter(|b| b["type"] == "document" && b["source"]["type"] == "text")
+        .map(|b| {
+            let data = b["source"]["data"].as_str().unwrap_or("");
+            format!(
+                "- the text file `{}`, {} characters, first line: `{}`",
+                b["title"].as_str().unwrap_or("(untitled)"),
+                data.chars().count(),
+                data.lines().next().unwrap_or("")
+            )
+        })
+        .collect();
+    let images: Vec<String> = content
+        .as_array()?
+        .iter()
+        .filter(|b| b["type"] == "image")
+        .map(|b| {
+            let media_type = b["source"]["media_type"].as_str().unwrap_or("?");
+            let data = b["source"]["data"].as_str().unwrap_or("");
+            if data.len() <= 200 {
+                format!(
+                    "- `{media_type}`, {} base64 characters: `{data}`",
+                    data.len()
+                )
+            } else {
+                format!("- `{media_type}`, {} base64 characters", data.len())
+            }
+        })
+        .collect();
+    let mut parts = Vec::new();
+    if !images.is_empty() {
+        parts.push(format!(
+            "I received {} image(s):\n\n{}",
+            images.len(),
+            images.join("\n")
+        ));
+    }
+    if !files.is_empty() {
+        parts.push(format!(
+            "I received {} text file(s):\n\n{}",
+            files.len(),
+            files.join("\n")
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("\n\n"))
 }
 
 /// A long answer shaped like a real one (headings, paragraphs, lists, code, a table), for
@@ -187,6 +246,29 @@ mod tests {
         let raw = serde_json::to_vec(&json!({"messages": messages, "tools": [{"name": "Bash"}]}))
             .unwrap();
         RecordedRequest::new("POST", "/v1/messages", &raw)
+    }
+
+    #[test]
+    fn images_are_described_with_small_ones_quoted_whole() {
+        let img = |data: &str| json!({"type":"image","source":{"type":"base64","media_type":"image/png","data":data}});
+        let blocks = answer(
+            &request(json!([{"role":"user","content":[
+                {"type":"text","text":"look"}, img("AAAA"), img(&"B".repeat(300))]}])),
+            "t".into(),
+        );
+        let [Block::Text(text)] = blocks.as_slice() else {
+            panic!("{blocks:?}")
+        };
+        assert!(text.contains("I received 2 image(s)"), "{text}");
+        assert!(
+            text.contains("`image/png`, 4 base64 characters: `AAAA`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`image/png`, 300 base64 characters\n")
+                || text.ends_with("300 base64 characters"),
+            "{text}"
+        );
     }
 
     #[test]

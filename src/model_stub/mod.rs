@@ -48,6 +48,7 @@
 //! consumes the queue, the rules or a tool follow-up.
 
 mod demo;
+mod demo_agents;
 mod script;
 mod server;
 mod sse;

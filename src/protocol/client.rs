@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::attachments::Attachment;
 use super::codes::ErrorCode;
 use super::options::OptionsChange;
 use crate::session_id::SessionId;
@@ -56,6 +57,10 @@ pub enum ClientFrame {
         session_id: SessionId,
         text: String,
         seq: u64,
+        /// Images and text files sent with the text (checked by the connection against the
+        /// configured limits: see [`super::attachments`]).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Attachment>,
     },
     Interrupt {
         session_id: SessionId,
@@ -125,9 +130,12 @@ struct Switch {
 #[derive(Deserialize)]
 struct UserMessage {
     session_id: String,
+    #[serde(default)]
     text: String,
     #[serde(default)]
     seq: Option<u64>,
+    #[serde(default)]
+    attachments: Vec<Attachment>,
 }
 
 #[derive(Deserialize)]
@@ -200,6 +208,10 @@ pub fn valid_title(title: &str) -> Result<String, FrameError> {
     }
     Ok(t.to_string())
 }
+
+/// The answer to a `/clear` message (the web UI starts a new session instead).
+pub const CLEAR_REFUSED: &str = "/clear is not run here: it would start a conversation this \
+server does not follow. Start a new session instead; this one stays in your list.";
 
 fn invalid(message: impl Into<String>) -> FrameError {
     FrameError::new(ErrorCode::ValidationError, message)
@@ -275,8 +287,15 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
         "user_message" => {
             let f: UserMessage = fields(&kind, value)?;
             let text = f.text.trim().to_string();
-            if text.is_empty() {
+            if text.is_empty() && f.attachments.is_empty() {
                 return Err(invalid("The message is empty."));
+            }
+            // The attachments are checked against the configured limits by the connection
+            // (`ws_conn`), before anything is stored or sent.
+            if text == "/clear" || text.starts_with("/clear ") {
+                // The CLI would reset the conversation under a new id of its own, which the
+                // server does not follow (a resume would bring the old one back).
+                return Err(invalid(CLEAR_REFUSED));
             }
             let chars = text.chars().count();
             if chars > MAX_TEXT_CHARS {
@@ -289,6 +308,7 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
                 session_id: session_id(f.session_id)?,
                 text,
                 seq: f.seq.unwrap_or(0),
+                attachments: f.attachments,
             }
         }
         "interrupt" => ClientFrame::Interrupt {
@@ -393,7 +413,8 @@ mod tests {
             ClientFrame::UserMessage {
                 session_id: SessionId::from_stored(ID),
                 text: "hi".into(),
-                seq: 3
+                seq: 3,
+                attachments: vec![],
             }
         );
         for t in ["interrupt", "destroy_session", "resume_session"] {

@@ -41,6 +41,9 @@ pub enum EventBody {
     MessageReceived {
         seq: u64,
         text: String,
+        /// The images sent with the text (absent when none).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<super::Attachment>,
     },
     StreamDelta {
         text: String,

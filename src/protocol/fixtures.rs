@@ -14,6 +14,10 @@ use super::*;
 use crate::db::{MessageKind, SessionStatus};
 use crate::session_id::SessionId;
 
+/// A 1×1 PNG.
+const TINY_PNG: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
 const SERVER_FIXTURE: &str = "web/src/types/fixtures/server-frames.generated.jsonl";
 const CLIENT_FIXTURE: &str = "web/src/types/fixtures/client-frames.generated.jsonl";
 
@@ -66,6 +70,17 @@ fn events() -> Vec<EventBody> {
         EventBody::MessageReceived {
             seq: 1,
             text: "hello".into(),
+            attachments: vec![
+                crate::protocol::Attachment::Image {
+                    media_type: "image/png".into(),
+                    data_base64: TINY_PNG.into(),
+                    name: Some("screenshot.png".into()),
+                },
+                crate::protocol::Attachment::Text {
+                    name: "notes.md".into(),
+                    text: "# Notes\n".into(),
+                },
+            ],
         },
         EventBody::StreamDelta { text: "Hi".into() },
         EventBody::StreamRetracted { text: "Hi".into() },
@@ -280,6 +295,17 @@ fn clients() -> Vec<ClientFrame> {
             session_id: id(),
             text: "hello".into(),
             seq: 1,
+            attachments: vec![
+                crate::protocol::Attachment::Image {
+                    media_type: "image/png".into(),
+                    data_base64: TINY_PNG.into(),
+                    name: Some("screenshot.png".into()),
+                },
+                crate::protocol::Attachment::Text {
+                    name: "notes.md".into(),
+                    text: "# Notes\n".into(),
+                },
+            ],
         },
         ClientFrame::Interrupt { session_id: id() },
         ClientFrame::DestroySession { session_id: id() },

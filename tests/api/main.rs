@@ -11,6 +11,7 @@ mod users_helpers;
 mod ws_client;
 
 mod agents;
+mod attachments;
 mod budget;
 mod cli_process;
 mod cli_secrets;

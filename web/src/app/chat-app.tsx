@@ -125,6 +125,7 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
 
   useEffect(() => {
     stores.sessions.getState().setChoices(info?.session_options ?? null);
+    stores.sessions.getState().setAttachmentLimits(info?.attachments);
   }, [info, stores]);
 
   useEffect(() => {

@@ -21,8 +21,8 @@ export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
   const elsewhere = useCurrentViewValue((v) => !!v?.openedElsewhere);
   const readOnlyOwner = useCurrentViewValue((v) => v?.readOnly?.owner ?? null);
   const status = useConnection((s) => s.status);
-  const { creating, createSession } = useSessions(
-    useShallow((s) => ({ creating: s.creating, createSession: s.createSession })),
+  const { creating, createSession, attachmentLimits } = useSessions(
+    useShallow((s) => ({ creating: s.creating, createSession: s.createSession, attachmentLimits: s.attachmentLimits })),
   );
   useInterruptShortcut();
 
@@ -47,6 +47,8 @@ export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
       <Composer
         connected={status === "connected"}
         creating={creating}
+        attachmentLimits={attachmentLimits}
+        onNewSession={createSession}
         toolbar={<SessionControls sessionId={id ?? null} disabled={status !== "connected" || ended || elsewhere || creating} />}
       />
     </>

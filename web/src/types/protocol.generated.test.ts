@@ -43,7 +43,13 @@ const sent: { [K in ClientFrame["type"]]: Extract<ClientFrame, { type: K }> } = 
     permission_mode: "plan",
   },
   switch_session: { type: "switch_session", session_id: "s", after_seq: 0 },
-  user_message: { type: "user_message", session_id: "s", text: "hi", seq: 1 },
+  user_message: {
+    type: "user_message",
+    session_id: "s",
+    text: "hi",
+    seq: 1,
+    attachments: [{ kind: "image", media_type: "image/png", data_base64: "", name: "a.png" }],
+  },
   interrupt: { type: "interrupt", session_id: "s" },
   permission_response: {
     type: "permission_response",

@@ -95,6 +95,19 @@ export const StoredMessage = z.object({
 export type StoredMessage = z.infer<typeof StoredMessage>;
 
 /** A slash command the session's CLI offers (`session_ready.commands`). */
+/** An image sent with a user message (base64 data, as on the wire). */
+export const ImageAttachment = z.object({
+  kind: z.literal("image"),
+  media_type: z.string(),
+  data_base64: z.string(),
+  name: z.string().optional(),
+});
+export type ImageAttachment = z.infer<typeof ImageAttachment>;
+/** A text or code file sent with a user message (the model gets it as a titled document). */
+export const TextAttachment = z.object({ kind: z.literal("text"), name: z.string(), text: z.string() });
+export type TextAttachment = z.infer<typeof TextAttachment>;
+export const Attachment = z.discriminatedUnion("kind", [ImageAttachment, TextAttachment]);
+export type Attachment = z.infer<typeof Attachment>;
 export const SlashCommand = z.object({ name: z.string(), description: z.string(), argument_hint: z.string() });
 export type SlashCommand = z.infer<typeof SlashCommand>;
 
@@ -111,7 +124,7 @@ export const SessionEvent = z.discriminatedUnion("type", [
   }),
   event("context_compacted", { pre_tokens: z.number(), post_tokens: z.number() }),
   event("session_options", { model: z.string(), effort: z.string().nullable(), permission_mode: z.string() }),
-  event("message_received", { seq: z.number(), text: z.string() }),
+  event("message_received", { seq: z.number(), text: z.string(), attachments: z.array(Attachment).optional() }),
   event("stream_delta", { text: z.string() }),
   event("stream_retracted", { text: z.string() }),
   event("tool_use", {
@@ -266,7 +279,7 @@ export type ClientFrame =
   | ({ type: "create_session" } & OptionsChange)
   | ({ type: "set_session_options"; session_id: string } & OptionsChange)
   | { type: "switch_session"; session_id: string; after_seq: number }
-  | { type: "user_message"; session_id: string; text: string; seq: number }
+  | { type: "user_message"; session_id: string; text: string; seq: number; attachments?: Attachment[] }
   | { type: "interrupt"; session_id: string }
   | {
       type: "permission_response";
@@ -311,10 +324,32 @@ export const Info = z.object({
     max_sessions_per_user: z.number().nullable().optional(),
     daily_spend_limit_usd: z.number().nullable().optional(),
   }),
+  /** What one message may attach (absent on older servers: the defaults below apply). */
+  attachments: z
+    .object({
+      max_count: z.number(),
+      max_image_bytes: z.number(),
+      max_text_bytes: z.number(),
+      max_total_bytes: z.number(),
+      image_types: z.array(z.string()),
+    })
+    .optional(),
 });
 export type Info = z.infer<typeof Info>;
+export type AttachmentLimits = NonNullable<Info["attachments"]>;
 
 /** The longest message the server takes (characters, after trimming). */
+/** The default attachment limits (docs/protocol.md, "Attachments"), until `GET /api/v1/info`
+ * says what this server takes; the server checks them again. */
+export const IMAGE_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"] as const;
+export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = {
+  max_count: 5,
+  max_image_bytes: 5 * 1024 * 1024,
+  max_text_bytes: 256 * 1024,
+  max_total_bytes: 10 * 1024 * 1024,
+  image_types: [...IMAGE_TYPES],
+};
+
 export const MAX_MESSAGE_CHARS = 32_000;
 
 /** The role of a user: admins manage users and see every session. */

@@ -25,6 +25,7 @@ export function MessageList({ id, onNewSession }: { id: string; onNewSession(): 
   const follow = useRef(true);
   const [behind, setBehind] = useState(false);
   const retry = useChat((s) => s.retry);
+  const resend = useChat((s) => s.sendMessage);
   const answerPermission = useChat((s) => s.answerPermission);
   const allowForSession = useChat((s) => s.canAllowForSession);
   const items = [...view.history, ...view.live];
@@ -122,6 +123,7 @@ export function MessageList({ id, onNewSession }: { id: string; onNewSession(): 
                 streaming={view.streaming && item === last}
                 awaiting={item.id === awaiting}
                 onRetry={retry}
+                onResend={resend}
                 onNewSession={onNewSession}
               />
             </div>

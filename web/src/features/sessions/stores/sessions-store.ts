@@ -21,7 +21,7 @@ import type {
   SessionStateFrame,
   SessionSummary,
 } from "../../../types/protocol";
-import { SUSPENDED_REASONS } from "../../../types/protocol";
+import { DEFAULT_ATTACHMENT_LIMITS, SUSPENDED_REASONS, type AttachmentLimits } from "../../../types/protocol";
 
 /** Which sessions the list shows. */
 export type ListFilter = "current" | "archived";
@@ -41,6 +41,8 @@ export type SessionsState = {
   newOptions: OptionsChange;
   /** What the server offers (`GET /api/v1/info`); null until known. */
   choices: OptionChoices | null;
+  /** What one message may attach (`GET /api/v1/info`; the defaults until known). */
+  attachmentLimits: AttachmentLimits;
   /** An admin's choice of whose sessions to list (a user id); null: everyone's. */
   ownerFilter: string | null;
   /** What each live session is doing now (`session_state`), by id. */
@@ -71,6 +73,7 @@ export type SessionsActions = {
   applyState(f: SessionStateFrame): void;
   destroy(id: string): void;
   setChoices(choices: OptionChoices | null): void;
+  setAttachmentLimits(limits: AttachmentLimits | undefined): void;
   /** Chooses options for the next new session. */
   setNewOptions(change: OptionsChange): void;
   /** Switches a session's options (the server answers with `session_options`). */
@@ -148,6 +151,7 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       queuedText: null,
       newOptions: {},
       choices: null,
+      attachmentLimits: DEFAULT_ATTACHMENT_LIMITS,
       ownerFilter: null,
       states: {},
 
@@ -256,6 +260,9 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       },
       setChoices(choices) {
         set({ choices });
+      },
+      setAttachmentLimits(limits) {
+        set({ attachmentLimits: limits ?? DEFAULT_ATTACHMENT_LIMITS });
       },
       setNewOptions(change) {
         set((s) => ({ newOptions: { ...s.newOptions, ...change } }));
