@@ -18,7 +18,7 @@ use super::turn::{Effects, Turn};
 use super::EngineError;
 use crate::claude::{ClaudeProcess, CliEvent, PermissionDecision, Started};
 use crate::config::Settings;
-use crate::db::{MessageKind, Session, SessionStatus};
+use crate::db::{Session, SessionStatus};
 use crate::protocol::{EventBody, SessionEvent, SessionSummary};
 use crate::session_id::SessionId;
 
@@ -334,15 +334,16 @@ impl SessionActor {
         self.buffer.clear();
         self.buffer_since = Some(crate::db::models::now());
         self.summary.message_count += 1;
+        let cli_uuid = uuid::Uuid::new_v4().to_string();
         self.store
-            .message(MessageKind::User, json!({ "text": q.text }));
+            .user_message(json!({ "text": q.text }), cli_uuid.clone());
         self.emit(EventBody::MessageReceived {
             seq: q.client_seq,
             text: q.text.clone(),
         });
         let generation = self.generation;
         ctx.spawn(
-            async move { process.send_user_message(&q.text).await }
+            async move { process.send_user_message_as(&q.text, &cli_uuid).await }
                 .into_actor(self)
                 .map(move |sent, act, ctx| {
                     if let Err(e) = sent {

@@ -351,6 +351,13 @@ impl ClaudeProcess {
     /// message uuid (results carry it as `user_message_uuid`).
     pub async fn send_user_message(&self, text: &str) -> Result<String, ClaudeError> {
         let uuid = uuid::Uuid::new_v4().to_string();
+        self.send_user_message_as(text, &uuid).await?;
+        Ok(uuid)
+    }
+
+    /// As [`ClaudeProcess::send_user_message`] with the uuid chosen by the caller (the CLI
+    /// keeps it as the transcript entry's `uuid`; the server stores it for forks).
+    pub async fn send_user_message_as(&self, text: &str, uuid: &str) -> Result<(), ClaudeError> {
         self.write(json!({
             "type": "user",
             "message": {"role": "user", "content": text},
@@ -358,8 +365,7 @@ impl ClaudeProcess {
             "session_id": "default",
             "uuid": uuid,
         }))
-        .await?;
-        Ok(uuid)
+        .await
     }
 
     /// Interrupts the running turn (while streaming, during a tool, or while a permission
