@@ -58,6 +58,7 @@ const sent: { [K in ClientFrame["type"]]: Extract<ClientFrame, { type: K }> } = 
   destroy_session: { type: "destroy_session", session_id: "s" },
   resume_session: { type: "resume_session", session_id: "s" },
   rename_session: { type: "rename_session", session_id: "s", title: "t" },
+  fork_session: { type: "fork_session", session_id: "s", before_seq: 3 },
 };
 
 describe("client frames from the Rust types", () => {
