@@ -16,7 +16,7 @@ describe("forking a conversation", () => {
   const page = (): Page => s().page;
   const message = () => page().getByRole("textbox", { name: "Message" });
   const sidebar = () => page().getByRole("navigation", { name: "Sessions" });
-  const current = () => sidebar().locator('[aria-current="true"]').getByTestId("session-title");
+  const current = () => sidebar().locator('[aria-current="true"]').getByTestId("session-title").textContent();
   const userTexts = () => page().locator('[data-role="user"] .prose-user').allTextContents();
   const replyEnded = (timeout = 60_000) => page().getByRole("button", { name: "Stop" }).waitFor({ state: "detached", timeout });
 
