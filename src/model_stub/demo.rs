@@ -250,7 +250,10 @@ mod tests {
         ]));
         assert!(said.ends_with("you said:\n\n- About kestrels"), "{said}");
         let first = text(json!([{"role":"user","content":"what did I say before?"}]));
-        assert!(first.contains("Nothing: this is the first message"), "{first}");
+        assert!(
+            first.contains("Nothing: this is the first message"),
+            "{first}"
+        );
     }
 
     #[test]
