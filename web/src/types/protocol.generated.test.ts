@@ -77,7 +77,9 @@ describe("client frames from the Rust types", () => {
           ? ["message", "remember", "mode"]
           : type === "create_session" || type === "set_session_options"
             ? controls
-            : [];
+            : type === "fork_session"
+              ? ["before_seq"]
+              : [];
       for (const key of ours) if (!optional.includes(key)) expect(Object.keys(frame), `${type}.${key}`).toContain(key);
     }
   });
