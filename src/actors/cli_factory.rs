@@ -132,6 +132,19 @@ impl CliFactory {
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".claude")))
     }
 
+    /// The CLIs' `CLAUDE_CODE_TMPDIR`: the operator's, else the server's own
+    /// (`<runtime>/tmp`). The CLI keeps a session's temporary files (background task and
+    /// subagent output) under `<it>/claude-<uid>/<encoded cwd>/<session id>/`.
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.extra_env
+            .iter()
+            .chain(self.model.cli_env.iter())
+            .find(|(k, _)| k == "CLAUDE_CODE_TMPDIR")
+            .map(|(_, v)| PathBuf::from(v))
+            .or_else(|| std::env::var_os("CLAUDE_CODE_TMPDIR").map(PathBuf::from))
+            .unwrap_or_else(|| self.settings.runtime_dir().join(TMP_DIR))
+    }
+
     /// Where the CLI keeps a session's transcript (docs/claude-cli-protocol.md §13): every character of the
     /// absolute workspace path that is not alphanumeric becomes `-`.
     pub fn transcript_path(&self, session_id: &str) -> Option<PathBuf> {

@@ -37,6 +37,8 @@ pub struct Launcher {
     factory: CliFactory,
     pool: Addr<Pool>,
     budget: super::budget::Budget,
+    /// Where a fork's origin is looked up (None: no forks, in tests without a store).
+    db: Option<crate::db::Db>,
 }
 
 impl Launcher {
@@ -45,7 +47,36 @@ impl Launcher {
             factory,
             pool,
             budget,
+            db: None,
         }
+    }
+
+    /// Looks forks' origins up in `db` (see [`Launcher::resume`]).
+    pub fn with_db(mut self, db: crate::db::Db) -> Launcher {
+        self.db = Some(db);
+        self
+    }
+
+    /// A fork whose CLI conversation is not made yet (no transcript of its own): how to make
+    /// it (src/actors/fork.rs).
+    async fn pending_fork(&self, id: &SessionId) -> Option<SessionStart> {
+        let db = self.db.as_ref()?;
+        let origin = db.fork_origin(id.as_str()).await.ok()??;
+        let dir = self.factory.config_dir()?;
+        let (d, own) = (dir.clone(), id.as_str().to_string());
+        let started =
+            tokio::task::spawn_blocking(move || !super::fork::transcripts(&d, &own).is_empty())
+                .await
+                .unwrap_or(true);
+        if started {
+            return None;
+        }
+        let from = super::fork::transcript_owner(db, &dir, &origin.from).await;
+        Some(SessionStart::Fork {
+            id: id.as_str().to_string(),
+            from,
+            at: origin.point,
+        })
     }
 
     /// The memory budget's account.
@@ -111,9 +142,10 @@ impl Launcher {
         })
     }
 
-    /// `--resume` of `id`, allowed the session's `rules` ("Allow for this session"). When
-    /// the CLI cannot restore the transcript ("No conversation found": missing, empty or
-    /// corrupted), the file (if any) is kept aside and a fresh conversation starts under
+    /// `--resume` of `id` — or, for a fork not started yet, the fork of its origin
+    /// ([`SessionStart::Fork`]) — allowed the session's `rules` ("Allow for this session").
+    /// When the CLI cannot restore the transcript ("No conversation found": missing, empty
+    /// or corrupted), the file (if any) is kept aside and a fresh conversation starts under
     /// the same id, with `lost` set.
     pub async fn resume(
         &self,
@@ -122,6 +154,36 @@ impl Launcher {
         rules: Vec<String>,
     ) -> Result<Launch, ClaudeError> {
         self.budget.note_spawn();
+        if let Some(fork) = self.pending_fork(id).await {
+            let mut forked = self.factory.options_for(fork, chosen);
+            forked.allowed_tools.clone_from(&rules);
+            match ClaudeProcess::start(forked).await {
+                Ok(started) => {
+                    return Ok(Launch {
+                        started,
+                        source: Source::Resumed,
+                        lost: false,
+                        rules,
+                    })
+                }
+                // The origin's transcript is gone: the fork starts a fresh conversation.
+                Err(ClaudeError::Exited { message }) => {
+                    warn!(self.factory.log(), "fork cannot be made; starting fresh";
+                        "session_id" => id, "reason" => message);
+                    let mut fresh = self
+                        .factory
+                        .options_for(SessionStart::New(id.as_str().to_string()), chosen);
+                    fresh.allowed_tools.clone_from(&rules);
+                    return Ok(Launch {
+                        started: ClaudeProcess::start(fresh).await?,
+                        source: Source::Resumed,
+                        lost: true,
+                        rules,
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
         let mut resume = self
             .factory
             .options_for(SessionStart::Resume(id.as_str().to_string()), chosen);

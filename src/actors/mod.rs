@@ -9,6 +9,7 @@
 pub mod budget;
 pub mod cli_factory;
 pub mod error;
+pub mod fork;
 pub mod launcher;
 pub mod lifecycle;
 pub mod messages;
@@ -121,7 +122,8 @@ impl Engine {
             return Err(EngineStartError(reason));
         }
         info!(log, "session engine ready"; "pool_size" => settings.prewarm_pool_size);
-        let launcher = launcher::Launcher::new(factory, pool.clone(), budget.clone());
+        let launcher =
+            launcher::Launcher::new(factory, pool.clone(), budget.clone()).with_db(db.clone());
         let quotas = quota::Quotas::new(db.clone(), settings.quotas);
         let states = state_feed::StateFeed::default();
         let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone())
@@ -245,7 +247,26 @@ impl Engine {
             .map_err(unavailable)?
     }
 
-    /// The live session, woken from suspension when `wake`.
+    /// Forks a session `scope` sees, for `owner`, before its user message `before_seq`
+    /// (src/actors/fork.rs).
+    pub async fn fork_session(
+        &self,
+        session_id: &SessionId,
+        scope: &crate::db::Scope,
+        owner: &str,
+        before_seq: Option<i64>,
+    ) -> Result<crate::db::Listed, fork::ForkError> {
+        self.supervisor
+            .send(fork::ForkSession {
+                session_id: session_id.clone(),
+                scope: scope.clone(),
+                owner: owner.to_string(),
+                before_seq,
+            })
+            .await
+            .map_err(|e| fork::ForkError::Engine(unavailable(e)))?
+    }
+
     /// `caller`'s live session, woken from suspension when `wake` (within its quota).
     pub async fn session(
         &self,

@@ -18,7 +18,7 @@ use super::turn::{Effects, Turn};
 use super::EngineError;
 use crate::claude::{ClaudeProcess, CliEvent, PermissionDecision, Started};
 use crate::config::Settings;
-use crate::db::{MessageKind, Session, SessionStatus};
+use crate::db::{Session, SessionStatus};
 use crate::protocol::{EventBody, SessionEvent, SessionSummary};
 use crate::session_id::SessionId;
 
@@ -342,7 +342,8 @@ impl SessionActor {
         } else {
             json!({ "text": q.text, "attachments": q.attachments })
         };
-        self.store.message(MessageKind::User, payload);
+        let cli_uuid = uuid::Uuid::new_v4().to_string();
+        self.store.user_message(payload, cli_uuid.clone());
         self.emit(EventBody::MessageReceived {
             seq: q.client_seq,
             text: q.text.clone(),
@@ -350,16 +351,20 @@ impl SessionActor {
         });
         let generation = self.generation;
         ctx.spawn(
-            async move { process.send_user_content(&q.text, &q.attachments).await }
-                .into_actor(self)
-                .map(move |sent, act, ctx| {
-                    if let Err(e) = sent {
-                        warn!(act.log, "could not send the message to the CLI"; "error" => %e);
-                        if act.generation == generation {
-                            let _ = act.run(ctx, Event::Crashed, Input::None);
-                        }
+            async move {
+                process
+                    .send_user_content_as(&q.text, &q.attachments, &cli_uuid)
+                    .await
+            }
+            .into_actor(self)
+            .map(move |sent, act, ctx| {
+                if let Err(e) = sent {
+                    warn!(act.log, "could not send the message to the CLI"; "error" => %e);
+                    if act.generation == generation {
+                        let _ = act.run(ctx, Event::Crashed, Input::None);
                     }
-                }),
+                }
+            }),
         );
     }
 

@@ -396,6 +396,24 @@ impl ClaudeProcess {
         text: &str,
         attachments: &[crate::protocol::Attachment],
     ) -> Result<String, ClaudeError> {
+        let uuid = uuid::Uuid::new_v4().to_string();
+        self.send_user_content_as(text, attachments, &uuid).await?;
+        Ok(uuid)
+    }
+
+    /// As [`ClaudeProcess::send_user_message`] with the uuid chosen by the caller (the CLI
+    /// keeps it as the transcript entry's `uuid`; the server stores it for forks).
+    pub async fn send_user_message_as(&self, text: &str, uuid: &str) -> Result<(), ClaudeError> {
+        self.send_user_content_as(text, &[], uuid).await
+    }
+
+    /// As [`Self::send_user_content`] with the uuid chosen by the caller.
+    pub async fn send_user_content_as(
+        &self,
+        text: &str,
+        attachments: &[crate::protocol::Attachment],
+        uuid: &str,
+    ) -> Result<(), ClaudeError> {
         use crate::protocol::Attachment;
         let content = if attachments.is_empty() {
             json!(text)
@@ -420,7 +438,6 @@ impl ClaudeProcess {
             }
             serde_json::Value::Array(blocks)
         };
-        let uuid = uuid::Uuid::new_v4().to_string();
         self.write(json!({
             "type": "user",
             "message": {"role": "user", "content": content},
@@ -428,8 +445,7 @@ impl ClaudeProcess {
             "session_id": "default",
             "uuid": uuid,
         }))
-        .await?;
-        Ok(uuid)
+        .await
     }
 
     /// Interrupts the running turn (while streaming, during a tool, or while a permission

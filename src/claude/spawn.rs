@@ -29,12 +29,22 @@ pub enum SessionStart {
     New(String),
     /// An earlier conversation, `--resume=<id>`.
     Resume(String),
+    /// A fork (docs/claude-cli-protocol.md; cli research §3): a new conversation `id` that
+    /// starts as a copy of `from`'s transcript up to and including the entry `at`:
+    /// `--resume=<from> --fork-session --session-id=<id> --resume-session-at=<at>`. The
+    /// original's transcript is not touched (without `--fork-session` it would be).
+    Fork {
+        id: String,
+        from: String,
+        at: String,
+    },
 }
 
 impl SessionStart {
     pub fn session_id(&self) -> &str {
         match self {
             SessionStart::New(id) | SessionStart::Resume(id) => id,
+            SessionStart::Fork { id, .. } => id,
         }
     }
 }
@@ -121,10 +131,16 @@ impl SpawnOptions {
         .map(|s| s.to_string())
         .collect();
         args.push(self.permission_mode.clone());
-        args.push(match &self.session {
-            SessionStart::New(id) => format!("--session-id={id}"),
-            SessionStart::Resume(id) => format!("--resume={id}"),
-        });
+        match &self.session {
+            SessionStart::New(id) => args.push(format!("--session-id={id}")),
+            SessionStart::Resume(id) => args.push(format!("--resume={id}")),
+            SessionStart::Fork { id, from, at } => args.extend([
+                format!("--resume={from}"),
+                "--fork-session".to_string(),
+                format!("--session-id={id}"),
+                format!("--resume-session-at={at}"),
+            ]),
+        }
         if let Some(model) = &self.model {
             args.push(format!("--model={model}"));
         }

@@ -7,6 +7,7 @@ diesel::table! {
         kind -> Text,
         payload -> Text,
         created_at -> Timestamp,
+        cli_uuid -> Nullable<Text>,
     }
 }
 

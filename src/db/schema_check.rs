@@ -159,7 +159,7 @@ fn schema_rs_matches_the_migrations() {
     let _pk: sessions::session_id = diesel::Table::primary_key(&sessions::table);
 
     let messages_declared: Columns =
-        declared!(messages: session_id, seq, kind, payload, created_at);
+        declared!(messages: session_id, seq, kind, payload, created_at, cli_uuid);
     let (messages_actual, messages_pk) = actual(&mut conn, "messages");
     assert_eq!(messages_declared, messages_actual);
     assert_eq!(messages_pk, vec!["session_id", "seq"]);

@@ -81,6 +81,9 @@ pub struct ListParams {
     pub status: Option<String>,
     /// Part of the title (case-insensitive), or the start of the session id.
     pub q: Option<String>,
+    /// Admins only: the sessions of this user id. A member always gets their own (the
+    /// parameter is ignored).
+    pub owner: Option<String>,
 }
 
 /// Parses the list query with `validation_error`s.
@@ -130,9 +133,13 @@ pub async fn list(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let query = list_query(&params)?;
+    let scope = match params.owner.as_deref().filter(|o| !o.is_empty()) {
+        Some(owner) if caller.is_admin() => Scope::owner_is(owner),
+        _ => scope_of(&caller),
+    };
     let page = state
         .db
-        .list_sessions(&scope_of(&caller), query)
+        .list_sessions(&scope, query)
         .await
         .map_err(|e| store_failed(&state, e))?;
     let sessions = named(&state.db, &caller, &page.sessions)

@@ -13,6 +13,7 @@ pub mod error;
 mod export;
 mod extract;
 pub mod find;
+mod fork;
 mod health;
 mod info;
 mod metrics;
@@ -121,6 +122,7 @@ rest_routes! {
     "/sessions/{id}/messages", Key => [GET sessions::messages],
     "/sessions/{id}/export", Key => [GET export::export],
     "/sessions/{id}/resume", Key => [POST sessions::resume],
+    "/sessions/{id}/fork", Key => [POST fork::fork],
     "/search", Key => [GET find::search],
     "/info", Key => [GET info::info],
     "/extensions", Key => [GET info::extensions],

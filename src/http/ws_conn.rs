@@ -434,6 +434,41 @@ impl WsConn {
                     }),
                 );
             }
+            ClientFrame::ForkSession {
+                session_id,
+                before_seq,
+            } => {
+                let scope = super::find::scope_of(&caller);
+                let id = session_id.clone();
+                ctx.spawn(
+                    async move {
+                        engine
+                            .fork_session(&session_id, &scope, &caller.user_id, before_seq)
+                            .await
+                    }
+                    .into_actor(self)
+                    .map(move |result, act, ctx| match result {
+                        Ok(listed) => {
+                            let new_id = SessionId::from_stored(&listed.session.session_id);
+                            act.switch(ctx, new_id, 0, true, None);
+                            act.send_session_list(ctx);
+                        }
+                        Err(crate::actors::fork::ForkError::Engine(e)) => {
+                            act.error(ctx, e, Some(id))
+                        }
+                        Err(crate::actors::fork::ForkError::Invalid(message)) => {
+                            act.send(
+                                ctx,
+                                ControlFrame::Error {
+                                    code: crate::protocol::ErrorCode::ValidationError,
+                                    message,
+                                    session_id: Some(id),
+                                },
+                            );
+                        }
+                    }),
+                );
+            }
             ClientFrame::ResumeSession { session_id } => {
                 let id = session_id.clone();
                 ctx.spawn(

@@ -26,6 +26,40 @@ pub const LONG_REPLY_CHARS: usize = 12_000;
 /// What a message says to hear which model the request named (the model picker's check).
 pub const WHICH_MODEL_TRIGGER: &str = "which model";
 
+/// What a message says to hear which user messages came before it in the request (a fork's
+/// check: the model received exactly the earlier turns).
+pub const EARLIER_TRIGGER: &str = "what did i say before";
+
+/// The user texts of a request's messages before its last one (text a person typed: the
+/// CLI's own `<system-reminder>`-style blocks left out).
+fn earlier_user_texts(messages: &serde_json::Value) -> Vec<String> {
+    let all: Vec<String> = messages
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter(|m| m["role"] == "user")
+        .map(|m| match &m["content"] {
+            serde_json::Value::String(s) => vec![s.clone()],
+            serde_json::Value::Array(blocks) => blocks
+                .iter()
+                .filter_map(|b| b["text"].as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .map(|texts| {
+            texts
+                .into_iter()
+                .filter(|t| !t.trim_start().starts_with('<') && !t.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    let n = all.len().saturating_sub(1);
+    all.into_iter().take(n).collect()
+}
+
 /// The demo's answer to a conversation request; `tool_id` names a tool call if one is made.
 pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
     if let Some(blocks) = super::demo_agents::answer(req, &tool_id, BANNER) {
@@ -73,6 +107,20 @@ pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
             .unwrap_or("(none)");
         return vec![Block::Text(format!(
             "{BANNER}\n\nThis request named the model `{model}`, effort `{effort}`."
+        ))];
+    }
+    if text.to_lowercase().contains(EARLIER_TRIGGER) {
+        let earlier = earlier_user_texts(&req.messages);
+        let said = match earlier.is_empty() {
+            true => "Nothing: this is the first message I received.".to_string(),
+            false => earlier
+                .iter()
+                .map(|t| format!("- {t}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
+        return vec![Block::Text(format!(
+            "{BANNER}\n\nBefore this, you said:\n\n{said}"
         ))];
     }
     if text.to_lowercase().contains(LONG_REPLY_TRIGGER) {
@@ -268,6 +316,25 @@ mod tests {
             text.contains("`image/png`, 300 base64 characters\n")
                 || text.ends_with("300 base64 characters"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn it_says_which_user_messages_came_before() {
+        let text = |messages: Value| match &answer(&request(messages), "t".into())[0] {
+            Block::Text(t) => t.clone(),
+            other => panic!("{other:?}"),
+        };
+        let said = text(json!([
+            {"role":"user","content":[{"type":"text","text":"<system-reminder>x</system-reminder>"},{"type":"text","text":"About kestrels"}]},
+            {"role":"assistant","content":[{"type":"text","text":"Echo"}]},
+            {"role":"user","content":"What did I say before this?"}
+        ]));
+        assert!(said.ends_with("you said:\n\n- About kestrels"), "{said}");
+        let first = text(json!([{"role":"user","content":"what did I say before?"}]));
+        assert!(
+            first.contains("Nothing: this is the first message"),
+            "{first}"
         );
     }
 

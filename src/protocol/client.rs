@@ -95,6 +95,13 @@ pub enum ClientFrame {
         session_id: SessionId,
         title: String,
     },
+    /// Fork a session before its user message `before_seq` (absent: the whole
+    /// conversation); the connection switches to the new session (`session_history`).
+    ForkSession {
+        session_id: SessionId,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        before_seq: Option<i64>,
+    },
 }
 
 impl ClientFrame {
@@ -111,6 +118,7 @@ impl ClientFrame {
             ClientFrame::PermissionResponse { .. } => "permission_response",
             ClientFrame::RenameSession { .. } => "rename_session",
             ClientFrame::RevokePermission { .. } => "revoke_permission",
+            ClientFrame::ForkSession { .. } => "fork_session",
         }
     }
 }
@@ -183,6 +191,13 @@ struct Permission {
 struct Revoke {
     session_id: String,
     rule: String,
+}
+
+#[derive(Deserialize)]
+struct Fork {
+    session_id: String,
+    #[serde(default)]
+    before_seq: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -353,12 +368,19 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
                 session_id: session_id(f.session_id)?,
             }
         }
+        "fork_session" => {
+            let f: Fork = fields(&kind, value)?;
+            ClientFrame::ForkSession {
+                session_id: session_id(f.session_id)?,
+                before_seq: f.before_seq,
+            }
+        }
         _ => {
             return Err(FrameError::new(
                 ErrorCode::UnknownType,
                 "Unknown frame type. Known types: create_session, set_session_options, \
                  switch_session, user_message, interrupt, destroy_session, resume_session, \
-                 permission_response, revoke_permission, rename_session.",
+                 permission_response, revoke_permission, rename_session, fork_session.",
             ))
         }
     })

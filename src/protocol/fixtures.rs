@@ -342,6 +342,14 @@ fn clients() -> Vec<ClientFrame> {
             session_id: id(),
             title: "Auth bugs".into(),
         },
+        ClientFrame::ForkSession {
+            session_id: id(),
+            before_seq: Some(3),
+        },
+        ClientFrame::ForkSession {
+            session_id: id(),
+            before_seq: None,
+        },
     ]
 }
 
@@ -406,7 +414,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
 #[test]
 fn every_client_frame_kind_is_in_the_fixture_and_parses_back() {
     let kinds: BTreeSet<&str> = clients().iter().map(ClientFrame::kind).collect();
-    assert_eq!(kinds.len(), 10, "one sample of every variant: {kinds:?}");
+    assert_eq!(kinds.len(), 11, "one sample of every variant: {kinds:?}");
     for (frame, line) in clients().into_iter().zip(client_lines()) {
         assert_eq!(client::parse(&line).unwrap(), frame, "{line}");
     }

@@ -25,6 +25,7 @@ mod engine_lifecycle;
 mod engine_limits;
 mod extensions_cli;
 mod find;
+mod fork;
 mod health;
 mod key_file;
 mod metrics;

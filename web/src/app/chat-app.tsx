@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { ApiError, fetchInfo, fetchMe, fetchMessages, fetchSessions, patchSession, purgeSession, searchMessages, downloadExport } from "../lib/rest";
+import { ApiError, fetchInfo, fetchMe, fetchMessages, fetchSessions, forkSession, patchSession, purgeSession, searchMessages, downloadExport } from "../lib/rest";
 import { SearchDialog } from "../features/search/components/search-dialog";
 import { createNotifier } from "../features/notify/notifier";
 import { NotifyToggle } from "../features/notify/notify-toggle";
@@ -54,6 +54,8 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
         patch: (id, p) => patchSession(apiKey, id, p),
         purge: (id) => purgeSession(apiKey, id),
         download: (id, format) => downloadExport(apiKey, id, format),
+        history: (id) => fetchMessages(apiKey, id),
+        fork: (id, beforeSeq) => forkSession(apiKey, id, beforeSeq),
       },
       initialSessionId: loadLastSession(),
       myUserId: () => signedIn.me?.user_id ?? null,

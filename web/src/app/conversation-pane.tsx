@@ -1,10 +1,11 @@
+import { useRef } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { Composer } from "../features/chat/components/composer";
 import { MessageList } from "../features/chat/components/message-list";
 import { OpenedElsewhere, ReadOnly, SessionEnded } from "../features/chat/components/session-ended";
 import { SessionPermissions } from "./session-permissions";
 import { WarningBanner } from "../features/chat/components/warning-banner";
-import { useCurrentViewValue } from "../features/chat/hooks/use-chat";
+import { useChat, useCurrentViewValue } from "../features/chat/hooks/use-chat";
 import { useInterruptShortcut } from "../features/chat/hooks/use-interrupt-shortcut";
 import { useConnection } from "../features/connection/hooks/use-connection";
 import { SessionControls } from "../features/sessions/components/session-controls";
@@ -21,9 +22,20 @@ export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
   const elsewhere = useCurrentViewValue((v) => !!v?.openedElsewhere);
   const readOnlyOwner = useCurrentViewValue((v) => v?.readOnly?.owner ?? null);
   const status = useConnection((s) => s.status);
-  const { creating, createSession, attachmentLimits } = useSessions(
-    useShallow((s) => ({ creating: s.creating, createSession: s.createSession, attachmentLimits: s.attachmentLimits })),
+  const { creating, createSession, attachmentLimits, fork } = useSessions(
+    useShallow((s) => ({ creating: s.creating, createSession: s.createSession, attachmentLimits: s.attachmentLimits, fork: s.fork })),
   );
+  const switchSession = useChat((s) => s.switchSession);
+  const forking = useRef(false);
+  // "Fork from here": the new session opens once the server has made it.
+  const onFork = (userIndex: number) => {
+    if (!id || forking.current) return;
+    forking.current = true;
+    void fork(id, userIndex).then((forked) => {
+      forking.current = false;
+      if (forked) switchSession(forked);
+    });
+  };
   useInterruptShortcut();
 
   return (
@@ -32,7 +44,7 @@ export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
       <WarningBanner />
       {id && <SessionPermissions id={id} />}
       {id ? (
-        <MessageList key={id} id={id} onNewSession={createSession} />
+        <MessageList key={id} id={id} onNewSession={createSession} onFork={readOnlyOwner === null ? onFork : undefined} />
       ) : (
         <StartPage
           connected={status === "connected"}

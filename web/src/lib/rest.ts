@@ -79,6 +79,16 @@ export async function patchSession(
   return ListedSession.parse(body);
 }
 
+/** Forks a session before its user message `beforeSeq` (absent: all of it): the new session. */
+export async function forkSession(key: string, id: string, beforeSeq?: number): Promise<ListedSession> {
+  const body = await call(`/sessions/${encodeURIComponent(id)}/fork`, key, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(beforeSeq === undefined ? {} : { before_seq: beforeSeq }),
+  });
+  return ListedSession.parse(body);
+}
+
 /** Deletes an ended session for good (its messages and transcript too). */
 export async function purgeSession(key: string, id: string): Promise<void> {
   await call(`/sessions/${encodeURIComponent(id)}?purge=true`, key, { method: "DELETE" });

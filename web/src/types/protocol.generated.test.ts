@@ -64,6 +64,7 @@ const sent: { [K in ClientFrame["type"]]: Extract<ClientFrame, { type: K }> } = 
   destroy_session: { type: "destroy_session", session_id: "s" },
   resume_session: { type: "resume_session", session_id: "s" },
   rename_session: { type: "rename_session", session_id: "s", title: "t" },
+  fork_session: { type: "fork_session", session_id: "s", before_seq: 3 },
 };
 
 describe("client frames from the Rust types", () => {
@@ -82,7 +83,9 @@ describe("client frames from the Rust types", () => {
           ? ["message", "remember", "mode"]
           : type === "create_session" || type === "set_session_options"
             ? controls
-            : [];
+            : type === "fork_session"
+              ? ["before_seq"]
+              : [];
       for (const key of ours) if (!optional.includes(key)) expect(Object.keys(frame), `${type}.${key}`).toContain(key);
     }
   });

@@ -295,7 +295,9 @@ export type ClientFrame =
   | { type: "revoke_permission"; session_id: string; rule: string }
   | { type: "destroy_session"; session_id: string }
   | { type: "resume_session"; session_id: string }
-  | { type: "rename_session"; session_id: string; title: string };
+  | { type: "rename_session"; session_id: string; title: string }
+  /** Fork before the user message `before_seq` (absent: everything); the connection switches to the fork. */
+  | { type: "fork_session"; session_id: string; before_seq?: number };
 
 /** The values of each conversation control (`GET /api/v1/info`, `session_options`). */
 export const OptionChoices = z.object({

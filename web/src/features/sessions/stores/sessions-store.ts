@@ -85,6 +85,11 @@ export type SessionsActions = {
   /** Downloads a conversation (Markdown or JSON). */
   download(id: string, format: "md" | "json"): void;
   setOwnerFilter(userId: string | null): void;
+  /**
+   * Forks session `id` before its `userIndex`-th user message (0-based, in the order the
+   * conversation shows them): the new session leads the list; its id, or null on failure.
+   */
+  fork(id: string, userIndex: number): Promise<string | null>;
 };
 
 export type SessionsStore = StoreApi<SessionsState & SessionsActions>;
@@ -95,6 +100,9 @@ export type SessionsApi = {
   patch(id: string, patch: { title?: string; archived?: boolean }): Promise<ListedSession>;
   purge(id: string): Promise<void>;
   download?(id: string, format: "md" | "json"): Promise<void>;
+  /** The stored messages of a session (to find a user message's `seq`). */
+  history?(id: string): Promise<Array<{ seq: number; kind: string }>>;
+  fork?(id: string, beforeSeq: number): Promise<ListedSession>;
 };
 
 export type SessionsDeps = {
@@ -304,6 +312,23 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       },
       setOwnerFilter(userId) {
         set({ ownerFilter: userId });
+      },
+      async fork(id, userIndex) {
+        const api = deps.api;
+        if (!api?.fork || !api.history) return null;
+        try {
+          // The stored `seq` of that user message: the conversation shows every stored user
+          // message in order, live ones included once stored.
+          const users = (await api.history(id)).filter((m) => m.kind === "user");
+          const target = users[userIndex];
+          if (!target) throw new Error("that message is not stored yet; try again in a moment");
+          const listed = await api.fork(id, target.seq);
+          set((s) => ({ sessions: [listed, ...s.sessions.filter((x) => x.session_id !== listed.session_id)] }));
+          return listed.session_id;
+        } catch (e) {
+          deps.notifyError(`Could not fork the session: ${(e as Error).message}`);
+          return null;
+        }
       },
     };
   });
