@@ -17,6 +17,7 @@ mod cli_secrets;
 mod cli_turns;
 mod commands;
 mod config_errors;
+mod contract;
 mod controls;
 mod drain;
 mod engine;
