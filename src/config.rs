@@ -121,6 +121,8 @@ pub struct Settings {
     pub quotas: Quotas,
     /// Single sign-on through a proxy (`AUTH_TRUSTED_HEADER`, `AUTH_TRUSTED_PROXIES`).
     pub trusted_header: Option<TrustedHeader>,
+    /// `METRICS_ADDR`: a second listener serving only `/metrics`, without a key.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 impl fmt::Debug for Settings {
@@ -162,6 +164,7 @@ impl fmt::Debug for Settings {
             .field("other_model_credentials", &self.other_model_credentials)
             .field("quotas", &self.quotas)
             .field("trusted_header", &self.trusted_header)
+            .field("metrics_addr", &self.metrics_addr)
             .finish()
     }
 }
@@ -199,6 +202,7 @@ pub struct RawSettings {
     daily_spend_limit_usd: Option<String>,
     auth_trusted_header: Option<String>,
     auth_trusted_proxies: Option<String>,
+    metrics_addr: Option<String>,
 }
 
 impl Settings {
@@ -602,6 +606,15 @@ impl RawSettings {
         let quotas = users::quotas(&self.max_sessions_per_user, &self.daily_spend_limit_usd)?;
         let trusted_header =
             users::trusted_header(&self.auth_trusted_header, &self.auth_trusted_proxies)?;
+        let metrics_addr = match present(&self.metrics_addr) {
+            None => None,
+            Some(text) => Some(text.parse().map_err(|_| {
+                err(
+                    "METRICS_ADDR",
+                    format!("expected an address and port such as 127.0.0.1:9090, got {text:?}"),
+                )
+            })?),
+        };
 
         Ok(Settings {
             api_key,
@@ -631,6 +644,7 @@ impl RawSettings {
             other_model_credentials,
             quotas,
             trusted_header,
+            metrics_addr,
         })
     }
 }

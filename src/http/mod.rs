@@ -16,6 +16,7 @@ pub mod find;
 mod health;
 mod info;
 mod metrics;
+pub mod metrics_listener;
 mod openapi;
 pub mod security_headers;
 mod sessions;

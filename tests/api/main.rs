@@ -28,6 +28,7 @@ mod find;
 mod health;
 mod key_file;
 mod metrics;
+mod metrics_addr;
 mod model_stub;
 mod plan;
 mod pool;
