@@ -126,6 +126,8 @@ pub struct Settings {
     pub trusted_header: Option<TrustedHeader>,
     /// What one message may attach (`ATTACHMENT_*`).
     pub attachments: crate::protocol::attachments::AttachmentLimits,
+    /// `METRICS_ADDR`: a second listener serving only `/metrics`, without a key.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 impl fmt::Debug for Settings {
@@ -169,6 +171,7 @@ impl fmt::Debug for Settings {
             .field("quotas", &self.quotas)
             .field("trusted_header", &self.trusted_header)
             .field("attachments", &self.attachments)
+            .field("metrics_addr", &self.metrics_addr)
             .finish()
     }
 }
@@ -211,6 +214,7 @@ pub struct RawSettings {
     attachment_max_image_kb: Option<String>,
     attachment_max_text_kb: Option<String>,
     attachment_max_total_kb: Option<String>,
+    metrics_addr: Option<String>,
 }
 
 impl Settings {
@@ -625,6 +629,15 @@ impl RawSettings {
         let trusted_header =
             users::trusted_header(&self.auth_trusted_header, &self.auth_trusted_proxies)?;
         let attachments = attachment_limits(&self)?;
+        let metrics_addr = match present(&self.metrics_addr) {
+            None => None,
+            Some(text) => Some(text.parse().map_err(|_| {
+                err(
+                    "METRICS_ADDR",
+                    format!("expected an address and port such as 127.0.0.1:9090, got {text:?}"),
+                )
+            })?),
+        };
 
         Ok(Settings {
             api_key,
@@ -656,6 +669,7 @@ impl RawSettings {
             quotas,
             trusted_header,
             attachments,
+            metrics_addr,
         })
     }
 }

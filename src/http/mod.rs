@@ -17,6 +17,7 @@ mod fork;
 mod health;
 mod info;
 mod metrics;
+pub mod metrics_listener;
 mod openapi;
 pub mod security_headers;
 mod sessions;
@@ -106,7 +107,9 @@ macro_rules! rest_routes {
                 .service(
                     web::resource($path)
                         $( .route(web::method(Method::$method).to($handler)) )+
-                        .default_service(web::to(method_not_allowed))
+                        .default_service(web::to(|| method_not_allowed(
+                            &[$( stringify!($method) ),+],
+                        )))
                         .wrap(from_fn(move |req, next| auth::check_access(Access::$access, req, next))),
                 )
             )+
@@ -144,7 +147,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource(METRICS_PATH)
                 .route(web::get().to(metrics::scrape))
-                .default_service(web::to(method_not_allowed))
+                .default_service(web::to(|| method_not_allowed(&["GET"])))
                 .wrap(from_fn(|req, next| {
                     auth::check_access(Access::Admin, req, next)
                 })),
@@ -152,7 +155,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/ws/v1/chat")
                 .route(web::get().to(ws::chat))
-                .default_service(web::to(method_not_allowed)),
+                .default_service(web::to(|| method_not_allowed(&["GET"]))),
         )
         .default_service(web::to(static_ui::serve));
 }
@@ -162,10 +165,16 @@ pub fn not_found() -> HttpResponse {
     actix_web::ResponseError::error_response(&ApiError::not_found())
 }
 
-async fn method_not_allowed() -> HttpResponse {
+/// 405 with the `Allow` header RFC 9110 requires (the methods the resource does take).
+async fn method_not_allowed(allowed: &'static [&'static str]) -> HttpResponse {
     let err = ApiError::new(
         crate::protocol::ErrorCode::MethodNotAllowed,
         "This endpoint does not accept that method.",
     );
-    actix_web::ResponseError::error_response(&err)
+    let mut res = actix_web::ResponseError::error_response(&err);
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+        res.headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    res
 }

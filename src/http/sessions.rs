@@ -93,7 +93,7 @@ fn store_failed(state: &AppState, e: DbError) -> ApiError {
 #[utoipa::path(
     post, path = "/api/v1/sessions", tag = "sessions",
     security(("api_key" = [])),
-    request_body(content = Option<CreateSessionRequest>, description = "Optional; `{}` or no body"),
+    request_body(content = Option<CreateSessionRequest>, description = "Optional: no body, `null` and `{}` all mean the server's defaults"),
     responses(
         (status = 201, description = "The session is ready", body = SessionStarted),
         (status = 400, description = "`invalid_json`: the body is not a JSON object; `validation_error`: a model, effort or permission mode this server does not offer", body = super::openapi::ErrorResponse),
@@ -107,16 +107,17 @@ pub async fn create(
     caller: Caller,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    // No body, or a JSON object; anything else is a client bug.
+    // No body, `null` (what a generated client sends for an absent optional body), or a
+    // JSON object; anything else is a client bug.
     let mut options = crate::protocol::OptionsChange::default();
-    if !body.iter().all(u8::is_ascii_whitespace) {
-        let req = serde_json::from_slice::<CreateSessionRequest>(&body).map_err(|_| {
-            ApiError::new(
-                ErrorCode::InvalidJson,
-                "The request body must be empty or a JSON object such as {\"model\": \"sonnet\"}, \
-                 with string values.",
-            )
-        })?;
+    let req = super::extract::optional_object::<CreateSessionRequest>(&body).map_err(|_| {
+        ApiError::new(
+            ErrorCode::InvalidJson,
+            "The request body must be empty or a JSON object such as {\"model\": \"sonnet\"}, \
+             with string values.",
+        )
+    })?;
+    if let Some(req) = req {
         options = crate::protocol::OptionsChange {
             model: req.model,
             effort: req.effort,
@@ -131,7 +132,7 @@ pub async fn create(
 #[utoipa::path(
     delete, path = "/api/v1/sessions/{id}", tag = "sessions",
     security(("api_key" = [])),
-    params(("id" = String, Path, description = "The session id (a UUID)"), DestroyQuery),
+    params(("id" = uuid::Uuid, Path, description = "The session id (a UUID)"), DestroyQuery),
     responses(
         (status = 200, description = "The session's process is stopped; it is terminated (or, with purge=true, deleted)", body = SessionDestroyed),
         (status = 400, description = "`validation_error`: the id is not a UUID", body = super::openapi::ErrorResponse),
@@ -167,7 +168,7 @@ pub async fn destroy(
 #[utoipa::path(
     get, path = "/api/v1/sessions/{id}/messages", tag = "sessions",
     security(("api_key" = [])),
-    params(("id" = String, Path, description = "The session id (a UUID)"), MessagesQuery),
+    params(("id" = uuid::Uuid, Path, description = "The session id (a UUID)"), MessagesQuery),
     responses(
         (status = 200, description = "The stored conversation, in order", body = MessageHistory),
         (status = 400, description = "`validation_error`: the id is not a UUID or after_seq is not a number", body = super::openapi::ErrorResponse),
@@ -206,7 +207,7 @@ pub async fn messages(
 #[utoipa::path(
     post, path = "/api/v1/sessions/{id}/resume", tag = "sessions",
     security(("api_key" = [])),
-    params(("id" = String, Path, description = "The session id (a UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "The session id (a UUID)")),
     responses(
         (status = 200, description = "The session is live again with its conversation (already live: unchanged)", body = SessionStarted),
         (status = 400, description = "`validation_error`: the id is not a UUID", body = super::openapi::ErrorResponse),
