@@ -34,8 +34,8 @@ impl From<ForkError> for ApiError {
 #[utoipa::path(
     post, path = "/api/v1/sessions/{id}/fork", tag = "sessions",
     security(("api_key" = [])),
-    params(("id" = String, Path, description = "The session id (a UUID)")),
-    request_body(content = Option<ForkRequest>, description = "Optional; `{}` or no body forks the whole conversation"),
+    params(("id" = uuid::Uuid, Path, description = "The session id (a UUID)")),
+    request_body(content = Option<ForkRequest>, description = "Optional; no body, `null` or `{}` forks the whole conversation"),
     responses(
         (status = 201, description = "The new session, as listed (`suspended`: its process starts when it is opened or sent a message; `forked_from` names the original, and its title says so)", body = ListedSession),
         (status = 400, description = "`validation_error`: a bad id, or `before_seq` is not a user message of the session (or one the CLI cannot go back to); `invalid_json`", body = super::openapi::ErrorResponse),
@@ -50,15 +50,14 @@ pub async fn fork(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = SessionId::parse(&id)?;
-    let mut req = ForkRequest::default();
-    if !body.iter().all(u8::is_ascii_whitespace) {
-        req = serde_json::from_slice(&body).map_err(|_| {
+    let req = super::extract::optional_object::<ForkRequest>(&body)
+        .map_err(|_| {
             ApiError::new(
                 ErrorCode::InvalidJson,
                 "The request body must be empty or a JSON object such as {\"before_seq\": 3}.",
             )
-        })?;
-    }
+        })?
+        .unwrap_or_default();
     let scope = super::find::scope_of(&caller);
     let listed = state
         .engine
