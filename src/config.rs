@@ -121,6 +121,9 @@ pub struct Settings {
     pub quotas: Quotas,
     /// Single sign-on through a proxy (`AUTH_TRUSTED_HEADER`, `AUTH_TRUSTED_PROXIES`).
     pub trusted_header: Option<TrustedHeader>,
+    /// The projects sessions may run in and the default isolation (`WORKSPACES_ROOT`,
+    /// `WORKSPACES`, `DEFAULT_ISOLATION`; see [`crate::workspace`]).
+    pub projects: crate::workspace::ProjectsConfig,
 }
 
 impl fmt::Debug for Settings {
@@ -162,6 +165,7 @@ impl fmt::Debug for Settings {
             .field("other_model_credentials", &self.other_model_credentials)
             .field("quotas", &self.quotas)
             .field("trusted_header", &self.trusted_header)
+            .field("projects", &self.projects)
             .finish()
     }
 }
@@ -198,6 +202,9 @@ pub struct RawSettings {
     max_sessions_per_user: Option<String>,
     daily_spend_limit_usd: Option<String>,
     auth_trusted_header: Option<String>,
+    workspaces_root: Option<String>,
+    workspaces: Option<String>,
+    default_isolation: Option<String>,
     auth_trusted_proxies: Option<String>,
 }
 
@@ -603,7 +610,16 @@ impl RawSettings {
         let trusted_header =
             users::trusted_header(&self.auth_trusted_header, &self.auth_trusted_proxies)?;
 
+        let projects = crate::workspace::ProjectsConfig::from_vars(
+            &workspace_dir,
+            present(&self.workspaces_root),
+            present(&self.workspaces),
+            present(&self.default_isolation),
+        )
+        .map_err(|(var, expected)| err(var, expected))?;
+
         Ok(Settings {
+            projects,
             api_key,
             host,
             port,
