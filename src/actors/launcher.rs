@@ -3,6 +3,8 @@
 //! session's own conversation with `--resume` — falling back to a fresh conversation under
 //! the same id when the CLI cannot restore the transcript.
 
+use std::path::{Path, PathBuf};
+
 use actix::Addr;
 use slog::warn;
 
@@ -27,6 +29,16 @@ impl Launch {
     pub fn session_id(&self) -> SessionId {
         SessionId::from_stored(self.started.process.session_id())
     }
+}
+
+/// Where a new conversation's process works.
+#[derive(Debug, Clone)]
+pub struct Place {
+    /// The project's directory, or the session's worktree.
+    pub dir: PathBuf,
+    /// The session's id when it is fixed before the start (a worktree is named after it):
+    /// always a cold spawn.
+    pub id: Option<SessionId>,
 }
 
 /// Cheap to clone.
@@ -59,18 +71,19 @@ impl Launcher {
         &self.factory
     }
 
-    /// Starts a process of `kind` with the controls `chosen`: `New` takes from the pool
-    /// when `use_pool`, else spawns; `Resume` continues `id`.
+    /// Starts a process of `kind` with the controls `chosen` in `place`: `New` takes from
+    /// the pool when `use_pool`, else spawns; `Resume` continues `id`.
     pub async fn launch(
         &self,
         kind: LaunchKind,
         id: Option<&SessionId>,
         use_pool: bool,
         chosen: &SessionOptions,
+        place: &Place,
     ) -> Result<Launch, ClaudeError> {
         match (kind, id) {
-            (LaunchKind::Resume, Some(id)) => self.resume(id, chosen).await,
-            _ => self.new_session(use_pool, chosen).await,
+            (LaunchKind::Resume, Some(id)) => self.resume(id, chosen, &place.dir).await,
+            _ => self.new_session(use_pool, chosen, place).await,
         }
     }
 
@@ -80,9 +93,13 @@ impl Launcher {
         &self,
         use_pool: bool,
         chosen: &SessionOptions,
+        place: &Place,
     ) -> Result<Launch, ClaudeError> {
-        if use_pool {
-            if let Some(started) = self.pool.send(Take).await.ok().flatten() {
+        if use_pool && place.id.is_none() {
+            let take = Take {
+                dir: Some(place.dir.clone()),
+            };
+            if let Some(started) = self.pool.send(take).await.ok().flatten() {
                 let pooled = SessionOptions::defaults(self.settings());
                 if let Err(e) = switch(&started.process, &pooled, chosen).await {
                     started.process.stop().await;
@@ -95,11 +112,13 @@ impl Launcher {
                 });
             }
         }
-        let id = SessionId::random();
+        let id = place.id.clone().unwrap_or_else(SessionId::random);
         self.budget.note_spawn();
-        let options = self
-            .factory
-            .options_for(SessionStart::New(id.as_str().to_string()), chosen);
+        let options = self.factory.options_in(
+            &place.dir,
+            SessionStart::New(id.as_str().to_string()),
+            chosen,
+        );
         Ok(Launch {
             started: ClaudeProcess::start(options).await?,
             source: Source::Cold,
@@ -114,11 +133,12 @@ impl Launcher {
         &self,
         id: &SessionId,
         chosen: &SessionOptions,
+        dir: &Path,
     ) -> Result<Launch, ClaudeError> {
         self.budget.note_spawn();
-        let resume = self
-            .factory
-            .options_for(SessionStart::Resume(id.as_str().to_string()), chosen);
+        let resume =
+            self.factory
+                .options_in(dir, SessionStart::Resume(id.as_str().to_string()), chosen);
         let err = match ClaudeProcess::start(resume).await {
             Ok(started) => {
                 return Ok(Launch {
@@ -133,7 +153,7 @@ impl Launcher {
             Err(e) => return Err(e),
         };
         let mut lost = false;
-        if let Some(path) = self.factory.transcript_path(id.as_str()) {
+        if let Some(path) = self.factory.transcript_path_in(dir, id.as_str()) {
             if tokio::fs::metadata(&path).await.is_ok() {
                 let aside = path.with_extension(format!(
                     "jsonl.unrestorable-{}",
@@ -145,9 +165,9 @@ impl Launcher {
                 lost = true;
             }
         }
-        let fresh = self
-            .factory
-            .options_for(SessionStart::New(id.as_str().to_string()), chosen);
+        let fresh =
+            self.factory
+                .options_in(dir, SessionStart::New(id.as_str().to_string()), chosen);
         Ok(Launch {
             started: ClaudeProcess::start(fresh).await?,
             source: Source::Resumed,

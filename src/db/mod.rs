@@ -5,6 +5,7 @@
 mod details;
 mod listing;
 pub mod models;
+mod projects;
 mod repo;
 pub mod schema;
 mod search;

@@ -68,6 +68,7 @@ pub fn code_of(e: EngineError) -> ErrorCode {
             ErrorCode::CapacityExceeded
         }
         EngineError::ShuttingDown => ErrorCode::ServerShuttingDown,
+        EngineError::NotGitRepository => ErrorCode::NotAGitRepository,
         EngineError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
         EngineError::StartFailed | EngineError::StoreFailed | EngineError::Unavailable => {
             ErrorCode::Internal

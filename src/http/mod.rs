@@ -17,6 +17,7 @@ mod health;
 mod info;
 mod metrics;
 mod openapi;
+mod projects;
 pub mod security_headers;
 mod sessions;
 pub mod static_ui;
@@ -124,6 +125,7 @@ rest_routes! {
     "/search", Key => [GET find::search],
     "/info", Key => [GET info::info],
     "/extensions", Key => [GET info::extensions],
+    "/projects", Key => [GET projects::list],
     "/ws-ticket", Key => [POST ws_ticket::issue],
     "/openapi.json", Key => [GET openapi::document],
     "/me", Key => [GET users::me],

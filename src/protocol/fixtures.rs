@@ -257,12 +257,17 @@ fn clients() -> Vec<ClientFrame> {
     vec![
         ClientFrame::CreateSession {
             options: OptionsChange::default(),
+            placement: Default::default(),
         },
         ClientFrame::CreateSession {
             options: OptionsChange {
                 model: Some("sonnet".into()),
                 effort: Some("low".into()),
                 permission_mode: Some("plan".into()),
+            },
+            placement: crate::protocol::PlacementRequest {
+                project: Some("alpha".into()),
+                isolation: Some(crate::workspace::Isolation::Worktree),
             },
         },
         ClientFrame::SetSessionOptions {

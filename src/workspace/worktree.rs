@@ -114,3 +114,14 @@ pub fn finish(project: &Path, dir: &Path) -> io::Result<Ended> {
     )?;
     Ok(Ended::Removed)
 }
+
+/// Makes the worktree `dir` again on its existing `branch` (it was removed, or deleted by
+/// hand, while its session could still be resumed; blocking).
+pub fn restore(project: &Path, dir: &Path, branch: &str) -> io::Result<()> {
+    let _ = git::run(project, &["worktree", "prune"]);
+    let dir_arg = dir.to_string_lossy().into_owned();
+    git::check(
+        git::run(project, &["worktree", "add", "--quiet", &dir_arg, branch]),
+        "git worktree add",
+    )
+}
