@@ -41,6 +41,9 @@ fn summary() -> SessionSummary {
         model: "sonnet".into(),
         effort: None,
         permission_mode: "default".into(),
+        project: Some("alpha".into()),
+        isolation: Some(crate::workspace::Isolation::Worktree),
+        branch: Some("claude/6c1a1f8e".into()),
     }
 }
 

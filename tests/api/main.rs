@@ -32,6 +32,7 @@ mod plan;
 mod pool;
 mod pool_adapt;
 mod process_logs;
+mod projects;
 mod rest;
 mod security_headers;
 mod session_state;
