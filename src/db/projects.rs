@@ -13,6 +13,9 @@ use super::SessionStatus;
 /// An ended worktree session: `(project, session_id, branch, workdir)`.
 pub type EndedWorktree = (String, String, Option<String>, String);
 
+/// The same as stored (project and workdir may be null).
+type StoredWorktree = (Option<String>, String, Option<String>, Option<String>);
+
 impl Db {
     /// Sessions per project name in `scope` (rows from before projects count under
     /// `default_name`).
@@ -60,8 +63,7 @@ impl Db {
             if let Some(owner) = owner {
                 q = q.filter(sessions::user_id.eq(owner));
             }
-            let rows: Vec<(Option<String>, String, Option<String>, Option<String>)> =
-                q.load(conn)?;
+            let rows: Vec<StoredWorktree> = q.load(conn)?;
             Ok(rows
                 .into_iter()
                 .filter_map(|(p, id, b, w)| Some((p?, id, b, w?)))
