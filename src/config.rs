@@ -128,6 +128,9 @@ pub struct Settings {
     pub attachments: crate::protocol::attachments::AttachmentLimits,
     /// `METRICS_ADDR`: a second listener serving only `/metrics`, without a key.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// The projects sessions may run in and the default isolation (`WORKSPACES_ROOT`,
+    /// `WORKSPACES`, `DEFAULT_ISOLATION`; see [`crate::workspace`]).
+    pub projects: crate::workspace::ProjectsConfig,
 }
 
 impl fmt::Debug for Settings {
@@ -172,6 +175,7 @@ impl fmt::Debug for Settings {
             .field("trusted_header", &self.trusted_header)
             .field("attachments", &self.attachments)
             .field("metrics_addr", &self.metrics_addr)
+            .field("projects", &self.projects)
             .finish()
     }
 }
@@ -209,6 +213,9 @@ pub struct RawSettings {
     max_sessions_per_user: Option<String>,
     daily_spend_limit_usd: Option<String>,
     auth_trusted_header: Option<String>,
+    workspaces_root: Option<String>,
+    workspaces: Option<String>,
+    default_isolation: Option<String>,
     auth_trusted_proxies: Option<String>,
     attachment_max_count: Option<String>,
     attachment_max_image_kb: Option<String>,
@@ -639,7 +646,16 @@ impl RawSettings {
             })?),
         };
 
+        let projects = crate::workspace::ProjectsConfig::from_vars(
+            &workspace_dir,
+            present(&self.workspaces_root),
+            present(&self.workspaces),
+            present(&self.default_isolation),
+        )
+        .map_err(|(var, expected)| err(var, expected))?;
+
         Ok(Settings {
+            projects,
             api_key,
             host,
             port,

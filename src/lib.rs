@@ -20,5 +20,6 @@ pub mod protocol;
 pub mod secret;
 pub mod session_id;
 pub mod users;
+pub mod workspace;
 
 pub use session_id::SessionId;

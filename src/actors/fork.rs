@@ -96,6 +96,11 @@ async fn fork(db: &Db, config_dir: Option<PathBuf>, msg: ForkSession) -> Result<
     let new_id = SessionId::random();
     let mut row = Session::new(new_id.as_str(), msg.owner.as_str());
     row.set_options(&source.session.options());
+    // The fork runs where its origin ran (the CLI finds the origin's transcript by its
+    // working directory). Not as a worktree of its own: ending the fork must never remove
+    // the origin's worktree.
+    row.project.clone_from(&source.session.project);
+    row.workdir.clone_from(&source.session.workdir);
     row.status = SessionStatus::Suspended;
     row.is_resumable = true;
     let title = fork_title(source.details.title.as_deref(), &from);

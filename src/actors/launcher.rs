@@ -3,6 +3,8 @@
 //! session's own conversation with `--resume` — falling back to a fresh conversation under
 //! the same id when the CLI cannot restore the transcript.
 
+use std::path::{Path, PathBuf};
+
 use actix::Addr;
 use slog::warn;
 
@@ -29,6 +31,16 @@ impl Launch {
     pub fn session_id(&self) -> SessionId {
         SessionId::from_stored(self.started.process.session_id())
     }
+}
+
+/// Where a new conversation's process works.
+#[derive(Debug, Clone)]
+pub struct Place {
+    /// The project's directory, or the session's worktree.
+    pub dir: PathBuf,
+    /// The session's id when it is fixed before the start (a worktree is named after it):
+    /// always a cold spawn.
+    pub id: Option<SessionId>,
 }
 
 /// Cheap to clone.
@@ -92,18 +104,19 @@ impl Launcher {
         &self.factory
     }
 
-    /// Starts a process of `kind` with the controls `chosen`: `New` takes from the pool
-    /// when `use_pool`, else spawns; `Resume` continues `id`.
+    /// Starts a process of `kind` with the controls `chosen` in `place`: `New` takes from
+    /// the pool when `use_pool`, else spawns; `Resume` continues `id`.
     pub async fn launch(
         &self,
         kind: LaunchKind,
         id: Option<&SessionId>,
         use_pool: bool,
         chosen: &SessionOptions,
+        place: &Place,
     ) -> Result<Launch, ClaudeError> {
         match (kind, id) {
-            (LaunchKind::Resume, Some(id)) => self.resume(id, chosen, Vec::new()).await,
-            _ => self.new_session(use_pool, chosen).await,
+            (LaunchKind::Resume, Some(id)) => self.resume(id, chosen, Vec::new(), &place.dir).await,
+            _ => self.new_session(use_pool, chosen, place).await,
         }
     }
 
@@ -113,9 +126,13 @@ impl Launcher {
         &self,
         use_pool: bool,
         chosen: &SessionOptions,
+        place: &Place,
     ) -> Result<Launch, ClaudeError> {
-        if use_pool {
-            if let Some(started) = self.pool.send(Take).await.ok().flatten() {
+        if use_pool && place.id.is_none() {
+            let take = Take {
+                dir: Some(place.dir.clone()),
+            };
+            if let Some(started) = self.pool.send(take).await.ok().flatten() {
                 let pooled = SessionOptions::defaults(self.settings());
                 if let Err(e) = switch(&started.process, &pooled, chosen).await {
                     started.process.stop().await;
@@ -129,11 +146,13 @@ impl Launcher {
                 });
             }
         }
-        let id = SessionId::random();
+        let id = place.id.clone().unwrap_or_else(SessionId::random);
         self.budget.note_spawn();
-        let options = self
-            .factory
-            .options_for(SessionStart::New(id.as_str().to_string()), chosen);
+        let options = self.factory.options_in(
+            &place.dir,
+            SessionStart::New(id.as_str().to_string()),
+            chosen,
+        );
         Ok(Launch {
             started: ClaudeProcess::start(options).await?,
             source: Source::Cold,
@@ -152,10 +171,11 @@ impl Launcher {
         id: &SessionId,
         chosen: &SessionOptions,
         rules: Vec<String>,
+        dir: &Path,
     ) -> Result<Launch, ClaudeError> {
         self.budget.note_spawn();
         if let Some(fork) = self.pending_fork(id).await {
-            let mut forked = self.factory.options_for(fork, chosen);
+            let mut forked = self.factory.options_in(dir, fork, chosen);
             forked.allowed_tools.clone_from(&rules);
             match ClaudeProcess::start(forked).await {
                 Ok(started) => {
@@ -170,9 +190,11 @@ impl Launcher {
                 Err(ClaudeError::Exited { message }) => {
                     warn!(self.factory.log(), "fork cannot be made; starting fresh";
                         "session_id" => id, "reason" => message);
-                    let mut fresh = self
-                        .factory
-                        .options_for(SessionStart::New(id.as_str().to_string()), chosen);
+                    let mut fresh = self.factory.options_in(
+                        dir,
+                        SessionStart::New(id.as_str().to_string()),
+                        chosen,
+                    );
                     fresh.allowed_tools.clone_from(&rules);
                     return Ok(Launch {
                         started: ClaudeProcess::start(fresh).await?,
@@ -184,9 +206,9 @@ impl Launcher {
                 Err(e) => return Err(e),
             }
         }
-        let mut resume = self
-            .factory
-            .options_for(SessionStart::Resume(id.as_str().to_string()), chosen);
+        let mut resume =
+            self.factory
+                .options_in(dir, SessionStart::Resume(id.as_str().to_string()), chosen);
         resume.allowed_tools.clone_from(&rules);
         let err = match ClaudeProcess::start(resume).await {
             Ok(started) => {
@@ -203,7 +225,7 @@ impl Launcher {
             Err(e) => return Err(e),
         };
         let mut lost = false;
-        if let Some(path) = self.factory.transcript_path(id.as_str()) {
+        if let Some(path) = self.factory.transcript_path_in(dir, id.as_str()) {
             if tokio::fs::metadata(&path).await.is_ok() {
                 let aside = path.with_extension(format!(
                     "jsonl.unrestorable-{}",
@@ -215,9 +237,9 @@ impl Launcher {
                 lost = true;
             }
         }
-        let mut fresh = self
-            .factory
-            .options_for(SessionStart::New(id.as_str().to_string()), chosen);
+        let mut fresh =
+            self.factory
+                .options_in(dir, SessionStart::New(id.as_str().to_string()), chosen);
         fresh.allowed_tools.clone_from(&rules);
         Ok(Launch {
             started: ClaudeProcess::start(fresh).await?,

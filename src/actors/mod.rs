@@ -15,8 +15,10 @@ pub mod lifecycle;
 pub mod messages;
 pub mod monitor;
 pub mod permissions;
+pub mod placing;
 pub mod pool;
 pub mod pool_demand;
+mod pool_projects;
 pub mod purge;
 pub mod quota;
 mod replay;
@@ -164,6 +166,17 @@ impl Engine {
         caller: &Caller,
         options: OptionsChange,
     ) -> Result<Created, EngineError> {
+        self.create_session_in(caller, options, None).await
+    }
+
+    /// [`Self::create_session_with`] in a project (resolved by the caller) with an
+    /// isolation; None: the default project with `DEFAULT_ISOLATION`.
+    pub async fn create_session_in(
+        &self,
+        caller: &Caller,
+        options: OptionsChange,
+        placement: Option<placing::Placement>,
+    ) -> Result<Created, EngineError> {
         let started = Instant::now();
         let quota = self.quotas.of(&caller.user_id).await?;
         quota.check_spend()?;
@@ -173,6 +186,7 @@ impl Engine {
                 owner: caller.user_id.clone(),
                 max_live: quota.max_sessions,
                 options,
+                placement,
             })
             .await
             .map_err(unavailable)?;

@@ -72,6 +72,8 @@ pub struct Pool {
     drained: Vec<oneshot::Sender<()>>,
     /// The memory budget: once started, the pool refills only while a process fits.
     budget: Option<Budget>,
+    /// The ready processes of the other projects in use (`pool_projects.rs`).
+    pub(super) projects: super::pool_projects::Projects,
     log: Logger,
 }
 
@@ -97,6 +99,7 @@ impl Pool {
             stopped: false,
             drained: Vec::new(),
             budget: None,
+            projects: Default::default(),
             log,
         }
     }
@@ -137,7 +140,7 @@ impl Pool {
     }
 
     /// Another process may be spawned under the memory budget (counted when it may).
-    fn budget_allows(&self) -> bool {
+    pub(super) fn budget_allows(&self) -> bool {
         match &self.budget {
             Some(b) if self.started => {
                 if b.fits_one() {
@@ -153,6 +156,28 @@ impl Pool {
             }
             None => true,
         }
+    }
+
+    pub(super) fn is_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// The default project's ready processes.
+    pub(super) fn ready_default(&self) -> usize {
+        self.ready.len()
+    }
+
+    /// `PREWARM_POOL_MAX`: the most ready processes, all projects together.
+    pub(super) fn max_size(&self) -> usize {
+        self.max
+    }
+
+    pub(super) fn factory(&self) -> CliFactory {
+        self.factory.clone()
+    }
+
+    pub(super) fn log(&self) -> &Logger {
+        &self.log
     }
 
     fn refill(&mut self, ctx: &mut Context<Self>) {
@@ -241,8 +266,8 @@ impl Pool {
         }
     }
 
-    fn notify_drained(&mut self) {
-        if self.stopped && self.filling == 0 {
+    pub(super) fn notify_drained(&mut self) {
+        if self.stopped && self.filling == 0 && self.projects.filling() == 0 {
             for w in self.drained.drain(..) {
                 let _ = w.send(());
             }
@@ -250,6 +275,7 @@ impl Pool {
     }
 
     fn drain(&mut self) {
+        self.projects.drain();
         for started in self.ready.drain(..) {
             actix::spawn(async move {
                 started.process.stop().await;
@@ -263,6 +289,9 @@ impl Actor for Pool {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.refill(ctx);
+        ctx.run_interval(super::pool_projects::SWEEP_EVERY, |act, _ctx| {
+            act.projects.sweep(Instant::now());
+        });
         if self.max > self.base {
             ctx.run_interval(ADAPT_EVERY, |act, ctx| {
                 if !act.stopped {
@@ -304,15 +333,22 @@ impl Handler<StartupFill> for Pool {
     }
 }
 
-/// Takes a ready process (no I/O), or None when the pool is empty.
-#[derive(Message)]
+/// Takes a ready process (no I/O) of the default project, or of the project in `dir`; None
+/// when there is none. A project other than the default gets a ready process from then on
+/// (`pool_projects.rs`).
+#[derive(Message, Default)]
 #[rtype(result = "Option<Started>")]
-pub struct Take;
+pub struct Take {
+    pub dir: Option<std::path::PathBuf>,
+}
 
 impl Handler<Take> for Pool {
     type Result = Option<Started>;
 
-    fn handle(&mut self, _msg: Take, ctx: &mut Context<Self>) -> Option<Started> {
+    fn handle(&mut self, msg: Take, ctx: &mut Context<Self>) -> Option<Started> {
+        if let Some(dir) = msg.dir.filter(|d| d != self.factory.default_dir()) {
+            return self.take_in(ctx, dir);
+        }
         self.demand.record(Instant::now());
         let target = self.demand.target(Instant::now(), self.base, self.max);
         if target > self.size {
@@ -360,6 +396,24 @@ impl Pool {
     }
 }
 
+/// How many ready processes the project in `dir` has (None: the default project).
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct ReadyIn {
+    pub dir: Option<std::path::PathBuf>,
+}
+
+impl Handler<ReadyIn> for Pool {
+    type Result = usize;
+
+    fn handle(&mut self, msg: ReadyIn, _ctx: &mut Context<Self>) -> usize {
+        match msg.dir.filter(|d| d != self.factory.default_dir()) {
+            Some(dir) => self.projects.ready_in(&dir),
+            None => self.ready.len(),
+        }
+    }
+}
+
 /// Ready processes and the target size.
 #[derive(Message)]
 #[rtype(result = "PoolStatus")]
@@ -380,25 +434,34 @@ impl Handler<GetPoolStatus> for Pool {
     type Result = MessageResult<GetPoolStatus>;
 
     fn handle(&mut self, _msg: GetPoolStatus, _ctx: &mut Context<Self>) -> Self::Result {
+        let mut pids: Vec<i32> = self.ready.iter().map(|s| s.process.pid()).collect();
+        pids.extend(self.projects.pids());
         MessageResult(PoolStatus {
-            ready: self.ready.len(),
+            ready: pids.len(),
             size: self.size,
-            pids: self.ready.iter().map(|s| s.process.pid()).collect(),
+            pids,
             filling: self.filling,
             deferred: self.deferred,
         })
     }
 }
 
-/// The extension configuration changed: drop the ready processes and refill.
-#[derive(Message)]
+/// The extension configuration changed: drop the ready processes (of the project in `dir`
+/// only, when set) and refill.
+#[derive(Message, Default)]
 #[rtype(result = "()")]
-pub struct Invalidate;
+pub struct Invalidate {
+    pub dir: Option<std::path::PathBuf>,
+}
 
 impl Handler<Invalidate> for Pool {
     type Result = ();
 
-    fn handle(&mut self, _msg: Invalidate, ctx: &mut Context<Self>) {
+    fn handle(&mut self, msg: Invalidate, ctx: &mut Context<Self>) {
+        if let Some(dir) = msg.dir.filter(|d| d != self.factory.default_dir()) {
+            self.projects.invalidate(&dir);
+            return;
+        }
         info!(
             self.log,
             "extension configuration changed; refreshing the pool"
@@ -420,10 +483,11 @@ impl Handler<StopPool> for Pool {
     fn handle(&mut self, _msg: StopPool, _ctx: &mut Context<Self>) -> Self::Result {
         self.stopped = true;
         self.epoch += 1;
-        let ready: Vec<Started> = self.ready.drain(..).collect();
+        let mut ready: Vec<Started> = self.ready.drain(..).collect();
+        ready.extend(self.projects.take_all());
         // Spawns in flight are stopped as they complete; wait for them too (bounded by the
         // initialize timeout).
-        let in_flight = (self.filling > 0).then(|| {
+        let in_flight = (self.filling + self.projects.filling() > 0).then(|| {
             let (tx, rx) = oneshot::channel();
             self.drained.push(tx);
             rx
@@ -456,7 +520,7 @@ impl Handler<Shrink> for Pool {
         let mut freed = 0u64;
         let mut stopped = 0;
         while freed < msg.bytes {
-            let Some(started) = self.ready.pop_back() else {
+            let Some(started) = self.projects.pop_one().or_else(|| self.ready.pop_back()) else {
                 break;
             };
             freed += msg.each;

@@ -82,6 +82,8 @@ pub struct SessionActor {
     supervisor: Recipient<SessionGone>,
     stopping_to: Recipient<SessionStopping>,
     pub(super) summary: SessionSummary,
+    /// The directory its CLI runs in (`crate::workspace::session_workspace`).
+    workdir: std::path::PathBuf,
     /// The slash commands its process offers (for `session_ready`).
     commands: Vec<crate::protocol::SlashCommand>,
     /// Resolved when the actor has stopped (its process is gone).
@@ -122,6 +124,8 @@ impl SessionActor {
             ..
         } = parts.launch;
         let commands = crate::protocol::commands::from_initialize(&init.raw);
+        let workdir =
+            crate::workspace::session_workspace(parts.launcher.settings(), &parts.row).dir;
         SessionActor {
             id: SessionId::from_stored(&parts.row.session_id),
             life: parts.life,
@@ -143,6 +147,7 @@ impl SessionActor {
             supervisor: parts.supervisor,
             stopping_to: parts.stopping_to,
             summary: SessionSummary::from(&parts.row),
+            workdir,
             commands,
             stop_waiters: Vec::new(),
             live: super::session_live::Live::new(parts.row.user_id.clone(), parts.states, rules),
@@ -452,8 +457,9 @@ impl SessionActor {
         let id = self.id.clone();
         let options = self.summary.options();
         let rules = self.live.perms.granted();
+        let dir = self.workdir.clone();
         ctx.spawn(
-            async move { launcher.resume(&id, &options, rules).await }
+            async move { launcher.resume(&id, &options, rules, &dir).await }
                 .into_actor(self)
                 .map(|result, act, ctx| {
                     let _ = match result {

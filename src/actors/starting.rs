@@ -160,8 +160,9 @@ impl Supervisor {
                     warn!(log, "could not read the session's permission rules"; "error" => %e);
                     Vec::new()
                 });
+                let dir = super::placing::reopen(launcher.factory(), &row, &log).await;
                 let launch = launcher
-                    .resume(&id, &row.options(), rules)
+                    .resume(&id, &row.options(), rules, &dir)
                     .await
                     .map_err(|e| {
                         warn!(log, "resume failed"; "session_id" => &id, "user_id" => &row.user_id,
@@ -222,11 +223,13 @@ impl Supervisor {
         owner: String,
         use_pool: bool,
         chosen: SessionOptions,
+        placed: super::placing::Placed,
     ) -> ResponseActFuture<Self, Result<Created, EngineError>> {
         let mut life = Lifecycle::new(Phase::Absent, self.limits, Instant::now());
         let effects = life.step(Event::Create, Instant::now());
         if let Some(e) = refusal(&effects) {
             self.created_by(&owner);
+            super::placing::discard(&placed, &self.log);
             return Box::pin(fut::ready(Err(e)));
         }
         let launcher = self.launcher.clone();
@@ -235,11 +238,18 @@ impl Supervisor {
         let owner_done = owner.clone();
         Box::pin(
             async move {
-                let launch = launcher.new_session(use_pool, &chosen).await.map_err(|e| {
-                    warn!(log, "session start failed"; "error" => %e);
-                })?;
+                let place = placed.launch_place();
+                let launch = match launcher.new_session(use_pool, &chosen, &place).await {
+                    Ok(launch) => launch,
+                    Err(e) => {
+                        warn!(log, "session start failed"; "error" => %e);
+                        super::placing::discard(&placed, &log);
+                        return Err(());
+                    }
+                };
                 let mut row = Session::new(launch.session_id().as_str(), owner.as_str());
                 row.set_options(&chosen);
+                placed.record(&mut row);
                 row.status = SessionStatus::Active;
                 row.subprocess_pid = Some(launch.started.process.pid());
                 if let Err(e) = db.save(&row).await {

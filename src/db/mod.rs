@@ -5,6 +5,7 @@
 mod details;
 mod listing;
 pub mod models;
+mod projects;
 mod repo;
 mod rules;
 pub mod schema;

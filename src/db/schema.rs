@@ -26,6 +26,11 @@ diesel::table! {
         model -> Text,
         effort -> Nullable<Text>,
         permission_mode -> Text,
+        project -> Nullable<Text>,
+        workdir -> Nullable<Text>,
+        isolation -> Nullable<Text>,
+        branch -> Nullable<Text>,
+        base_commit -> Nullable<Text>,
     }
 }
 

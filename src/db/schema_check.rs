@@ -147,12 +147,13 @@ fn schema_rs_matches_the_migrations() {
     let sessions_declared: Columns = declared!(sessions:
         session_id, user_id, status, created_at, last_active_at, subprocess_pid,
         message_count, total_cost_usd, is_resumable, terminated_reason,
-        model, effort, permission_mode);
+        model, effort, permission_mode,
+        project, workdir, isolation, branch, base_commit);
     let (sessions_actual, sessions_pk) = actual(&mut conn, "sessions");
     assert_eq!(sessions_declared, sessions_actual);
     assert_eq!(
         sessions_declared.len(),
-        13,
+        18,
         "exactly the columns of docs/architecture.md, \"The store\""
     );
     assert_eq!(sessions_pk, vec!["session_id"]);

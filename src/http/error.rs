@@ -29,9 +29,12 @@ pub struct ErrorBody<'a> {
 /// The HTTP status of each code.
 pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
-        ErrorCode::InvalidJson | ErrorCode::UnknownType | ErrorCode::ValidationError => {
-            StatusCode::BAD_REQUEST
-        }
+        ErrorCode::InvalidJson
+        | ErrorCode::UnknownType
+        | ErrorCode::ValidationError
+        | ErrorCode::InvalidProject
+        | ErrorCode::NotAGitRepository => StatusCode::BAD_REQUEST,
+        ErrorCode::ProjectNotFound => StatusCode::NOT_FOUND,
         ErrorCode::SessionNotFound
         | ErrorCode::NotFound
         | ErrorCode::UserNotFound
@@ -65,6 +68,7 @@ pub fn code_of(e: EngineError) -> ErrorCode {
             ErrorCode::CapacityExceeded
         }
         EngineError::ShuttingDown => ErrorCode::ServerShuttingDown,
+        EngineError::NotGitRepository => ErrorCode::NotAGitRepository,
         EngineError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
         EngineError::StartFailed | EngineError::StoreFailed | EngineError::Unavailable => {
             ErrorCode::Internal

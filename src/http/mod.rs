@@ -19,6 +19,7 @@ mod info;
 mod metrics;
 pub mod metrics_listener;
 mod openapi;
+mod projects;
 pub mod security_headers;
 mod sessions;
 pub mod static_ui;
@@ -129,6 +130,7 @@ rest_routes! {
     "/search", Key => [GET find::search],
     "/info", Key => [GET info::info],
     "/extensions", Key => [GET info::extensions],
+    "/projects", Key => [GET projects::list],
     "/ws-ticket", Key => [POST ws_ticket::issue],
     "/openapi.json", Key => [GET openapi::document],
     "/me", Key => [GET users::me],

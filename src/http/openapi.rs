@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{export, find, fork, health, info, sessions, users, ws_ticket};
+use super::{export, find, fork, health, info, projects, sessions, users, ws_ticket};
 
 /// Every error: a stable code and a message for a person (docs/protocol.md lists the codes).
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,6 +37,7 @@ pub struct ErrorResponse {
         find::search,
         info::info,
         info::extensions,
+        projects::list,
         ws_ticket::issue,
         document,
         users::me,

@@ -44,6 +44,10 @@ pub struct CreateSessionRequest {
     pub model: Option<String>,
     pub effort: Option<String>,
     pub permission_mode: Option<String>,
+    /// A project's name (`GET /api/v1/projects`); unset: the default project.
+    pub project: Option<String>,
+    /// `none` or `worktree`; unset: `DEFAULT_ISOLATION`.
+    pub isolation: Option<crate::workspace::Isolation>,
 }
 
 /// `DELETE /api/v1/sessions/{id}`.
@@ -96,7 +100,8 @@ fn store_failed(state: &AppState, e: DbError) -> ApiError {
     request_body(content = Option<CreateSessionRequest>, description = "Optional: no body, `null` and `{}` all mean the server's defaults"),
     responses(
         (status = 201, description = "The session is ready", body = SessionStarted),
-        (status = 400, description = "`invalid_json`: the body is not a JSON object; `validation_error`: a model, effort or permission mode this server does not offer", body = super::openapi::ErrorResponse),
+        (status = 400, description = "`invalid_json`: the body is not a JSON object; `validation_error`: a model, effort or permission mode this server does not offer; `invalid_project`: a project name that is a path, `..`, hidden, or a link out of the projects' root; `not_a_git_repository`: worktree isolation in a project that is not a git repository", body = super::openapi::ErrorResponse),
+        (status = 404, description = "`project_not_found`: no project of that name", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
         (status = 429, description = "`quota_exceeded`: the caller's live sessions or today's spend are at their limit (the message says which, and when it frees up)", body = super::openapi::ErrorResponse),
         (status = 503, description = "`capacity_exceeded`: MAX_SESSIONS live sessions already, or no room under MEMORY_BUDGET_MB; `server_shutting_down`: the server is stopping", body = super::openapi::ErrorResponse),
@@ -110,11 +115,12 @@ pub async fn create(
     // No body, `null` (what a generated client sends for an absent optional body), or a
     // JSON object; anything else is a client bug.
     let mut options = crate::protocol::OptionsChange::default();
+    let mut placement = crate::protocol::PlacementRequest::default();
     let req = super::extract::optional_object::<CreateSessionRequest>(&body).map_err(|_| {
         ApiError::new(
             ErrorCode::InvalidJson,
             "The request body must be empty or a JSON object such as {\"model\": \"sonnet\"}, \
-             with string values.",
+             with string values (isolation: none or worktree).",
         )
     })?;
     if let Some(req) = req {
@@ -124,8 +130,16 @@ pub async fn create(
             permission_mode: req.permission_mode,
         };
         options.validate(&state.settings)?;
+        placement = crate::protocol::PlacementRequest {
+            project: req.project,
+            isolation: req.isolation,
+        };
     }
-    let created = state.engine.create_session_with(&caller, options).await?;
+    let placement = placement.resolve(&state.settings)?;
+    let created = state
+        .engine
+        .create_session_in(&caller, options, Some(placement))
+        .await?;
     Ok(HttpResponse::Created().json(SessionStarted::from(created)))
 }
 

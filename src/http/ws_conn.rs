@@ -281,22 +281,33 @@ impl WsConn {
         let engine = self.state.engine.clone();
         let caller = self.caller.clone();
         match frame {
-            ClientFrame::CreateSession { options } => {
+            ClientFrame::CreateSession { options, placement } => {
                 if let Err(e) = options.validate(&self.state.settings) {
                     self.error(ctx, e, None);
                     return;
                 }
+                let placement = match placement.resolve(&self.state.settings) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        self.error(ctx, e, None);
+                        return;
+                    }
+                };
                 self.send(ctx, ControlFrame::SessionCreating);
                 ctx.spawn(
-                    async move { engine.create_session_with(&caller, options).await }
-                        .into_actor(self)
-                        .map(|result, act, ctx| match result {
-                            Ok(created) => {
-                                act.switch(ctx, created.session.session_id, 0, false, None);
-                                act.send_session_list(ctx);
-                            }
-                            Err(e) => act.error(ctx, e, None),
-                        }),
+                    async move {
+                        engine
+                            .create_session_in(&caller, options, Some(placement))
+                            .await
+                    }
+                    .into_actor(self)
+                    .map(|result, act, ctx| match result {
+                        Ok(created) => {
+                            act.switch(ctx, created.session.session_id, 0, false, None);
+                            act.send_session_list(ctx);
+                        }
+                        Err(e) => act.error(ctx, e, None),
+                    }),
                 );
             }
             ClientFrame::SwitchSession {

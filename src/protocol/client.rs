@@ -42,6 +42,9 @@ pub enum ClientFrame {
     CreateSession {
         #[serde(flatten)]
         options: OptionsChange,
+        /// The project and isolation (issue 17).
+        #[serde(flatten)]
+        placement: super::placement::PlacementRequest,
     },
     /// Switch the session's model, effort or permission mode (at least one).
     SetSessionOptions {
@@ -275,9 +278,10 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
     };
     Ok(match kind.as_str() {
         "create_session" => {
+            let placement = fields(&kind, value.clone())?;
             let options: OptionsChange = fields(&kind, value)?;
             options_shape(&options)?;
-            ClientFrame::CreateSession { options }
+            ClientFrame::CreateSession { options, placement }
         }
         "set_session_options" => {
             let f: SetOptions = fields(&kind, value)?;
@@ -401,7 +405,8 @@ mod tests {
         assert_eq!(
             parse(r#"{"type":"create_session"}"#).unwrap(),
             ClientFrame::CreateSession {
-                options: OptionsChange::default()
+                options: OptionsChange::default(),
+                placement: Default::default(),
             }
         );
         assert_eq!(

@@ -27,10 +27,14 @@ pub enum ErrorCode {
     KeyNotFound,
     MethodNotAllowed,
     Internal,
+    // Projects and worktrees (issue 17).
+    ProjectNotFound,
+    InvalidProject,
+    NotAGitRepository,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::InvalidJson,
         ErrorCode::UnknownType,
         ErrorCode::ValidationError,
@@ -50,6 +54,9 @@ impl ErrorCode {
         ErrorCode::KeyNotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::Internal,
+        ErrorCode::ProjectNotFound,
+        ErrorCode::InvalidProject,
+        ErrorCode::NotAGitRepository,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +80,9 @@ impl ErrorCode {
             ErrorCode::KeyNotFound => "key_not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Internal => "internal",
+            ErrorCode::ProjectNotFound => "project_not_found",
+            ErrorCode::InvalidProject => "invalid_project",
+            ErrorCode::NotAGitRepository => "not_a_git_repository",
         }
     }
 }

@@ -45,6 +45,9 @@ fn summary() -> SessionSummary {
         model: "sonnet".into(),
         effort: None,
         permission_mode: "default".into(),
+        project: Some("alpha".into()),
+        isolation: Some(crate::workspace::Isolation::Worktree),
+        branch: Some("claude/6c1a1f8e".into()),
     }
 }
 
@@ -272,12 +275,17 @@ fn clients() -> Vec<ClientFrame> {
     vec![
         ClientFrame::CreateSession {
             options: OptionsChange::default(),
+            placement: Default::default(),
         },
         ClientFrame::CreateSession {
             options: OptionsChange {
                 model: Some("sonnet".into()),
                 effort: Some("low".into()),
                 permission_mode: Some("plan".into()),
+            },
+            placement: crate::protocol::PlacementRequest {
+                project: Some("alpha".into()),
+                isolation: Some(crate::workspace::Isolation::Worktree),
             },
         },
         ClientFrame::SetSessionOptions {

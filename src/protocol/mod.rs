@@ -26,4 +26,6 @@ pub use options::{OptionsChange, SessionOptions};
 pub use server::{
     shutting_down_message, ControlFrame, ServerFrame, KEY_REVOKED_REASON, USER_DISABLED_REASON,
 };
+pub mod placement;
+pub use placement::PlacementRequest;
 pub use session::{HistoryMessage, ListedSession, SessionSummary, Source};

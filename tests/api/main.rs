@@ -37,6 +37,7 @@ mod pool;
 mod pool_adapt;
 mod pool_refill;
 mod process_logs;
+mod projects;
 mod rest;
 mod security_headers;
 mod session_rules;

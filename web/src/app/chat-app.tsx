@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { ApiError, fetchInfo, fetchMe, fetchMessages, fetchSessions, forkSession, patchSession, purgeSession, searchMessages, downloadExport } from "../lib/rest";
+import { ApiError, fetchInfo, fetchMe, fetchProjects, fetchMessages, fetchSessions, forkSession, patchSession, purgeSession, searchMessages, downloadExport } from "../lib/rest";
 import { SearchDialog } from "../features/search/components/search-dialog";
 import { createNotifier } from "../features/notify/notifier";
 import { NotifyToggle } from "../features/notify/notify-toggle";
@@ -129,6 +129,13 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
     stores.sessions.getState().setChoices(info?.session_options ?? null);
     stores.sessions.getState().setAttachmentLimits(info?.attachments);
   }, [info, stores]);
+
+  useEffect(() => {
+    // The projects a new session can start in (an older server has none to offer).
+    fetchProjects(apiKey)
+      .then((p) => stores.sessions.getState().setProjects(p))
+      .catch(() => stores.sessions.getState().setProjects(null));
+  }, [apiKey, stores]);
 
   useEffect(() => {
     if (info) return;

@@ -3,7 +3,7 @@
  * is opened with a single-use ticket fetched here. An empty key sends none: behind a
  * single sign-on proxy the proxy says who the user is.
  */
-import { Info, ListedSession, Me, SearchHit, SessionPage, StoredMessage } from "../types/protocol";
+import { Info, ListedSession, Me, ProjectList, SearchHit, SessionPage, StoredMessage } from "../types/protocol";
 
 /** A failed REST call, with the server's stable error code when it sent one. */
 export class ApiError extends Error {
@@ -41,6 +41,11 @@ export async function call(path: string, key: string, init: RequestInit = {}): P
 
 export async function fetchInfo(key: string): Promise<Info> {
   return Info.parse(await call("/info", key));
+}
+
+/** `GET /api/v1/projects` (issue 17). */
+export async function fetchProjects(key: string): Promise<ProjectList> {
+  return ProjectList.parse(await call("/projects", key));
 }
 
 export async function fetchMe(key: string): Promise<Me> {

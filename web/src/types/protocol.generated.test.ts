@@ -34,7 +34,14 @@ describe("server frames from the Rust types", () => {
 
 /** What the UI sends, one of each type, checked by the compiler against `ClientFrame`. */
 const sent: { [K in ClientFrame["type"]]: Extract<ClientFrame, { type: K }> } = {
-  create_session: { type: "create_session", model: "sonnet", effort: "low", permission_mode: "plan" },
+  create_session: {
+    type: "create_session",
+    model: "sonnet",
+    effort: "low",
+    permission_mode: "plan",
+    project: "alpha",
+    isolation: "worktree",
+  },
   set_session_options: {
     type: "set_session_options",
     session_id: "s",
@@ -81,10 +88,12 @@ describe("client frames from the Rust types", () => {
       const optional =
         type === "permission_response"
           ? ["message", "remember", "mode"]
-          : type === "create_session" || type === "set_session_options"
-            ? controls
-            : type === "fork_session"
-              ? ["before_seq"]
+          : type === "create_session"
+            ? [...controls, "project", "isolation"]
+            : type === "set_session_options"
+              ? controls
+              : type === "fork_session"
+                ? ["before_seq"]
               : [];
       for (const key of ours) if (!optional.includes(key)) expect(Object.keys(frame), `${type}.${key}`).toContain(key);
     }

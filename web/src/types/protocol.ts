@@ -43,6 +43,12 @@ export const SessionSummary = z.object({
   /** null: the CLI's default effort. */
   effort: z.string().nullable(),
   permission_mode: z.string(),
+  /** Its project (null: the default project, for sessions from before projects). */
+  project: z.string().nullable().optional(),
+  /** "worktree" when it works in a git worktree of its own (absent: the project's directory). */
+  isolation: z.enum(["none", "worktree"]).optional(),
+  /** Its worktree's branch (worktree sessions only). */
+  branch: z.string().optional(),
 });
 export type SessionSummary = z.infer<typeof SessionSummary>;
 
@@ -274,9 +280,12 @@ export function isSessionEvent(frame: ServerFrame): frame is SessionEvent {
 /** A change of a session's conversation controls (unset fields keep theirs). */
 export type OptionsChange = { model?: string; effort?: string; permission_mode?: string };
 
+/** Where a new session works (issue 17): a project's name and the isolation. */
+export type Placement = { project?: string; isolation?: "none" | "worktree" };
+
 /** Frames the browser sends. */
 export type ClientFrame =
-  | ({ type: "create_session" } & OptionsChange)
+  | ({ type: "create_session" } & OptionsChange & Placement)
   | ({ type: "set_session_options"; session_id: string } & OptionsChange)
   | { type: "switch_session"; session_id: string; after_seq: number }
   | { type: "user_message"; session_id: string; text: string; seq: number; attachments?: Attachment[] }
@@ -405,3 +414,25 @@ export type KeyCreated = z.infer<typeof KeyCreated>;
 
 /** The close reasons (code 1008) of a connection whose key was revoked or user disabled. */
 export const REVOKED_REASON_PREFIX = "revoked:";
+
+/** A worktree kept after its session ended with uncommitted changes. */
+export const KeptWorktree = z.object({ session_id: z.string(), branch: z.string().nullable() });
+
+/** One project of `GET /api/v1/projects` (issue 17). */
+export const ProjectInfo = z.object({
+  name: z.string(),
+  path: z.string(),
+  default: z.boolean(),
+  git: z.boolean(),
+  branch: z.string().nullable(),
+  dirty: z.boolean(),
+  session_count: z.number(),
+  kept_worktrees: z.array(KeptWorktree),
+});
+export type ProjectInfo = z.infer<typeof ProjectInfo>;
+
+export const ProjectList = z.object({
+  projects: z.array(ProjectInfo),
+  default_isolation: z.enum(["none", "worktree"]),
+});
+export type ProjectList = z.infer<typeof ProjectList>;

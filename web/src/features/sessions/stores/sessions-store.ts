@@ -16,6 +16,8 @@ import type {
   ListedSession,
   OptionChoices,
   OptionsChange,
+  Placement,
+  ProjectList,
   SessionEvent,
   SessionPage,
   SessionStateFrame,
@@ -43,6 +45,10 @@ export type SessionsState = {
   choices: OptionChoices | null;
   /** What one message may attach (`GET /api/v1/info`; the defaults until known). */
   attachmentLimits: AttachmentLimits;
+  /** The project and isolation chosen for the next new session (unset: the server's default). */
+  newPlacement: Placement;
+  /** The projects the server offers (`GET /api/v1/projects`); null until known. */
+  projects: ProjectList | null;
   /** An admin's choice of whose sessions to list (a user id); null: everyone's. */
   ownerFilter: string | null;
   /** What each live session is doing now (`session_state`), by id. */
@@ -76,6 +82,9 @@ export type SessionsActions = {
   setAttachmentLimits(limits: AttachmentLimits | undefined): void;
   /** Chooses options for the next new session. */
   setNewOptions(change: OptionsChange): void;
+  /** Chooses the project or isolation of the next new session. */
+  setNewPlacement(change: Placement): void;
+  setProjects(projects: ProjectList | null): void;
   /** Switches a session's options (the server answers with `session_options`). */
   setOptions(id: string, change: OptionsChange): void;
   rename(id: string, title: string): void;
@@ -160,6 +169,8 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       newOptions: {},
       choices: null,
       attachmentLimits: DEFAULT_ATTACHMENT_LIMITS,
+      newPlacement: {},
+      projects: null,
       ownerFilter: null,
       states: {},
 
@@ -207,7 +218,8 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       },
       createSession() {
         if (get().creating) return;
-        if (deps.send({ type: "create_session", ...get().newOptions })) set({ creating: true });
+        const frame = { type: "create_session" as const, ...get().newOptions, ...get().newPlacement };
+        if (deps.send(frame)) set({ creating: true });
         else deps.notifyError("Not connected to the server: try again once it is back.");
       },
       queueFirstMessage(text) {
@@ -274,6 +286,12 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       },
       setNewOptions(change) {
         set((s) => ({ newOptions: { ...s.newOptions, ...change } }));
+      },
+      setNewPlacement(change) {
+        set((s) => ({ newPlacement: { ...s.newPlacement, ...change } }));
+      },
+      setProjects(projects) {
+        set({ projects });
       },
       setOptions(id, change) {
         if (!deps.send({ type: "set_session_options", session_id: id, ...change })) {
