@@ -48,6 +48,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::NotAGitRepository => StatusCode::CONFLICT,
+        ErrorCode::MentionOutsideWorkspace => StatusCode::BAD_REQUEST,
     }
 }
 
@@ -66,6 +68,7 @@ pub fn code_of(e: EngineError) -> ErrorCode {
         }
         EngineError::ShuttingDown => ErrorCode::ServerShuttingDown,
         EngineError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
+        EngineError::MentionOutside => ErrorCode::MentionOutsideWorkspace,
         EngineError::StartFailed | EngineError::StoreFailed | EngineError::Unavailable => {
             ErrorCode::Internal
         }

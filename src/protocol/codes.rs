@@ -27,10 +27,13 @@ pub enum ErrorCode {
     KeyNotFound,
     MethodNotAllowed,
     Internal,
+    /// What changed (issue 17).
+    NotAGitRepository,
+    MentionOutsideWorkspace,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::InvalidJson,
         ErrorCode::UnknownType,
         ErrorCode::ValidationError,
@@ -50,6 +53,8 @@ impl ErrorCode {
         ErrorCode::KeyNotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::Internal,
+        ErrorCode::NotAGitRepository,
+        ErrorCode::MentionOutsideWorkspace,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +78,8 @@ impl ErrorCode {
             ErrorCode::KeyNotFound => "key_not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Internal => "internal",
+            ErrorCode::NotAGitRepository => "not_a_git_repository",
+            ErrorCode::MentionOutsideWorkspace => "mention_outside_workspace",
         }
     }
 }

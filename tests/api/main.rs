@@ -12,6 +12,7 @@ mod ws_client;
 
 mod agents;
 mod budget;
+mod changes;
 mod cli_process;
 mod cli_secrets;
 mod cli_turns;

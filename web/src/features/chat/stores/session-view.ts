@@ -46,6 +46,10 @@ export type SessionView = {
   context: { usedTokens: number; windowTokens: number } | null;
   /** The last text the user sent here (Retry sends it again). */
   lastUserText: string | null;
+  /** The diff's totals from the last `changes_updated` (null: none since it opened), and a
+   * counter that moves with each (the Changes panel refetches on it). */
+  changes: { files: number; additions: number; deletions: number } | null;
+  changesVersion: number;
 };
 
 export function emptyView(id: string): SessionView {
@@ -71,5 +75,7 @@ export function emptyView(id: string): SessionView {
     context: null,
     commands: [],
     lastUserText: null,
+    changes: null,
+    changesVersion: 0,
   };
 }
