@@ -98,6 +98,7 @@ bench: setup web-build build
 	$(CARGO) bench --locked --bench find
 	$(CARGO) bench --locked --bench pool_burst
 	$(CARGO) bench --locked --bench first_message
+	$(CARGO) bench --locked --bench mentions
 	cd web && SERVER_BIN="$(SERVER_RELEASE_BIN)" npm run bench
 	@scripts/write-benchmarks.sh
 

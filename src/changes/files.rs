@@ -164,10 +164,17 @@ pub fn rank<'a>(files: &'a [String], query: &str, limit: usize) -> Vec<&'a str> 
         .to_ascii_lowercase();
     let limit = limit.clamp(1, MAX_LIMIT);
     if query.is_empty() {
-        let mut all: Vec<&str> = files.iter().map(String::as_str).collect();
-        all.sort_by_key(|p| (p.matches('/').count(), *p));
-        all.truncate(limit);
-        return all;
+        // The `limit` shallowest, without sorting the whole list.
+        let mut all: Vec<(usize, &str)> = files
+            .iter()
+            .map(|p| (p.bytes().filter(|b| *b == b'/').count(), p.as_str()))
+            .collect();
+        if all.len() > limit {
+            all.select_nth_unstable(limit);
+            all.truncate(limit);
+        }
+        all.sort_unstable();
+        return all.into_iter().map(|(_, p)| p).collect();
     }
     let mut scored: Vec<(i64, &str)> = files
         .iter()
