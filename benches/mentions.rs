@@ -49,7 +49,14 @@ fn git(dir: &Path, args: &[&str]) {
     let ok = std::process::Command::new("git")
         .arg("-C")
         .arg(dir)
-        .args(["-c", "user.name=b", "-c", "user.email=b@b", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.name=b",
+            "-c",
+            "user.email=b@b",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .output()
         .unwrap();
@@ -57,7 +64,10 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 async fn run() -> String {
-    let runs: usize = std::env::var("RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(200);
+    let runs: usize = std::env::var("RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(200);
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("tree");
     std::fs::create_dir_all(&root).unwrap();
@@ -68,7 +78,11 @@ async fn run() -> String {
     let t = Instant::now();
     let listing = files::walk(&root);
     let walk_ms = t.elapsed().as_secs_f64() * 1000.0;
-    assert_eq!(listing.files.len(), FILES + 1, "ignored files are not listed");
+    assert_eq!(
+        listing.files.len(),
+        FILES + 1,
+        "ignored files are not listed"
+    );
     let _ = files::listing(&root);
 
     let mut rows = String::new();
@@ -110,9 +124,16 @@ async fn run() -> String {
     let mut summary_times = Vec::new();
     for _ in 0..diff_runs {
         let t = Instant::now();
-        let page = diff::diff(&repo, None, &diff::DiffRequest { limit: 20, ..Default::default() })
-            .await
-            .unwrap();
+        let page = diff::diff(
+            &repo,
+            None,
+            &diff::DiffRequest {
+                limit: 20,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(page.files_changed, 200);
         let t = Instant::now();

@@ -70,7 +70,7 @@ async fn turn_with_changes(
         }
         let done = matches!(e.body, EventBody::ChangesUpdated { .. });
         assert!(
-            !(ends_turn(&e.body) && !matches!(e.body, EventBody::ResponseComplete { .. })),
+            !ends_turn(&e.body) || matches!(e.body, EventBody::ResponseComplete { .. }),
             "the turn failed: {:?}",
             e.body
         );
