@@ -119,6 +119,7 @@ bench: setup web-build build
 	$(CARGO) bench --locked --bench first_message
 	$(CARGO) bench --locked --bench spawn_per_message
 	$(CARGO) bench --locked --bench history_growth
+	$(CARGO) bench --locked --bench mentions
 	cd web && SERVER_BIN="$(SERVER_RELEASE_BIN)" npm run bench
 	@scripts/write-benchmarks.sh
 

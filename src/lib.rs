@@ -5,6 +5,7 @@
 
 pub mod actors;
 pub mod app;
+pub mod changes;
 pub mod cidr;
 pub mod claude;
 pub mod config;

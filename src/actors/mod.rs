@@ -23,6 +23,7 @@ pub mod purge;
 pub mod quota;
 mod replay;
 pub mod session;
+mod session_changes;
 mod session_handlers;
 mod session_live;
 pub mod session_options;

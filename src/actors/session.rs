@@ -90,6 +90,9 @@ pub struct SessionActor {
     pub(super) stop_waiters: Vec<tokio::sync::oneshot::Sender<()>>,
     /// Its `session_state` and remembered approvals (`session_live.rs`).
     pub(super) live: super::session_live::Live,
+    /// Its directory and base commit (`crate::changes::workspace_of`): what its diff and
+    /// @-mentions are about.
+    pub(super) changes_at: (std::path::PathBuf, Option<String>),
     pub(super) log: Logger,
 }
 
@@ -124,8 +127,8 @@ impl SessionActor {
             ..
         } = parts.launch;
         let commands = crate::protocol::commands::from_initialize(&init.raw);
-        let workdir =
-            crate::workspace::session_workspace(parts.launcher.settings(), &parts.row).dir;
+        let changes_at = crate::changes::workspace_of(parts.launcher.settings(), &parts.row);
+        let workdir = changes_at.0.clone();
         SessionActor {
             id: SessionId::from_stored(&parts.row.session_id),
             life: parts.life,
@@ -151,6 +154,7 @@ impl SessionActor {
             commands,
             stop_waiters: Vec::new(),
             live: super::session_live::Live::new(parts.row.user_id.clone(), parts.states, rules),
+            changes_at,
             log: parts.log,
         }
         .start()
@@ -393,11 +397,14 @@ impl SessionActor {
             self.emit(body);
         }
         if let Some(result) = fx.finished {
-            self.turn = None;
+            let edited = self.turn.take().is_some_and(|t| t.edited);
             self.summary.total_cost_usd = result.total_cost_usd;
             self.store
                 .turn_ended(result.total_cost_usd, result.cost_usd);
             let _ = self.run(ctx, Event::TurnEnded, Input::None);
+            if edited {
+                self.refresh_changes(ctx);
+            }
         }
         // Each change of state above went through `run`, which publishes it (not per token).
     }

@@ -32,8 +32,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::InvalidJson
         | ErrorCode::UnknownType
         | ErrorCode::ValidationError
-        | ErrorCode::InvalidProject
-        | ErrorCode::NotAGitRepository => StatusCode::BAD_REQUEST,
+        | ErrorCode::InvalidProject => StatusCode::BAD_REQUEST,
         ErrorCode::ProjectNotFound => StatusCode::NOT_FOUND,
         ErrorCode::SessionNotFound
         | ErrorCode::NotFound
@@ -51,6 +50,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::NotAGitRepository => StatusCode::CONFLICT,
+        ErrorCode::MentionOutsideWorkspace => StatusCode::BAD_REQUEST,
     }
 }
 
@@ -70,6 +71,7 @@ pub fn code_of(e: EngineError) -> ErrorCode {
         EngineError::ShuttingDown => ErrorCode::ServerShuttingDown,
         EngineError::NotGitRepository => ErrorCode::NotAGitRepository,
         EngineError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
+        EngineError::MentionOutside => ErrorCode::MentionOutsideWorkspace,
         EngineError::StartFailed | EngineError::StoreFailed | EngineError::Unavailable => {
             ErrorCode::Internal
         }

@@ -8,6 +8,7 @@
 
 mod access_log;
 pub mod auth;
+pub mod changes;
 pub mod connections;
 pub mod error;
 mod export;
@@ -127,6 +128,8 @@ rest_routes! {
     "/sessions/{id}/export", Key => [GET export::export],
     "/sessions/{id}/resume", Key => [POST sessions::resume],
     "/sessions/{id}/fork", Key => [POST fork::fork],
+    "/sessions/{id}/diff", Key => [GET changes::diff],
+    "/sessions/{id}/files", Key => [GET changes::files],
     "/search", Key => [GET find::search],
     "/info", Key => [GET info::info],
     "/extensions", Key => [GET info::extensions],

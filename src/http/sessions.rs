@@ -100,8 +100,9 @@ fn store_failed(state: &AppState, e: DbError) -> ApiError {
     request_body(content = Option<CreateSessionRequest>, description = "Optional: no body, `null` and `{}` all mean the server's defaults"),
     responses(
         (status = 201, description = "The session is ready", body = SessionStarted),
-        (status = 400, description = "`invalid_json`: the body is not a JSON object; `validation_error`: a model, effort or permission mode this server does not offer; `invalid_project`: a project name that is a path, `..`, hidden, or a link out of the projects' root; `not_a_git_repository`: worktree isolation in a project that is not a git repository", body = super::openapi::ErrorResponse),
+        (status = 400, description = "`invalid_json`: the body is not a JSON object; `validation_error`: a model, effort or permission mode this server does not offer; `invalid_project`: a project name that is a path, `..`, hidden, or a link out of the projects' root", body = super::openapi::ErrorResponse),
         (status = 404, description = "`project_not_found`: no project of that name", body = super::openapi::ErrorResponse),
+        (status = 409, description = "`not_a_git_repository`: worktree isolation in a project that is not a git repository", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
         (status = 429, description = "`quota_exceeded`: the caller's live sessions or today's spend are at their limit (the message says which, and when it frees up)", body = super::openapi::ErrorResponse),
         (status = 503, description = "`capacity_exceeded`: MAX_SESSIONS live sessions already, or no room under MEMORY_BUDGET_MB; `server_shutting_down`: the server is stopping", body = super::openapi::ErrorResponse),

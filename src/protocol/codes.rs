@@ -27,14 +27,15 @@ pub enum ErrorCode {
     KeyNotFound,
     MethodNotAllowed,
     Internal,
-    // Projects and worktrees (issue 17).
+    // Projects and worktrees, what changed (issue 17).
     ProjectNotFound,
     InvalidProject,
     NotAGitRepository,
+    MentionOutsideWorkspace,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::InvalidJson,
         ErrorCode::UnknownType,
         ErrorCode::ValidationError,
@@ -57,6 +58,7 @@ impl ErrorCode {
         ErrorCode::ProjectNotFound,
         ErrorCode::InvalidProject,
         ErrorCode::NotAGitRepository,
+        ErrorCode::MentionOutsideWorkspace,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +85,7 @@ impl ErrorCode {
             ErrorCode::ProjectNotFound => "project_not_found",
             ErrorCode::InvalidProject => "invalid_project",
             ErrorCode::NotAGitRepository => "not_a_git_repository",
+            ErrorCode::MentionOutsideWorkspace => "mention_outside_workspace",
         }
     }
 }

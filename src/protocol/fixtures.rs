@@ -182,6 +182,11 @@ fn events() -> Vec<EventBody> {
         EventBody::SessionOpenedElsewhere {
             message: "This session was opened in another window or tab.".into(),
         },
+        EventBody::ChangesUpdated {
+            files: 2,
+            additions: 14,
+            deletions: 3,
+        },
     ]
 }
 
@@ -409,7 +414,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
         .collect();
     assert_eq!(
         kinds.len(),
-        20 + 6,
+        21 + 6,
         "one sample of every variant: {kinds:?}"
     );
     for line in server_lines() {

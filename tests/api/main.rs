@@ -13,6 +13,7 @@ mod ws_client;
 mod agents;
 mod attachments;
 mod budget;
+mod changes;
 mod cli_process;
 mod cli_secrets;
 mod cli_turns;

@@ -210,7 +210,7 @@ async fn project_names_are_resolved_inside_the_root_only() {
     .await;
     assert_eq!(
         (status, body["error"].as_str()),
-        (400, Some("not_a_git_repository"))
+        (409, Some("not_a_git_repository"))
     );
     assert!(body["message"]
         .as_str()

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { ApiError, fetchInfo, fetchMe, fetchProjects, fetchMessages, fetchSessions, forkSession, patchSession, purgeSession, searchMessages, downloadExport } from "../lib/rest";
+import { ApiError, fetchDiff, fetchInfo, fetchMe, fetchMentionFiles, fetchProjects, fetchMessages, fetchSessions, forkSession, patchSession, purgeSession, searchMessages, downloadExport } from "../lib/rest";
 import { SearchDialog } from "../features/search/components/search-dialog";
 import { createNotifier } from "../features/notify/notifier";
 import { NotifyToggle } from "../features/notify/notify-toggle";
@@ -159,6 +159,13 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
     [],
   );
   const search = useCallback((q: string) => searchMessages(apiKey, q), [apiKey]);
+  const workspace = useMemo(
+    () => ({
+      diff: (id: string, o?: Parameters<typeof fetchDiff>[2]) => fetchDiff(apiKey, id, o),
+      files: (id: string, q: string) => fetchMentionFiles(apiKey, id, q),
+    }),
+    [apiKey],
+  );
   const openFound = useCallback((id: string) => stores.chat.getState().switchSession(id), [stores]);
   const onDrawerClosed = useCallback(() => {
     const wasPicked = picked.current;
@@ -217,7 +224,7 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
                 }}
               />
             ) : (
-              <ConversationPane onReconnect={connection.reconnectNow} />
+              <ConversationPane onReconnect={connection.reconnectNow} workspace={workspace} />
             )}
           </main>
         </div>

@@ -12,9 +12,11 @@ import { SessionControls } from "../features/sessions/components/session-control
 import { StartPage } from "../features/sessions/components/start-page";
 import { useSessions } from "../features/sessions/hooks/use-sessions";
 import { NoticeBanner } from "./notice-banner";
+import { ChangesButton } from "../features/changes/changes-panel";
+import type { WorkspaceApi } from "../features/changes/workspace-api";
 
 /** The open session: banners, the conversation, what ended it, the message box. */
-export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
+export function ConversationPane({ onReconnect, workspace }: { onReconnect(): void; workspace?: WorkspaceApi }) {
   // Not the view itself: this pane (and the message box in it) does not render again with
   // each frame of a streaming reply; the message list does.
   const id = useCurrentViewValue((v) => v?.id);
@@ -42,6 +44,11 @@ export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
     <>
       <NoticeBanner />
       <WarningBanner />
+      {id && workspace && readOnlyOwner === null && (
+        <div className="flex justify-end border-b border-zinc-200 px-3 py-1 dark:border-zinc-800">
+          <ChangesButton key={id} api={workspace} id={id} />
+        </div>
+      )}
       {id && <SessionPermissions id={id} />}
       {id ? (
         <MessageList key={id} id={id} onNewSession={createSession} onFork={readOnlyOwner === null ? onFork : undefined} />
@@ -61,6 +68,7 @@ export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
         creating={creating}
         attachmentLimits={attachmentLimits}
         onNewSession={createSession}
+        workspace={workspace}
         toolbar={<SessionControls sessionId={id ?? null} disabled={status !== "connected" || ended || elsewhere || creating} />}
       />
     </>

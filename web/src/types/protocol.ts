@@ -195,6 +195,8 @@ export const SessionEvent = z.discriminatedUnion("type", [
     message: z.string(),
   }),
   event("session_opened_elsewhere", { message: z.string() }),
+  /** The session's diff changed (after a turn that ran an edit or shell tool): its totals. */
+  event("changes_updated", { files: z.number(), additions: z.number(), deletions: z.number() }),
 ]);
 export type SessionEvent = z.infer<typeof SessionEvent>;
 export type EventOf<T extends SessionEvent["type"]> = Extract<SessionEvent, { type: T }>;
@@ -436,3 +438,51 @@ export const ProjectList = z.object({
   default_isolation: z.enum(["none", "worktree"]),
 });
 export type ProjectList = z.infer<typeof ProjectList>;
+
+// ---- What changed, and @-mentions (issue 17; docs/protocol.md, "What changed") ----
+
+/** One hunk of a file's unified diff; each line starts with " ", "+", "-" or "\\". */
+export const DiffHunk = z.object({
+  header: z.string(),
+  old_start: z.number(),
+  old_lines: z.number(),
+  new_start: z.number(),
+  new_lines: z.number(),
+  lines: z.array(z.string()),
+});
+export type DiffHunk = z.infer<typeof DiffHunk>;
+
+/** One changed file of `GET /api/v1/sessions/{id}/diff`. */
+export const FileDiff = z.object({
+  path: z.string(),
+  old_path: z.string().optional(),
+  status: z.enum(["added", "modified", "deleted", "renamed"]),
+  additions: z.number(),
+  deletions: z.number(),
+  binary: z.boolean(),
+  untracked: z.boolean(),
+  hunks: z.array(DiffHunk),
+  /** Some hunks are not here: `?file=<path>&hunk=<next_hunk>` has the rest. */
+  truncated: z.boolean(),
+  next_hunk: z.number().nullable(),
+});
+export type FileDiff = z.infer<typeof FileDiff>;
+
+/** REST `GET /api/v1/sessions/{id}/diff`: totals over every file, and one page of files. */
+export const DiffPage = z.object({
+  base: z.string(),
+  files_changed: z.number(),
+  additions: z.number(),
+  deletions: z.number(),
+  files: z.array(FileDiff),
+  next_cursor: z.string().nullable(),
+});
+export type DiffPage = z.infer<typeof DiffPage>;
+
+/** REST `GET /api/v1/sessions/{id}/files`: the @-mention palette's matches, best first. */
+export const FileMatches = z.object({
+  files: z.array(z.object({ path: z.string() })),
+  total: z.number(),
+  capped: z.boolean(),
+});
+export type FileMatches = z.infer<typeof FileMatches>;

@@ -9,6 +9,9 @@ import { checkFile, fileKind, readImage, readText } from "../lib/attachments";
 import { AttachmentStrip } from "./attachment-strip";
 import { matchCommands, optionId, PALETTE_ID } from "../lib/slash";
 import { SlashPalette } from "./slash-palette";
+import { MentionPalette } from "./mention-palette";
+import { insertMention, MENTION_PALETTE_ID, mentionAt, mentionOptionId } from "../lib/mention";
+import type { WorkspaceApi } from "../../changes/workspace-api";
 
 type Props = {
   /** The WebSocket is open (messages can go out). */
@@ -21,6 +24,8 @@ type Props = {
   onNewSession?: () => void;
   /** The toolbar under the box (the model / mode picker, passed in by the app). */
   toolbar?: ReactNode;
+  /** The session directory's files, for the @-mention palette (none: no palette). */
+  workspace?: WorkspaceApi;
 };
 
 const ACTION = "w-20 shrink-0 rounded-md px-3 py-2 text-sm font-medium text-white focus-visible:ring-2 focus-visible:ring-offset-1";
@@ -31,7 +36,7 @@ const ACTION = "w-20 shrink-0 rounded-md px-3 py-2 text-sm font-medium text-whit
  * It stays editable while a reply streams; sending waits until the turn ends, and meanwhile
  * Stop takes Send's place (same size: the box keeps its width).
  */
-export function Composer({ connected, creating, toolbar, attachmentLimits: limits = DEFAULT_ATTACHMENT_LIMITS, onNewSession }: Props) {
+export function Composer({ connected, creating, toolbar, attachmentLimits: limits = DEFAULT_ATTACHMENT_LIMITS, onNewSession, workspace }: Props) {
   // Fields, not the view: the box does not render again with every streamed frame.
   const running = useCurrentViewValue((v) => v?.running ?? false);
   const ended = useCurrentViewValue((v) => !!v?.terminated || !!v?.openedElsewhere || !!v?.readOnly);
@@ -84,6 +89,41 @@ export function Composer({ connected, creating, toolbar, attachmentLimits: limit
     }
   }
 
+  // The @-mention palette: the files matching the `@word` at the caret.
+  const box = useRef<HTMLTextAreaElement>(null);
+  const [caret, setCaret] = useState(0);
+  const [pendingCaret, setPendingCaret] = useState<number | null>(null);
+  const [mentionPaths, setMentionPaths] = useState<string[]>([]);
+  const [mentionDismissed, setMentionDismissed] = useState(false);
+  const mention = workspace && currentId && !paletteOpen ? mentionAt(text, caret) : null;
+  const mentionQuery = mention?.query ?? null;
+  useEffect(() => {
+    if (mentionQuery === null || !workspace || !currentId) return;
+    let live = true;
+    workspace
+      .files(currentId, mentionQuery)
+      .then((m) => live && setMentionPaths(m.files.map((f) => f.path)))
+      .catch(() => live && setMentionPaths([]));
+    return () => {
+      live = false;
+    };
+  }, [mentionQuery, workspace, currentId]);
+  const mentionOpen = mention !== null && !mentionDismissed && mentionPaths.length > 0;
+  const pickMention = (path: string) => {
+    if (!mention) return;
+    const next = insertMention(text, mention.start, caret, path);
+    setText(next.text);
+    setCaret(next.caret);
+    setPendingCaret(next.caret);
+    setActive(0);
+    setMentionPaths([]);
+  };
+  useEffect(() => {
+    if (pendingCaret === null || !box.current) return;
+    box.current.setSelectionRange(pendingCaret, pendingCaret);
+    setPendingCaret(null);
+  }, [pendingCaret]);
+
   // Signed in, or a session just opened (new, picked, created for the first message):
   // focus goes where the person acts next (usually here).
   useEffect(() => {
@@ -129,6 +169,25 @@ export function Composer({ connected, creating, toolbar, attachmentLimits: limit
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (mentionOpen && !e.nativeEvent.isComposing) {
+      const i = Math.min(active, mentionPaths.length - 1);
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        setActive((i + (e.key === "ArrowDown" ? 1 : mentionPaths.length - 1)) % mentionPaths.length);
+        return;
+      }
+      if (e.key === "Enter" || e.key === "Tab") {
+        e.preventDefault();
+        pickMention(mentionPaths[i]);
+        return;
+      }
+      if (e.key === "Escape") {
+        e.preventDefault();
+        e.stopPropagation();
+        setMentionDismissed(true);
+        return;
+      }
+    }
     if (paletteOpen && !e.nativeEvent.isComposing) {
       const i = Math.min(active, matches.length - 1);
       if (e.key === "ArrowDown" || e.key === "ArrowUp") {
@@ -195,6 +254,7 @@ export function Composer({ connected, creating, toolbar, attachmentLimits: limit
           void addFiles(files);
         }}
       />
+      {mentionOpen && <MentionPalette paths={mentionPaths} active={Math.min(active, mentionPaths.length - 1)} onPick={pickMention} />}
       <div className="flex items-end gap-2">
         <button
           type="button"
@@ -208,13 +268,23 @@ export function Composer({ connected, creating, toolbar, attachmentLimits: limit
         </button>
         <textarea
           id={MESSAGE_BOX_ID}
+          ref={box}
           rows={touch ? 1 : 2}
           value={text}
           aria-autocomplete="list"
-          aria-controls={paletteOpen ? PALETTE_ID : undefined}
-          aria-activedescendant={paletteOpen ? optionId(Math.min(active, matches.length - 1)) : undefined}
+          aria-controls={paletteOpen ? PALETTE_ID : mentionOpen ? MENTION_PALETTE_ID : undefined}
+          aria-activedescendant={
+            paletteOpen
+              ? optionId(Math.min(active, matches.length - 1))
+              : mentionOpen
+                ? mentionOptionId(Math.min(active, mentionPaths.length - 1))
+                : undefined
+          }
+          onSelect={(e) => setCaret(e.currentTarget.selectionStart)}
           onChange={(e) => {
             setText(e.target.value);
+            setCaret(e.target.selectionStart);
+            setMentionDismissed(false);
             setDismissed(false);
             setActive(0);
             if (hint) setHint(null);

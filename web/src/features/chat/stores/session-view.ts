@@ -48,6 +48,10 @@ export type SessionView = {
   lastUserText: string | null;
   /** The attachments that went with it (Retry sends them again too). */
   lastUserAttachments: Attachment[];
+  /** The diff's totals from the last `changes_updated` (null: none since it opened), and a
+   * counter that moves with each (the Changes panel refetches on it). */
+  changes: { files: number; additions: number; deletions: number } | null;
+  changesVersion: number;
 };
 
 export function emptyView(id: string): SessionView {
@@ -74,5 +78,7 @@ export function emptyView(id: string): SessionView {
     commands: [],
     lastUserText: null,
     lastUserAttachments: [],
+    changes: null,
+    changesVersion: 0,
   };
 }

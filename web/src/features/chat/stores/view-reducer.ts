@@ -171,6 +171,10 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
     case "session_opened_elsewhere":
       v.openedElsewhere = true;
       break;
+    case "changes_updated":
+      v.changes = { files: e.files, additions: e.additions, deletions: e.deletions };
+      v.changesVersion += 1;
+      break;
   }
 }
 
