@@ -70,7 +70,7 @@ pub struct DiffParams {
 #[utoipa::path(
     get, path = "/api/v1/sessions/{id}/diff", tag = "sessions",
     security(("api_key" = [])),
-    params(("id" = String, Path, description = "The session id (a UUID)"), DiffParams),
+    params(("id" = uuid::Uuid, Path, description = "The session id (a UUID)"), DiffParams),
     responses(
         (status = 200, description = "The totals over every changed file, and one page of files with their hunks", body = diff::DiffPage),
         (status = 400, description = "`validation_error`: a bad id, cursor, limit or hunk", body = super::openapi::ErrorResponse),
@@ -144,7 +144,7 @@ pub struct FileMatches {
 #[utoipa::path(
     get, path = "/api/v1/sessions/{id}/files", tag = "sessions",
     security(("api_key" = [])),
-    params(("id" = String, Path, description = "The session id (a UUID)"), FilesParams),
+    params(("id" = uuid::Uuid, Path, description = "The session id (a UUID)"), FilesParams),
     responses(
         (status = 200, description = "The session directory's files (`.gitignore` respected) best matching `q`", body = FileMatches),
         (status = 400, description = "`validation_error`: a bad id, limit or a q over 200 characters", body = super::openapi::ErrorResponse),
