@@ -92,7 +92,7 @@ test-contract: setup $(CONTRACT_STAMP)
 	SERVER_BIN="$(SERVER_DEBUG_BIN)" scripts/contract-test.sh
 
 ## fuzz: the fuzz targets (fuzz/), FUZZ_SECONDS each (default 60); not part of `make test`
-## (its instrumented build of the whole crate takes minutes). Needs g++ (libFuzzer).
+## (docs/testing.md says why). Builds libFuzzer with g++ (installed if missing, as root).
 fuzz:
 	scripts/fuzz.sh
 

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets (fuzz/) with libFuzzer and runs each for FUZZ_SECONDS (default 60).
 #
-# Stable toolchain, no cargo-fuzz: a plain `cargo build` with the SanitizerCoverage flags
-# cargo-fuzz passes (all stable `-C` options; the address sanitizer, which needs nightly, is
-# left out: the code under test is safe Rust, so panics, overflows (debug assertions on),
-# timeouts and memory are what can go wrong, and libFuzzer catches those itself).
-# `--target` keeps the flags off build scripts and proc macros, as cargo-fuzz does.
+# Stable toolchain, no cargo-fuzz, no nightly: a plain `cargo build` in which
+# scripts/fuzz-rustc.sh (RUSTC_WRAPPER) adds the SanitizerCoverage flags cargo-fuzz passes
+# (all stable `-C` options) to our crate and the targets only; the dependencies are built
+# plain. The address sanitizer (nightly-only) is left out: the code under test is safe Rust,
+# so panics, overflows (debug assertions on), timeouts and memory are what can go wrong;
+# libFuzzer catches the first three, the targets' allocator cap (fuzz/fuzz_targets/
+# alloc_cap.rs) and -rss_limit_mb the last. Profile `fuzz` (fuzz/Cargo.toml): opt-level 1,
+# debug assertions, no LTO, 16 codegen units; its own target dir, target/fuzz/build.
 #
-# Seeds are rebuilt from the fixtures each run; the corpus grows under target/fuzz/corpus.
-# A crash leaves its input under target/fuzz/artifacts/<target>/ and fails the run: turn it
-# into a regression test in the lib tests (src/claude/fuzz_regressions.rs or
-# src/protocol/client.rs), then delete the artifact.
+# Seeds are rebuilt from the fixtures each run; the corpus grows under target/fuzz/corpus
+# (git-ignored, kept between runs). A crash leaves its input under
+# target/fuzz/artifacts/<target>/ and fails the run: turn it into a regression test in the
+# lib tests (next to the code it broke), then delete the artifact.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,13 +21,27 @@ seconds="${FUZZ_SECONDS:-60}"
 targets=("${@:-cli_stdout client_frame}")
 read -r -a targets <<<"${targets[*]}"
 work="$(pwd)/target/fuzz"
-host="$(rustc -vV | sed -n 's/^host: //p')"
 
-export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
--Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
--Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cdebug-assertions -Coverflow-checks"
-cargo build --release --locked --manifest-path fuzz/Cargo.toml --target "$host" \
-  --target-dir "$work/build" --bins
+# libfuzzer-sys compiles libFuzzer (C++) from source; the seeds are cut with jq.
+need=()
+command -v c++ >/dev/null || need+=(g++)
+command -v jq >/dev/null || need+=(jq)
+if ((${#need[@]})); then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    echo "installing Debian packages: ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+  else
+    echo "make fuzz needs: ${need[*]} (install them, e.g. apt-get install ${need[*]})" >&2
+    exit 1
+  fi
+fi
+
+start=$(date +%s)
+RUSTC_WRAPPER="$(pwd)/scripts/fuzz-rustc.sh" cargo build --profile fuzz --locked \
+  --manifest-path fuzz/Cargo.toml --target-dir "$work/build" --bins
+echo "fuzz build: $(($(date +%s) - start)) s"
+bin="$work/build/fuzz"
 
 seeds_for() {
   local target="$1" dir="$2"
@@ -56,16 +73,20 @@ for target in "${targets[@]}"; do
   seeds_for "$target" "$seeds"
   log="$work/$target.log"
   echo "fuzzing $target for ${seconds}s ($(ls "$seeds" | wc -l) seeds, corpus $(ls "$corpus" | wc -l))"
-  # -max_len: inputs up to 64 KiB; -rss_limit_mb / -malloc_limit_mb: any input that makes
-  # the parser hold more than 512 MiB is a failure (no unbounded allocation); -timeout: one
-  # input taking over 10 s is a failure.
-  if "$work/build/$host/release/$target" "$corpus" "$seeds" \
-    -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=1024 -malloc_limit_mb=512 \
+  # -max_len: inputs up to 64 KiB; -rss_limit_mb: a process over 1 GiB is a failure (and
+  # the targets abort on any one allocation over 256 MiB); -timeout: one input taking over
+  # 10 s is a failure.
+  if "$bin/$target" "$corpus" "$seeds" \
+    -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=1024 \
     -timeout=10 -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     peak=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log")
-    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-    echo "$target: ok, $runs execs in ${seconds}s ($((runs / seconds)) execs/s), coverage $cov, peak RSS ${peak} MiB"
+    last=$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -1)
+    cov=$(grep -o 'cov: [0-9]*' <<<"$last" | cut -d' ' -f2)
+    ft=$(grep -o 'ft: [0-9]*' <<<"$last" | cut -d' ' -f2)
+    corp=$(grep -o 'corp: [0-9]*/[0-9]*[a-zA-Z]*' <<<"$last" | cut -d' ' -f2)
+    echo "$target: ok, $runs execs in ${seconds}s ($((runs / seconds)) execs/s)," \
+      "cov $cov edges, ft $ft features, corpus $corp (inputs/bytes), peak RSS ${peak} MiB"
   else
     status=1
     echo "$target: FAILED (log: $log)"

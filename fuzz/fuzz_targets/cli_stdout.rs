@@ -8,12 +8,22 @@ use claude_sdk_pattern::claude::events::{permission_request, CliEvent, Translato
 use claude_sdk_pattern::claude::frames::{parse_line, Frame};
 use claude_sdk_pattern::claude::lines::{Line, LineReader};
 use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+use tokio::runtime::{Builder, Runtime};
+
+mod alloc_cap;
+
+#[global_allocator]
+static ALLOC: alloc_cap::CappedAlloc = alloc_cap::CappedAlloc;
 
 /// Small enough that the fuzzer reaches the oversized-line path with its inputs.
 const MAX_LINE: usize = 4096;
 
+/// One runtime for all inputs: building one per input cost more than the parsing.
+static RUNTIME: OnceLock<Option<Runtime>> = OnceLock::new();
+
 fuzz_target!(|data: &[u8]| {
-    let Ok(rt) = tokio::runtime::Builder::new_current_thread().build() else {
+    let Some(rt) = RUNTIME.get_or_init(|| Builder::new_current_thread().build().ok()) else {
         return;
     };
     rt.block_on(async {

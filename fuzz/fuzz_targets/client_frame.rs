@@ -6,6 +6,11 @@
 use claude_sdk_pattern::protocol::client::{frame_type, parse};
 use libfuzzer_sys::fuzz_target;
 
+mod alloc_cap;
+
+#[global_allocator]
+static ALLOC: alloc_cap::CappedAlloc = alloc_cap::CappedAlloc;
+
 fuzz_target!(|data: &[u8]| {
     // Text frames are UTF-8 by the WebSocket protocol (actix-ws rejects others).
     let Ok(text) = std::str::from_utf8(data) else {
