@@ -27,7 +27,7 @@ CONTRACT_STAMP := $(CONTRACT_VENV)/.installed
 IMAGE ?= claude-sdk-pattern:latest
 
 .PHONY: help setup run build web-build test test-rust test-web test-e2e test-container lint bench \
-	bench-container image clean test-contract
+	bench-container image clean test-contract fuzz
 
 help:
 	@echo "make run    start the server (and UI) on embedded defaults"
@@ -35,6 +35,7 @@ help:
 	@echo "make bench  measure latency, memory and the web UI (writes docs/benchmarks.md)"
 	@echo "make image  build the container image ($(IMAGE)) with docker or podman"
 	@echo "make lint   rustfmt, clippy, eslint and tsc"
+	@echo "make fuzz   run each fuzz target for FUZZ_SECONDS (default 60)"
 
 ## setup: install the pinned Claude Code CLI (npm) and check that it runs.
 setup: $(CLI_STAMP)
@@ -89,6 +90,11 @@ $(CONTRACT_STAMP): tests/contract/requirements.txt
 test-contract: setup $(CONTRACT_STAMP)
 	$(CARGO) build --locked
 	SERVER_BIN="$(SERVER_DEBUG_BIN)" scripts/contract-test.sh
+
+## fuzz: the fuzz targets (fuzz/), FUZZ_SECONDS each (default 60); not part of `make test`
+## (docs/testing.md says why). Builds libFuzzer with g++ (installed if missing, as root).
+fuzz:
+	scripts/fuzz.sh
 
 ## test-e2e: the debug server, the built UI and headless Chromium (web/e2e/).
 test-e2e: setup $(WEB_STAMP) web-build
