@@ -73,11 +73,12 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonOb
     }
 }
 
-/// An optional JSON object body: nothing (or only whitespace) and `null` are `None`.
+/// An optional JSON object body: nothing and `null` are `None`. (A body of only
+/// whitespace is not JSON, as the OpenAPI document says: `invalid_json`.)
 pub fn optional_object<T: serde::de::DeserializeOwned>(
     body: &[u8],
 ) -> Result<Option<T>, serde_json::Error> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    if body.is_empty() {
         return Ok(None);
     }
     match serde_json::from_slice::<Option<serde_json::Map<String, serde_json::Value>>>(body)? {

@@ -158,8 +158,13 @@ pub async fn list(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SessionPatch {
-    /// A new title, 1–200 characters after trimming.
-    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
+    /// A new title, 1–200 characters after trimming, one line: no control characters
+    /// (the pattern: at least one that is not a space, none in U+0000–001F, U+007F–009F).
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     pub title: Option<String>,
     /// Archive (true) or bring back (false).
     pub archived: Option<bool>,
