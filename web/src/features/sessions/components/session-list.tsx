@@ -1,5 +1,5 @@
 import { useEffect, useRef, type KeyboardEvent } from "react";
-import { useVirtualizer } from "@tanstack/react-virtual";
+import { observeElementRect, useVirtualizer } from "@tanstack/react-virtual";
 import type { ListedSession } from "../../../types/protocol";
 import { SessionRow } from "./session-row";
 
@@ -9,6 +9,11 @@ const ROW_ESTIMATE_PX = 96;
 const ROW_GAP_PX = 4;
 /** Rows kept in the DOM above and below the visible ones (Tab and screen readers reach them). */
 const OVERSCAN = 6;
+/**
+ * The height a list without one is taken to have: the desktop column while hidden on a phone
+ * (`display: none`) still lists its first rows — its current row included — as if a screen tall.
+ */
+const UNSIZED_HEIGHT_PX = 800;
 /** How many rows before the end of what is loaded the next page is fetched. */
 const LOAD_AHEAD_ROWS = 15;
 
@@ -44,6 +49,8 @@ export function SessionList({ sessions, hasMore, loadingMore, loadMore, showOwne
     gap: ROW_GAP_PX,
     overscan: OVERSCAN,
     getItemKey: (i) => sessions[i]?.session_id ?? i,
+    observeElementRect: (instance, cb) =>
+      observeElementRect(instance, (rect) => cb(rect.height > 0 ? rect : { width: rect.width, height: UNSIZED_HEIGHT_PX })),
     // Measuring a row re-renders in the next frame rather than synchronously inside React's
     // commit (which React 19 warns about).
     useFlushSync: false,
