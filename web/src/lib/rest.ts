@@ -57,7 +57,7 @@ export async function fetchTicket(key: string): Promise<string> {
   return body.ticket;
 }
 
-export type ListOptions = { cursor?: string | null; status?: string; q?: string; limit?: number };
+export type ListOptions = { cursor?: string | null; status?: string; q?: string; limit?: number; owner?: string | null };
 
 /** One page of the session list (newest activity first). */
 export async function fetchSessions(key: string, o: ListOptions = {}): Promise<SessionPage> {
@@ -66,6 +66,7 @@ export async function fetchSessions(key: string, o: ListOptions = {}): Promise<S
   if (o.status) params.set("status", o.status);
   if (o.q) params.set("q", o.q);
   if (o.limit) params.set("limit", String(o.limit));
+  if (o.owner) params.set("owner", o.owner);
   const qs = params.toString();
   return SessionPage.parse(await call(`/sessions${qs ? `?${qs}` : ""}`, key));
 }

@@ -45,6 +45,17 @@ const LIVE_STYLE: Record<LiveState, string> = {
   ended: "bg-zinc-300 dark:bg-zinc-600",
 };
 
+/** Where a row sits in a virtualized list. */
+export type RowSlot = {
+  index: number;
+  /** Its offset from the top of the list, px. */
+  start: number;
+  /** How many rows the list has (-1: not known yet, more pages follow). */
+  setSize: number;
+  /** Measures the rendered row (the virtualizer's `measureElement`). */
+  measure(el: HTMLLIElement | null): void;
+};
+
 const ICON_BUTTON =
   "h-6 min-w-6 rounded-md px-1 text-sm text-zinc-600 hover:text-zinc-900 focus-visible:ring-2 focus-visible:ring-blue-500 dark:text-zinc-400 dark:hover:text-zinc-100";
 
@@ -62,6 +73,7 @@ export function SessionRow({
   selected,
   onSelect,
   onOpen,
+  slot,
 }: {
   session: ListedSession;
   /** Name the owner (an admin's list of several people's sessions). */
@@ -72,6 +84,8 @@ export function SessionRow({
   selected: boolean;
   onSelect(on: boolean): void;
   onOpen(): void;
+  /** Its place in a virtualized list (positioned there, measured as it renders). */
+  slot?: RowSlot;
 }) {
   const { destroy, rename, archive, purge, download } = useSessions(
     useShallow((st) => ({ destroy: st.destroy, rename: st.rename, archive: st.archive, purge: st.purge, download: st.download })),
@@ -97,6 +111,11 @@ export function SessionRow({
   return (
     <li
       data-session-row={s.session_id}
+      ref={slot?.measure}
+      data-index={slot?.index}
+      aria-posinset={slot ? slot.index + 1 : undefined}
+      aria-setsize={slot?.setSize}
+      style={slot ? { position: "absolute", top: 0, left: 0, width: "100%", transform: `translateY(${slot.start}px)` } : undefined}
       className={`group flex flex-wrap items-stretch gap-1 rounded-md ${current ? "bg-zinc-100 dark:bg-zinc-800" : "hover:bg-zinc-50 dark:hover:bg-zinc-900"}`}
     >
       <input

@@ -1,42 +1,110 @@
-import { describe, expect, it } from "vitest";
-import { render, screen, within } from "@testing-library/react";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { StoresProvider } from "../../../app/stores/stores-provider";
 import { listed, storesHarness } from "../../../test/stores";
+import type { SessionsApi } from "../stores/sessions-store";
+import type { ListedSession } from "../../../types/protocol";
 import { Sidebar } from "./sidebar";
 
 const A = "11111111-1111-4111-8111-111111111111";
 const B = "22222222-2222-4222-8222-222222222222";
 const C = "33333333-3333-4333-8333-333333333333";
 
-function mount(sessions: ReturnType<typeof listed>[]) {
-  const h = storesHarness();
+/**
+ * jsdom lays nothing out and does not scroll: here the list scrolls in a 600 px box, every row
+ * is 80 px tall, the content is tall enough to scroll anywhere, and `scrollTo` moves `scrollTop` and fires `scroll` as a browser would.
+ */
+const VIEWPORT_PX = 600;
+const ROW_PX = 80;
+const layout: Array<[object, string, PropertyDescriptor | undefined]> = [];
+beforeAll(() => {
+  const tops = new WeakMap<Element, number>();
+  const stubs: Array<[object, string, PropertyDescriptor]> = [
+    [Element.prototype, "clientHeight", { get: () => VIEWPORT_PX }],
+    [HTMLElement.prototype, "offsetHeight", { get: () => ROW_PX }],
+    // Room to scroll (the virtualizer never scrolls past the content's height).
+    [Element.prototype, "scrollHeight", { get: () => 1_000_000 }],
+    [
+      Element.prototype,
+      "scrollTop",
+      {
+        get(this: Element) {
+          return tops.get(this) ?? 0;
+        },
+        set(this: Element, v: number) {
+          tops.set(this, v);
+        },
+      },
+    ],
+    [
+      Element.prototype,
+      "scrollTo",
+      {
+        value(this: Element, o: ScrollToOptions) {
+          tops.set(this, o.top ?? 0);
+          this.dispatchEvent(new Event("scroll"));
+        },
+      },
+    ],
+  ];
+  for (const [proto, prop, d] of stubs) {
+    layout.push([proto, prop, Object.getOwnPropertyDescriptor(proto, prop)]);
+    Object.defineProperty(proto, prop, { configurable: true, ...d });
+  }
+});
+afterAll(() => {
+  for (const [proto, prop, d] of layout) {
+    if (d) Object.defineProperty(proto, prop, d);
+    else delete (proto as Record<string, unknown>)[prop];
+  }
+});
+
+/** `n` sessions, newest first, ids numbered from `from`. */
+function many(n: number, from = 0): ListedSession[] {
+  return Array.from({ length: n }, (_, i) => {
+    const k = from + i;
+    const id = `00000000-0000-4000-8000-${String(k).padStart(12, "0")}`;
+    return listed(id, { title: `Session ${k}`, last_active_at: new Date(Date.UTC(2026, 10, 1) - k * 1000).toISOString() });
+  });
+}
+
+function mount(sessions: ListedSession[], o: { nextCursor?: string | null; api?: Partial<SessionsApi> } = {}) {
+  const api: SessionsApi = {
+    list: vi.fn(async () => ({ sessions: [], next_cursor: null })),
+    patch: vi.fn(),
+    purge: vi.fn(),
+    ...o.api,
+  };
+  const h = storesHarness({ sessionsApi: api });
   h.connection().setStatus("connected");
-  h.recv({ type: "session_list", sessions, next_cursor: null });
+  h.recv({ type: "session_list", sessions, next_cursor: o.nextCursor ?? null });
   render(
     <StoresProvider stores={h.stores}>
       <Sidebar currentId={null} connected onOpen={() => {}} onPicked={() => {}} />
     </StoresProvider>,
   );
-  return h;
+  return { h, api };
 }
 
 const rows = () => within(screen.getByRole("navigation", { name: "Sessions" })).queryAllByRole("listitem");
 
 describe("Sidebar", () => {
-  it("shows an admin each session's owner and filters by owner", async () => {
-    mount([
-      listed(A, { user_id: "u-alice", user_name: "alice" }),
-      listed(B, { user_id: "u-bob", user_name: "bob" }),
-      listed(C, { user_id: "u-alice", user_name: "alice" }),
-    ]);
+  it("shows an admin each session's owner and asks the server for one owner's sessions", async () => {
+    const alice = [listed(A, { user_id: "u-alice", user_name: "alice" }), listed(C, { user_id: "u-alice", user_name: "alice" })];
+    const { api } = mount([alice[0], listed(B, { user_id: "u-bob", user_name: "bob" }), alice[1]], {
+      api: { list: vi.fn(async (q) => ({ sessions: q.owner === "u-alice" ? alice : [], next_cursor: null })) },
+    });
     expect(rows()).toHaveLength(3);
     expect(within(rows()[1]).getByText("bob")).toBeInTheDocument();
     await userEvent.selectOptions(screen.getByLabelText("Owner"), "alice");
-    expect(rows()).toHaveLength(2);
+    expect(api.list).toHaveBeenLastCalledWith({ status: undefined, owner: "u-alice" });
+    await waitFor(() => expect(rows()).toHaveLength(2));
     expect(within(screen.getByRole("list")).queryByText("bob")).toBeNull();
+    // The picker still offers everyone it has seen.
+    expect(within(screen.getByLabelText("Owner")).getByRole("option", { name: "bob" })).toBeInTheDocument();
     await userEvent.selectOptions(screen.getByLabelText("Owner"), "Everyone");
-    expect(rows()).toHaveLength(3);
+    expect(api.list).toHaveBeenLastCalledWith({ status: undefined, owner: null });
   });
 
   it("shows a member no owner filter (their list is theirs)", () => {
@@ -50,5 +118,40 @@ describe("Sidebar", () => {
     expect(rows()).toHaveLength(2);
     expect(screen.queryByLabelText("Owner")).toBeNull();
     expect(within(screen.getByRole("list")).queryByText("admin")).toBeNull();
+  });
+
+  it("keeps only a window of many sessions in the DOM and loads the next page as it scrolls", async () => {
+    const list = vi.fn(async () => ({ sessions: many(200, 200), next_cursor: null }));
+    mount(many(200), { nextCursor: "c1", api: { list } });
+    // 600 px of 80 px rows: a screenful and a few either side, not 200.
+    expect(rows().length).toBeGreaterThan(5);
+    expect(rows().length).toBeLessThan(30);
+    expect(rows()[0]).toHaveAttribute("aria-posinset", "1");
+    expect(rows()[0]).toHaveAttribute("aria-setsize", "-1");
+    expect(list).not.toHaveBeenCalled();
+
+    const scroller = screen.getByTestId("session-scroller");
+    await act(async () => {
+      // To the end of the 200 rows loaded (however tall they were taken to be).
+      scroller.scrollTop = 200 * 200;
+      fireEvent.scroll(scroller);
+    });
+    await waitFor(() => expect(list).toHaveBeenCalledWith({ cursor: "c1", status: undefined, owner: null }));
+    // The second page's rows render where the first page's were.
+    await waitFor(() => expect(screen.getAllByRole("button", { name: /^Session 3\d\d,/ }).length).toBeGreaterThan(0));
+    expect(screen.queryByRole("button", { name: /^Session 0,/ })).toBeNull();
+    expect(rows().length).toBeLessThan(30);
+  });
+
+  it("moves between rows with the arrow keys, rendering rows off screen", async () => {
+    mount(many(100));
+    const first = screen.getByRole("button", { name: /^Session 0,/ });
+    first.focus();
+    await userEvent.keyboard("{ArrowDown}");
+    expect(screen.getByRole("button", { name: /^Session 1,/ })).toHaveFocus();
+    await userEvent.keyboard("{End}");
+    await waitFor(() => expect(screen.getByRole("button", { name: /^Session 99,/ })).toHaveFocus());
+    await userEvent.keyboard("{Home}");
+    await waitFor(() => expect(screen.getByRole("button", { name: /^Session 0,/ })).toHaveFocus());
   });
 });

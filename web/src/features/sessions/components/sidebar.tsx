@@ -1,8 +1,7 @@
-import { useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { useSessions } from "../hooks/use-sessions";
-import { SessionRow } from "./session-row";
-import type { ListedSession } from "../../../types/protocol";
+import { SessionList } from "./session-list";
 
 /** Re-renders every 30 s so "5 min ago" stays true. */
 function useNow(periodMs = 30_000) {
@@ -25,29 +24,27 @@ type Props = {
   onPicked(): void;
 };
 
-/** How close to the end of the list (px) the next page is fetched. */
-const LOAD_AHEAD_PX = 400;
-
-/** The owners named in the list (only admins are sent owners' names), by name. */
-function ownersOf(sessions: ListedSession[]): Array<{ id: string; name: string }> {
-  const byId = new Map<string, string>();
-  for (const s of sessions) if (s.user_name) byId.set(s.user_id, s.user_name);
-  return [...byId].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name));
+/** The owners named in the pages loaded (only admins are sent owners' names), by name. */
+function ownersOf(known: Record<string, string>): Array<{ id: string; name: string }> {
+  return Object.entries(known)
+    .map(([id, name]) => ({ id, name }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /**
  * The sessions the server lists (a member's own; an admin's: everyone's, with the owner's
- * name and a filter by owner — over the rows loaded — once they are more than one person's),
- * newest activity first, a page at a time (the next page loads as the list scrolls near its
- * end); "New session"; current or archived; bulk archive and delete.
+ * name and a filter by owner — the server's `?owner=` — once they are more than one person's),
+ * newest activity first, a page at a time in a virtualized list (the next page loads as the
+ * list scrolls near its end); "New session"; current or archived; bulk archive and delete.
  */
 export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
-  const { sessions: all, creating, createSession, nextCursor, loadMore, filter, setFilter, archive, purge, ownerFilter, setOwnerFilter } = useSessions(
+  const { sessions, creating, createSession, nextCursor, loadingMore, loadMore, filter, setFilter, archive, purge, ownerFilter, setOwnerFilter, known } = useSessions(
     useShallow((s) => ({
       sessions: s.sessions,
       creating: s.creating,
       createSession: s.createSession,
       nextCursor: s.nextCursor,
+      loadingMore: s.loadingMore,
       loadMore: s.loadMore,
       filter: s.filter,
       setFilter: s.setFilter,
@@ -55,17 +52,26 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
       purge: s.purge,
       ownerFilter: s.ownerFilter,
       setOwnerFilter: s.setOwnerFilter,
+      known: s.owners,
     })),
   );
-  const owners = useMemo(() => ownersOf(all), [all]);
-  // Only the sessions of more than one person need their owner named.
+  const owners = useMemo(() => ownersOf(known), [known]);
+  // Only the sessions of more than one person need their owner named (the picker stays while
+  // it filters by one).
   const showOwners = owners.length > 1;
-  const sessions = useMemo(
-    () => (ownerFilter ? all.filter((s) => s.user_id === ownerFilter) : all),
-    [all, ownerFilter],
-  );
   const now = useNow();
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const more = useCallback(() => void loadMore(), [loadMore]);
+  const select = useCallback(
+    (id: string, on: boolean) =>
+      setSelected((prev) => {
+        const next = new Set(prev);
+        if (on) next.add(id);
+        else next.delete(id);
+        return next;
+      }),
+    [],
+  );
   const chosen = sessions.filter((s) => selected.has(s.session_id));
   const endedChosen = chosen.filter((s) => s.status === "terminated" || s.status === "failed");
 
@@ -131,7 +137,10 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
             Owner
             <select
               value={ownerFilter ?? ""}
-              onChange={(e) => setOwnerFilter(e.target.value || null)}
+              onChange={(e) => {
+                setSelected(new Set());
+                void setOwnerFilter(e.target.value || null);
+              }}
               className="min-w-0 flex-1 rounded-md border border-zinc-300 bg-transparent px-2 py-1 text-sm dark:border-zinc-700"
             >
               <option value="">Everyone</option>
@@ -144,48 +153,25 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
           </label>
         </div>
       )}
-      <div
-        className="min-h-0 flex-1 overflow-y-auto px-2 pb-3"
-        data-testid="session-scroller"
-        onScroll={(e) => {
-          const el = e.currentTarget;
-          if (nextCursor && el.scrollHeight - el.scrollTop - el.clientHeight < LOAD_AHEAD_PX) void loadMore();
-        }}
-      >
-        {sessions.length === 0 ? (
-          <p className="px-2 text-sm text-zinc-600 dark:text-zinc-400">{filter === "archived" ? "No archived sessions." : "No sessions yet."}</p>
-        ) : (
-          <ul className="space-y-1">
-            {sessions.map((s) => (
-              <SessionRow
-                key={s.session_id}
-                session={s}
-                showOwner={showOwners}
-                current={s.session_id === currentId}
-                now={now}
-                selected={selected.has(s.session_id)}
-                onSelect={(on) =>
-                  setSelected((prev) => {
-                    const next = new Set(prev);
-                    if (on) next.add(s.session_id);
-                    else next.delete(s.session_id);
-                    return next;
-                  })
-                }
-                onOpen={() => {
-                  onOpen(s.session_id);
-                  onPicked();
-                }}
-              />
-            ))}
-          </ul>
-        )}
-        {nextCursor && (
-          <button type="button" onClick={() => void loadMore()} className="mt-2 w-full text-xs text-blue-700 underline dark:text-blue-300">
-            Load more sessions
-          </button>
-        )}
-      </div>
+      {sessions.length === 0 ? (
+        <p className="px-5 text-sm text-zinc-600 dark:text-zinc-400">{filter === "archived" ? "No archived sessions." : "No sessions yet."}</p>
+      ) : (
+        <SessionList
+          sessions={sessions}
+          hasMore={nextCursor !== null}
+          loadingMore={loadingMore}
+          loadMore={more}
+          showOwners={showOwners}
+          currentId={currentId}
+          now={now}
+          selected={selected}
+          onSelect={select}
+          onOpen={(id) => {
+            onOpen(id);
+            onPicked();
+          }}
+        />
+      )}
     </nav>
   );
 }

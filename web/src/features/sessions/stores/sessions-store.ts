@@ -50,7 +50,13 @@ export type SessionsState = {
   /** The projects the server offers (`GET /api/v1/projects`); null until known. */
   projects: ProjectList | null;
   /** An admin's choice of whose sessions to list (a user id); null: everyone's. */
+  /**
+   * An admin's choice of whose sessions to list (a user id; the server filters, `?owner=`);
+   * null: everyone's.
+   */
   ownerFilter: string | null;
+  /** The owners named in any page loaded so far (only admins are sent names): id → name. */
+  owners: Record<string, string>;
   /** What each live session is doing now (`session_state`), by id. */
   states: Record<string, SessionStateFrame>;
 };
@@ -93,7 +99,8 @@ export type SessionsActions = {
   purge(ids: string[]): Promise<void>;
   /** Downloads a conversation (Markdown or JSON). */
   download(id: string, format: "md" | "json"): void;
-  setOwnerFilter(userId: string | null): void;
+  /** Lists only that user's sessions (reloads from the first page); null: everyone's. */
+  setOwnerFilter(userId: string | null): Promise<void>;
   /**
    * Forks session `id` before its `userIndex`-th user message (0-based, in the order the
    * conversation shows them): the new session leads the list; its id, or null on failure.
@@ -105,7 +112,7 @@ export type SessionsStore = StoreApi<SessionsState & SessionsActions>;
 
 /** The REST calls the list needs (bound to the API key by the app). */
 export type SessionsApi = {
-  list(o: { cursor?: string | null; status?: string }): Promise<SessionPage>;
+  list(o: { cursor?: string | null; status?: string; owner?: string | null }): Promise<SessionPage>;
   patch(id: string, patch: { title?: string; archived?: boolean }): Promise<ListedSession>;
   purge(id: string): Promise<void>;
   download?(id: string, format: "md" | "json"): Promise<void>;
@@ -158,6 +165,29 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       }));
     };
     const status = () => (get().filter === "archived" ? "archived" : undefined);
+    /** Remembers the owners a page names (the owner picker keeps them while filtering). */
+    const ownersIn = (page: ListedSession[]) => {
+      const known = get().owners;
+      const fresh = page.filter((x) => x.user_name && known[x.user_id] !== x.user_name);
+      if (fresh.length === 0) return known;
+      const owners = { ...known };
+      for (const x of fresh) owners[x.user_id] = x.user_name as string;
+      return owners;
+    };
+    /** Loads the first page of what the list shows now (filter and owner). */
+    const reload = async () => {
+      const { filter, ownerFilter } = get();
+      set({ sessions: [], nextCursor: null });
+      if (!deps.api) return;
+      try {
+        const page = await deps.api.list({ status: status(), owner: ownerFilter });
+        if (get().filter === filter && get().ownerFilter === ownerFilter) {
+          set({ sessions: page.sessions, nextCursor: page.next_cursor, owners: ownersIn(page.sessions) });
+        }
+      } catch (e) {
+        deps.notifyError(`Could not load the sessions: ${(e as Error).message}`);
+      }
+    };
 
     return {
       sessions: [],
@@ -172,10 +202,12 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       newPlacement: {},
       projects: null,
       ownerFilter: null,
+      owners: {},
       states: {},
 
       setFirstPage(page, nextCursor) {
-        if (get().filter !== "current") return;
+        // The WebSocket's first page is everyone's current sessions: not what a filtered list shows.
+        if (get().filter !== "current" || get().ownerFilter) return;
         set((s) => {
           const ids = new Set(page.map((x) => x.session_id));
           const last = page[page.length - 1];
@@ -184,20 +216,27 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
             nextCursor && last
               ? s.sessions.filter((x) => !ids.has(x.session_id) && x.last_active_at < last.last_active_at)
               : [];
-          return { sessions: [...page, ...below], nextCursor: below.length > 0 ? s.nextCursor : nextCursor };
+          return {
+            sessions: [...page, ...below],
+            nextCursor: below.length > 0 ? s.nextCursor : nextCursor,
+            owners: ownersIn(page),
+          };
         });
       },
       async loadMore() {
-        const { nextCursor, loadingMore } = get();
+        const { nextCursor, loadingMore, filter, ownerFilter } = get();
         if (!deps.api || !nextCursor || loadingMore) return;
         set({ loadingMore: true });
         try {
-          const page = await deps.api.list({ cursor: nextCursor, status: status() });
+          const page = await deps.api.list({ cursor: nextCursor, status: status(), owner: ownerFilter });
+          // The list was switched (filter or owner) while this page was on its way.
+          if (get().filter !== filter || get().ownerFilter !== ownerFilter) return;
           set((s) => {
             const ids = new Set(s.sessions.map((x) => x.session_id));
             return {
               sessions: [...s.sessions, ...page.sessions.filter((x) => !ids.has(x.session_id))],
               nextCursor: page.next_cursor,
+              owners: ownersIn(page.sessions),
             };
           });
         } catch (e) {
@@ -207,14 +246,8 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
         }
       },
       async setFilter(filter) {
-        set({ filter, sessions: [], nextCursor: null });
-        if (!deps.api) return;
-        try {
-          const page = await deps.api.list({ status: filter === "archived" ? "archived" : undefined });
-          if (get().filter === filter) set({ sessions: page.sessions, nextCursor: page.next_cursor });
-        } catch (e) {
-          deps.notifyError(`Could not load the sessions: ${(e as Error).message}`);
-        }
+        set({ filter });
+        await reload();
       },
       createSession() {
         if (get().creating) return;
@@ -328,8 +361,10 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
           }
         }
       },
-      setOwnerFilter(userId) {
+      async setOwnerFilter(userId) {
+        if (get().ownerFilter === userId) return;
         set({ ownerFilter: userId });
+        await reload();
       },
       async fork(id, userIndex) {
         const api = deps.api;
