@@ -21,12 +21,13 @@ SERVER_RELEASE_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/release/claude-
 IMAGE ?= claude-sdk-pattern:latest
 
 .PHONY: help setup run build web-build test test-rust test-web test-e2e test-container lint bench \
-	bench-container image clean
+	bench-container image clean soak test-soak
 
 help:
 	@echo "make run    start the server (and UI) on embedded defaults"
 	@echo "make test   run every test"
 	@echo "make bench  measure latency, memory and the web UI (writes docs/benchmarks.md)"
+	@echo "make soak   sessions with faults injected for SOAK_MINUTES (10), then the invariants"
 	@echo "make image  build the container image ($(IMAGE)) with docker or podman"
 	@echo "make lint   rustfmt, clippy, eslint and tsc"
 
@@ -66,7 +67,7 @@ lint: $(WEB_STAMP)
 	cd web && npm run typecheck
 
 test-rust: setup
-	$(CARGO) test --locked --lib --bins --tests
+	env -u SOAK_MINUTES $(CARGO) test --locked --lib --bins --tests
 
 test-web: $(WEB_STAMP)
 	cd web && npm test
@@ -81,8 +82,22 @@ test-e2e: setup $(WEB_STAMP) web-build
 test-container:
 	@CLAUDE_CLI_VERSION=$(CLAUDE_CLI_VERSION) scripts/test-container.sh
 
+## soak: SOAK_SESSIONS (30) users talking through the real server and CLI for SOAK_MINUTES
+## (10) while faults are injected at random, then the invariants (tests/soak/); writes the
+## "Soak and chaos" section of docs/benchmarks.md. SOAK_SEED replays the draws.
+SOAK_MINUTES ?= 10
+SOAK_SESSIONS ?= 30
+soak: setup
+	SOAK_MINUTES=$(SOAK_MINUTES) SOAK_SESSIONS=$(SOAK_SESSIONS) $(CARGO) test --locked --test soak
+	@scripts/write-soak.sh
+
+## test-soak: the soak for 2 minutes with 10 sessions (sized for a shared 2-core machine:
+## about 6 CLIs live at once); nothing written to docs/.
+test-soak: setup
+	SOAK_MINUTES=2 SOAK_SESSIONS=10 $(CARGO) test --locked --test soak
+
 ## test: everything, cheapest first, failing on the first broken part.
-test: lint test-web test-rust test-e2e test-container
+test: lint test-web test-rust test-soak test-e2e test-container
 
 ## image: the container image (Dockerfile); run it as docs/operations.md says.
 image:

@@ -261,7 +261,10 @@ pub struct Script {
 /// A function choosing the reply to a conversation request (`None`: fall through to the
 /// rules, the queue, then the default).
 #[derive(Clone)]
-pub struct Responder(pub std::sync::Arc<dyn Fn(&RecordedRequest) -> Option<Reply> + Send + Sync>);
+pub struct Responder(pub std::sync::Arc<ResponderFn>);
+
+/// The function inside a [`Responder`].
+pub type ResponderFn = dyn Fn(&RecordedRequest) -> Option<Reply> + Send + Sync;
 
 impl std::fmt::Debug for Responder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
