@@ -17,11 +17,17 @@ SERVER_DEBUG_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/debug/claude-sdk-
 # The release server binary the browser benchmark of the UI starts.
 SERVER_RELEASE_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/release/claude-sdk-pattern)
 
+# schemathesis for the contract test, pinned (every package) in tests/contract/requirements.txt,
+# installed into a git-ignored project-local venv.
+PYTHON ?= python3
+CONTRACT_VENV := .tools/contract-venv
+CONTRACT_STAMP := $(CONTRACT_VENV)/.installed
+
 # The container image `make image` builds (docker, or podman where no Docker engine runs).
 IMAGE ?= claude-sdk-pattern:latest
 
 .PHONY: help setup run build web-build test test-rust test-web test-e2e test-container lint bench \
-	bench-container image clean soak test-soak
+	bench-container image clean test-contract soak test-soak
 
 help:
 	@echo "make run    start the server (and UI) on embedded defaults"
@@ -72,6 +78,19 @@ test-rust: setup
 test-web: $(WEB_STAMP)
 	cd web && npm test
 
+$(CONTRACT_STAMP): tests/contract/requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "python3 (with venv) is required for the contract test"; exit 1; }
+	@rm -rf $(CONTRACT_VENV)
+	$(PYTHON) -m venv $(CONTRACT_VENV)
+	$(CONTRACT_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps \
+		-r tests/contract/requirements.txt
+	@touch $@
+
+## test-contract: schemathesis against the live debug server (scripts/contract-test.sh).
+test-contract: setup $(CONTRACT_STAMP)
+	$(CARGO) build --locked
+	SERVER_BIN="$(SERVER_DEBUG_BIN)" scripts/contract-test.sh
+
 ## test-e2e: the debug server, the built UI and headless Chromium (web/e2e/).
 test-e2e: setup $(WEB_STAMP) web-build
 	$(CARGO) build --locked
@@ -97,7 +116,7 @@ test-soak: setup
 	SOAK_MINUTES=2 SOAK_SESSIONS=10 $(CARGO) test --locked --test soak
 
 ## test: everything, cheapest first, failing on the first broken part.
-test: lint test-web test-rust test-soak test-e2e test-container
+test: lint test-web test-rust test-contract test-soak test-e2e test-container
 
 ## image: the container image (Dockerfile); run it as docs/operations.md says.
 image:
@@ -113,6 +132,9 @@ bench: setup web-build build
 	$(CARGO) bench --locked --bench find
 	$(CARGO) bench --locked --bench pool_burst
 	$(CARGO) bench --locked --bench first_message
+	$(CARGO) bench --locked --bench spawn_per_message
+	$(CARGO) bench --locked --bench history_growth
+	$(CARGO) bench --locked --bench mentions
 	cd web && SERVER_BIN="$(SERVER_RELEASE_BIN)" npm run bench
 	@scripts/write-benchmarks.sh
 

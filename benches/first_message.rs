@@ -1,8 +1,13 @@
-//! `make bench` — the first message of a new chat against a follow-up, in one run: for each
-//! of `RUNS` sessions taken from a full pool (after the pooled process has waited
-//! `POOL_WAIT`), the time from sending a message to its reply's first text, for the first
-//! message and for the next one (the scripted model answers at once, so the figures are the
-//! CLI's and the server's own time). Issue 13's target: first ≤ 1.5× the follow-up.
+//! `make bench` — the first message of a new chat against a follow-up, in one run: for
+//! sessions taken from a full pool (after the pooled process has waited `POOL_WAIT`), the
+//! time from sending a message to its reply's first text, for the first message and for
+//! the next one (the scripted model answers at once, so the figures are the CLI's and the
+//! server's own time). Issue 13's target: first ≤ 1.5× the follow-up.
+//!
+//! Two servers side by side, their runs alternating: one whose pooled processes are warmed
+//! up (`PREWARM_WARM_UP=full`) and one without (`off`). The first message is
+//! sent either right after the create (the pool's refill is held back until its first
+//! reply) or once the pool has refilled; follow-ups are sent with both pools full.
 //! Writes its section of docs/benchmarks.md to `target/bench/first_message.md`.
 
 // A measuring program: failing loudly on a broken setup is the point.
@@ -20,8 +25,9 @@ use claude_sdk_pattern::protocol::{EventBody, SessionEvent, Source};
 use claude_sdk_pattern::users::Caller;
 use tokio::sync::mpsc;
 
-const RUNS: usize = 10;
-const POOL_WAIT: Duration = Duration::from_secs(2);
+/// Runs per server and kind of first message.
+const RUNS: usize = 8;
+const POOL_WAIT: Duration = Duration::from_secs(1);
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
@@ -31,7 +37,7 @@ fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
 }
 
-struct Collector(mpsc::UnboundedSender<SessionEvent>);
+pub struct Collector(pub mpsc::UnboundedSender<SessionEvent>);
 
 impl Actor for Collector {
     type Context = Context<Self>;
@@ -44,22 +50,29 @@ impl Handler<SessionEvent> for Collector {
     }
 }
 
-async fn app(dir: &Path, stub: &ModelStub) -> Engine {
+async fn app(dir: &Path, stub: &ModelStub, warm_up: &str) -> Engine {
     let settings = [
         ("PREWARM_POOL_SIZE", "1".to_string()),
         ("PREWARM_POOL_MAX", "1".to_string()),
+        ("PREWARM_WARM_UP", warm_up.to_string()),
     ];
     common::engine(dir, stub, &settings).await
 }
 
-/// Waits until the pool's process is ready, then `POOL_WAIT` more (as a user would).
-async fn wait_pool(engine: &Engine) {
+/// Waits until every pool is ready and settled (nothing spawning), then `extra`.
+async fn wait_pools(engines: &[&Engine], extra: Duration) {
     let deadline = Instant::now() + Duration::from_secs(120);
-    while engine.pool_status().await.unwrap().ready == 0 {
-        assert!(Instant::now() < deadline, "pool never refilled");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    for engine in engines {
+        loop {
+            let s = engine.pool_status().await.unwrap();
+            if s.ready >= 1 && s.filling == 0 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "pool never refilled");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
-    tokio::time::sleep(POOL_WAIT).await;
+    tokio::time::sleep(extra).await;
 }
 
 /// Sends `text` and times it to the first text of the reply; waits for the turn's end.
@@ -91,67 +104,113 @@ async fn first_text(
     }
 }
 
-async fn run() -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
-    let engine = app(dir.path(), &stub).await;
-    let (mut at_once, mut after_refill, mut follow_ups) = (Vec::new(), Vec::new(), Vec::new());
-    for run in 0..2 * RUNS {
-        wait_pool(&engine).await;
-        let created = engine.create_session(&Caller::bootstrap()).await.unwrap();
-        assert_eq!(created.source, Source::PreWarmed);
-        let id = created.session.session_id;
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let collector = Collector(tx).start();
-        engine
-            .subscribe(&Caller::bootstrap(), &id, collector.recipient(), 0)
-            .await
-            .unwrap();
-        // Alternating: the first message sent at once (the pool's replacement CLI is
-        // booting beside it), or once the pool has refilled.
-        let refilled = run % 2 == 1;
-        if refilled {
-            wait_pool(&engine).await;
-        }
-        let first = first_text(&engine, &stub, &id, &mut rx, 1).await;
-        if refilled {
-            after_refill.push(first);
-        } else {
-            at_once.push(first);
-        }
-        follow_ups.push(first_text(&engine, &stub, &id, &mut rx, 2).await);
-        engine
-            .destroy_session(&Caller::bootstrap(), &id)
-            .await
-            .unwrap();
+#[derive(Default)]
+struct Figures {
+    at_once: Vec<Duration>,
+    after_refill: Vec<Duration>,
+    follow_ups: Vec<Duration>,
+}
+
+impl Figures {
+    fn rows(&mut self, label: &str) -> String {
+        self.at_once.sort();
+        self.after_refill.sort();
+        self.follow_ups.sort();
+        let follow = percentile(&self.follow_ups, 0.5).as_secs_f64();
+        let row = |what: &str, v: &[Duration], ratio: bool| {
+            format!(
+                "| {label}: {what} ({} runs) | {} | {} | {} |\n",
+                v.len(),
+                ms(percentile(v, 0.5)),
+                ms(percentile(v, 0.95)),
+                if ratio {
+                    format!("{:.2}×", percentile(v, 0.5).as_secs_f64() / follow)
+                } else {
+                    "1×".to_string()
+                }
+            )
+        };
+        row(
+            "first message, sent right after the create",
+            &self.at_once,
+            true,
+        ) + &row(
+            "first message, sent once the pool has refilled",
+            &self.after_refill,
+            true,
+        ) + &row("follow-up (second message)", &self.follow_ups, false)
     }
-    engine.shutdown().await;
+}
+
+/// One session of `engine`: its first message (at once, or once the pools are full) and a
+/// follow-up with the pools full.
+async fn one_run(
+    engines: &[&Engine],
+    engine: &Engine,
+    stub: &ModelStub,
+    refilled: bool,
+    f: &mut Figures,
+) {
+    wait_pools(engines, POOL_WAIT).await;
+    let created = engine.create_session(&Caller::bootstrap()).await.unwrap();
+    assert_eq!(created.source, Source::PreWarmed);
+    let id = created.session.session_id;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let collector = Collector(tx).start();
+    engine
+        .subscribe(&Caller::bootstrap(), &id, collector.recipient(), 0)
+        .await
+        .unwrap();
+    if refilled {
+        wait_pools(engines, Duration::ZERO).await;
+    }
+    let first = first_text(engine, stub, &id, &mut rx, 1).await;
+    if refilled {
+        f.after_refill.push(first);
+    } else {
+        f.at_once.push(first);
+    }
+    wait_pools(engines, Duration::ZERO).await;
+    f.follow_ups
+        .push(first_text(engine, stub, &id, &mut rx, 2).await);
+    engine
+        .destroy_session(&Caller::bootstrap(), &id)
+        .await
+        .unwrap();
+}
+
+async fn run() -> String {
+    let (dir_warm, dir_cold) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
+    let warm = app(dir_warm.path(), &stub, "full").await;
+    let cold = app(dir_cold.path(), &stub, "off").await;
+    let load_before = common::load_average();
+    let (mut fw, mut fc) = (Figures::default(), Figures::default());
+    let both = [&warm, &cold];
+    for run in 0..2 * RUNS {
+        let refilled = run % 2 == 1;
+        one_run(&both, &warm, &stub, refilled, &mut fw).await;
+        one_run(&both, &cold, &stub, refilled, &mut fc).await;
+    }
+    let load_after = common::load_average();
+    warm.shutdown().await;
+    cold.shutdown().await;
     stub.stop().await;
-    at_once.sort();
-    after_refill.sort();
-    follow_ups.sort();
-    let follow = percentile(&follow_ups, 0.5).as_secs_f64();
-    let ratio = |v: &[Duration]| percentile(v, 0.5).as_secs_f64() / follow;
     format!(
         "## First message of a new chat vs a follow-up\n\n\
          | message → first text | p50 | p95 | p50 / follow-up p50 (target ≤ 1.5×) |\n|---|---|---|---|\n\
-         | first message, sent right after the create ({RUNS} runs) | {} | {} | {:.2}× |\n\
-         | first message, sent once the pool has refilled ({RUNS} runs) | {} | {} | {:.2}× |\n\
-         | follow-up (second message, same session; {} runs) | {} | {} | 1× |\n\n\
-         Sessions taken from a full pool (`PREWARM_POOL_SIZE=1`) after its process waited {} s, \
-         the two kinds alternating; in process, from `Engine::query` to the first \
-         `stream_delta` event, against the scripted model (which answers at once). Right after \
-         a create the pool's replacement CLI is booting (about a second of CPU) beside the \
-         first turn.\n",
-        ms(percentile(&at_once, 0.5)),
-        ms(percentile(&at_once, 0.95)),
-        ratio(&at_once),
-        ms(percentile(&after_refill, 0.5)),
-        ms(percentile(&after_refill, 0.95)),
-        ratio(&after_refill),
-        2 * RUNS,
-        ms(percentile(&follow_ups, 0.5)),
-        ms(percentile(&follow_ups, 0.95)),
+         {}{}\n\
+         Two servers in one run, their sessions alternating (and the two kinds of first \
+         message alternating): pooled processes warmed up with `get_context_usage` \
+         (`PREWARM_WARM_UP=full`) or not (`off`). Sessions taken from a full \
+         pool (`PREWARM_POOL_SIZE=1`) after its process waited {} s; in process, from \
+         `Engine::query` to the first `stream_delta` event, against the scripted model \
+         (which answers at once). Right after a create, the pool holds its refill back until \
+         the taken process's first reply (at most 2 s), so the replacement CLI does not \
+         boot beside the first turn; follow-ups are sent with both pools full. Load average \
+         (1 min) {load_before:.1} before, {load_after:.1} after.\n",
+        fw.rows("warmed up"),
+        fc.rows("not warmed up"),
         POOL_WAIT.as_secs(),
     )
 }

@@ -37,6 +37,11 @@ pub enum StartError {
     DemoModel(std::io::Error),
     #[error(transparent)]
     Engine(#[from] crate::actors::EngineStartError),
+    #[error("cannot listen on {addr} (METRICS_ADDR): {source}")]
+    MetricsBind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -53,6 +58,8 @@ pub struct Application {
     /// already ours to handle gracefully.
     stop_signals: StopSignals,
     addr: SocketAddr,
+    /// The `METRICS_ADDR` listener (running) and the address it bound.
+    metrics: Option<(ServerHandle, SocketAddr)>,
     tickets: TicketStore,
     model: ModelBackend,
     /// Closes the connections of keys revoked (or users disabled) by another process.
@@ -139,6 +146,17 @@ impl Application {
             log: log.clone(),
         };
         let sweep = connections.spawn_sweep(db_for_sweep, log.clone());
+        let metrics = match settings.metrics_addr {
+            None => None,
+            Some(addr) => {
+                let (server, bound) = http::metrics_listener::bind(addr, state.clone())
+                    .map_err(|source| StartError::MetricsBind { addr, source })?;
+                let handle = server.handle();
+                actix_web::rt::spawn(server);
+                info!(log, "metrics listening (no key)"; "addr" => bound.to_string());
+                Some((handle, bound))
+            }
+        };
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::new(state.clone()))
@@ -167,6 +185,7 @@ impl Application {
             connections,
             stop_signals,
             addr,
+            metrics,
             tickets,
             model,
             sweep,
@@ -179,6 +198,11 @@ impl Application {
     /// The address actually bound (port 0 resolved).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The `METRICS_ADDR` listener's address (port 0 resolved), when one is configured.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, addr)| *addr)
     }
 
     /// A handle to stop the server from elsewhere (tests).
@@ -246,6 +270,9 @@ impl Application {
             }
         };
         engine.shutdown().await;
+        if let Some((metrics, _)) = &self.metrics {
+            metrics.stop(true).await;
+        }
         self.sweep.abort();
         // Every CLI has stopped, and its MCP file with it; a file left by one that could not
         // be stopped is removed here (and at the next start).

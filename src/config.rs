@@ -92,6 +92,9 @@ pub struct Settings {
     pub prewarm_pool_size: usize,
     /// The most the adaptive pool grows to under demand (≥ `prewarm_pool_size`).
     pub prewarm_pool_max: usize,
+    /// `PREWARM_WARM_UP`: the `get_context_usage` detail a pooled process is warmed with
+    /// (`full`, `summary`), or None (`off`).
+    pub prewarm_warm_up: Option<String>,
     /// The bound on the resident memory of every CLI process tree (sessions and pool).
     pub memory_budget_mb: u64,
     pub max_sessions: usize,
@@ -121,6 +124,13 @@ pub struct Settings {
     pub quotas: Quotas,
     /// Single sign-on through a proxy (`AUTH_TRUSTED_HEADER`, `AUTH_TRUSTED_PROXIES`).
     pub trusted_header: Option<TrustedHeader>,
+    /// What one message may attach (`ATTACHMENT_*`).
+    pub attachments: crate::protocol::attachments::AttachmentLimits,
+    /// `METRICS_ADDR`: a second listener serving only `/metrics`, without a key.
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// The projects sessions may run in and the default isolation (`WORKSPACES_ROOT`,
+    /// `WORKSPACES`, `DEFAULT_ISOLATION`; see [`crate::workspace`]).
+    pub projects: crate::workspace::ProjectsConfig,
 }
 
 impl fmt::Debug for Settings {
@@ -134,6 +144,7 @@ impl fmt::Debug for Settings {
             .field("claude_cli_path", &self.claude_cli_path)
             .field("prewarm_pool_size", &self.prewarm_pool_size)
             .field("prewarm_pool_max", &self.prewarm_pool_max)
+            .field("prewarm_warm_up", &self.prewarm_warm_up)
             .field("memory_budget_mb", &self.memory_budget_mb)
             .field("max_sessions", &self.max_sessions)
             .field("max_session_rss_mb", &self.max_session_rss_mb)
@@ -162,6 +173,9 @@ impl fmt::Debug for Settings {
             .field("other_model_credentials", &self.other_model_credentials)
             .field("quotas", &self.quotas)
             .field("trusted_header", &self.trusted_header)
+            .field("attachments", &self.attachments)
+            .field("metrics_addr", &self.metrics_addr)
+            .field("projects", &self.projects)
             .finish()
     }
 }
@@ -177,6 +191,7 @@ pub struct RawSettings {
     claude_cli_path: Option<String>,
     prewarm_pool_size: Option<String>,
     prewarm_pool_max: Option<String>,
+    prewarm_warm_up: Option<String>,
     memory_budget_mb: Option<String>,
     max_sessions: Option<String>,
     max_session_rss_mb: Option<String>,
@@ -198,7 +213,15 @@ pub struct RawSettings {
     max_sessions_per_user: Option<String>,
     daily_spend_limit_usd: Option<String>,
     auth_trusted_header: Option<String>,
+    workspaces_root: Option<String>,
+    workspaces: Option<String>,
+    default_isolation: Option<String>,
     auth_trusted_proxies: Option<String>,
+    attachment_max_count: Option<String>,
+    attachment_max_image_kb: Option<String>,
+    attachment_max_text_kb: Option<String>,
+    attachment_max_total_kb: Option<String>,
+    metrics_addr: Option<String>,
 }
 
 impl Settings {
@@ -430,6 +453,16 @@ impl RawSettings {
             prewarm_pool_size,
             64,
         )?;
+        let prewarm_warm_up = match present(&self.prewarm_warm_up).unwrap_or("summary") {
+            "off" => None,
+            detail @ ("full" | "summary") => Some(detail.to_string()),
+            other => {
+                return Err(err(
+                    "PREWARM_WARM_UP",
+                    format!("expected full, summary or off, got {other:?}"),
+                ))
+            }
+        };
         let memory_budget_mb = number(
             "MEMORY_BUDGET_MB",
             &self.memory_budget_mb,
@@ -602,8 +635,27 @@ impl RawSettings {
         let quotas = users::quotas(&self.max_sessions_per_user, &self.daily_spend_limit_usd)?;
         let trusted_header =
             users::trusted_header(&self.auth_trusted_header, &self.auth_trusted_proxies)?;
+        let attachments = attachment_limits(&self)?;
+        let metrics_addr = match present(&self.metrics_addr) {
+            None => None,
+            Some(text) => Some(text.parse().map_err(|_| {
+                err(
+                    "METRICS_ADDR",
+                    format!("expected an address and port such as 127.0.0.1:9090, got {text:?}"),
+                )
+            })?),
+        };
+
+        let projects = crate::workspace::ProjectsConfig::from_vars(
+            &workspace_dir,
+            present(&self.workspaces_root),
+            present(&self.workspaces),
+            present(&self.default_isolation),
+        )
+        .map_err(|(var, expected)| err(var, expected))?;
 
         Ok(Settings {
+            projects,
             api_key,
             host,
             port,
@@ -612,6 +664,7 @@ impl RawSettings {
             claude_cli_path,
             prewarm_pool_size,
             prewarm_pool_max,
+            prewarm_warm_up,
             memory_budget_mb,
             max_sessions,
             max_session_rss_mb,
@@ -631,8 +684,60 @@ impl RawSettings {
             other_model_credentials,
             quotas,
             trusted_header,
+            attachments,
+            metrics_addr,
         })
     }
+}
+
+/// `ATTACHMENT_MAX_COUNT` (default 5, up to 20), `ATTACHMENT_MAX_IMAGE_KB` (5120, up to
+/// 20480), `ATTACHMENT_MAX_TEXT_KB` (256, up to 1024), `ATTACHMENT_MAX_TOTAL_KB` (10240, up to
+/// 30720; at least the largest single image or text file). The WebSocket frame limit follows
+/// them ([`crate::protocol::attachments::AttachmentLimits::max_frame_bytes`]).
+fn attachment_limits(
+    raw: &RawSettings,
+) -> Result<crate::protocol::attachments::AttachmentLimits, ConfigError> {
+    let d = crate::protocol::attachments::AttachmentLimits::default();
+    let max_count = number(
+        "ATTACHMENT_MAX_COUNT",
+        &raw.attachment_max_count,
+        d.max_count,
+        0,
+        20,
+    )?;
+    let kb = |var, value, default: usize, max| -> Result<usize, ConfigError> {
+        Ok(number(var, value, default / 1024, 1, max)? * 1024)
+    };
+    let max_image_bytes = kb(
+        "ATTACHMENT_MAX_IMAGE_KB",
+        &raw.attachment_max_image_kb,
+        d.max_image_bytes,
+        20_480,
+    )?;
+    let max_text_bytes = kb(
+        "ATTACHMENT_MAX_TEXT_KB",
+        &raw.attachment_max_text_kb,
+        d.max_text_bytes,
+        1_024,
+    )?;
+    let max_total_bytes = kb(
+        "ATTACHMENT_MAX_TOTAL_KB",
+        &raw.attachment_max_total_kb,
+        d.max_total_bytes,
+        30_720,
+    )?;
+    if max_total_bytes < max_image_bytes.max(max_text_bytes) {
+        return Err(err(
+            "ATTACHMENT_MAX_TOTAL_KB",
+            "at least ATTACHMENT_MAX_IMAGE_KB and ATTACHMENT_MAX_TEXT_KB",
+        ));
+    }
+    Ok(crate::protocol::attachments::AttachmentLimits {
+        max_count,
+        max_image_bytes,
+        max_text_bytes,
+        max_total_bytes,
+    })
 }
 
 impl Settings {

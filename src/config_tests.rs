@@ -116,6 +116,7 @@ fn every_variable_is_read() {
     assert_eq!(s.shutdown_grace_seconds, 0);
     assert_eq!(s.turn_stall_seconds, 3);
     assert_eq!(s.prewarm_pool_max, 4);
+    assert_eq!(s.prewarm_warm_up.as_deref(), Some("summary"), "the default");
     assert_eq!(s.memory_budget_mb, 900);
     assert_eq!(s.log_level, LogLevel::Debug);
     assert_eq!(
@@ -196,6 +197,7 @@ fn each_bad_value_names_its_variable() {
         ("DAILY_SPEND_LIMIT_USD", "-1"),
         ("DAILY_SPEND_LIMIT_USD", "five"),
         ("DAILY_SPEND_LIMIT_USD", "NaN"),
+        ("PREWARM_WARM_UP", "yes"),
     ];
     for (var, value) in cases {
         let e = rejected(&[(var, value)]);

@@ -5,6 +5,7 @@
 
 pub mod actors;
 pub mod app;
+pub mod changes;
 pub mod cidr;
 pub mod claude;
 pub mod config;
@@ -20,5 +21,6 @@ pub mod protocol;
 pub mod secret;
 pub mod session_id;
 pub mod users;
+pub mod workspace;
 
 pub use session_id::SessionId;

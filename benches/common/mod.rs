@@ -11,7 +11,17 @@ use claude_sdk_pattern::model_stub::ModelStub;
 
 /// Starts the application with `settings` (environment variable, value) added to the
 /// common ones, and returns its engine.
+#[allow(dead_code)] // not every bench uses both
 pub async fn engine(dir: &Path, stub: &ModelStub, settings: &[(&str, String)]) -> Engine {
+    engine_at(dir, stub, settings).await.0
+}
+
+/// As [`engine`], with the HTTP server's address (for WebSocket clients).
+pub async fn engine_at(
+    dir: &Path,
+    stub: &ModelStub,
+    settings: &[(&str, String)],
+) -> (Engine, std::net::SocketAddr) {
     let workspace = dir.join("workspace");
     std::fs::create_dir_all(&workspace).unwrap();
     let cli =
@@ -53,7 +63,16 @@ pub async fn engine(dir: &Path, stub: &ModelStub, settings: &[(&str, String)]) -
     let app = Application::build_with(settings, claude_sdk_pattern::logging::discard(), options)
         .await
         .unwrap();
-    let engine = app.engine();
+    let (engine, addr) = (app.engine(), app.local_addr());
     actix_web::rt::spawn(app.run_until_stopped());
-    engine
+    (engine, addr)
+}
+
+/// The 1-minute load average (`/proc/loadavg`), to state beside figures on a shared machine.
+#[allow(dead_code)] // not every bench states it
+pub fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::NAN)
 }

@@ -2,7 +2,8 @@
 //! restart; see [`super::launcher`]), from the settings, the model and the workspace's
 //! extensions.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use crate::claude::{SessionStart, SpawnOptions};
@@ -32,8 +33,9 @@ pub struct CliFactory {
     /// Extra variables (tests: an isolated `CLAUDE_CONFIG_DIR`).
     extra_env: Vec<(String, String)>,
     extra_args: Vec<String>,
-    /// `--mcp-config` from the workspace's `mcp.json`, updated when extensions are re-read.
-    mcp_config: Arc<RwLock<Option<String>>>,
+    /// `--mcp-config` from each project directory's `mcp.json` (the default project's and
+    /// those read since), updated when extensions are re-read.
+    mcp_config: Arc<RwLock<HashMap<PathBuf, Option<String>>>>,
     log: slog::Logger,
 }
 
@@ -44,14 +46,28 @@ impl CliFactory {
             model,
             extra_env: Vec::new(),
             extra_args: Vec::new(),
-            mcp_config: Arc::new(RwLock::new(None)),
+            mcp_config: Arc::new(RwLock::new(HashMap::new())),
             log,
         }
     }
 
-    /// Sets the MCP configuration of every later spawn.
+    /// Sets the MCP configuration of every later spawn in the default project.
     pub fn set_mcp_config(&self, mcp_config: Option<String>) {
-        *self.mcp_config.write().unwrap_or_else(|p| p.into_inner()) = mcp_config;
+        let dir = self.default_dir().to_path_buf();
+        self.set_mcp_config_for(&dir, mcp_config);
+    }
+
+    /// Sets the MCP configuration of every later spawn in `dir`.
+    pub fn set_mcp_config_for(&self, dir: &Path, mcp_config: Option<String>) {
+        self.mcp_config
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(dir.to_path_buf(), mcp_config);
+    }
+
+    /// The default project's directory (`WORKSPACE_DIR`, canonical).
+    pub fn default_dir(&self) -> &Path {
+        &self.settings.projects.default_dir
     }
 
     /// Adds variables and arguments to every spawn (tests isolate the CLI's state this way).
@@ -73,9 +89,21 @@ impl CliFactory {
 
     /// Options for a process carrying `session` with the controls `chosen`.
     pub fn options_for(&self, session: SessionStart, chosen: &SessionOptions) -> SpawnOptions {
+        let dir = self.default_dir().to_path_buf();
+        self.options_in(&dir, session, chosen)
+    }
+
+    /// Options for a process carrying `session` with the controls `chosen`, working in
+    /// `dir` (a project's directory or a session's worktree).
+    pub fn options_in(
+        &self,
+        dir: &Path,
+        session: SessionStart,
+        chosen: &SessionOptions,
+    ) -> SpawnOptions {
         let mut o = SpawnOptions::new(
             self.settings.claude_cli_path.clone(),
-            self.settings.workspace_dir.clone(),
+            dir.to_path_buf(),
             session,
         );
         o.permission_mode = chosen.permission_mode.clone();
@@ -86,7 +114,9 @@ impl CliFactory {
             .mcp_config
             .read()
             .unwrap_or_else(|p| p.into_inner())
-            .clone();
+            .get(dir)
+            .cloned()
+            .flatten();
         let runtime = self.settings.runtime_dir();
         o.private_dir = Some(runtime.join(MCP_DIR));
         // The CLI's per-session temporary files and its messaging socket go under the
@@ -132,10 +162,28 @@ impl CliFactory {
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".claude")))
     }
 
+    /// The CLIs' `CLAUDE_CODE_TMPDIR`: the operator's, else the server's own
+    /// (`<runtime>/tmp`). The CLI keeps a session's temporary files (background task and
+    /// subagent output) under `<it>/claude-<uid>/<encoded cwd>/<session id>/`.
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.extra_env
+            .iter()
+            .chain(self.model.cli_env.iter())
+            .find(|(k, _)| k == "CLAUDE_CODE_TMPDIR")
+            .map(|(_, v)| PathBuf::from(v))
+            .or_else(|| std::env::var_os("CLAUDE_CODE_TMPDIR").map(PathBuf::from))
+            .unwrap_or_else(|| self.settings.runtime_dir().join(TMP_DIR))
+    }
+
     /// Where the CLI keeps a session's transcript (docs/claude-cli-protocol.md §13): every character of the
     /// absolute workspace path that is not alphanumeric becomes `-`.
     pub fn transcript_path(&self, session_id: &str) -> Option<PathBuf> {
-        let cwd = std::fs::canonicalize(&self.settings.workspace_dir).ok()?;
+        self.transcript_path_in(self.default_dir(), session_id)
+    }
+
+    /// [`Self::transcript_path`] of a session working in `dir`.
+    pub fn transcript_path_in(&self, dir: &Path, session_id: &str) -> Option<PathBuf> {
+        let cwd = std::fs::canonicalize(dir).ok()?;
         let encoded: String = cwd
             .to_string_lossy()
             .chars()

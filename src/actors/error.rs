@@ -60,6 +60,17 @@ pub enum EngineError {
     /// The CLI did not accept a model, effort or permission mode (the cause is logged).
     #[error("The session could not switch to that setting; it keeps its previous settings.")]
     OptionRefused,
+    /// Worktree isolation asked for a project that is not a git repository.
+    #[error(
+        "This project is not a git repository, so a session cannot get a worktree of its own there. Start it without isolation, or make the project a git repository."
+    )]
+    NotGitRepository,
+    /// A `@`-mention in the message leads out of the session's directory (the CLI would read
+    /// that file): refused before it reaches the CLI.
+    #[error(
+        "This message mentions a file outside the session's directory (an @-mention with `..`, an absolute path, `~` or a symlink out). Mention files inside it only."
+    )]
+    MentionOutside,
     /// The engine's actors are not running.
     #[error("The session service is not running. Try again shortly.")]
     Unavailable,

@@ -3,6 +3,8 @@
 //! session's own conversation with `--resume` — falling back to a fresh conversation under
 //! the same id when the CLI cannot restore the transcript.
 
+use std::path::{Path, PathBuf};
+
 use actix::Addr;
 use slog::warn;
 
@@ -21,6 +23,8 @@ pub struct Launch {
     pub source: Source,
     /// The transcript could not be restored: this is a fresh conversation.
     pub lost: bool,
+    /// The "Allow for this session" rules it was started with (`--allowedTools`).
+    pub rules: Vec<String>,
 }
 
 impl Launch {
@@ -29,12 +33,24 @@ impl Launch {
     }
 }
 
+/// Where a new conversation's process works.
+#[derive(Debug, Clone)]
+pub struct Place {
+    /// The project's directory, or the session's worktree.
+    pub dir: PathBuf,
+    /// The session's id when it is fixed before the start (a worktree is named after it):
+    /// always a cold spawn.
+    pub id: Option<SessionId>,
+}
+
 /// Cheap to clone.
 #[derive(Clone)]
 pub struct Launcher {
     factory: CliFactory,
     pool: Addr<Pool>,
     budget: super::budget::Budget,
+    /// Where a fork's origin is looked up (None: no forks, in tests without a store).
+    db: Option<crate::db::Db>,
 }
 
 impl Launcher {
@@ -43,7 +59,36 @@ impl Launcher {
             factory,
             pool,
             budget,
+            db: None,
         }
+    }
+
+    /// Looks forks' origins up in `db` (see [`Launcher::resume`]).
+    pub fn with_db(mut self, db: crate::db::Db) -> Launcher {
+        self.db = Some(db);
+        self
+    }
+
+    /// A fork whose CLI conversation is not made yet (no transcript of its own): how to make
+    /// it (src/actors/fork.rs).
+    async fn pending_fork(&self, id: &SessionId) -> Option<SessionStart> {
+        let db = self.db.as_ref()?;
+        let origin = db.fork_origin(id.as_str()).await.ok()??;
+        let dir = self.factory.config_dir()?;
+        let (d, own) = (dir.clone(), id.as_str().to_string());
+        let started =
+            tokio::task::spawn_blocking(move || !super::fork::transcripts(&d, &own).is_empty())
+                .await
+                .unwrap_or(true);
+        if started {
+            return None;
+        }
+        let from = super::fork::transcript_owner(db, &dir, &origin.from).await;
+        Some(SessionStart::Fork {
+            id: id.as_str().to_string(),
+            from,
+            at: origin.point,
+        })
     }
 
     /// The memory budget's account.
@@ -59,18 +104,19 @@ impl Launcher {
         &self.factory
     }
 
-    /// Starts a process of `kind` with the controls `chosen`: `New` takes from the pool
-    /// when `use_pool`, else spawns; `Resume` continues `id`.
+    /// Starts a process of `kind` with the controls `chosen` in `place`: `New` takes from
+    /// the pool when `use_pool`, else spawns; `Resume` continues `id`.
     pub async fn launch(
         &self,
         kind: LaunchKind,
         id: Option<&SessionId>,
         use_pool: bool,
         chosen: &SessionOptions,
+        place: &Place,
     ) -> Result<Launch, ClaudeError> {
         match (kind, id) {
-            (LaunchKind::Resume, Some(id)) => self.resume(id, chosen).await,
-            _ => self.new_session(use_pool, chosen).await,
+            (LaunchKind::Resume, Some(id)) => self.resume(id, chosen, Vec::new(), &place.dir).await,
+            _ => self.new_session(use_pool, chosen, place).await,
         }
     }
 
@@ -80,9 +126,13 @@ impl Launcher {
         &self,
         use_pool: bool,
         chosen: &SessionOptions,
+        place: &Place,
     ) -> Result<Launch, ClaudeError> {
-        if use_pool {
-            if let Some(started) = self.pool.send(Take).await.ok().flatten() {
+        if use_pool && place.id.is_none() {
+            let take = Take {
+                dir: Some(place.dir.clone()),
+            };
+            if let Some(started) = self.pool.send(take).await.ok().flatten() {
                 let pooled = SessionOptions::defaults(self.settings());
                 if let Err(e) = switch(&started.process, &pooled, chosen).await {
                     started.process.stop().await;
@@ -92,39 +142,81 @@ impl Launcher {
                     started,
                     source: Source::PreWarmed,
                     lost: false,
+                    rules: Vec::new(),
                 });
             }
         }
-        let id = SessionId::random();
+        let id = place.id.clone().unwrap_or_else(SessionId::random);
         self.budget.note_spawn();
-        let options = self
-            .factory
-            .options_for(SessionStart::New(id.as_str().to_string()), chosen);
+        let options = self.factory.options_in(
+            &place.dir,
+            SessionStart::New(id.as_str().to_string()),
+            chosen,
+        );
         Ok(Launch {
             started: ClaudeProcess::start(options).await?,
             source: Source::Cold,
             lost: false,
+            rules: Vec::new(),
         })
     }
 
-    /// `--resume` of `id`. When the CLI cannot restore the transcript ("No conversation
-    /// found": missing, empty or corrupted), the file (if any) is kept aside and a fresh
-    /// conversation starts under the same id, with `lost` set.
+    /// `--resume` of `id` — or, for a fork not started yet, the fork of its origin
+    /// ([`SessionStart::Fork`]) — allowed the session's `rules` ("Allow for this session").
+    /// When the CLI cannot restore the transcript ("No conversation found": missing, empty
+    /// or corrupted), the file (if any) is kept aside and a fresh conversation starts under
+    /// the same id, with `lost` set.
     pub async fn resume(
         &self,
         id: &SessionId,
         chosen: &SessionOptions,
+        rules: Vec<String>,
+        dir: &Path,
     ) -> Result<Launch, ClaudeError> {
         self.budget.note_spawn();
-        let resume = self
-            .factory
-            .options_for(SessionStart::Resume(id.as_str().to_string()), chosen);
+        if let Some(fork) = self.pending_fork(id).await {
+            let mut forked = self.factory.options_in(dir, fork, chosen);
+            forked.allowed_tools.clone_from(&rules);
+            match ClaudeProcess::start(forked).await {
+                Ok(started) => {
+                    return Ok(Launch {
+                        started,
+                        source: Source::Resumed,
+                        lost: false,
+                        rules,
+                    })
+                }
+                // The origin's transcript is gone: the fork starts a fresh conversation.
+                Err(ClaudeError::Exited { message }) => {
+                    warn!(self.factory.log(), "fork cannot be made; starting fresh";
+                        "session_id" => id, "reason" => message);
+                    let mut fresh = self.factory.options_in(
+                        dir,
+                        SessionStart::New(id.as_str().to_string()),
+                        chosen,
+                    );
+                    fresh.allowed_tools.clone_from(&rules);
+                    return Ok(Launch {
+                        started: ClaudeProcess::start(fresh).await?,
+                        source: Source::Resumed,
+                        lost: true,
+                        rules,
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let mut resume =
+            self.factory
+                .options_in(dir, SessionStart::Resume(id.as_str().to_string()), chosen);
+        resume.allowed_tools.clone_from(&rules);
         let err = match ClaudeProcess::start(resume).await {
             Ok(started) => {
                 return Ok(Launch {
                     started,
                     source: Source::Resumed,
                     lost: false,
+                    rules,
                 })
             }
             Err(ClaudeError::Exited { message }) if message.contains("No conversation found") => {
@@ -133,7 +225,7 @@ impl Launcher {
             Err(e) => return Err(e),
         };
         let mut lost = false;
-        if let Some(path) = self.factory.transcript_path(id.as_str()) {
+        if let Some(path) = self.factory.transcript_path_in(dir, id.as_str()) {
             if tokio::fs::metadata(&path).await.is_ok() {
                 let aside = path.with_extension(format!(
                     "jsonl.unrestorable-{}",
@@ -145,13 +237,15 @@ impl Launcher {
                 lost = true;
             }
         }
-        let fresh = self
-            .factory
-            .options_for(SessionStart::New(id.as_str().to_string()), chosen);
+        let mut fresh =
+            self.factory
+                .options_in(dir, SessionStart::New(id.as_str().to_string()), chosen);
+        fresh.allowed_tools.clone_from(&rules);
         Ok(Launch {
             started: ClaudeProcess::start(fresh).await?,
             source: Source::Resumed,
             lost,
+            rules,
         })
     }
 }

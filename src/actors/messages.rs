@@ -15,6 +15,8 @@ use crate::users::Caller;
 pub struct Query {
     pub text: String,
     pub client_seq: u64,
+    /// Validated images sent with the text.
+    pub attachments: Vec<crate::protocol::Attachment>,
 }
 
 /// Interrupt the running turn (no-op when idle).
@@ -133,6 +135,9 @@ pub struct CreateSession {
     pub max_live: Option<usize>,
     /// The conversation controls asked for (validated by the caller); unset: defaults.
     pub options: crate::protocol::OptionsChange,
+    /// The project (resolved by the caller) and isolation; unset: the default project with
+    /// `DEFAULT_ISOLATION`.
+    pub placement: Option<super::placing::Placement>,
 }
 
 #[derive(Debug, Clone)]

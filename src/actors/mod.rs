@@ -9,17 +9,21 @@
 pub mod budget;
 pub mod cli_factory;
 pub mod error;
+pub mod fork;
 pub mod launcher;
 pub mod lifecycle;
 pub mod messages;
 pub mod monitor;
 pub mod permissions;
+pub mod placing;
 pub mod pool;
 pub mod pool_demand;
+mod pool_projects;
 pub mod purge;
 pub mod quota;
 mod replay;
 pub mod session;
+mod session_changes;
 mod session_handlers;
 mod session_live;
 pub mod session_options;
@@ -108,6 +112,7 @@ impl Engine {
         let pool = Pool::new(settings.prewarm_pool_size, factory.clone(), log.clone())
             .with_budget(budget.clone())
             .with_max(settings.prewarm_pool_max)
+            .with_warm_up(settings.prewarm_warm_up.clone())
             .start();
         if let Err(reason) = pool
             .send(StartupFill)
@@ -120,7 +125,8 @@ impl Engine {
             return Err(EngineStartError(reason));
         }
         info!(log, "session engine ready"; "pool_size" => settings.prewarm_pool_size);
-        let launcher = launcher::Launcher::new(factory, pool.clone(), budget.clone());
+        let launcher =
+            launcher::Launcher::new(factory, pool.clone(), budget.clone()).with_db(db.clone());
         let quotas = quota::Quotas::new(db.clone(), settings.quotas);
         let states = state_feed::StateFeed::default();
         let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone())
@@ -161,6 +167,17 @@ impl Engine {
         caller: &Caller,
         options: OptionsChange,
     ) -> Result<Created, EngineError> {
+        self.create_session_in(caller, options, None).await
+    }
+
+    /// [`Self::create_session_with`] in a project (resolved by the caller) with an
+    /// isolation; None: the default project with `DEFAULT_ISOLATION`.
+    pub async fn create_session_in(
+        &self,
+        caller: &Caller,
+        options: OptionsChange,
+        placement: Option<placing::Placement>,
+    ) -> Result<Created, EngineError> {
         let started = Instant::now();
         let quota = self.quotas.of(&caller.user_id).await?;
         quota.check_spend()?;
@@ -170,6 +187,7 @@ impl Engine {
                 owner: caller.user_id.clone(),
                 max_live: quota.max_sessions,
                 options,
+                placement,
             })
             .await
             .map_err(unavailable)?;
@@ -244,7 +262,26 @@ impl Engine {
             .map_err(unavailable)?
     }
 
-    /// The live session, woken from suspension when `wake`.
+    /// Forks a session `scope` sees, for `owner`, before its user message `before_seq`
+    /// (src/actors/fork.rs).
+    pub async fn fork_session(
+        &self,
+        session_id: &SessionId,
+        scope: &crate::db::Scope,
+        owner: &str,
+        before_seq: Option<i64>,
+    ) -> Result<crate::db::Listed, fork::ForkError> {
+        self.supervisor
+            .send(fork::ForkSession {
+                session_id: session_id.clone(),
+                scope: scope.clone(),
+                owner: owner.to_string(),
+                before_seq,
+            })
+            .await
+            .map_err(|e| fork::ForkError::Engine(unavailable(e)))?
+    }
+
     /// `caller`'s live session, woken from suspension when `wake` (within its quota).
     pub async fn session(
         &self,
@@ -295,6 +332,19 @@ impl Engine {
         text: &str,
         client_seq: u64,
     ) -> Result<(), EngineError> {
+        self.query_with(caller, session_id, text, client_seq, Vec::new())
+            .await
+    }
+
+    /// As [`Engine::query`], with image attachments (already validated by the protocol).
+    pub async fn query_with(
+        &self,
+        caller: &Caller,
+        session_id: &SessionId,
+        text: &str,
+        client_seq: u64,
+        attachments: Vec<crate::protocol::Attachment>,
+    ) -> Result<(), EngineError> {
         let quota = self.quotas.of(&caller.user_id).await?;
         quota.check_spend()?;
         let session = self
@@ -304,6 +354,7 @@ impl Engine {
             .send(Query {
                 text: text.to_string(),
                 client_seq,
+                attachments,
             })
             .await
             .map_err(gone)?

@@ -6,9 +6,13 @@
 //! so the CLI does not ask again for that tool or Bash command prefix (nothing is written to
 //! a settings file). The CLI has no control request to drop a session rule, so revoking puts
 //! the rule on the host-owned `ask` list (`apply_flag_settings {permissions: {ask: […]}}`),
-//! which outranks a session allow; granting it again takes it off that list. Both are lost
-//! when the process is replaced (restart, wake), like the CLI's own session rules, so the
-//! list is cleared then.
+//! which outranks a session allow; granting it again takes it off that list.
+//!
+//! The granted rules are stored with the session (`session_rules`), and every later process
+//! of the session — a restart (memory, age, crash), a wake from suspension, a resume after
+//! the server restarted — is started with them as `--allowedTools`, so the person is not
+//! asked again. The `ask` list goes with the old process: a revoked rule is simply no
+//! longer granted to the new one.
 
 use std::collections::HashMap;
 
@@ -37,6 +41,22 @@ impl Rule {
         match &self.rule_content {
             Some(c) => json!({"toolName": self.tool_name, "ruleContent": c}),
             None => json!({"toolName": self.tool_name}),
+        }
+    }
+
+    /// Reads a rule as [`Rule::text`] writes it.
+    fn parse(text: &str) -> Option<Rule> {
+        let text = text.trim();
+        match text.split_once('(') {
+            None if !text.is_empty() => Some(Rule {
+                tool_name: text.to_string(),
+                rule_content: None,
+            }),
+            None => None,
+            Some((tool, rest)) => Some(Rule {
+                tool_name: tool.to_string(),
+                rule_content: Some(rest.strip_suffix(')')?.to_string()),
+            }),
         }
     }
 
@@ -167,9 +187,14 @@ impl SessionPermissions {
         Some(self.ask_settings())
     }
 
-    /// The process was replaced: the CLI forgot its session rules and flag settings.
-    pub fn forget(&mut self) {
-        *self = SessionPermissions::default();
+    /// A new process of the session started, allowed `rules` (the granted rules as they
+    /// were stored or held): they stay granted; the old process's `ask` list and open
+    /// requests are gone with it.
+    pub fn relaunched(&mut self, rules: Vec<String>) {
+        *self = SessionPermissions {
+            granted: rules.iter().filter_map(|t| Rule::parse(t)).collect(),
+            ..SessionPermissions::default()
+        };
     }
 
     /// The granted rules, as clients see them.
@@ -271,5 +296,41 @@ mod tests {
         let g = p.grant("r2").unwrap();
         assert_eq!(g.flag_settings, Some(json!({"permissions": {"ask": []}})));
         assert_eq!(p.granted(), vec!["Bash(npm run *)"]);
+    }
+
+    #[test]
+    fn a_new_process_keeps_the_granted_rules_and_not_the_ask_list() {
+        let mut p = SessionPermissions::default();
+        p.offer(&req(
+            "r1",
+            "Bash",
+            json!({"command": "npm run build"}),
+            npm(),
+        ));
+        p.grant("r1").unwrap();
+        p.offer(&req("r2", "Edit", json!({}), json!([])));
+        p.grant("r2").unwrap();
+        p.revoke("Edit").unwrap();
+        p.relaunched(p.granted());
+        assert_eq!(p.granted(), vec!["Bash(npm run *)"]);
+        assert_eq!(p.ask_settings(), json!({"permissions": {"ask": []}}));
+        // Stored text reads back as the same rules.
+        p.relaunched(vec![
+            "Bash(git log *)".into(),
+            "Edit".into(),
+            "WebFetch(domain:x.org)".into(),
+            "".into(),
+        ]);
+        assert_eq!(
+            p.granted(),
+            vec!["Bash(git log *)", "Edit", "WebFetch(domain:x.org)"]
+        );
+        assert_eq!(
+            Rule::parse("Bash(npm run *)")
+                .unwrap()
+                .rule_content
+                .as_deref(),
+            Some("npm run *")
+        );
     }
 }

@@ -6,6 +6,15 @@
 //! spawn is a hiccup, retried with the same back-off. Start-up fails only when the first
 //! [`startup_attempts`] attempts all failed — each slot's first attempt and two retries —
 //! so a CLI that cannot start at all stops the server within a few seconds.
+//!
+//! Two things keep a new chat's first message as fast as a follow-up (issue 13):
+//! - each pooled process is **warmed up** before it counts as ready (`PREWARM_WARM_UP`,
+//!   [`ClaudeProcess::warm_up`]): the one-time work of a first turn that a control request
+//!   can reach is done while it waits;
+//! - after a take, the **refill waits** until the taken process's first reply reached its
+//!   output, at most [`REFILL_DEFER`]: booting a replacement CLI is about a second of CPU,
+//!   which on a small machine would run beside that first turn. A second take meanwhile
+//!   (a burst) refills at once, so a burst never waits for it.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -21,6 +30,8 @@ use crate::claude::{ClaudeProcess, SessionStart, Started};
 
 pub const BACKOFF_START: Duration = Duration::from_secs(1);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// The longest a take holds the refill back (see the module documentation).
+pub const REFILL_DEFER: Duration = Duration::from_secs(2);
 
 /// Failed attempts after which start-up gives up, when none succeeded: each of the `size`
 /// slots' first attempt, and two retries.
@@ -42,6 +53,12 @@ pub struct Pool {
     backoff: Duration,
     /// Set while a back-off delay is pending (no refill until it ends).
     waiting: bool,
+    /// Set while a take holds the refill back; `deferrals` tells a stale hold's end from
+    /// the current one's.
+    deferred: bool,
+    deferrals: u64,
+    /// `PREWARM_WARM_UP`: the `get_context_usage` detail, None for no warm-up.
+    warm_up: Option<String>,
     /// Bumped when the pool is invalidated: spawns of an older epoch are discarded.
     epoch: u64,
     factory: CliFactory,
@@ -55,6 +72,8 @@ pub struct Pool {
     drained: Vec<oneshot::Sender<()>>,
     /// The memory budget: once started, the pool refills only while a process fits.
     budget: Option<Budget>,
+    /// The ready processes of the other projects in use (`pool_projects.rs`).
+    pub(super) projects: super::pool_projects::Projects,
     log: Logger,
 }
 
@@ -69,6 +88,9 @@ impl Pool {
             filling: 0,
             backoff: BACKOFF_START,
             waiting: false,
+            deferred: false,
+            deferrals: 0,
+            warm_up: None,
             epoch: 0,
             factory,
             startup: Vec::new(),
@@ -77,6 +99,7 @@ impl Pool {
             stopped: false,
             drained: Vec::new(),
             budget: None,
+            projects: Default::default(),
             log,
         }
     }
@@ -84,6 +107,12 @@ impl Pool {
     /// Grows toward recent demand up to `max` (see [`super::pool_demand`]).
     pub fn with_max(mut self, max: usize) -> Pool {
         self.max = max.max(self.base);
+        self
+    }
+
+    /// Warms each process up with `get_context_usage` of this detail before it is ready.
+    pub fn with_warm_up(mut self, detail: Option<String>) -> Pool {
+        self.warm_up = detail;
         self
     }
 
@@ -111,7 +140,7 @@ impl Pool {
     }
 
     /// Another process may be spawned under the memory budget (counted when it may).
-    fn budget_allows(&self) -> bool {
+    pub(super) fn budget_allows(&self) -> bool {
         match &self.budget {
             Some(b) if self.started => {
                 if b.fits_one() {
@@ -129,8 +158,30 @@ impl Pool {
         }
     }
 
+    pub(super) fn is_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// The default project's ready processes.
+    pub(super) fn ready_default(&self) -> usize {
+        self.ready.len()
+    }
+
+    /// `PREWARM_POOL_MAX`: the most ready processes, all projects together.
+    pub(super) fn max_size(&self) -> usize {
+        self.max
+    }
+
+    pub(super) fn factory(&self) -> CliFactory {
+        self.factory.clone()
+    }
+
+    pub(super) fn log(&self) -> &Logger {
+        &self.log
+    }
+
     fn refill(&mut self, ctx: &mut Context<Self>) {
-        if self.stopped || self.waiting {
+        if self.stopped || self.waiting || self.deferred {
             return;
         }
         while self.ready.len() + self.filling < self.size {
@@ -142,8 +193,23 @@ impl Pool {
                 .factory
                 .options(SessionStart::New(uuid::Uuid::new_v4().to_string()));
             let epoch = self.epoch;
+            let (warm_up, log) = (self.warm_up.clone(), self.log.clone());
             ctx.spawn(
-                async move { ClaudeProcess::start(options).await }
+                async move {
+                    let started = ClaudeProcess::start(options).await?;
+                    if let Some(detail) = warm_up {
+                        let t = Instant::now();
+                        match started.process.warm_up(&detail).await {
+                            Ok(()) => info!(log, "pre-warmed CLI warmed up";
+                                "pid" => started.process.pid(),
+                                "warm_up_ms" => t.elapsed().as_millis() as u64),
+                            // Still usable: its first turn does the work itself.
+                            Err(e) => warn!(log, "warming up a pre-warmed CLI failed";
+                                "pid" => started.process.pid(), "error" => %e),
+                        }
+                    }
+                    Ok::<_, crate::claude::ClaudeError>(started)
+                }
                     .into_actor(self)
                     .map(move |result, act, ctx| {
                         act.filling -= 1;
@@ -200,8 +266,8 @@ impl Pool {
         }
     }
 
-    fn notify_drained(&mut self) {
-        if self.stopped && self.filling == 0 {
+    pub(super) fn notify_drained(&mut self) {
+        if self.stopped && self.filling == 0 && self.projects.filling() == 0 {
             for w in self.drained.drain(..) {
                 let _ = w.send(());
             }
@@ -209,6 +275,7 @@ impl Pool {
     }
 
     fn drain(&mut self) {
+        self.projects.drain();
         for started in self.ready.drain(..) {
             actix::spawn(async move {
                 started.process.stop().await;
@@ -222,6 +289,9 @@ impl Actor for Pool {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.refill(ctx);
+        ctx.run_interval(super::pool_projects::SWEEP_EVERY, |act, _ctx| {
+            act.projects.sweep(Instant::now());
+        });
         if self.max > self.base {
             ctx.run_interval(ADAPT_EVERY, |act, ctx| {
                 if !act.stopped {
@@ -263,15 +333,22 @@ impl Handler<StartupFill> for Pool {
     }
 }
 
-/// Takes a ready process (no I/O), or None when the pool is empty.
-#[derive(Message)]
+/// Takes a ready process (no I/O) of the default project, or of the project in `dir`; None
+/// when there is none. A project other than the default gets a ready process from then on
+/// (`pool_projects.rs`).
+#[derive(Message, Default)]
 #[rtype(result = "Option<Started>")]
-pub struct Take;
+pub struct Take {
+    pub dir: Option<std::path::PathBuf>,
+}
 
 impl Handler<Take> for Pool {
     type Result = Option<Started>;
 
-    fn handle(&mut self, _msg: Take, ctx: &mut Context<Self>) -> Option<Started> {
+    fn handle(&mut self, msg: Take, ctx: &mut Context<Self>) -> Option<Started> {
+        if let Some(dir) = msg.dir.filter(|d| d != self.factory.default_dir()) {
+            return self.take_in(ctx, dir);
+        }
         self.demand.record(Instant::now());
         let target = self.demand.target(Instant::now(), self.base, self.max);
         if target > self.size {
@@ -286,8 +363,54 @@ impl Handler<Take> for Pool {
             }
             warn!(self.log, "a pre-warmed CLI process had exited; discarded");
         }
+        match &taken {
+            // A burst: the refill starts now, whatever an earlier take was waiting for.
+            _ if self.deferred => self.deferred = false,
+            Some(started) if self.started && !self.stopped => self.hold_refill(started, ctx),
+            _ => {}
+        }
         self.refill(ctx);
         taken
+    }
+}
+
+impl Pool {
+    /// Holds the refill until `taken`'s first reply reached its output, or [`REFILL_DEFER`].
+    fn hold_refill(&mut self, taken: &Started, ctx: &mut Context<Self>) {
+        self.deferred = true;
+        self.deferrals += 1;
+        let hold = self.deferrals;
+        let process = taken.process.clone();
+        ctx.spawn(
+            async move {
+                let _ = tokio::time::timeout(REFILL_DEFER, process.first_reply()).await;
+            }
+            .into_actor(self)
+            .map(move |_, act, ctx| {
+                if act.deferrals == hold && act.deferred {
+                    act.deferred = false;
+                    act.refill(ctx);
+                }
+            }),
+        );
+    }
+}
+
+/// How many ready processes the project in `dir` has (None: the default project).
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct ReadyIn {
+    pub dir: Option<std::path::PathBuf>,
+}
+
+impl Handler<ReadyIn> for Pool {
+    type Result = usize;
+
+    fn handle(&mut self, msg: ReadyIn, _ctx: &mut Context<Self>) -> usize {
+        match msg.dir.filter(|d| d != self.factory.default_dir()) {
+            Some(dir) => self.projects.ready_in(&dir),
+            None => self.ready.len(),
+        }
     }
 }
 
@@ -301,29 +424,44 @@ pub struct PoolStatus {
     pub ready: usize,
     pub size: usize,
     pub pids: Vec<i32>,
+    /// Spawns in flight.
+    pub filling: usize,
+    /// A take holds the refill back ([`REFILL_DEFER`]).
+    pub deferred: bool,
 }
 
 impl Handler<GetPoolStatus> for Pool {
     type Result = MessageResult<GetPoolStatus>;
 
     fn handle(&mut self, _msg: GetPoolStatus, _ctx: &mut Context<Self>) -> Self::Result {
+        let mut pids: Vec<i32> = self.ready.iter().map(|s| s.process.pid()).collect();
+        pids.extend(self.projects.pids());
         MessageResult(PoolStatus {
-            ready: self.ready.len(),
+            ready: pids.len(),
             size: self.size,
-            pids: self.ready.iter().map(|s| s.process.pid()).collect(),
+            pids,
+            filling: self.filling,
+            deferred: self.deferred,
         })
     }
 }
 
-/// The extension configuration changed: drop the ready processes and refill.
-#[derive(Message)]
+/// The extension configuration changed: drop the ready processes (of the project in `dir`
+/// only, when set) and refill.
+#[derive(Message, Default)]
 #[rtype(result = "()")]
-pub struct Invalidate;
+pub struct Invalidate {
+    pub dir: Option<std::path::PathBuf>,
+}
 
 impl Handler<Invalidate> for Pool {
     type Result = ();
 
-    fn handle(&mut self, _msg: Invalidate, ctx: &mut Context<Self>) {
+    fn handle(&mut self, msg: Invalidate, ctx: &mut Context<Self>) {
+        if let Some(dir) = msg.dir.filter(|d| d != self.factory.default_dir()) {
+            self.projects.invalidate(&dir);
+            return;
+        }
         info!(
             self.log,
             "extension configuration changed; refreshing the pool"
@@ -345,10 +483,11 @@ impl Handler<StopPool> for Pool {
     fn handle(&mut self, _msg: StopPool, _ctx: &mut Context<Self>) -> Self::Result {
         self.stopped = true;
         self.epoch += 1;
-        let ready: Vec<Started> = self.ready.drain(..).collect();
+        let mut ready: Vec<Started> = self.ready.drain(..).collect();
+        ready.extend(self.projects.take_all());
         // Spawns in flight are stopped as they complete; wait for them too (bounded by the
         // initialize timeout).
-        let in_flight = (self.filling > 0).then(|| {
+        let in_flight = (self.filling + self.projects.filling() > 0).then(|| {
             let (tx, rx) = oneshot::channel();
             self.drained.push(tx);
             rx
@@ -381,7 +520,7 @@ impl Handler<Shrink> for Pool {
         let mut freed = 0u64;
         let mut stopped = 0;
         while freed < msg.bytes {
-            let Some(started) = self.ready.pop_back() else {
+            let Some(started) = self.projects.pop_one().or_else(|| self.ready.pop_back()) else {
                 break;
             };
             freed += msg.each;

@@ -8,7 +8,9 @@
 //! purge of its own): `projects/*/<id>.jsonl` (the transcript; searched in every project
 //! directory, since a resumed session may live under another), `projects/*/<id>/`
 //! (persisted tool outputs, subagent transcripts), `session-env/<id>/`, `tasks/<id>/`,
-//! `file-history/<id>/` and `debug/<id>.txt`, all under `CLAUDE_CONFIG_DIR`.
+//! `file-history/<id>/` and `debug/<id>.txt`, all under `CLAUDE_CONFIG_DIR`; and its
+//! temporary files (background task and subagent output), `claude-<uid>/*/<id>/` under the
+//! CLIs' `CLAUDE_CODE_TMPDIR` (the server's own `<runtime>/tmp` unless the operator set one).
 
 use std::path::{Path, PathBuf};
 
@@ -36,6 +38,7 @@ impl Handler<PurgeSession> for Supervisor {
         let held = self.slots.contains_key(&msg.session_id);
         let db = self.db.clone();
         let config_dir = self.launcher.factory().config_dir();
+        let tmp_dir = self.launcher.factory().tmp_dir();
         let log = self.log.clone();
         AtomicResponse::new(Box::pin(
             async move {
@@ -59,13 +62,17 @@ impl Handler<PurgeSession> for Supervisor {
                 {
                     return Err(EngineError::NotFound);
                 }
-                if let Some(dir) = config_dir {
-                    let removed =
-                        tokio::task::spawn_blocking(move || remove_cli_files(&dir, &id)).await;
-                    if let Ok(Err(e)) = removed {
-                        warn!(log, "could not remove the CLI's files of a purged session";
-                            "error" => %e);
+                let removed = tokio::task::spawn_blocking(move || {
+                    let tmp = remove_tmp_files(&tmp_dir, &id);
+                    match config_dir {
+                        Some(dir) => remove_cli_files(&dir, &id).and(tmp),
+                        None => tmp,
                     }
+                })
+                .await;
+                if let Ok(Err(e)) = removed {
+                    warn!(log, "could not remove the CLI's files of a purged session";
+                        "error" => %e);
                 }
                 Ok(())
             }
@@ -91,11 +98,36 @@ pub fn cli_files(config_dir: &Path, session_id: &str) -> Vec<PathBuf> {
     found
 }
 
+/// The CLI's temporary directories for `session_id` under `tmp_dir` (its
+/// `CLAUDE_CODE_TMPDIR`): `claude-<uid>/<encoded cwd>/<id>/`, in any project directory.
+pub fn tmp_files(tmp_dir: &Path, session_id: &str) -> Vec<PathBuf> {
+    let root = tmp_dir.join(format!("claude-{}", nix::unistd::getuid().as_raw()));
+    let mut found = Vec::new();
+    if let Ok(projects) = std::fs::read_dir(root) {
+        for project in projects.flatten() {
+            let dir = project.path().join(session_id);
+            if dir.symlink_metadata().is_ok() {
+                found.push(dir);
+            }
+        }
+    }
+    found
+}
+
+/// Removes [`tmp_files`]; the first failure is returned after trying them all.
+pub fn remove_tmp_files(tmp_dir: &Path, session_id: &str) -> std::io::Result<()> {
+    remove_all(tmp_files(tmp_dir, session_id))
+}
+
 /// Removes [`cli_files`]; the first failure is returned after trying them all.
 pub fn remove_cli_files(config_dir: &Path, session_id: &str) -> std::io::Result<()> {
+    remove_all(cli_files(config_dir, session_id))
+}
+
+fn remove_all(paths: Vec<PathBuf>) -> std::io::Result<()> {
     // A session id is a UUID (parsed at the edge): it cannot climb out of these directories.
     let mut first = Ok(());
-    for path in cli_files(config_dir, session_id) {
+    for path in paths {
         let meta = path.symlink_metadata()?;
         let removed = if meta.is_dir() {
             std::fs::remove_dir_all(&path)
@@ -151,5 +183,18 @@ mod tests {
         assert!(cfg.join(format!("projects/-a/{other}.jsonl")).exists());
         assert!(cfg.join(format!("tasks/{other}")).exists());
         assert!(cfg.join("projects/-a").is_dir());
+
+        let tmp = dir.path().join("tmp");
+        let uid = nix::unistd::getuid().as_raw();
+        let mine = tmp.join(format!("claude-{uid}/-w/{id}/tasks"));
+        let theirs = tmp.join(format!("claude-{uid}/-w/{other}/tasks"));
+        for d in [&mine, &theirs] {
+            std::fs::create_dir_all(d).unwrap();
+            std::fs::write(d.join("t.output"), "x").unwrap();
+        }
+        assert_eq!(tmp_files(&tmp, id).len(), 1);
+        remove_tmp_files(&tmp, id).unwrap();
+        assert!(tmp_files(&tmp, id).is_empty());
+        assert!(theirs.join("t.output").exists());
     }
 }

@@ -56,6 +56,7 @@ mod tests {
                 EventBody::MessageReceived {
                     seq: 1,
                     text: "q".into(),
+                    attachments: vec![],
                 },
             ),
             delta(2, "a"),
@@ -73,7 +74,8 @@ mod tests {
                     1,
                     EventBody::MessageReceived {
                         seq: 1,
-                        text: "q".into()
+                        text: "q".into(),
+                        attachments: vec![],
                     }
                 ),
                 delta(4, "abc"),

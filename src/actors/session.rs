@@ -18,7 +18,7 @@ use super::turn::{Effects, Turn};
 use super::EngineError;
 use crate::claude::{ClaudeProcess, CliEvent, PermissionDecision, Started};
 use crate::config::Settings;
-use crate::db::{MessageKind, Session, SessionStatus};
+use crate::db::{Session, SessionStatus};
 use crate::protocol::{EventBody, SessionEvent, SessionSummary};
 use crate::session_id::SessionId;
 
@@ -82,12 +82,17 @@ pub struct SessionActor {
     supervisor: Recipient<SessionGone>,
     stopping_to: Recipient<SessionStopping>,
     pub(super) summary: SessionSummary,
+    /// The directory its CLI runs in (`crate::workspace::session_workspace`).
+    workdir: std::path::PathBuf,
     /// The slash commands its process offers (for `session_ready`).
     commands: Vec<crate::protocol::SlashCommand>,
     /// Resolved when the actor has stopped (its process is gone).
     pub(super) stop_waiters: Vec<tokio::sync::oneshot::Sender<()>>,
     /// Its `session_state` and remembered approvals (`session_live.rs`).
     pub(super) live: super::session_live::Live,
+    /// Its directory and base commit (`crate::changes::workspace_of`): what its diff and
+    /// @-mentions are about.
+    pub(super) changes_at: (std::path::PathBuf, Option<String>),
     pub(super) log: Logger,
 }
 
@@ -118,9 +123,12 @@ impl SessionActor {
                     events,
                     init,
                 },
+            rules,
             ..
         } = parts.launch;
         let commands = crate::protocol::commands::from_initialize(&init.raw);
+        let changes_at = crate::changes::workspace_of(parts.launcher.settings(), &parts.row);
+        let workdir = changes_at.0.clone();
         SessionActor {
             id: SessionId::from_stored(&parts.row.session_id),
             life: parts.life,
@@ -142,9 +150,11 @@ impl SessionActor {
             supervisor: parts.supervisor,
             stopping_to: parts.stopping_to,
             summary: SessionSummary::from(&parts.row),
+            workdir,
             commands,
             stop_waiters: Vec::new(),
-            live: super::session_live::Live::new(parts.row.user_id.clone(), parts.states),
+            live: super::session_live::Live::new(parts.row.user_id.clone(), parts.states, rules),
+            changes_at,
             log: parts.log,
         }
         .start()
@@ -334,24 +344,36 @@ impl SessionActor {
         self.buffer.clear();
         self.buffer_since = Some(crate::db::models::now());
         self.summary.message_count += 1;
-        self.store
-            .message(MessageKind::User, json!({ "text": q.text }));
+        // The images are stored whole (base64) so history shows them after a reload; the
+        // protocol bounds them (10 MB a message).
+        let payload = if q.attachments.is_empty() {
+            json!({ "text": q.text })
+        } else {
+            json!({ "text": q.text, "attachments": q.attachments })
+        };
+        let cli_uuid = uuid::Uuid::new_v4().to_string();
+        self.store.user_message(payload, cli_uuid.clone());
         self.emit(EventBody::MessageReceived {
             seq: q.client_seq,
             text: q.text.clone(),
+            attachments: q.attachments.clone(),
         });
         let generation = self.generation;
         ctx.spawn(
-            async move { process.send_user_message(&q.text).await }
-                .into_actor(self)
-                .map(move |sent, act, ctx| {
-                    if let Err(e) = sent {
-                        warn!(act.log, "could not send the message to the CLI"; "error" => %e);
-                        if act.generation == generation {
-                            let _ = act.run(ctx, Event::Crashed, Input::None);
-                        }
+            async move {
+                process
+                    .send_user_content_as(&q.text, &q.attachments, &cli_uuid)
+                    .await
+            }
+            .into_actor(self)
+            .map(move |sent, act, ctx| {
+                if let Err(e) = sent {
+                    warn!(act.log, "could not send the message to the CLI"; "error" => %e);
+                    if act.generation == generation {
+                        let _ = act.run(ctx, Event::Crashed, Input::None);
                     }
-                }),
+                }
+            }),
         );
     }
 
@@ -375,11 +397,14 @@ impl SessionActor {
             self.emit(body);
         }
         if let Some(result) = fx.finished {
-            self.turn = None;
+            let edited = self.turn.take().is_some_and(|t| t.edited);
             self.summary.total_cost_usd = result.total_cost_usd;
             self.store
                 .turn_ended(result.total_cost_usd, result.cost_usd);
             let _ = self.run(ctx, Event::TurnEnded, Input::None);
+            if edited {
+                self.refresh_changes(ctx);
+            }
         }
         // Each change of state above went through `run`, which publishes it (not per token).
     }
@@ -438,8 +463,10 @@ impl SessionActor {
         let launcher = self.launcher.clone();
         let id = self.id.clone();
         let options = self.summary.options();
+        let rules = self.live.perms.granted();
+        let dir = self.workdir.clone();
         ctx.spawn(
-            async move { launcher.resume(&id, &options).await }
+            async move { launcher.resume(&id, &options, rules, &dir).await }
                 .into_actor(self)
                 .map(|result, act, ctx| {
                     let _ = match result {
@@ -466,6 +493,9 @@ impl SessionActor {
             events,
             init,
         } = launch.started;
+        // It was started allowed the session's granted rules (`--allowedTools`); the
+        // revoked ones, the old process's `ask` list, are gone with it.
+        self.live.perms.relaunched(launch.rules);
         self.commands = crate::protocol::commands::from_initialize(&init.raw);
         let pid = process.pid();
         self.generation += 1;
@@ -475,8 +505,6 @@ impl SessionActor {
             });
         }
         self.watch(ctx, events);
-        // The new process knows none of the old one's session rules.
-        self.live.perms.forget();
         self.summary.status = SessionStatus::Active;
         info!(self.log, "session restarted"; "cli_pid" => pid);
     }

@@ -46,6 +46,7 @@ impl Handler<Query> for SessionActor {
     type Result = Result<(), EngineError>;
 
     fn handle(&mut self, msg: Query, ctx: &mut Context<Self>) -> Self::Result {
+        self.check_mentions(&msg.text)?;
         self.run(ctx, Event::Query, Input::Query(msg))
     }
 }

@@ -1,7 +1,8 @@
 //! What a session tells beyond its subscriber: its `session_state` (published to the
 //! [`StateFeed`](super::state_feed::StateFeed) after every step), and its remembered
-//! approvals ("Allow for this session", [`SessionPermissions`]): granting, revoking, and
-//! the rules each permission request would remember.
+//! approvals ("Allow for this session", [`SessionPermissions`]): granting, revoking (both
+//! stored, so the session's next process starts with them), and the rules each permission
+//! request would remember.
 
 use actix::prelude::*;
 use serde_json::Value;
@@ -32,10 +33,15 @@ pub struct Live {
 }
 
 impl Live {
-    pub fn new(owner: String, feed: StateFeed) -> Live {
+    /// `rules`: what the session allowed itself before this process (its process was
+    /// started with them).
+    pub fn new(owner: String, feed: StateFeed, rules: Vec<String>) -> Live {
+        let mut perms = SessionPermissions::default();
+        perms.relaunched(rules);
         Live {
             owner,
             feed,
+            perms,
             ..Live::default()
         }
     }
@@ -142,6 +148,7 @@ impl SessionActor {
         }
         if remember {
             if let Some(g) = self.live.perms.grant(request_id) {
+                self.store.rules(self.live.perms.granted());
                 let mut updated_permissions = g.updated_permissions;
                 // An approved plan remembered: the mode switch travels with the rules.
                 updated_permissions.extend(mode.as_deref().map(set_mode));
@@ -198,6 +205,9 @@ impl Handler<RevokePermission> for SessionActor {
     /// has it. An unknown rule changes nothing.
     fn handle(&mut self, msg: RevokePermission, _ctx: &mut Context<Self>) -> Self::Result {
         let settings = self.live.perms.revoke(&msg.rule);
+        if settings.is_some() {
+            self.store.rules(self.live.perms.granted());
+        }
         let process = self.process.clone();
         let log = self.log.clone();
         Box::pin(

@@ -155,10 +155,19 @@ impl Supervisor {
         Box::pin(
             async move {
                 let id = resumed;
-                let launch = launcher.resume(&id, &row.options()).await.map_err(|e| {
-                    warn!(log, "resume failed"; "session_id" => &id, "user_id" => &row.user_id,
+                // What it allowed itself before (a wake, a server restart): asked no more.
+                let rules = db.session_rules(id.as_str()).await.unwrap_or_else(|e| {
+                    warn!(log, "could not read the session's permission rules"; "error" => %e);
+                    Vec::new()
+                });
+                let dir = super::placing::reopen(launcher.factory(), &row, &log).await;
+                let launch = launcher
+                    .resume(&id, &row.options(), rules, &dir)
+                    .await
+                    .map_err(|e| {
+                        warn!(log, "resume failed"; "session_id" => &id, "user_id" => &row.user_id,
                         "error" => %e);
-                })?;
+                    })?;
                 row.status = SessionStatus::Active;
                 row.subprocess_pid = Some(launch.started.process.pid());
                 row.terminated_reason = None;
@@ -214,11 +223,13 @@ impl Supervisor {
         owner: String,
         use_pool: bool,
         chosen: SessionOptions,
+        placed: super::placing::Placed,
     ) -> ResponseActFuture<Self, Result<Created, EngineError>> {
         let mut life = Lifecycle::new(Phase::Absent, self.limits, Instant::now());
         let effects = life.step(Event::Create, Instant::now());
         if let Some(e) = refusal(&effects) {
             self.created_by(&owner);
+            super::placing::discard(&placed, &self.log);
             return Box::pin(fut::ready(Err(e)));
         }
         let launcher = self.launcher.clone();
@@ -227,11 +238,18 @@ impl Supervisor {
         let owner_done = owner.clone();
         Box::pin(
             async move {
-                let launch = launcher.new_session(use_pool, &chosen).await.map_err(|e| {
-                    warn!(log, "session start failed"; "error" => %e);
-                })?;
+                let place = placed.launch_place();
+                let launch = match launcher.new_session(use_pool, &chosen, &place).await {
+                    Ok(launch) => launch,
+                    Err(e) => {
+                        warn!(log, "session start failed"; "error" => %e);
+                        super::placing::discard(&placed, &log);
+                        return Err(());
+                    }
+                };
                 let mut row = Session::new(launch.session_id().as_str(), owner.as_str());
                 row.set_options(&chosen);
+                placed.record(&mut row);
                 row.status = SessionStatus::Active;
                 row.subprocess_pid = Some(launch.started.process.pid());
                 if let Err(e) = db.save(&row).await {

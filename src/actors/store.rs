@@ -10,7 +10,8 @@ use crate::db::{models::now, Db, MessageKind, SessionStatus, TerminationReason};
 use crate::protocol::SessionOptions;
 
 enum Op {
-    Message(MessageKind, Value, chrono::NaiveDateTime),
+    /// A message; the last field is the CLI's uuid of a user message (for forks).
+    Message(MessageKind, Value, chrono::NaiveDateTime, Option<String>),
     /// A turn ended: the session's cumulative cost, and this turn's (added to its user's
     /// spend of the day).
     TurnEnded {
@@ -20,6 +21,8 @@ enum Op {
     Status(SessionStatus, Option<i32>),
     Terminated(TerminationReason),
     Options(SessionOptions),
+    /// The rules "Allow for this session" granted, as they are now.
+    Rules(Vec<String>),
     Flush(tokio::sync::oneshot::Sender<()>),
 }
 
@@ -35,8 +38,8 @@ impl SessionStore {
         tokio::spawn(async move {
             while let Some(op) = rx.recv().await {
                 let result = match op {
-                    Op::Message(kind, payload, at) => db
-                        .append_message_at(&session_id, kind, &payload, at)
+                    Op::Message(kind, payload, at, cli_uuid) => db
+                        .append_message_with(&session_id, kind, &payload, at, cli_uuid)
                         .await
                         .map(|_| ()),
                     Op::TurnEnded {
@@ -53,6 +56,7 @@ impl SessionStore {
                         db.mark_terminated(&session_id, reason).await.map(|_| ())
                     }
                     Op::Options(o) => db.set_options(&session_id, &o).await.map(|_| ()),
+                    Op::Rules(rules) => db.set_session_rules(&session_id, rules).await.map(|_| ()),
                     Op::Flush(done) => {
                         let _ = done.send(());
                         Ok(())
@@ -68,7 +72,18 @@ impl SessionStore {
 
     /// Queues a message, stamped now (the order of stamps is the order of events).
     pub fn message(&self, kind: MessageKind, payload: Value) {
-        let _ = self.tx.send(Op::Message(kind, payload, now()));
+        let _ = self.tx.send(Op::Message(kind, payload, now(), None));
+    }
+
+    /// Queues a user message sent to the CLI as `cli_uuid` (a fork from it resumes the
+    /// CLI's transcript before that entry).
+    pub fn user_message(&self, payload: Value, cli_uuid: String) {
+        let _ = self.tx.send(Op::Message(
+            MessageKind::User,
+            payload,
+            now(),
+            Some(cli_uuid),
+        ));
     }
 
     /// Records that the earlier conversation could not be restored (a fresh one started).
@@ -98,6 +113,11 @@ impl SessionStore {
     /// Records the session's conversation controls.
     pub fn options(&self, options: SessionOptions) {
         let _ = self.tx.send(Op::Options(options));
+    }
+
+    /// Records the permission rules the session has granted (after a grant or a revoke).
+    pub fn rules(&self, rules: Vec<String>) {
+        let _ = self.tx.send(Op::Rules(rules));
     }
 
     /// Resolves once every write queued before it is applied.

@@ -13,7 +13,8 @@ use tokio::sync::oneshot;
 use super::launcher::{Launch, Launcher};
 use super::lifecycle::{Effect, Event, Lifecycle, Limits, Phase};
 use super::messages::*;
-use super::pool::{GetPoolStatus, Invalidate, Pool};
+use super::placing::Placement;
+use super::pool::{Invalidate, Pool, ReadyIn};
 use super::session::{SessionActor, SessionParts};
 use super::store::SessionStore;
 use super::EngineError;
@@ -53,8 +54,9 @@ pub struct Supervisor {
     /// Set once the server is shutting down: the deadline running turns were given.
     pub(super) shutting_down: Option<Instant>,
     drained: Vec<oneshot::Sender<()>>,
-    /// The hash of the extension configuration the pool's processes were started with.
-    extensions_hash: String,
+    /// The hash of the extension configuration the pool's processes of each project
+    /// directory were started with.
+    extensions_hash: HashMap<std::path::PathBuf, String>,
     /// Where the sessions publish their `session_state`.
     states: super::state_feed::StateFeed,
     pub(super) log: Logger,
@@ -103,6 +105,7 @@ impl Supervisor {
         log: Logger,
     ) -> Supervisor {
         let settings = launcher.settings();
+        let default_dir = launcher.factory().default_dir().to_path_buf();
         Supervisor {
             slots: HashMap::new(),
             owners: HashMap::new(),
@@ -116,32 +119,42 @@ impl Supervisor {
             pool,
             shutting_down: None,
             drained: Vec::new(),
-            extensions_hash,
+            extensions_hash: HashMap::from([(default_dir, extensions_hash)]),
             log,
         }
     }
 
-    /// Applies a fresh read of the extensions; returns true when the configuration changed
-    /// (the pool is then refreshed, and its current processes must not be used).
-    fn apply_extensions(&mut self, ext: Option<Extensions>) -> bool {
+    /// Applies a fresh read of the extensions of the project directory `dir`; returns true
+    /// when the configuration changed (the pool's processes of that project are then
+    /// refreshed, and must not be used).
+    pub(super) fn apply_extensions(
+        &mut self,
+        dir: &std::path::Path,
+        ext: Option<Extensions>,
+    ) -> bool {
         let Some(ext) = ext else {
             return false;
         };
-        if ext.config_hash == self.extensions_hash {
+        if self.extensions_hash.get(dir) == Some(&ext.config_hash) {
             return false;
         }
+        let first = !self.extensions_hash.contains_key(dir);
         info!(self.log, "extension configuration changed";
             "skills" => ext.skills.len(), "commands" => ext.commands.len(),
             "mcp_servers" => ext.mcp_servers.len());
         for w in &ext.warnings {
             warn!(self.log, "extension problem"; "warning" => w);
         }
-        self.extensions_hash = ext.config_hash.clone();
+        self.extensions_hash
+            .insert(dir.to_path_buf(), ext.config_hash.clone());
         self.launcher
             .factory()
-            .set_mcp_config(ext.mcp_config.clone());
-        self.pool.do_send(Invalidate);
-        true
+            .set_mcp_config_for(dir, ext.mcp_config.clone());
+        self.pool.do_send(Invalidate {
+            dir: Some(dir.to_path_buf()),
+        });
+        // A project seen for the first time has no pooled process to distrust.
+        !first
     }
 
     /// Whether one more session of `owner` may take a slot: the server's `MAX_SESSIONS`,
@@ -284,33 +297,63 @@ impl Handler<CreateSession> for Supervisor {
             crate::protocol::SessionOptions::defaults(self.launcher.settings()).with(&msg.options);
         self.creating += 1;
         *self.creating_by.entry(msg.owner.clone()).or_default() += 1;
-        let workspace = self.launcher.settings().workspace_dir.clone();
+        let settings = self.launcher.factory().settings().clone();
+        let placement = msg.placement.clone().unwrap_or_else(|| Placement {
+            project: settings.projects.default_project(),
+            isolation: settings.projects.default_isolation,
+        });
         let pool = self.pool.clone();
+        let log = self.log.clone();
         Box::pin(
             async move {
-                let ext = read_extensions(workspace).await;
-                let ready = pool.send(GetPoolStatus).await.map_or(0, |p| p.ready);
-                (ext, ready)
+                let place = super::placing::prepare(&settings, placement, &log).await?;
+                let ext = read_extensions(place.dir.clone()).await;
+                let ready = match place.worktree {
+                    Some(_) => 0,
+                    None => pool
+                        .send(ReadyIn {
+                            dir: Some(place.dir.clone()),
+                        })
+                        .await
+                        .unwrap_or(0),
+                };
+                Ok((place, ext, ready))
             }
             .into_actor(self)
-            .then(move |(ext, ready), act, _ctx| {
-                let changed = act.apply_extensions(ext);
-                // A pooled process is already counted in the memory budget; a cold one
-                // needs room.
-                let need = if ready > 0 && !changed {
-                    0
-                } else {
-                    act.launcher.budget().estimate()
-                };
-                act.admit(need)
-                    .then(move |admitted, act, _ctx| match admitted {
-                        Ok(()) => act.create(msg.owner, !changed, chosen),
+            .then(
+                move |prepared,
+                      act,
+                      _ctx|
+                      -> ResponseActFuture<Self, Result<Created, EngineError>> {
+                    let (place, ext, ready) = match prepared {
+                        Ok(p) => p,
                         Err(e) => {
                             act.created_by(&msg.owner);
-                            Box::pin(fut::ready(Err(e)))
+                            return Box::pin(fut::ready(Err(e)));
                         }
-                    })
-            }),
+                    };
+                    let changed = act.apply_extensions(&place.dir, ext);
+                    // A pooled process is already counted in the memory budget; a cold one
+                    // needs room.
+                    let need = if ready > 0 && !changed {
+                        0
+                    } else {
+                        act.launcher.budget().estimate()
+                    };
+                    let use_pool = !changed && place.worktree.is_none();
+                    Box::pin(
+                        act.admit(need)
+                            .then(move |admitted, act, _ctx| match admitted {
+                                Ok(()) => act.create(msg.owner, use_pool, chosen, place),
+                                Err(e) => {
+                                    act.created_by(&msg.owner);
+                                    super::placing::discard(&place, &act.log);
+                                    Box::pin(fut::ready(Err(e)))
+                                }
+                            }),
+                    )
+                },
+            ),
         )
     }
 }
@@ -353,7 +396,31 @@ impl Handler<GetSession> for Supervisor {
 impl Handler<DestroySession> for Supervisor {
     type Result = ResponseActFuture<Self, Result<(), EngineError>>;
 
-    fn handle(&mut self, msg: DestroySession, _ctx: &mut Context<Self>) -> Self::Result {
+    /// Ends the session, then lets its worktree go if nothing in it is uncommitted.
+    fn handle(&mut self, msg: DestroySession, ctx: &mut Context<Self>) -> Self::Result {
+        let id = msg.session_id.clone();
+        let (db, settings, log) = (
+            self.db.clone(),
+            self.launcher.factory().settings().clone(),
+            self.log.clone(),
+        );
+        Box::pin(self.destroy(msg, ctx).then(move |result, _act, _ctx| {
+            fut::wrap_future::<_, Self>(async move {
+                if result.is_ok() {
+                    super::placing::ended(&db, &settings, &id, &log).await;
+                }
+                result
+            })
+        }))
+    }
+}
+
+impl Supervisor {
+    fn destroy(
+        &mut self,
+        msg: DestroySession,
+        _ctx: &mut Context<Self>,
+    ) -> ResponseActFuture<Self, Result<(), EngineError>> {
         if self.hidden(&msg.session_id, Some(&msg.caller), Caller::sees) {
             return Box::pin(fut::ready(Err(self.absent(Event::Destroy))));
         }

@@ -62,6 +62,9 @@ pub struct Turn {
     asked: HashMap<String, String>,
     /// Tool calls whose permission was denied: their result is a denial, not an error.
     denied: HashSet<String>,
+    /// A tool that may change files ran (`crate::changes::edits_files`): the session's
+    /// diff is refreshed when the turn ends.
+    pub edited: bool,
     /// When the message was accepted (metrics: first token, outcome).
     pub clock: crate::metrics::turns::TurnClock,
 }
@@ -94,6 +97,7 @@ impl Turn {
         match block {
             ContentBlock::ToolUse { id, name, input } => {
                 self.tools_running.insert(id.clone());
+                self.edited |= crate::changes::edits_files(&name);
                 fx.persist.push((
                     MessageKind::ToolUse,
                     json!({"tool_use_id": id, "name": name, "input": input,
@@ -177,6 +181,7 @@ impl Turn {
                     ContentBlock::ToolUse { id, name, input } => {
                         self.flush_text(&mut fx);
                         self.tools_running.insert(id.clone());
+                        self.edited |= crate::changes::edits_files(&name);
                         if name == EXIT_PLAN_MODE {
                             self.plan_inputs.insert(id.clone(), input.clone());
                         }

@@ -155,6 +155,17 @@ pub enum CliEvent {
     Exited(ExitInfo),
 }
 
+impl CliEvent {
+    /// The model's reply has reached the CLI's output: streamed text, a complete block,
+    /// or the turn's end.
+    pub fn is_reply(&self) -> bool {
+        matches!(
+            self,
+            CliEvent::TextDelta { .. } | CliEvent::Assistant { .. } | CliEvent::TurnResult(_)
+        )
+    }
+}
+
 /// Turns conversation frames into events; keeps the little state streaming needs.
 #[derive(Debug, Default)]
 pub struct Translator {

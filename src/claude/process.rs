@@ -29,6 +29,8 @@ const WRITE_QUEUE: usize = 256;
 
 pub const INITIALIZE_TIMEOUT: Duration = Duration::from_secs(60);
 pub const CONTROL_TIMEOUT: Duration = Duration::from_secs(15);
+/// `get_context_usage` with `full` detail makes ~27 `count_tokens` calls.
+pub const WARM_UP_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What can go wrong talking to a CLI process. The messages are for logs; clients get a
 /// translated error.
@@ -127,6 +129,10 @@ pub(super) struct Shared {
     pub(super) stderr: Mutex<VecDeque<String>>,
     /// When the CLI last wrote a frame that shows progress ([`super::frames::Frame::shows_progress`]).
     pub(super) last_progress: Mutex<Instant>,
+    /// Set once the model's reply reached the CLI's output for the first time (its first
+    /// streamed text or content block, or a turn result): the first turn's CPU-heavy part
+    /// is over. [`ClaudeProcess::first_reply`] waits for it.
+    pub(super) replied: watch::Sender<bool>,
 }
 
 /// Locks a mutex, recovering the data if a panicking thread poisoned it.
@@ -215,6 +221,7 @@ impl ClaudeProcess {
             permissions: Mutex::new(HashMap::new()),
             stderr: Mutex::new(VecDeque::with_capacity(STDERR_LINES)),
             last_progress: Mutex::new(Instant::now()),
+            replied: watch::channel(false).0,
         });
         let (exit_tx, exit_rx) = watch::channel(None);
         let (write_tx, write_rx) = mpsc::channel(WRITE_QUEUE);
@@ -342,6 +349,33 @@ impl ClaudeProcess {
         *lock(&self.inner.shared.last_progress)
     }
 
+    /// Resolves once the first reply of this process's first turn reached its output
+    /// (see [`Shared::replied`]), or when the process ended.
+    pub async fn first_reply(&self) {
+        let mut replied = self.inner.shared.replied.subscribe();
+        let mut exit = self.inner.exit.clone();
+        tokio::select! {
+            _ = replied.wait_for(|r| *r) => {}
+            _ = exit.wait_for(Option::is_some) => {}
+        }
+    }
+
+    /// Runs, while the process waits in the pool, the one-time work its first turn would
+    /// otherwise do: `get_context_usage` renders the system prompt and the tool schemas,
+    /// fills the caches the first model request reuses and opens the HTTP client
+    /// (docs/architecture.md, "Pre-warming"). No frame but its answer, nothing in the
+    /// transcript; `full` asks the model API's `count_tokens` (free), `summary` estimates
+    /// locally.
+    pub async fn warm_up(&self, detail: &str) -> Result<(), ClaudeError> {
+        self.request(
+            "get_context_usage",
+            json!({"subtype": "get_context_usage", "detail": detail}),
+            WARM_UP_TIMEOUT,
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// The last lines the CLI wrote to stderr.
     pub fn stderr_tail(&self) -> Vec<String> {
         self.inner.shared.stderr_tail()
@@ -350,16 +384,68 @@ impl ClaudeProcess {
     /// Sends a user message; the turn's events follow on the event stream. Returns the
     /// message uuid (results carry it as `user_message_uuid`).
     pub async fn send_user_message(&self, text: &str) -> Result<String, ClaudeError> {
+        self.send_user_content(text, &[]).await
+    }
+
+    /// As [`Self::send_user_message`], with attachments: the content is then an array of a
+    /// text block (when there is text), then per attachment in order a base64 `image` block or,
+    /// for a text file, a `document` block with a text source titled with the file's name
+    /// (the CLI forwards both as given; the title keeps the name apart from the contents).
+    pub async fn send_user_content(
+        &self,
+        text: &str,
+        attachments: &[crate::protocol::Attachment],
+    ) -> Result<String, ClaudeError> {
         let uuid = uuid::Uuid::new_v4().to_string();
+        self.send_user_content_as(text, attachments, &uuid).await?;
+        Ok(uuid)
+    }
+
+    /// As [`ClaudeProcess::send_user_message`] with the uuid chosen by the caller (the CLI
+    /// keeps it as the transcript entry's `uuid`; the server stores it for forks).
+    pub async fn send_user_message_as(&self, text: &str, uuid: &str) -> Result<(), ClaudeError> {
+        self.send_user_content_as(text, &[], uuid).await
+    }
+
+    /// As [`Self::send_user_content`] with the uuid chosen by the caller.
+    pub async fn send_user_content_as(
+        &self,
+        text: &str,
+        attachments: &[crate::protocol::Attachment],
+        uuid: &str,
+    ) -> Result<(), ClaudeError> {
+        use crate::protocol::Attachment;
+        let content = if attachments.is_empty() {
+            json!(text)
+        } else {
+            let mut blocks = Vec::with_capacity(attachments.len() + 1);
+            if !text.is_empty() {
+                blocks.push(json!({"type": "text", "text": text}));
+            }
+            for a in attachments {
+                blocks.push(match a {
+                    Attachment::Image {
+                        media_type,
+                        data_base64,
+                        ..
+                    } => json!({"type": "image", "source": {
+                        "type": "base64", "media_type": media_type, "data": data_base64,
+                    }}),
+                    Attachment::Text { name, text } => json!({"type": "document", "source": {
+                        "type": "text", "media_type": "text/plain", "data": text,
+                    }, "title": name}),
+                });
+            }
+            serde_json::Value::Array(blocks)
+        };
         self.write(json!({
             "type": "user",
-            "message": {"role": "user", "content": text},
+            "message": {"role": "user", "content": content},
             "parent_tool_use_id": null,
             "session_id": "default",
             "uuid": uuid,
         }))
-        .await?;
-        Ok(uuid)
+        .await
     }
 
     /// Interrupts the running turn (while streaming, during a tool, or while a permission

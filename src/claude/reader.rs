@@ -138,6 +138,11 @@ impl Reader {
                     continue;
                 }
             }
+            if batch.iter().any(CliEvent::is_reply) {
+                self.shared
+                    .replied
+                    .send_if_modified(|r| !std::mem::replace(r, true));
+            }
             for event in batch.drain(..) {
                 // A consumer that went away must not block the CLI: keep reading.
                 let _ = self.events.send(event).await;

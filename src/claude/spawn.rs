@@ -29,12 +29,22 @@ pub enum SessionStart {
     New(String),
     /// An earlier conversation, `--resume=<id>`.
     Resume(String),
+    /// A fork (docs/claude-cli-protocol.md; cli research §3): a new conversation `id` that
+    /// starts as a copy of `from`'s transcript up to and including the entry `at`:
+    /// `--resume=<from> --fork-session --session-id=<id> --resume-session-at=<at>`. The
+    /// original's transcript is not touched (without `--fork-session` it would be).
+    Fork {
+        id: String,
+        from: String,
+        at: String,
+    },
 }
 
 impl SessionStart {
     pub fn session_id(&self) -> &str {
         match self {
             SessionStart::New(id) | SessionStart::Resume(id) => id,
+            SessionStart::Fork { id, .. } => id,
         }
     }
 }
@@ -64,6 +74,9 @@ pub struct SpawnOptions {
     pub model: Option<String>,
     /// `--effort`; None: the CLI's default.
     pub effort: Option<String>,
+    /// `--allowedTools` rules: what the session allowed for itself ("Allow for this
+    /// session") before this process, so the CLI does not ask again.
+    pub allowed_tools: Vec<String>,
     /// The MCP configuration (JSON text), when MCP servers are configured: passed as
     /// `--mcp-config <file>` through an [`McpConfigFile`] in `private_dir`.
     pub mcp_config: Option<String>,
@@ -88,6 +101,7 @@ impl SpawnOptions {
             permission_mode: "default".to_string(),
             model: None,
             effort: None,
+            allowed_tools: Vec::new(),
             mcp_config: None,
             private_dir: None,
             env: Vec::new(),
@@ -106,6 +120,9 @@ impl SpawnOptions {
             "stream-json",
             "--verbose",
             "--include-partial-messages",
+            // A foreground sub-agent's text (its reports) comes as `assistant` frames with a
+            // `parent_tool_use_id`; without this flag only its tool calls arrive.
+            "--forward-subagent-text",
             "--permission-prompt-tool",
             "stdio",
             "--permission-mode",
@@ -114,15 +131,26 @@ impl SpawnOptions {
         .map(|s| s.to_string())
         .collect();
         args.push(self.permission_mode.clone());
-        args.push(match &self.session {
-            SessionStart::New(id) => format!("--session-id={id}"),
-            SessionStart::Resume(id) => format!("--resume={id}"),
-        });
+        match &self.session {
+            SessionStart::New(id) => args.push(format!("--session-id={id}")),
+            SessionStart::Resume(id) => args.push(format!("--resume={id}")),
+            SessionStart::Fork { id, from, at } => args.extend([
+                format!("--resume={from}"),
+                "--fork-session".to_string(),
+                format!("--session-id={id}"),
+                format!("--resume-session-at={at}"),
+            ]),
+        }
         if let Some(model) = &self.model {
             args.push(format!("--model={model}"));
         }
         if let Some(effort) = &self.effort {
             args.push(format!("--effort={effort}"));
+        }
+        // One `--allowedTools=<rule>` each: a rule has spaces (`Bash(npm run *)`), and the
+        // `=` form cannot take the next argument as a further rule.
+        for rule in &self.allowed_tools {
+            args.push(format!("--allowedTools={rule}"));
         }
         if let Some(file) = mcp_file {
             args.push("--mcp-config".to_string());
@@ -309,6 +337,14 @@ mod tests {
 
         o.session = SessionStart::New("6f1c…".into());
         assert!(o.args(None).contains(&"--session-id=6f1c…".to_string()));
+
+        // Rules the session allowed itself: one `=` argument each, spaces and all.
+        assert!(!o.args(None).iter().any(|a| a.starts_with("--allowedTools")));
+        o.allowed_tools = vec!["Bash(npm run *)".into(), "Edit".into()];
+        let args = o.args(None);
+        assert!(args.contains(&"--allowedTools=Bash(npm run *)".to_string()));
+        assert!(args.contains(&"--allowedTools=Edit".to_string()));
+        assert_eq!(&args[args.len() - 2..], ["--input-format", "stream-json"]);
     }
 
     #[test]

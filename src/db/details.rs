@@ -279,8 +279,8 @@ impl Db {
                     .values(&row)
                     .execute(conn)?;
                 diesel::sql_query(
-                    "INSERT INTO messages (session_id, seq, kind, payload, created_at) \
-                     SELECT ?, seq, kind, payload, created_at FROM messages \
+                    "INSERT INTO messages (session_id, seq, kind, payload, created_at, cli_uuid) \
+                     SELECT ?, seq, kind, payload, created_at, cli_uuid FROM messages \
                      WHERE session_id = ? AND seq < ? ORDER BY seq",
                 )
                 .bind::<diesel::sql_types::Text, _>(&row.session_id)

@@ -5,7 +5,9 @@
 mod details;
 mod listing;
 pub mod models;
+mod projects;
 mod repo;
+mod rules;
 pub mod schema;
 mod search;
 pub mod spend;

@@ -226,6 +226,17 @@ pub struct Session {
     pub model: String,
     pub effort: Option<String>,
     pub permission_mode: String,
+    /// Where it works (`crate::workspace::session_workspace`); all null for rows from
+    /// before projects (the default project, `WORKSPACE_DIR`).
+    pub project: Option<String>,
+    /// The absolute directory its CLI runs in.
+    pub workdir: Option<String>,
+    /// `none` or `worktree`.
+    pub isolation: Option<String>,
+    /// A worktree's branch.
+    pub branch: Option<String>,
+    /// The commit a worktree branched from (null: a repository without commits).
+    pub base_commit: Option<String>,
 }
 
 /// The id of the bootstrap admin (the user of `CLAUDE_SDK_PATTERN_API_KEY`): the owner every
@@ -250,6 +261,11 @@ impl Session {
             model: "default".to_string(),
             effort: None,
             permission_mode: "default".to_string(),
+            project: None,
+            workdir: None,
+            isolation: None,
+            branch: None,
+            base_commit: None,
         }
     }
 }

@@ -345,6 +345,20 @@ impl Db {
         payload: &serde_json::Value,
         created_at: NaiveDateTime,
     ) -> Result<Message, DbError> {
+        self.append_message_with(session_id, kind, payload, created_at, None)
+            .await
+    }
+
+    /// As [`Db::append_message_at`], recording `cli_uuid`: the uuid the user message was
+    /// sent to the CLI with (a fork from that message needs it, src/actors/fork.rs).
+    pub async fn append_message_with(
+        &self,
+        session_id: &str,
+        kind: MessageKind,
+        payload: &serde_json::Value,
+        created_at: NaiveDateTime,
+        cli_uuid: Option<String>,
+    ) -> Result<Message, DbError> {
         let id = session_id.to_string();
         let payload_text = payload.to_string();
         let payload = payload.clone();
@@ -362,7 +376,7 @@ impl Db {
                     created_at,
                 };
                 diesel::insert_into(messages::table)
-                    .values(&row)
+                    .values((&row, messages::cli_uuid.eq(&cli_uuid)))
                     .execute(conn)
                     .map_err(|e| match e {
                         DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
@@ -400,6 +414,23 @@ impl Db {
                 .select(MessageRow::as_select())
                 .load(conn)?;
             Ok(rows.into_iter().map(Message::from).collect())
+        })
+        .await
+    }
+
+    /// The kind and CLI uuid of message `seq` of `session_id`, if it exists.
+    pub async fn message_cli_uuid(
+        &self,
+        session_id: &str,
+        seq: i64,
+    ) -> Result<Option<(MessageKind, Option<String>)>, DbError> {
+        let id = session_id.to_string();
+        self.run(move |conn| {
+            Ok(messages::table
+                .find((id, seq))
+                .select((messages::kind, messages::cli_uuid))
+                .first(conn)
+                .optional()?)
         })
         .await
     }

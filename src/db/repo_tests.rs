@@ -40,6 +40,11 @@ async fn every_field_round_trips() {
         model: "sonnet".into(),
         effort: Some("high".into()),
         permission_mode: "plan".into(),
+        project: Some("alpha".into()),
+        workdir: Some("/srv/work/alpha".into()),
+        isolation: Some("worktree".into()),
+        branch: Some("claude/6c1a1f8e".into()),
+        base_commit: None,
     };
     db.save(&original).await.unwrap();
     assert_eq!(

@@ -7,6 +7,7 @@ diesel::table! {
         kind -> Text,
         payload -> Text,
         created_at -> Timestamp,
+        cli_uuid -> Nullable<Text>,
     }
 }
 
@@ -25,6 +26,11 @@ diesel::table! {
         model -> Text,
         effort -> Nullable<Text>,
         permission_mode -> Text,
+        project -> Nullable<Text>,
+        workdir -> Nullable<Text>,
+        isolation -> Nullable<Text>,
+        branch -> Nullable<Text>,
+        base_commit -> Nullable<Text>,
     }
 }
 
@@ -87,6 +93,17 @@ diesel::table! {
 diesel::joinable!(api_keys -> users (user_id));
 diesel::joinable!(daily_spend -> users (user_id));
 
+// "Allow for this session" rules (src/db/rules.rs).
+diesel::table! {
+    session_rules (session_id, rule) {
+        session_id -> Text,
+        rule -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(session_rules -> sessions (session_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     messages,
     sessions,
@@ -94,5 +111,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     message_search,
     users,
     api_keys,
-    daily_spend
+    daily_spend,
+    session_rules
 );

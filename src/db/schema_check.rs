@@ -8,7 +8,8 @@ use diesel::sql_types::{BigInt, Text};
 use diesel_migrations::MigrationHarness;
 
 use super::schema::{
-    api_keys, daily_spend, message_search, messages, session_details, sessions, users,
+    api_keys, daily_spend, message_search, messages, session_details, session_rules, sessions,
+    users,
 };
 use super::MIGRATIONS;
 
@@ -106,7 +107,7 @@ fn migrated() -> (tempfile::TempDir, SqliteConnection) {
 
 /// Every table the migrations make: Diesel's, and the FTS5 index with its shadow tables
 /// (queried with SQL in src/db/search.rs).
-const ALL_TABLES: [&str; 13] = [
+const ALL_TABLES: [&str; 14] = [
     "api_keys",
     "daily_spend",
     "message_search",
@@ -118,6 +119,7 @@ const ALL_TABLES: [&str; 13] = [
     "messages_fts_docsize",
     "messages_fts_idx",
     "session_details",
+    "session_rules",
     "sessions",
     "users",
 ];
@@ -145,19 +147,20 @@ fn schema_rs_matches_the_migrations() {
     let sessions_declared: Columns = declared!(sessions:
         session_id, user_id, status, created_at, last_active_at, subprocess_pid,
         message_count, total_cost_usd, is_resumable, terminated_reason,
-        model, effort, permission_mode);
+        model, effort, permission_mode,
+        project, workdir, isolation, branch, base_commit);
     let (sessions_actual, sessions_pk) = actual(&mut conn, "sessions");
     assert_eq!(sessions_declared, sessions_actual);
     assert_eq!(
         sessions_declared.len(),
-        13,
+        18,
         "exactly the columns of docs/architecture.md, \"The store\""
     );
     assert_eq!(sessions_pk, vec!["session_id"]);
     let _pk: sessions::session_id = diesel::Table::primary_key(&sessions::table);
 
     let messages_declared: Columns =
-        declared!(messages: session_id, seq, kind, payload, created_at);
+        declared!(messages: session_id, seq, kind, payload, created_at, cli_uuid);
     let (messages_actual, messages_pk) = actual(&mut conn, "messages");
     assert_eq!(messages_declared, messages_actual);
     assert_eq!(messages_pk, vec!["session_id", "seq"]);
@@ -189,6 +192,11 @@ fn schema_rs_matches_the_migrations() {
     let (spend_actual, spend_pk) = actual(&mut conn, "daily_spend");
     assert_eq!(spend_declared, spend_actual);
     assert_eq!(spend_pk, vec!["user_id", "day"]);
+
+    let rules_declared: Columns = declared!(session_rules: session_id, rule, created_at);
+    let (rules_actual, rules_pk) = actual(&mut conn, "session_rules");
+    assert_eq!(rules_declared, rules_actual);
+    assert_eq!(rules_pk, vec!["session_id", "rule"]);
 }
 
 #[test]

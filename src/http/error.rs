@@ -29,9 +29,11 @@ pub struct ErrorBody<'a> {
 /// The HTTP status of each code.
 pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
-        ErrorCode::InvalidJson | ErrorCode::UnknownType | ErrorCode::ValidationError => {
-            StatusCode::BAD_REQUEST
-        }
+        ErrorCode::InvalidJson
+        | ErrorCode::UnknownType
+        | ErrorCode::ValidationError
+        | ErrorCode::InvalidProject => StatusCode::BAD_REQUEST,
+        ErrorCode::ProjectNotFound => StatusCode::NOT_FOUND,
         ErrorCode::SessionNotFound
         | ErrorCode::NotFound
         | ErrorCode::UserNotFound
@@ -48,6 +50,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Forbidden => StatusCode::FORBIDDEN,
         ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::NotAGitRepository => StatusCode::CONFLICT,
+        ErrorCode::MentionOutsideWorkspace => StatusCode::BAD_REQUEST,
     }
 }
 
@@ -65,7 +69,9 @@ pub fn code_of(e: EngineError) -> ErrorCode {
             ErrorCode::CapacityExceeded
         }
         EngineError::ShuttingDown => ErrorCode::ServerShuttingDown,
+        EngineError::NotGitRepository => ErrorCode::NotAGitRepository,
         EngineError::QuotaExceeded(_) => ErrorCode::QuotaExceeded,
+        EngineError::MentionOutside => ErrorCode::MentionOutsideWorkspace,
         EngineError::StartFailed | EngineError::StoreFailed | EngineError::Unavailable => {
             ErrorCode::Internal
         }

@@ -22,6 +22,7 @@ use crate::users::Caller;
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `md` (default) or `json`.
+    #[param(pattern = "^(md|json)$")]
     pub format: Option<String>,
 }
 
@@ -142,9 +143,12 @@ fn file_name(listed: &Listed, ext: &str) -> String {
 #[utoipa::path(
     get, path = "/api/v1/sessions/{id}/export", tag = "sessions",
     security(("api_key" = [])),
-    params(("id" = String, Path, description = "The session id (a UUID)"), ExportQuery),
+    params(("id" = uuid::Uuid, Path, description = "The session id (a UUID)"), ExportQuery),
     responses(
-        (status = 200, description = "Markdown (`text/markdown`) or JSON (`{session, messages}`), as a download", body = Export),
+        (status = 200, description = "Markdown (`text/markdown`, the default) or JSON (`{session, messages}`, `format=json`), as a download", content(
+            (String = "text/markdown"),
+            (Export = "application/json"),
+        )),
         (status = 400, description = "`validation_error`: a bad id or format", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
         (status = 404, description = "`session_not_found` (also another user's session, unless the caller is an admin)", body = super::openapi::ErrorResponse),

@@ -45,3 +45,43 @@ pub fn query_config() -> web::QueryConfig {
         .into()
     })
 }
+
+/// A JSON request body that must be an object, as the OpenAPI document says. (A derived
+/// `Deserialize` for a struct also takes an array of its fields in order: `[null, null]`
+/// would have been read as "reset both quotas".) Errors as [`json_config`]'s.
+pub struct JsonObject<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for JsonObject<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let body =
+            web::Json::<serde_json::Map<String, serde_json::Value>>::from_request(req, payload);
+        Box::pin(async move {
+            let object = body.await?.into_inner();
+            serde_json::from_value(serde_json::Value::Object(object))
+                .map(JsonObject)
+                .map_err(|_| {
+                    ApiError::new(
+                        ErrorCode::InvalidJson,
+                        "The request body is not valid JSON for this endpoint.",
+                    )
+                    .into()
+                })
+        })
+    }
+}
+
+/// An optional JSON object body: nothing (or only whitespace) and `null` are `None`.
+pub fn optional_object<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+) -> Result<Option<T>, serde_json::Error> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    match serde_json::from_slice::<Option<serde_json::Map<String, serde_json::Value>>>(body)? {
+        None => Ok(None),
+        Some(object) => serde_json::from_value(serde_json::Value::Object(object)).map(Some),
+    }
+}

@@ -73,14 +73,20 @@ pub struct SessionPage {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// A status (`creating`, `active`, `idle`, `suspended`, `failed`, `terminated`), or
     /// `archived`, or `all`. Default: every session that is not archived.
+    #[param(pattern = "^(creating|active|idle|suspended|failed|terminated|archived|all)?$")]
     pub status: Option<String>,
     /// Part of the title (case-insensitive), or the start of the session id.
+    #[param(max_length = 200)]
     pub q: Option<String>,
+    /// Admins only: the sessions of this user id. A member always gets their own (the
+    /// parameter is ignored).
+    pub owner: Option<String>,
 }
 
 /// Parses the list query with `validation_error`s.
@@ -130,9 +136,13 @@ pub async fn list(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let query = list_query(&params)?;
+    let scope = match params.owner.as_deref().filter(|o| !o.is_empty()) {
+        Some(owner) if caller.is_admin() => Scope::owner_is(owner),
+        _ => scope_of(&caller),
+    };
     let page = state
         .db
-        .list_sessions(&scope_of(&caller), query)
+        .list_sessions(&scope, query)
         .await
         .map_err(|e| store_failed(&state, e))?;
     let sessions = named(&state.db, &caller, &page.sessions)
@@ -149,6 +159,7 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct SessionPatch {
     /// A new title, 1–200 characters after trimming.
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub title: Option<String>,
     /// Archive (true) or bring back (false).
     pub archived: Option<bool>,
@@ -157,7 +168,7 @@ pub struct SessionPatch {
 #[utoipa::path(
     patch, path = "/api/v1/sessions/{id}", tag = "sessions",
     security(("api_key" = [])),
-    params(("id" = String, Path, description = "The session id (a UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "The session id (a UUID)")),
     request_body = SessionPatch,
     responses(
         (status = 200, description = "The session as listed now", body = ListedSession),
@@ -170,10 +181,9 @@ pub async fn patch(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    body: web::Json<SessionPatch>,
+    super::extract::JsonObject(body): super::extract::JsonObject<SessionPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let id = SessionId::parse(&id)?;
-    let body = body.into_inner();
     let title = body
         .title
         .as_deref()
@@ -212,8 +222,10 @@ pub async fn patch(
 pub struct SearchParams {
     /// Words to find (all of them; `word*` finds words starting with it). Up to 500
     /// characters; everything is taken as text, never as query syntax.
+    #[param(min_length = 1, max_length = 500, pattern = "\\S")]
     pub q: String,
     /// Hits, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

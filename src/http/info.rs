@@ -76,6 +76,23 @@ pub struct ServerInfo {
     /// What a session may choose (`create_session`, `set_session_options`).
     pub session_options: OptionChoices,
     pub limits: Limits,
+    /// What one `user_message` may attach (`ATTACHMENT_*`); the web UI checks the same.
+    pub attachments: AttachmentInfo,
+}
+
+/// The attachment limits (docs/protocol.md, "Attachments").
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentInfo {
+    /// Attachments per message, images and text files together.
+    pub max_count: usize,
+    /// The largest image, decoded, in bytes.
+    pub max_image_bytes: usize,
+    /// The largest text file, in UTF-8 bytes.
+    pub max_text_bytes: usize,
+    /// All attachments of one message together, in bytes.
+    pub max_total_bytes: usize,
+    /// The image types taken.
+    pub image_types: Vec<String>,
 }
 
 /// The values of each conversation control, and the default.
@@ -139,6 +156,16 @@ pub async fn info(state: web::Data<AppState>) -> HttpResponse {
             prewarm_pool_size: s.prewarm_pool_size,
             max_sessions_per_user: s.quotas.max_sessions_per_user,
             daily_spend_limit_usd: s.quotas.daily_spend_limit_usd,
+        },
+        attachments: AttachmentInfo {
+            max_count: s.attachments.max_count,
+            max_image_bytes: s.attachments.max_image_bytes,
+            max_text_bytes: s.attachments.max_text_bytes,
+            max_total_bytes: s.attachments.max_total_bytes,
+            image_types: crate::protocol::attachments::IMAGE_TYPES
+                .iter()
+                .map(|t| t.to_string())
+                .collect(),
         },
     })
 }

@@ -8,15 +8,19 @@
 
 mod access_log;
 pub mod auth;
+pub mod changes;
 pub mod connections;
 pub mod error;
 mod export;
 mod extract;
 pub mod find;
+mod fork;
 mod health;
 mod info;
 mod metrics;
+pub mod metrics_listener;
 mod openapi;
+mod projects;
 pub mod security_headers;
 mod sessions;
 pub mod static_ui;
@@ -105,7 +109,9 @@ macro_rules! rest_routes {
                 .service(
                     web::resource($path)
                         $( .route(web::method(Method::$method).to($handler)) )+
-                        .default_service(web::to(method_not_allowed))
+                        .default_service(web::to(|| method_not_allowed(
+                            &[$( stringify!($method) ),+],
+                        )))
                         .wrap(from_fn(move |req, next| auth::check_access(Access::$access, req, next))),
                 )
             )+
@@ -121,9 +127,13 @@ rest_routes! {
     "/sessions/{id}/messages", Key => [GET sessions::messages],
     "/sessions/{id}/export", Key => [GET export::export],
     "/sessions/{id}/resume", Key => [POST sessions::resume],
+    "/sessions/{id}/fork", Key => [POST fork::fork],
+    "/sessions/{id}/diff", Key => [GET changes::diff],
+    "/sessions/{id}/files", Key => [GET changes::files],
     "/search", Key => [GET find::search],
     "/info", Key => [GET info::info],
     "/extensions", Key => [GET info::extensions],
+    "/projects", Key => [GET projects::list],
     "/ws-ticket", Key => [POST ws_ticket::issue],
     "/openapi.json", Key => [GET openapi::document],
     "/me", Key => [GET users::me],
@@ -142,7 +152,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource(METRICS_PATH)
                 .route(web::get().to(metrics::scrape))
-                .default_service(web::to(method_not_allowed))
+                .default_service(web::to(|| method_not_allowed(&["GET"])))
                 .wrap(from_fn(|req, next| {
                     auth::check_access(Access::Admin, req, next)
                 })),
@@ -150,7 +160,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/ws/v1/chat")
                 .route(web::get().to(ws::chat))
-                .default_service(web::to(method_not_allowed)),
+                .default_service(web::to(|| method_not_allowed(&["GET"]))),
         )
         .default_service(web::to(static_ui::serve));
 }
@@ -160,10 +170,16 @@ pub fn not_found() -> HttpResponse {
     actix_web::ResponseError::error_response(&ApiError::not_found())
 }
 
-async fn method_not_allowed() -> HttpResponse {
+/// 405 with the `Allow` header RFC 9110 requires (the methods the resource does take).
+async fn method_not_allowed(allowed: &'static [&'static str]) -> HttpResponse {
     let err = ApiError::new(
         crate::protocol::ErrorCode::MethodNotAllowed,
         "This endpoint does not accept that method.",
     );
-    actix_web::ResponseError::error_response(&err)
+    let mut res = actix_web::ResponseError::error_response(&err);
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+        res.headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    res
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{export, find, health, info, sessions, users, ws_ticket};
+use super::{changes, export, find, fork, health, info, projects, sessions, users, ws_ticket};
 
 /// Every error: a stable code and a message for a person (docs/protocol.md lists the codes).
 #[derive(Debug, Serialize, ToSchema)]
@@ -33,9 +33,11 @@ pub struct ErrorResponse {
         sessions::messages,
         export::export,
         sessions::resume,
+        fork::fork,
         find::search,
         info::info,
         info::extensions,
+        projects::list,
         ws_ticket::issue,
         document,
         users::me,
@@ -45,6 +47,8 @@ pub struct ErrorResponse {
         users::disable,
         users::create_key,
         users::revoke_key,
+        changes::diff,
+        changes::files,
     ),
     // The WebSocket's `session_state` frame (docs/protocol.md), for clients generating types.
     components(schemas(

@@ -44,6 +44,10 @@ pub struct CreateSessionRequest {
     pub model: Option<String>,
     pub effort: Option<String>,
     pub permission_mode: Option<String>,
+    /// A project's name (`GET /api/v1/projects`); unset: the default project.
+    pub project: Option<String>,
+    /// `none` or `worktree`; unset: `DEFAULT_ISOLATION`.
+    pub isolation: Option<crate::workspace::Isolation>,
 }
 
 /// `DELETE /api/v1/sessions/{id}`.
@@ -93,10 +97,12 @@ fn store_failed(state: &AppState, e: DbError) -> ApiError {
 #[utoipa::path(
     post, path = "/api/v1/sessions", tag = "sessions",
     security(("api_key" = [])),
-    request_body(content = Option<CreateSessionRequest>, description = "Optional; `{}` or no body"),
+    request_body(content = Option<CreateSessionRequest>, description = "Optional: no body, `null` and `{}` all mean the server's defaults"),
     responses(
         (status = 201, description = "The session is ready", body = SessionStarted),
-        (status = 400, description = "`invalid_json`: the body is not a JSON object; `validation_error`: a model, effort or permission mode this server does not offer", body = super::openapi::ErrorResponse),
+        (status = 400, description = "`invalid_json`: the body is not a JSON object; `validation_error`: a model, effort or permission mode this server does not offer; `invalid_project`: a project name that is a path, `..`, hidden, or a link out of the projects' root", body = super::openapi::ErrorResponse),
+        (status = 404, description = "`project_not_found`: no project of that name", body = super::openapi::ErrorResponse),
+        (status = 409, description = "`not_a_git_repository`: worktree isolation in a project that is not a git repository", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
         (status = 429, description = "`quota_exceeded`: the caller's live sessions or today's spend are at their limit (the message says which, and when it frees up)", body = super::openapi::ErrorResponse),
         (status = 503, description = "`capacity_exceeded`: MAX_SESSIONS live sessions already, or no room under MEMORY_BUDGET_MB; `server_shutting_down`: the server is stopping", body = super::openapi::ErrorResponse),
@@ -107,31 +113,41 @@ pub async fn create(
     caller: Caller,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    // No body, or a JSON object; anything else is a client bug.
+    // No body, `null` (what a generated client sends for an absent optional body), or a
+    // JSON object; anything else is a client bug.
     let mut options = crate::protocol::OptionsChange::default();
-    if !body.iter().all(u8::is_ascii_whitespace) {
-        let req = serde_json::from_slice::<CreateSessionRequest>(&body).map_err(|_| {
-            ApiError::new(
-                ErrorCode::InvalidJson,
-                "The request body must be empty or a JSON object such as {\"model\": \"sonnet\"}, \
-                 with string values.",
-            )
-        })?;
+    let mut placement = crate::protocol::PlacementRequest::default();
+    let req = super::extract::optional_object::<CreateSessionRequest>(&body).map_err(|_| {
+        ApiError::new(
+            ErrorCode::InvalidJson,
+            "The request body must be empty or a JSON object such as {\"model\": \"sonnet\"}, \
+             with string values (isolation: none or worktree).",
+        )
+    })?;
+    if let Some(req) = req {
         options = crate::protocol::OptionsChange {
             model: req.model,
             effort: req.effort,
             permission_mode: req.permission_mode,
         };
         options.validate(&state.settings)?;
+        placement = crate::protocol::PlacementRequest {
+            project: req.project,
+            isolation: req.isolation,
+        };
     }
-    let created = state.engine.create_session_with(&caller, options).await?;
+    let placement = placement.resolve(&state.settings)?;
+    let created = state
+        .engine
+        .create_session_in(&caller, options, Some(placement))
+        .await?;
     Ok(HttpResponse::Created().json(SessionStarted::from(created)))
 }
 
 #[utoipa::path(
     delete, path = "/api/v1/sessions/{id}", tag = "sessions",
     security(("api_key" = [])),
-    params(("id" = String, Path, description = "The session id (a UUID)"), DestroyQuery),
+    params(("id" = uuid::Uuid, Path, description = "The session id (a UUID)"), DestroyQuery),
     responses(
         (status = 200, description = "The session's process is stopped; it is terminated (or, with purge=true, deleted)", body = SessionDestroyed),
         (status = 400, description = "`validation_error`: the id is not a UUID", body = super::openapi::ErrorResponse),
@@ -167,7 +183,7 @@ pub async fn destroy(
 #[utoipa::path(
     get, path = "/api/v1/sessions/{id}/messages", tag = "sessions",
     security(("api_key" = [])),
-    params(("id" = String, Path, description = "The session id (a UUID)"), MessagesQuery),
+    params(("id" = uuid::Uuid, Path, description = "The session id (a UUID)"), MessagesQuery),
     responses(
         (status = 200, description = "The stored conversation, in order", body = MessageHistory),
         (status = 400, description = "`validation_error`: the id is not a UUID or after_seq is not a number", body = super::openapi::ErrorResponse),
@@ -206,7 +222,7 @@ pub async fn messages(
 #[utoipa::path(
     post, path = "/api/v1/sessions/{id}/resume", tag = "sessions",
     security(("api_key" = [])),
-    params(("id" = String, Path, description = "The session id (a UUID)")),
+    params(("id" = uuid::Uuid, Path, description = "The session id (a UUID)")),
     responses(
         (status = 200, description = "The session is live again with its conversation (already live: unchanged)", body = SessionStarted),
         (status = 400, description = "`validation_error`: the id is not a UUID", body = super::openapi::ErrorResponse),

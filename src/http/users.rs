@@ -115,8 +115,10 @@ pub struct UserList {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateUserRequest {
     /// 1–64 letters, digits and `. _ @ + -`; unique.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 64)]
     pub name: Option<String>,
     /// `admin` or `member` (default `member`).
+    #[schema(pattern = "^(admin|member)$")]
     pub role: Option<String>,
 }
 
@@ -149,11 +151,11 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 pub struct UpdateUserRequest {
     /// Live sessions at once, 1–1000.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 1000)]
     pub max_sessions: Option<Option<i32>>,
     /// US dollars per UTC day, ≥ 0.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, minimum = 0)]
     pub daily_spend_limit_usd: Option<Option<f64>>,
 }
 
@@ -259,9 +261,8 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<CreateUserRequest>,
+    super::extract::JsonObject(body): super::extract::JsonObject<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
     let name = body.name.ok_or_else(|| invalid("name is required."))?;
     let role = match body.role.as_deref() {
         None | Some("member") => Role::Member,
@@ -298,9 +299,8 @@ pub async fn update(
     state: web::Data<AppState>,
     caller: Caller,
     user_id: web::Path<String>,
-    body: web::Json<UpdateUserRequest>,
+    super::extract::JsonObject(body): super::extract::JsonObject<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
     if let Some(Some(max)) = body.max_sessions {
         if !(1..=1000).contains(&max) {
             return Err(invalid(

@@ -18,8 +18,12 @@ use super::ws_conn::WsConn;
 use super::AppState;
 use crate::protocol::ErrorCode;
 
-/// Frames larger than this close the connection with 1009.
-pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
+/// Frames larger than this close the connection with 1009: sized for the largest valid
+/// `user_message` under the configured attachment limits (with the defaults, 10 MiB of
+/// attachments: ~14.4 MiB), see [`crate::protocol::attachments::AttachmentLimits::max_frame_bytes`].
+pub fn max_frame_bytes(settings: &crate::config::Settings) -> usize {
+    settings.attachments.max_frame_bytes()
+}
 
 fn ticket_of(req: &HttpRequest) -> Option<String> {
     let query = req.query_string();
@@ -79,7 +83,7 @@ pub async fn chat(
         )));
     }
     let (response, session, stream) = actix_ws::handle(&req, body)?;
-    let stream = stream.max_frame_size(MAX_FRAME_BYTES);
+    let stream = stream.max_frame_size(max_frame_bytes(&state.settings));
     WsConn::new(state.get_ref().clone(), caller, session, stream).start();
     Ok(response)
 }

@@ -18,6 +18,7 @@ use super::error::ApiError;
 use super::AppState;
 use crate::actors::messages::AnswerPermission;
 use crate::actors::EngineError;
+use crate::protocol::attachments;
 use crate::protocol::{
     client, shutting_down_message, ClientFrame, ControlFrame, ErrorCode, EventBody, HistoryMessage,
     ServerFrame, SessionEvent,
@@ -280,22 +281,33 @@ impl WsConn {
         let engine = self.state.engine.clone();
         let caller = self.caller.clone();
         match frame {
-            ClientFrame::CreateSession { options } => {
+            ClientFrame::CreateSession { options, placement } => {
                 if let Err(e) = options.validate(&self.state.settings) {
                     self.error(ctx, e, None);
                     return;
                 }
+                let placement = match placement.resolve(&self.state.settings) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        self.error(ctx, e, None);
+                        return;
+                    }
+                };
                 self.send(ctx, ControlFrame::SessionCreating);
                 ctx.spawn(
-                    async move { engine.create_session_with(&caller, options).await }
-                        .into_actor(self)
-                        .map(|result, act, ctx| match result {
-                            Ok(created) => {
-                                act.switch(ctx, created.session.session_id, 0, false, None);
-                                act.send_session_list(ctx);
-                            }
-                            Err(e) => act.error(ctx, e, None),
-                        }),
+                    async move {
+                        engine
+                            .create_session_in(&caller, options, Some(placement))
+                            .await
+                    }
+                    .into_actor(self)
+                    .map(|result, act, ctx| match result {
+                        Ok(created) => {
+                            act.switch(ctx, created.session.session_id, 0, false, None);
+                            act.send_session_list(ctx);
+                        }
+                        Err(e) => act.error(ctx, e, None),
+                    }),
                 );
             }
             ClientFrame::SwitchSession {
@@ -306,7 +318,15 @@ impl WsConn {
                 session_id,
                 text,
                 seq,
+                attachments,
             } => {
+                // Before anything is stored, woken or sent (the CLI would take a broken image).
+                if let Err(why) =
+                    attachments::validate(&attachments, &self.state.settings.attachments)
+                {
+                    self.error(ctx, ApiError::new(ErrorCode::ValidationError, why), None);
+                    return;
+                }
                 if self.current.as_ref() != Some(&session_id) {
                     // Not viewing it yet: subscribe without history or replay, then send —
                     // unless the message would be refused anyway (nothing is woken for it).
@@ -314,6 +334,7 @@ impl WsConn {
                         session_id: session_id.clone(),
                         text,
                         seq,
+                        attachments,
                     };
                     ctx.spawn(
                         async move { engine.check_spend(&caller).await }
@@ -326,7 +347,9 @@ impl WsConn {
                     return;
                 }
                 self.reply(ctx, session_id.clone(), async move {
-                    engine.query(&caller, &session_id, &text, seq).await
+                    engine
+                        .query_with(&caller, &session_id, &text, seq, attachments)
+                        .await
                 });
             }
             ClientFrame::SetSessionOptions {
@@ -418,6 +441,41 @@ impl WsConn {
                         Err(e) => {
                             warn!(act.log, "could not rename"; "error" => %e);
                             act.error(ctx, EngineError::StoreFailed, None);
+                        }
+                    }),
+                );
+            }
+            ClientFrame::ForkSession {
+                session_id,
+                before_seq,
+            } => {
+                let scope = super::find::scope_of(&caller);
+                let id = session_id.clone();
+                ctx.spawn(
+                    async move {
+                        engine
+                            .fork_session(&session_id, &scope, &caller.user_id, before_seq)
+                            .await
+                    }
+                    .into_actor(self)
+                    .map(move |result, act, ctx| match result {
+                        Ok(listed) => {
+                            let new_id = SessionId::from_stored(&listed.session.session_id);
+                            act.switch(ctx, new_id, 0, true, None);
+                            act.send_session_list(ctx);
+                        }
+                        Err(crate::actors::fork::ForkError::Engine(e)) => {
+                            act.error(ctx, e, Some(id))
+                        }
+                        Err(crate::actors::fork::ForkError::Invalid(message)) => {
+                            act.send(
+                                ctx,
+                                ControlFrame::Error {
+                                    code: crate::protocol::ErrorCode::ValidationError,
+                                    message,
+                                    session_id: Some(id),
+                                },
+                            );
                         }
                     }),
                 );

@@ -26,8 +26,45 @@ pub const LONG_REPLY_CHARS: usize = 12_000;
 /// What a message says to hear which model the request named (the model picker's check).
 pub const WHICH_MODEL_TRIGGER: &str = "which model";
 
+/// What a message says to hear which user messages came before it in the request (a fork's
+/// check: the model received exactly the earlier turns).
+pub const EARLIER_TRIGGER: &str = "what did i say before";
+
+/// The user texts of a request's messages before its last one (text a person typed: the
+/// CLI's own `<system-reminder>`-style blocks left out).
+fn earlier_user_texts(messages: &serde_json::Value) -> Vec<String> {
+    let all: Vec<String> = messages
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter(|m| m["role"] == "user")
+        .map(|m| match &m["content"] {
+            serde_json::Value::String(s) => vec![s.clone()],
+            serde_json::Value::Array(blocks) => blocks
+                .iter()
+                .filter_map(|b| b["text"].as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .map(|texts| {
+            texts
+                .into_iter()
+                .filter(|t| !t.trim_start().starts_with('<') && !t.trim().is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    let n = all.len().saturating_sub(1);
+    all.into_iter().take(n).collect()
+}
+
 /// The demo's answer to a conversation request; `tool_id` names a tool call if one is made.
 pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
+    if let Some(blocks) = super::demo_agents::answer(req, &tool_id, BANNER) {
+        return blocks;
+    }
     let results = req.tool_result_texts();
     if !results.is_empty() {
         return vec![Block::Text(after_tool(&results.join("\n")))];
@@ -60,6 +97,9 @@ pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
             },
         ];
     }
+    if let Some(seen) = images_seen(req) {
+        return vec![Block::Text(format!("{BANNER}\n\n{seen}"))];
+    }
     if text.to_lowercase().contains(WHICH_MODEL_TRIGGER) {
         let model = req.model.as_deref().unwrap_or("(none)");
         let effort = req.body["output_config"]["effort"]
@@ -69,10 +109,77 @@ pub fn answer(req: &RecordedRequest, tool_id: String) -> Vec<Block> {
             "{BANNER}\n\nThis request named the model `{model}`, effort `{effort}`."
         ))];
     }
+    if text.to_lowercase().contains(EARLIER_TRIGGER) {
+        let earlier = earlier_user_texts(&req.messages);
+        let said = match earlier.is_empty() {
+            true => "Nothing: this is the first message I received.".to_string(),
+            false => earlier
+                .iter()
+                .map(|t| format!("- {t}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        };
+        return vec![Block::Text(format!(
+            "{BANNER}\n\nBefore this, you said:\n\n{said}"
+        ))];
+    }
     if text.to_lowercase().contains(LONG_REPLY_TRIGGER) {
         return vec![Block::Text(long_reply())];
     }
     vec![Block::Text(echo(&text))]
+}
+
+/// The images and text files the last user message carried, described so a browser test can check what the
+/// model received: type, base64 length and, for a small image, the whole base64 data.
+fn images_seen(req: &RecordedRequest) -> Option<String> {
+    let content = super::script::last_user_message(req.body.get("messages")?)?.get("content")?;
+    let files: Vec<String> = content
+        .as_array()?
+        .iter()
+        .filter(|b| b["type"] == "document" && b["source"]["type"] == "text")
+        .map(|b| {
+            let data = b["source"]["data"].as_str().unwrap_or("");
+            format!(
+                "- the text file `{}`, {} characters, first line: `{}`",
+                b["title"].as_str().unwrap_or("(untitled)"),
+                data.chars().count(),
+                data.lines().next().unwrap_or("")
+            )
+        })
+        .collect();
+    let images: Vec<String> = content
+        .as_array()?
+        .iter()
+        .filter(|b| b["type"] == "image")
+        .map(|b| {
+            let media_type = b["source"]["media_type"].as_str().unwrap_or("?");
+            let data = b["source"]["data"].as_str().unwrap_or("");
+            if data.len() <= 200 {
+                format!(
+                    "- `{media_type}`, {} base64 characters: `{data}`",
+                    data.len()
+                )
+            } else {
+                format!("- `{media_type}`, {} base64 characters", data.len())
+            }
+        })
+        .collect();
+    let mut parts = Vec::new();
+    if !images.is_empty() {
+        parts.push(format!(
+            "I received {} image(s):\n\n{}",
+            images.len(),
+            images.join("\n")
+        ));
+    }
+    if !files.is_empty() {
+        parts.push(format!(
+            "I received {} text file(s):\n\n{}",
+            files.len(),
+            files.join("\n")
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("\n\n"))
 }
 
 /// A long answer shaped like a real one (headings, paragraphs, lists, code, a table), for
@@ -187,6 +294,48 @@ mod tests {
         let raw = serde_json::to_vec(&json!({"messages": messages, "tools": [{"name": "Bash"}]}))
             .unwrap();
         RecordedRequest::new("POST", "/v1/messages", &raw)
+    }
+
+    #[test]
+    fn images_are_described_with_small_ones_quoted_whole() {
+        let img = |data: &str| json!({"type":"image","source":{"type":"base64","media_type":"image/png","data":data}});
+        let blocks = answer(
+            &request(json!([{"role":"user","content":[
+                {"type":"text","text":"look"}, img("AAAA"), img(&"B".repeat(300))]}])),
+            "t".into(),
+        );
+        let [Block::Text(text)] = blocks.as_slice() else {
+            panic!("{blocks:?}")
+        };
+        assert!(text.contains("I received 2 image(s)"), "{text}");
+        assert!(
+            text.contains("`image/png`, 4 base64 characters: `AAAA`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`image/png`, 300 base64 characters\n")
+                || text.ends_with("300 base64 characters"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn it_says_which_user_messages_came_before() {
+        let text = |messages: Value| match &answer(&request(messages), "t".into())[0] {
+            Block::Text(t) => t.clone(),
+            other => panic!("{other:?}"),
+        };
+        let said = text(json!([
+            {"role":"user","content":[{"type":"text","text":"<system-reminder>x</system-reminder>"},{"type":"text","text":"About kestrels"}]},
+            {"role":"assistant","content":[{"type":"text","text":"Echo"}]},
+            {"role":"user","content":"What did I say before this?"}
+        ]));
+        assert!(said.ends_with("you said:\n\n- About kestrels"), "{said}");
+        let first = text(json!([{"role":"user","content":"what did I say before?"}]));
+        assert!(
+            first.contains("Nothing: this is the first message"),
+            "{first}"
+        );
     }
 
     #[test]

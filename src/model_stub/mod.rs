@@ -12,7 +12,8 @@
 //! - `POST /v1/messages/count_tokens` → `{"input_tokens": N}` (bytes / 4).
 //! - `GET`/`HEAD` on any path → 200; anything else → 404.
 //!
-//! Every request is recorded ([`ModelStub::requests`]).
+//! Every request is recorded ([`ModelStub::requests`]) but `count_tokens`, which is only
+//! counted ([`ModelStub::count_tokens_calls`]).
 //!
 //! # Choosing an answer
 //!
@@ -29,7 +30,7 @@
 //! - **One `/v1/messages` request per model round trip, nothing else**: a text turn is one
 //!   request, a tool turn two (the second carries the `tool_result`). No title, summary,
 //!   quota or Bash-prefix side requests were seen, with or without a permission prompt, and
-//!   `count_tokens` was never called.
+//!   turns never call `count_tokens` (only `get_context_usage` does: the pool's warm-up).
 //! - Every turn request streams and offers the tools (13 with default settings, `Bash`
 //!   among them), `max_tokens` 128000, `thinking: adaptive`, `metadata.user_id` (JSON text
 //!   with the session id), model `claude-opus-5-5` unless `--model` is given.
@@ -48,6 +49,7 @@
 //! consumes the queue, the rules or a tool follow-up.
 
 mod demo;
+mod demo_agents;
 mod script;
 mod server;
 mod sse;
@@ -168,6 +170,13 @@ impl ModelStub {
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.recorded().clone()
+    }
+
+    /// `count_tokens` calls so far (not in [`ModelStub::requests`]).
+    pub fn count_tokens_calls(&self) -> u64 {
+        self.shared
+            .count_tokens
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Waits (at most `timeout`) until at least `n` `/v1/messages` requests arrived, and

@@ -174,7 +174,7 @@ pub fn is_side_request(body: &Value) -> bool {
     !has_tools && !stream
 }
 
-fn last_user_message(messages: &Value) -> Option<&Value> {
+pub(super) fn last_user_message(messages: &Value) -> Option<&Value> {
     messages
         .as_array()?
         .iter()

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::attachments::Attachment;
 use super::codes::ErrorCode;
 use super::options::OptionsChange;
 use crate::session_id::SessionId;
@@ -41,6 +42,9 @@ pub enum ClientFrame {
     CreateSession {
         #[serde(flatten)]
         options: OptionsChange,
+        /// The project and isolation (issue 17).
+        #[serde(flatten)]
+        placement: super::placement::PlacementRequest,
     },
     /// Switch the session's model, effort or permission mode (at least one).
     SetSessionOptions {
@@ -56,6 +60,10 @@ pub enum ClientFrame {
         session_id: SessionId,
         text: String,
         seq: u64,
+        /// Images and text files sent with the text (checked by the connection against the
+        /// configured limits: see [`super::attachments`]).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Attachment>,
     },
     Interrupt {
         session_id: SessionId,
@@ -90,6 +98,13 @@ pub enum ClientFrame {
         session_id: SessionId,
         title: String,
     },
+    /// Fork a session before its user message `before_seq` (absent: the whole
+    /// conversation); the connection switches to the new session (`session_history`).
+    ForkSession {
+        session_id: SessionId,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        before_seq: Option<i64>,
+    },
 }
 
 impl ClientFrame {
@@ -106,6 +121,7 @@ impl ClientFrame {
             ClientFrame::PermissionResponse { .. } => "permission_response",
             ClientFrame::RenameSession { .. } => "rename_session",
             ClientFrame::RevokePermission { .. } => "revoke_permission",
+            ClientFrame::ForkSession { .. } => "fork_session",
         }
     }
 }
@@ -125,9 +141,12 @@ struct Switch {
 #[derive(Deserialize)]
 struct UserMessage {
     session_id: String,
+    #[serde(default)]
     text: String,
     #[serde(default)]
     seq: Option<u64>,
+    #[serde(default)]
+    attachments: Vec<Attachment>,
 }
 
 #[derive(Deserialize)]
@@ -178,6 +197,13 @@ struct Revoke {
 }
 
 #[derive(Deserialize)]
+struct Fork {
+    session_id: String,
+    #[serde(default)]
+    before_seq: Option<i64>,
+}
+
+#[derive(Deserialize)]
 struct Rename {
     session_id: String,
     title: String,
@@ -200,6 +226,10 @@ pub fn valid_title(title: &str) -> Result<String, FrameError> {
     }
     Ok(t.to_string())
 }
+
+/// The answer to a `/clear` message (the web UI starts a new session instead).
+pub const CLEAR_REFUSED: &str = "/clear is not run here: it would start a conversation this \
+server does not follow. Start a new session instead; this one stays in your list.";
 
 fn invalid(message: impl Into<String>) -> FrameError {
     FrameError::new(ErrorCode::ValidationError, message)
@@ -248,9 +278,10 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
     };
     Ok(match kind.as_str() {
         "create_session" => {
+            let placement = fields(&kind, value.clone())?;
             let options: OptionsChange = fields(&kind, value)?;
             options_shape(&options)?;
-            ClientFrame::CreateSession { options }
+            ClientFrame::CreateSession { options, placement }
         }
         "set_session_options" => {
             let f: SetOptions = fields(&kind, value)?;
@@ -275,8 +306,15 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
         "user_message" => {
             let f: UserMessage = fields(&kind, value)?;
             let text = f.text.trim().to_string();
-            if text.is_empty() {
+            if text.is_empty() && f.attachments.is_empty() {
                 return Err(invalid("The message is empty."));
+            }
+            // The attachments are checked against the configured limits by the connection
+            // (`ws_conn`), before anything is stored or sent.
+            if text == "/clear" || text.starts_with("/clear ") {
+                // The CLI would reset the conversation under a new id of its own, which the
+                // server does not follow (a resume would bring the old one back).
+                return Err(invalid(CLEAR_REFUSED));
             }
             let chars = text.chars().count();
             if chars > MAX_TEXT_CHARS {
@@ -289,6 +327,7 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
                 session_id: session_id(f.session_id)?,
                 text,
                 seq: f.seq.unwrap_or(0),
+                attachments: f.attachments,
             }
         }
         "interrupt" => ClientFrame::Interrupt {
@@ -333,12 +372,19 @@ pub fn parse(text: &str) -> Result<ClientFrame, FrameError> {
                 session_id: session_id(f.session_id)?,
             }
         }
+        "fork_session" => {
+            let f: Fork = fields(&kind, value)?;
+            ClientFrame::ForkSession {
+                session_id: session_id(f.session_id)?,
+                before_seq: f.before_seq,
+            }
+        }
         _ => {
             return Err(FrameError::new(
                 ErrorCode::UnknownType,
                 "Unknown frame type. Known types: create_session, set_session_options, \
                  switch_session, user_message, interrupt, destroy_session, resume_session, \
-                 permission_response, revoke_permission, rename_session.",
+                 permission_response, revoke_permission, rename_session, fork_session.",
             ))
         }
     })
@@ -359,7 +405,8 @@ mod tests {
         assert_eq!(
             parse(r#"{"type":"create_session"}"#).unwrap(),
             ClientFrame::CreateSession {
-                options: OptionsChange::default()
+                options: OptionsChange::default(),
+                placement: Default::default(),
             }
         );
         assert_eq!(
@@ -393,7 +440,8 @@ mod tests {
             ClientFrame::UserMessage {
                 session_id: SessionId::from_stored(ID),
                 text: "hi".into(),
-                seq: 3
+                seq: 3,
+                attachments: vec![],
             }
         );
         for t in ["interrupt", "destroy_session", "resume_session"] {

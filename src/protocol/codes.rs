@@ -27,10 +27,15 @@ pub enum ErrorCode {
     KeyNotFound,
     MethodNotAllowed,
     Internal,
+    // Projects and worktrees, what changed (issue 17).
+    ProjectNotFound,
+    InvalidProject,
+    NotAGitRepository,
+    MentionOutsideWorkspace,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::InvalidJson,
         ErrorCode::UnknownType,
         ErrorCode::ValidationError,
@@ -50,6 +55,10 @@ impl ErrorCode {
         ErrorCode::KeyNotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::Internal,
+        ErrorCode::ProjectNotFound,
+        ErrorCode::InvalidProject,
+        ErrorCode::NotAGitRepository,
+        ErrorCode::MentionOutsideWorkspace,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +82,10 @@ impl ErrorCode {
             ErrorCode::KeyNotFound => "key_not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Internal => "internal",
+            ErrorCode::ProjectNotFound => "project_not_found",
+            ErrorCode::InvalidProject => "invalid_project",
+            ErrorCode::NotAGitRepository => "not_a_git_repository",
+            ErrorCode::MentionOutsideWorkspace => "mention_outside_workspace",
         }
     }
 }

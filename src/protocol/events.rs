@@ -41,6 +41,9 @@ pub enum EventBody {
     MessageReceived {
         seq: u64,
         text: String,
+        /// The images sent with the text (absent when none).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<super::Attachment>,
     },
     StreamDelta {
         text: String,
@@ -145,6 +148,14 @@ pub enum EventBody {
     SessionOpenedElsewhere {
         message: String,
     },
+    /// The session's diff changed: sent after a turn that ran a tool that edits files or
+    /// runs commands (`Edit`, `Write`, `MultiEdit`, `NotebookEdit`, `Bash`), with the new
+    /// totals (`GET /api/v1/sessions/{id}/diff` has the files).
+    ChangesUpdated {
+        files: u64,
+        additions: u64,
+        deletions: u64,
+    },
 }
 
 impl EventBody {
@@ -171,6 +182,7 @@ impl EventBody {
             EventBody::SessionRestarting { .. } => "session_restarting",
             EventBody::SessionTerminated { .. } => "session_terminated",
             EventBody::SessionOpenedElsewhere { .. } => "session_opened_elsewhere",
+            EventBody::ChangesUpdated { .. } => "changes_updated",
         }
     }
 

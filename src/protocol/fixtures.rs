@@ -14,6 +14,10 @@ use super::*;
 use crate::db::{MessageKind, SessionStatus};
 use crate::session_id::SessionId;
 
+/// A 1×1 PNG.
+const TINY_PNG: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
 const SERVER_FIXTURE: &str = "web/src/types/fixtures/server-frames.generated.jsonl";
 const CLIENT_FIXTURE: &str = "web/src/types/fixtures/client-frames.generated.jsonl";
 
@@ -41,6 +45,9 @@ fn summary() -> SessionSummary {
         model: "sonnet".into(),
         effort: None,
         permission_mode: "default".into(),
+        project: Some("alpha".into()),
+        isolation: Some(crate::workspace::Isolation::Worktree),
+        branch: Some("claude/6c1a1f8e".into()),
     }
 }
 
@@ -66,6 +73,17 @@ fn events() -> Vec<EventBody> {
         EventBody::MessageReceived {
             seq: 1,
             text: "hello".into(),
+            attachments: vec![
+                crate::protocol::Attachment::Image {
+                    media_type: "image/png".into(),
+                    data_base64: TINY_PNG.into(),
+                    name: Some("screenshot.png".into()),
+                },
+                crate::protocol::Attachment::Text {
+                    name: "notes.md".into(),
+                    text: "# Notes\n".into(),
+                },
+            ],
         },
         EventBody::StreamDelta { text: "Hi".into() },
         EventBody::StreamRetracted { text: "Hi".into() },
@@ -164,6 +182,11 @@ fn events() -> Vec<EventBody> {
         EventBody::SessionOpenedElsewhere {
             message: "This session was opened in another window or tab.".into(),
         },
+        EventBody::ChangesUpdated {
+            files: 2,
+            additions: 14,
+            deletions: 3,
+        },
     ]
 }
 
@@ -257,12 +280,17 @@ fn clients() -> Vec<ClientFrame> {
     vec![
         ClientFrame::CreateSession {
             options: OptionsChange::default(),
+            placement: Default::default(),
         },
         ClientFrame::CreateSession {
             options: OptionsChange {
                 model: Some("sonnet".into()),
                 effort: Some("low".into()),
                 permission_mode: Some("plan".into()),
+            },
+            placement: crate::protocol::PlacementRequest {
+                project: Some("alpha".into()),
+                isolation: Some(crate::workspace::Isolation::Worktree),
             },
         },
         ClientFrame::SetSessionOptions {
@@ -280,6 +308,17 @@ fn clients() -> Vec<ClientFrame> {
             session_id: id(),
             text: "hello".into(),
             seq: 1,
+            attachments: vec![
+                crate::protocol::Attachment::Image {
+                    media_type: "image/png".into(),
+                    data_base64: TINY_PNG.into(),
+                    name: Some("screenshot.png".into()),
+                },
+                crate::protocol::Attachment::Text {
+                    name: "notes.md".into(),
+                    text: "# Notes\n".into(),
+                },
+            ],
         },
         ClientFrame::Interrupt { session_id: id() },
         ClientFrame::DestroySession { session_id: id() },
@@ -315,6 +354,14 @@ fn clients() -> Vec<ClientFrame> {
         ClientFrame::RenameSession {
             session_id: id(),
             title: "Auth bugs".into(),
+        },
+        ClientFrame::ForkSession {
+            session_id: id(),
+            before_seq: Some(3),
+        },
+        ClientFrame::ForkSession {
+            session_id: id(),
+            before_seq: None,
         },
     ]
 }
@@ -367,7 +414,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
         .collect();
     assert_eq!(
         kinds.len(),
-        20 + 6,
+        21 + 6,
         "one sample of every variant: {kinds:?}"
     );
     for line in server_lines() {
@@ -380,7 +427,7 @@ fn every_server_frame_kind_is_in_the_fixture() {
 #[test]
 fn every_client_frame_kind_is_in_the_fixture_and_parses_back() {
     let kinds: BTreeSet<&str> = clients().iter().map(ClientFrame::kind).collect();
-    assert_eq!(kinds.len(), 10, "one sample of every variant: {kinds:?}");
+    assert_eq!(kinds.len(), 11, "one sample of every variant: {kinds:?}");
     for (frame, line) in clients().into_iter().zip(client_lines()) {
         assert_eq!(client::parse(&line).unwrap(), frame, "{line}");
     }

@@ -4,6 +4,7 @@
 //! and the stable error codes ([`codes`]). Nothing sends a frame that is not one of these
 //! types; `fixtures` writes one of each for the web's schema tests.
 
+pub mod attachments;
 pub mod client;
 pub mod codes;
 pub mod commands;
@@ -15,6 +16,7 @@ pub mod options;
 pub mod server;
 pub mod session;
 
+pub use attachments::Attachment;
 pub use client::{ClientFrame, FrameError, MAX_TEXT_CHARS};
 pub use codes::{ErrorCode, SuggestedAction};
 pub use commands::SlashCommand;
@@ -24,4 +26,6 @@ pub use options::{OptionsChange, SessionOptions};
 pub use server::{
     shutting_down_message, ControlFrame, ServerFrame, KEY_REVOKED_REASON, USER_DISABLED_REASON,
 };
+pub mod placement;
+pub use placement::PlacementRequest;
 pub use session::{HistoryMessage, ListedSession, SessionSummary, Source};

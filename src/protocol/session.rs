@@ -48,6 +48,15 @@ pub struct SessionSummary {
     pub effort: Option<String>,
     /// Its permission mode.
     pub permission_mode: String,
+    /// Its project (null: the default project, for sessions from before projects).
+    pub project: Option<String>,
+    /// `worktree` when it works in a git worktree of its own (absent: the project's
+    /// directory).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub isolation: Option<crate::workspace::Isolation>,
+    /// Its worktree's branch (worktree sessions only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
 }
 
 impl SessionSummary {
@@ -129,6 +138,13 @@ impl From<&Session> for SessionSummary {
             model: s.model.clone(),
             effort: s.effort.clone(),
             permission_mode: s.permission_mode.clone(),
+            project: s.project.clone(),
+            isolation: s
+                .isolation
+                .as_deref()
+                .and_then(crate::workspace::Isolation::parse)
+                .filter(|i| *i == crate::workspace::Isolation::Worktree),
+            branch: s.branch.clone(),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Agent progress (issue 15) against the real CLI and the model stub: a `TodoWrite` call
 //! works (the server turns the todo tools on) and reaches the client with its todos; a
 //! sub-agent's tool calls and results reach the client nested under its `Agent` call
-//! (`parent_tool_use_id`), and are stored that way, instead of being dropped.
+//! (`parent_tool_use_id`), and so does its text (its report), all stored that way, instead
+//! of being dropped.
 
 use claude_sdk_pattern::db::MessageKind;
 use claude_sdk_pattern::model_stub::Reply;
@@ -105,11 +106,22 @@ async fn a_sub_agents_tool_calls_arrive_nested_under_its_agent_call() {
     assert!(events.iter().any(|e| matches!(&e.body,
         EventBody::ToolResult { tool_use_id, parent_tool_use_id: None, .. } if *tool_use_id == agent_id)));
     assert_eq!(text_of(&events), "main done");
+    // The sub-agent's own text (its report) reaches the client under the Agent call too
+    // (the CLI forwards it with `--forward-subagent-text`).
+    assert!(
+        events.iter().any(|e| matches!(&e.body,
+            EventBody::AgentText { parent_tool_use_id, text }
+                if *parent_tool_use_id == agent_id && text.contains("SUB REPORT"))),
+        "the sub-agent's report: {events:#?}"
+    );
 
     // Stored nested too, so a reload shows the same.
     let stored = h.db.messages(id.as_str(), 0).await.unwrap();
     assert!(stored.iter().any(|m| m.kind == MessageKind::ToolUse
         && m.payload["parent_tool_use_id"] == agent_id.as_str()
         && m.payload["name"] == "Bash"));
+    assert!(stored.iter().any(|m| m.kind == MessageKind::Assistant
+        && m.payload["parent_tool_use_id"] == agent_id.as_str()
+        && m.payload["text"] == "SUB REPORT"));
     h.stop().await;
 }

@@ -72,7 +72,8 @@ async fn a_turn_streams_in_order_and_is_stored() {
         turn[0].body,
         EventBody::MessageReceived {
             seq: 41,
-            text: "hello".into()
+            text: "hello".into(),
+            attachments: vec![],
         }
     );
     assert_eq!(text_of(&turn), "Every token, in order.");

@@ -313,10 +313,36 @@ async fn a_conversation_is_titled_searchable_renamable_archivable_and_purgeable(
         body,
         json!({"session_id": id.as_str(), "status": "terminated", "purged": false})
     );
+    // The CLI's per-session temporary files live under the server's CLAUDE_CODE_TMPDIR
+    // (`<data>/run/tmp`): `claude-<uid>/<project>/<id>/` (background task and subagent
+    // output). Where this turn left none, one is put there as a background task would.
+    let tmp_root = h.dir.path().join(format!(
+        "data/run/tmp/claude-{}",
+        nix::unistd::getuid().as_raw()
+    ));
+    let project = std::fs::read_dir(&tmp_root)
+        .ok()
+        .and_then(|mut d| d.next())
+        .and_then(Result::ok)
+        .map_or_else(|| tmp_root.join("-workspace"), |e| e.path());
+    let session_tmp = project.join(id.as_str());
+    let other_tmp = project.join(uuid::Uuid::new_v4().to_string());
+    for d in [&session_tmp, &other_tmp] {
+        std::fs::create_dir_all(d.join("tasks")).unwrap();
+        std::fs::write(d.join("tasks/bg.output"), "output").unwrap();
+    }
     let (status, body) = api(&base, "DELETE", &format!("{path}?purge=true"), None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, json!({"session_id": id.as_str(), "purged": true}));
     assert!(transcripts(h.dir.path()).is_empty());
+    assert!(
+        !session_tmp.exists(),
+        "the session's temporary files are gone"
+    );
+    assert!(
+        other_tmp.join("tasks/bg.output").exists(),
+        "only that session's"
+    );
     let (status, _) = api(&base, "GET", &format!("{path}/messages"), None).await;
     assert_eq!(status, 404);
     let (_, found) = api(&base, "GET", "/api/v1/search?q=heron", None).await;

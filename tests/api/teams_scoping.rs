@@ -247,6 +247,27 @@ async fn admins_see_every_session_with_its_owner_and_can_end_it() {
     let (_, mine) = h.call_as(&alice.key, "GET", "/api/v1/sessions", None).await;
     assert_eq!(mine["sessions"][0]["user_id"], alice.user_id.as_str());
     assert!(mine["sessions"][0].get("user_name").is_none());
+    // `owner` filters an admin's list by user; a member gets their own regardless.
+    let ids = |page: &Value| -> Vec<String> {
+        page["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["session_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let by_owner = |user: &str| format!("/api/v1/sessions?owner={user}");
+    let (status, page) = h
+        .call_as(TEST_KEY, "GET", &by_owner(&bob.user_id), None)
+        .await;
+    assert_eq!((status, ids(&page)), (200, vec![b.clone()]), "{page}");
+    assert_eq!(page["sessions"][0]["user_name"], "bob");
+    let (_, page) = h.call_as(TEST_KEY, "GET", &by_owner("nobody"), None).await;
+    assert!(ids(&page).is_empty(), "{page}");
+    let (status, page) = h
+        .call_as(&alice.key, "GET", &by_owner(&bob.user_id), None)
+        .await;
+    assert_eq!((status, ids(&page)), (200, vec![a.clone()]), "{page}");
 
     // Admins read any conversation and end any session…
     let (status, _) = h

@@ -213,8 +213,15 @@ async fn oversized_and_non_utf8_frames_close_the_connection_and_the_server_lives
     let h = harness(&[]).await;
     let mut ws = connect(h.addr).await;
     ws.frame().await;
-    ws.send_raw(Message::Text("x".repeat(1024 * 1024 + 1).into()))
-        .await;
+    ws.send_raw(Message::Text(
+        "x".repeat(
+            claude_sdk_pattern::protocol::attachments::AttachmentLimits::default()
+                .max_frame_bytes()
+                + 1,
+        )
+        .into(),
+    ))
+    .await;
     assert_eq!(ws.next().await, Next::Closed(Some(CloseCode::Size)));
 
     let mut ws = connect(h.addr).await;

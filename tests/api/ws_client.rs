@@ -50,7 +50,7 @@ pub async fn connect_with(
         .timeout(Duration::from_secs(30))
         .finish()
         .ws(url)
-        .max_frame_size(8 * 1024 * 1024);
+        .max_frame_size(16 * 1024 * 1024);
     if let Some(k) = key {
         req = req.header("X-API-Key", k);
     }

@@ -84,8 +84,11 @@ describe("a person's journey through the web UI", () => {
     await message().press("Enter");
     expect(await userBubbles().count()).toBe(0);
 
-    await typeAndSend("Hello from the e2e test");
-    await userBubbles().filter({ hasText: "Hello from the e2e test" }).waitFor({ timeout: 2_000 });
+    await typeAndSend("Hello from the **e2e** test");
+    const mine = userBubbles().filter({ hasText: "Hello from the e2e test" });
+    await mine.waitFor({ timeout: 2_000 });
+    // The person's own markdown is rendered, not shown raw.
+    expect(await mine.locator("strong").textContent()).toBe("e2e");
     await p.getByTestId("typing-cursor").waitFor();
     // While it streams: the box stays usable and keeps its width; Stop stands where Send was.
     expect(await message().isEditable()).toBe(true);
@@ -102,6 +105,10 @@ describe("a person's journey through the web UI", () => {
     expect(await reply.locator(".hljs-keyword").count()).toBeGreaterThan(0);
     await reply.getByRole("button", { name: "Copy code" }).waitFor();
     await p.getByRole("button", { name: "Copy reply" }).last().waitFor();
+    // Each message shows when it was written, and can be copied as written.
+    await mine.locator("time").waitFor();
+    await mine.getByRole("button", { name: "Copy message" }).waitFor();
+    await reply.locator("xpath=..").locator("time").waitFor();
     await p.getByText(/Last reply \$0\.\d+/).waitFor();
   });
 

@@ -1,8 +1,9 @@
 // A phone (390×844, touch, a mobile viewport): every step by tapping. Compact chrome and
 // 44 px targets; Enter is a new line and Send sends; the message box keeps its width while a
 // reply streams; a permission answered by tapping; the session drawer, and End session from
-// it: its dialog opens above the drawer and takes the taps. axe finds nothing on any screen,
-// light and dark (web/e2e/axe.ts).
+// it: its dialog opens above the drawer and takes the taps; a request waiting in a background
+// session shows as a toast, and "Go to session" leads to it. axe finds nothing on any screen
+// (the permission request and the toast included), light and dark (web/e2e/axe.ts).
 
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -152,5 +153,36 @@ describe("on a phone, by touch", () => {
     await expectAccessible(p, "session ended (phone)");
     await ended.getByRole("button", { name: "Start new session" }).tap();
     await p.getByText("The session is ready.").waitFor({ timeout: 30_000 });
+  });
+
+  test("a request waiting in a background session: the toast, and Go to session by tapping", async () => {
+    const p = page();
+    const request = p.getByRole("log", { name: "Conversation" }).getByRole("group", { name: /Claude wants to run a command/ });
+    const current = () => p.evaluate(() => document.querySelector("[aria-current=true]")?.getAttribute("data-session-id") ?? null);
+    await message().tap();
+    await message().fill("please run `npm run phone-background`");
+    await p.getByRole("button", { name: "Send", exact: true }).tap();
+    await request.waitFor({ timeout: 30_000 });
+    const waiting = await current();
+    // Another session, from the drawer, while this one waits.
+    await p.getByRole("button", { name: "Open the session list" }).tap();
+    const drawer = p.getByRole("dialog", { name: "Sessions" });
+    await drawer.getByRole("button", { name: "New session" }).tap();
+    await p.getByText("The session is ready.").waitFor({ timeout: 30_000 });
+    if (await drawer.isVisible()) {
+      await drawer.getByRole("button", { name: "Close the session list" }).tap();
+      await drawer.waitFor({ state: "detached" });
+    }
+    await expect.poll(current).not.toBe(waiting);
+    const toast = p.getByRole("status").filter({ hasText: "is waiting for your approval" });
+    await toast.waitFor({ timeout: 30_000 });
+    await expectAccessible(p, "toast: a background session waits for approval (phone)");
+    await toast.getByRole("button", { name: "Go to session" }).tap();
+    await expect.poll(current).toBe(waiting);
+    await request.waitFor({ timeout: 30_000 });
+    await toast.waitFor({ state: "detached" });
+    await request.getByRole("button", { name: "Deny", exact: true }).tap();
+    await request.waitFor({ state: "detached" });
+    await replyEnded();
   });
 });

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { ApiError, fetchInfo, fetchMe, fetchMessages, fetchSessions, patchSession, purgeSession, searchMessages, downloadExport } from "../lib/rest";
+import { ApiError, fetchDiff, fetchInfo, fetchMe, fetchMentionFiles, fetchProjects, fetchMessages, fetchSessions, forkSession, patchSession, purgeSession, searchMessages, downloadExport } from "../lib/rest";
 import { SearchDialog } from "../features/search/components/search-dialog";
 import { createNotifier } from "../features/notify/notifier";
 import { NotifyToggle } from "../features/notify/notify-toggle";
@@ -54,6 +54,8 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
         patch: (id, p) => patchSession(apiKey, id, p),
         purge: (id) => purgeSession(apiKey, id),
         download: (id, format) => downloadExport(apiKey, id, format),
+        history: (id) => fetchMessages(apiKey, id),
+        fork: (id, beforeSeq) => forkSession(apiKey, id, beforeSeq),
       },
       initialSessionId: loadLastSession(),
       myUserId: () => signedIn.me?.user_id ?? null,
@@ -125,7 +127,15 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
 
   useEffect(() => {
     stores.sessions.getState().setChoices(info?.session_options ?? null);
+    stores.sessions.getState().setAttachmentLimits(info?.attachments);
   }, [info, stores]);
+
+  useEffect(() => {
+    // The projects a new session can start in (an older server has none to offer).
+    fetchProjects(apiKey)
+      .then((p) => stores.sessions.getState().setProjects(p))
+      .catch(() => stores.sessions.getState().setProjects(null));
+  }, [apiKey, stores]);
 
   useEffect(() => {
     if (info) return;
@@ -149,6 +159,13 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
     [],
   );
   const search = useCallback((q: string) => searchMessages(apiKey, q), [apiKey]);
+  const workspace = useMemo(
+    () => ({
+      diff: (id: string, o?: Parameters<typeof fetchDiff>[2]) => fetchDiff(apiKey, id, o),
+      files: (id: string, q: string) => fetchMentionFiles(apiKey, id, q),
+    }),
+    [apiKey],
+  );
   const openFound = useCallback((id: string) => stores.chat.getState().switchSession(id), [stores]);
   const onDrawerClosed = useCallback(() => {
     const wasPicked = picked.current;
@@ -207,7 +224,7 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
                 }}
               />
             ) : (
-              <ConversationPane onReconnect={connection.reconnectNow} />
+              <ConversationPane onReconnect={connection.reconnectNow} workspace={workspace} />
             )}
           </main>
         </div>

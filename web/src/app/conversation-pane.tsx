@@ -1,19 +1,22 @@
+import { useRef } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { Composer } from "../features/chat/components/composer";
 import { MessageList } from "../features/chat/components/message-list";
 import { OpenedElsewhere, ReadOnly, SessionEnded } from "../features/chat/components/session-ended";
 import { SessionPermissions } from "./session-permissions";
 import { WarningBanner } from "../features/chat/components/warning-banner";
-import { useCurrentViewValue } from "../features/chat/hooks/use-chat";
+import { useChat, useCurrentViewValue } from "../features/chat/hooks/use-chat";
 import { useInterruptShortcut } from "../features/chat/hooks/use-interrupt-shortcut";
 import { useConnection } from "../features/connection/hooks/use-connection";
 import { SessionControls } from "../features/sessions/components/session-controls";
 import { StartPage } from "../features/sessions/components/start-page";
 import { useSessions } from "../features/sessions/hooks/use-sessions";
 import { NoticeBanner } from "./notice-banner";
+import { ChangesButton } from "../features/changes/changes-panel";
+import type { WorkspaceApi } from "../features/changes/workspace-api";
 
 /** The open session: banners, the conversation, what ended it, the message box. */
-export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
+export function ConversationPane({ onReconnect, workspace }: { onReconnect(): void; workspace?: WorkspaceApi }) {
   // Not the view itself: this pane (and the message box in it) does not render again with
   // each frame of a streaming reply; the message list does.
   const id = useCurrentViewValue((v) => v?.id);
@@ -21,18 +24,34 @@ export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
   const elsewhere = useCurrentViewValue((v) => !!v?.openedElsewhere);
   const readOnlyOwner = useCurrentViewValue((v) => v?.readOnly?.owner ?? null);
   const status = useConnection((s) => s.status);
-  const { creating, createSession } = useSessions(
-    useShallow((s) => ({ creating: s.creating, createSession: s.createSession })),
+  const { creating, createSession, attachmentLimits, fork } = useSessions(
+    useShallow((s) => ({ creating: s.creating, createSession: s.createSession, attachmentLimits: s.attachmentLimits, fork: s.fork })),
   );
+  const switchSession = useChat((s) => s.switchSession);
+  const forking = useRef(false);
+  // "Fork from here": the new session opens once the server has made it.
+  const onFork = (userIndex: number) => {
+    if (!id || forking.current) return;
+    forking.current = true;
+    void fork(id, userIndex).then((forked) => {
+      forking.current = false;
+      if (forked) switchSession(forked);
+    });
+  };
   useInterruptShortcut();
 
   return (
     <>
       <NoticeBanner />
       <WarningBanner />
+      {id && workspace && readOnlyOwner === null && (
+        <div className="flex justify-end border-b border-zinc-200 px-3 py-1 dark:border-zinc-800">
+          <ChangesButton key={id} api={workspace} id={id} />
+        </div>
+      )}
       {id && <SessionPermissions id={id} />}
       {id ? (
-        <MessageList key={id} id={id} onNewSession={createSession} />
+        <MessageList key={id} id={id} onNewSession={createSession} onFork={readOnlyOwner === null ? onFork : undefined} />
       ) : (
         <StartPage
           connected={status === "connected"}
@@ -47,6 +66,9 @@ export function ConversationPane({ onReconnect }: { onReconnect(): void }) {
       <Composer
         connected={status === "connected"}
         creating={creating}
+        attachmentLimits={attachmentLimits}
+        onNewSession={createSession}
+        workspace={workspace}
         toolbar={<SessionControls sessionId={id ?? null} disabled={status !== "connected" || ended || elsewhere || creating} />}
       />
     </>

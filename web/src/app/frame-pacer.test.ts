@@ -7,12 +7,14 @@ function fakeEnv() {
   const frames: Array<() => void> = [];
   const after: Array<() => void> = [];
   const timers: Array<{ at: number; cb: () => void }> = [];
+  let input = -Infinity;
   const env: PacerEnv = {
     now: () => t,
     frame: (cb) => frames.push(cb),
     afterFrame: (cb) => after.push(cb),
     later: (cb, ms) => timers.push({ at: t + ms, cb }),
     hidden: () => false,
+    lastInput: () => input,
   };
   return {
     env,
@@ -30,6 +32,10 @@ function fakeEnv() {
       }
     },
     pending: () => ({ frames: frames.length, timers: timers.length }),
+    /** A key press now. */
+    key() {
+      input = t;
+    },
   };
 }
 
@@ -65,5 +71,21 @@ describe("the frame pacer", () => {
     expect(f.pending().frames).toBe(0);
     f.advance(1);
     expect(f.pending().frames).toBe(1);
+  });
+
+  it("leaves the frame after a key press to the key: the text comes one frame later", () => {
+    const f = fakeEnv();
+    const schedule = createFramePacer(f.env);
+    const runs: number[] = [];
+    schedule(() => runs.push(1));
+    f.advance(5);
+    f.key();
+    f.frame(1);
+    expect(runs).toEqual([]);
+    expect(f.pending().frames).toBe(1);
+    // Typing on does not hold the text back any longer: one frame per update.
+    f.key();
+    f.frame(1);
+    expect(runs).toEqual([1]);
   });
 });

@@ -6,6 +6,10 @@
  * twice that long (at most `MAX_WAIT_MS`). A fast machine applies text every frame; a slow
  * one applies more text less often and stays responsive to typing and scrolling, instead of
  * spending every frame on the reply. A hidden tab has no frames: a timer then.
+ *
+ * A key press (or a tap) that came in since the frame was asked for gets that frame to
+ * itself: the text waits one more frame, so what the person typed is painted without a
+ * reply's render and layout in front of it (once per update: text is never starved).
  */
 
 /** Waiting this much after a frame's cost keeps text to about a third of the main thread. */
@@ -22,7 +26,19 @@ export type PacerEnv = {
   afterFrame(cb: () => void): void;
   later(cb: () => void, ms: number): void;
   hidden(): boolean;
+  /** `now()` of the last key press or tap (−∞ before any). */
+  lastInput(): number;
 };
+
+let lastInputAt = -Infinity;
+if (typeof window !== "undefined") {
+  const note = () => {
+    lastInputAt = performance.now();
+  };
+  for (const type of ["keydown", "beforeinput", "pointerdown"]) {
+    window.addEventListener(type, note, { capture: true, passive: true });
+  }
+}
 
 const browser: PacerEnv = {
   now: () => performance.now(),
@@ -34,6 +50,7 @@ const browser: PacerEnv = {
   },
   later: (cb, ms) => setTimeout(cb, ms),
   hidden: () => document.hidden,
+  lastInput: () => lastInputAt,
 };
 
 export function createFramePacer(env: PacerEnv = browser): (fn: () => void) => void {
@@ -51,8 +68,15 @@ export function createFramePacer(env: PacerEnv = browser): (fn: () => void) => v
       env.later(fn, HIDDEN_MS);
       return;
     }
+    const inFrame = () => {
+      const asked = env.now();
+      env.frame(() => {
+        if (env.lastInput() >= asked) env.frame(() => run(fn));
+        else run(fn);
+      });
+    };
     const wait = notBefore - env.now();
-    if (wait > 0) env.later(() => env.frame(() => run(fn)), wait);
-    else env.frame(() => run(fn));
+    if (wait > 0) env.later(inFrame, wait);
+    else inFrame();
   };
 }

@@ -3,7 +3,7 @@
  * is opened with a single-use ticket fetched here. An empty key sends none: behind a
  * single sign-on proxy the proxy says who the user is.
  */
-import { Info, ListedSession, Me, SearchHit, SessionPage, StoredMessage } from "../types/protocol";
+import { DiffPage, FileMatches, Info, ListedSession, Me, ProjectList, SearchHit, SessionPage, StoredMessage } from "../types/protocol";
 
 /** A failed REST call, with the server's stable error code when it sent one. */
 export class ApiError extends Error {
@@ -43,6 +43,11 @@ export async function fetchInfo(key: string): Promise<Info> {
   return Info.parse(await call("/info", key));
 }
 
+/** `GET /api/v1/projects` (issue 17). */
+export async function fetchProjects(key: string): Promise<ProjectList> {
+  return ProjectList.parse(await call("/projects", key));
+}
+
 export async function fetchMe(key: string): Promise<Me> {
   return Me.parse(await call("/me", key));
 }
@@ -75,6 +80,16 @@ export async function patchSession(
     method: "PATCH",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(patch),
+  });
+  return ListedSession.parse(body);
+}
+
+/** Forks a session before its user message `beforeSeq` (absent: all of it): the new session. */
+export async function forkSession(key: string, id: string, beforeSeq?: number): Promise<ListedSession> {
+  const body = await call(`/sessions/${encodeURIComponent(id)}/fork`, key, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(beforeSeq === undefined ? {} : { before_seq: beforeSeq }),
   });
   return ListedSession.parse(body);
 }
@@ -117,4 +132,23 @@ export async function fetchMessages(key: string, id: string): Promise<StoredMess
     messages: unknown;
   };
   return StoredMessage.array().parse(body.messages);
+}
+
+export type DiffOptions = { cursor?: string | null; limit?: number; file?: string; hunk?: number };
+
+/** A session's diff (`GET /sessions/{id}/diff`): totals, and one page of files. */
+export async function fetchDiff(key: string, id: string, o: DiffOptions = {}): Promise<DiffPage> {
+  const params = new URLSearchParams();
+  if (o.cursor) params.set("cursor", o.cursor);
+  if (o.limit) params.set("limit", String(o.limit));
+  if (o.file) params.set("file", o.file);
+  if (o.hunk) params.set("hunk", String(o.hunk));
+  const qs = params.toString();
+  return DiffPage.parse(await call(`/sessions/${encodeURIComponent(id)}/diff${qs ? `?${qs}` : ""}`, key));
+}
+
+/** The session directory's files best matching `q` (the @-mention palette). */
+export async function fetchMentionFiles(key: string, id: string, q: string, limit = 20): Promise<FileMatches> {
+  const params = new URLSearchParams({ q, limit: String(limit) });
+  return FileMatches.parse(await call(`/sessions/${encodeURIComponent(id)}/files?${params.toString()}`, key));
 }

@@ -34,7 +34,14 @@ describe("server frames from the Rust types", () => {
 
 /** What the UI sends, one of each type, checked by the compiler against `ClientFrame`. */
 const sent: { [K in ClientFrame["type"]]: Extract<ClientFrame, { type: K }> } = {
-  create_session: { type: "create_session", model: "sonnet", effort: "low", permission_mode: "plan" },
+  create_session: {
+    type: "create_session",
+    model: "sonnet",
+    effort: "low",
+    permission_mode: "plan",
+    project: "alpha",
+    isolation: "worktree",
+  },
   set_session_options: {
     type: "set_session_options",
     session_id: "s",
@@ -43,7 +50,13 @@ const sent: { [K in ClientFrame["type"]]: Extract<ClientFrame, { type: K }> } = 
     permission_mode: "plan",
   },
   switch_session: { type: "switch_session", session_id: "s", after_seq: 0 },
-  user_message: { type: "user_message", session_id: "s", text: "hi", seq: 1 },
+  user_message: {
+    type: "user_message",
+    session_id: "s",
+    text: "hi",
+    seq: 1,
+    attachments: [{ kind: "image", media_type: "image/png", data_base64: "", name: "a.png" }],
+  },
   interrupt: { type: "interrupt", session_id: "s" },
   permission_response: {
     type: "permission_response",
@@ -58,6 +71,7 @@ const sent: { [K in ClientFrame["type"]]: Extract<ClientFrame, { type: K }> } = 
   destroy_session: { type: "destroy_session", session_id: "s" },
   resume_session: { type: "resume_session", session_id: "s" },
   rename_session: { type: "rename_session", session_id: "s", title: "t" },
+  fork_session: { type: "fork_session", session_id: "s", before_seq: 3 },
 };
 
 describe("client frames from the Rust types", () => {
@@ -74,9 +88,13 @@ describe("client frames from the Rust types", () => {
       const optional =
         type === "permission_response"
           ? ["message", "remember", "mode"]
-          : type === "create_session" || type === "set_session_options"
-            ? controls
-            : [];
+          : type === "create_session"
+            ? [...controls, "project", "isolation"]
+            : type === "set_session_options"
+              ? controls
+              : type === "fork_session"
+                ? ["before_seq"]
+              : [];
       for (const key of ours) if (!optional.includes(key)) expect(Object.keys(frame), `${type}.${key}`).toContain(key);
     }
   });

@@ -35,6 +35,8 @@ describe("server frames", () => {
       "agent_text",
       // Needs a /compact (tests/api/commands.rs); the generated fixture has one.
       "context_compacted",
+      // Needs a git workspace and an editing turn (tests/api/changes.rs); the generated fixture has one.
+      "changes_updated",
     ]);
     for (const t of known) if (!notRecorded.has(t)) expect(seen, t).toContain(t);
     for (const t of seen) expect(known).toContain(t);

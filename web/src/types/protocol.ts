@@ -43,6 +43,12 @@ export const SessionSummary = z.object({
   /** null: the CLI's default effort. */
   effort: z.string().nullable(),
   permission_mode: z.string(),
+  /** Its project (null: the default project, for sessions from before projects). */
+  project: z.string().nullable().optional(),
+  /** "worktree" when it works in a git worktree of its own (absent: the project's directory). */
+  isolation: z.enum(["none", "worktree"]).optional(),
+  /** Its worktree's branch (worktree sessions only). */
+  branch: z.string().optional(),
 });
 export type SessionSummary = z.infer<typeof SessionSummary>;
 
@@ -95,6 +101,19 @@ export const StoredMessage = z.object({
 export type StoredMessage = z.infer<typeof StoredMessage>;
 
 /** A slash command the session's CLI offers (`session_ready.commands`). */
+/** An image sent with a user message (base64 data, as on the wire). */
+export const ImageAttachment = z.object({
+  kind: z.literal("image"),
+  media_type: z.string(),
+  data_base64: z.string(),
+  name: z.string().optional(),
+});
+export type ImageAttachment = z.infer<typeof ImageAttachment>;
+/** A text or code file sent with a user message (the model gets it as a titled document). */
+export const TextAttachment = z.object({ kind: z.literal("text"), name: z.string(), text: z.string() });
+export type TextAttachment = z.infer<typeof TextAttachment>;
+export const Attachment = z.discriminatedUnion("kind", [ImageAttachment, TextAttachment]);
+export type Attachment = z.infer<typeof Attachment>;
 export const SlashCommand = z.object({ name: z.string(), description: z.string(), argument_hint: z.string() });
 export type SlashCommand = z.infer<typeof SlashCommand>;
 
@@ -111,7 +130,7 @@ export const SessionEvent = z.discriminatedUnion("type", [
   }),
   event("context_compacted", { pre_tokens: z.number(), post_tokens: z.number() }),
   event("session_options", { model: z.string(), effort: z.string().nullable(), permission_mode: z.string() }),
-  event("message_received", { seq: z.number(), text: z.string() }),
+  event("message_received", { seq: z.number(), text: z.string(), attachments: z.array(Attachment).optional() }),
   event("stream_delta", { text: z.string() }),
   event("stream_retracted", { text: z.string() }),
   event("tool_use", {
@@ -176,6 +195,8 @@ export const SessionEvent = z.discriminatedUnion("type", [
     message: z.string(),
   }),
   event("session_opened_elsewhere", { message: z.string() }),
+  /** The session's diff changed (after a turn that ran an edit or shell tool): its totals. */
+  event("changes_updated", { files: z.number(), additions: z.number(), deletions: z.number() }),
 ]);
 export type SessionEvent = z.infer<typeof SessionEvent>;
 export type EventOf<T extends SessionEvent["type"]> = Extract<SessionEvent, { type: T }>;
@@ -261,12 +282,15 @@ export function isSessionEvent(frame: ServerFrame): frame is SessionEvent {
 /** A change of a session's conversation controls (unset fields keep theirs). */
 export type OptionsChange = { model?: string; effort?: string; permission_mode?: string };
 
+/** Where a new session works (issue 17): a project's name and the isolation. */
+export type Placement = { project?: string; isolation?: "none" | "worktree" };
+
 /** Frames the browser sends. */
 export type ClientFrame =
-  | ({ type: "create_session" } & OptionsChange)
+  | ({ type: "create_session" } & OptionsChange & Placement)
   | ({ type: "set_session_options"; session_id: string } & OptionsChange)
   | { type: "switch_session"; session_id: string; after_seq: number }
-  | { type: "user_message"; session_id: string; text: string; seq: number }
+  | { type: "user_message"; session_id: string; text: string; seq: number; attachments?: Attachment[] }
   | { type: "interrupt"; session_id: string }
   | {
       type: "permission_response";
@@ -282,7 +306,9 @@ export type ClientFrame =
   | { type: "revoke_permission"; session_id: string; rule: string }
   | { type: "destroy_session"; session_id: string }
   | { type: "resume_session"; session_id: string }
-  | { type: "rename_session"; session_id: string; title: string };
+  | { type: "rename_session"; session_id: string; title: string }
+  /** Fork before the user message `before_seq` (absent: everything); the connection switches to the fork. */
+  | { type: "fork_session"; session_id: string; before_seq?: number };
 
 /** The values of each conversation control (`GET /api/v1/info`, `session_options`). */
 export const OptionChoices = z.object({
@@ -311,10 +337,32 @@ export const Info = z.object({
     max_sessions_per_user: z.number().nullable().optional(),
     daily_spend_limit_usd: z.number().nullable().optional(),
   }),
+  /** What one message may attach (absent on older servers: the defaults below apply). */
+  attachments: z
+    .object({
+      max_count: z.number(),
+      max_image_bytes: z.number(),
+      max_text_bytes: z.number(),
+      max_total_bytes: z.number(),
+      image_types: z.array(z.string()),
+    })
+    .optional(),
 });
 export type Info = z.infer<typeof Info>;
+export type AttachmentLimits = NonNullable<Info["attachments"]>;
 
 /** The longest message the server takes (characters, after trimming). */
+/** The default attachment limits (docs/protocol.md, "Attachments"), until `GET /api/v1/info`
+ * says what this server takes; the server checks them again. */
+export const IMAGE_TYPES = ["image/png", "image/jpeg", "image/gif", "image/webp"] as const;
+export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = {
+  max_count: 5,
+  max_image_bytes: 5 * 1024 * 1024,
+  max_text_bytes: 256 * 1024,
+  max_total_bytes: 10 * 1024 * 1024,
+  image_types: [...IMAGE_TYPES],
+};
+
 export const MAX_MESSAGE_CHARS = 32_000;
 
 /** The role of a user: admins manage users and see every session. */
@@ -368,3 +416,73 @@ export type KeyCreated = z.infer<typeof KeyCreated>;
 
 /** The close reasons (code 1008) of a connection whose key was revoked or user disabled. */
 export const REVOKED_REASON_PREFIX = "revoked:";
+
+/** A worktree kept after its session ended with uncommitted changes. */
+export const KeptWorktree = z.object({ session_id: z.string(), branch: z.string().nullable() });
+
+/** One project of `GET /api/v1/projects` (issue 17). */
+export const ProjectInfo = z.object({
+  name: z.string(),
+  path: z.string(),
+  default: z.boolean(),
+  git: z.boolean(),
+  branch: z.string().nullable(),
+  dirty: z.boolean(),
+  session_count: z.number(),
+  kept_worktrees: z.array(KeptWorktree),
+});
+export type ProjectInfo = z.infer<typeof ProjectInfo>;
+
+export const ProjectList = z.object({
+  projects: z.array(ProjectInfo),
+  default_isolation: z.enum(["none", "worktree"]),
+});
+export type ProjectList = z.infer<typeof ProjectList>;
+
+// ---- What changed, and @-mentions (issue 17; docs/protocol.md, "What changed") ----
+
+/** One hunk of a file's unified diff; each line starts with " ", "+", "-" or "\\". */
+export const DiffHunk = z.object({
+  header: z.string(),
+  old_start: z.number(),
+  old_lines: z.number(),
+  new_start: z.number(),
+  new_lines: z.number(),
+  lines: z.array(z.string()),
+});
+export type DiffHunk = z.infer<typeof DiffHunk>;
+
+/** One changed file of `GET /api/v1/sessions/{id}/diff`. */
+export const FileDiff = z.object({
+  path: z.string(),
+  old_path: z.string().optional(),
+  status: z.enum(["added", "modified", "deleted", "renamed"]),
+  additions: z.number(),
+  deletions: z.number(),
+  binary: z.boolean(),
+  untracked: z.boolean(),
+  hunks: z.array(DiffHunk),
+  /** Some hunks are not here: `?file=<path>&hunk=<next_hunk>` has the rest. */
+  truncated: z.boolean(),
+  next_hunk: z.number().nullable(),
+});
+export type FileDiff = z.infer<typeof FileDiff>;
+
+/** REST `GET /api/v1/sessions/{id}/diff`: totals over every file, and one page of files. */
+export const DiffPage = z.object({
+  base: z.string(),
+  files_changed: z.number(),
+  additions: z.number(),
+  deletions: z.number(),
+  files: z.array(FileDiff),
+  next_cursor: z.string().nullable(),
+});
+export type DiffPage = z.infer<typeof DiffPage>;
+
+/** REST `GET /api/v1/sessions/{id}/files`: the @-mention palette's matches, best first. */
+export const FileMatches = z.object({
+  files: z.array(z.object({ path: z.string() })),
+  total: z.number(),
+  capped: z.boolean(),
+});
+export type FileMatches = z.infer<typeof FileMatches>;

@@ -3,7 +3,7 @@ import ReactMarkdown, { type Components } from "react-markdown";
 import remarkGfm from "remark-gfm";
 import rehypeHighlight from "rehype-highlight";
 import { useScrollableFocus } from "../../../lib/use-scrollable-focus";
-import { headingLevels, needsWholeParse, outlineLevel, splitBlocks, type Split } from "../lib/markdown-blocks";
+import { headingLevelsOfBlocks, needsWholeParse, outlineLevel, splitBlocks, type Split } from "../lib/markdown-blocks";
 import { CopyButton } from "./copy-button";
 
 /** Text of a rendered code block (highlighting splits it into spans). */
@@ -111,7 +111,7 @@ const MarkdownView = memo(function MarkdownView({ text, streaming = false }: { t
     current = splitBlocks(text, split);
     setSplit(current);
   }
-  const components = componentsFor(headingLevels(text));
+  const components = componentsFor(headingLevelsOfBlocks(current.blocks));
   if (!streaming && needsWholeParse(text)) {
     return (
       <div className="prose-chat">

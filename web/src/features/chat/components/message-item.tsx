@@ -1,6 +1,8 @@
 import { memo } from "react";
+import { SentAttachments } from "./attachment-strip";
 import { formatClock } from "../../../lib/format";
 import type { Item } from "../stores/items";
+import type { Attachment } from "../../../types/protocol";
 import { CopyButton } from "./copy-button";
 import { Markdown } from "./markdown";
 import { ToolCard } from "./tool-card";
@@ -27,6 +29,8 @@ export const MessageItem = memo(function MessageItem({
   awaiting,
   onRetry,
   onNewSession,
+  onResend,
+  onFork,
 }: {
   item: Item;
   /** The reply being written: the cursor shows, its footer waits for the end. */
@@ -35,19 +39,43 @@ export const MessageItem = memo(function MessageItem({
   awaiting: boolean;
   onRetry(): void;
   onNewSession(): void;
+  /** Sends a message that did not go out again, with its attachments. */
+  onResend?(text: string, attachments: Attachment[]): unknown;
+  /** "Fork from here": a new session with everything before this (user) message. */
+  onFork?(): void;
 }) {
   switch (item.kind) {
     case "user":
       return (
-        <div data-role="user" data-state={item.state} className="flex flex-col items-end">
-          <div className="prose-user max-w-[85%] min-w-0 rounded-2xl bg-zinc-100 px-4 py-2 dark:bg-zinc-800">
+        <div data-role="user" data-state={item.state} className="group relative flex flex-col items-end">
+          {onFork && item.state === "sent" && (
+            <button
+              type="button"
+              onClick={onFork}
+              title="A new session with the conversation before this message"
+              className="absolute -top-2 left-0 rounded-md border border-zinc-300 bg-white px-2 py-0.5 text-xs text-zinc-700 opacity-0 shadow-sm group-focus-within:opacity-100 group-hover:opacity-100 focus-visible:opacity-100 focus-visible:ring-2 focus-visible:ring-blue-500 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-300"
+            >
+              Fork from here
+            </button>
+          )}
+          {item.attachments?.length ? <SentAttachments items={item.attachments} /> : null}
+          {item.text && <div className="prose-user max-w-[85%] min-w-0 rounded-2xl bg-zinc-100 px-4 py-2 dark:bg-zinc-800">
             <Markdown text={item.text} />
-          </div>
+          </div>}
           {item.state === "sending" && <span className="mt-0.5 text-xs text-zinc-600 dark:text-zinc-400">Sending…</span>}
           {item.state === "failed" && (
             <span role="alert" className="mt-0.5 text-xs text-red-700 dark:text-red-400">
               Not sent: {item.error}
             </span>
+          )}
+          {item.state === "failed" && onResend && (
+            <button
+              type="button"
+              onClick={() => onResend(item.text, item.attachments ?? [])}
+              className="mt-1 rounded-md border border-zinc-400 px-2 py-0.5 text-xs hover:bg-zinc-100 focus-visible:ring-2 focus-visible:ring-blue-500 dark:border-zinc-600 dark:hover:bg-zinc-800"
+            >
+              Send again
+            </button>
           )}
           {item.state === "sent" && <MessageFooter at={item.at} text={item.text} who="message" align="end" />}
         </div>

@@ -18,15 +18,26 @@ const FOLLOW_SLACK = 48;
  * the reader scrolled up (keyed by session). Focusable (it scrolls), and the target of the
  * "Skip to conversation" link.
  */
-export function MessageList({ id, onNewSession }: { id: string; onNewSession(): void }) {
+export function MessageList({
+  id,
+  onNewSession,
+  onFork,
+}: {
+  id: string;
+  onNewSession(): void;
+  /** "Fork from here" on the `userIndex`-th stored user message (0-based). */
+  onFork?(userIndex: number): void;
+}) {
   const view = useChat((s) => s.views[id]) ?? emptyView(id);
   const box = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
   const [behind, setBehind] = useState(false);
   const retry = useChat((s) => s.retry);
+  const resend = useChat((s) => s.sendMessage);
   const answerPermission = useChat((s) => s.answerPermission);
   const allowForSession = useChat((s) => s.canAllowForSession);
+
   const items = [...view.history, ...view.live];
   const todos = latestTodos(items);
   const last = items[items.length - 1];
@@ -95,6 +106,8 @@ export function MessageList({ id, onNewSession }: { id: string; onNewSession(): 
         ? "Reply finished."
         : "";
 
+  // Each user message's place among the user messages (the stored ones, in order).
+  let userOrdinal = 0;
   return (
     <div className="relative min-h-0 flex-1">
       <div
@@ -114,18 +127,23 @@ export function MessageList({ id, onNewSession }: { id: string; onNewSession(): 
           {view.historyLoaded && items.length === 0 && !view.running && (
             <p className="text-sm text-zinc-600 dark:text-zinc-400">The session is ready. Ask Claude anything about your workspace.</p>
           )}
-          {items.map((item) => (
-            // `data-item-id` (`h-<seq>` for stored messages): a search result scrolls to it.
-            <div key={item.id} data-item-id={item.id} className="rounded-lg transition-shadow data-[highlight]:ring-2 data-[highlight]:ring-amber-400">
-              <MessageItem
-                item={item}
-                streaming={view.streaming && item === last}
-                awaiting={item.id === awaiting}
-                onRetry={retry}
-                onNewSession={onNewSession}
-              />
-            </div>
-          ))}
+          {items.map((item) => {
+            const userIndex = item.kind === "user" && item.state === "sent" ? userOrdinal++ : -1;
+            return (
+              // `data-item-id` (`h-<seq>` for stored messages): a search result scrolls to it.
+              <div key={item.id} data-item-id={item.id} className="rounded-lg transition-shadow data-[highlight]:ring-2 data-[highlight]:ring-amber-400">
+                <MessageItem
+                  item={item}
+                  streaming={view.streaming && item === last}
+                  awaiting={item.id === awaiting}
+                  onRetry={retry}
+                  onResend={resend}
+                  onNewSession={onNewSession}
+                  onFork={onFork && userIndex >= 0 && !view.running ? () => onFork(userIndex) : undefined}
+                />
+              </div>
+            );
+          })}
           {view.running && !view.streaming && !view.permission && last?.kind !== "tool" && (
             <p data-testid="thinking" className="text-sm text-zinc-600 dark:text-zinc-400">
               Claude is thinking<span className="typing-cursor">…</span>

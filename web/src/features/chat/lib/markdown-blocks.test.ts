@@ -3,7 +3,7 @@ import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import ReactMarkdown from "react-markdown";
 import remarkGfm from "remark-gfm";
-import { headingLevels, needsWholeParse, outlineLevel, splitBlocks, type Split } from "./markdown-blocks";
+import { headingLevels, headingLevelsOfBlocks, needsWholeParse, outlineLevel, splitBlocks, type Split } from "./markdown-blocks";
 
 const html = (md: string) => renderToStaticMarkup(createElement(ReactMarkdown, { remarkPlugins: [remarkGfm] }, md));
 const byBlocks = (md: string) => splitBlocks(md).blocks.map(html).join("");
@@ -89,5 +89,15 @@ describe("headingLevels and outlineLevel", () => {
     expect(outlineLevel(6, [1, 2, 3, 4, 5, 6])).toBe(6);
     // A setext heading (not found by the scan) still lands in order.
     expect(outlineLevel(2, [1, 3])).toBe(3);
+  });
+});
+
+describe("headingLevelsOfBlocks", () => {
+  it("gives what headingLevels gives for the whole text, fences and all", () => {
+    const text = "## A\n\n```\n# not a heading\n\n# still code\n```\n\n#### B\n\ntext\n\n### C";
+    const split = splitBlocks(text);
+    expect(split.blocks.length).toBeGreaterThan(2);
+    expect(headingLevelsOfBlocks(split.blocks)).toEqual(headingLevels(text));
+    expect(headingLevelsOfBlocks(split.blocks)).toEqual([2, 3, 4]);
   });
 });

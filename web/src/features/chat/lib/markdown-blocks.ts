@@ -144,6 +144,30 @@ export function headingLevels(text: string): number[] {
   return [...levels].sort((a, b) => a - b);
 }
 
+/** Heading levels of finished blocks (a block's text never changes): a stream's frame scans its last block only. */
+const levelsOfBlock = new Map<string, number[]>();
+const LEVELS_CACHED = 2_000;
+
+/**
+ * `headingLevels` of the text the blocks join to (each block starts outside any code fence,
+ * so each can be scanned on its own); all but the last block's levels are remembered.
+ */
+export function headingLevelsOfBlocks(blocks: string[]): number[] {
+  const levels = new Set<number>();
+  blocks.forEach((block, i) => {
+    let own = levelsOfBlock.get(block);
+    if (!own) {
+      own = headingLevels(block);
+      if (i < blocks.length - 1) {
+        if (levelsOfBlock.size >= LEVELS_CACHED) levelsOfBlock.clear();
+        levelsOfBlock.set(block, own);
+      }
+    }
+    for (const l of own) levels.add(l);
+  });
+  return [...levels].sort((a, b) => a - b);
+}
+
 /** The rendered level of markdown heading `level`, given the text's `headingLevels`. */
 export function outlineLevel(level: number, used: number[]): number {
   const below = used.filter((l) => l < level).length;

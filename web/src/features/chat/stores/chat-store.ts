@@ -12,7 +12,7 @@
  * for the next frame.
  */
 import { createStore, type StoreApi } from "zustand/vanilla";
-import type { ClientFrame, ControlFrame, SessionEvent, SessionSummary, StoredMessage } from "../../../types/protocol";
+import type { Attachment, ClientFrame, ControlFrame, SessionEvent, SessionSummary, StoredMessage } from "../../../types/protocol";
 import { validateMessage } from "../lib/validate-message";
 import { createDeltaBuffer } from "./delta-buffer";
 import { denialMessage, itemsFromHistory } from "./items";
@@ -66,8 +66,8 @@ export type ChatActions = {
   /** After (re)connecting: re-subscribe to the open session, resuming after its last event. */
   resubscribe(): void;
   switchSession(id: string): void;
-  /** Sends a message; returns an error to show instead, or null when sent. */
-  sendMessage(text: string): string | null;
+  /** Sends a message (with images); returns an error to show instead, or null when sent. */
+  sendMessage(text: string, attachments?: Attachment[]): string | null;
   /** Sends the text typed before any session existed to the one just opened. */
   sendFirstMessage(text: string): void;
   interrupt(): void;
@@ -108,6 +108,8 @@ export type ChatDeps = {
 export function createChatStore(deps: ChatDeps): ChatStore {
   const now = deps.now ?? Date.now;
   let clientSeq = 0;
+  /** Images of a first message, sent once its new session is ready. */
+  let firstAttachments: Attachment[] = [];
 
   return createStore<ChatState & ChatActions>()((set, get) => {
     /** Updates one view immutably (creating it if needed). */
@@ -258,29 +260,33 @@ export function createChatStore(deps: ChatDeps): ChatStore {
         }
         subscribe(id);
       },
-      sendMessage(text) {
-        const problem = validateMessage(text);
+      sendMessage(text, attachments = []) {
+        const problem = attachments.length && !text.trim() ? null : validateMessage(text);
         if (problem) return problem;
         const trimmed = text.trim();
         const id = get().currentId;
         if (!id) {
           // No session yet: create one and send when it is ready.
           if (!deps.isConnected()) return "Not connected to the server.";
+          firstAttachments = attachments;
           deps.createSessionFor(trimmed);
           return null;
         }
         const view = get().views[id];
         if (view?.running) return "Wait for the reply to finish, or stop it.";
         const seq = ++clientSeq;
-        if (!deps.send({ type: "user_message", session_id: id, text: trimmed, seq })) {
+        const frame = { type: "user_message" as const, session_id: id, text: trimmed, seq };
+        if (!deps.send(attachments.length ? { ...frame, attachments } : frame)) {
           return "Not connected to the server; your message was not sent.";
         }
-        updateView(id, (v) => startUserTurn(v, trimmed, seq, new Date(now()).toISOString()));
+        updateView(id, (v) => startUserTurn(v, trimmed, seq, new Date(now()).toISOString(), attachments));
         return null;
       },
       sendFirstMessage(text) {
         set((st) => ({ drafts: { ...st.drafts, "": "" } }));
-        get().sendMessage(text);
+        const attachments = firstAttachments;
+        firstAttachments = [];
+        get().sendMessage(text, attachments);
       },
       interrupt() {
         const id = get().currentId;
@@ -321,8 +327,9 @@ export function createChatStore(deps: ChatDeps): ChatStore {
       },
       retry() {
         const id = get().currentId;
-        const text = id ? get().views[id]?.lastUserText : null;
-        if (text) get().sendMessage(text);
+        const view = id ? get().views[id] : undefined;
+        // The attachments go again too: a retried question keeps its images and files.
+        if (view && view.lastUserText !== null) get().sendMessage(view.lastUserText, view.lastUserAttachments);
       },
       resume(id) {
         // A resumed session has a new process and counts events from 1: start the view over

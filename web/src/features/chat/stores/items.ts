@@ -3,7 +3,7 @@
  * messages (`session_history`) or from live session events. Both paths produce the same
  * items, so a reply looks the same streamed and after a reload.
  */
-import type { StoredMessage, SuggestedAction } from "../../../types/protocol";
+import { Attachment, type StoredMessage, type SuggestedAction } from "../../../types/protocol";
 
 export type UserItem = {
   kind: "user";
@@ -15,6 +15,8 @@ export type UserItem = {
   clientSeq?: number;
   /** When it was sent (ISO 8601). */
   at?: string;
+  /** Images sent with the text. */
+  attachments?: Attachment[];
 };
 export type AssistantItem = {
   kind: "assistant";
@@ -104,7 +106,7 @@ export function itemsFromHistory(messages: StoredMessage[]): Item[] {
     }
     switch (m.kind) {
       case "user":
-        items.push({ kind: "user", id: key(m), text: str(p.text), state: "sent", at: m.created_at });
+        items.push({ kind: "user", id: key(m), text: str(p.text), state: "sent", at: m.created_at, ...storedAttachments(p.attachments) });
         break;
       case "assistant": {
         const last = items[items.length - 1];
@@ -158,4 +160,14 @@ export function itemsFromHistory(messages: StoredMessage[]): Item[] {
     }
   }
   return items;
+}
+
+/** The images a stored user message kept (those that parse), as a spreadable field. */
+function storedAttachments(raw: unknown): { attachments?: Attachment[] } {
+  if (!Array.isArray(raw)) return {};
+  const ok = raw.flatMap((a) => {
+    const r = Attachment.safeParse(a);
+    return r.success ? [r.data] : [];
+  });
+  return ok.length ? { attachments: ok } : {};
 }

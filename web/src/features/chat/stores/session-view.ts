@@ -1,5 +1,5 @@
 /** What the chat keeps for one session: its items, turn state and place in the event stream. */
-import type { SlashCommand } from "../../../types/protocol";
+import type { Attachment, SlashCommand } from "../../../types/protocol";
 import type { Item } from "./items";
 
 export type PermissionPrompt = {
@@ -46,6 +46,12 @@ export type SessionView = {
   context: { usedTokens: number; windowTokens: number } | null;
   /** The last text the user sent here (Retry sends it again). */
   lastUserText: string | null;
+  /** The attachments that went with it (Retry sends them again too). */
+  lastUserAttachments: Attachment[];
+  /** The diff's totals from the last `changes_updated` (null: none since it opened), and a
+   * counter that moves with each (the Changes panel refetches on it). */
+  changes: { files: number; additions: number; deletions: number } | null;
+  changesVersion: number;
 };
 
 export function emptyView(id: string): SessionView {
@@ -71,5 +77,8 @@ export function emptyView(id: string): SessionView {
     context: null,
     commands: [],
     lastUserText: null,
+    lastUserAttachments: [],
+    changes: null,
+    changesVersion: 0,
   };
 }

@@ -3,7 +3,7 @@
  * what the user sends. Pure functions over a copy of the view (the store makes the copy, see
  * `updateView` in chat-store.ts), so every rule of a turn reads in one place.
  */
-import type { ControlFrame, SessionEvent } from "../../../types/protocol";
+import type { Attachment, ControlFrame, SessionEvent } from "../../../types/protocol";
 import { SUSPENDED_REASONS } from "../../../types/protocol";
 import { TOOL_UNFINISHED, isDenial, itemId, itemsFromHistory, type Item, type ToolItem, type UserItem } from "./items";
 import type { SessionView } from "./session-view";
@@ -39,12 +39,20 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
         (it): it is UserItem => it.kind === "user" && it.clientSeq === e.seq && it.state !== "sent",
       );
       v.lastUserText = e.text;
+      v.lastUserAttachments = e.attachments ?? [];
       if (mine) {
         v.live[v.live.indexOf(mine)] = { ...mine, state: "sent" };
       } else {
         if (firstAfterHistory) v.live = []; // that turn is in the history now
         else endTurnItems(v);
-        v.live.push({ kind: "user", id: itemId("u"), text: e.text, state: "sent", at: new Date(now()).toISOString() });
+        v.live.push({
+          kind: "user",
+          id: itemId("u"),
+          text: e.text,
+          state: "sent",
+          at: new Date(now()).toISOString(),
+          ...(e.attachments?.length ? { attachments: e.attachments } : {}),
+        });
       }
       v.running = true;
       v.streaming = false;
@@ -163,6 +171,10 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
     case "session_opened_elsewhere":
       v.openedElsewhere = true;
       break;
+    case "changes_updated":
+      v.changes = { files: e.files, additions: e.additions, deletions: e.deletions };
+      v.changesVersion += 1;
+      break;
   }
 }
 
@@ -192,12 +204,13 @@ export function applyHistory(view: SessionView, f: HistoryFrame) {
 }
 
 /** The user sent `text` (client seq `seq`) at `at`: a new turn starts with it, not yet confirmed. */
-export function startUserTurn(v: SessionView, text: string, seq: number, at: string) {
+export function startUserTurn(v: SessionView, text: string, seq: number, at: string, attachments: Attachment[] = []) {
   endTurnItems(v);
   v.dormant = false;
-  v.live.push({ kind: "user", id: itemId("u"), text, state: "sending", clientSeq: seq, at });
+  v.live.push({ kind: "user", id: itemId("u"), text, state: "sending", clientSeq: seq, at, ...(attachments.length ? { attachments } : {}) });
   v.running = true;
   v.lastUserText = text;
+  v.lastUserAttachments = attachments;
   v.terminated = null;
   v.afterHistory = false;
 }

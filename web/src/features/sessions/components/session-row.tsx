@@ -77,6 +77,7 @@ export function SessionRow({
     useShallow((st) => ({ destroy: st.destroy, rename: st.rename, archive: st.archive, purge: st.purge, download: st.download })),
   );
   const live = useSessions((st) => st.states[s.session_id]?.state);
+  const projectCount = useSessions((st) => st.projects?.projects.length ?? 0);
   const row = useRef<HTMLButtonElement>(null);
   const [editing, setEditing] = useState(false);
   const ended = s.status === "terminated" || s.status === "failed";
@@ -88,6 +89,9 @@ export function SessionRow({
   const state = live && s.status !== "terminated" ? live : null;
   const word = state ? LIVE_WORD[state] : STATUS_WORD[s.status];
   const dot = state ? LIVE_STYLE[state] : STATUS_STYLE[s.status];
+  // Its project (and worktree), when the server has several or it has a worktree.
+  const worktree = s.isolation === "worktree";
+  const project = s.project && (projectCount > 1 || worktree) ? (worktree ? `${s.project} (worktree)` : s.project) : "";
   // The preview is raw message text: its markdown marks are not shown.
   const preview = s.preview?.replace(/[`*_#>|~]+/g, "").replace(/\s+/g, " ").trim() ?? "";
   return (
@@ -120,7 +124,7 @@ export function SessionRow({
           aria-current={current ? "true" : undefined}
           // Says what the row shows, in order: "Fix the login bug, running, alice, 5 minutes ago,
           // 2 messages, $0.01, <preview>" (the owner only in an admin's list of several people's).
-          aria-label={[name, word, owner, when, messages, cost, preview].filter(Boolean).join(", ")}
+          aria-label={[name, word, project, owner, when, messages, cost, preview].filter(Boolean).join(", ")}
           data-state={state ?? s.status}
           data-session-id={s.session_id}
           title={s.session_id}
@@ -145,6 +149,13 @@ export function SessionRow({
             )}
           </span>{" "}
           <span className="mt-0.5 flex gap-2 text-xs text-zinc-600 dark:text-zinc-400">
+            {project && (
+              <>
+                <span className="truncate font-medium" data-testid="session-project" title={s.branch ? `Branch: ${s.branch}` : undefined}>
+                  {project}
+                </span>{" "}
+              </>
+            )}
             {owner && (
               <>
                 <span className="truncate" title={`Owner: ${owner}`}>

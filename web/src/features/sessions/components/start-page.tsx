@@ -1,5 +1,6 @@
 import { useShallow } from "zustand/react/shallow";
 import { useSessions } from "../hooks/use-sessions";
+import { ProjectPicker } from "./project-picker";
 
 /** No session is open: start one (a message typed now starts one too, and waits here). */
 export function StartPage({
@@ -25,6 +26,7 @@ export function StartPage({
         Each session is its own Claude Code process working in the server's workspace. Pick
         one from the session list, or start a new one — it is ready at once.
       </p>
+      <ProjectPicker />
       <button
         type="button"
         data-focus-next

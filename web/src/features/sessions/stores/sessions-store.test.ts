@@ -99,3 +99,36 @@ describe("the paged list", () => {
     expect(titleFrom("  \n")).toBeNull();
   });
 });
+
+describe("forking", () => {
+  const B = "22222222-2222-4222-8222-222222222222";
+
+  it("forks before the chosen stored user message and puts the fork first", async () => {
+    const forked: Array<[string, number]> = [];
+    const t = setup({
+      sessionsApi: {
+        list: async () => ({ sessions: [], next_cursor: null }),
+        patch: async () => listed(A),
+        purge: async () => {},
+        history: async () => [
+          { seq: 1, kind: "user" },
+          { seq: 2, kind: "assistant" },
+          { seq: 3, kind: "tool_use" },
+          { seq: 5, kind: "user" },
+        ],
+        fork: async (id, beforeSeq) => {
+          forked.push([id, beforeSeq]);
+          return listed(B, { title: "Fork of X", forked_from: A, status: "suspended" });
+        },
+      },
+    });
+    t.recv({ type: "session_list", sessions: [listed(A)], next_cursor: null });
+    expect(await t.sessions().fork(A, 1)).toBe(B);
+    expect(forked).toEqual([[A, 5]]);
+    expect(t.sessions().sessions.map((s) => s.session_id)).toEqual([B, A]);
+    // A message that is not stored (yet) is said so, and nothing is forked.
+    expect(await t.sessions().fork(A, 2)).toBeNull();
+    expect(forked).toHaveLength(1);
+    expect(t.notice().notice?.text).toMatch(/^Could not fork the session/);
+  });
+});

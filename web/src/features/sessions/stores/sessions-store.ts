@@ -16,12 +16,14 @@ import type {
   ListedSession,
   OptionChoices,
   OptionsChange,
+  Placement,
+  ProjectList,
   SessionEvent,
   SessionPage,
   SessionStateFrame,
   SessionSummary,
 } from "../../../types/protocol";
-import { SUSPENDED_REASONS } from "../../../types/protocol";
+import { DEFAULT_ATTACHMENT_LIMITS, SUSPENDED_REASONS, type AttachmentLimits } from "../../../types/protocol";
 
 /** Which sessions the list shows. */
 export type ListFilter = "current" | "archived";
@@ -41,6 +43,12 @@ export type SessionsState = {
   newOptions: OptionsChange;
   /** What the server offers (`GET /api/v1/info`); null until known. */
   choices: OptionChoices | null;
+  /** What one message may attach (`GET /api/v1/info`; the defaults until known). */
+  attachmentLimits: AttachmentLimits;
+  /** The project and isolation chosen for the next new session (unset: the server's default). */
+  newPlacement: Placement;
+  /** The projects the server offers (`GET /api/v1/projects`); null until known. */
+  projects: ProjectList | null;
   /** An admin's choice of whose sessions to list (a user id); null: everyone's. */
   ownerFilter: string | null;
   /** What each live session is doing now (`session_state`), by id. */
@@ -71,8 +79,12 @@ export type SessionsActions = {
   applyState(f: SessionStateFrame): void;
   destroy(id: string): void;
   setChoices(choices: OptionChoices | null): void;
+  setAttachmentLimits(limits: AttachmentLimits | undefined): void;
   /** Chooses options for the next new session. */
   setNewOptions(change: OptionsChange): void;
+  /** Chooses the project or isolation of the next new session. */
+  setNewPlacement(change: Placement): void;
+  setProjects(projects: ProjectList | null): void;
   /** Switches a session's options (the server answers with `session_options`). */
   setOptions(id: string, change: OptionsChange): void;
   rename(id: string, title: string): void;
@@ -82,6 +94,11 @@ export type SessionsActions = {
   /** Downloads a conversation (Markdown or JSON). */
   download(id: string, format: "md" | "json"): void;
   setOwnerFilter(userId: string | null): void;
+  /**
+   * Forks session `id` before its `userIndex`-th user message (0-based, in the order the
+   * conversation shows them): the new session leads the list; its id, or null on failure.
+   */
+  fork(id: string, userIndex: number): Promise<string | null>;
 };
 
 export type SessionsStore = StoreApi<SessionsState & SessionsActions>;
@@ -92,6 +109,9 @@ export type SessionsApi = {
   patch(id: string, patch: { title?: string; archived?: boolean }): Promise<ListedSession>;
   purge(id: string): Promise<void>;
   download?(id: string, format: "md" | "json"): Promise<void>;
+  /** The stored messages of a session (to find a user message's `seq`). */
+  history?(id: string): Promise<Array<{ seq: number; kind: string }>>;
+  fork?(id: string, beforeSeq: number): Promise<ListedSession>;
 };
 
 export type SessionsDeps = {
@@ -148,6 +168,9 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       queuedText: null,
       newOptions: {},
       choices: null,
+      attachmentLimits: DEFAULT_ATTACHMENT_LIMITS,
+      newPlacement: {},
+      projects: null,
       ownerFilter: null,
       states: {},
 
@@ -195,7 +218,8 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       },
       createSession() {
         if (get().creating) return;
-        if (deps.send({ type: "create_session", ...get().newOptions })) set({ creating: true });
+        const frame = { type: "create_session" as const, ...get().newOptions, ...get().newPlacement };
+        if (deps.send(frame)) set({ creating: true });
         else deps.notifyError("Not connected to the server: try again once it is back.");
       },
       queueFirstMessage(text) {
@@ -257,8 +281,17 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       setChoices(choices) {
         set({ choices });
       },
+      setAttachmentLimits(limits) {
+        set({ attachmentLimits: limits ?? DEFAULT_ATTACHMENT_LIMITS });
+      },
       setNewOptions(change) {
         set((s) => ({ newOptions: { ...s.newOptions, ...change } }));
+      },
+      setNewPlacement(change) {
+        set((s) => ({ newPlacement: { ...s.newPlacement, ...change } }));
+      },
+      setProjects(projects) {
+        set({ projects });
       },
       setOptions(id, change) {
         if (!deps.send({ type: "set_session_options", session_id: id, ...change })) {
@@ -297,6 +330,23 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       },
       setOwnerFilter(userId) {
         set({ ownerFilter: userId });
+      },
+      async fork(id, userIndex) {
+        const api = deps.api;
+        if (!api?.fork || !api.history) return null;
+        try {
+          // The stored `seq` of that user message: the conversation shows every stored user
+          // message in order, live ones included once stored.
+          const users = (await api.history(id)).filter((m) => m.kind === "user");
+          const target = users[userIndex];
+          if (!target) throw new Error("that message is not stored yet; try again in a moment");
+          const listed = await api.fork(id, target.seq);
+          set((s) => ({ sessions: [listed, ...s.sessions.filter((x) => x.session_id !== listed.session_id)] }));
+          return listed.session_id;
+        } catch (e) {
+          deps.notifyError(`Could not fork the session: ${(e as Error).message}`);
+          return null;
+        }
       },
     };
   });
