@@ -269,9 +269,13 @@ async fn run(cfg: Config) -> Outcome {
     {
         server_tx.send_replace(None);
         let mut old = server.take().unwrap();
-        let code = tokio::task::spawn_blocking(move || server::stop(&mut old))
-            .await
-            .unwrap();
+        let code = tokio::task::spawn_blocking(move || {
+            let code = server::stop(&mut old);
+            report::keep_log(1, &old.stdout_text(), &old.stderr.lock().unwrap());
+            code
+        })
+        .await
+        .unwrap();
         restart.check(code == Some(0), || {
             format!("first server exited with {code:?}")
         });
@@ -356,9 +360,13 @@ async fn run(cfg: Config) -> Outcome {
     if ctx.trace {
         println!("server log:\n{}", srv.stdout_text());
     }
-    let code = tokio::task::spawn_blocking(move || server::stop(&mut srv))
-        .await
-        .unwrap();
+    let code = tokio::task::spawn_blocking(move || {
+        let code = server::stop(&mut srv);
+        report::keep_log(2, &srv.stdout_text(), &srv.stderr.lock().unwrap());
+        code
+    })
+    .await
+    .unwrap();
     last.check(code == Some(0), || format!("exit {code:?}"));
     let left = wait_gone(&run_id).await;
     last.check(left.is_empty(), || format!("left running: {left:?}"));

@@ -86,13 +86,29 @@ fn describe(name: &str) -> String {
     }
 }
 
-/// Writes the section to `target/soak/soak.md`.
-pub fn write(text: &str) {
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
+/// `target/soak/` (or under `CARGO_TARGET_DIR`): the section and the servers' logs.
+pub fn dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
-        .join("soak");
+        .join("soak")
+}
+
+/// Writes the section to `target/soak/soak.md`.
+pub fn write(text: &str) {
+    let dir = dir();
     if std::fs::create_dir_all(&dir).is_ok() {
         let _ = std::fs::write(dir.join("soak.md"), text);
+    }
+}
+
+/// Keeps a server's JSON log (stdout) and stderr as `target/soak/server-<gen>.log`, to
+/// find the cause of what the run counted; prints where.
+pub fn keep_log(gen: u64, stdout: &str, stderr: &str) {
+    let dir = dir();
+    let path = dir.join(format!("server-{gen}.log"));
+    let text = format!("{stdout}\n--- stderr ---\n{stderr}");
+    if std::fs::create_dir_all(&dir).is_ok() && std::fs::write(&path, text).is_ok() {
+        println!("soak: server {gen}'s log is in {}", path.display());
     }
 }

@@ -299,10 +299,51 @@ impl Client {
                     } else if code == "query_in_progress" {
                         // The session is restarting: wait until it is idle again.
                         self.until_idle().await;
+                    } else if code == "not_resumable" {
+                        // The session failed (its process kept crashing, or a restart
+                        // could not start one): a message does not wake it; its user
+                        // resumes it by hand, as the UI offers.
+                        self.resume().await;
                     }
                     return sent;
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// `resume_session` for a failed session, then reads (bounded) until its history (the
+    /// resumed session's subscription, whose `event_seq` starts again) or a refusal.
+    async fn resume(&mut self) {
+        let msg = json!({"type": "resume_session", "session_id": self.id});
+        if !self.send(msg).await {
+            self.conn = None;
+            return;
+        }
+        let deadline = Instant::now() + TURN_BOUND;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.recv(left).await {
+                In::Frame(f) if f["session_id"] == self.id.as_str() => {
+                    match f["type"].as_str().unwrap_or_default() {
+                        "session_history" => {
+                            self.last_seq = f["last_event_seq"].as_u64().unwrap_or(0);
+                            self.ctx.count("event", "failed session resumed by hand");
+                            return;
+                        }
+                        "error" => {
+                            let code = f["code"].as_str().unwrap_or("?");
+                            self.ctx.count("refused: resume", code);
+                            return;
+                        }
+                        _ => {}
+                    }
+                }
+                In::Frame(_) => {}
+                In::Closed | In::Silent => {
+                    self.conn = None;
+                    return;
+                }
             }
         }
     }
