@@ -18,7 +18,7 @@ pub fn render(cfg: &Config, r: &Outcome) -> String {
          the end each session sends a final message that must be answered. `MEMORY_BUDGET_MB={}` (about \
          60 % of the sessions fit, so idle ones are suspended and woken all along), \
          `MAX_SESSION_RSS_MB={}`, `PREWARM_POOL_SIZE=2`, `TURN_STALL_SECONDS=6`, \
-         `SHUTDOWN_GRACE_SECONDS=5`, `CLAUDE_CODE_MAX_RETRIES=1`. `make test` runs 2 minutes with 10 \
+         `SHUTDOWN_GRACE_SECONDS=5`, `CLAUDE_CODE_MAX_RETRIES=1`. `make test-soak` runs 2 minutes with 10 \
          sessions.\n",
         cfg.minutes,
         cfg.sessions,
