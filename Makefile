@@ -27,12 +27,13 @@ CONTRACT_STAMP := $(CONTRACT_VENV)/.installed
 IMAGE ?= claude-sdk-pattern:latest
 
 .PHONY: help setup run build web-build test test-rust test-web test-e2e test-container lint bench \
-	bench-container image clean test-contract fuzz
+	bench-container image clean test-contract fuzz soak test-soak
 
 help:
 	@echo "make run    start the server (and UI) on embedded defaults"
 	@echo "make test   run every test"
 	@echo "make bench  measure latency, memory and the web UI (writes docs/benchmarks.md)"
+	@echo "make soak   sessions with faults injected for SOAK_MINUTES (10), then the invariants"
 	@echo "make image  build the container image ($(IMAGE)) with docker or podman"
 	@echo "make lint   rustfmt, clippy, eslint and tsc"
 	@echo "make fuzz   run each fuzz target for FUZZ_SECONDS (default 60)"
@@ -73,7 +74,7 @@ lint: $(WEB_STAMP)
 	cd web && npm run typecheck
 
 test-rust: setup
-	$(CARGO) test --locked --lib --bins --tests
+	env -u SOAK_MINUTES $(CARGO) test --locked --lib --bins --tests
 
 test-web: $(WEB_STAMP)
 	cd web && npm test
@@ -105,6 +106,21 @@ test-e2e: setup $(WEB_STAMP) web-build
 ## (tests/container/); prints SKIPPED without docker or podman.
 test-container:
 	@CLAUDE_CLI_VERSION=$(CLAUDE_CLI_VERSION) scripts/test-container.sh
+
+## soak: SOAK_SESSIONS (30) users talking through the real server and CLI for SOAK_MINUTES
+## (10) while faults are injected at random, then the invariants (tests/soak/); writes the
+## "Soak and chaos" section of docs/benchmarks.md. SOAK_SEED replays the draws.
+SOAK_MINUTES ?= 10
+SOAK_SESSIONS ?= 30
+soak: setup
+	SOAK_MINUTES=$(SOAK_MINUTES) SOAK_SESSIONS=$(SOAK_SESSIONS) $(CARGO) test --locked --test soak
+	@scripts/write-soak.sh
+
+## test-soak: the soak for 2 minutes with 10 sessions (sized for a shared 2-core machine:
+## about 6 CLIs live at once); nothing written to docs/. Not yet in `test`: it does not pass
+## reliably (README.md, "make soak").
+test-soak: setup
+	SOAK_MINUTES=2 SOAK_SESSIONS=10 $(CARGO) test --locked --test soak
 
 ## test: everything, cheapest first, failing on the first broken part.
 test: lint test-web test-rust test-contract test-e2e test-container

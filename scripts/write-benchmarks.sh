@@ -17,6 +17,10 @@ HEAD
     cat "$section"
     echo
   done
+  # `make soak` writes its own section: keep it.
+  if [[ -f "$out" ]]; then
+    awk '/^## Soak and chaos$/ { keep = 1 } keep && /^## / && !/^## Soak and chaos$/ { keep = 0 } keep' "$out"
+  fi
   # `make bench-container` measures the image separately: keep its last section.
   if [[ ! -f target/bench/container.md && -f "$out" ]]; then
     awk '/^## Container image$/ { keep = 1 } keep && /^## / && !/^## Container image$/ { keep = 0 } keep' "$out"

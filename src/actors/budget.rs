@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use actix::prelude::*;
 
-use super::lifecycle::{Event, Phase, StopReason, TurnState};
+use super::lifecycle::{Event, Phase, StopReason};
 use super::session::{Input, SessionActor};
 use crate::session_id::SessionId;
 
@@ -140,7 +140,8 @@ pub fn pick_lru(mut candidates: Vec<(SessionId, Instant, u64)>, needed: u64) -> 
     picked
 }
 
-/// When an idle session was last active; None when a turn runs or it is not running.
+/// When an idle session was last active; None when a turn runs, it is not running, or it
+/// was just woken for its user ([`super::lifecycle::Lifecycle::reclaimable`]).
 #[derive(Message)]
 #[rtype(result = "Option<Instant>")]
 pub struct IdleSince;
@@ -149,13 +150,9 @@ impl Handler<IdleSince> for SessionActor {
     type Result = Option<Instant>;
 
     fn handle(&mut self, _msg: IdleSince, _ctx: &mut Context<Self>) -> Option<Instant> {
-        matches!(
-            self.life.phase(),
-            Phase::Running {
-                turn: TurnState::Idle { .. }
-            }
-        )
-        .then(|| self.life.last_activity())
+        self.life
+            .reclaimable(Instant::now())
+            .then(|| self.life.last_activity())
     }
 }
 

@@ -18,11 +18,12 @@
 //! # Choosing an answer
 //!
 //! For a conversation request: a pending tool follow-up (the last user message carries the
-//! `tool_result` of a [`Reply::ToolUse`]) wins, then the first [`ModelStub::rule`] whose text
+//! `tool_result` of a [`Reply::ToolUse`]) wins, then the [`ModelStub::responder`] if one is
+//! set and answers, then the first [`ModelStub::rule`] whose text
 //! occurs in the last user text, then the queue front ([`ModelStub::push`]), then the mode's
 //! default: `"OK"` ([`StubMode::Scripted`]) or the demo model ([`StubMode::Demo`]). After a
-//! [`Reply::StreamError`] the next conversation request (the CLI's retry) gets its recovery
-//! before anything else.
+//! [`Reply::StreamError`] the next request of the same conversation (the CLI's retry; told
+//! apart by `metadata.user_id`) gets its recovery before anything else.
 //!
 //! # What the CLI sends (observed with Claude Code 2.1.331, stream-json, `--setting-sources=`)
 //!
@@ -62,7 +63,7 @@ use actix_web::{web, App, HttpServer};
 use tokio::sync::oneshot;
 
 pub use demo::BANNER as DEMO_BANNER;
-pub use script::{tokenize, RecordedRequest, Reply};
+pub use script::{tokenize, RecordedRequest, Reply, Responder};
 
 use server::Shared;
 
@@ -153,7 +154,15 @@ impl ModelStub {
             .push((contains.to_string(), reply));
     }
 
-    /// Drops the queue, the rules and any pending tool follow-ups.
+    /// Lets `f` choose the reply to each conversation request, after a pending recovery or
+    /// tool follow-up and before the rules and the queue; `None` from it falls through.
+    /// For many conversations at once (the soak), where one FIFO queue cannot say whose
+    /// turn a reply is for.
+    pub fn responder(&self, f: impl Fn(&RecordedRequest) -> Option<Reply> + Send + Sync + 'static) {
+        self.shared.script().responder = Some(script::Responder(std::sync::Arc::new(f)));
+    }
+
+    /// Drops the queue, the rules, the responder and any pending tool follow-ups.
     pub fn clear(&self) {
         self.shared.script().clear();
     }

@@ -122,6 +122,16 @@ impl RecordedRequest {
         }
     }
 
+    /// Which conversation the request belongs to: the CLI's `metadata.user_id` (JSON text
+    /// that names its session), or `""` for a request without one.
+    pub fn conversation(&self) -> String {
+        self.body
+            .pointer("/metadata/user_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// `tool_use_id`s of the `tool_result` blocks in the last user message.
     pub fn tool_result_ids(&self) -> Vec<String> {
         last_user_blocks(&self.messages)
@@ -239,21 +249,43 @@ pub struct Script {
     pub rules: Vec<(String, Reply)>,
     /// Tool-use id → the reply owed once its result arrives.
     pub pending: HashMap<String, Reply>,
-    /// The answer owed to the retry after a [`Reply::StreamError`]; served first.
-    pub recovery: Option<Reply>,
+    /// The answer owed to the retry after a [`Reply::StreamError`], by conversation
+    /// ([`RecordedRequest::conversation`]): served first to that conversation's next request,
+    /// so that with several CLIs at once another conversation cannot take it.
+    pub recovery: HashMap<String, Reply>,
+    /// Consulted after recovery and tool follow-ups, before rules and queue (see
+    /// [`super::ModelStub::responder`]).
+    pub responder: Option<Responder>,
+}
+
+/// A function choosing the reply to a conversation request (`None`: fall through to the
+/// rules, the queue, then the default).
+#[derive(Clone)]
+pub struct Responder(pub std::sync::Arc<ResponderFn>);
+
+/// The function inside a [`Responder`].
+pub type ResponderFn = dyn Fn(&RecordedRequest) -> Option<Reply> + Send + Sync;
+
+impl std::fmt::Debug for Responder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Responder")
+    }
 }
 
 impl Script {
     /// The scripted reply for a conversation request, if any: the recovery owed after a
     /// broken stream, a pending tool follow-up, the first matching rule, the queue front.
     pub fn next_for(&mut self, req: &RecordedRequest) -> Option<Reply> {
-        if let Some(reply) = self.recovery.take() {
+        if let Some(reply) = self.recovery.remove(&req.conversation()) {
             return Some(reply);
         }
         for id in req.tool_result_ids() {
             if let Some(reply) = self.pending.remove(&id) {
                 return Some(reply);
             }
+        }
+        if let Some(reply) = self.responder.as_ref().and_then(|f| (f.0)(req)) {
+            return Some(reply);
         }
         if let Some(text) = &req.last_user_text {
             if let Some((_, reply)) = self.rules.iter().find(|(c, _)| text.contains(c.as_str())) {
@@ -268,7 +300,8 @@ impl Script {
         self.queue.clear();
         self.rules.clear();
         self.pending.clear();
-        self.recovery = None;
+        self.recovery.clear();
+        self.responder = None;
     }
 }
 
@@ -354,5 +387,37 @@ mod tests {
         );
         assert!(side.side);
         assert_eq!(plain.tool_names, ["Bash"]);
+    }
+
+    #[test]
+    fn a_recovery_is_owed_to_its_own_conversation_and_the_responder_comes_before_rules() {
+        let body = |user: &str, text: &str| {
+            let raw = serde_json::to_vec(&json!({
+                "messages": [{"role":"user","content": text}],
+                "tools": [{"name":"Bash"}],
+                "metadata": {"user_id": user},
+            }))
+            .unwrap();
+            RecordedRequest::new("POST", "/v1/messages", &raw)
+        };
+        let text = |r: Option<Reply>| match r {
+            Some(Reply::Text { text, .. }) => text,
+            other => panic!("{other:?}"),
+        };
+        let mut s = Script::default();
+        s.rules.push(("hi".into(), Reply::text("ruled")));
+        s.recovery
+            .insert(body("a", "hi").conversation(), Reply::text("a's retry"));
+        assert_eq!(text(s.next_for(&body("b", "hi"))), "ruled", "not b's");
+        assert_eq!(text(s.next_for(&body("a", "hi"))), "a's retry");
+        s.responder = Some(Responder(std::sync::Arc::new(|r: &RecordedRequest| {
+            (r.last_user_text.as_deref() == Some("hi")).then(|| Reply::text("responded"))
+        })));
+        assert_eq!(text(s.next_for(&body("a", "hi"))), "responded");
+        assert_eq!(
+            text(s.next_for(&body("a", "hi there"))),
+            "ruled",
+            "falls through"
+        );
     }
 }

@@ -195,7 +195,7 @@ fn decide(state: &Shared, rec: &RecordedRequest, body_len: usize) -> Action {
             Some(Reply::Stall { partial }) => Action::Stall(msg(vec![], Duration::ZERO), partial),
             Some(Reply::StreamError { partial, recovery }) if rec.stream => {
                 // Served before rules and queue, so a rule cannot capture the retry.
-                script.recovery = Some(*recovery);
+                script.recovery.insert(rec.conversation(), *recovery);
                 Action::Break(msg(vec![], Duration::ZERO), partial)
             }
             // A non-streaming request cannot break mid-stream: answer the recovery at once.

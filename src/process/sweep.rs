@@ -2,8 +2,10 @@
 //! (the tools of a CLI that died, re-parented to the server) and the start-up recovery of
 //! CLIs a previous run left behind. Both stop what they find through [`ProcessTree`].
 
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::Path;
+use std::sync::Mutex;
 
 use super::registry::live_cli_pids;
 use super::scan::{self, ProcInfo};
@@ -13,13 +15,24 @@ use super::tree::{Exit, Ladder, ProcessTree};
 /// orphan re-parented to the server can be told apart from the server's other children.
 pub const OWNER_ENV: &str = "CLAUDE_SDK_PATTERN_OWNER";
 
+/// The non-zombie suspects of the previous sweep (see [`confirmed`]).
+static SUSPECTS: Mutex<Option<HashSet<i32>>> = Mutex::new(None);
+
 /// Our children that came from one of our CLIs but are not a live CLI, stopped with
 /// [`Ladder::ORPHAN`] and reaped; with `zombies`, unknown zombie children are reaped too
 /// (only when every child of this process is ours). Returns how many.
 pub async fn sweep_orphans(zombies: bool) -> usize {
-    let found = tokio::task::spawn_blocking(move || find_orphans(zombies))
-        .await
-        .unwrap_or_default();
+    let found = tokio::task::spawn_blocking(move || {
+        let found = find_orphans(zombies);
+        let mut previous = SUSPECTS.lock().unwrap_or_else(|p| p.into_inner());
+        confirmed(
+            found,
+            previous.get_or_insert_with(HashSet::new),
+            &live_cli_pids(),
+        )
+    })
+    .await
+    .unwrap_or_default();
     let count = found.len();
     let stops = found.into_iter().map(|p| async move {
         let mut tree = ProcessTree::in_group(p.pid, p.pgid);
@@ -33,6 +46,26 @@ pub async fn sweep_orphans(zombies: bool) -> usize {
     });
     futures_util::future::join_all(stops).await;
     count
+}
+
+/// Of the processes `found` now, those to stop: zombies at once; a running one only when
+/// the previous sweep found it too and it is still no live CLI. A CLI being spawned is
+/// our child, carries [`OWNER_ENV`] and is not in the registry for the moment between
+/// its exec and `register_cli`: a single look SIGTERMed such CLIs mid-start (a create
+/// refused with `internal`, a wake or crash restart failed, the session left `failed`).
+/// `previous` becomes this sweep's suspects.
+fn confirmed(
+    found: Vec<ProcInfo>,
+    previous: &mut HashSet<i32>,
+    live: &HashSet<i32>,
+) -> Vec<ProcInfo> {
+    let (zombies, running): (Vec<_>, Vec<_>) = found.into_iter().partition(|p| p.zombie);
+    let (stop, wait): (Vec<_>, Vec<_>) = running
+        .into_iter()
+        .filter(|p| !live.contains(&p.pid))
+        .partition(|p| previous.contains(&p.pid));
+    *previous = wait.iter().map(|p| p.pid).collect();
+    zombies.into_iter().chain(stop).collect()
 }
 
 fn find_orphans(zombies: bool) -> Vec<ProcInfo> {
@@ -100,6 +133,35 @@ fn runs_cli(args: &[OsString], cli: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_running_suspect_is_stopped_only_when_the_next_sweep_finds_it_again_and_not_live() {
+        let p = |pid, zombie| ProcInfo {
+            pid,
+            ppid: 1,
+            pgid: pid,
+            zombie,
+        };
+        let pids = |v: Vec<ProcInfo>| v.into_iter().map(|p| p.pid).collect::<Vec<_>>();
+        let mut previous = HashSet::new();
+        let none = HashSet::new();
+        // First look: zombies go at once; 10 (a CLI mid-spawn?) and 11 only become suspects.
+        let first = confirmed(
+            vec![p(9, true), p(10, false), p(11, false)],
+            &mut previous,
+            &none,
+        );
+        assert_eq!(pids(first), vec![9]);
+        // 10 was a CLI: registered since. 11 is still there and no CLI: stopped. 12 is new.
+        let live = HashSet::from([10]);
+        let second = confirmed(
+            vec![p(10, false), p(11, false), p(12, false)],
+            &mut previous,
+            &live,
+        );
+        assert_eq!(pids(second), vec![11]);
+        assert_eq!(previous, HashSet::from([12]));
+    }
 
     #[test]
     fn only_our_cli_in_stream_json_mode_counts() {

@@ -120,3 +120,35 @@ async fn over_the_budget_the_pool_shrinks_first() {
     assert_eq!(engine.pool_status().await.unwrap().ready, 0);
     h.stop().await;
 }
+
+#[actix_web::test]
+async fn a_session_woken_for_its_user_is_not_suspended_again_before_its_first_reply() {
+    // One session fits (see above). b's create suspends a; opening a wakes it (suspending
+    // b, which has served no one since it was created).
+    let h = harness(&[
+        ("MEMORY_BUDGET_MB", "300"),
+        ("MONITOR_INTERVAL_SECONDS", "3600"),
+    ])
+    .await;
+    let (a, _a_events) = h.open().await;
+    let (_b, _b_events) = h.open().await;
+    h.wait_status(&a, SessionStatus::Suspended).await;
+    let mut a_events = collector();
+    h.engine
+        .subscribe(&admin(), &a, a_events.recipient.clone(), 0)
+        .await
+        .unwrap();
+
+    // a, just woken and idle until its user's message arrives, is held: a create in that
+    // gap is refused rather than taking a's process (which refused the message, or woke a
+    // third process its viewer was not subscribed to).
+    let refused = h.engine.create_session(&admin()).await.err();
+    assert_eq!(
+        refused,
+        Some(EngineError::OverMemoryBudget { budget_mb: 300 })
+    );
+    h.stub.push(Reply::text("Still here."));
+    h.engine.query(&admin(), &a, "hello", 1).await.unwrap();
+    assert_eq!(text_of(&a_events.until(ends_turn).await), "Still here.");
+    h.stop().await;
+}

@@ -176,3 +176,28 @@ async fn a_cli_that_ignores_the_interrupt_is_restarted_with_its_conversation() {
     crate::engine_harness::wait_dead(pid).await;
     h.stop().await;
 }
+
+#[actix_web::test]
+async fn after_a_model_request_that_hangs_the_next_message_is_answered() {
+    // The request gets no answer at all (not even headers); the CLI may retry once.
+    let h = harness_with_cli(
+        &[("TURN_STALL_SECONDS", "3")],
+        &[("CLAUDE_CODE_MAX_RETRIES", "1")],
+    )
+    .await;
+    let (id, mut ev) = h.open().await;
+    h.stub.push(Reply::text("First."));
+    h.engine.query(&admin(), &id, "first", 1).await.unwrap();
+    assert_eq!(text_of(&ev.until(ends_turn).await), "First.");
+    h.stub.push(Reply::Hang);
+    h.engine.query(&admin(), &id, "hello", 2).await.unwrap();
+    let cut = ev.until(ends_turn).await;
+    assert!(
+        matches!(cut.last().unwrap().body, EventBody::StreamError { .. }),
+        "{cut:?}"
+    );
+    h.stub.push(Reply::text("Answered."));
+    h.engine.query(&admin(), &id, "again", 3).await.unwrap();
+    assert_eq!(text_of(&ev.until(ends_turn).await), "Answered.");
+    h.stop().await;
+}

@@ -22,6 +22,9 @@ pub struct Lifecycle {
     turns_on_process: u32,
     subscribed: bool,
     last_activity: Instant,
+    /// The current process was started for a stored session (a wake or resume: someone is
+    /// about to use it) and has not completed a turn yet: see [`Lifecycle::reclaimable`].
+    woken: bool,
 }
 
 impl Lifecycle {
@@ -33,7 +36,24 @@ impl Lifecycle {
             turns_on_process: 0,
             subscribed: false,
             last_activity: now,
+            woken: false,
         }
+    }
+
+    /// Whether the memory budget may suspend this session now: idle, and not a process
+    /// just woken for its user that has not served a turn yet (for [`WAKE_HOLD`]). Without
+    /// the hold a message to a suspended session wakes it, and a create (or the monitor)
+    /// suspends it again before the message arrives: the message is refused as sent to an
+    /// ended session, or wakes a third process that its connection is not subscribed to.
+    pub fn reclaimable(&self, now: Instant) -> bool {
+        let idle = matches!(
+            self.phase,
+            Phase::Running {
+                turn: TurnState::Idle { .. }
+            }
+        );
+        let held = self.woken && now.saturating_duration_since(self.last_activity) < WAKE_HOLD;
+        idle && !held
     }
 
     /// As if the current process had completed a turn (table tests start there).
@@ -103,8 +123,9 @@ impl Lifecycle {
             ) => (p, vec![Refuse(EngineError::NotLive)]),
 
             // ---- starting ----
-            (Phase::Starting { .. }, Event::Launched { source, lost }) => {
+            (Phase::Starting { from }, Event::Launched { source, lost }) => {
                 self.on_new_process(now);
+                self.woken = !matches!(*from, Phase::Absent);
                 let mut fx = Vec::new();
                 if lost {
                     fx.push(RecordNotRestored);
@@ -465,6 +486,7 @@ impl Lifecycle {
 
     fn turn_done(&mut self, now: Instant) {
         self.turns_on_process += 1;
+        self.woken = false;
         self.last_activity = now;
     }
 

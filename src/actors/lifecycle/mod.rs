@@ -25,5 +25,5 @@ pub use machine::Lifecycle;
 pub use notices::{Notice, NOT_RESTORED_NOTICE};
 pub use phase::{
     age_schedule, Cut, Effect, Event, LaunchKind, Limits, Pending, Phase, RestartReason,
-    StopReason, TurnState, CRASH_BUDGET, CRASH_WINDOW, INTERRUPT_WAIT, TURN_GRACE,
+    StopReason, TurnState, CRASH_BUDGET, CRASH_WINDOW, INTERRUPT_WAIT, TURN_GRACE, WAKE_HOLD,
 };

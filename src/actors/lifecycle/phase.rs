@@ -14,6 +14,9 @@ pub const TURN_GRACE: Duration = Duration::from_secs(30);
 /// A cut turn's interrupt must end it within this (the CLI answers in well under a second);
 /// past it the process is given up on.
 pub const INTERRUPT_WAIT: Duration = Duration::from_secs(2);
+/// A process woken for its user (a message, opening the session) is not suspended for the
+/// memory budget before its first turn ends, or this long after its start.
+pub const WAKE_HOLD: Duration = Duration::from_secs(30);
 /// Crash restarts allowed per [`CRASH_WINDOW`]; one more crash and the session is `failed`.
 pub const CRASH_BUDGET: usize = 3;
 pub const CRASH_WINDOW: Duration = Duration::from_secs(60);

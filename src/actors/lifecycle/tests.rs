@@ -157,6 +157,36 @@ fn a_memory_restart_needs_a_completed_turn_on_the_process() {
 }
 
 #[test]
+fn a_woken_session_is_held_from_the_budget_until_its_first_turn_or_the_hold_ends() {
+    let launched = |source| Event::Launched {
+        source,
+        lost: false,
+    };
+    // Created: reclaimable as soon as it is idle (a new session nobody uses yet).
+    let mut created = Lifecycle::new(Phase::Absent, LIMITS, t0());
+    created.step(Event::Create, t0());
+    created.step(launched(Source::Cold), t0());
+    assert!(created.reclaimable(t0()));
+
+    // Woken for a message: held until the message's turn has ended...
+    let mut woken = Lifecycle::new(Phase::Suspended, LIMITS, t0());
+    woken.step(Event::Wake, t0());
+    woken.step(launched(Source::Resumed), t0());
+    assert!(!woken.reclaimable(t0() + Duration::from_secs(1)));
+    woken.step(Event::Query, t0() + Duration::from_secs(1));
+    assert!(!woken.reclaimable(t0() + Duration::from_secs(2)));
+    woken.step(Event::TurnEnded, t0() + Duration::from_secs(2));
+    assert!(woken.reclaimable(t0() + Duration::from_secs(2)));
+
+    // ...or, when no message comes (woken only to be viewed), for WAKE_HOLD.
+    let mut viewed = Lifecycle::new(Phase::Suspended, LIMITS, t0());
+    viewed.step(Event::Wake, t0());
+    viewed.step(launched(Source::Resumed), t0());
+    assert!(!viewed.reclaimable(t0() + WAKE_HOLD - Duration::from_secs(1)));
+    assert!(viewed.reclaimable(t0() + WAKE_HOLD));
+}
+
+#[test]
 fn idleness_marks_then_suspends_and_a_turn_counts_as_activity() {
     let ready = Phase::Running {
         turn: TurnState::Idle { marked: false },
