@@ -269,9 +269,24 @@ async fn a_conversation_is_titled_searchable_renamable_archivable_and_purgeable(
     let base = h.url("");
     let (_, list) = api(&base, "GET", "/api/v1/sessions", None).await;
     assert_eq!(listed(&list, &id).unwrap()["title"], "Birds of prey");
-    let (_, found) = api(&base, "GET", "/api/v1/search?q=heron", None).await;
-    assert_eq!(found["hits"][0]["title"], "Birds of prey", "{found}");
-    assert_eq!(found["hits"][0]["role"], "assistant");
+    for (word, role) in [
+        ("kestrel", "user"),
+        ("pelican", "tool_result"),
+        ("heron", "assistant"),
+    ] {
+        let (_, found) = api(&base, "GET", &format!("/api/v1/search?q={word}"), None).await;
+        let hit = found["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["role"] == role)
+            .unwrap_or_else(|| panic!("after the restart, {word}: {found}"));
+        assert_eq!(hit["title"], "Birds of prey", "{found}");
+        assert!(hit["snippet"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("<mark>{word}</mark>")));
+    }
 
     // Archive hides it from the default list; `status=archived` lists it; unarchive.
     let (status, body) = api(&base, "PATCH", &path, Some(json!({"archived": true}))).await;
