@@ -198,7 +198,13 @@ pub async fn messages(
     query: web::Query<MessagesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = SessionId::parse(&id)?;
-    let after_seq = i64::try_from(query.after_seq.unwrap_or(0)).unwrap_or(i64::MAX);
+    // The document says int64 (a `seq` is one): a larger number is refused, not clamped.
+    let after_seq = i64::try_from(query.after_seq.unwrap_or(0)).map_err(|_| {
+        ApiError::new(
+            ErrorCode::ValidationError,
+            "after_seq is a whole number from 0 to 9223372036854775807.",
+        )
+    })?;
     let row = state
         .db
         .get(id.as_str())
