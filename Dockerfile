@@ -53,14 +53,15 @@ ENV CARGO_PROFILE_RELEASE_DEBUG=0 \
 # Dependencies first, against placeholder sources: this layer is rebuilt only when
 # Cargo.toml or Cargo.lock change, so an edit in src/ recompiles only this crate. (Plain
 # cargo rather than cargo-chef: installing that tool would cost a cold build more than it
-# saves for one crate.) A placeholder for every bench Cargo.toml names (it refuses a
-# manifest whose bench file is missing); the binary does not need them.
+# saves for one crate.) A placeholder for every bench and test Cargo.toml names (it refuses a
+# manifest whose bench or test file is missing); the binary does not need them.
 COPY Cargo.toml Cargo.lock ./
 RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
-    mkdir -p src benches \
+    mkdir -p src benches tests \
  && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
- && for b in $(awk '/^\[\[bench\]\]/ {b = 1; next} b && /^name *=/ {gsub(/^name *= *"|"$/, ""); print; b = 0}' Cargo.toml); do \
-      echo 'fn main() {}' > "benches/$b.rs"; done \
+ && for kind in bench:benches test:tests; do \
+      for n in $(awk -v h="[[${kind%%:*}]]" '$0 == h {b = 1; next} b && /^name *=/ {gsub(/^name *= *"|"$/, ""); print; b = 0}' Cargo.toml); do \
+        echo 'fn main() {}' > "${kind#*:}/$n.rs"; done; done \
  && cargo build --release --locked --bin claude-sdk-pattern \
  && rm -rf src target/release/claude-sdk-pattern* \
       target/release/deps/claude_sdk_pattern-* target/release/deps/libclaude_sdk_pattern-* \
