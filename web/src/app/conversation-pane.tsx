@@ -28,6 +28,13 @@ export function ConversationPane({ onReconnect, workspace }: { onReconnect(): vo
     useShallow((s) => ({ creating: s.creating, createSession: s.createSession, attachmentLimits: s.attachmentLimits, fork: s.fork })),
   );
   const switchSession = useChat((s) => s.switchSession);
+  // The Changes button only where there can be a diff: the session's project is a git
+  // repository (unknown project or list: asked anyway; the panel hides itself on a 409).
+  const gitProject = useSessions((s) => {
+    const project = s.sessions.find((x) => x.session_id === id)?.project;
+    const known = s.projects?.projects.find((p) => p.name === project);
+    return known ? known.git : true;
+  });
   const forking = useRef(false);
   // "Fork from here": the new session opens once the server has made it.
   const onFork = (userIndex: number) => {
@@ -44,7 +51,7 @@ export function ConversationPane({ onReconnect, workspace }: { onReconnect(): vo
     <>
       <NoticeBanner />
       <WarningBanner />
-      {id && workspace && readOnlyOwner === null && (
+      {id && workspace && gitProject && readOnlyOwner === null && (
         <div className="flex justify-end border-b border-zinc-200 px-3 py-1 dark:border-zinc-800">
           <ChangesButton key={id} api={workspace} id={id} />
         </div>
