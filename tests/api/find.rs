@@ -331,10 +331,13 @@ async fn a_conversation_is_titled_searchable_renamable_archivable_and_purgeable(
     // The CLI's per-session temporary files live under the server's CLAUDE_CODE_TMPDIR
     // (`<data>/run/tmp`): `claude-<uid>/<project>/<id>/` (background task and subagent
     // output). Where this turn left none, one is put there as a background task would.
-    let tmp_root = h.dir.path().join(format!(
-        "data/run/tmp/claude-{}",
-        nix::unistd::getuid().as_raw()
-    ));
+    let tmp_root = h
+        .dir
+        .path()
+        .join("data")
+        .join("run")
+        .join("tmp")
+        .join(format!("claude-{}", nix::unistd::getuid().as_raw()));
     let project = std::fs::read_dir(&tmp_root)
         .ok()
         .and_then(|mut d| d.next())
