@@ -22,12 +22,16 @@ SERVER_RELEASE_BIN := $(abspath $(or $(CARGO_TARGET_DIR),target)/release/claude-
 PYTHON ?= python3
 CONTRACT_VENV := .tools/contract-venv
 CONTRACT_STAMP := $(CONTRACT_VENV)/.installed
+# kubectl (for its kustomize), kubernetes-validate and checkov for the Kubernetes manifests,
+# pinned (every package) in tests/deploy/requirements.txt, in a venv of their own.
+DEPLOY_VENV := .tools/deploy-venv
+DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 
 # The container image `make image` builds (docker, or podman where no Docker engine runs).
 IMAGE ?= claude-sdk-pattern:latest
 
 .PHONY: help setup run build web-build test test-rust test-web test-e2e test-container lint bench \
-	bench-container image clean test-contract fuzz soak test-soak
+	bench-container image clean test-contract test-deploy fuzz soak test-soak
 
 help:
 	@echo "make run    start the server (and UI) on embedded defaults"
@@ -92,6 +96,19 @@ test-contract: setup $(CONTRACT_STAMP)
 	$(CARGO) build --locked
 	SERVER_BIN="$(SERVER_DEBUG_BIN)" scripts/contract-test.sh
 
+$(DEPLOY_STAMP): tests/deploy/requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "python3 (with venv) is required for the deploy check"; exit 1; }
+	@rm -rf $(DEPLOY_VENV)
+	$(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps \
+		-r tests/deploy/requirements.txt
+	@touch $@
+
+## test-deploy: render and check the Kubernetes manifests (deploy/kubernetes) without a
+## cluster: kustomize, kubernetes-validate, our sizing rules, checkov (scripts/check-deploy.sh).
+test-deploy: $(DEPLOY_STAMP)
+	DEPLOY_VENV=$(DEPLOY_VENV) scripts/check-deploy.sh
+
 ## fuzz: the fuzz targets (fuzz/), FUZZ_SECONDS each (default 60); not part of `make test`
 ## (docs/testing.md says why). Builds libFuzzer with g++ (installed if missing, as root).
 fuzz:
@@ -123,7 +140,7 @@ test-soak: setup
 	SOAK_MINUTES=2 SOAK_SESSIONS=10 $(CARGO) test --locked --test soak
 
 ## test: everything, cheapest first, failing on the first broken part.
-test: lint test-web test-rust test-contract test-e2e test-container
+test: lint test-deploy test-web test-rust test-contract test-e2e test-container
 
 ## image: the container image (Dockerfile); run it as docs/operations.md says.
 image:
