@@ -50,13 +50,17 @@ impl SessionStart {
 }
 
 /// Environment variables never passed to the CLI: `CLAUDECODE` makes it think it is nested;
-/// the server's own key (and where its key file is) must not be readable by tools (a Bash
-/// `env` would show it); `XDG_RUNTIME_DIR` would put the CLI's messaging socket there rather
-/// than under `CLAUDE_CODE_TMPDIR`, the server's own directory.
-pub const ENV_REMOVED: [&str; 4] = [
+/// the server's own secrets must not be readable by tools (a Bash `env` would show them):
+/// its key and where its key file is, its database URL (a PostgreSQL URL carries a
+/// password) and the replicas' shared `CLUSTER_SECRET` (deploy/kubernetes sets both);
+/// `XDG_RUNTIME_DIR` would put the CLI's messaging socket there rather than under
+/// `CLAUDE_CODE_TMPDIR`, the server's own directory.
+pub const ENV_REMOVED: [&str; 6] = [
     "CLAUDECODE",
     "CLAUDE_SDK_PATTERN_API_KEY",
     "CLAUDE_SDK_PATTERN_API_KEY_FILE",
+    "DATABASE_URL",
+    "CLUSTER_SECRET",
     "XDG_RUNTIME_DIR",
 ];
 

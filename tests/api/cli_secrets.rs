@@ -115,3 +115,72 @@ async fn mcp_files_left_by_a_killed_server_are_removed_at_start() {
     assert!(kept.exists());
     h.stop().await;
 }
+
+/// The variables deploy/kubernetes sets (some only for the replica mode, which this server
+/// may not know yet): the server starts with them, and none of its secrets reaches a CLI,
+/// where any tool could print it.
+#[actix_web::test]
+async fn the_kubernetes_variables_are_accepted_and_no_server_secret_reaches_a_cli() {
+    use crate::helpers::{base_env, ServerProcess, TEST_KEY};
+    const CLUSTER: &str = "cluster-secret-5b0e7d2c41";
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = base_env(dir.path());
+    env.retain(|(k, _)| k != "PREWARM_POOL_SIZE");
+    let data = dir.path().join("data").to_string_lossy().into_owned();
+    for (k, v) in [
+        ("PREWARM_POOL_SIZE", "1"),
+        ("NODE_ID", "claude-sdk-pattern-0"),
+        ("POD_NAMESPACE", "team"),
+        (
+            "NODE_URL",
+            "http://claude-sdk-pattern-0.claude-sdk-pattern-internal.team.svc:8000",
+        ),
+        ("CLUSTER_SECRET", CLUSTER),
+        ("DATA_DIR", &data),
+    ] {
+        env.push((k.into(), v.into()));
+    }
+    let mut server = ServerProcess::start(&env);
+    // Listening means the pool's first CLI is ready, with the environment it was given.
+    server.wait_listening();
+
+    let children: Vec<i32> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                // "pid (comm) state ppid ...": comm may hold spaces, so split after it.
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<i32>().ok())
+                    == Some(server.pid)
+            })
+        })
+        .collect();
+    assert!(!children.is_empty(), "no CLI process under the server");
+    for pid in children {
+        let env = environ(pid);
+        assert!(
+            env.iter().any(|v| v.starts_with("CLAUDE_CODE_TMPDIR=")),
+            "{env:?}"
+        );
+        for secret in [
+            "CLAUDE_SDK_PATTERN_API_KEY=",
+            "DATABASE_URL=",
+            "CLUSTER_SECRET=",
+        ] {
+            assert!(
+                !env.iter().any(|v| v.starts_with(secret)),
+                "CLI {pid} got {secret}"
+            );
+        }
+        assert!(!env
+            .iter()
+            .any(|v| v.contains(CLUSTER) || v.contains(TEST_KEY)));
+        // What is no secret passes through as before.
+        assert!(env.iter().any(|v| v == "NODE_ID=claude-sdk-pattern-0"));
+    }
+
+    server.signal(nix::sys::signal::Signal::SIGTERM);
+    assert!(server.wait_exit().success());
+}
