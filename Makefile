@@ -31,7 +31,7 @@ DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 IMAGE ?= claude-sdk-pattern:latest
 
 .PHONY: help setup run build web-build test test-rust test-web test-e2e test-container lint bench \
-	bench-container image clean test-contract test-deploy fuzz soak test-soak
+	bench-container image clean test-contract test-deploy test-readonly-root fuzz soak test-soak
 
 help:
 	@echo "make run    start the server (and UI) on embedded defaults"
@@ -79,6 +79,11 @@ lint: $(WEB_STAMP)
 
 test-rust: setup
 	env -u SOAK_MINUTES $(CARGO) test --locked --lib --bins --tests
+
+## test-readonly-root: the API tests with real CLI turns again under a read-only root
+## filesystem (only a tmpfs /tmp writable), as deploy/kubernetes runs the server.
+test-readonly-root: setup
+	scripts/test-readonly-root.sh
 
 test-web: $(WEB_STAMP)
 	cd web && npm test
@@ -140,7 +145,7 @@ test-soak: setup
 	SOAK_MINUTES=2 SOAK_SESSIONS=10 $(CARGO) test --locked --test soak
 
 ## test: everything, cheapest first, failing on the first broken part.
-test: lint test-deploy test-web test-rust test-contract test-e2e test-container
+test: lint test-deploy test-web test-rust test-readonly-root test-contract test-e2e test-container
 
 ## image: the container image (Dockerfile); run it as docs/operations.md says.
 image:
