@@ -31,11 +31,12 @@ fi
 # a tmpfs over /tmp for everything the tests write.
 "${ns[@]}" bash -euo pipefail -c '
   mount --bind / / && mount -o remount,bind,ro /
-  mount -t tmpfs -o size=4g,mode=1777 tmpfs /tmp
-  mkdir /tmp/home
+  scratch=/tmp
+  mount -t tmpfs -o size=4g,mode=1777 tmpfs "$scratch"
+  mkdir "$scratch/home"
   if touch .readonly-probe 2>/dev/null; then
     echo "test-readonly-root: the root filesystem is still writable" >&2; exit 1
   fi
-  echo "root filesystem read-only; writable: /tmp (tmpfs), HOME=/tmp/home"
-  HOME=/tmp/home TMPDIR=/tmp "$0" --test-threads 2 "${@}"
+  echo "root filesystem read-only; writable: $scratch (tmpfs), HOME=$scratch/home"
+  HOME="$scratch/home" TMPDIR="$scratch" "$0" --test-threads 2 "${@}"
 ' "$bin" "${filters[@]}"
