@@ -29,10 +29,16 @@ fi
 
 # Inside the namespace: / bound onto itself and remounted read-only (this namespace only),
 # a tmpfs over /tmp for everything the tests write.
-"${ns[@]}" bash -euo pipefail -c '
+# A checkout under /tmp (a CI clone may be) would be hidden by the tmpfs: it is bound aside
+# first (on /mnt, in this namespace only) and bound back on its own path inside the tmpfs.
+"${ns[@]}" env REPO="$PWD" bash -euo pipefail -c '
   mount --bind / / && mount -o remount,bind,ro /
   scratch=/tmp
+  under_scratch=false
+  case "$REPO/" in "$scratch"/*) under_scratch=true ;; esac
+  if $under_scratch; then mount --bind "$REPO" /mnt; fi
   mount -t tmpfs -o size=4g,mode=1777 tmpfs "$scratch"
+  if $under_scratch; then mkdir -p "$REPO" && mount --bind /mnt "$REPO" && cd "$REPO"; fi
   mkdir "$scratch/home"
   if touch .readonly-probe 2>/dev/null; then
     echo "test-readonly-root: the root filesystem is still writable" >&2; exit 1
