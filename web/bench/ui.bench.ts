@@ -24,8 +24,23 @@ import { saveArtifactsOnFailure, startStack, type Stack } from "../e2e/stack.ts"
 // The release build unless told otherwise (`make bench` sets it; so can a person).
 process.env.SERVER_BIN ||= path.resolve(REPO_ROOT, process.env.CARGO_TARGET_DIR || "target", "release", "claude-sdk-pattern");
 
-const LOAD_RUNS = 10;
-const NEW_SESSION_RUNS = 10;
+/**
+ * `BENCH_ONLY=long-reply`: only what the long-reply rows need (one page load, one new
+ * session, the two long replies); the report test then prints those rows and writes them to
+ * `target/bench/ui-long-reply.json` instead of the whole section.
+ */
+const ONLY_LONG_REPLY = process.env.BENCH_ONLY === "long-reply";
+/**
+ * `BENCH_PROFILE=1`: a CPU profile of the page while each long reply streams, written to
+ * `target/bench/long-reply-x<rate>.cpuprofile` (open it in DevTools' Performance panel), and
+ * the functions that took most of it printed. `BENCH_PROFILE=trace` also records a DevTools
+ * trace of its first 15 s (`long-reply-x<rate>.trace.json`: what each long task was: script,
+ * style, layout, paint, input events). Profiling slows the page: the figures of such a run
+ * are not comparable with others.
+ */
+const PROFILE = !!process.env.BENCH_PROFILE;
+const LOAD_RUNS = ONLY_LONG_REPLY ? 1 : 10;
+const NEW_SESSION_RUNS = ONLY_LONG_REPLY ? 1 : 10;
 const MESSAGE_RUNS = 8;
 const POOL_SIZE = 2;
 /** Long enough that the demo's echo streams for several seconds (20 ms per token). */
@@ -465,6 +480,50 @@ async function destroySession(server: TestServer, id: string): Promise<void> {
   if (res.status !== 200) throw new Error(`DELETE session ${id}: ${res.status} ${await res.text()}`);
 }
 
+type CpuProfile = {
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[] }>;
+  samples?: number[];
+  timeDeltas?: number[];
+};
+
+/** The functions with the most self time in a CPU profile, and the most total (inclusive) time. */
+function profileSummary(profile: CpuProfile, top = 25): string {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const self = new Map<number, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  // A sample's time is the delta to the next sample.
+  for (let i = 0; i < samples.length; i++) self.set(samples[i], (self.get(samples[i]) ?? 0) + (deltas[i + 1] ?? 0) / 1000);
+  const label = (id: number) => {
+    const f = byId.get(id)!.callFrame;
+    const file = f.url ? f.url.replace(/^.*\//, "").replace(/\?.*$/, "") : "";
+    return `${f.functionName || "(anonymous)"}${file ? ` ${file}:${f.lineNumber + 1}` : ""}`;
+  };
+  const selfBy = new Map<string, number>();
+  const totalBy = new Map<string, number>();
+  for (const [id, t] of self) {
+    selfBy.set(label(id), (selfBy.get(label(id)) ?? 0) + t);
+    // Inclusive time: once per distinct function on the stack.
+    const seen = new Set<string>();
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+      const l = label(n);
+      if (seen.has(l)) continue;
+      seen.add(l);
+      totalBy.set(l, (totalBy.get(l) ?? 0) + t);
+    }
+  }
+  const all = [...self.values()].reduce((a, b) => a + b, 0);
+  const rows = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([l, t]) => `  ${t.toFixed(0).padStart(7)} ms ${((t / all) * 100).toFixed(1).padStart(5)} %  ${l}`)
+      .join("\n");
+  return `sampled ${all.toFixed(0)} ms; self time:\n${rows(selfBy)}\ntotal time:\n${rows(totalBy)}`;
+}
+
 async function cdpMetrics(cdp: CDPSession): Promise<Record<string, number>> {
   const { metrics } = await cdp.send("Performance.getMetrics");
   return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
@@ -647,7 +706,7 @@ describe("web UI benchmark", () => {
     };
   });
 
-  test("Enter → the message shown, → the first token painted", async () => {
+  test.skipIf(ONLY_LONG_REPLY)("Enter → the message shown, → the first token painted", async () => {
     const p = page();
     type Run = {
       enter: number;
@@ -676,7 +735,7 @@ describe("web UI benchmark", () => {
     };
   });
 
-  test("a network drop mid-stream: reconnect, replay, nothing lost", async () => {
+  test.skipIf(ONLY_LONG_REPLY)("a network drop mid-stream: reconnect, replay, nothing lost", async () => {
     const p = page();
     const { proxy } = s();
     await message().fill(LONG_MESSAGE, { timeout: 10_000 });
@@ -723,7 +782,7 @@ describe("web UI benchmark", () => {
     };
   });
 
-  test("rendering cost while a long reply streams", async () => {
+  test.skipIf(ONLY_LONG_REPLY)("rendering cost while a long reply streams", async () => {
     const p = page();
     const cdp = await p.context().newCDPSession(p);
     try {
@@ -804,6 +863,13 @@ describe("web UI benchmark", () => {
         return b.frames.length;
       });
       await cdp.send("Emulation.setCPUThrottlingRate", { rate });
+      if (PROFILE) {
+        await cdp.send("Performance.enable");
+        await cdp.send("Profiler.enable");
+        await cdp.send("Profiler.setSamplingInterval", { interval: 250 });
+        await cdp.send("Profiler.start");
+      }
+      const metricsBefore = PROFILE ? await cdpMetrics(cdp) : {};
       await message().press("Enter", { timeout: 10_000 });
       await p.waitForFunction(
         (n) => (window as unknown as BenchWindow).__bench.frames.slice(n).some((f) => f.type === "stream_delta"),
@@ -823,12 +889,45 @@ describe("web UI benchmark", () => {
       await p.evaluate(() => {
         (window as unknown as BenchWindow).__bench.keysOn = true;
       });
+      const TRACE = process.env.BENCH_PROFILE === "trace";
+      const TRACE_MS = 15_000;
+      if (TRACE) await cdp.send("Tracing.start", { categories: "devtools.timeline,disabled-by-default-devtools.timeline,blink.user_timing", transferMode: "ReturnAsStream" });
+      const traceStart = performance.now();
+      let tracing = TRACE;
       // Type and delete, so the box stays short; every key changes it.
       for (let i = 0; !finished; i++) {
         await p.keyboard.press(i % 2 === 0 ? "x" : "Backspace");
         await delay(100);
+        if (tracing && performance.now() - traceStart > TRACE_MS) {
+          tracing = false;
+          const done = new Promise<string>((resolve) => cdp.once("Tracing.tracingComplete", (e) => resolve(e.stream!)));
+          await cdp.send("Tracing.end");
+          const stream = await done;
+          let data = "";
+          for (;;) {
+            const chunk = await cdp.send("IO.read", { handle: stream, size: 1 << 20 });
+            data += chunk.data;
+            if (chunk.eof) break;
+          }
+          await cdp.send("IO.close", { handle: stream });
+          mkdirSync(OUT_DIR, { recursive: true });
+          writeFileSync(path.join(OUT_DIR, `long-reply-x${rate}.trace.json`), data);
+        }
       }
       await complete;
+      if (PROFILE) {
+        const { profile } = await cdp.send("Profiler.stop");
+        const after = await cdpMetrics(cdp);
+        mkdirSync(OUT_DIR, { recursive: true });
+        const file = path.join(OUT_DIR, `long-reply-x${rate}.cpuprofile`);
+        writeFileSync(file, JSON.stringify(profile));
+        const d = (name: string) => Math.round(((after[name] ?? 0) - (metricsBefore[name] ?? 0)) * 1000);
+        console.log(
+          `profile (CPU ÷${rate}) in ${path.relative(REPO_ROOT, file)}; main thread: task ${d("TaskDuration")} ms, ` +
+            `script ${d("ScriptDuration")} ms, layout ${d("LayoutDuration")} ms (${d("LayoutCount") / 1000} layouts), ` +
+            `style ${d("RecalcStyleDuration")} ms (${d("RecalcStyleCount") / 1000} recalcs)\n${profileSummary(profile)}`,
+        );
+      }
       await replyEnded(30_000);
       const streamingKeys = await p.evaluate(() => {
         const b = (window as unknown as BenchWindow).__bench;
@@ -897,7 +996,7 @@ describe("web UI benchmark", () => {
     results.longReplySlow = longReplyFigures(await longReply(4));
   });
 
-  test("build size", () => {
+  test.skipIf(ONLY_LONG_REPLY)("build size", () => {
     results.build = buildSize();
   });
 
@@ -918,6 +1017,10 @@ describe("web UI benchmark", () => {
     expect(ps).toEqual([]);
     expect(errors, "errors in the page").toEqual([]);
 
+    if (ONLY_LONG_REPLY) {
+      console.log(writeLongReplyOnly(results));
+      return;
+    }
     const report = writeReport(results, browserVersion);
     console.log(report);
   });
@@ -974,6 +1077,22 @@ function longReplyRows(label: string, r: LongReply): string {
 | … keystroke → painted while it streams, p50 / p95 / max (${r.keys.n} keys) | ${ms(r.keys.median)} / ${ms(r.keys.p95)} / ${ms(r.keys.max)} |
 | … keystroke → painted once it has ended (nothing streaming), p50 / p95 (${r.idleKeys.n} keys) | ${ms(r.idleKeys.median)} / ${ms(r.idleKeys.p95)} |
 | … long tasks (> 50 ms): count / longest | ${r.longTasks} / ${r.longTasks ? ms(r.longestTask) : "–"} |`;
+}
+
+/** `BENCH_ONLY=long-reply`: the long-reply rows, printed and written to `target/bench/ui-long-reply.json`. */
+function writeLongReplyOnly(raw: Record<string, unknown>): string {
+  const r = raw as Partial<Results>;
+  const rows = [
+    r.longReply && longReplyRows("long reply, normal CPU", r.longReply),
+    r.longReplySlow && longReplyRows("long reply, browser CPU slowed 4× (DevTools throttling)", r.longReplySlow),
+  ].filter(Boolean);
+  if (!rows.length) throw new Error("no long-reply figures: the measurement failed");
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(
+    path.join(OUT_DIR, "ui-long-reply.json"),
+    JSON.stringify({ date: new Date().toISOString(), server: path.relative(REPO_ROOT, serverBinary()), longReply: r.longReply, longReplySlow: r.longReplySlow }, null, 2) + "\n",
+  );
+  return rows.join("\n");
 }
 
 function writeReport(raw: Record<string, unknown>, browserVersion: string): string {

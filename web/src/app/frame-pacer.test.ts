@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createFramePacer, MAX_WAIT_MS, type PacerEnv } from "./frame-pacer";
+import { createFramePacer, MAX_RENDER_WAIT_MS, MAX_WAIT_MS, type PacerEnv } from "./frame-pacer";
+import { createStreamRender } from "../features/chat/lib/stream-render";
 
 /** A clock and queues the test advances by hand. */
 function fakeEnv() {
@@ -8,6 +9,7 @@ function fakeEnv() {
   const after: Array<() => void> = [];
   const timers: Array<{ at: number; cb: () => void }> = [];
   let input = -Infinity;
+  const render = createStreamRender();
   const env: PacerEnv = {
     now: () => t,
     frame: (cb) => frames.push(cb),
@@ -15,9 +17,12 @@ function fakeEnv() {
     later: (cb, ms) => timers.push({ at: t + ms, cb }),
     hidden: () => false,
     lastInput: () => input,
+    rendering: () => render.busy(),
+    whenRendered: (cb) => render.whenRendered(cb),
   };
   return {
     env,
+    render,
     /** A frame whose callbacks take `cost` ms, then the task after it. */
     frame(cost: number) {
       frames.splice(0).forEach((cb) => cb());
@@ -87,5 +92,47 @@ describe("the frame pacer", () => {
     f.key();
     f.frame(1);
     expect(runs).toEqual([1]);
+  });
+
+  it("times an update rendered in the background until it has committed, and applies nothing before", () => {
+    const f = fakeEnv();
+    const schedule = createFramePacer(f.env);
+    const view = {};
+    const runs: number[] = [];
+    schedule(() => {
+      runs.push(1);
+      f.render.pending(view);
+    });
+    f.frame(5);
+    // More text while the render goes on: it waits.
+    schedule(() => runs.push(2));
+    f.advance(40);
+    expect(f.pending().frames).toBe(0);
+    f.render.rendered(view);
+    // Settled in the task after the frame that commits it: 5 + 40 (+ 0) ms, so 90 ms later.
+    f.frame(0);
+    expect(runs).toEqual([1]);
+    f.advance(89);
+    expect(f.pending().frames).toBe(0);
+    f.advance(1);
+    f.frame(1);
+    expect(runs).toEqual([1, 2]);
+  });
+
+  it("does not wait for a background render that never commits longer than MAX_RENDER_WAIT_MS", () => {
+    const f = fakeEnv();
+    const schedule = createFramePacer(f.env);
+    const runs: number[] = [];
+    schedule(() => {
+      runs.push(1);
+      f.render.pending({});
+    });
+    f.frame(1);
+    schedule(() => runs.push(2));
+    f.advance(MAX_RENDER_WAIT_MS);
+    f.frame(0);
+    f.advance(MAX_WAIT_MS);
+    f.frame(1);
+    expect(runs).toEqual([1, 2]);
   });
 });

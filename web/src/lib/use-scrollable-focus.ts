@@ -14,8 +14,12 @@ export function useScrollableFocus(ref: RefObject<HTMLElement | null>) {
       if (scrolls) el.tabIndex = 0;
       else el.removeAttribute("tabindex");
     };
-    update();
-    if (typeof ResizeObserver === "undefined") return;
+    // A ResizeObserver reports every box it starts observing once the frame's layout is
+    // done: measuring here would force a layout in the middle of a streaming reply's commit.
+    if (typeof ResizeObserver === "undefined") {
+      update();
+      return;
+    }
     const ro = new ResizeObserver(update);
     ro.observe(el);
     if (el.firstElementChild) ro.observe(el.firstElementChild);

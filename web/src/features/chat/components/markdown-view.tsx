@@ -1,9 +1,10 @@
-import { memo, useRef, useState, type ReactNode } from "react";
+import { memo, useDeferredValue, useLayoutEffect, useRef, useState, type ReactNode } from "react";
 import ReactMarkdown, { type Components } from "react-markdown";
 import remarkGfm from "remark-gfm";
 import rehypeHighlight from "rehype-highlight";
 import { useScrollableFocus } from "../../../lib/use-scrollable-focus";
 import { headingLevelsOfBlocks, needsWholeParse, outlineLevel, splitBlocks, type Split } from "../lib/markdown-blocks";
+import { streamRender } from "../lib/stream-render";
 import { CopyButton } from "./copy-button";
 
 /** Text of a rendered code block (highlighting splits it into spans). */
@@ -103,7 +104,21 @@ const Block = memo(function Block({ text, components }: { text: string; componen
  * as at its start. A finished text with reference-style definitions is rendered whole, so
  * its links resolve.
  */
-const MarkdownView = memo(function MarkdownView({ text, streaming = false }: { text: string; streaming?: boolean }) {
+const MarkdownView = memo(function MarkdownView({ text: latest, streaming = false }: { text: string; streaming?: boolean }) {
+  // While it streams, the text is rendered in the background: React renders it in slices
+  // between which a key press is handled (and painted) first, and the frame pacer applies
+  // more text only once this has been rendered (`streamRender`). A finished text renders at once.
+  const deferred = useDeferredValue(latest);
+  const text = streaming ? deferred : latest;
+  const self = useRef({});
+  useLayoutEffect(() => {
+    if (text !== latest) streamRender.pending(self.current);
+    else streamRender.rendered(self.current);
+  }, [text, latest]);
+  useLayoutEffect(() => {
+    const who = self.current;
+    return () => streamRender.rendered(who);
+  }, []);
   // The last split, kept so that the next one scans only from its last block on.
   const [split, setSplit] = useState<Split>(() => splitBlocks(text));
   let current = split;
