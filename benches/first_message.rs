@@ -4,8 +4,8 @@
 //! the next one (the scripted model answers at once, so the figures are the CLI's and the
 //! server's own time). Issue 13's target: first ≤ 1.5× the follow-up.
 //!
-//! Two servers side by side, their runs alternating: one whose pooled processes are warmed
-//! up (`PREWARM_WARM_UP=full`) and one without (`off`). The first message is
+//! Two servers side by side, their runs alternating, one per warm-up mode of the pooled
+//! processes: `PREWARM_WARM_UP=full` and `summary` (the default). The first message is
 //! sent either right after the create (the pool's refill is held back until its first
 //! reply) or once the pool has refilled; follow-ups are sent with both pools full.
 //! Writes its section of docs/benchmarks.md to `target/bench/first_message.md`.
@@ -116,7 +116,8 @@ impl Figures {
         self.at_once.sort();
         self.after_refill.sort();
         self.follow_ups.sort();
-        let follow = percentile(&self.follow_ups, 0.5).as_secs_f64();
+        let follow = |p| percentile(&self.follow_ups, p).as_secs_f64();
+        let (f50, f95) = (follow(0.5), follow(0.95));
         let row = |what: &str, v: &[Duration], ratio: bool| {
             format!(
                 "| {label}: {what} ({} runs) | {} | {} | {} |\n",
@@ -124,9 +125,13 @@ impl Figures {
                 ms(percentile(v, 0.5)),
                 ms(percentile(v, 0.95)),
                 if ratio {
-                    format!("{:.2}×", percentile(v, 0.5).as_secs_f64() / follow)
+                    format!(
+                        "{:.2}× / {:.2}×",
+                        percentile(v, 0.5).as_secs_f64() / f50,
+                        percentile(v, 0.95).as_secs_f64() / f95
+                    )
                 } else {
-                    "1×".to_string()
+                    "1× / 1×".to_string()
                 }
             )
         };
@@ -180,37 +185,39 @@ async fn one_run(
 }
 
 async fn run() -> String {
-    let (dir_warm, dir_cold) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (dir_full, dir_summary) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
-    let warm = app(dir_warm.path(), &stub, "full").await;
-    let cold = app(dir_cold.path(), &stub, "off").await;
+    let full = app(dir_full.path(), &stub, "full").await;
+    let summary = app(dir_summary.path(), &stub, "summary").await;
     let load_before = common::load_average();
-    let (mut fw, mut fc) = (Figures::default(), Figures::default());
-    let both = [&warm, &cold];
+    let (mut ff, mut fs) = (Figures::default(), Figures::default());
+    let both = [&full, &summary];
     for run in 0..2 * RUNS {
         let refilled = run % 2 == 1;
-        one_run(&both, &warm, &stub, refilled, &mut fw).await;
-        one_run(&both, &cold, &stub, refilled, &mut fc).await;
+        one_run(&both, &full, &stub, refilled, &mut ff).await;
+        one_run(&both, &summary, &stub, refilled, &mut fs).await;
     }
     let load_after = common::load_average();
-    warm.shutdown().await;
-    cold.shutdown().await;
+    full.shutdown().await;
+    summary.shutdown().await;
     stub.stop().await;
     format!(
         "## First message of a new chat vs a follow-up\n\n\
-         | message → first text | p50 | p95 | p50 / follow-up p50 (target ≤ 1.5×) |\n|---|---|---|---|\n\
+         | message → first text | p50 | p95 | ratio to the follow-up, p50 / p95 (target ≤ 1.5×) |\n|---|---|---|---|\n\
          {}{}\n\
          Two servers in one run, their sessions alternating (and the two kinds of first \
-         message alternating): pooled processes warmed up with `get_context_usage` \
-         (`PREWARM_WARM_UP=full`) or not (`off`). Sessions taken from a full \
+         message alternating): pooled processes warmed up with `get_context_usage` of \
+         `full` detail (`PREWARM_WARM_UP=full`: about 27 `count_tokens` calls per pooled \
+         process, which the API does not bill) or `summary` (the default: a local estimate, \
+         no request). Sessions taken from a full \
          pool (`PREWARM_POOL_SIZE=1`) after its process waited {} s; in process, from \
          `Engine::query` to the first `stream_delta` event, against the scripted model \
          (which answers at once). Right after a create, the pool holds its refill back until \
          the taken process's first reply (at most 2 s), so the replacement CLI does not \
          boot beside the first turn; follow-ups are sent with both pools full. Load average \
          (1 min) {load_before:.1} before, {load_after:.1} after.\n",
-        fw.rows("warmed up"),
-        fc.rows("not warmed up"),
+        ff.rows("`full`"),
+        fs.rows("`summary`"),
         POOL_WAIT.as_secs(),
     )
 }
