@@ -31,8 +31,8 @@ fn defaults_match_the_design() {
     assert_eq!(s.host, IpAddr::V4(Ipv4Addr::LOCALHOST));
     assert_eq!(s.port, 8000);
     assert_eq!(
-        s.database_path,
-        PathBuf::from("./data/claude-sdk-pattern.db")
+        s.database,
+        crate::db::Location::Sqlite(PathBuf::from("./data/claude-sdk-pattern.db"))
     );
     assert_eq!(s.workspace_dir, std::env::current_dir().unwrap());
     assert_eq!(s.claude_cli_path, PathBuf::from("claude"));
@@ -99,7 +99,11 @@ fn every_variable_is_read() {
     .unwrap();
     assert_eq!(s.host.to_string(), "0.0.0.0");
     assert_eq!(s.port, 0);
-    assert_eq!(s.database_path, PathBuf::from("/var/lib/x/db.sqlite"));
+    assert_eq!(
+        s.database,
+        crate::db::Location::Sqlite(PathBuf::from("/var/lib/x/db.sqlite"))
+    );
+    assert_eq!(s.data_dir(), PathBuf::from("/var/lib/x"));
     assert_eq!(s.workspace_dir, dir.path());
     assert_eq!(s.claude_cli_path, PathBuf::from("/opt/claude"));
     assert_eq!(s.prewarm_pool_size, 0);

@@ -129,7 +129,7 @@ async fn build(
         options.cli_env.retain(|(name, _)| name != k);
         options.cli_env.push((k.to_string(), v.to_string()));
     }
-    let db = Db::open(&settings.database_path).await.unwrap();
+    let db = Db::connect(&settings.database).await.unwrap();
     let logs = Logs::default();
     let (log, log_guard) = if capture {
         let (log, guard) = claude_sdk_pattern::logging::build(
