@@ -302,3 +302,21 @@ fn debug_output_hides_secrets() {
     assert!(!text.contains(KEY));
     assert!(!text.contains("sk-ant-secret-value"));
 }
+
+#[test]
+fn a_postgres_url_selects_postgres_with_its_own_data_dir_and_stays_secret() {
+    let url = "postgres://csp:pg-pass-5150@db.internal:5432/csp";
+    let s = build(&[("DATABASE_URL", url)]).unwrap();
+    assert_eq!(s.database.backend(), "postgres");
+    assert_eq!(s.data_dir(), PathBuf::from("./data"));
+    assert!(!format!("{s:?}").contains("pg-pass-5150"));
+    assert!(s.secrets().iter().any(|x| x.expose() == "pg-pass-5150"));
+    let s = build(&[("DATABASE_URL", url), ("DATA_DIR", "/srv/csp")]).unwrap();
+    assert_eq!(s.data_dir(), PathBuf::from("/srv/csp"));
+    // DATA_DIR also moves the server's files away from an SQLite file's directory.
+    let s = build(&[("DATABASE_URL", "/var/x/db.sqlite"), ("DATA_DIR", "/srv/d")]).unwrap();
+    assert_eq!(s.data_dir(), PathBuf::from("/srv/d"));
+    let e = rejected(&[("DATABASE_URL", "mysql://u:pg-pass-5150@h/db")]);
+    assert_eq!(e.var, "DATABASE_URL");
+    assert!(!e.to_string().contains("pg-pass-5150"), "{e}");
+}

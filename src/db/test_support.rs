@@ -59,6 +59,8 @@ impl PgTestDatabase {
         let mut admin = PgConnection::establish(&admin_url).unwrap_or_else(|e| {
             panic!("cannot connect to {TEST_DATABASE_URL}: {e}");
         });
+        static SWEPT: Once = Once::new();
+        SWEPT.call_once(|| drop_stale(&mut admin));
         diesel::sql_query(format!("CREATE DATABASE {name}"))
             .execute(&mut admin)
             .unwrap_or_else(|e| panic!("cannot create the test database {name}: {e}"));
@@ -89,6 +91,31 @@ impl Drop for PgTestDatabase {
                 self.name
             ))
             .execute(&mut admin);
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+/// Drops the test databases of test processes that are gone (one that panicked past its
+/// drop, or a database a server test kept to the end of its process).
+fn drop_stale(admin: &mut PgConnection) {
+    let names: Vec<Name> = diesel::sql_query(
+        "SELECT datname::text AS name FROM pg_database WHERE datname LIKE 'csp\\_test\\_%'",
+    )
+    .load(admin)
+    .unwrap_or_default();
+    for Name { name } in names {
+        let pid = name.split('_').nth(2).and_then(|p| p.parse::<i32>().ok());
+        let alive = pid
+            .is_some_and(|p| nix::sys::signal::kill(nix::unistd::Pid::from_raw(p), None).is_ok());
+        if !alive {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(admin);
         }
     }
 }
