@@ -50,6 +50,10 @@ ENV CARGO_PROFILE_RELEASE_DEBUG=0 \
     CARGO_PROFILE_RELEASE_STRIP=symbols \
     CFLAGS=-O2 \
     CARGO_TERM_COLOR=never
+# libpq-dev: the PostgreSQL client library Diesel links (DATABASE_URL=postgres://…).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpq-dev \
+ && rm -rf /var/lib/apt/lists/*
 # Dependencies first, against placeholder sources: this layer is rebuilt only when
 # Cargo.toml or Cargo.lock change, so an edit in src/ recompiles only this crate. (Plain
 # cargo rather than cargo-chef: installing that tool would cost a cold build more than it
@@ -78,14 +82,15 @@ FROM debian:bookworm-slim
 # ca-certificates (TLS to the model API, git over https), git (the CLI reads the
 # repository's state; agents clone, diff and commit), tini (PID 1: forwards SIGTERM, reaps
 # every orphan), procps (ps/kill/pgrep for the agent and for you), curl (the agent's HTTP
-# client of choice). bash, coreutils, grep, sed, tar, gzip, findutils and diffutils come
+# client of choice), libpq5 (the PostgreSQL client library, for DATABASE_URL=postgres://…).
+# bash, coreutils, grep, sed, tar, gzip, findutils and diffutils come
 # with the base. The CLI carries its own ripgrep.
 # Documentation, manual pages and translations are left out, as Debian's slim images do.
 RUN printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' \
       'path-exclude /usr/share/man/*' 'path-exclude /usr/share/info/*' \
       'path-exclude /usr/share/locale/*' > /etc/dpkg/dpkg.cfg.d/slim-excludes \
  && apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates git tini procps curl \
+ && apt-get install -y --no-install-recommends ca-certificates git tini procps curl libpq5 \
  && apt-get clean \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log
 

@@ -30,7 +30,7 @@ DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 # The container image `make image` builds (docker, or podman where no Docker engine runs).
 IMAGE ?= claude-sdk-pattern:latest
 
-.PHONY: help setup run build web-build test test-rust test-web test-e2e test-container lint bench \
+.PHONY: help setup run build web-build test test-rust test-rust-both test-web test-e2e test-container lint bench \
 	bench-container image clean test-contract test-deploy test-readonly-root fuzz soak test-soak
 
 help:
@@ -77,8 +77,19 @@ lint: $(WEB_STAMP)
 	cd web && npm run lint
 	cd web && npm run typecheck
 
+## test-rust: the Rust tests on SQLite — with the repository tests on PostgreSQL too — then
+## the black-box API suite again on PostgreSQL (docs/testing.md, "PostgreSQL"). Without
+## TEST_DATABASE_URL, scripts/with-postgres.sh starts a throwaway loopback server when the
+## PostgreSQL server programs are installed; with neither, the PostgreSQL runs print SKIPPED.
 test-rust: setup
+	scripts/with-postgres.sh $(MAKE) --no-print-directory test-rust-both
+
+test-rust-both:
 	env -u SOAK_MINUTES $(CARGO) test --locked --lib --bins --tests
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "The API suite on PostgreSQL:"; \
+	  env -u SOAK_MINUTES TEST_BACKEND=postgres $(CARGO) test --locked --test api; \
+	else echo "SKIPPED: the API suite on PostgreSQL (no TEST_DATABASE_URL)"; fi
 
 ## test-readonly-root: the API tests with real CLI turns again under a read-only root
 ## filesystem (only a tmpfs /tmp writable), as deploy/kubernetes runs the server.

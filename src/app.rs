@@ -83,13 +83,12 @@ impl Application {
         options: Options,
     ) -> Result<Application, StartError> {
         let settings = Arc::new(settings);
-        let db =
-            Db::open(&settings.database_path)
-                .await
-                .map_err(|source| StartError::Database {
-                    path: settings.database_path.display().to_string(),
-                    source,
-                })?;
+        let db = Db::connect(&settings.database)
+            .await
+            .map_err(|source| StartError::Database {
+                path: settings.database.redacted(),
+                source,
+            })?;
         recover_stale_sessions(&db, &settings, &log).await;
         prepare_runtime_dir(&settings, &log).map_err(|source| StartError::RuntimeDir {
             path: settings.runtime_dir().display().to_string(),

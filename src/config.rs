@@ -84,8 +84,12 @@ pub struct Settings {
     pub host: IpAddr,
     /// 0 lets the OS choose (tests).
     pub port: u16,
-    /// Path of the SQLite file.
-    pub database_path: PathBuf,
+    /// Where the store lives (`DATABASE_URL`: an SQLite file, or a PostgreSQL URL that is
+    /// never shown whole).
+    pub database: crate::db::Location,
+    /// `DATA_DIR`: the server's own files (`run/`, worktrees). Default: the SQLite file's
+    /// directory, or `./data` with PostgreSQL.
+    pub data_dir: PathBuf,
     pub workspace_dir: PathBuf,
     /// The Claude Code CLI binary (explicit, project-local install, or `claude` on PATH).
     pub claude_cli_path: PathBuf,
@@ -139,7 +143,8 @@ impl fmt::Debug for Settings {
             .field("api_key", &self.api_key)
             .field("host", &self.host)
             .field("port", &self.port)
-            .field("database_path", &self.database_path)
+            .field("database", &self.database)
+            .field("data_dir", &self.data_dir)
             .field("workspace_dir", &self.workspace_dir)
             .field("claude_cli_path", &self.claude_cli_path)
             .field("prewarm_pool_size", &self.prewarm_pool_size)
@@ -187,6 +192,7 @@ pub struct RawSettings {
     host: Option<String>,
     port: Option<String>,
     database_url: Option<String>,
+    data_dir: Option<String>,
     workspace_dir: Option<String>,
     claude_cli_path: Option<String>,
     prewarm_pool_size: Option<String>,
@@ -291,28 +297,28 @@ impl CliSearch {
     }
 }
 
-/// The SQLite file `DATABASE_URL` names (a path, optionally `sqlite://`), or the default.
-fn database_path(value: &Option<String>) -> Result<PathBuf, ConfigError> {
-    let Some(url) = present(value) else {
-        return Ok(PathBuf::from("./data/claude-sdk-pattern.db"));
-    };
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
-    if path.is_empty() || path == ":memory:" || path.ends_with('/') {
-        return Err(err(
-            "DATABASE_URL",
-            format!("expected the path of an SQLite file, got {url:?}"),
-        ));
-    }
-    Ok(PathBuf::from(path))
+/// The store `DATABASE_URL` names (a path, `sqlite://path`, `postgres://…`), or the default
+/// SQLite file.
+fn database(value: &Option<String>) -> Result<crate::db::Location, ConfigError> {
+    crate::db::Location::parse(present(value)).map_err(|expected| err("DATABASE_URL", expected))
 }
 
-/// The database file, from `DATABASE_URL` as the server reads it (the operator's command
-/// line needs nothing else).
-pub fn database_path_from_env() -> Result<PathBuf, ConfigError> {
-    database_path(&std::env::var("DATABASE_URL").ok())
+/// The store, from `DATABASE_URL` as the server reads it (the operator's command line needs
+/// nothing else).
+pub fn database_from_env() -> Result<crate::db::Location, ConfigError> {
+    database(&std::env::var("DATABASE_URL").ok())
+}
+
+/// `DATA_DIR`, else the directory of the SQLite file, else (PostgreSQL) `./data`.
+fn data_dir(value: &Option<String>, database: &crate::db::Location) -> PathBuf {
+    if let Some(dir) = present(value) {
+        return PathBuf::from(dir);
+    }
+    match database.sqlite_path().and_then(std::path::Path::parent) {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        Some(_) => PathBuf::from("."),
+        None => PathBuf::from("./data"),
+    }
 }
 
 fn err(var: &'static str, expected: impl Into<String>) -> ConfigError {
@@ -415,7 +421,8 @@ impl RawSettings {
         };
         let port = number("PORT", &self.port, 8000u16, 0, u16::MAX)?;
 
-        let database_path = database_path(&self.database_url)?;
+        let database = database(&self.database_url)?;
+        let data_dir = data_dir(&self.data_dir, &database);
 
         let workspace_dir = match present(&self.workspace_dir) {
             None => std::env::current_dir().map_err(|e| {
@@ -659,7 +666,8 @@ impl RawSettings {
             api_key,
             host,
             port,
-            database_path,
+            database,
+            data_dir,
             workspace_dir,
             claude_cli_path,
             prewarm_pool_size,
@@ -751,6 +759,7 @@ impl Settings {
         let mut secrets = vec![self.api_key.clone()];
         secrets.extend(self.anthropic_api_key.clone());
         secrets.extend(self.other_model_credentials.iter().cloned());
+        secrets.extend(self.database.secrets());
         secrets
     }
 
@@ -762,12 +771,9 @@ impl Settings {
             && self.anthropic_base_url.is_none()
     }
 
-    /// Directory that holds the SQLite file (created at start).
+    /// The server's own directory (`DATA_DIR`; by default the SQLite file's).
     pub fn data_dir(&self) -> PathBuf {
-        match self.database_path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        }
+        self.data_dir.clone()
     }
 
     /// The server's private directory (`run/` beside the database, 0700, absolute): the MCP

@@ -31,8 +31,8 @@ fn defaults_match_the_design() {
     assert_eq!(s.host, IpAddr::V4(Ipv4Addr::LOCALHOST));
     assert_eq!(s.port, 8000);
     assert_eq!(
-        s.database_path,
-        PathBuf::from("./data/claude-sdk-pattern.db")
+        s.database,
+        crate::db::Location::Sqlite(PathBuf::from("./data/claude-sdk-pattern.db"))
     );
     assert_eq!(s.workspace_dir, std::env::current_dir().unwrap());
     assert_eq!(s.claude_cli_path, PathBuf::from("claude"));
@@ -99,7 +99,11 @@ fn every_variable_is_read() {
     .unwrap();
     assert_eq!(s.host.to_string(), "0.0.0.0");
     assert_eq!(s.port, 0);
-    assert_eq!(s.database_path, PathBuf::from("/var/lib/x/db.sqlite"));
+    assert_eq!(
+        s.database,
+        crate::db::Location::Sqlite(PathBuf::from("/var/lib/x/db.sqlite"))
+    );
+    assert_eq!(s.data_dir(), PathBuf::from("/var/lib/x"));
     assert_eq!(s.workspace_dir, dir.path());
     assert_eq!(s.claude_cli_path, PathBuf::from("/opt/claude"));
     assert_eq!(s.prewarm_pool_size, 0);
@@ -297,4 +301,22 @@ fn debug_output_hides_secrets() {
     let text = format!("{s:?}");
     assert!(!text.contains(KEY));
     assert!(!text.contains("sk-ant-secret-value"));
+}
+
+#[test]
+fn a_postgres_url_selects_postgres_with_its_own_data_dir_and_stays_secret() {
+    let url = "postgres://csp:pg-pass-5150@db.internal:5432/csp";
+    let s = build(&[("DATABASE_URL", url)]).unwrap();
+    assert_eq!(s.database.backend(), "postgres");
+    assert_eq!(s.data_dir(), PathBuf::from("./data"));
+    assert!(!format!("{s:?}").contains("pg-pass-5150"));
+    assert!(s.secrets().iter().any(|x| x.expose() == "pg-pass-5150"));
+    let s = build(&[("DATABASE_URL", url), ("DATA_DIR", "/srv/csp")]).unwrap();
+    assert_eq!(s.data_dir(), PathBuf::from("/srv/csp"));
+    // DATA_DIR also moves the server's files away from an SQLite file's directory.
+    let s = build(&[("DATABASE_URL", "/var/x/db.sqlite"), ("DATA_DIR", "/srv/d")]).unwrap();
+    assert_eq!(s.data_dir(), PathBuf::from("/srv/d"));
+    let e = rejected(&[("DATABASE_URL", "mysql://u:pg-pass-5150@h/db")]);
+    assert_eq!(e.var, "DATABASE_URL");
+    assert!(!e.to_string().contains("pg-pass-5150"), "{e}");
 }

@@ -4,12 +4,14 @@
 //! caller's [`Scope`]: a session outside it answers exactly as one that does not exist.
 
 use chrono::NaiveDateTime;
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
 
+use super::backend::{on_conn, AnyConn, StoreConn};
 use super::listing::Scope;
 use super::models::{now, MessageKind, Session};
-use super::repo::{Db, DbError};
+use super::repo::{db_run, Db, DbError};
 use super::schema::{messages, session_details, sessions};
 
 /// Characters of a title made from a first message (cut on a word boundary, "…" added).
@@ -21,7 +23,7 @@ pub const TITLE_MAX_CHARS: usize = 200;
 
 /// The `session_details` of a session (all `None` without a row).
 #[derive(Debug, Clone, Default, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = session_details, check_for_backend(Sqlite))]
+#[diesel(table_name = session_details, check_for_backend(Sqlite, Pg))]
 pub struct Details {
     pub title: Option<String>,
     pub preview: Option<String>,
@@ -85,7 +87,7 @@ pub fn payload_text(payload: &serde_json::Value) -> Option<&str> {
 /// (if it has none yet) and brings it back from the archive; a user or assistant message
 /// becomes the preview.
 pub(super) fn on_message(
-    conn: &mut SqliteConnection,
+    conn: AnyConn<'_>,
     session_id: &str,
     kind: MessageKind,
     payload: &serde_json::Value,
@@ -99,63 +101,64 @@ pub(super) fn on_message(
         session_details::session_id.eq(session_id),
         session_details::preview.eq(&preview),
     );
-    if kind == MessageKind::User {
-        let title = title_from(text);
-        diesel::insert_into(session_details::table)
-            .values((row, session_details::title.eq(&title)))
-            .on_conflict(session_details::session_id)
-            .do_update()
-            .set((
-                session_details::preview.eq(&preview),
-                session_details::title.eq(diesel::dsl::sql::<
-                    diesel::sql_types::Nullable<diesel::sql_types::Text>,
-                >(
-                    "coalesce(session_details.title, excluded.title)"
-                )),
-                session_details::archived_at.eq(None::<NaiveDateTime>),
-            ))
-            .execute(conn)?;
-    } else {
-        diesel::insert_into(session_details::table)
-            .values(row)
-            .on_conflict(session_details::session_id)
-            .do_update()
-            .set(session_details::preview.eq(&preview))
-            .execute(conn)?;
-    }
-    Ok(())
+    on_conn!(conn, |conn| {
+        if kind == MessageKind::User {
+            let title = title_from(text);
+            diesel::insert_into(session_details::table)
+                .values((row, session_details::title.eq(&title)))
+                .on_conflict(session_details::session_id)
+                .do_update()
+                .set((
+                    session_details::preview.eq(&preview),
+                    session_details::title.eq(diesel::dsl::sql::<
+                        diesel::sql_types::Nullable<diesel::sql_types::Text>,
+                    >(
+                        "coalesce(session_details.title, excluded.title)"
+                    )),
+                    session_details::archived_at.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?;
+        } else {
+            diesel::insert_into(session_details::table)
+                .values(row)
+                .on_conflict(session_details::session_id)
+                .do_update()
+                .set(session_details::preview.eq(&preview))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
 }
 
 /// The scoped row and details of one session.
 pub(super) fn listed_in(
-    conn: &mut SqliteConnection,
+    conn: AnyConn<'_>,
     scope: &Scope,
     session_id: &str,
 ) -> QueryResult<Option<Listed>> {
-    let mut q = sessions::table
-        .left_join(session_details::table)
-        .filter(sessions::session_id.eq(session_id))
-        .into_boxed();
-    if let Some(owner) = scope.owner() {
-        q = q.filter(sessions::user_id.eq(owner.to_string()));
-    }
-    Ok(
+    let found = on_conn!(conn, |conn| {
+        let mut q = sessions::table
+            .left_join(session_details::table)
+            .filter(sessions::session_id.eq(session_id))
+            .into_boxed();
+        if let Some(owner) = scope.owner() {
+            q = q.filter(sessions::user_id.eq(owner.to_string()));
+        }
         q.select((Session::as_select(), Option::<Details>::as_select()))
             .first::<(Session, Option<Details>)>(conn)
             .optional()?
-            .map(|(session, details)| Listed {
-                session,
-                details: details.unwrap_or_default(),
-            }),
-    )
+    });
+    Ok(found.map(|(session, details)| Listed {
+        session,
+        details: details.unwrap_or_default(),
+    }))
 }
 
 impl Db {
     /// One session with its details, if `scope` sees it.
     pub async fn listed(&self, scope: &Scope, session_id: &str) -> Result<Option<Listed>, DbError> {
         let (scope, id) = (scope.clone(), session_id.to_string());
-        self.run(move |conn| Ok(listed_in(conn, &scope, &id)?))
-            .await
+        db_run!(self, move |conn| Ok(listed_in(conn.any(), &scope, &id)?)).await
     }
 
     /// Renames a session (the title is validated at the edge). `None`: not in `scope`.
@@ -166,9 +169,9 @@ impl Db {
         title: &str,
     ) -> Result<Option<Listed>, DbError> {
         let (scope, id, title) = (scope.clone(), session_id.to_string(), title.to_string());
-        self.run(move |conn| {
-            conn.immediate_transaction(|conn| {
-                if listed_in(conn, &scope, &id)?.is_none() {
+        db_run!(self, move |conn| {
+            conn.write_transaction(|conn| {
+                if listed_in(conn.any(), &scope, &id)?.is_none() {
                     return Ok(None);
                 }
                 diesel::insert_into(session_details::table)
@@ -180,7 +183,7 @@ impl Db {
                     .do_update()
                     .set(session_details::title.eq(&title))
                     .execute(conn)?;
-                Ok(listed_in(conn, &scope, &id)?)
+                Ok(listed_in(conn.any(), &scope, &id)?)
             })
         })
         .await
@@ -196,9 +199,9 @@ impl Db {
     ) -> Result<Option<Listed>, DbError> {
         let (scope, id) = (scope.clone(), session_id.to_string());
         let at = archived.then(now);
-        self.run(move |conn| {
-            conn.immediate_transaction(|conn| {
-                if listed_in(conn, &scope, &id)?.is_none() {
+        db_run!(self, move |conn| {
+            conn.write_transaction(|conn| {
+                if listed_in(conn.any(), &scope, &id)?.is_none() {
                     return Ok(None);
                 }
                 diesel::insert_into(session_details::table)
@@ -217,7 +220,7 @@ impl Db {
                         "NULL"
                     })))
                     .execute(conn)?;
-                Ok(listed_in(conn, &scope, &id)?)
+                Ok(listed_in(conn.any(), &scope, &id)?)
             })
         })
         .await
@@ -227,8 +230,8 @@ impl Db {
     /// transaction; the CLI's files are the caller's). False: not in `scope`.
     pub async fn delete_session(&self, scope: &Scope, session_id: &str) -> Result<bool, DbError> {
         let (scope, id) = (scope.clone(), session_id.to_string());
-        self.run(move |conn| {
-            conn.immediate_transaction(|conn| {
+        db_run!(self, move |conn| {
+            conn.write_transaction(|conn| {
                 let mut q = diesel::delete(sessions::table)
                     .filter(sessions::session_id.eq(&id))
                     .into_boxed();
@@ -255,8 +258,8 @@ impl Db {
     ) -> Result<Listed, DbError> {
         let (mut row, from) = (row.clone(), from.to_string());
         let before = before_seq.unwrap_or(i64::MAX);
-        self.run(move |conn| {
-            conn.immediate_transaction(|conn| {
+        db_run!(self, move |conn| {
+            conn.write_transaction(|conn| {
                 let kept: Vec<(MessageKind, String)> = messages::table
                     .filter(messages::session_id.eq(&from))
                     .filter(messages::seq.lt(before))
@@ -278,15 +281,30 @@ impl Db {
                 diesel::insert_into(sessions::table)
                     .values(&row)
                     .execute(conn)?;
-                diesel::sql_query(
-                    "INSERT INTO messages (session_id, seq, kind, payload, created_at, cli_uuid) \
-                     SELECT ?, seq, kind, payload, created_at, cli_uuid FROM messages \
-                     WHERE session_id = ? AND seq < ? ORDER BY seq",
-                )
-                .bind::<diesel::sql_types::Text, _>(&row.session_id)
-                .bind::<diesel::sql_types::Text, _>(&from)
-                .bind::<diesel::sql_types::BigInt, _>(before)
-                .execute(conn)?;
+                messages::table
+                    .filter(messages::session_id.eq(&from))
+                    .filter(messages::seq.lt(before))
+                    .order(messages::seq.asc())
+                    .select((
+                        row.session_id
+                            .as_str()
+                            .into_sql::<diesel::sql_types::Text>(),
+                        messages::seq,
+                        messages::kind,
+                        messages::payload,
+                        messages::created_at,
+                        messages::cli_uuid,
+                    ))
+                    .insert_into(messages::table)
+                    .into_columns((
+                        messages::session_id,
+                        messages::seq,
+                        messages::kind,
+                        messages::payload,
+                        messages::created_at,
+                        messages::cli_uuid,
+                    ))
+                    .execute(conn)?;
                 let details = Details {
                     title,
                     preview,
@@ -310,7 +328,7 @@ impl Db {
     /// one that started empty).
     pub async fn fork_origin(&self, session_id: &str) -> Result<Option<ForkOrigin>, DbError> {
         let id = session_id.to_string();
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             let row: Option<(Option<String>, Option<String>)> = session_details::table
                 .find(id)
                 .select((session_details::forked_from, session_details::fork_point))

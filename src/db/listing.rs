@@ -13,6 +13,7 @@
 use chrono::{DateTime, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::backend::AnyConn;
 use super::details::{Details, Listed};
 use super::models::{Session, SessionStatus};
 use super::repo::{Db, DbError};
@@ -147,45 +148,56 @@ impl Db {
     pub async fn list_sessions(&self, scope: &Scope, query: ListQuery) -> Result<Page, DbError> {
         let scope = scope.clone();
         let limit = query.limit.clamp(1, MAX_PAGE);
+        // The title filter is case-insensitive: SQLite's LIKE is (for ASCII letters),
+        // PostgreSQL's ILIKE is (for all letters).
+        macro_rules! page_rows {
+            ($conn:ident, $like:ident) => {{
+                let mut q = sessions::table
+                    .left_join(session_details::table)
+                    .into_boxed();
+                if let Some(owner) = scope.owner() {
+                    q = q.filter(sessions::user_id.eq(owner.to_string()));
+                }
+                q = match query.status {
+                    StatusFilter::Current => q.filter(session_details::archived_at.is_null()),
+                    StatusFilter::Status(s) => q
+                        .filter(session_details::archived_at.is_null())
+                        .filter(sessions::status.eq(s)),
+                    StatusFilter::Archived => q.filter(session_details::archived_at.is_not_null()),
+                    StatusFilter::All => q,
+                };
+                if let Some(text) = query.text.as_deref().filter(|t| !t.is_empty()) {
+                    let inside = format!("%{}%", like_literal(text));
+                    let prefix = format!("{}%", like_literal(&text.to_ascii_lowercase()));
+                    q = q.filter(
+                        session_details::title
+                            .$like(inside)
+                            .escape('\\')
+                            .or(sessions::session_id.like(prefix).escape('\\').nullable()),
+                    );
+                }
+                if let Some(c) = &query.cursor {
+                    q = q.filter(
+                        sessions::last_active_at.le(c.last_active_at).and(
+                            sessions::last_active_at
+                                .lt(c.last_active_at)
+                                .or(sessions::session_id.lt(c.session_id.clone())),
+                        ),
+                    );
+                }
+                let rows: Vec<(Session, Option<Details>)> = q
+                    .order((sessions::last_active_at.desc(), sessions::session_id.desc()))
+                    .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+                    .select((Session::as_select(), Option::<Details>::as_select()))
+                    .load($conn)?;
+                rows
+            }};
+        }
         self.run(move |conn| {
-            let mut q = sessions::table
-                .left_join(session_details::table)
-                .into_boxed();
-            if let Some(owner) = scope.owner() {
-                q = q.filter(sessions::user_id.eq(owner.to_string()));
-            }
-            q = match query.status {
-                StatusFilter::Current => q.filter(session_details::archived_at.is_null()),
-                StatusFilter::Status(s) => q
-                    .filter(session_details::archived_at.is_null())
-                    .filter(sessions::status.eq(s)),
-                StatusFilter::Archived => q.filter(session_details::archived_at.is_not_null()),
-                StatusFilter::All => q,
+            let mut rows = match conn {
+                AnyConn::Sqlite(conn) => page_rows!(conn, like),
+                AnyConn::Pg(conn) => page_rows!(conn, ilike),
             };
-            if let Some(text) = query.text.as_deref().filter(|t| !t.is_empty()) {
-                let inside = format!("%{}%", like_literal(text));
-                let prefix = format!("{}%", like_literal(&text.to_ascii_lowercase()));
-                q = q.filter(
-                    session_details::title
-                        .like(inside)
-                        .escape('\\')
-                        .or(sessions::session_id.like(prefix).escape('\\').nullable()),
-                );
-            }
-            if let Some(c) = &query.cursor {
-                q = q.filter(
-                    sessions::last_active_at.le(c.last_active_at).and(
-                        sessions::last_active_at
-                            .lt(c.last_active_at)
-                            .or(sessions::session_id.lt(c.session_id.clone())),
-                    ),
-                );
-            }
-            let mut rows: Vec<(Session, Option<Details>)> = q
-                .order((sessions::last_active_at.desc(), sessions::session_id.desc()))
-                .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
-                .select((Session::as_select(), Option::<Details>::as_select()))
-                .load(conn)?;
             let more = rows.len() > limit;
             rows.truncate(limit);
             let next_cursor = rows.last().filter(|_| more).map(|(s, _)| Cursor {

@@ -1,9 +1,12 @@
-//! Persistence: Diesel over SQLite (WAL, `busy_timeout`, foreign keys on every connection),
-//! with the migrations embedded in the binary and run at start: sessions and their messages
-//! (`repo.rs`), users and their keys (`users.rs`), what users spend (`spend.rs`).
+//! Persistence: Diesel over SQLite (the default: WAL, `busy_timeout`, foreign keys on every
+//! connection) or PostgreSQL (`backend.rs`), with the migrations of each embedded in the
+//! binary and run at start: sessions and their messages (`repo.rs`), users and their keys
+//! (`users.rs`), what users spend (`spend.rs`).
 
+pub mod backend;
 mod details;
 mod listing;
+pub mod location;
 pub mod models;
 mod projects;
 mod repo;
@@ -19,19 +22,20 @@ mod find_tests;
 mod repo_tests;
 #[cfg(test)]
 mod schema_check;
+#[cfg(test)]
+pub(crate) mod test_backends;
+#[doc(hidden)]
+pub mod test_support;
 
-use diesel_migrations::{embed_migrations, EmbeddedMigrations};
-
+pub use backend::BUSY_TIMEOUT_MS;
 pub use details::{
     payload_text, preview_from, title_from, Details, ForkOrigin, Listed, TITLE_MAX_CHARS,
 };
 pub use listing::{Cursor, ListQuery, Page, Scope, StatusFilter, DEFAULT_PAGE, MAX_PAGE};
+pub use location::Location;
 pub use models::{
     Message, MessageKind, Role, Session, SessionStatus, TerminationReason, BOOTSTRAP_USER_ID,
 };
-pub use repo::{Db, DbError, BUSY_TIMEOUT_MS};
+pub use repo::{Db, DbError};
 pub use search::{fts_query, QueryError, SearchHit, DEFAULT_HITS, MAX_HITS};
 pub use users::{ApiKey, LimitsChange, User};
-
-/// The migrations of `migrations/`, compiled in.
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");

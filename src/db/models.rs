@@ -7,8 +7,9 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 use diesel::sqlite::Sqlite;
 use serde::{Deserialize, Serialize};
@@ -50,16 +51,21 @@ macro_rules! text_enum {
             }
         }
 
-        impl ToSql<Text, Sqlite> for $name {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-                out.set_value(self.as_str());
-                Ok(IsNull::No)
+        impl<DB: Backend> ToSql<Text, DB> for $name
+        where
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                <str as ToSql<Text, DB>>::to_sql(self.as_str(), out)
             }
         }
 
-        impl FromSql<Text, Sqlite> for $name {
-            fn from_sql(bytes: <Sqlite as Backend>::RawValue<'_>) -> deserialize::Result<Self> {
-                let text = <String as FromSql<Text, Sqlite>>::from_sql(bytes)?;
+        impl<DB: Backend> FromSql<Text, DB> for $name
+        where
+            String: FromSql<Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                let text = <String as FromSql<Text, DB>>::from_sql(bytes)?;
                 Ok(text.parse()?)
             }
         }
@@ -210,12 +216,15 @@ impl TerminationReason {
 
 /// One row of `sessions`: exactly the columns of docs/architecture.md, "The store".
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = sessions, check_for_backend(Sqlite), treat_none_as_null = true)]
+#[diesel(table_name = sessions, check_for_backend(Sqlite, Pg), treat_none_as_null = true)]
 pub struct Session {
     pub session_id: String,
     pub user_id: String,
     pub status: SessionStatus,
     pub created_at: NaiveDateTime,
+    /// Not in the changeset: an update sets it only to a later time (`Db::save`; PostgreSQL
+    /// refuses two assignments to one column).
+    #[diesel(skip_update)]
     pub last_active_at: NaiveDateTime,
     pub subprocess_pid: Option<i32>,
     pub message_count: i32,
@@ -290,7 +299,7 @@ impl Session {
 
 /// One row of `messages` as stored.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = messages, check_for_backend(Sqlite))]
+#[diesel(table_name = messages, check_for_backend(Sqlite, Pg))]
 pub(super) struct MessageRow {
     pub session_id: String,
     pub seq: i64,

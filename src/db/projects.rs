@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use super::listing::Scope;
-use super::repo::{Db, DbError};
+use super::repo::{db_run, Db, DbError};
 use super::schema::sessions;
 use super::SessionStatus;
 
@@ -26,7 +26,7 @@ impl Db {
     ) -> Result<HashMap<String, i64>, DbError> {
         let owner = scope.owner().map(str::to_string);
         let default_name = default_name.to_string();
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             let mut q = sessions::table
                 .group_by(sessions::project)
                 .select((sessions::project, diesel::dsl::count_star()))
@@ -49,7 +49,7 @@ impl Db {
     /// for the caller to check).
     pub async fn ended_worktrees(&self, scope: &Scope) -> Result<Vec<EndedWorktree>, DbError> {
         let owner = scope.owner().map(str::to_string);
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             let mut q = sessions::table
                 .filter(sessions::isolation.eq("worktree"))
                 .filter(sessions::status.eq(SessionStatus::Terminated.as_str()))

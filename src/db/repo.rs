@@ -1,29 +1,23 @@
-//! The repository: every read and write of the store.
+//! The repository: every read and write of the store, on either backend.
 //!
 //! Each method runs its Diesel work on a blocking thread (`spawn_blocking`), including
-//! taking a connection from the pool, so no async worker or actor thread ever waits on
-//! SQLite. Writes run in `IMMEDIATE` transactions: the write lock is taken up front, so two
-//! writers never deadlock upgrading from a read lock (they queue on `busy_timeout` instead).
+//! taking a connection from the pool, so no async worker or actor thread ever waits on the
+//! database. Writes that read before they write run in write transactions
+//! ([`StoreConn::write_transaction`]): SQLite's `IMMEDIATE` takes the write lock up front,
+//! so two writers never deadlock upgrading from a read lock (they queue on `busy_timeout`
+//! instead); PostgreSQL takes the store's advisory write lock first, the same guarantee.
 
 use std::path::Path;
-use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel_migrations::MigrationHarness;
 
+use super::backend::{AnyConn, Pools, StoreConn};
+use super::location::Location;
 use super::models::{Message, MessageKind, MessageRow, Session, SessionStatus, TerminationReason};
 use super::schema::{messages, sessions};
-use super::MIGRATIONS;
-
-/// How long a connection waits for SQLite's write lock before giving up.
-pub const BUSY_TIMEOUT_MS: u32 = 5_000;
-
-/// Connections kept by the pool (SQLite has one writer; a few readers beside it).
-const POOL_SIZE: u32 = 4;
 
 /// A failure of the store.
 #[derive(Debug, thiserror::Error)]
@@ -48,81 +42,80 @@ pub enum DbError {
     Task(#[from] tokio::task::JoinError),
 }
 
-/// Sets the per-connection pragmas on every connection the pool hands out.
-#[derive(Debug)]
-struct ConnectionPragmas;
+/// `$db.run(…)` with the closure's body compiled for each backend (see
+/// [`super::backend::on_conn`]): `db_run!(self, move |conn| { … })`.
+macro_rules! db_run {
+    ($db:expr, move |$c:ident| $body:expr) => {
+        $db.run(move |any| $crate::db::backend::on_conn!(any, |$c| $body))
+    };
+    ($db:expr, |$c:ident| $body:expr) => {
+        $db.run(|any| $crate::db::backend::on_conn!(any, |$c| $body))
+    };
+}
+pub(super) use db_run;
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for ConnectionPragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; \
-             PRAGMA foreign_keys = ON; \
-             PRAGMA synchronous = NORMAL;"
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)
-    }
+/// As [`db_run!`] for a write, timed as `$op` (see [`Db::write`]).
+macro_rules! db_write {
+    ($db:expr, $op:expr, move |$c:ident| $body:expr) => {
+        $db.write($op, move |any| {
+            $crate::db::backend::on_conn!(any, |$c| $body)
+        })
+    };
+    ($db:expr, $op:expr, |$c:ident| $body:expr) => {
+        $db.write($op, |any| $crate::db::backend::on_conn!(any, |$c| $body))
+    };
 }
 
-type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
-
-#[diesel::declare_sql_function]
-extern "SQL" {
-    /// SQLite's two-argument scalar `max`: activity never moves a session back in the list
-    /// (a queued write can carry an earlier time than one already applied), which is what
-    /// makes the paged list's cursor safe (src/db/listing.rs).
-    #[sql_name = "max"]
-    fn later_of(
-        a: diesel::sql_types::Timestamp,
-        b: diesel::sql_types::Timestamp,
-    ) -> diesel::sql_types::Timestamp;
+/// The later of a timestamp column and a value (`CASE WHEN col > v THEN col ELSE v END`,
+/// the same SQL on both backends): activity never moves a session back in the list (a
+/// queued write can carry an earlier time than one already applied), which is what makes
+/// the paged list's cursor safe (src/db/listing.rs).
+macro_rules! later_of {
+    ($col:expr, $at:expr) => {
+        diesel::dsl::case_when($col.gt($at), $col).otherwise($at)
+    };
 }
 
 /// The store. Cheap to clone (a pool handle).
 #[derive(Clone)]
 pub struct Db {
-    pool: SqlitePool,
+    pools: Pools,
 }
 
 impl Db {
     /// Opens (creating it and its directory if needed) the SQLite file, turns on WAL and
     /// runs the embedded migrations.
     pub async fn open(path: &Path) -> Result<Db, DbError> {
-        let path = path.to_path_buf();
-        tokio::task::spawn_blocking(move || Db::open_blocking(&path)).await?
+        Db::connect(&Location::Sqlite(path.to_path_buf())).await
     }
 
-    fn open_blocking(path: &Path) -> Result<Db, DbError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir {
-                path: dir.display().to_string(),
-                source,
-            })?;
+    /// Opens the store at `location` (SQLite or PostgreSQL) and runs its embedded
+    /// migrations.
+    pub async fn connect(location: &Location) -> Result<Db, DbError> {
+        let location = location.clone();
+        let pools =
+            tokio::task::spawn_blocking(move || super::backend::open_pools(&location)).await??;
+        Ok(Db { pools })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self.pools {
+            Pools::Sqlite(_) => "sqlite",
+            Pools::Pg(_) => "postgres",
         }
-        let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
-        let pool = Pool::builder()
-            .max_size(POOL_SIZE)
-            .connection_timeout(Duration::from_secs(10))
-            .connection_customizer(Box::new(ConnectionPragmas))
-            .build(manager)?;
-        let mut conn = pool.get()?;
-        // WAL is a property of the file: set once, it stays.
-        conn.batch_execute("PRAGMA journal_mode = WAL;")?;
-        conn.run_pending_migrations(MIGRATIONS)
-            .map_err(|e| DbError::Migration(e.to_string()))?;
-        drop(conn);
-        Ok(Db { pool })
     }
 
     /// Runs `f` with a pooled connection on a blocking thread.
     pub(super) async fn run<T, F>(&self, f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut SqliteConnection) -> Result<T, DbError> + Send + 'static,
+        F: FnOnce(AnyConn<'_>) -> Result<T, DbError> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
+        let pools = self.pools.clone();
+        tokio::task::spawn_blocking(move || match &pools {
+            Pools::Sqlite(pool) => f(AnyConn::Sqlite(&mut *pool.get()?)),
+            Pools::Pg(pool) => f(AnyConn::Pg(&mut *pool.get()?)),
         })
         .await?
     }
@@ -132,7 +125,7 @@ impl Db {
     async fn write<T, F>(&self, op: &'static str, f: F) -> Result<T, DbError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut SqliteConnection) -> Result<T, DbError> + Send + 'static,
+        F: FnOnce(AnyConn<'_>) -> Result<T, DbError> + Send + 'static,
     {
         let started = std::time::Instant::now();
         let result = self.run(f).await;
@@ -144,7 +137,7 @@ impl Db {
     /// `last_active_at` never moves back (see [`later_of`]).
     pub async fn save(&self, session: &Session) -> Result<(), DbError> {
         let session = session.clone();
-        self.write("save", move |conn| {
+        db_write!(self, "save", move |conn| {
             diesel::insert_into(sessions::table)
                 .values(&session)
                 .on_conflict(sessions::session_id)
@@ -152,7 +145,7 @@ impl Db {
                 .set((
                     &session,
                     sessions::last_active_at
-                        .eq(later_of(sessions::last_active_at, session.last_active_at)),
+                        .eq(later_of!(sessions::last_active_at, session.last_active_at)),
                 ))
                 .execute(conn)?;
             Ok(())
@@ -162,7 +155,7 @@ impl Db {
 
     pub async fn get(&self, session_id: &str) -> Result<Option<Session>, DbError> {
         let id = session_id.to_string();
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             Ok(sessions::table
                 .find(id)
                 .select(Session::as_select())
@@ -174,7 +167,7 @@ impl Db {
 
     /// Sessions with a live process (`creating`, `active`, `idle`), most recent first.
     pub async fn list_active(&self) -> Result<Vec<Session>, DbError> {
-        self.run(|conn| {
+        db_run!(self, |conn| {
             Ok(sessions::table
                 .filter(sessions::status.eq_any(SessionStatus::LIVE))
                 .order(sessions::last_active_at.desc())
@@ -186,7 +179,7 @@ impl Db {
 
     /// Every session, most recent first.
     pub async fn list_all(&self) -> Result<Vec<Session>, DbError> {
-        self.run(|conn| {
+        db_run!(self, |conn| {
             Ok(sessions::table
                 .order(sessions::last_active_at.desc())
                 .select(Session::as_select())
@@ -198,7 +191,7 @@ impl Db {
     /// The sessions of `user_id`, most recent first.
     pub async fn sessions_of(&self, user_id: &str) -> Result<Vec<Session>, DbError> {
         let user = user_id.to_string();
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             Ok(sessions::table
                 .filter(sessions::user_id.eq(user))
                 .order(sessions::last_active_at.desc())
@@ -217,17 +210,17 @@ impl Db {
         total_cost_usd: Option<f64>,
     ) -> Result<bool, DbError> {
         let id = session_id.to_string();
-        self.write("update_activity", move |conn| {
+        db_write!(self, "update_activity", move |conn| {
             let target = sessions::table.find(id);
             let n = match total_cost_usd {
                 Some(cost) => diesel::update(target)
                     .set((
-                        sessions::last_active_at.eq(later_of(sessions::last_active_at, at)),
+                        sessions::last_active_at.eq(later_of!(sessions::last_active_at, at)),
                         sessions::total_cost_usd.eq(cost),
                     ))
                     .execute(conn)?,
                 None => diesel::update(target)
-                    .set(sessions::last_active_at.eq(later_of(sessions::last_active_at, at)))
+                    .set(sessions::last_active_at.eq(later_of!(sessions::last_active_at, at)))
                     .execute(conn)?,
             };
             Ok(n == 1)
@@ -244,7 +237,7 @@ impl Db {
         subprocess_pid: Option<i32>,
     ) -> Result<bool, DbError> {
         let id = session_id.to_string();
-        self.write("set_status", move |conn| {
+        db_write!(self, "set_status", move |conn| {
             let n = diesel::update(sessions::table.find(id))
                 .set((
                     sessions::status.eq(status),
@@ -264,7 +257,7 @@ impl Db {
     ) -> Result<bool, DbError> {
         let id = session_id.to_string();
         let o = options.clone();
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             let n = diesel::update(sessions::table.find(id))
                 .set((
                     sessions::model.eq(o.model),
@@ -285,7 +278,7 @@ impl Db {
         reason: TerminationReason,
     ) -> Result<bool, DbError> {
         let id = session_id.to_string();
-        self.write("mark_terminated", move |conn| {
+        db_write!(self, "mark_terminated", move |conn| {
             let n = diesel::update(sessions::table.find(id))
                 .set((
                     sessions::status.eq(SessionStatus::Terminated),
@@ -303,8 +296,8 @@ impl Db {
     /// `suspended` (resumable). Returns those sessions as they were (with their recorded
     /// PIDs, so leftover processes can be checked and stopped).
     pub async fn suspend_stale(&self) -> Result<Vec<Session>, DbError> {
-        self.write("suspend_stale", |conn| {
-            conn.immediate_transaction(|conn| {
+        db_write!(self, "suspend_stale", |conn| {
+            conn.write_transaction(|conn| {
                 let stale: Vec<Session> = sessions::table
                     .filter(sessions::status.eq_any(SessionStatus::LIVE))
                     .select(Session::as_select())
@@ -362,8 +355,8 @@ impl Db {
         let id = session_id.to_string();
         let payload_text = payload.to_string();
         let payload = payload.clone();
-        self.write("append_message", move |conn| {
-            conn.immediate_transaction(|conn| {
+        db_write!(self, "append_message", move |conn| {
+            conn.write_transaction(|conn| {
                 let last: Option<i64> = messages::table
                     .filter(messages::session_id.eq(&id))
                     .select(diesel::dsl::max(messages::seq))
@@ -388,11 +381,11 @@ impl Db {
                 diesel::update(sessions::table.find(&id))
                     .set((
                         sessions::last_active_at
-                            .eq(later_of(sessions::last_active_at, row.created_at)),
+                            .eq(later_of!(sessions::last_active_at, row.created_at)),
                         sessions::message_count.eq(sessions::message_count + bump),
                     ))
                     .execute(conn)?;
-                super::details::on_message(conn, &id, kind, &payload)?;
+                super::details::on_message(conn.any(), &id, kind, &payload)?;
                 Ok(Message::from(row))
             })
         })
@@ -406,7 +399,7 @@ impl Db {
         after_seq: i64,
     ) -> Result<Vec<Message>, DbError> {
         let id = session_id.to_string();
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             let rows: Vec<MessageRow> = messages::table
                 .filter(messages::session_id.eq(id))
                 .filter(messages::seq.gt(after_seq))
@@ -425,7 +418,7 @@ impl Db {
         seq: i64,
     ) -> Result<Option<(MessageKind, Option<String>)>, DbError> {
         let id = session_id.to_string();
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             Ok(messages::table
                 .find((id, seq))
                 .select((messages::kind, messages::cli_uuid))
@@ -437,7 +430,7 @@ impl Db {
 
     /// How many sessions are stored in each status (every status, zeros included).
     pub async fn count_by_status(&self) -> Result<Vec<(SessionStatus, i64)>, DbError> {
-        self.run(|conn| {
+        db_run!(self, |conn| {
             let counted: Vec<(SessionStatus, i64)> = sessions::table
                 .group_by(sessions::status)
                 .select((sessions::status, diesel::dsl::count_star()))
@@ -455,7 +448,7 @@ impl Db {
 
     /// Runs a quick query: the store answers.
     pub async fn ping(&self) -> Result<(), DbError> {
-        self.run(|conn| {
+        db_run!(self, |conn| {
             conn.batch_execute("SELECT 1")?;
             Ok(())
         })
@@ -465,7 +458,11 @@ impl Db {
 
 #[cfg(test)]
 impl Db {
-    pub(super) fn pool_for_tests(&self) -> &SqlitePool {
-        &self.pool
+    /// The SQLite pool (None on PostgreSQL).
+    pub(super) fn sqlite_pool_for_tests(&self) -> Option<&super::backend::SqlitePool> {
+        match &self.pools {
+            Pools::Sqlite(pool) => Some(pool),
+            Pools::Pg(_) => None,
+        }
     }
 }

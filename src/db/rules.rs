@@ -4,8 +4,9 @@
 
 use diesel::prelude::*;
 
+use super::backend::StoreConn;
 use super::models::now;
-use super::repo::{Db, DbError};
+use super::repo::{db_run, Db, DbError};
 use super::schema::session_rules;
 
 impl Db {
@@ -17,8 +18,8 @@ impl Db {
         rules: Vec<String>,
     ) -> Result<bool, DbError> {
         let id = session_id.to_string();
-        self.run(move |conn| {
-            conn.immediate_transaction(|conn| {
+        db_run!(self, move |conn| {
+            conn.write_transaction(|conn| {
                 let exists: i64 = super::schema::sessions::table
                     .find(&id)
                     .count()
@@ -53,7 +54,7 @@ impl Db {
     /// The rules `session_id` has granted, oldest first.
     pub async fn session_rules(&self, session_id: &str) -> Result<Vec<String>, DbError> {
         let id = session_id.to_string();
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             Ok(session_rules::table
                 .filter(session_rules::session_id.eq(id))
                 .order((session_rules::created_at, session_rules::rule))
@@ -66,15 +67,14 @@ impl Db {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_backends::backend_tests;
     use super::super::{Scope, Session, BOOTSTRAP_USER_ID};
     use super::*;
 
     const ID: &str = "6c1a1f8e-8a39-4b4e-9d6c-0a1b2c3d4e5f";
 
-    #[tokio::test]
-    async fn rules_are_kept_in_order_replaced_and_go_with_the_session() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&dir.path().join("rules.db")).await.unwrap();
+    backend_tests! {
+    async fn rules_are_kept_in_order_replaced_and_go_with_the_session(db: Db) {
         assert!(!db.set_session_rules(ID, vec!["Edit".into()]).await.unwrap());
         db.save(&Session::new(ID, BOOTSTRAP_USER_ID)).await.unwrap();
         assert!(db.session_rules(ID).await.unwrap().is_empty());
@@ -89,5 +89,6 @@ mod tests {
 
         assert!(db.delete_session(&Scope::all(), ID).await.unwrap());
         assert!(db.session_rules(ID).await.unwrap().is_empty());
+    }
     }
 }

@@ -1,17 +1,20 @@
-//! `schema.rs` must describe exactly what the migrations create, and every migration must
-//! go up, down and up again. (The drift check needs no Diesel CLI: it compares the
-//! `table!` columns, their SQL types and keys with SQLite's own description of the tables.)
+//! `schema.rs` must describe exactly what the migrations of both backends create, both sets
+//! must have the same versions, and every migration must go up, down and up again. (The
+//! drift check needs no Diesel CLI: it compares the `table!` columns, their SQL types and
+//! keys with SQLite's own description of the tables and with PostgreSQL's
+//! `information_schema`.)
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel_migrations::MigrationHarness;
 
+use super::backend::{PG_MIGRATIONS, SQLITE_MIGRATIONS};
 use super::schema::{
     api_keys, daily_spend, message_search, messages, session_details, session_rules, sessions,
     users,
 };
-use super::MIGRATIONS;
+use super::test_support::PgTestDatabase;
 
 /// `(name, sql type, nullable)` of each column, as `schema.rs` declares them.
 type Columns = Vec<(&'static str, String)>;
@@ -101,7 +104,7 @@ fn migrated() -> (tempfile::TempDir, SqliteConnection) {
     let url = dir.path().join("schema.db");
     let mut conn = SqliteConnection::establish(&url.to_string_lossy()).unwrap();
     conn.batch_execute("PRAGMA foreign_keys = ON").unwrap();
-    conn.run_pending_migrations(MIGRATIONS).unwrap();
+    conn.run_pending_migrations(SQLITE_MIGRATIONS).unwrap();
     (dir, conn)
 }
 
@@ -142,14 +145,18 @@ fn tables(conn: &mut SqliteConnection) -> Vec<String> {
 fn schema_rs_matches_the_migrations() {
     let (_dir, mut conn) = migrated();
     assert_eq!(tables(&mut conn), ALL_TABLES);
-    assert_eq!(tables(&mut conn), ALL_TABLES);
+    check_schema(true, |table| actual(&mut conn, table));
+}
 
+/// Compares every `table!` of schema.rs with what `actual` says of the migrated database
+/// (`message_search`, FTS5's key, exists only on SQLite).
+fn check_schema(sqlite: bool, mut actual: impl FnMut(&str) -> (Columns, Vec<String>)) {
     let sessions_declared: Columns = declared!(sessions:
         session_id, user_id, status, created_at, last_active_at, subprocess_pid,
         message_count, total_cost_usd, is_resumable, terminated_reason,
         model, effort, permission_mode,
         project, workdir, isolation, branch, base_commit);
-    let (sessions_actual, sessions_pk) = actual(&mut conn, "sessions");
+    let (sessions_actual, sessions_pk) = actual("sessions");
     assert_eq!(sessions_declared, sessions_actual);
     assert_eq!(
         sessions_declared.len(),
@@ -161,40 +168,42 @@ fn schema_rs_matches_the_migrations() {
 
     let messages_declared: Columns =
         declared!(messages: session_id, seq, kind, payload, created_at, cli_uuid);
-    let (messages_actual, messages_pk) = actual(&mut conn, "messages");
+    let (messages_actual, messages_pk) = actual("messages");
     assert_eq!(messages_declared, messages_actual);
     assert_eq!(messages_pk, vec!["session_id", "seq"]);
     let _pk: (messages::session_id, messages::seq) = diesel::Table::primary_key(&messages::table);
 
     let details_declared: Columns = declared!(session_details:
         session_id, title, preview, archived_at, forked_from, fork_point);
-    let (details_actual, details_pk) = actual(&mut conn, "session_details");
+    let (details_actual, details_pk) = actual("session_details");
     assert_eq!(details_declared, details_actual);
     assert_eq!(details_pk, vec!["session_id"]);
 
-    let search_declared: Columns = declared!(message_search: search_id, session_id, seq);
-    let (search_actual, search_pk) = actual(&mut conn, "message_search");
-    assert_eq!(search_declared, search_actual);
-    assert_eq!(search_pk, vec!["search_id"]);
+    if sqlite {
+        let search_declared: Columns = declared!(message_search: search_id, session_id, seq);
+        let (search_actual, search_pk) = actual("message_search");
+        assert_eq!(search_declared, search_actual);
+        assert_eq!(search_pk, vec!["search_id"]);
+    }
     let users_declared: Columns = declared!(users:
         user_id, name, role, created_at, disabled, max_sessions, daily_spend_limit_usd);
-    let (users_actual, users_pk) = actual(&mut conn, "users");
+    let (users_actual, users_pk) = actual("users");
     assert_eq!(users_declared, users_actual);
     assert_eq!(users_pk, vec!["user_id"]);
 
     let keys_declared: Columns = declared!(api_keys:
         key_id, user_id, prefix, key_hash, created_at, last_used_at, revoked_at);
-    let (keys_actual, keys_pk) = actual(&mut conn, "api_keys");
+    let (keys_actual, keys_pk) = actual("api_keys");
     assert_eq!(keys_declared, keys_actual);
     assert_eq!(keys_pk, vec!["key_id"]);
 
     let spend_declared: Columns = declared!(daily_spend: user_id, day, cost_usd);
-    let (spend_actual, spend_pk) = actual(&mut conn, "daily_spend");
+    let (spend_actual, spend_pk) = actual("daily_spend");
     assert_eq!(spend_declared, spend_actual);
     assert_eq!(spend_pk, vec!["user_id", "day"]);
 
     let rules_declared: Columns = declared!(session_rules: session_id, rule, created_at);
-    let (rules_actual, rules_pk) = actual(&mut conn, "session_rules");
+    let (rules_actual, rules_pk) = actual("session_rules");
     assert_eq!(rules_declared, rules_actual);
     assert_eq!(rules_pk, vec!["session_id", "rule"]);
 }
@@ -219,27 +228,181 @@ fn every_migration_goes_up_down_and_up_again() {
     let total = conn.applied_migrations().unwrap().len();
     assert_eq!(
         total,
-        diesel::migration::MigrationSource::<diesel::sqlite::Sqlite>::migrations(&MIGRATIONS)
-            .unwrap()
-            .len()
+        diesel::migration::MigrationSource::<diesel::sqlite::Sqlite>::migrations(
+            &SQLITE_MIGRATIONS
+        )
+        .unwrap()
+        .len()
     );
 
     // One step at a time down to nothing…
     for remaining in (0..total).rev() {
-        conn.revert_last_migration(MIGRATIONS).unwrap();
+        conn.revert_last_migration(SQLITE_MIGRATIONS).unwrap();
         assert_eq!(conn.applied_migrations().unwrap().len(), remaining);
     }
     assert!(tables(&mut conn).is_empty(), "down.sql left tables behind");
 
     // …and back up, to the same schema as a fresh database.
-    conn.run_pending_migrations(MIGRATIONS).unwrap();
+    conn.run_pending_migrations(SQLITE_MIGRATIONS).unwrap();
     let (_fresh_dir, mut fresh) = migrated();
     for table in ["sessions", "messages", "session_details", "message_search"] {
         assert_eq!(actual(&mut conn, table), actual(&mut fresh, table));
     }
     // And once more down/up in one go.
-    conn.revert_all_migrations(MIGRATIONS).unwrap();
-    conn.run_pending_migrations(MIGRATIONS).unwrap();
+    conn.revert_all_migrations(SQLITE_MIGRATIONS).unwrap();
+    conn.run_pending_migrations(SQLITE_MIGRATIONS).unwrap();
     assert_eq!(tables(&mut conn), ALL_TABLES);
     assert_eq!(tables(&mut conn), ALL_TABLES);
+}
+
+/// The versions of a migration set, in order.
+fn versions<DB: diesel::backend::Backend>(
+    set: &diesel_migrations::EmbeddedMigrations,
+) -> Vec<String> {
+    diesel::migration::MigrationSource::<DB>::migrations(set)
+        .unwrap()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect()
+}
+
+#[test]
+fn both_backends_have_the_same_migrations() {
+    let sqlite = versions::<diesel::sqlite::Sqlite>(&SQLITE_MIGRATIONS);
+    let pg = versions::<diesel::pg::Pg>(&PG_MIGRATIONS);
+    assert_eq!(
+        sqlite, pg,
+        "migrations/sqlite and migrations/postgres differ"
+    );
+    assert_eq!(sqlite.len(), 8);
+}
+
+// ---- PostgreSQL (skipped without TEST_DATABASE_URL; src/db/test_support.rs) ----
+
+#[derive(QueryableByName, Debug)]
+struct PgColumn {
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Text)]
+    data_type: String,
+    #[diesel(sql_type = Text)]
+    is_nullable: String,
+}
+
+/// The Diesel type `diesel print-schema` gives a PostgreSQL `information_schema` type.
+fn pg_diesel_type(data_type: &str) -> String {
+    match data_type {
+        "text" => "Text",
+        "integer" => "Integer",
+        "bigint" => "BigInt",
+        "double precision" => "Double",
+        "boolean" => "Bool",
+        "timestamp without time zone" => "Timestamp",
+        other => panic!("type {other} has no mapping here; add it"),
+    }
+    .to_string()
+}
+
+fn pg_actual(conn: &mut PgConnection, table: &str) -> (Columns, Vec<String>) {
+    let cols: Vec<PgColumn> = diesel::sql_query(
+        "SELECT column_name::text AS column_name, data_type::text AS data_type, \
+                is_nullable::text AS is_nullable \
+         FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+    )
+    .bind::<Text, _>(table)
+    .load(conn)
+    .unwrap();
+    let columns = cols
+        .iter()
+        .map(|c| {
+            let base = pg_diesel_type(&c.data_type);
+            let ty = if c.is_nullable == "YES" {
+                format!("Nullable<{base}>")
+            } else {
+                base
+            };
+            (leak(c.column_name.clone()), ty)
+        })
+        .collect();
+    let pk: Vec<TableName> = diesel::sql_query(
+        "SELECT k.column_name::text AS name \
+         FROM information_schema.table_constraints c \
+         JOIN information_schema.key_column_usage k \
+           ON k.constraint_name = c.constraint_name AND k.table_schema = c.table_schema \
+         WHERE c.table_schema = current_schema() AND c.table_name = $1 \
+           AND c.constraint_type = 'PRIMARY KEY' ORDER BY k.ordinal_position",
+    )
+    .bind::<Text, _>(table)
+    .load(conn)
+    .unwrap();
+    (columns, pk.into_iter().map(|t| t.name).collect())
+}
+
+fn pg_tables(conn: &mut PgConnection) -> Vec<String> {
+    let mut names: Vec<String> = diesel::sql_query(
+        "SELECT table_name::text AS name FROM information_schema.tables \
+         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' \
+           AND table_name != '__diesel_schema_migrations'",
+    )
+    .load::<TableName>(conn)
+    .unwrap()
+    .into_iter()
+    .map(|t| t.name)
+    .collect();
+    names.sort();
+    names
+}
+
+/// The tables of a migrated PostgreSQL database: SQLite's without FTS5's.
+const PG_TABLES: [&str; 7] = [
+    "api_keys",
+    "daily_spend",
+    "messages",
+    "session_details",
+    "session_rules",
+    "sessions",
+    "users",
+];
+
+fn pg_migrated() -> Option<(PgTestDatabase, PgConnection)> {
+    let pg = PgTestDatabase::create("the schema check")?;
+    let mut conn = PgConnection::establish(pg.url()).unwrap();
+    conn.run_pending_migrations(PG_MIGRATIONS).unwrap();
+    Some((pg, conn))
+}
+
+#[test]
+fn postgres_schema_rs_matches_the_migrations() {
+    let Some((_pg, mut conn)) = pg_migrated() else {
+        return;
+    };
+    assert_eq!(pg_tables(&mut conn), PG_TABLES);
+    check_schema(false, |table| pg_actual(&mut conn, table));
+    // The bootstrap admin, as on SQLite.
+    let admin: (String, String, bool) = users::table
+        .find(super::BOOTSTRAP_USER_ID)
+        .select((users::name, users::role, users::disabled))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(admin, ("admin".into(), "admin".into(), false));
+}
+
+#[test]
+fn postgres_migrations_go_up_down_and_up_again() {
+    let Some((_pg, mut conn)) = pg_migrated() else {
+        return;
+    };
+    let total = conn.applied_migrations().unwrap().len();
+    for remaining in (0..total).rev() {
+        conn.revert_last_migration(PG_MIGRATIONS).unwrap();
+        assert_eq!(conn.applied_migrations().unwrap().len(), remaining);
+    }
+    assert!(
+        pg_tables(&mut conn).is_empty(),
+        "down.sql left tables behind"
+    );
+    conn.run_pending_migrations(PG_MIGRATIONS).unwrap();
+    assert_eq!(pg_tables(&mut conn), PG_TABLES);
+    check_schema(false, |table| pg_actual(&mut conn, table));
 }

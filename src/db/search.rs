@@ -1,16 +1,21 @@
-//! Full-text search over every stored message (SQLite FTS5, `messages_fts`, kept in step
-//! with `messages` by triggers in the writing transaction; see the migration).
+//! Full-text search over every stored message, with each backend's own engine: SQLite FTS5
+//! (`messages_fts`, kept in step with `messages` by triggers in the writing transaction; see
+//! the migration), PostgreSQL's text search (a GIN index on
+//! `to_tsvector('csp_search', csp_search_body(kind, payload))`, the `simple` configuration
+//! with accents folded by `unaccent`; see migrations/postgres/).
 //!
-//! A person's words are never handed to FTS5 as query syntax: each whitespace-separated word
-//! becomes a quoted phrase (`"…"`, quotes doubled), all of them required, so `AND`, `NEAR`,
-//! `*`, `(`, `:` and quotes are plain text; a word ending in `*` (after a letter) searches
-//! for words starting with it. Hits are ranked by bm25, and the snippet marks each matched
-//! term with `<mark>…</mark>`, everything else HTML-escaped (docs/protocol.md, "Search").
+//! A person's words are never handed to either engine as query syntax: each
+//! whitespace-separated word becomes a quoted phrase (FTS5 `"…"`, tsquery `'…'`, quotes
+//! doubled), all of them required, so `AND`, `NEAR`, `&`, `!`, `*`, `(`, `:` and quotes are
+//! plain text; a word ending in `*` (after a letter) searches for words starting with it.
+//! Hits are ranked (bm25 / `ts_rank`), and the snippet marks each matched term with
+//! `<mark>…</mark>`, everything else HTML-escaped (docs/protocol.md, "Search").
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
+use super::backend::AnyConn;
 use super::listing::Scope;
 use super::models::MessageKind;
 use super::repo::{Db, DbError};
@@ -27,6 +32,10 @@ pub const MAX_HITS: usize = 100;
 /// snippet before it is escaped (text that contains them has them dropped).
 const OPEN: char = '\u{E000}';
 const CLOSE: char = '\u{E001}';
+/// What `<` and `>` become in the text PostgreSQL's `ts_headline` marks up (its parser takes
+/// `<…>` for a markup tag and drops it); [`mark_up`] turns them back into escaped brackets.
+const LT: char = '\u{E002}';
+const GT: char = '\u{E003}';
 
 /// Why a search is refused (a `validation_error` at the edge).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,6 +63,44 @@ pub struct SearchHit {
 /// The FTS5 query for what a person typed; `Ok(None)` when it holds no word to look for
 /// (only punctuation, say).
 pub fn fts_query(input: &str) -> Result<Option<String>, QueryError> {
+    Ok(words(input)?.map(|words| {
+        words
+            .into_iter()
+            .map(|(core, prefix)| {
+                let quoted = format!("\"{}\"", core.replace('"', "\"\""));
+                if prefix {
+                    quoted + "*"
+                } else {
+                    quoted
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }))
+}
+
+/// The PostgreSQL `tsquery` text (for `to_tsquery`) of what a person typed: each word a
+/// quoted term (`'` and `\` doubled), `:*` for a prefix, all required (`&`).
+pub fn ts_query(input: &str) -> Result<Option<String>, QueryError> {
+    Ok(words(input)?.map(|words| {
+        words
+            .into_iter()
+            .map(|(core, prefix)| {
+                let quoted = format!("'{}'", core.replace('\\', "\\\\").replace('\'', "''"));
+                if prefix {
+                    quoted + ":*"
+                } else {
+                    quoted
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" & ")
+    }))
+}
+
+/// The words of a search (control characters dropped), each with whether it is a prefix
+/// (`word*`); `Ok(None)` when none is a word either engine would index.
+fn words(input: &str) -> Result<Option<Vec<(String, bool)>>, QueryError> {
     let input = input.trim();
     if input.is_empty() {
         return Err(QueryError::Empty);
@@ -65,7 +112,7 @@ pub fn fts_query(input: &str) -> Result<Option<String>, QueryError> {
     if words.len() > MAX_QUERY_TERMS {
         return Err(QueryError::TooManyTerms);
     }
-    let phrases: Vec<String> = words
+    let words: Vec<(String, bool)> = words
         .into_iter()
         .filter_map(|word| {
             let core = word.trim_end_matches('*');
@@ -75,11 +122,10 @@ pub fn fts_query(input: &str) -> Result<Option<String>, QueryError> {
             if !core.chars().any(|c| c.is_alphanumeric() || !c.is_ascii()) {
                 return None;
             }
-            let quoted = format!("\"{}\"", core.replace('"', "\"\""));
-            Some(if prefix { quoted + "*" } else { quoted })
+            Some((core, prefix))
         })
         .collect();
-    Ok((!phrases.is_empty()).then(|| phrases.join(" ")))
+    Ok((!words.is_empty()).then_some(words))
 }
 
 /// SQLite's snippet (matches between [`OPEN`] and [`CLOSE`]) as escaped HTML with `<mark>`.
@@ -98,8 +144,8 @@ fn mark_up(raw: &str) -> String {
             }
             OPEN | CLOSE => {}
             '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
+            '<' | LT => out.push_str("&lt;"),
+            '>' | GT => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c => out.push(c),
@@ -135,35 +181,60 @@ impl Db {
         input: &str,
         limit: usize,
     ) -> Result<Result<Vec<SearchHit>, QueryError>, DbError> {
-        let query = match fts_query(input) {
-            Ok(Some(q)) => q,
-            Ok(None) => return Ok(Ok(Vec::new())),
-            Err(e) => return Ok(Err(e)),
+        let (fts, ts) = match (fts_query(input), ts_query(input)) {
+            (Ok(Some(fts)), Ok(Some(ts))) => (fts, ts),
+            (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
+            _ => return Ok(Ok(Vec::new())),
         };
         let scope = scope.clone();
         let limit = i64::try_from(limit.clamp(1, MAX_HITS)).unwrap_or(20);
         let rows = self
             .run(move |conn| {
-                let sql = format!(
-                    "SELECT ms.session_id AS session_id, d.title AS title, ms.seq AS seq, \
-                            m.kind AS kind, \
-                            snippet(messages_fts, 0, '{OPEN}', '{CLOSE}', '…', 24) AS snippet, \
-                            m.created_at AS created_at \
-                     FROM messages_fts \
-                     JOIN message_search ms ON ms.search_id = messages_fts.rowid \
-                     JOIN messages m ON m.session_id = ms.session_id AND m.seq = ms.seq \
-                     JOIN sessions s ON s.session_id = ms.session_id \
-                     LEFT JOIN session_details d ON d.session_id = ms.session_id \
-                     WHERE messages_fts MATCH ? AND (? IS NULL OR s.user_id = ?) \
-                     ORDER BY rank LIMIT ?"
-                );
                 let owner = scope.owner().map(str::to_string);
-                Ok(diesel::sql_query(sql)
-                    .bind::<Text, _>(&query)
+                Ok(match conn {
+                    AnyConn::Sqlite(conn) => diesel::sql_query(format!(
+                        "SELECT ms.session_id AS session_id, d.title AS title, ms.seq AS seq, \
+                                m.kind AS kind, \
+                                snippet(messages_fts, 0, '{OPEN}', '{CLOSE}', '…', 24) AS snippet, \
+                                m.created_at AS created_at \
+                         FROM messages_fts \
+                         JOIN message_search ms ON ms.search_id = messages_fts.rowid \
+                         JOIN messages m ON m.session_id = ms.session_id AND m.seq = ms.seq \
+                         JOIN sessions s ON s.session_id = ms.session_id \
+                         LEFT JOIN session_details d ON d.session_id = ms.session_id \
+                         WHERE messages_fts MATCH ? AND (? IS NULL OR s.user_id = ?) \
+                         ORDER BY rank LIMIT ?"
+                    ))
+                    .bind::<Text, _>(&fts)
                     .bind::<Nullable<Text>, _>(&owner)
                     .bind::<Nullable<Text>, _>(&owner)
                     .bind::<BigInt, _>(limit)
-                    .load::<HitRow>(conn)?)
+                    .load::<HitRow>(conn)?,
+                    // The WHERE expression is the GIN index's (migrations/postgres/).
+                    AnyConn::Pg(conn) => diesel::sql_query(format!(
+                        "SELECT m.session_id AS session_id, d.title AS title, m.seq AS seq, \
+                                m.kind AS kind, \
+                                ts_headline('csp_search', translate(csp_search_body(m.kind, \
+                                    m.payload), '<>', '{LT}{GT}'), q.q, 'StartSel={OPEN}, StopSel={CLOSE}, MaxWords=24, \
+                                    MinWords=12') AS snippet, \
+                                m.created_at AS created_at \
+                         FROM messages m \
+                         CROSS JOIN (SELECT to_tsquery('csp_search', $1) AS q) q \
+                         JOIN sessions s ON s.session_id = m.session_id \
+                         LEFT JOIN session_details d ON d.session_id = m.session_id \
+                         WHERE to_tsvector('csp_search', csp_search_body(m.kind, m.payload)) \
+                                   @@ q.q \
+                           AND ($2::text IS NULL OR s.user_id = $2) \
+                         ORDER BY ts_rank(to_tsvector('csp_search', \
+                                      csp_search_body(m.kind, m.payload)), q.q) DESC, \
+                                  m.created_at DESC, m.seq DESC \
+                         LIMIT $3"
+                    ))
+                    .bind::<Text, _>(&ts)
+                    .bind::<Nullable<Text>, _>(&owner)
+                    .bind::<BigInt, _>(limit)
+                    .load::<HitRow>(conn)?,
+                })
             })
             .await?;
         Ok(Ok(rows
@@ -200,6 +271,15 @@ mod tests {
         assert_eq!(fts_query("   "), Err(QueryError::Empty));
         assert_eq!(fts_query(&"a".repeat(501)), Err(QueryError::TooLong));
         assert_eq!(fts_query(&"a ".repeat(40)), Err(QueryError::TooManyTerms));
+    }
+
+    #[test]
+    fn words_become_quoted_tsquery_terms() {
+        assert_eq!(
+            ts_query("it's a\\b & !x deploy*").unwrap().unwrap(),
+            "'it''s' & 'a\\\\b' & '!x' & 'deploy':*"
+        );
+        assert_eq!(ts_query("* ** \"").unwrap(), None);
     }
 
     #[test]

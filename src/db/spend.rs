@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::repo::{Db, DbError};
+use super::backend::StoreConn;
+use super::repo::{db_run, Db, DbError};
 use super::schema::{daily_spend, sessions};
 
 /// How a day is stored in `daily_spend.day`.
@@ -29,8 +30,8 @@ impl Db {
     ) -> Result<bool, DbError> {
         let (id, user) = (session_id.to_string(), user_id.to_string());
         let day = day_key(at.date());
-        self.run(move |conn| {
-            conn.immediate_transaction(|conn| {
+        db_run!(self, move |conn| {
+            conn.write_transaction(|conn| {
                 let n = diesel::update(sessions::table.find(&id))
                     .set((
                         sessions::last_active_at.eq(at),
@@ -60,7 +61,7 @@ impl Db {
     /// What `user_id` spent on `day` (UTC).
     pub async fn spend_on(&self, user_id: &str, day: NaiveDate) -> Result<f64, DbError> {
         let (user, day) = (user_id.to_string(), day_key(day));
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             Ok(daily_spend::table
                 .find((user, day))
                 .select(daily_spend::cost_usd)
@@ -74,7 +75,7 @@ impl Db {
     /// Every user's spend on `day` (UTC); users who spent nothing are absent.
     pub async fn spend_by_user_on(&self, day: NaiveDate) -> Result<HashMap<String, f64>, DbError> {
         let day = day_key(day);
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             let rows: Vec<(String, f64)> = daily_spend::table
                 .filter(daily_spend::day.eq(day))
                 .select((daily_spend::user_id, daily_spend::cost_usd))
@@ -86,7 +87,7 @@ impl Db {
 
     /// The sum of each user's sessions' `total_cost_usd`.
     pub async fn total_cost_by_user(&self) -> Result<HashMap<String, f64>, DbError> {
-        self.run(|conn| {
+        db_run!(self, |conn| {
             let rows: Vec<(String, Option<f64>)> = sessions::table
                 .group_by(sessions::user_id)
                 .select((

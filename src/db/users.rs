@@ -2,17 +2,19 @@
 //! stored — only its SHA-256 and its display prefix (see `crate::users::keys`).
 
 use chrono::NaiveDateTime;
+use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sqlite::Sqlite;
 
+use super::backend::StoreConn;
 use super::models::Role;
-use super::repo::{Db, DbError};
+use super::repo::{db_run, Db, DbError};
 use super::schema::{api_keys, users};
 
 /// One row of `users`.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = users, check_for_backend(Sqlite))]
+#[diesel(table_name = users, check_for_backend(Sqlite, Pg))]
 pub struct User {
     pub user_id: String,
     /// Unique; what operators and the trusted header name the user by.
@@ -45,7 +47,7 @@ impl User {
 
 /// One row of `api_keys`.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = api_keys, check_for_backend(Sqlite))]
+#[diesel(table_name = api_keys, check_for_backend(Sqlite, Pg))]
 pub struct ApiKey {
     pub key_id: String,
     pub user_id: String,
@@ -82,8 +84,8 @@ impl Db {
     /// name is taken, `Duplicate("key prefix")` when the key's prefix is (make another key).
     pub async fn add_user(&self, user: &User, key: &ApiKey) -> Result<(), DbError> {
         let (user, key) = (user.clone(), key.clone());
-        self.run(move |conn| {
-            conn.immediate_transaction(|conn| {
+        db_run!(self, move |conn| {
+            conn.write_transaction(|conn| {
                 diesel::insert_into(users::table)
                     .values(&user)
                     .execute(conn)
@@ -102,7 +104,7 @@ impl Db {
     /// first time in the trusted header).
     pub async fn ensure_user(&self, name: &str, role: Role) -> Result<User, DbError> {
         let name = name.to_string();
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             let found = users::table
                 .filter(users::name.eq(&name))
                 .select(User::as_select())
@@ -130,7 +132,7 @@ impl Db {
 
     pub async fn user(&self, user_id: &str) -> Result<Option<User>, DbError> {
         let id = user_id.to_string();
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             Ok(users::table
                 .find(id)
                 .select(User::as_select())
@@ -142,7 +144,7 @@ impl Db {
 
     pub async fn user_by_name(&self, name: &str) -> Result<Option<User>, DbError> {
         let name = name.to_string();
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             Ok(users::table
                 .filter(users::name.eq(name))
                 .select(User::as_select())
@@ -154,7 +156,7 @@ impl Db {
 
     /// Every user, oldest first.
     pub async fn users(&self) -> Result<Vec<User>, DbError> {
-        self.run(|conn| {
+        db_run!(self, |conn| {
             Ok(users::table
                 .order((users::created_at.asc(), users::name.asc()))
                 .select(User::as_select())
@@ -165,7 +167,7 @@ impl Db {
 
     /// Every key (revoked ones too), oldest first.
     pub async fn keys(&self) -> Result<Vec<ApiKey>, DbError> {
-        self.run(|conn| {
+        db_run!(self, |conn| {
             Ok(api_keys::table
                 .order(api_keys::created_at.asc())
                 .select(ApiKey::as_select())
@@ -177,7 +179,7 @@ impl Db {
     /// Adds a key; `Duplicate("key prefix")` when its prefix is taken.
     pub async fn add_key(&self, key: &ApiKey) -> Result<(), DbError> {
         let key = key.clone();
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             diesel::insert_into(api_keys::table)
                 .values(&key)
                 .execute(conn)
@@ -190,7 +192,7 @@ impl Db {
     /// The key with this prefix and its user.
     pub async fn key_by_prefix(&self, prefix: &str) -> Result<Option<(ApiKey, User)>, DbError> {
         let prefix = prefix.to_string();
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             Ok(api_keys::table
                 .inner_join(users::table)
                 .filter(api_keys::prefix.eq(prefix))
@@ -210,8 +212,8 @@ impl Db {
         at: NaiveDateTime,
     ) -> Result<Option<ApiKey>, DbError> {
         let wanted = id_or_prefix.to_string();
-        self.run(move |conn| {
-            conn.immediate_transaction(|conn| {
+        db_run!(self, move |conn| {
+            conn.write_transaction(|conn| {
                 let query = api_keys::table.select(ApiKey::as_select()).into_boxed();
                 let query = if by_prefix {
                     query.filter(api_keys::prefix.eq(&wanted))
@@ -236,7 +238,7 @@ impl Db {
     /// Marks the user disabled. None: no such user.
     pub async fn disable_user(&self, user_id: &str) -> Result<Option<User>, DbError> {
         let id = user_id.to_string();
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             let n = diesel::update(users::table.find(&id))
                 .set(users::disabled.eq(true))
                 .execute(conn)?;
@@ -260,8 +262,8 @@ impl Db {
         change: LimitsChange,
     ) -> Result<Option<User>, DbError> {
         let id = user_id.to_string();
-        self.run(move |conn| {
-            conn.immediate_transaction(|conn| {
+        db_run!(self, move |conn| {
+            conn.write_transaction(|conn| {
                 let Some(mut user) = users::table
                     .find(&id)
                     .select(User::as_select())
@@ -291,7 +293,7 @@ impl Db {
     /// Records that the key was used at `at`.
     pub async fn touch_key(&self, key_id: &str, at: NaiveDateTime) -> Result<(), DbError> {
         let id = key_id.to_string();
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             diesel::update(api_keys::table.find(id))
                 .set(api_keys::last_used_at.eq(Some(at)))
                 .execute(conn)?;
@@ -307,7 +309,7 @@ impl Db {
         user_ids: Vec<String>,
         key_ids: Vec<String>,
     ) -> Result<(Vec<String>, Vec<String>), DbError> {
-        self.run(move |conn| {
+        db_run!(self, move |conn| {
             let enabled: Vec<String> = users::table
                 .filter(users::user_id.eq_any(&user_ids))
                 .filter(users::disabled.eq(false))

@@ -76,7 +76,7 @@ pub fn run(group: &str, args: &[String]) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let path = match crate::config::database_path_from_env() {
+    let location = match crate::config::database_from_env() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("claude-sdk-pattern: configuration error: {e}");
@@ -94,12 +94,12 @@ pub fn run(group: &str, args: &[String]) -> ExitCode {
         }
     };
     runtime.block_on(async {
-        let db = match Db::open(&path).await {
+        let db = match Db::connect(&location).await {
             Ok(db) => db,
             Err(e) => {
                 eprintln!(
                     "claude-sdk-pattern: cannot open the database {}: {e}",
-                    path.display()
+                    location.redacted()
                 );
                 return ExitCode::FAILURE;
             }

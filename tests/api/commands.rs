@@ -70,12 +70,26 @@ async fn session_ready_lists_the_workspace_commands_and_compact_works() {
         ),
         "{events:#?}"
     );
-    let stored = h.db.messages(id.as_str(), 0).await.unwrap();
-    assert!(stored.iter().any(|m| m.kind == MessageKind::Notice
-        && m.payload["kind"] == "compacted"
-        && m.payload["text"]
-            .as_str()
-            .unwrap()
-            .starts_with("Conversation compacted")));
+    // The notice is stored through the session's write queue, after the turn's events: poll
+    // the store (bounded) rather than read it once.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let stored = h.db.messages(id.as_str(), 0).await.unwrap();
+        if stored.iter().any(|m| {
+            m.kind == MessageKind::Notice
+                && m.payload["kind"] == "compacted"
+                && m.payload["text"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Conversation compacted")
+        }) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no compacted notice stored: {stored:#?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     h.stop().await;
 }

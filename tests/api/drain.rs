@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use crate::cli::cli_path;
 use crate::engine_harness::wait_until;
-use crate::helpers::{base_env, call, ServerProcess, TEST_KEY, WAIT};
+use crate::helpers::{base_env, call, open_test_db, ServerProcess, TEST_KEY, WAIT};
 use crate::ws::with_session;
 use crate::ws_client::{connect, deltas, Next, Ws};
 
@@ -159,9 +159,8 @@ async fn a_reply_in_flight_at_sigterm_arrives_whole_before_the_close() {
         .unwrap_or_else(|| panic!("{log}"));
     eprintln!("stop with a 3 s reply running: exit after {stopped_after:?}; {drained}");
     // Stored: the whole reply, and the session suspended (resumable).
-    let row = claude_sdk_pattern::db::Db::open(&dir.path().join("data/test.db"))
+    let row = open_test_db(dir.path())
         .await
-        .unwrap()
         .get(&id)
         .await
         .unwrap()

@@ -107,6 +107,13 @@ async fn build(
         env.retain(|(name, _)| name != k);
         env.push((k.to_string(), v.to_string()));
     }
+    // A test that names its own database file keeps the server's files beside it, as
+    // without DATA_DIR.
+    if overrides.iter().any(|(k, _)| *k == "DATABASE_URL")
+        && !overrides.iter().any(|(k, _)| *k == "DATA_DIR")
+    {
+        env.retain(|(name, _)| name != "DATA_DIR");
+    }
     let settings = Settings::from_vars(env).unwrap();
     let config = dir.path().join("cli-config");
     std::fs::create_dir_all(&config).unwrap();
@@ -129,7 +136,7 @@ async fn build(
         options.cli_env.retain(|(name, _)| name != k);
         options.cli_env.push((k.to_string(), v.to_string()));
     }
-    let db = Db::open(&settings.database_path).await.unwrap();
+    let db = Db::connect(&settings.database).await.unwrap();
     let logs = Logs::default();
     let (log, log_guard) = if capture {
         let (log, guard) = claude_sdk_pattern::logging::build(

@@ -11,7 +11,7 @@ use nix::sys::signal::Signal;
 use crate::cli::cli_path;
 use crate::engine_harness::admin;
 use crate::engine_harness::{collector, ends_turn, harness, text_of, wait_until};
-use crate::helpers::{base_env, ServerProcess};
+use crate::helpers::{base_env, open_test_db, ServerProcess};
 
 #[actix_web::test]
 async fn an_unrestorable_transcript_gives_a_fresh_session_with_a_notice() {
@@ -96,8 +96,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 async fn at_start_stale_sessions_are_suspended_and_their_clis_killed() {
     let dir = tempfile::tempdir().unwrap();
     let env = base_env(dir.path());
-    let db_path = dir.path().join("data/test.db");
-    let db = claude_sdk_pattern::db::Db::open(&db_path).await.unwrap();
+    let db = open_test_db(dir.path()).await;
     // A CLI left running by a "crashed" server, and one recorded pid that is now
     // something else (it must not be killed).
     let mut leftover = Command::new(cli_path())

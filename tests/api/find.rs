@@ -5,13 +5,13 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use claude_sdk_pattern::db::{Db, Session, BOOTSTRAP_USER_ID};
+use claude_sdk_pattern::db::{Session, BOOTSTRAP_USER_ID};
 use claude_sdk_pattern::model_stub::Reply;
 use claude_sdk_pattern::SessionId;
 use serde_json::{json, Value};
 
 use crate::engine_harness::{admin, ends_turn, harness, Harness};
-use crate::helpers::{call, spawn_app, TEST_KEY, WAIT};
+use crate::helpers::{call, open_test_db, spawn_app, TEST_KEY, WAIT};
 use crate::ws_client::connect;
 
 fn keyed(method: &str, url: &str) -> awc::ClientRequest {
@@ -410,9 +410,7 @@ async fn rename_over_the_websocket_refreshes_the_list() {
 #[actix_web::test]
 async fn paging_walks_ten_thousand_sessions_without_duplicates_or_gaps() {
     let app = spawn_app().await;
-    let db = Db::open(&app.dir.path().join("data/test.db"))
-        .await
-        .unwrap();
+    let db = open_test_db(app.dir.path()).await;
     let base = chrono::Utc::now().naive_utc() - chrono::Duration::hours(2);
     let ids: Vec<String> = (0..10_000)
         .map(|_| uuid::Uuid::new_v4().to_string())

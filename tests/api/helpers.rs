@@ -11,6 +11,8 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use claude_sdk_pattern::app::{Application, Options};
 use claude_sdk_pattern::config::Settings;
+use claude_sdk_pattern::db::test_support::PgTestDatabase;
+use claude_sdk_pattern::db::Location;
 
 /// A key long enough to be accepted.
 pub const TEST_KEY: &str = "test-server-key-0123456789";
@@ -40,6 +42,78 @@ impl TestApp {
     }
 }
 
+/// True when the suite runs on PostgreSQL (`TEST_BACKEND=postgres`, with
+/// `TEST_DATABASE_URL`; docs/testing.md, "PostgreSQL").
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_BACKEND").as_deref() == Ok("postgres")
+}
+
+/// The test databases of this process, by the server directory they belong to.
+static PG_DATABASES: Mutex<Vec<(PathBuf, PgTestDatabase)>> = Mutex::new(Vec::new());
+
+/// The `DATABASE_URL` of the test server in `dir`: the SQLite file `dir/data/test.db`, or on
+/// PostgreSQL a fresh database of its own (the same one for every call with `dir`; dropped
+/// when the process ends or, if it cannot be, by the next test process).
+pub fn test_database_url(dir: &Path) -> String {
+    if !on_postgres() {
+        return dir.join("data/test.db").to_string_lossy().into_owned();
+    }
+    let mut dbs = PG_DATABASES.lock().unwrap();
+    if let Some((_, db)) = dbs.iter().find(|(d, _)| d == dir) {
+        return db.url().to_string();
+    }
+    let db = PgTestDatabase::create("the API suite")
+        .expect("TEST_BACKEND=postgres needs TEST_DATABASE_URL (scripts/with-postgres.sh)");
+    let url = db.url().to_string();
+    dbs.push((dir.to_path_buf(), db));
+    url
+}
+
+/// Every row the PostgreSQL store of the server in `dir` holds, as JSON text (what a test on
+/// SQLite reads from the database files).
+pub async fn stored_rows_text(dir: &Path) -> String {
+    use diesel::prelude::*;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        row: String,
+    }
+    let url = test_database_url(dir);
+    tokio::task::spawn_blocking(move || {
+        let mut conn = diesel::PgConnection::establish(&url).unwrap();
+        let mut out = String::new();
+        for table in [
+            "users",
+            "api_keys",
+            "daily_spend",
+            "sessions",
+            "session_details",
+            "session_rules",
+            "messages",
+        ] {
+            let rows: Vec<Row> =
+                diesel::sql_query(format!("SELECT row_to_json(t)::text AS row FROM {table} t"))
+                    .load(&mut conn)
+                    .unwrap();
+            for r in rows {
+                out.push_str(&r.row);
+                out.push('\n');
+            }
+        }
+        out
+    })
+    .await
+    .unwrap()
+}
+
+/// The store the test server in `dir` uses (see [`test_database_url`]).
+pub async fn open_test_db(dir: &Path) -> claude_sdk_pattern::db::Db {
+    let location = Location::parse(Some(&test_database_url(dir))).unwrap();
+    claude_sdk_pattern::db::Db::connect(&location)
+        .await
+        .unwrap()
+}
+
 /// Environment of a test server: temp database and workspace, port 0, no pool.
 pub fn base_env(dir: &Path) -> Vec<(String, String)> {
     let workspace = dir.join("workspace");
@@ -47,15 +121,19 @@ pub fn base_env(dir: &Path) -> Vec<(String, String)> {
     [
         ("CLAUDE_SDK_PATTERN_API_KEY", TEST_KEY.to_string()),
         ("PORT", "0".to_string()),
-        (
-            "DATABASE_URL",
-            dir.join("data/test.db").to_string_lossy().into_owned(),
-        ),
+        ("DATABASE_URL", test_database_url(dir)),
         ("WORKSPACE_DIR", workspace.to_string_lossy().into_owned()),
         ("PREWARM_POOL_SIZE", "0".to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
+    // On PostgreSQL, the server's own files where the SQLite file's directory would be.
+    .chain(on_postgres().then(|| {
+        (
+            "DATA_DIR".to_string(),
+            dir.join("data").to_string_lossy().into_owned(),
+        )
+    }))
     .collect()
 }
 

@@ -7,7 +7,7 @@ use diesel::{Connection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::MigrationHarness;
 use serde_json::json;
 
-use claude_sdk_pattern::db::MIGRATIONS;
+use claude_sdk_pattern::db::backend::SQLITE_MIGRATIONS as MIGRATIONS;
 
 use crate::engine_harness::harness;
 use crate::helpers::TEST_KEY;

@@ -1,0 +1,2 @@
+DROP INDEX sessions_status_last_active;
+DROP TABLE sessions;

@@ -1,0 +1,3 @@
+DROP TABLE daily_spend;
+DROP TABLE api_keys;
+DROP TABLE users;
