@@ -125,3 +125,37 @@ pub fn restore(project: &Path, dir: &Path, branch: &str) -> io::Result<()> {
         "git worktree add",
     )
 }
+
+/// Removes the worktree `dir` of `project` and deletes its `branch`, whatever is in it
+/// (blocking): for a worktree the pool made ahead of a session that never came
+/// (`crate::actors::pool_projects`), which holds no user work. A branch without a commit
+/// of its own (an orphan branch) has no ref to delete.
+pub fn discard(project: &Path, dir: &Path, branch: &str) -> io::Result<()> {
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let removed = git::check(
+        git::run(project, &["worktree", "remove", "--force", &dir_arg]),
+        "git worktree remove",
+    );
+    if removed.is_err() && dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    let _ = git::run(project, &["worktree", "prune"]);
+    let exists = git::run(
+        project,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("refs/heads/{branch}"),
+        ],
+    )?
+    .status
+    .success();
+    if exists {
+        git::check(
+            git::run(project, &["branch", "-D", "--quiet", branch]),
+            "git branch -D",
+        )?;
+    }
+    Ok(())
+}

@@ -16,11 +16,11 @@ use crate::engine_harness::{
 };
 use crate::helpers::{call, TEST_KEY, WAIT};
 
-fn client() -> awc::Client {
+pub(crate) fn client() -> awc::Client {
     awc::Client::builder().timeout(WAIT).finish()
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -40,7 +40,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 /// A repository `name` under `root` with `notes.txt` committed.
-fn repo(root: &Path, name: &str) -> std::path::PathBuf {
+pub(crate) fn repo(root: &Path, name: &str) -> std::path::PathBuf {
     let dir = root.join(name);
     std::fs::create_dir_all(&dir).unwrap();
     git(&dir, &["init", "-q", "-b", "main"]);
@@ -50,7 +50,7 @@ fn repo(root: &Path, name: &str) -> std::path::PathBuf {
     dir
 }
 
-async fn post(h: &Harness, path: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn post(h: &Harness, path: &str, body: Value) -> (u16, Value) {
     let req = client()
         .post(h.url(path))
         .insert_header(("X-API-Key", TEST_KEY))
@@ -58,7 +58,7 @@ async fn post(h: &Harness, path: &str, body: Value) -> (u16, Value) {
     call(req, Some(&body.to_string())).await
 }
 
-async fn get(h: &Harness, path: &str) -> (u16, Value) {
+pub(crate) async fn get(h: &Harness, path: &str) -> (u16, Value) {
     let req = client()
         .get(h.url(path))
         .insert_header(("X-API-Key", TEST_KEY));
@@ -66,7 +66,7 @@ async fn get(h: &Harness, path: &str) -> (u16, Value) {
 }
 
 /// Creates a session over REST and subscribes a collector to it.
-async fn create(h: &Harness, body: Value) -> (SessionId, Events) {
+pub(crate) async fn create(h: &Harness, body: Value) -> (SessionId, Events) {
     let (status, created) = post(h, "/api/v1/sessions", body).await;
     assert_eq!(status, 201, "{created}");
     let id = SessionId::parse(created["session_id"].as_str().unwrap()).unwrap();
@@ -79,7 +79,13 @@ async fn create(h: &Harness, body: Value) -> (SessionId, Events) {
 }
 
 /// One turn in which the model runs `command` with Bash (allowed when asked).
-async fn run_bash(h: &Harness, id: &SessionId, ev: &mut Events, command: &str, seq: u64) {
+pub(crate) async fn run_bash(
+    h: &Harness,
+    id: &SessionId,
+    ev: &mut Events,
+    command: &str,
+    seq: u64,
+) {
     h.stub.push(Reply::tool(
         "Bash",
         json!({"command": command, "description": "Append a line"}),

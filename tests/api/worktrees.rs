@@ -1,0 +1,179 @@
+//! Worktree sessions beyond their basics (projects.rs): the pool keeps a worktree process
+//! ready per project in use (its worktree made ahead, removed with its branch when never
+//! taken), a fork of a worktree session gets a worktree of its own, and a kept worktree can
+//! be removed over REST.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use claude_sdk_pattern::actors::pool::{ReadyIn, Shrink};
+use claude_sdk_pattern::workspace::Isolation;
+use serde_json::json;
+
+use crate::engine_harness::{harness, Harness};
+use crate::projects::{git, post, repo, run_bash};
+
+/// The worktrees of the repository `repo` other than its own checkout.
+fn worktrees(repo: &Path) -> Vec<PathBuf> {
+    let top = std::fs::canonicalize(repo).unwrap();
+    git(repo, &["worktree", "list", "--porcelain"])
+        .lines()
+        .filter_map(|l| l.strip_prefix("worktree "))
+        .map(PathBuf::from)
+        .filter(|p| *p != top)
+        .collect()
+}
+
+/// The branches `claude/…` of `repo`.
+fn session_branches(repo: &Path) -> Vec<String> {
+    git(
+        repo,
+        &["branch", "--list", "claude/*", "--format=%(refname:short)"],
+    )
+    .lines()
+    .map(str::to_string)
+    .collect()
+}
+
+/// Waits (bounded) until the pool holds `n` ready worktree processes of `project`.
+async fn wait_pooled(h: &Harness, project: &Path, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let ready = h
+            .engine
+            .pool
+            .send(ReadyIn {
+                dir: Some(std::fs::canonicalize(project).unwrap()),
+                isolation: Isolation::Worktree,
+            })
+            .await
+            .unwrap();
+        if ready == n {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the pool did not reach {n}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits (bounded) until `cond` holds (a discard runs in the background).
+async fn eventually(what: &str, cond: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !cond() {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The worktree the pool made ahead: the one no session row names.
+async fn made_ahead(h: &Harness, project: &Path) -> PathBuf {
+    let mut ahead = Vec::new();
+    for dir in worktrees(project) {
+        let id = dir.file_name().unwrap().to_str().unwrap().to_string();
+        if h.db.get(&id).await.unwrap().is_none() {
+            ahead.push(dir);
+        }
+    }
+    assert_eq!(ahead.len(), 1, "{ahead:?}");
+    ahead.pop().unwrap()
+}
+
+#[actix_web::test]
+async fn a_worktree_session_from_a_warmed_pool_is_ready_without_a_spawn() {
+    let projects = tempfile::tempdir().unwrap();
+    let alpha = repo(projects.path(), "alpha");
+    let root = projects.path().to_str().unwrap();
+    let h = harness(&[
+        ("WORKSPACES_ROOT", root),
+        ("PREWARM_POOL_SIZE", "1"),
+        ("PREWARM_POOL_MAX", "3"),
+    ])
+    .await;
+    let body = json!({"project": "alpha", "isolation": "worktree"});
+
+    // The project's first worktree session is a cold spawn; from then on the pool keeps a
+    // process ready in a worktree of its own.
+    let (status, first) = post(&h, "/api/v1/sessions", body.clone()).await;
+    assert_eq!((status, first["source"].as_str()), (201, Some("cold")));
+    wait_pooled(&h, &alpha, 1).await;
+    let ahead = made_ahead(&h, &alpha).await;
+    let ahead_id = ahead.file_name().unwrap().to_str().unwrap().to_string();
+
+    // Taking it is instant: the session is the pooled process, in the worktree made for it.
+    let (status, second) = post(&h, "/api/v1/sessions", body.clone()).await;
+    assert_eq!(
+        (status, second["source"].as_str()),
+        (201, Some("pre-warmed"))
+    );
+    assert_eq!(second["session_id"], ahead_id.as_str());
+    let row = h.db.get(&ahead_id).await.unwrap().unwrap();
+    assert_eq!(Path::new(row.workdir.as_deref().unwrap()), ahead);
+    assert_eq!(row.isolation.as_deref(), Some("worktree"));
+    let branch = format!("claude/{}", &ahead_id[..8]);
+    assert_eq!(row.branch.as_deref(), Some(branch.as_str()));
+    let head = git(&alpha, &["rev-parse", "HEAD"]);
+    assert_eq!(row.base_commit.as_deref(), Some(head.as_str()));
+    // It works there, and only there.
+    let id = claude_sdk_pattern::SessionId::parse(&ahead_id).unwrap();
+    let mut ev = crate::engine_harness::collector();
+    h.engine
+        .subscribe(
+            &crate::engine_harness::admin(),
+            &id,
+            ev.recipient.clone(),
+            0,
+        )
+        .await
+        .unwrap();
+    run_bash(&h, &id, &mut ev, "echo pooled >> notes.txt", 1).await;
+    assert_eq!(
+        std::fs::read_to_string(ahead.join("notes.txt")).unwrap(),
+        "one\npooled\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(alpha.join("notes.txt")).unwrap(),
+        "one\n"
+    );
+
+    // The pool made the next one ahead; a shrink (memory budget) removes it with its branch.
+    wait_pooled(&h, &alpha, 1).await;
+    let next = made_ahead(&h, &alpha).await;
+    let next_branch = format!(
+        "claude/{}",
+        &next.file_name().unwrap().to_str().unwrap()[..8]
+    );
+    assert!(session_branches(&alpha).contains(&next_branch));
+    let stopped = h
+        .engine
+        .pool
+        .send(Shrink { bytes: 1, each: 1 })
+        .await
+        .unwrap();
+    assert_eq!(stopped, 1);
+    eventually("the shrunk pool's worktree is removed", || {
+        !next.exists() && !session_branches(&alpha).contains(&next_branch)
+    })
+    .await;
+
+    // The next create is cold again and refills; stopping the server removes that one too.
+    let (status, third) = post(&h, "/api/v1/sessions", body).await;
+    assert_eq!((status, third["source"].as_str()), (201, Some("cold")));
+    wait_pooled(&h, &alpha, 1).await;
+    let last = made_ahead(&h, &alpha).await;
+    h.stop().await;
+    assert!(!last.exists());
+    // What is left: the three sessions' worktrees and branches, nothing of the pool's.
+    let mut left: Vec<String> = worktrees(&alpha)
+        .iter()
+        .map(|d| d.file_name().unwrap().to_str().unwrap().to_string())
+        .collect();
+    left.sort();
+    let mut sessions = vec![
+        first["session_id"].as_str().unwrap().to_string(),
+        ahead_id.clone(),
+        third["session_id"].as_str().unwrap().to_string(),
+    ];
+    sessions.sort();
+    assert_eq!(left, sessions);
+    assert_eq!(session_branches(&alpha).len(), 3);
+}
