@@ -11,7 +11,7 @@ use claude_sdk_pattern::workspace::Isolation;
 use serde_json::json;
 
 use crate::engine_harness::{harness, Harness};
-use crate::projects::{git, post, repo, run_bash};
+use crate::projects::{create, git, post, repo, run_bash};
 
 /// The worktrees of the repository `repo` other than its own checkout.
 fn worktrees(repo: &Path) -> Vec<PathBuf> {
@@ -176,4 +176,108 @@ async fn a_worktree_session_from_a_warmed_pool_is_ready_without_a_spawn() {
     sessions.sort();
     assert_eq!(left, sessions);
     assert_eq!(session_branches(&alpha).len(), 3);
+}
+
+#[actix_web::test]
+async fn a_fork_of_a_worktree_session_works_in_a_worktree_of_its_own_with_the_origins_files() {
+    let projects = tempfile::tempdir().unwrap();
+    let alpha = repo(projects.path(), "alpha");
+    let root = projects.path().to_str().unwrap();
+    let h = harness(&[("WORKSPACES_ROOT", root)]).await;
+    let (id, mut ev) = create(&h, json!({"project": "alpha", "isolation": "worktree"})).await;
+    let origin = h.db.get(id.as_str()).await.unwrap().unwrap();
+    let origin_dir = PathBuf::from(origin.workdir.clone().unwrap());
+    // The origin's work: one change committed on its branch, then uncommitted ones — a
+    // modified file, a staged new file, an untracked file.
+    run_bash(&h, &id, &mut ev, "echo committed >> notes.txt", 1).await;
+    git(&origin_dir, &["commit", "-qam", "committed"]);
+    run_bash(
+        &h,
+        &id,
+        &mut ev,
+        "echo uncommitted >> notes.txt && mkdir -p new && echo staged > new/file.txt && \
+         git add new/file.txt && echo loose > scratch.txt",
+        2,
+    )
+    .await;
+
+    let (status, fork) = post(&h, &format!("/api/v1/sessions/{id}/fork"), json!({})).await;
+    assert_eq!(status, 201, "{fork}");
+    let fork_id =
+        claude_sdk_pattern::SessionId::parse(fork["session_id"].as_str().unwrap()).unwrap();
+    let fork_branch = format!("claude/{}", &fork_id.as_str()[..8]);
+    assert_eq!(fork["isolation"], "worktree");
+    assert_eq!(fork["branch"], fork_branch.as_str());
+    assert_eq!(fork["project"], "alpha");
+    let row = h.db.get(fork_id.as_str()).await.unwrap().unwrap();
+    let fork_dir = PathBuf::from(row.workdir.clone().unwrap());
+    assert_ne!(fork_dir, origin_dir);
+    assert_eq!(
+        fork_dir.file_name().unwrap().to_str(),
+        Some(fork_id.as_str())
+    );
+    // Its diff counts from where the conversation began.
+    assert_eq!(row.base_commit, origin.base_commit);
+    // Its branch starts at the tip of the origin's, and it has the origin's files as they are.
+    assert_eq!(
+        git(&fork_dir, &["rev-parse", "HEAD"]),
+        git(&origin_dir, &["rev-parse", "HEAD"])
+    );
+    assert_eq!(git(&fork_dir, &["branch", "--show-current"]), fork_branch);
+    for (file, text) in [
+        ("notes.txt", "one\ncommitted\nuncommitted\n"),
+        ("new/file.txt", "staged\n"),
+        ("scratch.txt", "loose\n"),
+    ] {
+        assert_eq!(
+            std::fs::read_to_string(fork_dir.join(file)).unwrap(),
+            text,
+            "{file}"
+        );
+    }
+
+    // The fork continues the conversation in its own checkout.
+    let mut fork_ev = crate::engine_harness::collector();
+    h.engine
+        .subscribe(
+            &crate::engine_harness::admin(),
+            &fork_id,
+            fork_ev.recipient.clone(),
+            0,
+        )
+        .await
+        .unwrap();
+    let before = h.stub.requests().len();
+    run_bash(&h, &fork_id, &mut fork_ev, "echo fork >> notes.txt", 1).await;
+    let turn = h.stub.requests()[before..]
+        .iter()
+        .find(|r| !r.side)
+        .cloned()
+        .expect("the fork's turn reached the model");
+    assert!(
+        turn.messages.as_array().unwrap().len() >= 5,
+        "the origin's turns came with the fork's first: {}",
+        turn.messages
+    );
+    assert_eq!(
+        std::fs::read_to_string(fork_dir.join("notes.txt")).unwrap(),
+        "one\ncommitted\nuncommitted\nfork\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(origin_dir.join("notes.txt")).unwrap(),
+        "one\ncommitted\nuncommitted\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(alpha.join("notes.txt")).unwrap(),
+        "one\n"
+    );
+
+    // Ending the fork keeps its (uncommitted) worktree and leaves the origin's alone.
+    h.engine
+        .destroy_session(&crate::engine_harness::admin(), &fork_id)
+        .await
+        .unwrap();
+    assert!(fork_dir.join("scratch.txt").exists());
+    assert!(origin_dir.join("scratch.txt").exists());
+    h.stop().await;
 }
