@@ -288,7 +288,7 @@ async fn commands_in(h: &Harness, project: &str) -> Vec<String> {
 }
 
 #[actix_web::test]
-async fn each_project_has_its_own_commands() {
+async fn each_project_has_its_own_commands_and_skills() {
     let projects = tempfile::tempdir().unwrap();
     for name in ["alpha", "beta"] {
         std::fs::create_dir_all(projects.path().join(name)).unwrap();
@@ -300,12 +300,52 @@ async fn each_project_has_its_own_commands() {
         "---\ndescription: Alpha's own\n---\nDo the alpha thing.\n",
     )
     .unwrap();
+    let skill = projects.path().join("beta/skills/betaskill");
+    std::fs::create_dir_all(&skill).unwrap();
+    std::fs::write(
+        skill.join("SKILL.md"),
+        "---\nname: betaskill\ndescription: Beta's own skill\n---\nUse it.\n",
+    )
+    .unwrap();
     let root = projects.path().to_str().unwrap();
     let h = harness_with_sources(&[("WORKSPACES_ROOT", root)], &[], "project").await;
     let in_alpha = commands_in(&h, "alpha").await;
     assert!(in_alpha.iter().any(|c| c == "alphacmd"), "{in_alpha:?}");
+    assert!(!in_alpha.iter().any(|c| c == "betaskill"), "{in_alpha:?}");
     let in_beta = commands_in(&h, "beta").await;
     assert!(!in_beta.iter().any(|c| c == "alphacmd"), "{in_beta:?}");
+    assert!(in_beta.iter().any(|c| c == "betaskill"), "{in_beta:?}");
     assert!(in_beta.iter().any(|c| c == "compact"));
+
+    // GET /api/v1/extensions reads the project asked for (the default one unless named).
+    let names = |v: &Value, kind: &str| -> Vec<String> {
+        v[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (status, alpha) = get(&h, "/api/v1/extensions?project=alpha").await;
+    assert_eq!(status, 200, "{alpha}");
+    assert_eq!(names(&alpha, "commands"), ["alphacmd"]);
+    assert!(names(&alpha, "skills").is_empty());
+    let (_, beta) = get(&h, "/api/v1/extensions?project=beta").await;
+    assert_eq!(names(&beta, "skills"), ["betaskill"]);
+    assert!(names(&beta, "commands").is_empty());
+    assert_ne!(alpha["config_hash"], beta["config_hash"]);
+    let (status, default) = get(&h, "/api/v1/extensions").await;
+    assert_eq!(status, 200);
+    assert!(names(&default, "commands").is_empty() && names(&default, "skills").is_empty());
+    let (status, body) = get(&h, "/api/v1/extensions?project=nope").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (404, Some("project_not_found"))
+    );
+    let (status, body) = get(&h, "/api/v1/extensions?project=..").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_project"))
+    );
     h.stop().await;
 }
