@@ -122,6 +122,15 @@ pub fn finish(project: &Path, dir: &Path) -> io::Result<Ended> {
     Ok(Ended::Removed)
 }
 
+/// Removes the worktree `dir` of `project` whatever is in it; its branch stays (blocking).
+pub fn remove(project: &Path, dir: &Path) -> io::Result<()> {
+    let dir_arg = dir.to_string_lossy().into_owned();
+    git::check(
+        git::run(project, &["worktree", "remove", "--force", &dir_arg]),
+        "git worktree remove",
+    )
+}
+
 /// Makes the worktree `dir` again on its existing `branch` (it was removed, or deleted by
 /// hand, while its session could still be resumed; blocking).
 pub fn restore(project: &Path, dir: &Path, branch: &str) -> io::Result<()> {

@@ -281,3 +281,135 @@ async fn a_fork_of_a_worktree_session_works_in_a_worktree_of_its_own_with_the_or
     assert!(origin_dir.join("scratch.txt").exists());
     h.stop().await;
 }
+
+#[actix_web::test]
+async fn a_kept_worktree_is_listed_and_removed_by_its_owner_or_an_admin() {
+    use crate::helpers::TEST_KEY;
+    let projects = tempfile::tempdir().unwrap();
+    let alpha = repo(projects.path(), "alpha");
+    let root = projects.path().to_str().unwrap();
+    let h = harness(&[("WORKSPACES_ROOT", root)]).await;
+    let bob = h.add_user("bob", "member").await;
+    let body = json!({"project": "alpha", "isolation": "worktree"});
+    let kept = |listing: &serde_json::Value| -> Vec<String> {
+        listing["projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "alpha")
+            .unwrap()["kept_worktrees"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["session_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    // The admin's session, with uncommitted work in its worktree.
+    let (status, created) = h
+        .call_as(TEST_KEY, "POST", "/api/v1/sessions", Some(body.clone()))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let a = created["session_id"].as_str().unwrap().to_string();
+    let dir_a = PathBuf::from(h.db.get(&a).await.unwrap().unwrap().workdir.unwrap());
+    std::fs::write(dir_a.join("notes.txt"), "one\nedited\n").unwrap();
+    let remove_a = format!("/api/v1/projects/alpha/worktrees/{a}");
+    let (status, refused) = h.call_as(TEST_KEY, "DELETE", &remove_a, None).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (409, Some("session_live")),
+        "a live session's worktree is in use"
+    );
+    let (status, _) = h
+        .call_as(TEST_KEY, "DELETE", &format!("/api/v1/sessions/{a}"), None)
+        .await;
+    assert_eq!(status, 200);
+    assert!(dir_a.is_dir(), "uncommitted work: kept");
+    let (_, listing) = h.call_as(TEST_KEY, "GET", "/api/v1/projects", None).await;
+    assert_eq!(kept(&listing), [a.clone()]);
+    // Bob does not see it, and cannot remove it: to him it does not exist.
+    let (_, his) = h.call_as(&bob.key, "GET", "/api/v1/projects", None).await;
+    assert!(kept(&his).is_empty(), "{his}");
+    let (status, body_bob) = h.call_as(&bob.key, "DELETE", &remove_a, None).await;
+    assert_eq!(
+        (status, body_bob["error"].as_str()),
+        (404, Some("worktree_not_found"))
+    );
+    // Not in another project, not a project at all, not a bad flag.
+    for (path, code, expected) in [
+        (
+            format!("/api/v1/projects/workspace/worktrees/{a}"),
+            404,
+            "worktree_not_found",
+        ),
+        (
+            format!("/api/v1/projects/nope/worktrees/{a}"),
+            404,
+            "project_not_found",
+        ),
+        (format!("{remove_a}?force=maybe"), 400, "validation_error"),
+        (
+            "/api/v1/projects/alpha/worktrees/not-an-id".to_string(),
+            400,
+            "validation_error",
+        ),
+    ] {
+        let (status, body) = h.call_as(TEST_KEY, "DELETE", &path, None).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (code, Some(expected)),
+            "{path}"
+        );
+    }
+    // Uncommitted changes: refused unless forced.
+    let (status, dirty) = h.call_as(TEST_KEY, "DELETE", &remove_a, None).await;
+    assert_eq!(
+        (status, dirty["error"].as_str()),
+        (409, Some("worktree_dirty"))
+    );
+    assert!(dirty["message"].as_str().unwrap().contains("1 uncommitted"));
+    assert!(dir_a.is_dir());
+    // Once the work is committed on its branch, a plain removal does it; the branch stays.
+    git(&dir_a, &["commit", "-qam", "kept work"]);
+    let (status, removed) = h.call_as(TEST_KEY, "DELETE", &remove_a, None).await;
+    assert_eq!(status, 200, "{removed}");
+    assert_eq!(removed["discarded_changes"], 0);
+    let branch = removed["branch"].as_str().unwrap().to_string();
+    assert!(!dir_a.exists());
+    assert_eq!(
+        git(&alpha, &["log", "-1", "--format=%s", &branch]),
+        "kept work"
+    );
+    let (status, again) = h.call_as(TEST_KEY, "DELETE", &remove_a, None).await;
+    assert_eq!(
+        (status, again["error"].as_str()),
+        (404, Some("worktree_not_found"))
+    );
+
+    // Bob's own session: he removes its kept worktree himself, throwing its work away.
+    let (status, created) = h
+        .call_as(&bob.key, "POST", "/api/v1/sessions", Some(body))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let b = created["session_id"].as_str().unwrap().to_string();
+    let dir_b = PathBuf::from(h.db.get(&b).await.unwrap().unwrap().workdir.unwrap());
+    std::fs::write(dir_b.join("scratch.txt"), "loose\n").unwrap();
+    h.call_as(&bob.key, "DELETE", &format!("/api/v1/sessions/{b}"), None)
+        .await;
+    let (_, his) = h.call_as(&bob.key, "GET", "/api/v1/projects", None).await;
+    assert_eq!(kept(&his), [b.clone()]);
+    let (status, removed) = h
+        .call_as(
+            &bob.key,
+            "DELETE",
+            &format!("/api/v1/projects/alpha/worktrees/{b}?force=true"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{removed}");
+    assert_eq!(removed["discarded_changes"], 1);
+    assert!(!dir_b.exists());
+    let (_, listing) = h.call_as(TEST_KEY, "GET", "/api/v1/projects", None).await;
+    assert!(kept(&listing).is_empty(), "{listing}");
+    h.stop().await;
+}
