@@ -326,7 +326,7 @@ async fn a_kept_worktree_is_listed_and_removed_by_its_owner_or_an_admin() {
     assert_eq!(status, 200);
     assert!(dir_a.is_dir(), "uncommitted work: kept");
     let (_, listing) = h.call_as(TEST_KEY, "GET", "/api/v1/projects", None).await;
-    assert_eq!(kept(&listing), [a.clone()]);
+    assert_eq!(kept(&listing), vec![a.as_str()]);
     // Bob does not see it, and cannot remove it: to him it does not exist.
     let (_, his) = h.call_as(&bob.key, "GET", "/api/v1/projects", None).await;
     assert!(kept(&his).is_empty(), "{his}");
@@ -397,7 +397,7 @@ async fn a_kept_worktree_is_listed_and_removed_by_its_owner_or_an_admin() {
     h.call_as(&bob.key, "DELETE", &format!("/api/v1/sessions/{b}"), None)
         .await;
     let (_, his) = h.call_as(&bob.key, "GET", "/api/v1/projects", None).await;
-    assert_eq!(kept(&his), [b.clone()]);
+    assert_eq!(kept(&his), vec![b.as_str()]);
     let (status, removed) = h
         .call_as(
             &bob.key,
