@@ -4,7 +4,9 @@
 //!
 //! Each server sees two bursts: the first (the pool at its start-up size) teaches the
 //! adaptive pool the demand; once the pool has refilled, the second burst is measured.
-//! Writes its section of docs/benchmarks.md to `target/bench/pool.md`.
+//! Then worktree sessions (issue 17) created one at a time: from a pool that keeps one
+//! ready in a worktree made ahead, and with no pool (each create makes its worktree and
+//! spawns). Writes its section of docs/benchmarks.md to `target/bench/pool.md`.
 
 // A measuring program: failing loudly on a broken setup is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -102,6 +104,101 @@ async fn measure(dir: &Path, stub: &ModelStub, name: &str, max: Option<usize>) -
     }
 }
 
+/// Creates of worktree sessions in a git repository, one at a time, each destroyed after:
+/// with `pool` (waiting before each until the pool holds a worktree process), or with no
+/// pool. The project's first create, which starts its worktree pool, is not counted.
+async fn worktree_creates(dir: &Path, stub: &ModelStub, pool: bool) -> Vec<Duration> {
+    use claude_sdk_pattern::actors::placing::Placement;
+    use claude_sdk_pattern::actors::pool::ReadyIn;
+    use claude_sdk_pattern::workspace::{Isolation, Project};
+    let workspace = dir.join("workspace");
+    std::fs::create_dir_all(&workspace).unwrap();
+    for args in [
+        &["init", "-q"][..],
+        &[
+            "-c",
+            "user.name=b",
+            "-c",
+            "user.email=b@b",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "init",
+        ],
+    ] {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&workspace)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    let size = if pool { "1" } else { "0" };
+    let settings = [
+        ("PREWARM_POOL_SIZE", size.to_string()),
+        ("PREWARM_POOL_MAX", if pool { "2" } else { "0" }.to_string()),
+    ];
+    let engine = common::engine(dir, stub, &settings).await;
+    let project = Project {
+        name: "workspace".into(),
+        dir: std::fs::canonicalize(&workspace).unwrap(),
+    };
+    let mut times = Vec::new();
+    for run in 0..=WORKTREE_RUNS {
+        if pool {
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while run > 0
+                && engine
+                    .pool
+                    .send(ReadyIn {
+                        dir: Some(project.dir.clone()),
+                        isolation: Isolation::Worktree,
+                    })
+                    .await
+                    .unwrap()
+                    == 0
+            {
+                assert!(
+                    Instant::now() < deadline,
+                    "the worktree pool never refilled"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        let placement = Placement {
+            project: project.clone(),
+            isolation: Isolation::Worktree,
+        };
+        let t = Instant::now();
+        let created = engine
+            .create_session_in(&Caller::bootstrap(), Default::default(), Some(placement))
+            .await
+            .unwrap();
+        let took = t.elapsed();
+        if run > 0 {
+            let expected = if pool {
+                Source::PreWarmed
+            } else {
+                Source::Cold
+            };
+            assert_eq!(created.source, expected);
+            times.push(took);
+        }
+        engine
+            .destroy_session(&Caller::bootstrap(), &created.session.session_id)
+            .await
+            .unwrap();
+    }
+    engine.shutdown().await;
+    times.sort();
+    times
+}
+
+/// Worktree creates measured per kind.
+const WORKTREE_RUNS: usize = 6;
+
 async fn run() -> String {
     let dir = tempfile::tempdir().unwrap();
     let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
@@ -129,6 +226,8 @@ async fn run() -> String {
         )
         .await,
     ];
+    let pooled = worktree_creates(&dir.path().join("wt-pool"), &stub, true).await;
+    let cold = worktree_creates(&dir.path().join("wt-cold"), &stub, false).await;
     stub.stop().await;
     let mut out = format!(
         "## Pool: a burst of {BURST} creates\n\n\
@@ -159,6 +258,17 @@ async fn run() -> String {
          `MEMORY_BUDGET_MB`) for bursts.\n",
         claude_sdk_pattern::actors::pool_demand::BURST_WINDOW.as_secs(),
         claude_sdk_pattern::actors::pool_demand::DEMAND_MEMORY.as_secs() / 60,
+    ));
+    out.push_str(&format!(
+        "\n| worktree session (`isolation: \"worktree\"`), created alone | p50 | p95 |\n|---|---|---|\n\
+         | from the pool (its worktree and branch made ahead) | {} | {} |\n\
+         | no pool (worktree made, then a cold spawn) | {} | {} |\n\
+         \n{WORKTREE_RUNS} creates each, one at a time (each session destroyed after, the pool \
+         refilled before the next), in a git repository with one commit.\n",
+        ms(percentile(&pooled, 0.5)),
+        ms(percentile(&pooled, 0.95)),
+        ms(percentile(&cold, 0.5)),
+        ms(percentile(&cold, 0.95)),
     ));
     out
 }

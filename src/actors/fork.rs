@@ -10,6 +10,9 @@
 //! `parentUuid` of N's transcript entry — whose `uuid` is the one the server sent the
 //! message with (`messages.cli_uuid`). A first message has no parent: the fork starts empty.
 //! The fork copies the kept entries with their uuids, so a fork of a fork works the same way.
+//!
+//! A fork of a worktree session gets a worktree of its own at once ([`fork_worktree`]): a
+//! branch from the tip of the origin's, with the origin's uncommitted work copied in.
 
 use std::path::{Path, PathBuf};
 
@@ -17,8 +20,10 @@ use actix::prelude::*;
 
 use super::supervisor::Supervisor;
 use super::EngineError;
+use crate::config::Settings;
 use crate::db::{Db, DbError, Listed, MessageKind, Scope, Session, SessionStatus};
 use crate::session_id::SessionId;
+use crate::workspace::{self, worktree, Isolation};
 
 /// How many forks-of-forks-not-yet-started are followed to find a transcript.
 const MAX_FORK_DEPTH: usize = 16;
@@ -57,11 +62,19 @@ impl Handler<ForkSession> for Supervisor {
     fn handle(&mut self, msg: ForkSession, _ctx: &mut Context<Self>) -> Self::Result {
         let db = self.db.clone();
         let config_dir = self.launcher.factory().config_dir();
-        Box::pin(async move { fork(&db, config_dir, msg).await })
+        let settings = self.launcher.settings().clone();
+        let log = self.log.clone();
+        Box::pin(async move { fork(&db, config_dir, &settings, msg, &log).await })
     }
 }
 
-async fn fork(db: &Db, config_dir: Option<PathBuf>, msg: ForkSession) -> Result<Listed, ForkError> {
+async fn fork(
+    db: &Db,
+    config_dir: Option<PathBuf>,
+    settings: &Settings,
+    msg: ForkSession,
+    log: &slog::Logger,
+) -> Result<Listed, ForkError> {
     let from = msg.session_id.as_str().to_string();
     let source = db
         .listed(&msg.scope, &from)
@@ -96,17 +109,69 @@ async fn fork(db: &Db, config_dir: Option<PathBuf>, msg: ForkSession) -> Result<
     let new_id = SessionId::random();
     let mut row = Session::new(new_id.as_str(), msg.owner.as_str());
     row.set_options(&source.session.options());
-    // The fork runs where its origin ran (the CLI finds the origin's transcript by its
-    // working directory). Not as a worktree of its own: ending the fork must never remove
-    // the origin's worktree.
     row.project.clone_from(&source.session.project);
     row.workdir.clone_from(&source.session.workdir);
+    row.isolation.clone_from(&source.session.isolation);
+    // A fork of a worktree session works in a worktree of its own (`fork_worktree`); any
+    // other runs where its origin ran. (The CLI finds the origin's transcript from any
+    // working directory: verified with CLI 2.1.331.)
+    let made = fork_worktree(settings, &source.session, &new_id, log).await?;
+    if let Some((_, made)) = &made {
+        row.workdir = Some(made.dir.display().to_string());
+        row.branch = Some(made.branch.clone());
+        row.base_commit.clone_from(&source.session.base_commit);
+    }
     row.status = SessionStatus::Suspended;
     row.is_resumable = true;
     let title = fork_title(source.details.title.as_deref(), &from);
-    Ok(db
+    let created = db
         .create_fork(&row, Some(title), &from, msg.before_seq, point)
-        .await?)
+        .await;
+    if let (Err(_), Some((project, made))) = (&created, made) {
+        let _ = tokio::task::spawn_blocking(move || {
+            worktree::discard(&project, &made.dir, &made.branch)
+        })
+        .await;
+    }
+    Ok(created?)
+}
+
+/// The worktree of the fork `id` of `origin` when the origin works in one: a new branch
+/// named after the fork, from the tip of the origin's branch, with the origin's uncommitted
+/// work copied in — a fork continues the conversation, so it sees the files as the origin
+/// has them (`worktree::fork`). Its diff base stays the origin's (the conversation's
+/// changes). Two sessions never share a checkout, and ending one never touches the other's.
+/// `(project directory, worktree)`; None for an origin without a worktree.
+async fn fork_worktree(
+    settings: &Settings,
+    origin: &Session,
+    id: &SessionId,
+    log: &slog::Logger,
+) -> Result<Option<(PathBuf, worktree::Made)>, ForkError> {
+    let ws = workspace::session_workspace(settings, origin);
+    let (Isolation::Worktree, Some(branch)) = (ws.isolation, ws.branch) else {
+        return Ok(None);
+    };
+    let project = settings
+        .projects
+        .resolve(Some(&ws.project))
+        .map_err(|_| EngineError::StartFailed)?;
+    let (repo, root, name) = (
+        project.dir.clone(),
+        workspace::worktrees_dir(settings),
+        id.as_str().to_string(),
+    );
+    let made =
+        tokio::task::spawn_blocking(move || worktree::fork(&repo, &root, &name, &ws.dir, &branch))
+            .await
+            .map_err(|_| EngineError::StartFailed)?;
+    match made {
+        Ok(made) => Ok(Some((project.dir, made))),
+        Err(e) => {
+            slog::warn!(log, "could not make the fork's worktree"; "error" => %e);
+            Err(EngineError::StartFailed.into())
+        }
+    }
 }
 
 /// Where the fork's conversation ends.

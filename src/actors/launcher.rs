@@ -39,7 +39,7 @@ pub struct Place {
     /// The project's directory, or the session's worktree.
     pub dir: PathBuf,
     /// The session's id when it is fixed before the start (a worktree is named after it):
-    /// always a cold spawn.
+    /// a cold spawn (the pool's worktree processes are taken earlier, `placing.rs`).
     pub id: Option<SessionId>,
 }
 
@@ -133,17 +133,7 @@ impl Launcher {
                 dir: Some(place.dir.clone()),
             };
             if let Some(started) = self.pool.send(take).await.ok().flatten() {
-                let pooled = SessionOptions::defaults(self.settings());
-                if let Err(e) = switch(&started.process, &pooled, chosen).await {
-                    started.process.stop().await;
-                    return Err(e);
-                }
-                return Ok(Launch {
-                    started,
-                    source: Source::PreWarmed,
-                    lost: false,
-                    rules: Vec::new(),
-                });
+                return self.adopt(started, chosen).await;
             }
         }
         let id = place.id.clone().unwrap_or_else(SessionId::random);
@@ -156,6 +146,26 @@ impl Launcher {
         Ok(Launch {
             started: ClaudeProcess::start(options).await?,
             source: Source::Cold,
+            lost: false,
+            rules: Vec::new(),
+        })
+    }
+
+    /// A process taken from the pool, switched to the controls `chosen` with control
+    /// requests (so it stays pre-warmed); stopped if it refuses them.
+    pub async fn adopt(
+        &self,
+        started: Started,
+        chosen: &SessionOptions,
+    ) -> Result<Launch, ClaudeError> {
+        let pooled = SessionOptions::defaults(self.settings());
+        if let Err(e) = switch(&started.process, &pooled, chosen).await {
+            started.process.stop().await;
+            return Err(e);
+        }
+        Ok(Launch {
+            started,
+            source: Source::PreWarmed,
             lost: false,
             rules: Vec::new(),
         })

@@ -18,7 +18,7 @@ pub mod permissions;
 pub mod placing;
 pub mod pool;
 pub mod pool_demand;
-mod pool_projects;
+pub mod pool_projects;
 pub mod purge;
 pub mod quota;
 mod replay;

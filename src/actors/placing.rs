@@ -1,12 +1,19 @@
 //! Where a new session works (issue 17): its project's directory, or a git worktree of its
-//! own made here before its process starts (the worktree is named after the session, so its
-//! id is fixed first and the process is a cold spawn). See [`crate::workspace`].
+//! own. The worktree is named after the session, so its id is fixed before its process
+//! starts: either the pool's ready worktree process is taken (its worktree made ahead for
+//! the id it carries, `pool_projects.rs`), or the worktree is made here and the process is
+//! a cold spawn. See [`crate::workspace`].
 
 use std::path::PathBuf;
 
+use actix::Addr;
 use slog::{warn, Logger};
 
+use super::pool_projects::PooledWorktree;
+
+use super::pool::{Pool, TakeWorktree};
 use super::EngineError;
+use crate::claude::Started;
 use crate::config::Settings;
 use crate::session_id::SessionId;
 use crate::workspace::{self, worktree, Isolation, Project};
@@ -19,12 +26,15 @@ pub struct Placement {
 }
 
 /// A placement carried out: the directory the process starts in.
-#[derive(Debug, Clone)]
 pub struct Placed {
     pub project: Project,
     pub dir: PathBuf,
     /// The session's worktree (with its id, fixed before the start).
     pub worktree: Option<(SessionId, worktree::Made)>,
+    /// The pool's ready process already running in that worktree (taken, not yet used).
+    pub pooled: Option<Started>,
+    /// The worktree was the pool's: discarded with its branch if the session never starts.
+    from_pool: bool,
 }
 
 impl Placed {
@@ -51,11 +61,13 @@ impl Placed {
     }
 }
 
-/// Makes the session's worktree when it asks for one (a project that is not the top of a
-/// git repository is refused with [`EngineError::NotGitRepository`]).
+/// Gives the session its worktree when it asks for one — the pool's ready one when its
+/// project's `HEAD` has not moved since it was made, else a new one (a project that is not
+/// the top of a git repository is refused with [`EngineError::NotGitRepository`]).
 pub async fn prepare(
     settings: &Settings,
     placement: Placement,
+    pool: &Addr<Pool>,
     log: &Logger,
 ) -> Result<Placed, EngineError> {
     let Placement { project, isolation } = placement;
@@ -64,7 +76,42 @@ pub async fn prepare(
             dir: project.dir.clone(),
             project,
             worktree: None,
+            pooled: None,
+            from_pool: false,
         });
+    }
+    let repo = project.dir.clone();
+    let (is_repo, head) = tokio::task::spawn_blocking(move || {
+        let top = workspace::git::is_repo_top(&repo);
+        (
+            top,
+            top.then(|| workspace::git::head_commit(&repo)).flatten(),
+        )
+    })
+    .await
+    .map_err(|_| EngineError::StartFailed)?;
+    if !is_repo {
+        return Err(EngineError::NotGitRepository);
+    }
+    let take = TakeWorktree {
+        project: project.dir.clone(),
+    };
+    if let Some(ready) = pool.send(take).await.ok().flatten() {
+        match ready.worktree {
+            Some(wt) if wt.made.base_commit == head => {
+                return Ok(Placed {
+                    dir: wt.made.dir.clone(),
+                    project,
+                    worktree: Some((wt.id, wt.made)),
+                    pooled: Some(ready.started),
+                    from_pool: true,
+                })
+            }
+            // Made from an older `HEAD`: a session must start from the current one.
+            _ => {
+                actix::spawn(ready.discard(log.clone()));
+            }
+        }
     }
     let id = SessionId::random();
     let (repo, root, name) = (
@@ -72,21 +119,17 @@ pub async fn prepare(
         workspace::worktrees_dir(settings),
         id.as_str().to_string(),
     );
-    let made = tokio::task::spawn_blocking(move || {
-        if !workspace::git::is_repo_top(&repo) {
-            return Ok(None);
-        }
-        worktree::create(&repo, &root, &name).map(Some)
-    })
-    .await
-    .map_err(|_| EngineError::StartFailed)?;
+    let made = tokio::task::spawn_blocking(move || worktree::create(&repo, &root, &name))
+        .await
+        .map_err(|_| EngineError::StartFailed)?;
     match made {
-        Ok(Some(made)) => Ok(Placed {
+        Ok(made) => Ok(Placed {
             dir: made.dir.clone(),
             project,
             worktree: Some((id, made)),
+            pooled: None,
+            from_pool: false,
         }),
-        Ok(None) => Err(EngineError::NotGitRepository),
         Err(e) => {
             warn!(log, "could not make the session's worktree";
                 "project" => &project.name, "error" => %e);
@@ -95,9 +138,22 @@ pub async fn prepare(
     }
 }
 
-/// The session could not start: its worktree (if made, and still clean) goes.
-pub fn discard(placed: &Placed, log: &Logger) {
-    if let Some((_, made)) = &placed.worktree {
+/// The session could not start: the pool's process it took (if any) is stopped, and its
+/// worktree (if made, and still clean) goes — with its branch when the pool made it.
+pub fn discard(placed: &mut Placed, log: &Logger) {
+    if let Some(started) = placed.pooled.take() {
+        actix::spawn(async move { started.process.stop().await });
+    }
+    if let Some((id, made)) = &placed.worktree {
+        if placed.from_pool {
+            let wt = PooledWorktree {
+                project: placed.project.dir.clone(),
+                id: id.clone(),
+                made: made.clone(),
+            };
+            actix::spawn(super::pool_projects::discard_worktree(wt, log.clone()));
+            return;
+        }
         let (repo, dir, log) = (placed.project.dir.clone(), made.dir.clone(), log.clone());
         tokio::task::spawn_blocking(move || {
             if let Err(e) = worktree::finish(&repo, &dir) {

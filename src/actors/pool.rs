@@ -26,7 +26,9 @@ use tokio::sync::oneshot;
 use super::budget::Budget;
 use super::cli_factory::CliFactory;
 use super::pool_demand::{Demand, ADAPT_EVERY};
+use super::pool_projects::{Ready, SlotKey};
 use crate::claude::{ClaudeProcess, SessionStart, Started};
+use crate::workspace::Isolation;
 
 pub const BACKOFF_START: Duration = Duration::from_secs(1);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
@@ -275,7 +277,7 @@ impl Pool {
     }
 
     fn drain(&mut self) {
-        self.projects.drain();
+        self.projects.drain(&self.log);
         for started in self.ready.drain(..) {
             actix::spawn(async move {
                 started.process.stop().await;
@@ -290,7 +292,7 @@ impl Actor for Pool {
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.refill(ctx);
         ctx.run_interval(super::pool_projects::SWEEP_EVERY, |act, _ctx| {
-            act.projects.sweep(Instant::now());
+            act.projects.sweep(Instant::now(), &act.log);
         });
         if self.max > self.base {
             ctx.run_interval(ADAPT_EVERY, |act, ctx| {
@@ -347,7 +349,11 @@ impl Handler<Take> for Pool {
 
     fn handle(&mut self, msg: Take, ctx: &mut Context<Self>) -> Option<Started> {
         if let Some(dir) = msg.dir.filter(|d| d != self.factory.default_dir()) {
-            return self.take_in(ctx, dir);
+            let key = SlotKey {
+                dir,
+                isolation: Isolation::None,
+            };
+            return self.take_in(ctx, key).map(|ready| ready.started);
         }
         self.demand.record(Instant::now());
         let target = self.demand.target(Instant::now(), self.base, self.max);
@@ -396,21 +402,50 @@ impl Pool {
     }
 }
 
-/// How many ready processes the project in `dir` has (None: the default project).
+/// Takes the ready worktree process of the project (repository) in `project`, its
+/// worktree made for the session id it carries; None when there is none. The project's
+/// worktree sessions get a ready process from then on (`pool_projects.rs`).
+#[derive(Message)]
+#[rtype(result = "Option<Ready>")]
+pub struct TakeWorktree {
+    pub project: std::path::PathBuf,
+}
+
+impl Handler<TakeWorktree> for Pool {
+    type Result = Option<Ready>;
+
+    fn handle(&mut self, msg: TakeWorktree, ctx: &mut Context<Self>) -> Option<Ready> {
+        let key = SlotKey {
+            dir: msg.project,
+            isolation: Isolation::Worktree,
+        };
+        self.take_in(ctx, key)
+    }
+}
+
+/// How many ready processes the project in `dir` has for sessions of `isolation` (None:
+/// the default project).
 #[derive(Message)]
 #[rtype(result = "usize")]
 pub struct ReadyIn {
     pub dir: Option<std::path::PathBuf>,
+    pub isolation: Isolation,
 }
 
 impl Handler<ReadyIn> for Pool {
     type Result = usize;
 
     fn handle(&mut self, msg: ReadyIn, _ctx: &mut Context<Self>) -> usize {
-        match msg.dir.filter(|d| d != self.factory.default_dir()) {
-            Some(dir) => self.projects.ready_in(&dir),
-            None => self.ready.len(),
+        let dir = msg
+            .dir
+            .unwrap_or_else(|| self.factory.default_dir().to_path_buf());
+        if dir == self.factory.default_dir() && msg.isolation == Isolation::None {
+            return self.ready.len();
         }
+        self.projects.ready_in(&SlotKey {
+            dir,
+            isolation: msg.isolation,
+        })
     }
 }
 
@@ -459,7 +494,7 @@ impl Handler<Invalidate> for Pool {
 
     fn handle(&mut self, msg: Invalidate, ctx: &mut Context<Self>) {
         if let Some(dir) = msg.dir.filter(|d| d != self.factory.default_dir()) {
-            self.projects.invalidate(&dir);
+            self.projects.invalidate(&dir, &self.log);
             return;
         }
         info!(
@@ -483,8 +518,9 @@ impl Handler<StopPool> for Pool {
     fn handle(&mut self, _msg: StopPool, _ctx: &mut Context<Self>) -> Self::Result {
         self.stopped = true;
         self.epoch += 1;
-        let mut ready: Vec<Started> = self.ready.drain(..).collect();
-        ready.extend(self.projects.take_all());
+        let ready: Vec<Started> = self.ready.drain(..).collect();
+        let projects = self.projects.take_all();
+        let log = self.log.clone();
         // Spawns in flight are stopped as they complete; wait for them too (bounded by the
         // initialize timeout).
         let in_flight = (self.filling + self.projects.filling() > 0).then(|| {
@@ -495,6 +531,9 @@ impl Handler<StopPool> for Pool {
         Box::pin(async move {
             for started in ready {
                 started.process.stop().await;
+            }
+            for ready in projects {
+                ready.discard(log.clone()).await;
             }
             if let Some(rx) = in_flight {
                 let _ = tokio::time::timeout(crate::claude::process::INITIALIZE_TIMEOUT, rx).await;
@@ -520,12 +559,15 @@ impl Handler<Shrink> for Pool {
         let mut freed = 0u64;
         let mut stopped = 0;
         while freed < msg.bytes {
-            let Some(started) = self.projects.pop_one().or_else(|| self.ready.pop_back()) else {
+            if let Some(ready) = self.projects.pop_one() {
+                actix::spawn(ready.discard(self.log.clone()));
+            } else if let Some(started) = self.ready.pop_back() {
+                actix::spawn(async move { started.process.stop().await });
+            } else {
                 break;
-            };
+            }
             freed += msg.each;
             stopped += 1;
-            actix::spawn(async move { started.process.stop().await });
         }
         if stopped > 0 {
             if let Some(b) = &self.budget {

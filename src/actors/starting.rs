@@ -223,13 +223,13 @@ impl Supervisor {
         owner: String,
         use_pool: bool,
         chosen: SessionOptions,
-        placed: super::placing::Placed,
+        mut placed: super::placing::Placed,
     ) -> ResponseActFuture<Self, Result<Created, EngineError>> {
         let mut life = Lifecycle::new(Phase::Absent, self.limits, Instant::now());
         let effects = life.step(Event::Create, Instant::now());
         if let Some(e) = refusal(&effects) {
             self.created_by(&owner);
-            super::placing::discard(&placed, &self.log);
+            super::placing::discard(&mut placed, &self.log);
             return Box::pin(fut::ready(Err(e)));
         }
         let launcher = self.launcher.clone();
@@ -239,11 +239,15 @@ impl Supervisor {
         Box::pin(
             async move {
                 let place = placed.launch_place();
-                let launch = match launcher.new_session(use_pool, &chosen, &place).await {
+                let launched = match placed.pooled.take() {
+                    Some(started) => launcher.adopt(started, &chosen).await,
+                    None => launcher.new_session(use_pool, &chosen, &place).await,
+                };
+                let launch = match launched {
                     Ok(launch) => launch,
                     Err(e) => {
                         warn!(log, "session start failed"; "error" => %e);
-                        super::placing::discard(&placed, &log);
+                        super::placing::discard(&mut placed, &log);
                         return Err(());
                     }
                 };

@@ -306,13 +306,15 @@ impl Handler<CreateSession> for Supervisor {
         let log = self.log.clone();
         Box::pin(
             async move {
-                let place = super::placing::prepare(&settings, placement, &log).await?;
+                let place = super::placing::prepare(&settings, placement, &pool, &log).await?;
                 let ext = read_extensions(place.dir.clone()).await;
-                let ready = match place.worktree {
-                    Some(_) => 0,
-                    None => pool
+                let ready = match (&place.pooled, &place.worktree) {
+                    (Some(_), _) => 1,
+                    (None, Some(_)) => 0,
+                    (None, None) => pool
                         .send(ReadyIn {
                             dir: Some(place.dir.clone()),
+                            isolation: crate::workspace::Isolation::None,
                         })
                         .await
                         .unwrap_or(0),
@@ -325,7 +327,7 @@ impl Handler<CreateSession> for Supervisor {
                       act,
                       _ctx|
                       -> ResponseActFuture<Self, Result<Created, EngineError>> {
-                    let (place, ext, ready) = match prepared {
+                    let (mut place, ext, ready) = match prepared {
                         Ok(p) => p,
                         Err(e) => {
                             act.created_by(&msg.owner);
@@ -347,7 +349,7 @@ impl Handler<CreateSession> for Supervisor {
                                 Ok(()) => act.create(msg.owner, use_pool, chosen, place),
                                 Err(e) => {
                                     act.created_by(&msg.owner);
-                                    super::placing::discard(&place, &act.log);
+                                    super::placing::discard(&mut place, &act.log);
                                     Box::pin(fut::ready(Err(e)))
                                 }
                             }),

@@ -1,15 +1,22 @@
 //! The files of a session's directory for @-mentions (`GET /api/v1/sessions/{id}/files`):
 //! walked with ripgrep's `ignore` crate (so `.gitignore`, `.ignore` and `.git/info/exclude`
-//! are respected, `.git` itself skipped), cached per directory for a few seconds (and
-//! dropped after a turn that edited files), and ranked by a fuzzy subsequence score that
+//! are respected, `.git` itself skipped), and ranked by a fuzzy subsequence score that
 //! favours matches in the file name and at the start of path segments.
+//!
+//! Fast on a big tree (issue 17: under 100 ms on 50,000 files): the list is kept per
+//! directory and refreshed **in the background** — a query never waits for a walk except
+//! the directory's very first; a list older than [`CACHE_TTL`], or one a turn that edited
+//! files made stale ([`invalidate`]), is served while a new walk runs, so it is at most one
+//! walk old. Each listing keeps its paths lower-cased in one buffer (no allocation or case
+//! folding per query), the answer to the empty query precomputed, and a query keeps only
+//! its best `limit` matches (a partial sort).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// How long a walked list is reused.
+/// After this long a list is walked again (in the background) on its next use.
 pub const CACHE_TTL: Duration = Duration::from_secs(15);
 /// Most files listed from one directory (a bigger tree lists the first ones walked).
 pub const MAX_FILES: usize = 200_000;
@@ -25,11 +32,58 @@ pub struct Listing {
     pub files: Vec<String>,
     /// The walk stopped at [`MAX_FILES`].
     pub capped: bool,
+    /// Every path lower-cased (ASCII), one after the other; file `i` is
+    /// `lower[ends[i - 1]..ends[i]]`.
+    lower: Vec<u8>,
+    ends: Vec<usize>,
+    /// The [`MAX_LIMIT`] shallowest files, in order: the answer to an empty query.
+    shallowest: Vec<usize>,
+}
+
+impl Listing {
+    /// The listing of `files` (sorted or not; kept in the order given).
+    pub fn new(files: Vec<String>, capped: bool) -> Listing {
+        let mut lower = Vec::with_capacity(files.iter().map(String::len).sum());
+        let mut ends = Vec::with_capacity(files.len());
+        for f in &files {
+            lower.extend(f.bytes().map(|b| b.to_ascii_lowercase()));
+            ends.push(lower.len());
+        }
+        let mut by_depth: Vec<(usize, &str, usize)> = files
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.bytes().filter(|b| *b == b'/').count(), p.as_str(), i))
+            .collect();
+        if by_depth.len() > MAX_LIMIT {
+            by_depth.select_nth_unstable(MAX_LIMIT);
+            by_depth.truncate(MAX_LIMIT);
+        }
+        by_depth.sort_unstable();
+        let shallowest = by_depth.into_iter().map(|(_, _, i)| i).collect();
+        Listing {
+            files,
+            capped,
+            lower,
+            ends,
+            shallowest,
+        }
+    }
+
+    fn lower(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.lower[start..self.ends[i]]
+    }
 }
 
 struct Cached {
     at: Instant,
     listing: Arc<Listing>,
+    /// Made stale by [`invalidate`]: walked again on its next use.
+    stale: bool,
+    /// A background walk is running.
+    refreshing: bool,
+    /// Bumped by [`invalidate`]: a walk that began before the last one is stale already.
+    generation: u64,
 }
 
 fn cache() -> &'static Mutex<HashMap<PathBuf, Cached>> {
@@ -69,19 +123,32 @@ pub fn walk(dir: &Path) -> Listing {
         files.push(rel);
     }
     files.sort();
-    Listing { files, capped }
+    Listing::new(files, capped)
 }
 
-/// The listing of `dir`, from the cache when fresh (blocking on a miss).
+/// The listing of `dir` (blocking on the directory's first walk only): the cached one,
+/// with a background walk started when it is older than [`CACHE_TTL`] or stale.
 pub fn listing(dir: &Path) -> Arc<Listing> {
-    if let Ok(c) = cache().lock() {
-        if let Some(hit) = c.get(dir).filter(|c| c.at.elapsed() < CACHE_TTL) {
+    if let Ok(mut c) = cache().lock() {
+        if let Some(hit) = c.get_mut(dir) {
+            if (hit.stale || hit.at.elapsed() >= CACHE_TTL) && !hit.refreshing {
+                hit.refreshing = refresh_in_background(dir.to_path_buf(), hit.generation);
+            }
             return hit.listing.clone();
         }
     }
     let listing = Arc::new(walk(dir));
+    store(dir, listing.clone(), None);
+    listing
+}
+
+/// Keeps `listing` as `dir`'s; from a background walk begun at `generation`, still stale
+/// when `dir` was invalidated since.
+fn store(dir: &Path, listing: Arc<Listing>, generation: Option<u64>) {
     if let Ok(mut c) = cache().lock() {
-        if c.len() >= CACHE_DIRS {
+        let now = c.get(dir).map_or(0, |hit| hit.generation);
+        let stale = generation.is_some_and(|g| g != now);
+        if c.len() >= CACHE_DIRS && !c.contains_key(dir) {
             if let Some(oldest) = c.iter().min_by_key(|(_, v)| v.at).map(|(k, _)| k.clone()) {
                 c.remove(&oldest);
             }
@@ -90,17 +157,38 @@ pub fn listing(dir: &Path) -> Arc<Listing> {
             dir.to_path_buf(),
             Cached {
                 at: Instant::now(),
-                listing: listing.clone(),
+                listing,
+                stale,
+                refreshing: false,
+                generation: now,
             },
         );
     }
-    listing
 }
 
-/// Forgets `dir`'s listing (its files may have changed).
+/// Walks `dir` on a thread of its own, which then replaces its cached listing; false when
+/// no thread could be started (tried again on the next use).
+fn refresh_in_background(dir: PathBuf, generation: u64) -> bool {
+    std::thread::Builder::new()
+        .name("mention-walk".into())
+        .spawn(move || {
+            let listing = Arc::new(walk(&dir));
+            store(&dir, listing, Some(generation));
+        })
+        .is_ok()
+}
+
+/// `dir`'s files may have changed (a turn edited files): its listing is walked again in
+/// the background now, and served as it was until that walk is done.
 pub fn invalidate(dir: &Path) {
     if let Ok(mut c) = cache().lock() {
-        c.remove(dir);
+        if let Some(hit) = c.get_mut(dir) {
+            hit.stale = true;
+            hit.generation += 1;
+            if !hit.refreshing {
+                hit.refreshing = refresh_in_background(dir.to_path_buf(), hit.generation);
+            }
+        }
     }
 }
 
@@ -108,18 +196,18 @@ fn is_separator(c: u8) -> bool {
     matches!(c, b'/' | b'_' | b'-' | b'.' | b' ')
 }
 
-/// The score of `query` (lower-case bytes) as a subsequence of `text` starting its search
-/// at `from`; `None` when it is not one. Each matched character scores, more at the start
-/// of a segment and right after the previous match.
-fn subsequence(text: &[u8], query: &[u8]) -> Option<i64> {
+/// The score of `query` (lower-case bytes) as a subsequence of `text` (whose lower-cased
+/// bytes are `lower`); `None` when it is not one. Each matched character scores, more at
+/// the start of a segment and right after the previous match.
+fn subsequence(text: &[u8], lower: &[u8], query: &[u8]) -> Option<i64> {
     let mut score = 0i64;
     let mut qi = 0;
     let mut last: Option<usize> = None;
-    for (i, &c) in text.iter().enumerate() {
+    for (i, &c) in lower.iter().enumerate() {
         if qi == query.len() {
             break;
         }
-        if c.to_ascii_lowercase() != query[qi] {
+        if c != query[qi] {
             continue;
         }
         score += 1;
@@ -139,58 +227,86 @@ fn subsequence(text: &[u8], query: &[u8]) -> Option<i64> {
     (qi == query.len()).then_some(score)
 }
 
-/// How well `path` matches `query` (lower-case); `None`: not at all. A match within the
-/// file name outranks one across directories; shorter paths win ties.
-pub fn score(path: &str, query: &str) -> Option<i64> {
-    let q = query.as_bytes();
-    let p = path.as_bytes();
-    let name_at = path.rfind('/').map_or(0, |i| i + 1);
-    let name = &p[name_at..];
-    let length_penalty = (p.len() as i64) / 8;
-    if let Some(s) = subsequence(name, q) {
-        let exact = path[name_at..].to_ascii_lowercase().starts_with(query) as i64 * 20;
-        return Some(100 + s + exact - length_penalty);
+/// Whether `query` is a subsequence of `lower` at all (the cheap test most paths fail).
+fn contains_subsequence(lower: &[u8], query: &[u8]) -> bool {
+    let mut rest = lower;
+    for q in query {
+        match rest.iter().position(|c| c == q) {
+            Some(at) => rest = &rest[at + 1..],
+            None => return false,
+        }
     }
-    subsequence(p, q).map(|s| s - length_penalty)
+    true
 }
 
-/// The best `limit` files of `files` for `query` (case-insensitive; spaces ignored). An
-/// empty query lists the shallowest files first.
-pub fn rank<'a>(files: &'a [String], query: &str, limit: usize) -> Vec<&'a str> {
-    let query: String = query
+/// How well `path` (lower-cased: `lower`) matches `query` (lower-case); `None`: not at
+/// all. A match within the file name outranks one across directories; shorter paths win
+/// ties.
+fn score_lower(path: &str, lower: &[u8], query: &[u8]) -> Option<i64> {
+    if !contains_subsequence(lower, query) {
+        return None;
+    }
+    let p = path.as_bytes();
+    let name_at = lower.iter().rposition(|b| *b == b'/').map_or(0, |i| i + 1);
+    let length_penalty = (p.len() as i64) / 8;
+    if let Some(s) = subsequence(&p[name_at..], &lower[name_at..], query) {
+        let exact = i64::from(lower[name_at..].starts_with(query)) * 20;
+        return Some(100 + s + exact - length_penalty);
+    }
+    subsequence(p, lower, query).map(|s| s - length_penalty)
+}
+
+/// How well `path` matches `query` (lower-case); `None`: not at all.
+pub fn score(path: &str, query: &str) -> Option<i64> {
+    let lower = path.to_ascii_lowercase();
+    score_lower(path, lower.as_bytes(), query.as_bytes())
+}
+
+/// The best `limit` files of `listing` for `query` (case-insensitive; spaces ignored),
+/// best first (ties: the path in order). An empty query lists the shallowest files first.
+pub fn rank<'a>(listing: &'a Listing, query: &str, limit: usize) -> Vec<&'a str> {
+    let query: Vec<u8> = query
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+        .into_bytes();
     let limit = limit.clamp(1, MAX_LIMIT);
     if query.is_empty() {
-        // The `limit` shallowest, without sorting the whole list.
-        let mut all: Vec<(usize, &str)> = files
+        return listing
+            .shallowest
             .iter()
-            .map(|p| (p.bytes().filter(|b| *b == b'/').count(), p.as_str()))
+            .take(limit)
+            .map(|&i| listing.files[i].as_str())
             .collect();
-        if all.len() > limit {
-            all.select_nth_unstable(limit);
-            all.truncate(limit);
-        }
-        all.sort_unstable();
-        return all.into_iter().map(|(_, p)| p).collect();
     }
-    let mut scored: Vec<(i64, &str)> = files
-        .iter()
-        .filter_map(|p| score(p, &query).map(|s| (s, p.as_str())))
-        .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-    scored.truncate(limit);
-    scored.into_iter().map(|(_, p)| p).collect()
+    let mut scored: Vec<(i64, usize)> = Vec::new();
+    for (i, path) in listing.files.iter().enumerate() {
+        if let Some(s) = score_lower(path, listing.lower(i), &query) {
+            scored.push((s, i));
+        }
+    }
+    let order = |a: &(i64, usize), b: &(i64, usize)| {
+        b.0.cmp(&a.0)
+            .then_with(|| listing.files[a.1].cmp(&listing.files[b.1]))
+    };
+    if scored.len() > limit {
+        scored.select_nth_unstable_by(limit - 1, order);
+        scored.truncate(limit);
+    }
+    scored.sort_unstable_by(order);
+    scored
+        .into_iter()
+        .map(|(_, i)| listing.files[i].as_str())
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn files(list: &[&str]) -> Vec<String> {
-        list.iter().map(|s| s.to_string()).collect()
+    fn files(list: &[&str]) -> Listing {
+        Listing::new(list.iter().map(|s| s.to_string()).collect(), false)
     }
 
     #[test]
@@ -216,6 +332,49 @@ mod tests {
         assert_eq!(rank(&f, "sd", 10)[0], "a/session_dir.rs");
         let f = files(&["deep/er/path/x.rs", "x.rs"]);
         assert_eq!(rank(&f, "", 1), vec!["x.rs"]);
+    }
+
+    #[test]
+    fn a_stale_list_is_served_while_it_is_walked_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path().canonicalize().unwrap();
+        std::fs::write(d.join("a.txt"), "").unwrap();
+        assert_eq!(listing(&d).files, vec!["a.txt"]);
+        std::fs::write(d.join("b.txt"), "").unwrap();
+        // Cached: the new file shows once the directory is invalidated and walked again.
+        assert_eq!(listing(&d).files, vec!["a.txt"]);
+        invalidate(&d);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while listing(&d).files.len() < 2 {
+            assert!(
+                Instant::now() < deadline,
+                "the background walk never landed"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(listing(&d).files, vec!["a.txt", "b.txt"]);
+    }
+
+    #[test]
+    fn the_empty_query_lists_the_shallowest_and_a_query_keeps_its_best() {
+        let many: Vec<String> = (0..300)
+            .map(|i| format!("d{}/{}f{i}.rs", i % 7, "x/".repeat(i % 4)))
+            .chain(["top.rs".to_string()])
+            .collect();
+        let l = Listing::new(many, false);
+        assert_eq!(rank(&l, "", 1), vec!["top.rs"]);
+        assert_eq!(rank(&l, "", 100).len(), 100);
+        let best = rank(&l, "f12", 5);
+        assert_eq!(best.len(), 5);
+        // The same as scoring everything and sorting.
+        let mut all: Vec<(i64, &str)> = l
+            .files
+            .iter()
+            .filter_map(|p| score(p, "f12").map(|s| (s, p.as_str())))
+            .collect();
+        all.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        let expected: Vec<&str> = all.iter().take(5).map(|(_, p)| *p).collect();
+        assert_eq!(best, expected);
     }
 
     #[test]

@@ -172,7 +172,7 @@ pub async fn files(
     let matches = web::block(move || {
         let listing = files::listing(&dir);
         FileMatches {
-            files: files::rank(&listing.files, &q, limit)
+            files: files::rank(&listing, &q, limit)
                 .into_iter()
                 .map(|p| MentionFile {
                     path: p.to_string(),

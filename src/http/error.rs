@@ -52,6 +52,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         ErrorCode::NotAGitRepository => StatusCode::CONFLICT,
         ErrorCode::MentionOutsideWorkspace => StatusCode::BAD_REQUEST,
+        ErrorCode::WorktreeNotFound => StatusCode::NOT_FOUND,
+        ErrorCode::WorktreeDirty => StatusCode::CONFLICT,
     }
 }
 

@@ -40,7 +40,7 @@ pub fn query_config() -> web::QueryConfig {
     web::QueryConfig::default().error_handler(|_err: QueryPayloadError, _req: &HttpRequest| {
         ApiError::new(
             ErrorCode::ValidationError,
-            "A query parameter is malformed (after_seq and limit are whole numbers ≥ 0, purge is true or false).",
+            "A query parameter is malformed (after_seq and limit are whole numbers ≥ 0, purge and force are true or false).",
         )
         .into()
     })

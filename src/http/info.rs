@@ -1,15 +1,15 @@
-//! `GET /api/v1/info` (versions, model, limits) and `GET /api/v1/extensions` (what the
-//! workspace provides, without any env or header value).
+//! `GET /api/v1/info` (versions, model, limits) and `GET /api/v1/extensions` (what a
+//! project provides, without any env or header value).
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use slog::warn;
 use tokio::sync::OnceCell;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
 use super::AppState;
@@ -189,16 +189,35 @@ pub struct ExtensionsView {
     pub config_hash: String,
 }
 
+/// The query of `GET /api/v1/extensions`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExtensionsParams {
+    /// A project's name (`GET /api/v1/projects`); absent: the default project.
+    pub project: Option<String>,
+}
+
 #[utoipa::path(
     get, path = "/api/v1/extensions", tag = "server",
     security(("api_key" = [])),
+    params(ExtensionsParams),
     responses(
-        (status = 200, description = "MCP servers, skills and commands of the workspace; never env or header values", body = ExtensionsView),
+        (status = 200, description = "MCP servers, skills and commands of the project (the default project unless `project` names another), read on each call; never env or header values", body = ExtensionsView),
+        (status = 400, description = "`invalid_project`: not a bare directory name (a path, `..`, a hidden name), or a link out of the projects' root", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
+        (status = 404, description = "`project_not_found`", body = super::openapi::ErrorResponse),
     )
 )]
-pub async fn extensions(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let workspace = state.settings.workspace_dir.clone();
+pub async fn extensions(
+    state: web::Data<AppState>,
+    params: web::Query<ExtensionsParams>,
+) -> Result<HttpResponse, ApiError> {
+    let project = state
+        .settings
+        .projects
+        .resolve(params.project.as_deref())
+        .map_err(|(code, message)| ApiError::new(code, message))?;
+    let workspace = project.dir;
     let found = web::block(move || Extensions::discover(&workspace))
         .await
         .map_err(|e| {

@@ -134,6 +134,7 @@ rest_routes! {
     "/info", Key => [GET info::info],
     "/extensions", Key => [GET info::extensions],
     "/projects", Key => [GET projects::list],
+    "/projects/{name}/worktrees/{session_id}", Key => [DELETE projects::remove_worktree],
     "/ws-ticket", Key => [POST ws_ticket::issue],
     "/openapi.json", Key => [GET openapi::document],
     "/me", Key => [GET users::me],

@@ -38,6 +38,7 @@ pub struct ErrorResponse {
         info::info,
         info::extensions,
         projects::list,
+        projects::remove_worktree,
         ws_ticket::issue,
         document,
         users::me,

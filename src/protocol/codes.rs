@@ -32,10 +32,12 @@ pub enum ErrorCode {
     InvalidProject,
     NotAGitRepository,
     MentionOutsideWorkspace,
+    WorktreeNotFound,
+    WorktreeDirty,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 25] = [
         ErrorCode::InvalidJson,
         ErrorCode::UnknownType,
         ErrorCode::ValidationError,
@@ -59,6 +61,8 @@ impl ErrorCode {
         ErrorCode::InvalidProject,
         ErrorCode::NotAGitRepository,
         ErrorCode::MentionOutsideWorkspace,
+        ErrorCode::WorktreeNotFound,
+        ErrorCode::WorktreeDirty,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +90,8 @@ impl ErrorCode {
             ErrorCode::InvalidProject => "invalid_project",
             ErrorCode::NotAGitRepository => "not_a_git_repository",
             ErrorCode::MentionOutsideWorkspace => "mention_outside_workspace",
+            ErrorCode::WorktreeNotFound => "worktree_not_found",
+            ErrorCode::WorktreeDirty => "worktree_dirty",
         }
     }
 }

@@ -18,6 +18,32 @@ pub fn run(dir: &Path, args: &[&str]) -> io::Result<Output> {
         .output()
 }
 
+/// Runs `git -C dir args…` with `input` on its stdin.
+pub fn run_with_input(dir: &Path, args: &[&str], input: &[u8]) -> io::Result<Output> {
+    use std::io::Write;
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdin = child
+        .stdin
+        .take()
+        .ok_or_else(|| io::Error::other("no stdin"))?;
+    // Written from a thread: git may answer (stdout, stderr) before it has read it all.
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output()?;
+    // A write cut short (git stopped reading) shows in git's own status and message.
+    let _ = writer.join();
+    Ok(out)
+}
+
 /// `git … ` succeeded: its trimmed stdout.
 fn ok(dir: &Path, args: &[&str]) -> Option<String> {
     let out = run(dir, args).ok()?;

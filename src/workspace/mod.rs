@@ -20,7 +20,9 @@ use crate::config::Settings;
 use crate::db::Session;
 
 /// How a session's working directory relates to its project.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Isolation {
     /// The session runs in the project's directory itself.

@@ -24,8 +24,15 @@ pub fn branch_name(id: &str) -> String {
     format!("claude/{}", id.chars().take(8).collect::<String>())
 }
 
-/// Makes the worktree of session `id` of the repository `project` under `root` (blocking).
+/// Makes the worktree of session `id` of the repository `project` under `root`, from the
+/// project's `HEAD` (blocking).
 pub fn create(project: &Path, root: &Path, id: &str) -> io::Result<Made> {
+    add(project, root, id, git::head_commit(project))
+}
+
+/// Makes the worktree of session `id` under `root` on a new branch started at `start` (None:
+/// an orphan branch, for a repository without commits).
+fn add(project: &Path, root: &Path, id: &str, start: Option<String>) -> io::Result<Made> {
     std::fs::create_dir_all(root)?;
     let dir = root.join(id);
     let mut branch = branch_name(id);
@@ -44,7 +51,7 @@ pub fn create(project: &Path, root: &Path, id: &str) -> io::Result<Made> {
         branch = format!("claude/{id}");
     }
     let dir_arg = dir.to_string_lossy().into_owned();
-    let base_commit = git::head_commit(project);
+    let base_commit = start;
     let out = match &base_commit {
         Some(commit) => git::run(
             project,
@@ -115,6 +122,15 @@ pub fn finish(project: &Path, dir: &Path) -> io::Result<Ended> {
     Ok(Ended::Removed)
 }
 
+/// Removes the worktree `dir` of `project` whatever is in it; its branch stays (blocking).
+pub fn remove(project: &Path, dir: &Path) -> io::Result<()> {
+    let dir_arg = dir.to_string_lossy().into_owned();
+    git::check(
+        git::run(project, &["worktree", "remove", "--force", &dir_arg]),
+        "git worktree remove",
+    )
+}
+
 /// Makes the worktree `dir` again on its existing `branch` (it was removed, or deleted by
 /// hand, while its session could still be resumed; blocking).
 pub fn restore(project: &Path, dir: &Path, branch: &str) -> io::Result<()> {
@@ -124,4 +140,122 @@ pub fn restore(project: &Path, dir: &Path, branch: &str) -> io::Result<()> {
         git::run(project, &["worktree", "add", "--quiet", &dir_arg, branch]),
         "git worktree add",
     )
+}
+
+/// Removes the worktree `dir` of `project` and deletes its `branch`, whatever is in it
+/// (blocking): for a worktree the pool made ahead of a session that never came
+/// (`crate::actors::pool_projects`), which holds no user work. A branch without a commit
+/// of its own (an orphan branch) has no ref to delete.
+pub fn discard(project: &Path, dir: &Path, branch: &str) -> io::Result<()> {
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let removed = git::check(
+        git::run(project, &["worktree", "remove", "--force", &dir_arg]),
+        "git worktree remove",
+    );
+    if removed.is_err() && dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    let _ = git::run(project, &["worktree", "prune"]);
+    let exists = git::run(
+        project,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("refs/heads/{branch}"),
+        ],
+    )?
+    .status
+    .success();
+    if exists {
+        git::check(
+            git::run(project, &["branch", "-D", "--quiet", branch]),
+            "git branch -D",
+        )?;
+    }
+    Ok(())
+}
+
+/// Makes the worktree of the fork `id` of a worktree session (blocking): a new branch
+/// started at the tip of the origin's branch `origin_branch` (an orphan branch when it has
+/// no commit yet), with the origin's uncommitted work copied in from `origin_dir` when it
+/// still exists — the changes to tracked files as a binary patch against the origin's
+/// `HEAD`, untracked files (not ignored ones) copied. Staged or not in the origin, they
+/// arrive unstaged. The server's own `.claude/skills|commands` links are not copied.
+pub fn fork(
+    project: &Path,
+    root: &Path,
+    id: &str,
+    origin_dir: &Path,
+    origin_branch: &str,
+) -> io::Result<Made> {
+    let tip = git::run(
+        project,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("refs/heads/{origin_branch}^{{commit}}"),
+        ],
+    )?;
+    let start = tip
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&tip.stdout).trim().to_string())
+        .filter(|s| !s.is_empty());
+    let made = add(project, root, id, start)?;
+    if origin_dir.is_dir() {
+        if let Err(e) = copy_uncommitted(origin_dir, &made.dir) {
+            let _ = discard(project, &made.dir, &made.branch);
+            return Err(e);
+        }
+    }
+    Ok(made)
+}
+
+/// Copies the uncommitted work of the worktree `from` into the clean worktree `to`.
+fn copy_uncommitted(from: &Path, to: &Path) -> io::Result<()> {
+    let base = git::head_commit(from).unwrap_or_else(|| crate::changes::EMPTY_TREE.to_string());
+    let patch = git::run(
+        from,
+        &["diff", "--binary", "--no-color", "--no-ext-diff", &base],
+    )?;
+    if !patch.status.success() {
+        return Err(io::Error::other(format!(
+            "git diff: {}",
+            String::from_utf8_lossy(&patch.stderr).trim()
+        )));
+    }
+    if !patch.stdout.is_empty() {
+        git::check(
+            git::run_with_input(
+                to,
+                &["apply", "--binary", "--whitespace=nowarn", "-"],
+                &patch.stdout,
+            ),
+            "git apply",
+        )?;
+    }
+    let untracked = git::run(from, &["ls-files", "--others", "--exclude-standard", "-z"])?;
+    for path in untracked
+        .stdout
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+    {
+        let rel = String::from_utf8_lossy(path).into_owned();
+        if is_exposure_link(from, &rel) {
+            continue;
+        }
+        let (src, dst) = (from.join(&rel), to.join(&rel));
+        if let Some(parent) = dst.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        match std::fs::read_link(&src) {
+            Ok(target) => std::os::unix::fs::symlink(target, &dst)?,
+            Err(_) => {
+                std::fs::copy(&src, &dst)?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -50,5 +50,6 @@ mod teams_quotas;
 mod teams_scoping;
 mod teams_sso;
 mod teams_upgrade;
+mod worktrees;
 mod ws;
 mod ws_reconnect;

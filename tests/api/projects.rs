@@ -16,11 +16,11 @@ use crate::engine_harness::{
 };
 use crate::helpers::{call, TEST_KEY, WAIT};
 
-fn client() -> awc::Client {
+pub(crate) fn client() -> awc::Client {
     awc::Client::builder().timeout(WAIT).finish()
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -40,7 +40,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 /// A repository `name` under `root` with `notes.txt` committed.
-fn repo(root: &Path, name: &str) -> std::path::PathBuf {
+pub(crate) fn repo(root: &Path, name: &str) -> std::path::PathBuf {
     let dir = root.join(name);
     std::fs::create_dir_all(&dir).unwrap();
     git(&dir, &["init", "-q", "-b", "main"]);
@@ -50,7 +50,7 @@ fn repo(root: &Path, name: &str) -> std::path::PathBuf {
     dir
 }
 
-async fn post(h: &Harness, path: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn post(h: &Harness, path: &str, body: Value) -> (u16, Value) {
     let req = client()
         .post(h.url(path))
         .insert_header(("X-API-Key", TEST_KEY))
@@ -58,7 +58,7 @@ async fn post(h: &Harness, path: &str, body: Value) -> (u16, Value) {
     call(req, Some(&body.to_string())).await
 }
 
-async fn get(h: &Harness, path: &str) -> (u16, Value) {
+pub(crate) async fn get(h: &Harness, path: &str) -> (u16, Value) {
     let req = client()
         .get(h.url(path))
         .insert_header(("X-API-Key", TEST_KEY));
@@ -66,7 +66,7 @@ async fn get(h: &Harness, path: &str) -> (u16, Value) {
 }
 
 /// Creates a session over REST and subscribes a collector to it.
-async fn create(h: &Harness, body: Value) -> (SessionId, Events) {
+pub(crate) async fn create(h: &Harness, body: Value) -> (SessionId, Events) {
     let (status, created) = post(h, "/api/v1/sessions", body).await;
     assert_eq!(status, 201, "{created}");
     let id = SessionId::parse(created["session_id"].as_str().unwrap()).unwrap();
@@ -79,7 +79,13 @@ async fn create(h: &Harness, body: Value) -> (SessionId, Events) {
 }
 
 /// One turn in which the model runs `command` with Bash (allowed when asked).
-async fn run_bash(h: &Harness, id: &SessionId, ev: &mut Events, command: &str, seq: u64) {
+pub(crate) async fn run_bash(
+    h: &Harness,
+    id: &SessionId,
+    ev: &mut Events,
+    command: &str,
+    seq: u64,
+) {
     h.stub.push(Reply::tool(
         "Bash",
         json!({"command": command, "description": "Append a line"}),
@@ -282,7 +288,7 @@ async fn commands_in(h: &Harness, project: &str) -> Vec<String> {
 }
 
 #[actix_web::test]
-async fn each_project_has_its_own_commands() {
+async fn each_project_has_its_own_commands_and_skills() {
     let projects = tempfile::tempdir().unwrap();
     for name in ["alpha", "beta"] {
         std::fs::create_dir_all(projects.path().join(name)).unwrap();
@@ -294,12 +300,52 @@ async fn each_project_has_its_own_commands() {
         "---\ndescription: Alpha's own\n---\nDo the alpha thing.\n",
     )
     .unwrap();
+    let skill = projects.path().join("beta/skills/betaskill");
+    std::fs::create_dir_all(&skill).unwrap();
+    std::fs::write(
+        skill.join("SKILL.md"),
+        "---\nname: betaskill\ndescription: Beta's own skill\n---\nUse it.\n",
+    )
+    .unwrap();
     let root = projects.path().to_str().unwrap();
     let h = harness_with_sources(&[("WORKSPACES_ROOT", root)], &[], "project").await;
     let in_alpha = commands_in(&h, "alpha").await;
     assert!(in_alpha.iter().any(|c| c == "alphacmd"), "{in_alpha:?}");
+    assert!(!in_alpha.iter().any(|c| c == "betaskill"), "{in_alpha:?}");
     let in_beta = commands_in(&h, "beta").await;
     assert!(!in_beta.iter().any(|c| c == "alphacmd"), "{in_beta:?}");
+    assert!(in_beta.iter().any(|c| c == "betaskill"), "{in_beta:?}");
     assert!(in_beta.iter().any(|c| c == "compact"));
+
+    // GET /api/v1/extensions reads the project asked for (the default one unless named).
+    let names = |v: &Value, kind: &str| -> Vec<String> {
+        v[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (status, alpha) = get(&h, "/api/v1/extensions?project=alpha").await;
+    assert_eq!(status, 200, "{alpha}");
+    assert_eq!(names(&alpha, "commands"), ["alphacmd"]);
+    assert!(names(&alpha, "skills").is_empty());
+    let (_, beta) = get(&h, "/api/v1/extensions?project=beta").await;
+    assert_eq!(names(&beta, "skills"), ["betaskill"]);
+    assert!(names(&beta, "commands").is_empty());
+    assert_ne!(alpha["config_hash"], beta["config_hash"]);
+    let (status, default) = get(&h, "/api/v1/extensions").await;
+    assert_eq!(status, 200);
+    assert!(names(&default, "commands").is_empty() && names(&default, "skills").is_empty());
+    let (status, body) = get(&h, "/api/v1/extensions?project=nope").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (404, Some("project_not_found"))
+    );
+    let (status, body) = get(&h, "/api/v1/extensions?project=..").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_project"))
+    );
     h.stop().await;
 }
