@@ -58,6 +58,20 @@ export function offersProjects(projects: ProjectInfo[] | null): boolean {
   return (projects?.length ?? 0) > 1;
 }
 
+/**
+ * A session's row, made once per session object and project (the list's arrays are rebuilt
+ * with every page, its sessions are not): a walk through ten thousand sessions allocates a
+ * row per session, not per session per page.
+ */
+const sessionRows = new WeakMap<ListedSession, SessionRowItem>();
+function sessionRow(s: ListedSession, project: string): SessionRowItem {
+  const known = sessionRows.get(s);
+  if (known && known.project === project) return known;
+  const row: SessionRowItem = { kind: "session", key: s.session_id, session: s, project };
+  sessionRows.set(s, row);
+  return row;
+}
+
 /** The rows to render, in order. */
 export function sidebarRows(sessions: ListedSession[], o: RowOptions): SidebarRow[] {
   const fallback = defaultProjectName(o.projects);
@@ -68,7 +82,7 @@ export function sidebarRows(sessions: ListedSession[], o: RowOptions): SidebarRo
     const rows: SidebarRow[] = [];
     for (const s of sessions) {
       const project = projectOf(s, fallback);
-      if (filter === null || project === filter) rows.push({ kind: "session", key: s.session_id, session: s, project });
+      if (filter === null || project === filter) rows.push(sessionRow(s, project));
     }
     return rows;
   }
@@ -95,7 +109,7 @@ export function sidebarRows(sessions: ListedSession[], o: RowOptions): SidebarRo
     if (o.showKept) {
       for (const w of info?.kept_worktrees ?? []) rows.push({ kind: "kept", key: `kept:${w.session_id}`, project: name, worktree: w, from: byId?.get(w.session_id) ?? null });
     }
-    for (const s of list) rows.push({ kind: "session", key: s.session_id, session: s, project: name });
+    for (const s of list) rows.push(sessionRow(s, name));
   }
   return rows;
 }
