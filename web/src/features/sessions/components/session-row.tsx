@@ -182,7 +182,7 @@ export function SessionRow({
           <span className="mt-0.5 flex gap-2 text-xs text-zinc-600 dark:text-zinc-400">
             {project && (
               <>
-                <span className="truncate font-medium" data-testid="session-project" title={s.branch ? `Branch: ${s.branch}` : undefined}>
+                <span className={`font-medium ${inGroup ? "shrink-0" : "truncate"}`} data-testid="session-project" title={s.branch ? `Branch: ${s.branch}` : undefined}>
                   {project}
                 </span>{" "}
               </>
