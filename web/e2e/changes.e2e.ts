@@ -4,19 +4,13 @@
 // in the message box lists the workspace's files (ignored ones not), and picking one inserts
 // `@path`.
 
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { expectAccessible } from "./axe.ts";
+import { makeRepo } from "./git-repo.ts";
 import { saveArtifactsOnFailure, startStack, type Stack } from "./stack.ts";
-
-function git(dir: string, ...args: string[]) {
-  execFileSync("git", ["-C", dir, "-c", "user.name=e2e", "-c", "user.email=e2e@e2e", "-c", "commit.gpgsign=false", ...args], {
-    stdio: "ignore",
-  });
-}
 
 describe("what changed, and @-mentions", () => {
   let stack: Stack | undefined;
@@ -32,13 +26,7 @@ describe("what changed, and @-mentions", () => {
   beforeAll(async () => {
     stack = await startStack();
     const ws = stack.server.dirs.workspace;
-    git(ws, "init", "-q");
-    mkdirSync(path.join(ws, "src"), { recursive: true });
-    writeFileSync(path.join(ws, "notes.txt"), "one\n");
-    writeFileSync(path.join(ws, "src", "main.rs"), "fn main() {}\n");
-    writeFileSync(path.join(ws, ".gitignore"), "*.log\n");
-    git(ws, "add", "-A");
-    git(ws, "commit", "-q", "-m", "init");
+    makeRepo(ws, { "notes.txt": "one\n", "src/main.rs": "fn main() {}\n", ".gitignore": "*.log\n" });
     writeFileSync(path.join(ws, "main.log"), "ignored\n");
   });
   saveArtifactsOnFailure(() => stack);

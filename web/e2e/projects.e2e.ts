@@ -1,11 +1,11 @@
 // Projects (issue 17) in a real browser against the real server and CLI (demo model): the
 // start page offers the server's projects, and a session started in one works there.
 
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { makeRepo } from "./git-repo.ts";
 import { saveArtifactsOnFailure, startStack, type Stack } from "./stack.ts";
 
 describe("projects", () => {
@@ -17,12 +17,8 @@ describe("projects", () => {
   };
 
   beforeAll(async () => {
-    for (const name of ["alpha", "beta"]) {
-      const dir = path.join(root, name);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(path.join(dir, "README.md"), `# ${name}\n`);
-      execFileSync("git", ["-C", dir, "init", "-q", "-b", "main"]);
-    }
+    // Repositories without commits (their README untracked: "changed").
+    for (const name of ["alpha", "beta"]) makeRepo(path.join(root, name), { "README.md": `# ${name}\n` }, { commit: false });
     stack = await startStack({ env: { WORKSPACES_ROOT: root } });
   });
   saveArtifactsOnFailure(() => stack);
@@ -36,7 +32,7 @@ describe("projects", () => {
     await p.goto(s().url);
     await p.getByLabel("API key").fill(s().server.key);
     await p.getByRole("button", { name: "Continue" }).click();
-    const picker = p.getByRole("combobox", { name: "Project" });
+    const picker = p.getByRole("combobox", { name: "Project", exact: true });
     await picker.waitFor();
     expect(await picker.locator("option").allTextContents()).toEqual(
       expect.arrayContaining([expect.stringMatching(/^alpha \(main, changed\)$/), expect.stringMatching(/^beta/)]),
@@ -45,8 +41,15 @@ describe("projects", () => {
     await p.getByRole("combobox", { name: "Isolation" }).selectOption("worktree");
     await p.getByRole("button", { name: "New session" }).first().click();
     await p.getByText("The session is ready.").waitFor();
-    const row = p.getByRole("navigation", { name: "Sessions" }).getByTestId("session-project");
+    // Grouped by project (the server offers three): it is under beta's header.
+    const nav = p.getByRole("navigation", { name: "Sessions" });
+    await nav.getByRole("button", { name: /^Project beta, 1 session/ }).waitFor();
+    const row = nav.getByTestId("session-project");
+    await expect.poll(() => row.first().textContent()).toBe("worktree");
+    // Not grouped, the row names its project.
+    await nav.getByRole("checkbox", { name: "Group by project" }).uncheck();
     await expect.poll(() => row.first().textContent()).toBe("beta (worktree)");
+    await nav.getByRole("checkbox", { name: "Group by project" }).check();
 
     const res = await fetch(`${s().url}/api/v1/projects`, { headers: { "X-API-Key": s().server.key } });
     const listing = (await res.json()) as { projects: { name: string; session_count: number }[] };

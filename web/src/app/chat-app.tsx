@@ -56,6 +56,7 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
         download: (id, format) => downloadExport(apiKey, id, format),
         history: (id) => fetchMessages(apiKey, id),
         fork: (id, beforeSeq) => forkSession(apiKey, id, beforeSeq),
+        projects: () => fetchProjects(apiKey),
       },
       initialSessionId: loadLastSession(),
       myUserId: () => signedIn.me?.user_id ?? null,
@@ -132,10 +133,8 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
 
   useEffect(() => {
     // The projects a new session can start in (an older server has none to offer).
-    fetchProjects(apiKey)
-      .then((p) => stores.sessions.getState().setProjects(p))
-      .catch(() => stores.sessions.getState().setProjects(null));
-  }, [apiKey, stores]);
+    void stores.sessions.getState().refreshProjects();
+  }, [stores]);
 
   useEffect(() => {
     if (info) return;

@@ -9,6 +9,7 @@ import { useChat, useCurrentViewValue } from "../features/chat/hooks/use-chat";
 import { useInterruptShortcut } from "../features/chat/hooks/use-interrupt-shortcut";
 import { useConnection } from "../features/connection/hooks/use-connection";
 import { SessionControls } from "../features/sessions/components/session-controls";
+import { SessionPlace } from "./session-place";
 import { StartPage } from "../features/sessions/components/start-page";
 import { useSessions } from "../features/sessions/hooks/use-sessions";
 import { NoticeBanner } from "./notice-banner";
@@ -51,9 +52,14 @@ export function ConversationPane({ onReconnect, workspace }: { onReconnect(): vo
     <>
       <NoticeBanner />
       <WarningBanner />
-      {id && workspace && gitProject && readOnlyOwner === null && (
-        <div className="flex justify-end border-b border-zinc-200 px-3 py-1 dark:border-zinc-800">
-          <ChangesButton key={id} api={workspace} id={id} />
+      {id && (
+        <div className="flex min-h-9 items-center justify-end gap-2 border-b border-zinc-200 px-3 py-1 empty:hidden dark:border-zinc-800">
+          <SessionPlace id={id} />
+          {workspace && gitProject && readOnlyOwner === null && (
+            <span className="ml-auto shrink-0">
+              <ChangesButton key={id} api={workspace} id={id} />
+            </span>
+          )}
         </div>
       )}
       {id && <SessionPermissions id={id} />}
@@ -63,6 +69,7 @@ export function ConversationPane({ onReconnect, workspace }: { onReconnect(): vo
         <StartPage
           connected={status === "connected"}
           onReconnect={status === "disconnected" ? onReconnect : null}
+          onOpen={switchSession}
         />
       )}
       {id && readOnlyOwner !== null && <ReadOnly owner={readOnlyOwner} />}

@@ -33,6 +33,8 @@ function routeControl({ chat, sessions, notice }: AppStores, f: ControlFrame) {
   switch (f.type) {
     case "session_list":
       sessions.getState().setFirstPage(f.sessions, f.next_cursor ?? null);
+      // Sessions came or went: the projects' counts and kept worktrees may have changed.
+      void sessions.getState().refreshProjects();
       break;
     case "session_creating":
       sessions.getState().markCreating();

@@ -74,6 +74,7 @@ export function SessionRow({
   onSelect,
   onOpen,
   slot,
+  inGroup = false,
 }: {
   session: ListedSession;
   /** Name the owner (an admin's list of several people's sessions). */
@@ -86,6 +87,8 @@ export function SessionRow({
   onOpen(): void;
   /** Its place in a virtualized list (positioned there, measured as it renders). */
   slot?: RowSlot;
+  /** Listed under its project's header: only "worktree" is said of where it works. */
+  inGroup?: boolean;
 }) {
   const { destroy, rename, archive, purge, download } = useSessions(
     useShallow((st) => ({ destroy: st.destroy, rename: st.rename, archive: st.archive, purge: st.purge, download: st.download })),
@@ -105,7 +108,15 @@ export function SessionRow({
   const dot = state ? LIVE_STYLE[state] : STATUS_STYLE[s.status];
   // Its project (and worktree), when the server has several or it has a worktree.
   const worktree = s.isolation === "worktree";
-  const project = s.project && (projectCount > 1 || worktree) ? (worktree ? `${s.project} (worktree)` : s.project) : "";
+  const project = inGroup
+    ? worktree
+      ? "worktree"
+      : ""
+    : s.project && (projectCount > 1 || worktree)
+      ? worktree
+        ? `${s.project} (worktree)`
+        : s.project
+      : "";
   // The preview is raw message text: its markdown marks are not shown.
   const preview = s.preview?.replace(/[`*_#>|~]+/g, "").replace(/\s+/g, " ").trim() ?? "";
   return (
@@ -146,6 +157,7 @@ export function SessionRow({
           aria-label={[name, word, project, owner, when, messages, cost, preview].filter(Boolean).join(", ")}
           data-state={state ?? s.status}
           data-session-id={s.session_id}
+          data-row-key={s.session_id}
           title={s.session_id}
           className="min-w-0 flex-1 rounded-md px-1 py-2 text-left focus-visible:ring-2 focus-visible:ring-blue-500"
         >
@@ -170,7 +182,7 @@ export function SessionRow({
           <span className="mt-0.5 flex gap-2 text-xs text-zinc-600 dark:text-zinc-400">
             {project && (
               <>
-                <span className="truncate font-medium" data-testid="session-project" title={s.branch ? `Branch: ${s.branch}` : undefined}>
+                <span className={`font-medium ${inGroup ? "shrink-0" : "truncate"}`} data-testid="session-project" title={s.branch ? `Branch: ${s.branch}` : undefined}>
                   {project}
                 </span>{" "}
               </>

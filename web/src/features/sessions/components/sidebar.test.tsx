@@ -4,7 +4,7 @@ import userEvent from "@testing-library/user-event";
 import { StoresProvider } from "../../../app/stores/stores-provider";
 import { listed, storesHarness } from "../../../test/stores";
 import type { SessionsApi } from "../stores/sessions-store";
-import type { ListedSession } from "../../../types/protocol";
+import type { ListedSession, ProjectInfo } from "../../../types/protocol";
 import { Sidebar } from "./sidebar";
 
 const A = "11111111-1111-4111-8111-111111111111";
@@ -153,5 +153,84 @@ describe("Sidebar", () => {
     await waitFor(() => expect(screen.getByRole("button", { name: /^Session 99,/ })).toHaveFocus());
     await userEvent.keyboard("{Home}");
     await waitFor(() => expect(screen.getByRole("button", { name: /^Session 0,/ })).toHaveFocus());
+  });
+});
+
+describe("Sidebar by project", () => {
+  const project = (name: string, patch: Partial<ProjectInfo> = {}): ProjectInfo => ({
+    name,
+    path: name,
+    default: false,
+    git: true,
+    branch: "main",
+    dirty: false,
+    session_count: 0,
+    kept_worktrees: [],
+    ...patch,
+  });
+  function mountProjects(sessions: ListedSession[], projects: ProjectInfo[]) {
+    localStorage.clear();
+    const m = mount([]);
+    act(() => {
+      m.h.stores.sessions.getState().setProjects({ projects, default_isolation: "none" });
+      m.h.recv({ type: "session_list", sessions, next_cursor: null });
+    });
+    return m;
+  }
+  const sessions = () => [listed(A, { title: "Fix alpha", project: "alpha" }), listed(B, { title: "Old one", project: null }), listed(C, { title: "Beta work", project: "beta" })];
+  const projects = () => [project("home", { default: true }), project("alpha", { kept_worktrees: [{ session_id: "9".repeat(8) + A.slice(8), branch: "claude/99999999" }] }), project("beta")];
+
+  it("groups by project under headers with counts; a header folds its group, ←/→ too", async () => {
+    mountProjects(sessions(), projects());
+    const header = screen.getByRole("button", { name: /^Project alpha, 1 session, 1 kept worktree/ });
+    expect(header).toHaveAttribute("aria-expanded", "true");
+    expect(screen.getByRole("button", { name: /^Project home, 1 session/ })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: /^Kept worktree on claude\/99999999/ })).toBeInTheDocument();
+    await userEvent.click(header);
+    expect(header).toHaveAttribute("aria-expanded", "false");
+    expect(screen.queryByRole("button", { name: /^Fix alpha,/ })).toBeNull();
+    expect(screen.queryByRole("button", { name: /^Kept worktree/ })).toBeNull();
+    header.focus();
+    await userEvent.keyboard("{ArrowRight}");
+    expect(header).toHaveAttribute("aria-expanded", "true");
+    // Down from the header: its kept worktree, then its session.
+    await userEvent.keyboard("{ArrowDown}");
+    expect(screen.getByRole("button", { name: /^Kept worktree/ })).toHaveFocus();
+    await userEvent.keyboard("{ArrowDown}");
+    expect(screen.getByRole("button", { name: /^Fix alpha,/ })).toHaveFocus();
+    await userEvent.keyboard("{ArrowDown}");
+    expect(screen.getByRole("button", { name: /^Project beta/ })).toHaveFocus();
+    await userEvent.keyboard("{ArrowLeft}");
+    expect(screen.getByRole("button", { name: /^Project beta/ })).toHaveAttribute("aria-expanded", "false");
+    expect(screen.queryByRole("button", { name: /^Beta work,/ })).toBeNull();
+    // Remembered across reloads.
+    expect(JSON.parse(localStorage.getItem("csp.sidebar.collapsed") ?? "[]")).toEqual(["beta"]);
+  });
+
+  it("starts a new session in a group's project", async () => {
+    const { h } = mountProjects(sessions(), projects());
+    await userEvent.click(screen.getByRole("button", { name: "New session in beta" }));
+    expect(h.sent.at(-1)).toMatchObject({ type: "create_session", project: "beta" });
+  });
+
+  it("filters to one project, and lists flat when grouping is off", async () => {
+    mountProjects(sessions(), projects());
+    await userEvent.selectOptions(screen.getByLabelText("Filter by project"), "alpha");
+    expect(screen.getByRole("button", { name: /^Fix alpha,/ })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /^Beta work,/ })).toBeNull();
+    expect(screen.queryByRole("button", { name: /^Project home/ })).toBeNull();
+    await userEvent.click(screen.getByRole("checkbox", { name: "Group by project" }));
+    expect(screen.queryByRole("button", { name: /^Project / })).toBeNull();
+    expect(rows()).toHaveLength(1);
+    await userEvent.selectOptions(screen.getByLabelText("Filter by project"), "All projects");
+    expect(rows()).toHaveLength(3);
+    expect(localStorage.getItem("csp.sidebar.grouped")).toBe("off");
+  });
+
+  it("offers neither grouping nor the filter with one project", () => {
+    mountProjects(sessions(), [project("home", { default: true })]);
+    expect(screen.queryByLabelText("Filter by project")).toBeNull();
+    expect(screen.queryByRole("checkbox", { name: "Group by project" })).toBeNull();
+    expect(rows()).toHaveLength(3);
   });
 });

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useShallow } from "zustand/react/shallow";
 import { useSessions } from "../hooks/use-sessions";
+import { loadsAhead, offersProjects, sidebarRows } from "../lib/sidebar-rows";
 import { SessionList } from "./session-list";
 
 /** Re-renders every 30 s so "5 min ago" stays true. */
@@ -36,9 +37,34 @@ function ownersOf(known: Record<string, string>): Array<{ id: string; name: stri
  * name and a filter by owner — the server's `?owner=` — once they are more than one person's),
  * newest activity first, a page at a time in a virtualized list (the next page loads as the
  * list scrolls near its end); "New session"; current or archived; bulk archive and delete.
+ * When the server offers several projects: grouped by project (a header per project, folded
+ * or not, with a "+" for a new session there and the worktrees kept in it) or not, and
+ * filtered to one project or not.
  */
 export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
-  const { sessions, creating, createSession, nextCursor, loadingMore, loadMore, filter, setFilter, archive, purge, ownerFilter, setOwnerFilter, known } = useSessions(
+  const {
+    sessions,
+    creating,
+    createSession,
+    nextCursor,
+    loadingMore,
+    loadMore,
+    filter,
+    setFilter,
+    archive,
+    purge,
+    ownerFilter,
+    setOwnerFilter,
+    known,
+    projects,
+    projectFilter,
+    setProjectFilter,
+    grouped,
+    setGrouped,
+    collapsed,
+    setCollapsed,
+    createSessionIn,
+  } = useSessions(
     useShallow((s) => ({
       sessions: s.sessions,
       creating: s.creating,
@@ -53,7 +79,21 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
       ownerFilter: s.ownerFilter,
       setOwnerFilter: s.setOwnerFilter,
       known: s.owners,
+      projects: s.projects?.projects ?? null,
+      projectFilter: s.projectFilter,
+      setProjectFilter: s.setProjectFilter,
+      grouped: s.grouped,
+      setGrouped: s.setGrouped,
+      collapsed: s.collapsed,
+      setCollapsed: s.setCollapsed,
+      createSessionIn: s.createSessionIn,
     })),
+  );
+  const several = offersProjects(projects);
+  const folded = useMemo(() => new Set(collapsed), [collapsed]);
+  const rows = useMemo(
+    () => sidebarRows(sessions, { projects, grouped, projectFilter, collapsed: folded, showKept: filter === "current" }),
+    [sessions, projects, grouped, projectFilter, folded, filter],
   );
   const owners = useMemo(() => ownersOf(known), [known]);
   // Only the sessions of more than one person need their owner named (the picker stays while
@@ -101,6 +141,12 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
             />
             Show archived
           </label>
+          {several && (
+            <label className="flex items-center gap-1">
+              <input type="checkbox" checked={grouped} onChange={(e) => setGrouped(e.target.checked)} />
+              Group by project
+            </label>
+          )}
         </div>
         {chosen.length > 0 && (
           <div role="group" aria-label="Selected sessions" className="flex flex-wrap items-center gap-2 text-xs">
@@ -131,6 +177,28 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
           </div>
         )}
       </div>
+      {several && projects && (
+        <div className="px-3 pb-2">
+          <label className="flex items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
+            Filter by project
+            <select
+              value={projectFilter ?? ""}
+              onChange={(e) => {
+                setSelected(new Set());
+                setProjectFilter(e.target.value || null);
+              }}
+              className="min-w-0 flex-1 rounded-md border border-zinc-300 bg-transparent px-2 py-1 text-sm dark:border-zinc-700"
+            >
+              <option value="">All projects</option>
+              {projects.map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+      )}
       {showOwners && (
         <div className="px-3 pb-2">
           <label className="flex items-center gap-2 text-xs text-zinc-600 dark:text-zinc-400">
@@ -153,11 +221,14 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
           </label>
         </div>
       )}
-      {sessions.length === 0 ? (
-        <p className="px-5 text-sm text-zinc-600 dark:text-zinc-400">{filter === "archived" ? "No archived sessions." : "No sessions yet."}</p>
+      {rows.length === 0 && !(projectFilter && nextCursor) ? (
+        <p className="px-5 text-sm text-zinc-600 dark:text-zinc-400">
+          {filter === "archived" ? "No archived sessions" : "No sessions yet"}
+          {several && projectFilter ? ` in ${projectFilter}.` : "."}
+        </p>
       ) : (
         <SessionList
-          sessions={sessions}
+          rows={rows}
           hasMore={nextCursor !== null}
           loadingMore={loadingMore}
           loadMore={more}
@@ -166,6 +237,13 @@ export function Sidebar({ currentId, connected, onOpen, onPicked }: Props) {
           now={now}
           selected={selected}
           onSelect={select}
+          onToggleGroup={setCollapsed}
+          onNewIn={(project) => {
+            createSessionIn(project);
+            onPicked();
+          }}
+          newDisabled={creating || !connected}
+          loadsAhead={loadsAhead(rows)}
           onOpen={(id) => {
             onOpen(id);
             onPicked();

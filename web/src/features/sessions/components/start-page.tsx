@@ -6,10 +6,13 @@ import { ProjectPicker } from "./project-picker";
 export function StartPage({
   connected,
   onReconnect,
+  onOpen,
 }: {
   connected: boolean;
   /** Offered once retries have gone on for a while (the status says Disconnected). */
   onReconnect: (() => void) | null;
+  /** Opens a session (a kept worktree's). */
+  onOpen?(id: string): void;
 }) {
   const { creating, createSession, queued } = useSessions(
     useShallow((s) => ({ creating: s.creating, createSession: s.createSession, queued: s.queuedText })),
@@ -26,7 +29,7 @@ export function StartPage({
         Each session is its own Claude Code process working in the server's workspace. Pick
         one from the session list, or start a new one — it is ready at once.
       </p>
-      <ProjectPicker />
+      <ProjectPicker onOpen={onOpen} />
       <button
         type="button"
         data-focus-next

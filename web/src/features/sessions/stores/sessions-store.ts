@@ -24,6 +24,37 @@ import type {
   SessionSummary,
 } from "../../../types/protocol";
 import { DEFAULT_ATTACHMENT_LIMITS, SUSPENDED_REASONS, type AttachmentLimits } from "../../../types/protocol";
+import { readLocal, writeLocal } from "../../../lib/storage";
+
+/** Where the sidebar's grouping choice and folded groups are remembered (localStorage). */
+const GROUPED_KEY = "csp.sidebar.grouped";
+const COLLAPSED_KEY = "csp.sidebar.collapsed";
+
+/** The folded groups remembered, or none (a damaged value is forgotten). */
+function readCollapsed(): string[] {
+  try {
+    const v: unknown = JSON.parse(readLocal(COLLAPSED_KEY) ?? "[]");
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * What a `create_session` says of where to work: the project, and the isolation chosen —
+ * except a worktree for a project that is not a git repository (the server would refuse it),
+ * which works in the project's directory instead.
+ */
+export function placementFor(chosen: Placement, projects: ProjectList | null, project?: string): Placement {
+  const name = project ?? chosen.project;
+  const info = projects?.projects.find((p) => (name === undefined ? p.default : p.name === name));
+  const out: Placement = { ...chosen };
+  if (name !== undefined) out.project = name;
+  if (info && !info.git) {
+    if (out.isolation === "worktree" || projects?.default_isolation === "worktree") out.isolation = "none";
+  }
+  return out;
+}
 
 /** Which sessions the list shows. */
 export type ListFilter = "current" | "archived";
@@ -49,7 +80,6 @@ export type SessionsState = {
   newPlacement: Placement;
   /** The projects the server offers (`GET /api/v1/projects`); null until known. */
   projects: ProjectList | null;
-  /** An admin's choice of whose sessions to list (a user id); null: everyone's. */
   /**
    * An admin's choice of whose sessions to list (a user id; the server filters, `?owner=`);
    * null: everyone's.
@@ -59,6 +89,12 @@ export type SessionsState = {
   owners: Record<string, string>;
   /** What each live session is doing now (`session_state`), by id. */
   states: Record<string, SessionStateFrame>;
+  /** Only this project's sessions are listed (a project's name); null: every project's. */
+  projectFilter: string | null;
+  /** The list is grouped by project (when the server offers several); remembered. */
+  grouped: boolean;
+  /** The projects whose groups are folded; remembered. */
+  collapsed: string[];
 };
 
 export type SessionsActions = {
@@ -69,6 +105,15 @@ export type SessionsActions = {
   /** Shows current or archived sessions (reloads from the first page). */
   setFilter(filter: ListFilter): Promise<void>;
   createSession(): void;
+  /** Creates a session in `project` (with the isolation chosen for new sessions). */
+  createSessionIn(project: string): void;
+  /** Lists only `project`'s sessions (null: every project's). The loaded pages are filtered. */
+  setProjectFilter(project: string | null): void;
+  setGrouped(grouped: boolean): void;
+  /** Folds or unfolds a project's group. */
+  setCollapsed(project: string, collapsed: boolean): void;
+  /** Asks the server for its projects again (session counts, kept worktrees). */
+  refreshProjects(): Promise<void>;
   /** No session is open: create one, and send `text` to it once it is ready. */
   queueFirstMessage(text: string): void;
   /** The server took a `create_session` (from this tab or another). */
@@ -119,6 +164,8 @@ export type SessionsApi = {
   /** The stored messages of a session (to find a user message's `seq`). */
   history?(id: string): Promise<Array<{ seq: number; kind: string }>>;
   fork?(id: string, beforeSeq: number): Promise<ListedSession>;
+  /** `GET /api/v1/projects`. */
+  projects?(): Promise<ProjectList>;
 };
 
 export type SessionsDeps = {
@@ -189,6 +236,9 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       }
     };
 
+    let projectsAsking = false;
+    let projectsAgain = false;
+
     return {
       sessions: [],
       nextCursor: null,
@@ -204,6 +254,9 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       ownerFilter: null,
       owners: {},
       states: {},
+      projectFilter: null,
+      grouped: readLocal(GROUPED_KEY) !== "off",
+      collapsed: readCollapsed(),
 
       setFirstPage(page, nextCursor) {
         // The WebSocket's first page is everyone's current sessions: not what a filtered list shows.
@@ -251,9 +304,50 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       },
       createSession() {
         if (get().creating) return;
-        const frame = { type: "create_session" as const, ...get().newOptions, ...get().newPlacement };
+        const frame = { type: "create_session" as const, ...get().newOptions, ...placementFor(get().newPlacement, get().projects) };
         if (deps.send(frame)) set({ creating: true });
         else deps.notifyError("Not connected to the server: try again once it is back.");
+      },
+      createSessionIn(project) {
+        if (get().creating) return;
+        const frame = { type: "create_session" as const, ...get().newOptions, ...placementFor(get().newPlacement, get().projects, project) };
+        if (deps.send(frame)) set({ creating: true });
+        else deps.notifyError("Not connected to the server: try again once it is back.");
+      },
+      setProjectFilter(project) {
+        set({ projectFilter: project });
+      },
+      setGrouped(grouped) {
+        writeLocal(GROUPED_KEY, grouped ? null : "off");
+        set({ grouped });
+      },
+      setCollapsed(project, collapsed) {
+        const rest = get().collapsed.filter((x) => x !== project);
+        const next = collapsed ? [...rest, project] : rest;
+        writeLocal(COLLAPSED_KEY, next.length > 0 ? JSON.stringify(next) : null);
+        set({ collapsed: next });
+      },
+      async refreshProjects() {
+        const ask = deps.api?.projects;
+        if (!ask) return;
+        // One request at a time; a call during one asks once more after it.
+        if (projectsAsking) {
+          projectsAgain = true;
+          return;
+        }
+        projectsAsking = true;
+        try {
+          do {
+            projectsAgain = false;
+            try {
+              set({ projects: await ask() });
+            } catch {
+              // An older server offers none; a passing failure keeps what is known.
+            }
+          } while (projectsAgain);
+        } finally {
+          projectsAsking = false;
+        }
       },
       queueFirstMessage(text) {
         set({ queuedText: text });
