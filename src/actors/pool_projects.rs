@@ -154,36 +154,44 @@ impl Pool {
             SessionStart::New(uuid::Uuid::new_v4().to_string()),
             &SessionOptions::defaults(factory.settings()),
         );
+        // Given up at once if the pool stops meanwhile (as the default project's spawns).
+        let mut stop = self.stop_signal();
         ctx.spawn(
-            async move { ClaudeProcess::start(options).await }
-                .into_actor(self)
-                .map(move |result, act, _ctx| {
-                    let stopped = act.is_stopped();
-                    let slot = act.projects.slots.get_mut(&dir);
-                    match (result, slot) {
-                        (Ok(started), Some(slot)) if slot.generation == generation && !stopped => {
-                            slot.filling = false;
-                            slot.ready = Some(started);
-                            info!(act.log(), "a project's process is ready";
+            async move {
+                let cancel = async move {
+                    let _ = stop.wait_for(|stopped| *stopped).await;
+                };
+                ClaudeProcess::start_unless(options, cancel).await
+            }
+            .into_actor(self)
+            .map(move |result, act, _ctx| {
+                let stopped = act.is_stopped();
+                let slot = act.projects.slots.get_mut(&dir);
+                match (result, slot) {
+                    (Ok(started), Some(slot)) if slot.generation == generation && !stopped => {
+                        slot.filling = false;
+                        slot.ready = Some(started);
+                        info!(act.log(), "a project's process is ready";
                                 "project_dir" => dir.display().to_string());
+                    }
+                    (result, slot) => {
+                        if let Some(slot) = slot {
+                            slot.filling = false;
                         }
-                        (result, slot) => {
-                            if let Some(slot) = slot {
-                                slot.filling = false;
+                        match result {
+                            Ok(stale) => {
+                                actix::spawn(async move { stale.process.stop().await });
                             }
-                            match result {
-                                Ok(stale) => {
-                                    actix::spawn(async move { stale.process.stop().await });
-                                }
-                                Err(e) => {
-                                    warn!(act.log(), "pre-warming a project's CLI process failed";
+                            Err(_) if stopped => {}
+                            Err(e) => {
+                                warn!(act.log(), "pre-warming a project's CLI process failed";
                                     "error" => %e)
-                                }
                             }
                         }
                     }
-                    act.notify_drained();
-                }),
+                }
+                act.notify_drained();
+            }),
         );
     }
 }
