@@ -11,12 +11,26 @@ use crate::users::Caller;
 
 /// Start a turn with the user's text. `client_seq` is echoed in `message_received`.
 #[derive(Message, Debug)]
-#[rtype(result = "Result<(), EngineError>")]
+#[rtype(result = "Result<Took, EngineError>")]
 pub struct Query {
     pub text: String,
     pub client_seq: u64,
     /// Validated images sent with the text.
     pub attachments: Vec<crate::protocol::Attachment>,
+    /// The sender's connection, which views the session: when the session has no
+    /// subscriber (its process was woken for this message, after the one the connection
+    /// watched was suspended), the turn's events go to it.
+    pub subscriber: Option<Recipient<SessionEvent>>,
+}
+
+/// What a session did with a [`Query`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Took {
+    /// The turn started.
+    Started,
+    /// The session is being suspended (idle, memory budget): send the message again once
+    /// it is; that wakes it.
+    Deferred,
 }
 
 /// Interrupt the running turn (no-op when idle).

@@ -76,6 +76,21 @@ pub struct Engine {
 #[error("no Claude CLI process could be started: {0}")]
 pub struct EngineStartError(pub String);
 
+/// How many times a message is sent to a session that stops as it arrives (each time
+/// after the stop, to its woken process): a suspend racing with the message is one.
+pub const QUERY_ATTEMPTS: usize = 3;
+
+/// A user message for [`Engine::query_with`].
+#[derive(Debug, Clone)]
+pub struct UserMessage<'a> {
+    pub text: &'a str,
+    /// Echoed in `message_received`.
+    pub client_seq: u64,
+    pub attachments: Vec<crate::protocol::Attachment>,
+    /// The sender's connection: it sees the turn if nobody is subscribed to the session.
+    pub subscriber: Option<Recipient<SessionEvent>>,
+}
+
 fn unavailable(_: MailboxError) -> EngineError {
     EngineError::Unavailable
 }
@@ -332,32 +347,49 @@ impl Engine {
         text: &str,
         client_seq: u64,
     ) -> Result<(), EngineError> {
-        self.query_with(caller, session_id, text, client_seq, Vec::new())
-            .await
+        let message = UserMessage {
+            text,
+            client_seq,
+            attachments: Vec::new(),
+            subscriber: None,
+        };
+        self.query_with(caller, session_id, message).await
     }
 
-    /// As [`Engine::query`], with image attachments (already validated by the protocol).
+    /// As [`Engine::query`], with image attachments (already validated by the protocol) and
+    /// the sender's connection, which sees the turn if the session has no subscriber.
+    ///
+    /// A message that meets the session while it is being suspended (idle, memory budget)
+    /// waits for the stop and wakes it ([`Took::Deferred`]); so does one that finds its
+    /// actor just gone. Either way it is sent again, up to [`QUERY_ATTEMPTS`] times.
     pub async fn query_with(
         &self,
         caller: &Caller,
         session_id: &SessionId,
-        text: &str,
-        client_seq: u64,
-        attachments: Vec<crate::protocol::Attachment>,
+        message: UserMessage<'_>,
     ) -> Result<(), EngineError> {
         let quota = self.quotas.of(&caller.user_id).await?;
         quota.check_spend()?;
-        let session = self
-            .get_session(session_id, true, Some(caller.clone()), quota.max_sessions)
-            .await?;
-        session
-            .send(Query {
-                text: text.to_string(),
-                client_seq,
-                attachments,
-            })
-            .await
-            .map_err(gone)?
+        for _ in 0..QUERY_ATTEMPTS {
+            // A session that is stopping answers once it has stopped (the supervisor
+            // waits for it), then with its woken process.
+            let session = self
+                .get_session(session_id, true, Some(caller.clone()), quota.max_sessions)
+                .await?;
+            let query = Query {
+                text: message.text.to_string(),
+                client_seq: message.client_seq,
+                attachments: message.attachments.clone(),
+                subscriber: message.subscriber.clone(),
+            };
+            match session.send(query).await {
+                Ok(Ok(Took::Started)) => return Ok(()),
+                Ok(Err(e)) => return Err(e),
+                // Not handled (the actor stopped with it in its mailbox), or deferred.
+                Ok(Ok(Took::Deferred)) | Err(_) => continue,
+            }
+        }
+        Err(EngineError::Ended)
     }
 
     /// Refuses when `caller` may not start a turn now (its daily spending limit).

@@ -72,6 +72,8 @@ pub struct Pool {
     stopped: bool,
     /// Resolved when the pool is stopped and no spawn is in flight any more.
     drained: Vec<oneshot::Sender<()>>,
+    /// Set when the pool stops: spawns in flight give up (their process is stopped).
+    stop: tokio::sync::watch::Sender<bool>,
     /// The memory budget: once started, the pool refills only while a process fits.
     budget: Option<Budget>,
     /// The ready processes of the other projects in use (`pool_projects.rs`).
@@ -100,6 +102,7 @@ impl Pool {
             started: false,
             stopped: false,
             drained: Vec::new(),
+            stop: tokio::sync::watch::Sender::new(false),
             budget: None,
             projects: Default::default(),
             log,
@@ -196,12 +199,26 @@ impl Pool {
                 .options(SessionStart::New(uuid::Uuid::new_v4().to_string()));
             let epoch = self.epoch;
             let (warm_up, log) = (self.warm_up.clone(), self.log.clone());
+            // A stopping pool gives up its spawns in flight at once (stopping them) rather
+            // than waiting for each to initialize and warm up first: on a loaded machine that
+            // took 10–20 s, and held up the server's exit after SIGTERM past 30 s.
+            let (mut stop_start, mut stop_warm) = (self.stop.subscribe(), self.stop.subscribe());
             ctx.spawn(
                 async move {
-                    let started = ClaudeProcess::start(options).await?;
+                    let cancel = async move {
+                        let _ = stop_start.wait_for(|stopped| *stopped).await;
+                    };
+                    let started = ClaudeProcess::start_unless(options, cancel).await?;
                     if let Some(detail) = warm_up {
                         let t = Instant::now();
-                        match started.process.warm_up(&detail).await {
+                        let warmed = tokio::select! {
+                            warmed = started.process.warm_up(&detail) => warmed,
+                            _ = stop_warm.wait_for(|stopped| *stopped) => {
+                                started.process.stop().await;
+                                return Err(crate::claude::ClaudeError::Closed);
+                            }
+                        };
+                        match warmed {
                             Ok(()) => info!(log, "pre-warmed CLI warmed up";
                                 "pid" => started.process.pid(),
                                 "warm_up_ms" => t.elapsed().as_millis() as u64),
@@ -266,6 +283,11 @@ impl Pool {
                     }),
             );
         }
+    }
+
+    /// Becomes true when the pool stops.
+    pub(super) fn stop_signal(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.stop.subscribe()
     }
 
     pub(super) fn notify_drained(&mut self) {
@@ -517,12 +539,13 @@ impl Handler<StopPool> for Pool {
 
     fn handle(&mut self, _msg: StopPool, _ctx: &mut Context<Self>) -> Self::Result {
         self.stopped = true;
+        self.stop.send_replace(true);
         self.epoch += 1;
         let ready: Vec<Started> = self.ready.drain(..).collect();
         let projects = self.projects.take_all();
         let log = self.log.clone();
-        // Spawns in flight are stopped as they complete; wait for them too (bounded by the
-        // initialize timeout).
+        // Spawns in flight give up and stop their process; wait for that too (bounded by
+        // the initialize timeout).
         let in_flight = (self.filling + self.projects.filling() > 0).then(|| {
             let (tx, rx) = oneshot::channel();
             self.drained.push(tx);

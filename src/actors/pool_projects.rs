@@ -220,7 +220,9 @@ impl Pool {
         let generation = slot.generation;
         let (factory, log) = (self.factory(), self.log().clone());
         let dir = key.dir.clone();
-        ctx.spawn(start_ready(factory, key.clone(), log).into_actor(self).map(
+        // Given up at once if the pool stops meanwhile (as the default project's spawns).
+        let stop = self.stop_signal();
+        ctx.spawn(start_ready(factory, key.clone(), log, stop).into_actor(self).map(
             move |result, act, ctx| {
                 let stopped = act.is_stopped();
                 let slot = act.projects.slots.get_mut(&key);
@@ -247,6 +249,7 @@ impl Pool {
                                     },
                                 ));
                             }
+                            Err(_) if stopped => {}
                             Err(e) => {
                                 warn!(act.log(), "pre-warming a project's CLI process failed";
                                     "error" => e)
@@ -266,12 +269,17 @@ async fn start_ready(
     factory: super::cli_factory::CliFactory,
     key: SlotKey,
     log: Logger,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<Ready, String> {
+    let cancel = async move {
+        let mut stop = stop;
+        let _ = stop.wait_for(|stopped| *stopped).await;
+    };
     let defaults = SessionOptions::defaults(factory.settings());
     if key.isolation == Isolation::None {
         let id = uuid::Uuid::new_v4().to_string();
         let options = factory.options_in(&key.dir, SessionStart::New(id), &defaults);
-        let started = ClaudeProcess::start(options)
+        let started = ClaudeProcess::start_unless(options, cancel)
             .await
             .map_err(|e| e.to_string())?;
         return Ok(Ready {
@@ -302,7 +310,7 @@ async fn start_ready(
         SessionStart::New(id.as_str().to_string()),
         &defaults,
     );
-    match ClaudeProcess::start(options).await {
+    match ClaudeProcess::start_unless(options, cancel).await {
         Ok(started) => Ok(Ready {
             started,
             worktree: Some(wt),

@@ -208,21 +208,32 @@ impl SessionActor {
         &mut self,
         ctx: &mut Context<Self>,
         event: Event,
-        mut input: Input,
+        input: Input,
     ) -> Result<(), EngineError> {
-        let mut refused = Ok(());
+        self.run_deferrable(ctx, event, input).map(|_| ())
+    }
+
+    /// As [`SessionActor::run`]; `Ok(true)` when the lifecycle deferred the request (the
+    /// session is on its way to another phase: ask again once it is there).
+    pub(super) fn run_deferrable(
+        &mut self,
+        ctx: &mut Context<Self>,
+        event: Event,
+        mut input: Input,
+    ) -> Result<bool, EngineError> {
+        let mut outcome = Ok(false);
         for effect in self.life.step(event, Instant::now()) {
-            if let Effect::Refuse(e) = effect {
-                refused = Err(e);
-                continue;
+            match effect {
+                Effect::Refuse(e) => outcome = Err(e),
+                Effect::Defer => outcome = Ok(true),
+                effect => self.carry_out(ctx, effect, &mut input),
             }
-            self.carry_out(ctx, effect, &mut input);
         }
         if std::mem::take(&mut self.subscriber_dropped) {
             let _ = self.run(ctx, Event::Unsubscribed, Input::None);
         }
         self.publish_state();
-        refused
+        outcome
     }
 
     fn carry_out(&mut self, ctx: &mut Context<Self>, effect: Effect, input: &mut Input) {
@@ -334,10 +345,19 @@ impl SessionActor {
         }
     }
 
-    fn start_turn(&mut self, ctx: &mut Context<Self>, q: Query) {
+    fn start_turn(&mut self, ctx: &mut Context<Self>, mut q: Query) {
         let Some(process) = self.process.clone() else {
             return;
         };
+        // Sent from a connection viewing the session while nobody is subscribed to this
+        // process (woken for this message after the one it watched was suspended): the
+        // sender sees its turn.
+        if self.subscriber.is_none() {
+            if let Some(sender) = q.subscriber.take() {
+                self.subscriber = Some(sender);
+                let _ = self.run(ctx, Event::Subscribed, Input::None);
+            }
+        }
         self.turn = Some(Turn::new());
         self.live.last_failed = false;
         self.watch_new_turn(ctx);

@@ -43,11 +43,14 @@ impl Handler<ProcEvent> for SessionActor {
 }
 
 impl Handler<Query> for SessionActor {
-    type Result = Result<(), EngineError>;
+    type Result = Result<Took, EngineError>;
 
     fn handle(&mut self, msg: Query, ctx: &mut Context<Self>) -> Self::Result {
         self.check_mentions(&msg.text)?;
-        self.run(ctx, Event::Query, Input::Query(msg))
+        match self.run_deferrable(ctx, Event::Query, Input::Query(msg))? {
+            true => Ok(Took::Deferred),
+            false => Ok(Took::Started),
+        }
     }
 }
 

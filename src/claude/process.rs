@@ -278,8 +278,25 @@ impl ClaudeProcess {
     /// Spawns and initializes; returns only once the CLI answered `initialize`. On failure
     /// the process is stopped and the error carries the CLI's own reason.
     pub async fn start(opts: SpawnOptions) -> Result<Started, ClaudeError> {
+        ClaudeProcess::start_unless(opts, std::future::pending()).await
+    }
+
+    /// As [`ClaudeProcess::start`], given up if `cancel` resolves before the CLI has
+    /// answered `initialize` (which takes seconds on a loaded machine): the process is then
+    /// stopped, and the answer is [`ClaudeError::Closed`].
+    pub async fn start_unless(
+        opts: SpawnOptions,
+        cancel: impl std::future::Future<Output = ()>,
+    ) -> Result<Started, ClaudeError> {
         let (process, events) = ClaudeProcess::spawn(opts).await?;
-        match process.initialize().await {
+        let initialized = tokio::select! {
+            answer = process.initialize() => answer,
+            () = cancel => {
+                process.stop().await;
+                return Err(ClaudeError::Closed);
+            }
+        };
+        match initialized {
             Ok(init) => {
                 crate::metrics::metrics()
                     .spawn_ready

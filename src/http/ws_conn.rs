@@ -188,7 +188,7 @@ impl WsConn {
         history: bool,
         then: Option<ClientFrame>,
     ) {
-        self.leave_current(ctx);
+        self.leave_current(ctx, Some(&session_id));
         self.current = Some(session_id.clone());
         self.held = history.then(Vec::new);
         let engine = self.state.engine.clone();
@@ -249,8 +249,10 @@ impl WsConn {
         );
     }
 
-    fn leave_current(&mut self, ctx: &mut Context<Self>) {
-        if let Some(old) = self.current.take() {
+    /// Stops viewing the current session, unless it is `next` (subscribing to it again
+    /// replaces the subscription: unsubscribing too could land after it, on the new one).
+    fn leave_current(&mut self, ctx: &mut Context<Self>, next: Option<&SessionId>) {
+        if let Some(old) = self.current.take().filter(|old| Some(old) != next) {
             let engine = self.state.engine.clone();
             let me = ctx.address().recipient();
             actix::spawn(async move { engine.unsubscribe(&old, me).await });
@@ -268,13 +270,11 @@ impl WsConn {
             self.error(ctx, e, Some(event.session_id));
             return;
         }
-        let ended = matches!(event.body, EventBody::SessionTerminated { .. });
+        // After `session_terminated` the connection still views the session, though the
+        // subscription ended with its process: a message from it wakes the session (if it
+        // can be) and the woken process sends the turn here (`Engine::query_with`). Also a
+        // message sent before this event arrived, which met the session as it stopped.
         self.send(ctx, event);
-        if ended {
-            // The session's actor is gone and this subscription with it: the next message
-            // subscribes again (waking a suspended session) instead of talking to nobody.
-            self.current = None;
-        }
     }
 
     fn route(&mut self, ctx: &mut Context<Self>, frame: ClientFrame) {
@@ -346,10 +346,17 @@ impl WsConn {
                     );
                     return;
                 }
+                // This connection views the session: if the message wakes it (its process
+                // was suspended, perhaps just now, as the message came), it sees the turn.
+                let me = ctx.address().recipient();
                 self.reply(ctx, session_id.clone(), async move {
-                    engine
-                        .query_with(&caller, &session_id, &text, seq, attachments)
-                        .await
+                    let message = crate::actors::UserMessage {
+                        text: &text,
+                        client_seq: seq,
+                        attachments,
+                        subscriber: Some(me),
+                    };
+                    engine.query_with(&caller, &session_id, message).await
                 });
             }
             ClientFrame::SetSessionOptions {
@@ -563,7 +570,7 @@ impl Actor for WsConn {
     }
 
     fn stopping(&mut self, ctx: &mut Context<Self>) -> Running {
-        self.leave_current(ctx);
+        self.leave_current(ctx, None);
         self.state.connections.remove(&ctx.address());
         if let Some(w) = self.state_watch.take() {
             self.state.engine.states.unwatch(w);

@@ -152,3 +152,45 @@ async fn a_session_woken_for_its_user_is_not_suspended_again_before_its_first_re
     assert_eq!(text_of(&a_events.until(ends_turn).await), "Still here.");
     h.stop().await;
 }
+
+#[actix_web::test]
+async fn a_message_that_meets_its_session_being_suspended_wakes_it_for_its_sender() {
+    // Found by the soak: the budget suspended an idle session just as a message for it
+    // arrived. The message was refused as sent to an ended session, or woke a process that
+    // its sender (subscribed to the old one) never heard from.
+    let h = harness(&[]).await;
+    let (a, mut events) = h.open().await;
+    h.stub.push(Reply::text("First."));
+    h.engine.query(&admin(), &a, "one", 1).await.unwrap();
+    assert_eq!(text_of(&events.until(ends_turn).await), "First.");
+
+    // The suspend is decided first; the message meets the session stopping (or stopped).
+    let session = h.engine.live_session(&a).await.unwrap();
+    session.do_send(claude_sdk_pattern::actors::budget::ReclaimSession);
+    h.stub.push(Reply::text("Woken for you."));
+    let message = claude_sdk_pattern::actors::UserMessage {
+        text: "two",
+        client_seq: 2,
+        attachments: Vec::new(),
+        subscriber: Some(events.recipient.clone()),
+    };
+    h.engine.query_with(&admin(), &a, message).await.unwrap();
+    let ended = events
+        .until(|e| matches!(e, EventBody::SessionTerminated { .. }))
+        .await;
+    assert!(matches!(
+        &ended.last().unwrap().body,
+        EventBody::SessionTerminated { reason, .. } if reason == "memory_budget"
+    ));
+    // The woken process counts its events from 1 again; its turn reaches the sender.
+    events.last_seq = 0;
+    let turn = events.until(ends_turn).await;
+    assert!(
+        turn.iter()
+            .any(|e| matches!(&e.body, EventBody::MessageReceived { seq: 2, .. })),
+        "{turn:?}"
+    );
+    assert_eq!(text_of(&turn), "Woken for you.");
+    h.wait_status(&a, SessionStatus::Active).await;
+    h.stop().await;
+}

@@ -287,6 +287,14 @@ impl ServerProcess {
         nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid), sig).unwrap();
     }
 
+    /// Waits up to `within` for the process to exit; None if it has not.
+    pub fn exit_within(&mut self, within: std::time::Duration) -> Option<ExitStatus> {
+        if self.exited.is_none() {
+            self.exited = self.exit_rx.recv_timeout(within).ok();
+        }
+        self.exited
+    }
+
     /// Waits (bounded) for the process to exit.
     pub fn wait_exit(&mut self) -> ExitStatus {
         if let Some(status) = self.exited {

@@ -71,6 +71,38 @@ async fn a_failed_prewarm_at_start_up_is_retried_and_the_server_starts() {
     }
 }
 
+#[actix_web::test]
+async fn sigterm_gives_up_a_prewarm_spawn_in_flight_instead_of_waiting_for_it() {
+    // Found by the soak: under a load average of 26-43 a pre-warm spawn took 10-20 s to
+    // initialize and warm up, and the stopping pool waited for each in flight before
+    // stopping it; the server's exit after SIGTERM took over 30 s. Here the pool's second
+    // CLI never answers initialize: the stop used to wait for its 60 s timeout.
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::start(&fake_env(dir.path(), "init-hangs-after-first", 2));
+    server.wait_listening();
+    let deadline = Instant::now() + WAIT;
+    while claude_sdk_pattern::process::children_of(server.pid).len() < 2 {
+        assert!(Instant::now() < deadline, "the second spawn did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let clis = claude_sdk_pattern::process::children_of(server.pid);
+    server.signal(Signal::SIGTERM);
+    let half = claude_sdk_pattern::claude::process::INITIALIZE_TIMEOUT / 2;
+    let status = server.exit_within(half);
+    assert!(
+        status.is_some(),
+        "still running {half:?} after SIGTERM:\n{}",
+        server.stdout_text()
+    );
+    assert_eq!(status.unwrap().code(), Some(0));
+    for pid in clis {
+        assert!(
+            !claude_sdk_pattern::process::is_alive(pid),
+            "CLI {pid} left running"
+        );
+    }
+}
+
 #[test]
 fn when_no_prewarm_attempt_can_start_the_server_exits_1() {
     let dir = tempfile::tempdir().unwrap();

@@ -149,6 +149,40 @@ async fn a_message_to_a_session_suspended_while_open_wakes_it_on_the_same_connec
     h.stop().await;
 }
 
+#[actix_web::test]
+async fn a_message_sent_as_its_session_is_suspended_is_answered_on_the_same_connection() {
+    // Found by the soak: the message reached the server before the connection had seen
+    // `session_terminated`; it was refused ("session has just ended"), or woke a process
+    // whose reply went to nobody (the turn never ended for its sender).
+    let h = harness(&[]).await;
+    let mut ws = connect(h.addr).await;
+    let id = with_session(&mut ws).await;
+    h.stub.push(Reply::text("Before."));
+    ws.send(json!({"type": "user_message", "session_id": id, "text": "one", "seq": 1}))
+        .await;
+    assert_eq!(deltas(&ws.turn().await), "Before.");
+
+    // The memory budget suspends the idle session as the next message comes in (which of
+    // the two the connection sees first varies; either way the message is answered).
+    let sid = claude_sdk_pattern::session_id::SessionId::from_stored(&id);
+    let session = h.engine.live_session(&sid).await.unwrap();
+    h.stub.push(Reply::text("After."));
+    session.do_send(claude_sdk_pattern::actors::budget::ReclaimSession);
+    ws.send(json!({"type": "user_message", "session_id": id, "text": "two", "seq": 2}))
+        .await;
+    let frames = ws.turn().await;
+    let at = |ty: &str| frames.iter().position(|f| f["type"] == ty);
+    let ended = at("session_terminated").expect("suspended");
+    assert_eq!(frames[ended]["reason"], "memory_budget");
+    let received = at("message_received").expect("the message was taken");
+    assert_eq!(frames[received]["seq"], 2);
+    assert!(ended < received, "{frames:?}");
+    assert!(at("error").is_none(), "{frames:?}");
+    assert_eq!(deltas(&frames), "After.");
+    assert_eq!(frames.last().unwrap()["type"], "response_complete");
+    h.stop().await;
+}
+
 /// Connects a new window and switches it to `id` with `after_seq`; returns its
 /// `session_history` frame.
 async fn history_in_new_window(

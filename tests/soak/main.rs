@@ -149,6 +149,25 @@ pub struct Outcome {
     pub turns: BTreeMap<String, u64>,
     pub flat_summary: String,
     pub elapsed: Duration,
+    pub end: End,
+}
+
+/// The state at the end: before the final SIGTERM, and after it.
+#[derive(Debug, Default)]
+pub struct End {
+    pub clis: u64,
+    pub live: u64,
+    pub pool: u64,
+    /// The CLIs' process trees' resident memory in all.
+    pub clis_rss_mib: f64,
+    pub server_rss_mib: f64,
+    /// Processes of the run still running after the final SIGTERM.
+    pub left: usize,
+    /// Load averages (1, 5, 15 min) at the start and at the end.
+    pub load_start: String,
+    pub load_end: String,
+    /// How long each SIGTERM took to end its server.
+    pub exits: Vec<Duration>,
 }
 
 impl Outcome {
@@ -161,6 +180,7 @@ impl Outcome {
 
 async fn run(cfg: Config) -> Outcome {
     let started = Instant::now();
+    let load_start = procs::load_average();
     let dir = tempfile::tempdir().unwrap();
     let run_id = uuid::Uuid::new_v4().to_string();
     let _cleanup = server::Cleanup {
@@ -264,20 +284,25 @@ async fn run(cfg: Config) -> Outcome {
         created_rx.wait_for(|n| *n >= cfg.sessions),
     )
     .await;
+    let mut exits = Vec::new();
     let mut restart =
         Invariant::new("SIGTERM: exit 0, every process of the run ended, then restart");
     {
         server_tx.send_replace(None);
         let mut old = server.take().unwrap();
-        let code = tokio::task::spawn_blocking(move || {
-            let code = server::stop(&mut old);
+        let (code, took) = tokio::task::spawn_blocking(move || {
+            let stopped = server::stop(&mut old);
             report::keep_log(1, &old.stdout_text(), &old.stderr.lock().unwrap());
-            code
+            stopped
         })
         .await
         .unwrap();
+        exits.push(took);
         restart.check(code == Some(0), || {
-            format!("first server exited with {code:?}")
+            format!(
+                "first server exited with {code:?} after {took:?} (bound {:?})",
+                server::EXIT_BOUND
+            )
         });
         let left = wait_gone(&run_id).await;
         restart.check(left.is_empty(), || {
@@ -331,11 +356,12 @@ async fn run(cfg: Config) -> Outcome {
     // CLI processes = live sessions + pool, once things settle (bounded).
     let mut count = Invariant::new("CLI processes = live sessions + pool");
     let deadline = Instant::now() + Duration::from_secs(30);
-    let (mut clis, mut expected);
+    let (mut clis, mut expected, mut live, mut pool);
     loop {
         let ready = ready(addr).await;
-        expected = ready["sessions"]["live"].as_u64().unwrap_or(0)
-            + ready["pool"]["ready"].as_u64().unwrap_or(0);
+        live = ready["sessions"]["live"].as_u64().unwrap_or(0);
+        pool = ready["pool"]["ready"].as_u64().unwrap_or(0);
+        expected = live + pool;
         clis = procs::cli_pids(pid).len() as u64;
         if clis == expected || Instant::now() > deadline {
             break;
@@ -345,6 +371,15 @@ async fn run(cfg: Config) -> Outcome {
     count.check(clis == expected, || {
         format!("{clis} CLI processes, {expected} live + pool")
     });
+    let mut end = End {
+        clis,
+        live,
+        pool,
+        clis_rss_mib: procs::clis_rss_mib(pid),
+        server_rss_mib: procs::rss_mib(pid).unwrap_or(0.0),
+        load_start,
+        ..End::default()
+    };
 
     let gen2: Vec<Sample> = samples
         .borrow()
@@ -360,15 +395,24 @@ async fn run(cfg: Config) -> Outcome {
     if ctx.trace {
         println!("server log:\n{}", srv.stdout_text());
     }
-    let code = tokio::task::spawn_blocking(move || {
-        let code = server::stop(&mut srv);
+    let (code, took) = tokio::task::spawn_blocking(move || {
+        let stopped = server::stop(&mut srv);
         report::keep_log(2, &srv.stdout_text(), &srv.stderr.lock().unwrap());
-        code
+        stopped
     })
     .await
     .unwrap();
-    last.check(code == Some(0), || format!("exit {code:?}"));
+    exits.push(took);
+    end.exits = exits;
+    last.check(code == Some(0), || {
+        format!(
+            "exit {code:?} after {took:?} (bound {:?})",
+            server::EXIT_BOUND
+        )
+    });
     let left = wait_gone(&run_id).await;
+    end.left = left.len();
+    end.load_end = procs::load_average();
     last.check(left.is_empty(), || format!("left running: {left:?}"));
     let mut integrity = Invariant::new("PRAGMA integrity_check ok");
     let db = dir.path().join("data/test.db");
@@ -402,6 +446,7 @@ async fn run(cfg: Config) -> Outcome {
         turns,
         flat_summary,
         elapsed: started.elapsed(),
+        end,
     }
 }
 

@@ -97,3 +97,17 @@ pub fn rss_mib(pid: i32) -> Option<f64> {
         .ok()?;
     Some(kb / 1024.0)
 }
+
+/// The CLIs' process trees' resident memory in all (each tree: a CLI and its tools), MiB.
+pub fn clis_rss_mib(server: i32) -> f64 {
+    let trees = claude_sdk_pattern::process::rss_of_trees(&cli_pids(server));
+    trees.iter().sum::<u64>() as f64 / 1024.0 / 1024.0
+}
+
+/// The machine's load averages over 1, 5 and 15 minutes (`/proc/loadavg`).
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "?".into())
+}

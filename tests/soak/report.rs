@@ -60,6 +60,28 @@ pub fn render(cfg: &Config, r: &Outcome) -> String {
         RSS_GROWTH * 100.0,
         r.flat_summary
     );
+    let e = &r.end;
+    let _ = writeln!(
+        s,
+        "\nAt the end, before the final SIGTERM: {} CLI processes ({} live sessions + {} pooled), \
+         their process trees {:.0} MiB resident in all, the server {:.0} MiB; after it, {} \
+         processes of the run left. Each SIGTERM ended its server in {} (bound {} s). Load \
+         average (1, 5, 15 min) at the start {}, at the end {}.",
+        e.clis,
+        e.live,
+        e.pool,
+        e.clis_rss_mib,
+        e.server_rss_mib,
+        e.left,
+        e.exits
+            .iter()
+            .map(|d| format!("{:.1} s", d.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        crate::server::EXIT_BOUND.as_secs(),
+        e.load_start,
+        e.load_end
+    );
     let problems: Vec<&String> = r.invariants.iter().flat_map(|i| &i.violations).collect();
     if !problems.is_empty() {
         let _ = writeln!(s, "\nViolations:\n");

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use claude_sdk_pattern::model_stub::ModelStub;
 use nix::sys::signal::Signal;
@@ -60,10 +61,23 @@ pub fn start(env: &[(String, String)]) -> (ServerProcess, SocketAddr) {
     (server, addr)
 }
 
-/// SIGTERM, then the exit status (bounded wait).
-pub fn stop(server: &mut ServerProcess) -> Option<i32> {
+/// How long a SIGTERM may take to end the server: `SHUTDOWN_GRACE_SECONDS` (5) for running
+/// turns, 10 s more for sessions to stop, the HTTP server's 3 s, and slack for a loaded
+/// machine (a CLI stopping can take seconds there).
+pub const EXIT_BOUND: Duration = Duration::from_secs(60);
+
+/// SIGTERM, then the exit code (None: not exited within [`EXIT_BOUND`], then killed) and
+/// how long it took.
+pub fn stop(server: &mut ServerProcess) -> (Option<i32>, Duration) {
+    let started = Instant::now();
     server.signal(Signal::SIGTERM);
-    server.wait_exit().code()
+    let status = server.exit_within(EXIT_BOUND);
+    let took = started.elapsed();
+    if status.is_none() {
+        server.signal(Signal::SIGKILL);
+        let _ = server.exit_within(Duration::from_secs(10));
+    }
+    (status.and_then(|s| s.code()), took)
 }
 
 /// Ends by PID whatever of this run is still running when dropped (the server is a

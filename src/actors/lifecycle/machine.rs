@@ -176,6 +176,14 @@ impl Lifecycle {
             (p @ Phase::Restarting { .. }, Event::Query) => {
                 (p, vec![Refuse(EngineError::Restarting)])
             }
+            // Being suspended as the message arrives: it waits for the stop, then wakes the
+            // session (the message is not lost to the race).
+            (
+                p @ Phase::Stopping {
+                    reason: StopReason::Idle | StopReason::MemoryBudget,
+                },
+                Event::Query,
+            ) => (p, vec![Defer]),
             (p @ Phase::Stopping { .. }, Event::Query) => (p, vec![Refuse(EngineError::Ended)]),
 
             // ---- a turn ends ----

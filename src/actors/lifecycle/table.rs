@@ -552,7 +552,8 @@ pub(super) const ROWS: &[Row] = &[
     (&["restarting (crash)"], &["age limit"], To("stopping (age)", AGED)),
     (&["restarting (crash)"], &["shutdown"], To("stopping (shutdown)", SUSPEND)),
     // -- stopping: the process is on its way out --
-    (&["stopping (idle)", "stopping (age)", "stopping (destroyed)", "stopping (failed)", "stopping (budget)"], &["query"], Same(&["refuse Ended"])),
+    (&["stopping (idle)", "stopping (budget)"], &["query"], Same(&["defer"])),
+    (&["stopping (age)", "stopping (destroyed)", "stopping (failed)"], &["query"], Same(&["refuse Ended"])),
     (&["stopping (shutdown)"], &["query"], Same(&["refuse ShuttingDown"])),
     (STOPPING, &["permission answered"], Same(&["refuse Ended"])),
     (STOPPING, &["resume", "wake", "destroy"], Same(&["defer"])),

@@ -454,3 +454,35 @@ fn the_architecture_doc_shows_this_lifecycle() {
          `UPDATE_DOCS=1 cargo test --lib actors::lifecycle`"
     );
 }
+
+#[test]
+fn a_message_that_meets_a_suspending_session_waits_for_the_stop_and_wakes_it() {
+    // Found by the soak: a message racing the memory budget's (or the idle timeout's)
+    // suspend was refused ("session has just ended") or woke a process its sender did not
+    // see. It is deferred instead: asked again once the session is suspended, it wakes it.
+    for (event, reason) in [
+        (Event::Reclaim, StopReason::MemoryBudget),
+        (Event::Tick, StopReason::Idle),
+    ] {
+        let mut life = sample(Phase::Running {
+            turn: TurnState::Idle { marked: true },
+        });
+        life.step(event, now());
+        assert_eq!(life.phase(), &Phase::Stopping { reason });
+        assert_eq!(life.step(Event::Query, now()), vec![Effect::Defer]);
+        assert_eq!(life.step(Event::Stopped, now()), vec![]);
+        assert_eq!(life.phase(), &Phase::Suspended);
+        assert_eq!(
+            life.step(Event::Wake, now()),
+            vec![Effect::Launch(LaunchKind::Resume)]
+        );
+    }
+    // A session that is ending for good still refuses it.
+    let mut life = sample(Phase::Stopping {
+        reason: StopReason::Destroyed,
+    });
+    assert_eq!(
+        life.step(Event::Query, now()),
+        vec![Effect::Refuse(EngineError::Ended)]
+    );
+}
