@@ -222,44 +222,48 @@ impl Pool {
         let dir = key.dir.clone();
         // Given up at once if the pool stops meanwhile (as the default project's spawns).
         let stop = self.stop_signal();
-        ctx.spawn(start_ready(factory, key.clone(), log, stop).into_actor(self).map(
-            move |result, act, ctx| {
-                let stopped = act.is_stopped();
-                let slot = act.projects.slots.get_mut(&key);
-                match (result, slot) {
-                    (Ok(ready), Some(slot)) if slot.generation == generation && !stopped => {
-                        slot.filling = false;
-                        slot.ready = Some(ready);
-                        info!(act.log(), "a project's process is ready";
+        ctx.spawn(
+            start_ready(factory, key.clone(), log, stop)
+                .into_actor(self)
+                .map(move |result, act, ctx| {
+                    let stopped = act.is_stopped();
+                    let slot = act.projects.slots.get_mut(&key);
+                    match (result, slot) {
+                        (Ok(ready), Some(slot)) if slot.generation == generation && !stopped => {
+                            slot.filling = false;
+                            slot.ready = Some(ready);
+                            info!(act.log(), "a project's process is ready";
                                 "project_dir" => dir.display().to_string(),
                                 "isolation" => key.isolation.as_str());
-                    }
-                    (result, slot) => {
-                        if let Some(slot) = slot {
-                            slot.filling = false;
                         }
-                        match result {
-                            Ok(stale) => {
-                                // The stop waits for its worktree to be gone.
-                                act.projects.discarding += 1;
-                                ctx.spawn(stale.discard(act.log().clone()).into_actor(act).map(
-                                    |_, act, _| {
-                                        act.projects.discarding -= 1;
-                                        act.notify_drained();
-                                    },
-                                ));
+                        (result, slot) => {
+                            if let Some(slot) = slot {
+                                slot.filling = false;
                             }
-                            Err(_) if stopped => {}
-                            Err(e) => {
-                                warn!(act.log(), "pre-warming a project's CLI process failed";
+                            match result {
+                                Ok(stale) => {
+                                    // The stop waits for its worktree to be gone.
+                                    act.projects.discarding += 1;
+                                    ctx.spawn(
+                                        stale.discard(act.log().clone()).into_actor(act).map(
+                                            |_, act, _| {
+                                                act.projects.discarding -= 1;
+                                                act.notify_drained();
+                                            },
+                                        ),
+                                    );
+                                }
+                                Err(_) if stopped => {}
+                                Err(e) => {
+                                    warn!(act.log(), "pre-warming a project's CLI process failed";
                                     "error" => e)
+                                }
                             }
                         }
                     }
-                }
-                act.notify_drained();
-            },
-        ));
+                    act.notify_drained();
+                }),
+        );
     }
 }
 
