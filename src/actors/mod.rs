@@ -8,6 +8,7 @@
 
 pub mod budget;
 pub mod cli_factory;
+mod delivery;
 pub mod error;
 pub mod fork;
 pub mod launcher;

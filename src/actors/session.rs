@@ -10,6 +10,7 @@ use actix::prelude::*;
 use serde_json::json;
 use slog::{info, warn, Logger};
 
+use super::delivery::{deliver, Delivery};
 use super::launcher::{Launch, Launcher};
 use super::lifecycle::{Effect, Event, LaunchKind, Lifecycle, Limits, Phase};
 use super::messages::*;
@@ -75,7 +76,8 @@ pub struct SessionActor {
     /// When the buffered turn started.
     pub(super) buffer_since: Option<chrono::NaiveDateTime>,
     pub(super) subscriber: Option<Recipient<SessionEvent>>,
-    /// The subscriber was dropped for not keeping up (the lifecycle hears it after the step).
+    /// The subscriber was dropped: its connection is gone (the lifecycle hears it after the
+    /// step).
     subscriber_dropped: bool,
     pub(super) store: SessionStore,
     launcher: Launcher,
@@ -191,10 +193,9 @@ impl SessionActor {
             body,
         };
         if let Some(sub) = &self.subscriber {
-            if sub.try_send(event.clone()).is_err() {
-                // The connection's queue is full or it is gone: it can catch up by
-                // reconnecting with after_seq; drop it as the subscriber.
-                warn!(self.log, "subscriber not keeping up; dropped");
+            // A full mailbox still takes it (src/actors/delivery.rs); a gone one is dropped.
+            if deliver(sub, event.clone()) == Delivery::Gone {
+                warn!(self.log, "subscriber gone; dropped");
                 self.subscriber = None;
                 self.subscriber_dropped = true;
             }

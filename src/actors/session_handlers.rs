@@ -4,6 +4,7 @@
 use actix::prelude::*;
 use slog::{info, warn};
 
+use super::delivery::{deliver, Delivery};
 use super::lifecycle::{Event, Phase};
 use super::messages::*;
 use super::replay::coalesce_replay;
@@ -137,9 +138,10 @@ impl Handler<Subscribe> for SessionActor {
             replay_since: self.buffer_since,
         };
         for event in coalesce_replay(&self.buffer, msg.after_seq) {
-            if msg.subscriber.try_send(event).is_err() {
-                // Its mailbox is full: it reconnects with after_seq and gets the rest then.
-                warn!(self.log, "replay did not fit the subscriber's mailbox");
+            // Past a full mailbox too (src/actors/delivery.rs): a replay cut short with the
+            // connection left open would end its stream with no sign of it.
+            if deliver(&msg.subscriber, event) == Delivery::Gone {
+                warn!(self.log, "the subscriber went away during its replay");
                 return MessageResult(subscribed);
             }
         }
