@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { act, screen, waitFor } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { Composer } from "./composer";
 import { chatHarness, SID } from "../../../test/harness";
@@ -72,5 +72,31 @@ describe("Composer", () => {
     } finally {
       vi.unstubAllGlobals();
     }
+  });
+
+  it("keeps the text out of the store while typing, and a draft per session", async () => {
+    const h = chatHarness();
+    h.mount(<Composer connected creating={false} />);
+    const box = screen.getByRole("textbox", { name: "Message" });
+    const type = (value: string) => fireEvent.change(box, { target: { value } });
+    // A key press renders the box alone: the chat store (and so every part of the page that
+    // reads it) hears of the text only once typing pauses.
+    let storeChanges = 0;
+    const stop = h.stores.chat.subscribe(() => storeChanges++);
+    for (const value of ["d", "dr", "dra", "draf", "draft"]) type(value);
+    expect(storeChanges).toBe(0);
+    expect(box).toHaveValue("draft");
+    expect(screen.getByRole("button", { name: "Send" })).toBeEnabled();
+    stop();
+    await waitFor(() => expect(h.chat().drafts[SID]).toBe("draft"), { timeout: 5_000 });
+    type("draft!");
+    // Another session: its own (empty) box; the text typed just before is kept all the same.
+    act(() => h.chat().switchSession("other"));
+    expect(box).toHaveValue("");
+    expect(h.chat().drafts[SID]).toBe("draft!");
+    type("two");
+    act(() => h.chat().switchSession(SID));
+    expect(box).toHaveValue("draft!");
+    expect(h.chat().drafts.other).toBe("two");
   });
 });

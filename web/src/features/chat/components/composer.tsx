@@ -3,6 +3,7 @@ import { askPermissionOnce } from "../../notify/notifier";
 import { focusNext, MESSAGE_BOX_ID } from "../../../lib/focus";
 import { useCoarsePointer } from "../../../lib/use-coarse-pointer";
 import { useChat, useCurrentViewValue } from "../hooks/use-chat";
+import { useDraft } from "../hooks/use-draft";
 import { charCount, validateMessage } from "../lib/validate-message";
 import { DEFAULT_ATTACHMENT_LIMITS, MAX_MESSAGE_CHARS, type Attachment, type AttachmentLimits, type SlashCommand } from "../../../types/protocol";
 import { checkFile, fileKind, readImage, readText } from "../lib/attachments";
@@ -44,9 +45,10 @@ export function Composer({ connected, creating, toolbar, attachmentLimits: limit
   const sendMessage = useChat((s) => s.sendMessage);
   const interrupt = useChat((s) => s.interrupt);
   const currentId = useChat((s) => s.currentId);
-  // The draft lives in the store, per session: switching sessions keeps each one's text.
-  const text = useChat((s) => s.drafts[s.currentId ?? ""] ?? "");
-  const setText = useChat((s) => s.setDraft);
+  // The text is the composer's own while typing (a key renders this box alone); the store
+  // keeps each session's draft, so switching sessions keeps each one's text.
+  const { text, setText, save: saveDraft } = useDraft();
+  const setDraft = useChat((s) => s.setDraft);
   const [hint, setHint] = useState<string | null>(null);
   const commands = useCurrentViewValue((v) => v?.commands);
   const [active, setActive] = useState(0);
@@ -150,8 +152,10 @@ export function Composer({ connected, creating, toolbar, attachmentLimits: limit
     if (onNewSession && /^\/clear(\s|$)/.test(text.trim())) {
       // The CLI's /clear would carry on under a conversation id the server does not follow
       // (the server refuses it): a new session is what it means here.
-      onNewSession();
       setText("");
+      saveDraft();
+      onNewSession();
+      setDraft("", null);
       setHint("/clear started a new session; the previous conversation stays in the list.");
       return;
     }
@@ -166,6 +170,7 @@ export function Composer({ connected, creating, toolbar, attachmentLimits: limit
       setImages([]);
       setHint(null);
     }
+    saveDraft();
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {

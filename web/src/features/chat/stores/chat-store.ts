@@ -77,7 +77,11 @@ export type ChatActions = {
   revokeRule(rule: string): void;
   retry(): void;
   resume(id: string): void;
-  setDraft(text: string): void;
+  /**
+   * Keeps a session's unsent text (`sessionId` omitted: the open one; `null`: no session yet).
+   * The composer writes it when it matters (pause in typing, send, switch), not on every key.
+   */
+  setDraft(text: string, sessionId?: string | null): void;
 };
 
 export type ChatStore = StoreApi<ChatState & ChatActions>;
@@ -342,8 +346,9 @@ export function createChatStore(deps: ChatDeps): ChatStore {
         set({ currentId: id });
         updateView(id, () => emptyView(id));
       },
-      setDraft(text) {
-        const key = get().currentId ?? "";
+      setDraft(text, sessionId) {
+        const key = (sessionId === undefined ? get().currentId : sessionId) ?? "";
+        if ((get().drafts[key] ?? "") === text) return;
         set((st) => ({ drafts: { ...st.drafts, [key]: text } }));
       },
     };
