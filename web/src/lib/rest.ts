@@ -57,7 +57,15 @@ export async function fetchTicket(key: string): Promise<string> {
   return body.ticket;
 }
 
-export type ListOptions = { cursor?: string | null; status?: string; q?: string; limit?: number; owner?: string | null };
+export type ListOptions = {
+  cursor?: string | null;
+  status?: string;
+  q?: string;
+  limit?: number;
+  owner?: string | null;
+  /** Only this project's sessions (the server filters). */
+  project?: string | null;
+};
 
 /** One page of the session list (newest activity first). */
 export async function fetchSessions(key: string, o: ListOptions = {}): Promise<SessionPage> {
@@ -67,6 +75,7 @@ export async function fetchSessions(key: string, o: ListOptions = {}): Promise<S
   if (o.q) params.set("q", o.q);
   if (o.limit) params.set("limit", String(o.limit));
   if (o.owner) params.set("owner", o.owner);
+  if (o.project) params.set("project", o.project);
   const qs = params.toString();
   return SessionPage.parse(await call(`/sessions${qs ? `?${qs}` : ""}`, key));
 }
