@@ -109,6 +109,14 @@ export async function purgeSession(key: string, id: string): Promise<void> {
   await call(`/sessions/${encodeURIComponent(id)}?purge=true`, key, { method: "DELETE" });
 }
 
+/**
+ * Removes the worktree a session kept in `project`, uncommitted changes and all (`force`);
+ * its branch stays. Refused (`session_live`) while the session runs.
+ */
+export async function removeKeptWorktree(key: string, project: string, id: string): Promise<void> {
+  await call(`/projects/${encodeURIComponent(project)}/worktrees/${encodeURIComponent(id)}?force=true`, key, { method: "DELETE" });
+}
+
 /** Downloads a conversation as Markdown or JSON (the server names the file). */
 export async function downloadExport(key: string, id: string, format: "md" | "json"): Promise<void> {
   let res: Response;

@@ -117,6 +117,11 @@ export type SessionsActions = {
   setCollapsed(project: string, collapsed: boolean): void;
   /** Asks the server for its projects again (session counts, kept worktrees). */
   refreshProjects(): Promise<void>;
+  /**
+   * Removes the worktree session `id` kept in `project`, its uncommitted changes with it
+   * (the branch stays), then lists the projects again; a refusal is shown with its message.
+   */
+  removeKeptWorktree(project: string, id: string): Promise<void>;
   /** No session is open: create one, and send `text` to it once it is ready. */
   queueFirstMessage(text: string): void;
   /** The server took a `create_session` (from this tab or another). */
@@ -169,6 +174,8 @@ export type SessionsApi = {
   fork?(id: string, beforeSeq: number): Promise<ListedSession>;
   /** `GET /api/v1/projects`. */
   projects?(): Promise<ProjectList>;
+  /** `DELETE /api/v1/projects/{project}/worktrees/{id}?force=true`. */
+  removeWorktree?(project: string, id: string): Promise<void>;
 };
 
 export type SessionsDeps = {
@@ -353,6 +360,16 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
         } finally {
           projectsAsking = false;
         }
+      },
+      async removeKeptWorktree(project, id) {
+        const remove = deps.api?.removeWorktree;
+        if (!remove) return;
+        try {
+          await remove(project, id);
+        } catch (e) {
+          deps.notifyError(`Could not remove the worktree: ${(e as Error).message}`);
+        }
+        await get().refreshProjects();
       },
       queueFirstMessage(text) {
         set({ queuedText: text });
