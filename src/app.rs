@@ -90,6 +90,9 @@ impl Application {
                 source,
             })?;
         recover_stale_sessions(&db, &settings, &log).await;
+        // Before the pool starts: worktrees it made ahead in a run that was killed.
+        crate::workspace::orphans::sweep(&db, &crate::workspace::worktrees_dir(&settings), &log)
+            .await;
         prepare_runtime_dir(&settings, &log).map_err(|source| StartError::RuntimeDir {
             path: settings.runtime_dir().display().to_string(),
             source,

@@ -247,6 +247,7 @@ backend_tests! {
             cursor: None,
             status,
             text: text.map(str::to_string),
+            project: None,
         };
         let all = Scope::all();
         assert_eq!(
@@ -289,6 +290,42 @@ backend_tests! {
                 .unwrap()),
             vec![b.clone()]
         );
+    }
+}
+
+backend_tests! {
+    async fn filters_by_project_the_defaults_sessions_stored_with_or_without_its_name(db: Db) {
+        let mut ids_in = Vec::new();
+        for (n, project) in [(1, None), (2, Some("home")), (3, Some("alpha")), (4, Some("beta"))] {
+            let mut s = Session::new(id(n), "alice");
+            s.project = project.map(str::to_string);
+            db.save(&s).await.unwrap();
+            ids_in.push(s.session_id);
+        }
+        let of = |name: &str, is_default: bool| ListQuery {
+            limit: 50,
+            project: Some(ProjectFilter {
+                name: name.to_string(),
+                is_default,
+            }),
+            ..ListQuery::default()
+        };
+        let listed = |p: Page| -> HashSet<String> {
+            p.sessions
+                .into_iter()
+                .map(|l| l.session.session_id)
+                .collect()
+        };
+        let all = Scope::all();
+        assert_eq!(
+            listed(db.list_sessions(&all, of("home", true)).await.unwrap()),
+            HashSet::from([ids_in[0].clone(), ids_in[1].clone()])
+        );
+        assert_eq!(
+            listed(db.list_sessions(&all, of("alpha", false)).await.unwrap()),
+            HashSet::from([ids_in[2].clone()])
+        );
+        assert!(listed(db.list_sessions(&all, of("gamma", false)).await.unwrap()).is_empty());
     }
 }
 

@@ -127,6 +127,16 @@ pub struct ListQuery {
     pub status: StatusFilter,
     /// Case-insensitive (ASCII) part of the title, or the start of the session id.
     pub text: Option<String>,
+    /// Only the sessions of this project.
+    pub project: Option<ProjectFilter>,
+}
+
+/// The sessions of one project: its name, and whether it is the default project, whose
+/// sessions may be stored without a name (`project` null).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectFilter {
+    pub name: String,
+    pub is_default: bool,
 }
 
 /// A page and where the next one starts (`None`: this was the last).
@@ -166,6 +176,17 @@ impl Db {
                     StatusFilter::Archived => q.filter(session_details::archived_at.is_not_null()),
                     StatusFilter::All => q,
                 };
+                if let Some(p) = &query.project {
+                    q = if p.is_default {
+                        q.filter(
+                            sessions::project
+                                .is_null()
+                                .or(sessions::project.eq(p.name.clone())),
+                        )
+                    } else {
+                        q.filter(sessions::project.eq(p.name.clone()))
+                    };
+                }
                 if let Some(text) = query.text.as_deref().filter(|t| !t.is_empty()) {
                     let inside = format!("%{}%", like_literal(text));
                     let prefix = format!("{}%", like_literal(&text.to_ascii_lowercase()));

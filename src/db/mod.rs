@@ -31,7 +31,9 @@ pub use backend::BUSY_TIMEOUT_MS;
 pub use details::{
     payload_text, preview_from, title_from, Details, ForkOrigin, Listed, TITLE_MAX_CHARS,
 };
-pub use listing::{Cursor, ListQuery, Page, Scope, StatusFilter, DEFAULT_PAGE, MAX_PAGE};
+pub use listing::{
+    Cursor, ListQuery, Page, ProjectFilter, Scope, StatusFilter, DEFAULT_PAGE, MAX_PAGE,
+};
 pub use location::Location;
 pub use models::{
     Message, MessageKind, Role, Session, SessionStatus, TerminationReason, BOOTSTRAP_USER_ID,

@@ -87,6 +87,8 @@ pub struct ListParams {
     /// Admins only: the sessions of this user id. A member always gets their own (the
     /// parameter is ignored).
     pub owner: Option<String>,
+    /// Only the sessions of this project (a name from `GET /api/v1/projects`).
+    pub project: Option<String>,
 }
 
 /// Parses the list query with `validation_error`s.
@@ -117,6 +119,7 @@ pub fn list_query(p: &ListParams) -> Result<ListQuery, ApiError> {
         cursor,
         status,
         text: text.map(str::to_string),
+        project: None,
     })
 }
 
@@ -126,8 +129,9 @@ pub fn list_query(p: &ListParams) -> Result<ListQuery, ApiError> {
     params(ListParams),
     responses(
         (status = 200, description = "One page of sessions, newest activity first", body = SessionPage),
-        (status = 400, description = "`validation_error`: a bad limit, cursor or status", body = super::openapi::ErrorResponse),
+        (status = 400, description = "`validation_error`: a bad limit, cursor or status; `invalid_project`: a project name that is a path", body = super::openapi::ErrorResponse),
         (status = 401, description = "Missing or wrong API key", body = super::openapi::ErrorResponse),
+        (status = 404, description = "`project_not_found`: no such project", body = super::openapi::ErrorResponse),
     )
 )]
 pub async fn list(
@@ -135,7 +139,17 @@ pub async fn list(
     caller: Caller,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = list_query(&params)?;
+    let mut query = list_query(&params)?;
+    if let Some(name) = params.project.as_deref().filter(|p| !p.is_empty()) {
+        let projects = &state.settings.projects;
+        let project = projects
+            .resolve(Some(name))
+            .map_err(|(code, message)| ApiError::new(code, message))?;
+        query.project = Some(crate::db::ProjectFilter {
+            is_default: project.name == projects.default_name,
+            name: project.name,
+        });
+    }
     let scope = match params.owner.as_deref().filter(|o| !o.is_empty()) {
         Some(owner) if caller.is_admin() => Scope::owner_is(owner),
         _ => scope_of(&caller),

@@ -7,6 +7,7 @@
 //! [`session_workspace`].
 
 pub mod git;
+pub mod orphans;
 mod projects;
 pub mod worktree;
 

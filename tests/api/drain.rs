@@ -20,7 +20,11 @@ use crate::ws::with_session;
 use crate::ws_client::{connect, deltas, Next, Ws};
 
 /// The binary's environment: the real CLI against `stub`, its state under `dir`.
-fn env_for(dir: &Path, stub: &ModelStub, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn env_for(
+    dir: &Path,
+    stub: &ModelStub,
+    extra: &[(&str, &str)],
+) -> Vec<(String, String)> {
     let mut env = base_env(dir);
     let home = dir.join("home");
     std::fs::create_dir_all(home.join("cli-config")).unwrap();

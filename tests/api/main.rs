@@ -51,5 +51,6 @@ mod teams_scoping;
 mod teams_sso;
 mod teams_upgrade;
 mod worktrees;
+mod worktrees_sweep;
 mod ws;
 mod ws_reconnect;

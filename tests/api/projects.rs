@@ -349,3 +349,57 @@ async fn each_project_has_its_own_commands_and_skills() {
     );
     h.stop().await;
 }
+
+#[actix_web::test]
+async fn the_session_list_is_filtered_by_project_on_the_server() {
+    let projects = tempfile::tempdir().unwrap();
+    repo(projects.path(), "alpha");
+    std::fs::create_dir_all(projects.path().join("plain")).unwrap();
+    let root = projects.path().to_str().unwrap();
+    let h = harness(&[("WORKSPACES_ROOT", root)]).await;
+    let mut made = Vec::new();
+    for body in [
+        json!({}),
+        json!({"project": "workspace"}),
+        json!({"project": "alpha"}),
+        json!({"project": "plain"}),
+    ] {
+        let (status, created) = post(&h, "/api/v1/sessions", body).await;
+        assert_eq!(status, 201, "{created}");
+        made.push(created["session_id"].as_str().unwrap().to_string());
+    }
+    let listed = |list: &Value| -> std::collections::HashSet<String> {
+        list["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["session_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (status, list) = get(&h, "/api/v1/sessions?project=workspace").await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(
+        listed(&list),
+        [made[0].clone(), made[1].clone()].into(),
+        "the default project's, named or not"
+    );
+    let (_, list) = get(&h, "/api/v1/sessions?project=alpha&limit=1").await;
+    assert_eq!(listed(&list), [made[2].clone()].into());
+    assert_eq!(list["next_cursor"], Value::Null);
+    let (_, list) = get(&h, "/api/v1/sessions?project=plain").await;
+    assert_eq!(listed(&list), [made[3].clone()].into());
+    let (_, list) = get(&h, "/api/v1/sessions?project=").await;
+    assert_eq!(listed(&list).len(), 4, "an empty filter is none");
+
+    let (status, body) = get(&h, "/api/v1/sessions?project=nope").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (404, Some("project_not_found"))
+    );
+    let (status, body) = get(&h, "/api/v1/sessions?project=..%2Falpha").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_project"))
+    );
+    h.stop().await;
+}

@@ -50,6 +50,15 @@ describe("projects", () => {
     await nav.getByRole("checkbox", { name: "Group by project" }).uncheck();
     await expect.poll(() => row.first().textContent()).toBe("beta (worktree)");
     await nav.getByRole("checkbox", { name: "Group by project" }).check();
+    // Filtered by project, the server is asked (`?project=`): alpha has none, beta its one.
+    const filter = nav.getByLabel("Filter by project");
+    const asked = p.waitForRequest((r) => r.url().includes("/api/v1/sessions?") && r.url().includes("project=alpha"));
+    await filter.selectOption("alpha");
+    await asked;
+    await expect.poll(() => row.count()).toBe(0);
+    await filter.selectOption("beta");
+    await expect.poll(() => row.count()).toBe(1);
+    await filter.selectOption("");
 
     const res = await fetch(`${s().url}/api/v1/projects`, { headers: { "X-API-Key": s().server.key } });
     const listing = (await res.json()) as { projects: { name: string; session_count: number }[] };

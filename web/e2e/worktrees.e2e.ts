@@ -2,8 +2,9 @@
 // CLI and demo model: the sidebar grouped by project; two sessions of one project in
 // worktrees each run a command that appends to the same file, and each one's Changes panel
 // shows only its own line; the header says where a session works; ending one with its
-// change uncommitted leaves its worktree listed in the project's group. axe on the grouped
-// sidebar, light and dark, desktop and phone.
+// change uncommitted leaves its worktree listed in the project's group, and removing it
+// (after a confirmation) takes it away. axe on the grouped sidebar, light and dark, desktop
+// and phone, and on the confirmation.
 
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -152,5 +153,31 @@ describe("worktrees per session, grouped by project", () => {
     await p.screenshot({ path: path.join(ARTIFACTS_DIR, "grouped-sidebar-390.png") });
     await drawer.getByRole("button", { name: "Close the session list" }).click();
     await p.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  test("a kept worktree is removed after a confirmation, by keyboard, from the phone's drawer", async () => {
+    const p = page();
+    await p.setViewportSize({ width: 390, height: 844 });
+    await p.getByRole("button", { name: "Open the session list" }).click();
+    const drawer = p.getByRole("dialog", { name: "Sessions" });
+    const branch = `claude/${ids[1].slice(0, 8)}`;
+    const remove = drawer.getByRole("button", { name: `Remove kept worktree ${branch}` });
+    await remove.focus();
+    await p.keyboard.press("Enter");
+    // The confirmation stacks above the drawer: its buttons take the click, Cancel has focus.
+    const confirm = p.getByRole("alertdialog", { name: "Remove this kept worktree?" });
+    await confirm.waitFor();
+    expect(await confirm.textContent()).toContain("uncommitted changes will be discarded");
+    await expect.poll(() => p.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
+    await expectAccessible(p, "remove a kept worktree (phone)");
+    await confirm.getByRole("button", { name: "Remove worktree" }).click();
+    await confirm.waitFor({ state: "detached" });
+    await remove.waitFor({ state: "detached", timeout: 30_000 });
+    await drawer.getByRole("button", { name: "Close the session list" }).click();
+    await p.setViewportSize({ width: 1280, height: 800 });
+    // Gone from the group: alpha's header counts no kept worktree.
+    await sidebar().getByRole("button", { name: /^Project alpha, 2 sessions/ }).waitFor();
+    await expect.poll(() => sidebar().getByRole("button", { name: /^Project alpha, .*kept worktree/ }).count()).toBe(0);
+    expect(await sidebar().getByRole("button", { name: /^Kept worktree/ }).count()).toBe(0);
   });
 });

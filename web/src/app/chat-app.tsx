@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { ApiError, fetchDiff, fetchInfo, fetchMe, fetchMentionFiles, fetchProjects, fetchMessages, fetchSessions, forkSession, patchSession, purgeSession, searchMessages, downloadExport } from "../lib/rest";
+import { ApiError, fetchDiff, fetchInfo, fetchMe, fetchMentionFiles, fetchProjects, fetchMessages, fetchSessions, forkSession, patchSession, purgeSession, removeKeptWorktree, searchMessages, downloadExport } from "../lib/rest";
 import { SearchDialog } from "../features/search/components/search-dialog";
 import { createNotifier } from "../features/notify/notifier";
 import { NotifyToggle } from "../features/notify/notify-toggle";
@@ -57,6 +57,7 @@ export function ChatApp({ apiKey, singleSignOn, info, onInfo, onSignOut }: Props
         history: (id) => fetchMessages(apiKey, id),
         fork: (id, beforeSeq) => forkSession(apiKey, id, beforeSeq),
         projects: () => fetchProjects(apiKey),
+        removeWorktree: (project, id) => removeKeptWorktree(apiKey, project, id),
       },
       initialSessionId: loadLastSession(),
       myUserId: () => signedIn.me?.user_id ?? null,

@@ -57,7 +57,15 @@ export async function fetchTicket(key: string): Promise<string> {
   return body.ticket;
 }
 
-export type ListOptions = { cursor?: string | null; status?: string; q?: string; limit?: number; owner?: string | null };
+export type ListOptions = {
+  cursor?: string | null;
+  status?: string;
+  q?: string;
+  limit?: number;
+  owner?: string | null;
+  /** Only this project's sessions (the server filters). */
+  project?: string | null;
+};
 
 /** One page of the session list (newest activity first). */
 export async function fetchSessions(key: string, o: ListOptions = {}): Promise<SessionPage> {
@@ -67,6 +75,7 @@ export async function fetchSessions(key: string, o: ListOptions = {}): Promise<S
   if (o.q) params.set("q", o.q);
   if (o.limit) params.set("limit", String(o.limit));
   if (o.owner) params.set("owner", o.owner);
+  if (o.project) params.set("project", o.project);
   const qs = params.toString();
   return SessionPage.parse(await call(`/sessions${qs ? `?${qs}` : ""}`, key));
 }
@@ -98,6 +107,14 @@ export async function forkSession(key: string, id: string, beforeSeq?: number): 
 /** Deletes an ended session for good (its messages and transcript too). */
 export async function purgeSession(key: string, id: string): Promise<void> {
   await call(`/sessions/${encodeURIComponent(id)}?purge=true`, key, { method: "DELETE" });
+}
+
+/**
+ * Removes the worktree a session kept in `project`, uncommitted changes and all (`force`);
+ * its branch stays. Refused (`session_live`) while the session runs.
+ */
+export async function removeKeptWorktree(key: string, project: string, id: string): Promise<void> {
+  await call(`/projects/${encodeURIComponent(project)}/worktrees/${encodeURIComponent(id)}?force=true`, key, { method: "DELETE" });
 }
 
 /** Downloads a conversation as Markdown or JSON (the server names the file). */

@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { sessionName } from "../stores/sessions-store";
 import type { GroupRow, KeptRow } from "../lib/sidebar-rows";
 import type { RowSlot } from "./session-row";
+import { RemoveKeptWorktree } from "./remove-kept-worktree";
 
 /** Where a row of the virtualized list sits (as `SessionRow` places itself). */
 function Slotted({ slot, children, className }: { slot: RowSlot; children: ReactNode; className: string }) {
@@ -103,14 +104,14 @@ export function KeptWorktreeRow({ row, slot, onOpen }: { row: KeptRow; slot: Row
   const from = row.from ? sessionName(row.from) : `session ${row.worktree.session_id.slice(0, 8)}`;
   const branch = row.worktree.branch ?? "no branch";
   return (
-    <Slotted slot={slot} className="pl-4">
+    <Slotted slot={slot} className="flex items-stretch gap-1 pl-4">
       <button
         type="button"
         data-row-key={row.key}
         data-kept={row.worktree.session_id}
         onClick={onOpen}
         title="Its session ended with uncommitted changes in the worktree: the server keeps it."
-        className="flex w-full min-w-0 flex-col rounded-md border border-dashed border-amber-400 px-2 py-1 text-left text-xs hover:bg-amber-50 focus-visible:ring-2 focus-visible:ring-blue-500 dark:border-amber-700 dark:hover:bg-amber-950"
+        className="flex min-w-0 flex-1 flex-col rounded-md border border-dashed border-amber-400 px-2 py-1 text-left text-xs hover:bg-amber-50 focus-visible:ring-2 focus-visible:ring-blue-500 dark:border-amber-700 dark:hover:bg-amber-950"
       >
         <span className="sr-only">{`Kept worktree on ${branch}, uncommitted work from ${from}`}</span>
         <span aria-hidden className="flex min-w-0 items-center gap-1 font-medium text-amber-900 dark:text-amber-200">
@@ -123,6 +124,12 @@ export function KeptWorktreeRow({ row, slot, onOpen }: { row: KeptRow; slot: Row
           from {from}
         </span>
       </button>
+      <RemoveKeptWorktree
+        project={row.project}
+        sessionId={row.worktree.session_id}
+        branch={row.worktree.branch}
+        className="shrink-0 rounded-md px-2 text-xs text-red-800 hover:bg-red-50 focus-visible:ring-2 focus-visible:ring-blue-500 dark:text-red-300 dark:hover:bg-red-950"
+      />
     </Slotted>
   );
 }

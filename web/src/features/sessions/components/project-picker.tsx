@@ -1,6 +1,7 @@
 import { useShallow } from "zustand/react/shallow";
 import { useSessions } from "../hooks/use-sessions";
 import { sessionName } from "../stores/sessions-store";
+import { RemoveKeptWorktree } from "./remove-kept-worktree";
 
 /**
  * Where the next new session works (issue 17): the project, and whether it gets a git
@@ -72,6 +73,12 @@ export function ProjectPicker({ onOpen }: { onOpen?(id: string): void }) {
                   ) : (
                     <span>{name}</span>
                   )}
+                  <RemoveKeptWorktree
+                    project={chosen.name}
+                    sessionId={w.session_id}
+                    branch={w.branch}
+                    className="min-h-6 rounded px-1 text-red-800 underline dark:text-red-300"
+                  />
                 </li>
               );
             })}

@@ -98,13 +98,13 @@ describe("Sidebar", () => {
     expect(rows()).toHaveLength(3);
     expect(within(rows()[1]).getByText("bob")).toBeInTheDocument();
     await userEvent.selectOptions(screen.getByLabelText("Owner"), "alice");
-    expect(api.list).toHaveBeenLastCalledWith({ status: undefined, owner: "u-alice" });
+    expect(api.list).toHaveBeenLastCalledWith({ status: undefined, owner: "u-alice", project: null });
     await waitFor(() => expect(rows()).toHaveLength(2));
     expect(within(screen.getByRole("list")).queryByText("bob")).toBeNull();
     // The picker still offers everyone it has seen.
     expect(within(screen.getByLabelText("Owner")).getByRole("option", { name: "bob" })).toBeInTheDocument();
     await userEvent.selectOptions(screen.getByLabelText("Owner"), "Everyone");
-    expect(api.list).toHaveBeenLastCalledWith({ status: undefined, owner: null });
+    expect(api.list).toHaveBeenLastCalledWith({ status: undefined, owner: null, project: null });
   });
 
   it("shows a member no owner filter (their list is theirs)", () => {
@@ -136,7 +136,7 @@ describe("Sidebar", () => {
       scroller.scrollTop = 200 * 200;
       fireEvent.scroll(scroller);
     });
-    await waitFor(() => expect(list).toHaveBeenCalledWith({ cursor: "c1", status: undefined, owner: null }));
+    await waitFor(() => expect(list).toHaveBeenCalledWith({ cursor: "c1", status: undefined, owner: null, project: null }));
     // The second page's rows render where the first page's were.
     await waitFor(() => expect(screen.getAllByRole("button", { name: /^Session 3\d\d,/ }).length).toBeGreaterThan(0));
     expect(screen.queryByRole("button", { name: /^Session 0,/ })).toBeNull();
@@ -170,7 +170,13 @@ describe("Sidebar by project", () => {
   });
   function mountProjects(sessions: ListedSession[], projects: ProjectInfo[]) {
     localStorage.clear();
-    const m = mount([]);
+    // As the server filters `?project=` (the default project's sessions may have none).
+    const inProject = (s: ListedSession, name: string) => (s.project ?? projects.find((p) => p.default)?.name) === name;
+    const list = vi.fn(async (q: { project?: string | null }) => ({
+      sessions: q.project ? sessions.filter((s) => inProject(s, q.project as string)) : sessions,
+      next_cursor: null,
+    }));
+    const m = mount([], { api: { list } });
     act(() => {
       m.h.stores.sessions.getState().setProjects({ projects, default_isolation: "none" });
       m.h.recv({ type: "session_list", sessions, next_cursor: null });
@@ -213,9 +219,10 @@ describe("Sidebar by project", () => {
     expect(h.sent.at(-1)).toMatchObject({ type: "create_session", project: "beta" });
   });
 
-  it("filters to one project, and lists flat when grouping is off", async () => {
-    mountProjects(sessions(), projects());
+  it("filters to one project (asking the server), and lists flat when grouping is off", async () => {
+    const { api } = mountProjects(sessions(), projects());
     await userEvent.selectOptions(screen.getByLabelText("Filter by project"), "alpha");
+    expect(api.list).toHaveBeenLastCalledWith(expect.objectContaining({ project: "alpha" }));
     expect(screen.getByRole("button", { name: /^Fix alpha,/ })).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: /^Beta work,/ })).toBeNull();
     expect(screen.queryByRole("button", { name: /^Project home/ })).toBeNull();

@@ -132,3 +132,37 @@ describe("forking", () => {
     expect(t.notice().notice?.text).toMatch(/^Could not fork the session/);
   });
 });
+
+describe("kept worktrees", () => {
+  const project = (kept: string[]) => ({
+    projects: [{ name: "alpha", path: "alpha", default: false, git: true, branch: "main", dirty: false, session_count: 1, kept_worktrees: kept.map((id) => ({ session_id: id, branch: `claude/${id.slice(0, 8)}` })) }],
+    default_isolation: "none" as const,
+  });
+
+  it("removes one with force, lists the projects again, and shows a refusal's message", async () => {
+    const removed: Array<[string, string]> = [];
+    let kept = [A];
+    let refuse = false;
+    const t = setup({
+      sessionsApi: {
+        list: async () => ({ sessions: [], next_cursor: null }),
+        patch: async () => listed(A),
+        purge: async () => {},
+        projects: async () => project(kept),
+        removeWorktree: async (p, id) => {
+          if (refuse) throw new Error("The session has not ended; its worktree is in use.");
+          removed.push([p, id]);
+          kept = [];
+        },
+      },
+    });
+    await t.sessions().refreshProjects();
+    expect(t.sessions().projects?.projects[0].kept_worktrees).toHaveLength(1);
+    await t.sessions().removeKeptWorktree("alpha", A);
+    expect(removed).toEqual([["alpha", A]]);
+    expect(t.sessions().projects?.projects[0].kept_worktrees).toEqual([]);
+    refuse = true;
+    await t.sessions().removeKeptWorktree("alpha", A);
+    expect(t.notice().notice?.text).toBe("Could not remove the worktree: The session has not ended; its worktree is in use.");
+  });
+});

@@ -107,13 +107,21 @@ export type SessionsActions = {
   createSession(): void;
   /** Creates a session in `project` (with the isolation chosen for new sessions). */
   createSessionIn(project: string): void;
-  /** Lists only `project`'s sessions (null: every project's). The loaded pages are filtered. */
-  setProjectFilter(project: string | null): void;
+  /**
+   * Lists only `project`'s sessions (null: every project's): the server filters
+   * (`?project=`), so a rare project's sessions come without walking every page.
+   */
+  setProjectFilter(project: string | null): Promise<void>;
   setGrouped(grouped: boolean): void;
   /** Folds or unfolds a project's group. */
   setCollapsed(project: string, collapsed: boolean): void;
   /** Asks the server for its projects again (session counts, kept worktrees). */
   refreshProjects(): Promise<void>;
+  /**
+   * Removes the worktree session `id` kept in `project`, its uncommitted changes with it
+   * (the branch stays), then lists the projects again; a refusal is shown with its message.
+   */
+  removeKeptWorktree(project: string, id: string): Promise<void>;
   /** No session is open: create one, and send `text` to it once it is ready. */
   queueFirstMessage(text: string): void;
   /** The server took a `create_session` (from this tab or another). */
@@ -157,7 +165,7 @@ export type SessionsStore = StoreApi<SessionsState & SessionsActions>;
 
 /** The REST calls the list needs (bound to the API key by the app). */
 export type SessionsApi = {
-  list(o: { cursor?: string | null; status?: string; owner?: string | null }): Promise<SessionPage>;
+  list(o: { cursor?: string | null; status?: string; owner?: string | null; project?: string | null }): Promise<SessionPage>;
   patch(id: string, patch: { title?: string; archived?: boolean }): Promise<ListedSession>;
   purge(id: string): Promise<void>;
   download?(id: string, format: "md" | "json"): Promise<void>;
@@ -166,6 +174,8 @@ export type SessionsApi = {
   fork?(id: string, beforeSeq: number): Promise<ListedSession>;
   /** `GET /api/v1/projects`. */
   projects?(): Promise<ProjectList>;
+  /** `DELETE /api/v1/projects/{project}/worktrees/{id}?force=true`. */
+  removeWorktree?(project: string, id: string): Promise<void>;
 };
 
 export type SessionsDeps = {
@@ -221,14 +231,14 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
       for (const x of fresh) owners[x.user_id] = x.user_name as string;
       return owners;
     };
-    /** Loads the first page of what the list shows now (filter and owner). */
+    /** Loads the first page of what the list shows now (filter, owner and project). */
     const reload = async () => {
-      const { filter, ownerFilter } = get();
+      const { filter, ownerFilter, projectFilter } = get();
       set({ sessions: [], nextCursor: null });
       if (!deps.api) return;
       try {
-        const page = await deps.api.list({ status: status(), owner: ownerFilter });
-        if (get().filter === filter && get().ownerFilter === ownerFilter) {
+        const page = await deps.api.list({ status: status(), owner: ownerFilter, project: projectFilter });
+        if (get().filter === filter && get().ownerFilter === ownerFilter && get().projectFilter === projectFilter) {
           set({ sessions: page.sessions, nextCursor: page.next_cursor, owners: ownersIn(page.sessions) });
         }
       } catch (e) {
@@ -260,7 +270,7 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
 
       setFirstPage(page, nextCursor) {
         // The WebSocket's first page is everyone's current sessions: not what a filtered list shows.
-        if (get().filter !== "current" || get().ownerFilter) return;
+        if (get().filter !== "current" || get().ownerFilter || get().projectFilter) return;
         set((s) => {
           const ids = new Set(page.map((x) => x.session_id));
           const last = page[page.length - 1];
@@ -277,13 +287,13 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
         });
       },
       async loadMore() {
-        const { nextCursor, loadingMore, filter, ownerFilter } = get();
+        const { nextCursor, loadingMore, filter, ownerFilter, projectFilter } = get();
         if (!deps.api || !nextCursor || loadingMore) return;
         set({ loadingMore: true });
         try {
-          const page = await deps.api.list({ cursor: nextCursor, status: status(), owner: ownerFilter });
-          // The list was switched (filter or owner) while this page was on its way.
-          if (get().filter !== filter || get().ownerFilter !== ownerFilter) return;
+          const page = await deps.api.list({ cursor: nextCursor, status: status(), owner: ownerFilter, project: projectFilter });
+          // The list was switched (filter, owner or project) while this page was on its way.
+          if (get().filter !== filter || get().ownerFilter !== ownerFilter || get().projectFilter !== projectFilter) return;
           set((s) => {
             const ids = new Set(s.sessions.map((x) => x.session_id));
             return {
@@ -314,8 +324,10 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
         if (deps.send(frame)) set({ creating: true });
         else deps.notifyError("Not connected to the server: try again once it is back.");
       },
-      setProjectFilter(project) {
+      async setProjectFilter(project) {
+        if (get().projectFilter === project) return;
         set({ projectFilter: project });
+        await reload();
       },
       setGrouped(grouped) {
         writeLocal(GROUPED_KEY, grouped ? null : "off");
@@ -348,6 +360,16 @@ export function createSessionsStore(deps: SessionsDeps): SessionsStore {
         } finally {
           projectsAsking = false;
         }
+      },
+      async removeKeptWorktree(project, id) {
+        const remove = deps.api?.removeWorktree;
+        if (!remove) return;
+        try {
+          await remove(project, id);
+        } catch (e) {
+          deps.notifyError(`Could not remove the worktree: ${(e as Error).message}`);
+        }
+        await get().refreshProjects();
       },
       queueFirstMessage(text) {
         set({ queuedText: text });
