@@ -144,3 +144,41 @@ fn worktrees_branch_from_head_or_start_orphan_and_are_kept_when_dirty() {
     assert!(git::is_repo_top(&repo));
     assert!(!git::is_repo_top(tmp.path()));
 }
+
+/// Worktrees made and discarded at the same time in one repository (a create while the pool
+/// makes or drops the next one) all succeed: git reads the others' half-written admin
+/// directories unless the server takes them one at a time.
+#[test]
+fn worktrees_made_and_discarded_at_once_in_one_repository_all_succeed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let trees = tmp.path().join("trees");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q"]);
+    std::fs::write(repo.join("a.txt"), "a\n").unwrap();
+    git(&repo, &["add", "a.txt"]);
+    git(&repo, &["commit", "-q", "-m", "one"]);
+    let ids: Vec<String> = (0..8).map(|i| format!("{i:08}-bbbb-cccc")).collect();
+    let made: Vec<worktree::Made> = std::thread::scope(|s| {
+        let handles: Vec<_> = ids
+            .iter()
+            .map(|id| s.spawn(|| worktree::create(&repo, &trees, id)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .collect()
+    });
+    std::thread::scope(|s| {
+        for m in &made {
+            let repo = &repo;
+            s.spawn(move || worktree::discard(repo, &m.dir, &m.branch).unwrap());
+        }
+        // Made while the others are being discarded.
+        s.spawn(|| worktree::create(&repo, &trees, "99999999-bbbb-cccc").unwrap());
+    });
+    for m in &made {
+        assert!(!m.dir.exists(), "{} was not discarded", m.dir.display());
+    }
+    assert!(trees.join("99999999-bbbb-cccc").join("a.txt").exists());
+}

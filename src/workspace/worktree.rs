@@ -7,8 +7,23 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use super::git;
+
+/// Held by every change to a repository's worktrees. git does not make concurrent
+/// `worktree add` / `remove` / `prune` safe: one reads the others' half-written admin
+/// directories (`fatal: failed to read .git/worktrees/<id>/commondir`), which happened when
+/// a create made its worktree while the pool made the next one. They take tens of
+/// milliseconds, so one lock for every repository is enough.
+static CHANGING: Mutex<()> = Mutex::new(());
+
+fn changing() -> MutexGuard<'static, ()> {
+    // A panic while holding it leaves nothing to repair: git's own state is on disk.
+    CHANGING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// A worktree made for a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +48,7 @@ pub fn create(project: &Path, root: &Path, id: &str) -> io::Result<Made> {
 /// Makes the worktree of session `id` under `root` on a new branch started at `start` (None:
 /// an orphan branch, for a repository without commits).
 fn add(project: &Path, root: &Path, id: &str, start: Option<String>) -> io::Result<Made> {
+    let _changing = changing();
     std::fs::create_dir_all(root)?;
     let dir = root.join(id);
     let mut branch = branch_name(id);
@@ -106,6 +122,7 @@ pub enum Ended {
 
 /// Removes the worktree `dir` of `project` if nothing in it is uncommitted (blocking).
 pub fn finish(project: &Path, dir: &Path) -> io::Result<Ended> {
+    let _changing = changing();
     if !dir.exists() {
         let _ = git::run(project, &["worktree", "prune"]);
         return Ok(Ended::Missing);
@@ -124,6 +141,7 @@ pub fn finish(project: &Path, dir: &Path) -> io::Result<Ended> {
 
 /// Removes the worktree `dir` of `project` whatever is in it; its branch stays (blocking).
 pub fn remove(project: &Path, dir: &Path) -> io::Result<()> {
+    let _changing = changing();
     let dir_arg = dir.to_string_lossy().into_owned();
     git::check(
         git::run(project, &["worktree", "remove", "--force", &dir_arg]),
@@ -134,6 +152,7 @@ pub fn remove(project: &Path, dir: &Path) -> io::Result<()> {
 /// Makes the worktree `dir` again on its existing `branch` (it was removed, or deleted by
 /// hand, while its session could still be resumed; blocking).
 pub fn restore(project: &Path, dir: &Path, branch: &str) -> io::Result<()> {
+    let _changing = changing();
     let _ = git::run(project, &["worktree", "prune"]);
     let dir_arg = dir.to_string_lossy().into_owned();
     git::check(
@@ -147,6 +166,7 @@ pub fn restore(project: &Path, dir: &Path, branch: &str) -> io::Result<()> {
 /// (`crate::actors::pool_projects`), which holds no user work. A branch without a commit
 /// of its own (an orphan branch) has no ref to delete.
 pub fn discard(project: &Path, dir: &Path, branch: &str) -> io::Result<()> {
+    let _changing = changing();
     let dir_arg = dir.to_string_lossy().into_owned();
     let removed = git::check(
         git::run(project, &["worktree", "remove", "--force", &dir_arg]),
