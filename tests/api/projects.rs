@@ -51,8 +51,10 @@ pub(crate) fn repo(root: &Path, name: &str) -> std::path::PathBuf {
 }
 
 pub(crate) async fn post(h: &Harness, path: &str, body: Value) -> (u16, Value) {
+    // A cold create starts a CLI: seconds on a loaded machine, past awc's default 5 s.
     let req = client()
         .post(h.url(path))
+        .timeout(WAIT)
         .insert_header(("X-API-Key", TEST_KEY))
         .insert_header(("Content-Type", "application/json"));
     call(req, Some(&body.to_string())).await
@@ -61,6 +63,7 @@ pub(crate) async fn post(h: &Harness, path: &str, body: Value) -> (u16, Value) {
 pub(crate) async fn get(h: &Harness, path: &str) -> (u16, Value) {
     let req = client()
         .get(h.url(path))
+        .timeout(WAIT)
         .insert_header(("X-API-Key", TEST_KEY));
     call(req, None).await
 }
