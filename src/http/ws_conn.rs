@@ -541,7 +541,8 @@ impl Actor for WsConn {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         // Session events arrive through this mailbox (the session never waits on a
-        // connection: a full mailbox drops the subscriber). actix's default of 16 is one
+        // connection; past a full mailbox it still queues: actors/delivery.rs, and the
+        // outbound queue's bound closes a client that does not read). actix's default of 16 is one
         // burst of tokens; match the outbound queue instead.
         ctx.set_mailbox_capacity(OUTBOUND_QUEUE);
         if let (Some(session), Some(rx)) = (self.session.take(), self.out_rx.take()) {
