@@ -70,7 +70,8 @@ fn listed_directories_and_isolation_are_checked() {
     );
 }
 
-fn git(dir: &Path, args: &[&str]) {
+/// Runs git in `dir` as a test author; fails the test on an error.
+pub(super) fn git(dir: &Path, args: &[&str]) {
     let out = std::process::Command::new("git")
         .arg("-C")
         .arg(dir)

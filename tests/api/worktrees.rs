@@ -14,7 +14,7 @@ use crate::engine_harness::{harness, Harness};
 use crate::projects::{create, git, post, repo, run_bash};
 
 /// The worktrees of the repository `repo` other than its own checkout.
-fn worktrees(repo: &Path) -> Vec<PathBuf> {
+pub(crate) fn worktrees(repo: &Path) -> Vec<PathBuf> {
     let top = std::fs::canonicalize(repo).unwrap();
     git(repo, &["worktree", "list", "--porcelain"])
         .lines()
@@ -25,7 +25,7 @@ fn worktrees(repo: &Path) -> Vec<PathBuf> {
 }
 
 /// The branches `claude/…` of `repo`.
-fn session_branches(repo: &Path) -> Vec<String> {
+pub(crate) fn session_branches(repo: &Path) -> Vec<String> {
     git(
         repo,
         &["branch", "--list", "claude/*", "--format=%(refname:short)"],

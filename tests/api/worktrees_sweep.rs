@@ -1,7 +1,7 @@
 //! A server killed with the pool's worktree made ahead (SIGKILL: no clean stop discards it)
 //! sweeps it, with its branch, at the next start; a kept worktree of a real session stays.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use claude_sdk_pattern::model_stub::{ModelStub, StubMode};
@@ -10,31 +10,11 @@ use serde_json::{json, Value};
 
 use crate::drain::env_for;
 use crate::helpers::{call, ServerProcess, TEST_KEY, WAIT};
-use crate::projects::{git, repo};
+use crate::projects::repo;
+use crate::worktrees::{session_branches as branches, worktrees};
 
 fn client() -> awc::Client {
     awc::Client::builder().timeout(WAIT).finish()
-}
-
-/// The worktrees of `repo` other than its own checkout.
-fn worktrees(repo: &Path) -> Vec<PathBuf> {
-    let top = std::fs::canonicalize(repo).unwrap();
-    git(repo, &["worktree", "list", "--porcelain"])
-        .lines()
-        .filter_map(|l| l.strip_prefix("worktree "))
-        .map(PathBuf::from)
-        .filter(|p| *p != top)
-        .collect()
-}
-
-fn branches(repo: &Path) -> Vec<String> {
-    git(
-        repo,
-        &["branch", "--list", "claude/*", "--format=%(refname:short)"],
-    )
-    .lines()
-    .map(str::to_string)
-    .collect()
 }
 
 async fn ready_processes(addr: std::net::SocketAddr) -> u64 {
