@@ -150,13 +150,12 @@ soak: setup
 	@scripts/write-soak.sh
 
 ## test-soak: the soak for 2 minutes with 10 sessions (sized for a shared 2-core machine:
-## about 6 CLIs live at once); nothing written to docs/. Not yet in `test`: it does not pass
-## reliably (README.md, "make soak").
+## about 6 CLIs live at once); nothing written to docs/. Part of `make test`.
 test-soak: setup
 	SOAK_MINUTES=2 SOAK_SESSIONS=10 $(CARGO) test --locked --test soak
 
 ## test: everything, cheapest first, failing on the first broken part.
-test: lint test-deploy test-web test-rust test-readonly-root test-contract test-e2e test-container
+test: lint test-deploy test-web test-rust test-soak test-readonly-root test-contract test-e2e test-container
 
 ## image: the container image (Dockerfile); run it as docs/operations.md says.
 image:
