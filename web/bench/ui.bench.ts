@@ -35,7 +35,8 @@ const ONLY_LONG_REPLY = process.env.BENCH_ONLY === "long-reply";
  * `target/bench/long-reply-x<rate>.cpuprofile` (open it in DevTools' Performance panel), and
  * the functions that took most of it printed. `BENCH_PROFILE=trace` also records a DevTools
  * trace of its first 15 s (`long-reply-x<rate>.trace.json`: what each long task was: script,
- * style, layout, paint, input events). Profiling slows the page: the figures of such a run
+ * style, layout, paint, input events), and one of the keys typed once it has ended
+ * (`long-reply-x<rate>-idle.trace.json`). Profiling slows the page: the figures of such a run
  * are not comparable with others.
  */
 const PROFILE = !!process.env.BENCH_PROFILE;
@@ -845,6 +846,22 @@ describe("web UI benchmark", () => {
     }
   });
 
+  /** Ends the DevTools trace under way and writes it to `target/bench/<name>`. */
+  async function saveTrace(cdp: CDPSession, name: string) {
+    const done = new Promise<string>((resolve) => cdp.once("Tracing.tracingComplete", (e) => resolve(e.stream!)));
+    await cdp.send("Tracing.end");
+    const stream = await done;
+    let data = "";
+    for (;;) {
+      const chunk = await cdp.send("IO.read", { handle: stream, size: 1 << 20 });
+      data += chunk.data;
+      if (chunk.eof) break;
+    }
+    await cdp.send("IO.close", { handle: stream });
+    mkdirSync(OUT_DIR, { recursive: true });
+    writeFileSync(path.join(OUT_DIR, name), data);
+  }
+
   /**
    * The demo's 12,000-character reply ("long reply") streamed with the browser's CPU slowed
    * `rate` times, while a person types in the message box (a key every ~100 ms): frames
@@ -900,18 +917,7 @@ describe("web UI benchmark", () => {
         await delay(100);
         if (tracing && performance.now() - traceStart > TRACE_MS) {
           tracing = false;
-          const done = new Promise<string>((resolve) => cdp.once("Tracing.tracingComplete", (e) => resolve(e.stream!)));
-          await cdp.send("Tracing.end");
-          const stream = await done;
-          let data = "";
-          for (;;) {
-            const chunk = await cdp.send("IO.read", { handle: stream, size: 1 << 20 });
-            data += chunk.data;
-            if (chunk.eof) break;
-          }
-          await cdp.send("IO.close", { handle: stream });
-          mkdirSync(OUT_DIR, { recursive: true });
-          writeFileSync(path.join(OUT_DIR, `long-reply-x${rate}.trace.json`), data);
+          await saveTrace(cdp, `long-reply-x${rate}.trace.json`);
         }
       }
       await complete;
@@ -936,10 +942,12 @@ describe("web UI benchmark", () => {
         return keys;
       });
       // The same typing with nothing streaming: the floor the page itself sets at this CPU.
+      if (TRACE) await cdp.send("Tracing.start", { categories: "devtools.timeline,disabled-by-default-devtools.timeline,blink.user_timing", transferMode: "ReturnAsStream" });
       for (let i = 0; i < IDLE_KEYS; i++) {
         await p.keyboard.press(i % 2 === 0 ? "x" : "Backspace");
         await delay(100);
       }
+      if (TRACE) await saveTrace(cdp, `long-reply-x${rate}-idle.trace.json`);
       await cdp.send("Emulation.setCPUThrottlingRate", { rate: 1 });
       await message().fill("", { timeout: 10_000 });
       return await p.evaluate(

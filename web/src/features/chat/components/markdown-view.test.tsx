@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { act, render, screen } from "@testing-library/react";
-import MarkdownView from "./markdown-view";
+import MarkdownView, { BLOCKS_PER_CHUNK } from "./markdown-view";
 import { streamRender } from "../lib/stream-render";
 
 describe("MarkdownView while a reply streams", () => {
@@ -26,5 +26,20 @@ describe("MarkdownView while a reply streams", () => {
     expect(screen.getByText("one two")).toBeInTheDocument();
     unmount();
     expect(streamRender.busy()).toBe(false);
+  });
+
+  it("groups the blocks (the browser skips a group out of view) and keeps finished groups as they were", async () => {
+    const paragraphs = (n: number) => Array.from({ length: n }, (_, i) => `Paragraph ${i}.`).join("\n\n");
+    const count = BLOCKS_PER_CHUNK * 2 + 3;
+    const { container, rerender } = render(<MarkdownView text={paragraphs(count)} streaming />);
+    const chunks = () => [...container.querySelectorAll(".prose-chat > .md-chunk")];
+    expect(chunks().map((c) => c.querySelectorAll("p").length)).toEqual([BLOCKS_PER_CHUNK, BLOCKS_PER_CHUNK, 3]);
+    const first = chunks()[0].querySelector("p");
+    await act(async () => {
+      rerender(<MarkdownView text={paragraphs(count + BLOCKS_PER_CHUNK)} streaming />);
+    });
+    expect(chunks().map((c) => c.querySelectorAll("p").length)).toEqual([BLOCKS_PER_CHUNK, BLOCKS_PER_CHUNK, BLOCKS_PER_CHUNK, 3]);
+    expect(chunks()[0].querySelector("p")).toBe(first);
+    expect(container.textContent).toContain(`Paragraph ${count + BLOCKS_PER_CHUNK - 1}.`);
   });
 });

@@ -97,10 +97,35 @@ const Block = memo(function Block({ text, components }: { text: string; componen
 });
 
 /**
+ * Blocks are grouped by this many into a box each (`md-chunk`) that the browser skips while
+ * it is out of view (`content-visibility: auto` in index.css): no layout, paint or hit test
+ * of the rest of a long reply each time anything on the page changes, such as a key in the
+ * message box. Groups rather than single blocks: the browser checks every such box's
+ * visibility on every frame, which for each block of a long reply cost about what it saved.
+ */
+export const BLOCKS_PER_CHUNK = 10;
+
+const sameBlocks = (a: string[], b: string[]) => a.length === b.length && a.every((t, i) => t === b[i]);
+
+/** A group of consecutive blocks; kept as rendered while its blocks stay the same. */
+const Chunk = memo(
+  function Chunk({ blocks, components }: { blocks: string[]; components: Components }) {
+    return (
+      <div className="md-chunk">
+        {blocks.map((block, i) => (
+          <Block key={i} text={block} components={components} />
+        ))}
+      </div>
+    );
+  },
+  (a, b) => a.components === b.components && sameBlocks(a.blocks, b.blocks),
+);
+
+/**
  * Markdown as Claude writes it: GitHub flavour, highlighted code with a copy button.
  *
- * The text is rendered block by block (`splitBlocks`): while a reply streams, only its last
- * block is parsed again on each frame, so a frame costs the same at the end of a long reply
+ * The text is rendered block by block (`splitBlocks`, grouped in `Chunk`s): while a reply
+ * streams, only its last block is parsed again on each frame, so a frame costs the same at the end of a long reply
  * as at its start. A finished text with reference-style definitions is rendered whole, so
  * its links resolve.
  */
@@ -130,14 +155,16 @@ const MarkdownView = memo(function MarkdownView({ text: latest, streaming = fals
   if (!streaming && needsWholeParse(text)) {
     return (
       <div className="prose-chat">
-        <Block text={text} components={components} />
+        <Chunk blocks={[text]} components={components} />
       </div>
     );
   }
+  const chunks: string[][] = [];
+  for (let i = 0; i < current.blocks.length; i += BLOCKS_PER_CHUNK) chunks.push(current.blocks.slice(i, i + BLOCKS_PER_CHUNK));
   return (
     <div className="prose-chat">
-      {current.blocks.map((block, i) => (
-        <Block key={i} text={block} components={components} />
+      {chunks.map((blocks, i) => (
+        <Chunk key={i} blocks={blocks} components={components} />
       ))}
     </div>
   );
