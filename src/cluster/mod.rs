@@ -7,8 +7,11 @@
 //! `NODE_ID` it is [`Cluster::single`], and every call answers [`Route::Local`] or does
 //! nothing, without touching the database: single-machine mode is unchanged.
 
+pub mod node;
+pub mod transcript;
+
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
@@ -49,6 +52,8 @@ struct Node {
     db: Db,
     /// Set at SIGTERM: this replica takes no session any more.
     draining: AtomicBool,
+    /// Its `nodes` row as recorded at start (recorded again if it is ever swept).
+    row: Mutex<Option<NodeRow>>,
     log: Logger,
 }
 
@@ -78,6 +83,7 @@ impl Cluster {
                     config: config.clone(),
                     db,
                     draining: AtomicBool::new(false),
+                    row: Mutex::new(None),
                     log: log.new(slog::o!("node_id" => config.node_id.clone())),
                 })
             }),
@@ -166,7 +172,7 @@ impl Cluster {
 
     /// Takes (or renews) the lease of `session_id` for this replica: true when it is ours
     /// now. Always true on a single machine; false on a draining replica unless already
-    /// ours. One conditional statement (src/db/cluster.rs): of several replicas racing,
+    /// ours; [`EngineError::NotFound`] when no such session is stored. One conditional statement (src/db/cluster.rs): of several replicas racing,
     /// exactly one wins.
     pub async fn take(&self, session_id: &SessionId) -> Result<bool, EngineError> {
         let Some(node) = self.node.as_deref() else {
@@ -180,9 +186,16 @@ impl Cluster {
         node.db
             .take_lease(session_id.as_str(), &node.config.node_id, expires, now)
             .await
-            .map_err(|e| {
-                warn!(node.log, "cannot take a session's lease"; "session_id" => %session_id, "error" => %e);
-                EngineError::StoreFailed
+            .map_err(|e| match e {
+                // A lease needs its session's row: there is none.
+                crate::db::DbError::Query(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                    _,
+                )) => EngineError::NotFound,
+                e => {
+                    warn!(node.log, "cannot take a session's lease"; "session_id" => %session_id, "error" => %e);
+                    EngineError::StoreFailed
+                }
             })
     }
 
