@@ -266,3 +266,93 @@ impl Cluster {
         chrono::TimeDelta::seconds(self.lease_duration().as_secs() as i64)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::cluster::NodeRow;
+    use crate::db::test_backends::backend_tests;
+    use crate::db::{Session, BOOTSTRAP_USER_ID};
+
+    const ID: &str = "6c1a1f8e-8a39-4b4e-9d6c-0a1b2c3d4e5f";
+
+    fn config(node_id: &str) -> ClusterConfig {
+        ClusterConfig {
+            node_id: node_id.into(),
+            node_url: format!("http://127.0.0.1:1/{node_id}"),
+            secret: Secret::new("s".repeat(40)),
+            lease_seconds: 15,
+        }
+    }
+
+    fn row(node_id: &str, heartbeat_at: NaiveDateTime, live: i32) -> NodeRow {
+        NodeRow {
+            node_id: node_id.into(),
+            url: format!("http://127.0.0.1:1/{node_id}"),
+            started_at: heartbeat_at,
+            heartbeat_at,
+            draining: false,
+            live_sessions: live,
+            max_sessions: 10,
+            pool_ready: 1,
+            workspace_nonce: "n".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_single_machine_answers_local_and_touches_nothing() {
+        let c = Cluster::single();
+        let id = SessionId::random();
+        assert!(!c.enabled());
+        assert_eq!((c.node_id(), c.node_url()), (None, None));
+        assert!(c.secret().is_none());
+        assert_eq!(c.route(&id).await.unwrap(), Route::Local);
+        assert!(c.take(&id).await.unwrap());
+        assert!(c.holds(&id).await);
+        assert_eq!(c.owner(&id).await, None);
+        assert_eq!(c.placement().await, None);
+        c.release(&id).await;
+        c.set_draining();
+        assert!(!c.draining());
+    }
+
+    backend_tests! {
+        async fn routes_follow_the_lease_and_the_holders_heartbeat(db: Db) {
+            let log = slog::Logger::root(slog::Discard, slog::o!());
+            db.save(&Session::new(ID, BOOTSTRAP_USER_ID)).await.unwrap();
+            let (a, b) = (
+                Cluster::new(Some(&config("a")), db.clone(), &log),
+                Cluster::new(Some(&config("b")), db.clone(), &log),
+            );
+            let id = SessionId::from_stored(ID);
+            let t = crate::db::models::now();
+            db.upsert_node(&row("a", t, 5)).await.unwrap();
+            db.upsert_node(&row("b", t, 1)).await.unwrap();
+            assert_eq!(a.route(&id).await.unwrap(), Route::Local);
+            assert_eq!(a.route(&id).await.unwrap(), Route::Local);
+            let remote = Remote { node_id: "a".into(), url: "http://127.0.0.1:1/a".into() };
+            assert_eq!(b.route(&id).await.unwrap(), Route::Remote(remote.clone()));
+            assert_eq!(b.owner(&id).await, Some(remote));
+            assert_eq!(a.owner(&id).await, None);
+            assert!(!b.take(&id).await.unwrap());
+            // b has more free slots: a places there, b keeps its own.
+            assert_eq!(a.placement().await.map(|r| r.node_id), Some("b".into()));
+            assert_eq!(b.placement().await, None);
+            // a stops beating (its lease still runs): nobody may take it yet.
+            db.upsert_node(&row("a", t - chrono::TimeDelta::seconds(60), 5)).await.unwrap();
+            assert_eq!(b.route(&id).await, Err(EngineError::Restarting));
+            // Released: b takes it.
+            a.release(&id).await;
+            assert_eq!(b.route(&id).await.unwrap(), Route::Local);
+            // A draining replica takes nothing new, and keeps what it holds.
+            b.set_draining();
+            assert!(b.draining());
+            assert!(b.take(&id).await.unwrap());
+            b.release(&id).await;
+            assert!(!b.take(&id).await.unwrap());
+            assert_eq!(b.route(&id).await, Err(EngineError::ShuttingDown));
+            // No such session: not found.
+            assert_eq!(a.route(&SessionId::random()).await, Err(EngineError::NotFound));
+        }
+    }
+}
