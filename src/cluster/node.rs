@@ -125,7 +125,10 @@ impl Cluster {
             Ok(true) => {}
             Ok(false) => {
                 // Swept as dead (a long pause): back in, with our leases gone (fenced below).
-                warn!(node.log, "this replica's row was gone (it was taken for dead): recorded again");
+                warn!(
+                    node.log,
+                    "this replica's row was gone (it was taken for dead): recorded again"
+                );
                 let row = node.row.lock().unwrap_or_else(|p| p.into_inner()).clone();
                 if let Some(mut row) = row {
                     row.heartbeat_at = at;
