@@ -10,6 +10,7 @@ pub mod budget;
 pub mod cli_factory;
 mod delivery;
 pub mod error;
+pub mod fencing;
 pub mod fork;
 pub mod launcher;
 pub mod lifecycle;
@@ -70,6 +71,8 @@ pub struct Engine {
     draining: Arc<Mutex<Option<Instant>>>,
     /// Every session's `session_state`, for the owner's connections.
     pub states: state_feed::StateFeed,
+    /// This replica in the cluster (replica mode), or the single machine.
+    pub cluster: crate::cluster::Cluster,
 }
 
 /// Why the engine could not start.
@@ -108,6 +111,7 @@ impl Engine {
         db: Db,
         factory: CliFactory,
         exclusive_children: bool,
+        cluster: crate::cluster::Cluster,
         log: Logger,
     ) -> Result<Engine, EngineStartError> {
         let settings = factory.settings().clone();
@@ -141,8 +145,9 @@ impl Engine {
             return Err(EngineStartError(reason));
         }
         info!(log, "session engine ready"; "pool_size" => settings.prewarm_pool_size);
-        let launcher =
-            launcher::Launcher::new(factory, pool.clone(), budget.clone()).with_db(db.clone());
+        let launcher = launcher::Launcher::new(factory, pool.clone(), budget.clone())
+            .with_db(db.clone())
+            .with_cluster(cluster.clone());
         let quotas = quota::Quotas::new(db.clone(), settings.quotas);
         let states = state_feed::StateFeed::default();
         let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone())
@@ -166,6 +171,7 @@ impl Engine {
             shutdown_grace: Duration::from_secs(settings.shutdown_grace_seconds),
             draining: Arc::new(Mutex::new(None)),
             states,
+            cluster,
         })
     }
 
