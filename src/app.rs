@@ -118,8 +118,15 @@ impl Application {
         let connections = crate::http::ws_conn::Connections::default();
         let factory = CliFactory::new(settings.clone(), model.config.clone(), log.clone())
             .with_extra(options.cli_env, options.cli_args);
-        let engine =
-            Engine::start(db.clone(), factory, options.exclusive_children, log.clone()).await?;
+        let cluster = crate::cluster::Cluster::new(settings.cluster.as_ref(), db.clone(), &log);
+        let engine = Engine::start(
+            db.clone(),
+            factory,
+            options.exclusive_children,
+            cluster.clone(),
+            log.clone(),
+        )
+        .await?;
 
         let web_ui = match &options.web_dist {
             Some(dir) => StaticUi::at(dir),
@@ -140,6 +147,7 @@ impl Application {
             db,
             model: model.config.clone(),
             engine: engine.clone(),
+            cluster,
             tickets: tickets.clone(),
             connections: connections.clone(),
             cli_version: crate::http::CliVersion::default(),

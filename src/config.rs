@@ -16,6 +16,10 @@ use crate::secret::Secret;
 mod users;
 pub use users::{dollars, Quotas, TrustedHeader};
 
+#[path = "config_cluster.rs"]
+mod cluster;
+pub use cluster::{valid_node_id, ClusterConfig, DEFAULT_LEASE_SECONDS, MIN_CLUSTER_SECRET_LEN};
+
 /// Minimum length of `CLAUDE_SDK_PATTERN_API_KEY`.
 pub const MIN_API_KEY_LEN: usize = 16;
 
@@ -135,6 +139,9 @@ pub struct Settings {
     /// The projects sessions may run in and the default isolation (`WORKSPACES_ROOT`,
     /// `WORKSPACES`, `DEFAULT_ISOLATION`; see [`crate::workspace`]).
     pub projects: crate::workspace::ProjectsConfig,
+    /// Replica mode (`NODE_ID`, `NODE_URL`, `CLUSTER_SECRET`, `LEASE_SECONDS`); None: one
+    /// machine, as always.
+    pub cluster: Option<ClusterConfig>,
 }
 
 impl fmt::Debug for Settings {
@@ -181,6 +188,7 @@ impl fmt::Debug for Settings {
             .field("attachments", &self.attachments)
             .field("metrics_addr", &self.metrics_addr)
             .field("projects", &self.projects)
+            .field("cluster", &self.cluster)
             .finish()
     }
 }
@@ -228,6 +236,10 @@ pub struct RawSettings {
     attachment_max_text_kb: Option<String>,
     attachment_max_total_kb: Option<String>,
     metrics_addr: Option<String>,
+    node_id: Option<String>,
+    node_url: Option<String>,
+    cluster_secret: Option<String>,
+    lease_seconds: Option<String>,
 }
 
 impl Settings {
@@ -661,7 +673,16 @@ impl RawSettings {
         )
         .map_err(|(var, expected)| err(var, expected))?;
 
+        let cluster = cluster::cluster(
+            &self.node_id,
+            &self.node_url,
+            &self.cluster_secret,
+            &self.lease_seconds,
+            &database,
+        )?;
+
         Ok(Settings {
+            cluster,
             projects,
             api_key,
             host,
@@ -760,6 +781,7 @@ impl Settings {
         secrets.extend(self.anthropic_api_key.clone());
         secrets.extend(self.other_model_credentials.iter().cloned());
         secrets.extend(self.database.secrets());
+        secrets.extend(self.cluster.as_ref().map(|c| c.secret.clone()));
         secrets
     }
 

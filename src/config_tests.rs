@@ -320,3 +320,76 @@ fn a_postgres_url_selects_postgres_with_its_own_data_dir_and_stays_secret() {
     assert_eq!(e.var, "DATABASE_URL");
     assert!(!e.to_string().contains("pg-pass-5150"), "{e}");
 }
+
+const PG: &str = "postgres://csp:pw@127.0.0.1:5432/csp";
+const CLUSTER_SECRET: &str = "cluster-secret-0123456789abcdef-xyz";
+
+fn build_replica(extra: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    let mut v: Vec<(&str, &str)> = vec![
+        ("DATABASE_URL", PG),
+        ("NODE_ID", "n1"),
+        ("NODE_URL", "http://127.0.0.1:9001"),
+        ("CLUSTER_SECRET", CLUSTER_SECRET),
+    ];
+    for (k, val) in extra {
+        v.retain(|(name, _)| name != k);
+        v.push((k, val));
+    }
+    build(&v)
+}
+
+#[test]
+fn without_node_id_there_is_no_replica_mode() {
+    let s = build(&[]).unwrap();
+    assert!(s.cluster.is_none());
+    // LEASE_SECONDS alone is checked but changes nothing.
+    assert!(build(&[("LEASE_SECONDS", "30")]).unwrap().cluster.is_none());
+    assert_eq!(rejected(&[("LEASE_SECONDS", "1")]).var, "LEASE_SECONDS");
+}
+
+#[test]
+fn replica_mode_reads_its_settings_and_keeps_the_secret_out_of_debug() {
+    let s = build_replica(&[]).unwrap();
+    let c = s.cluster.as_ref().unwrap();
+    assert_eq!(c.node_id, "n1");
+    assert_eq!(c.node_url, "http://127.0.0.1:9001");
+    assert_eq!(c.secret.expose(), CLUSTER_SECRET);
+    assert_eq!(c.lease_seconds, DEFAULT_LEASE_SECONDS);
+    assert!(!format!("{s:?}").contains(CLUSTER_SECRET));
+    assert!(s.secrets().iter().any(|x| x.expose() == CLUSTER_SECRET));
+    let s = build_replica(&[("LEASE_SECONDS", "6"), ("NODE_URL", "https://csp-1.csp:8000/")])
+        .unwrap();
+    let c = s.cluster.unwrap();
+    assert_eq!(c.lease_seconds, 6);
+    assert_eq!(c.node_url, "https://csp-1.csp:8000");
+}
+
+#[test]
+fn replica_mode_refuses_what_cannot_work() {
+    for (extra, var) in [
+        (vec![("NODE_ID", "N1")], "NODE_ID"),
+        (vec![("NODE_ID", "n_1")], "NODE_ID"),
+        (vec![("NODE_ID", &*"a".repeat(64))], "NODE_ID"),
+        (vec![("NODE_URL", "")], "NODE_URL"),
+        (vec![("NODE_URL", "127.0.0.1:9001")], "NODE_URL"),
+        (vec![("NODE_URL", "http://h:1/path")], "NODE_URL"),
+        (vec![("CLUSTER_SECRET", "")], "CLUSTER_SECRET"),
+        (vec![("CLUSTER_SECRET", "too-short")], "CLUSTER_SECRET"),
+        (vec![("DATABASE_URL", "")], "DATABASE_URL"),
+        (vec![("DATABASE_URL", "sqlite://x.db")], "DATABASE_URL"),
+        (vec![("LEASE_SECONDS", "0")], "LEASE_SECONDS"),
+    ] {
+        let e = match build_replica(&extra) {
+            Ok(_) => panic!("expected {extra:?} to be rejected"),
+            Err(e) => e,
+        };
+        assert_eq!(e.var, var, "{extra:?}: {e}");
+        assert!(!e.to_string().contains(CLUSTER_SECRET), "{e}");
+    }
+    let e = build_replica(&[("DATABASE_URL", "")]).unwrap_err();
+    assert!(e.expected.contains("PostgreSQL"), "{e}");
+    // NODE_URL or CLUSTER_SECRET without NODE_ID is a mistake, not single mode.
+    let e = rejected(&[("CLUSTER_SECRET", CLUSTER_SECRET)]);
+    assert_eq!(e.var, "NODE_ID");
+    assert!(!e.to_string().contains(CLUSTER_SECRET), "{e}");
+}

@@ -8,6 +8,7 @@ pub mod app;
 pub mod changes;
 pub mod cidr;
 pub mod claude;
+pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod extensions;

@@ -70,6 +70,8 @@ pub struct Engine {
     draining: Arc<Mutex<Option<Instant>>>,
     /// Every session's `session_state`, for the owner's connections.
     pub states: state_feed::StateFeed,
+    /// This replica in the cluster (replica mode), or the single machine.
+    pub cluster: crate::cluster::Cluster,
 }
 
 /// Why the engine could not start.
@@ -108,6 +110,7 @@ impl Engine {
         db: Db,
         factory: CliFactory,
         exclusive_children: bool,
+        cluster: crate::cluster::Cluster,
         log: Logger,
     ) -> Result<Engine, EngineStartError> {
         let settings = factory.settings().clone();
@@ -166,6 +169,7 @@ impl Engine {
             shutdown_grace: Duration::from_secs(settings.shutdown_grace_seconds),
             draining: Arc::new(Mutex::new(None)),
             states,
+            cluster,
         })
     }
 

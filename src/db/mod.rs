@@ -4,6 +4,7 @@
 //! (`users.rs`), what users spend (`spend.rs`).
 
 pub mod backend;
+pub mod cluster;
 mod details;
 mod listing;
 pub mod location;

@@ -104,6 +104,41 @@ diesel::table! {
 
 diesel::joinable!(session_rules -> sessions (session_id));
 
+// Replica mode (src/db/cluster.rs): the replicas, who runs each session, its transcript.
+diesel::table! {
+    nodes (node_id) {
+        node_id -> Text,
+        url -> Text,
+        started_at -> Timestamp,
+        heartbeat_at -> Timestamp,
+        draining -> Bool,
+        live_sessions -> Integer,
+        max_sessions -> Integer,
+        pool_ready -> Integer,
+        workspace_nonce -> Text,
+    }
+}
+
+diesel::table! {
+    session_leases (session_id) {
+        session_id -> Text,
+        node_id -> Text,
+        expires_at -> Timestamp,
+        epoch -> BigInt,
+    }
+}
+
+diesel::table! {
+    session_transcripts (session_id, start_offset) {
+        session_id -> Text,
+        start_offset -> BigInt,
+        data -> Binary,
+    }
+}
+
+diesel::joinable!(session_leases -> sessions (session_id));
+diesel::joinable!(session_transcripts -> sessions (session_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     messages,
     sessions,
@@ -112,5 +147,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     api_keys,
     daily_spend,
-    session_rules
+    session_rules,
+    nodes,
+    session_leases,
+    session_transcripts
 );

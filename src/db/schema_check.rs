@@ -11,8 +11,8 @@ use diesel_migrations::MigrationHarness;
 
 use super::backend::{PG_MIGRATIONS, SQLITE_MIGRATIONS};
 use super::schema::{
-    api_keys, daily_spend, message_search, messages, session_details, session_rules, sessions,
-    users,
+    api_keys, daily_spend, message_search, messages, nodes, session_details, session_leases,
+    session_rules, session_transcripts, sessions, users,
 };
 use super::test_support::PgTestDatabase;
 
@@ -65,6 +65,7 @@ fn diesel_type(declared: &str) -> String {
         "DOUBLE" | "DOUBLE PRECISION" | "REAL" => "Double",
         "BOOLEAN" => "Bool",
         "TIMESTAMP" => "Timestamp",
+        "BLOB" => "Binary",
         other => panic!("type {other} has no mapping here; add it"),
     }
     .to_string()
@@ -110,7 +111,7 @@ fn migrated() -> (tempfile::TempDir, SqliteConnection) {
 
 /// Every table the migrations make: Diesel's, and the FTS5 index with its shadow tables
 /// (queried with SQL in src/db/search.rs).
-const ALL_TABLES: [&str; 14] = [
+const ALL_TABLES: [&str; 17] = [
     "api_keys",
     "daily_spend",
     "message_search",
@@ -121,8 +122,11 @@ const ALL_TABLES: [&str; 14] = [
     "messages_fts_data",
     "messages_fts_docsize",
     "messages_fts_idx",
+    "nodes",
     "session_details",
+    "session_leases",
     "session_rules",
+    "session_transcripts",
     "sessions",
     "users",
 ];
@@ -206,6 +210,25 @@ fn check_schema(sqlite: bool, mut actual: impl FnMut(&str) -> (Columns, Vec<Stri
     let (rules_actual, rules_pk) = actual("session_rules");
     assert_eq!(rules_declared, rules_actual);
     assert_eq!(rules_pk, vec!["session_id", "rule"]);
+
+    let nodes_declared: Columns = declared!(nodes:
+        node_id, url, started_at, heartbeat_at, draining, live_sessions, max_sessions,
+        pool_ready, workspace_nonce);
+    let (nodes_actual, nodes_pk) = actual("nodes");
+    assert_eq!(nodes_declared, nodes_actual);
+    assert_eq!(nodes_pk, vec!["node_id"]);
+
+    let leases_declared: Columns =
+        declared!(session_leases: session_id, node_id, expires_at, epoch);
+    let (leases_actual, leases_pk) = actual("session_leases");
+    assert_eq!(leases_declared, leases_actual);
+    assert_eq!(leases_pk, vec!["session_id"]);
+
+    let transcripts_declared: Columns =
+        declared!(session_transcripts: session_id, start_offset, data);
+    let (transcripts_actual, transcripts_pk) = actual("session_transcripts");
+    assert_eq!(transcripts_declared, transcripts_actual);
+    assert_eq!(transcripts_pk, vec!["session_id", "start_offset"]);
 }
 
 #[test]
@@ -274,7 +297,7 @@ fn both_backends_have_the_same_migrations() {
         sqlite, pg,
         "migrations/sqlite and migrations/postgres differ"
     );
-    assert_eq!(sqlite.len(), 8);
+    assert_eq!(sqlite.len(), 9);
 }
 
 // ---- PostgreSQL (skipped without TEST_DATABASE_URL; src/db/test_support.rs) ----
@@ -298,6 +321,7 @@ fn pg_diesel_type(data_type: &str) -> String {
         "double precision" => "Double",
         "boolean" => "Bool",
         "timestamp without time zone" => "Timestamp",
+        "bytea" => "Binary",
         other => panic!("type {other} has no mapping here; add it"),
     }
     .to_string()
@@ -355,12 +379,15 @@ fn pg_tables(conn: &mut PgConnection) -> Vec<String> {
 }
 
 /// The tables of a migrated PostgreSQL database: SQLite's without FTS5's.
-const PG_TABLES: [&str; 7] = [
+const PG_TABLES: [&str; 10] = [
     "api_keys",
     "daily_spend",
     "messages",
+    "nodes",
     "session_details",
+    "session_leases",
     "session_rules",
+    "session_transcripts",
     "sessions",
     "users",
 ];

@@ -54,6 +54,8 @@ pub struct AppState {
     /// The model every session's CLI talks to (the demo model when none is configured).
     pub model: ModelConfig,
     pub engine: crate::actors::Engine,
+    /// This replica in the cluster (replica mode), or the single machine (the engine's).
+    pub cluster: crate::cluster::Cluster,
     /// WebSocket tickets issued over REST.
     pub tickets: tickets::TicketStore,
     /// Open WebSocket connections.
