@@ -42,6 +42,9 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    /// Replica mode cannot start here (its text is stable: see docs/operations.md).
+    #[error("replica mode: {0}")]
+    Cluster(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -67,6 +70,9 @@ pub struct Application {
     runtime_dir: std::path::PathBuf,
     /// `SHUTDOWN_GRACE_SECONDS`.
     shutdown_grace: Duration,
+    /// Replica mode: this replica, and its heartbeat task.
+    cluster: crate::cluster::Cluster,
+    heartbeat: Option<tokio::task::JoinHandle<()>>,
     log: Logger,
 }
 
@@ -89,7 +95,12 @@ impl Application {
                 path: settings.database.redacted(),
                 source,
             })?;
-        recover_stale_sessions(&db, &settings, &log).await;
+        let cluster = crate::cluster::Cluster::new(settings.cluster.as_ref(), db.clone(), &log);
+        cluster
+            .join(&settings.workspace_dir, settings.max_sessions)
+            .await
+            .map_err(StartError::Cluster)?;
+        recover_stale_sessions(&db, &settings, &cluster, &log).await;
         // Before the pool starts: worktrees it made ahead in a run that was killed.
         crate::workspace::orphans::sweep(&db, &crate::workspace::worktrees_dir(&settings), &log)
             .await;
@@ -118,7 +129,6 @@ impl Application {
         let connections = crate::http::ws_conn::Connections::default();
         let factory = CliFactory::new(settings.clone(), model.config.clone(), log.clone())
             .with_extra(options.cli_env, options.cli_args);
-        let cluster = crate::cluster::Cluster::new(settings.cluster.as_ref(), db.clone(), &log);
         let engine = Engine::start(
             db.clone(),
             factory,
@@ -147,7 +157,7 @@ impl Application {
             db,
             model: model.config.clone(),
             engine: engine.clone(),
-            cluster,
+            cluster: cluster.clone(),
             tickets: tickets.clone(),
             connections: connections.clone(),
             cli_version: crate::http::CliVersion::default(),
@@ -189,6 +199,7 @@ impl Application {
 
         let stop_signals =
             StopSignals::register().map_err(|source| StartError::Bind { addr, source })?;
+        let heartbeat = cluster.spawn_heartbeat(engine.clone());
         Ok(Application {
             server,
             engine,
@@ -201,6 +212,8 @@ impl Application {
             sweep,
             runtime_dir: settings.runtime_dir(),
             shutdown_grace: Duration::from_secs(settings.shutdown_grace_seconds),
+            cluster,
+            heartbeat,
             log: log.new(o!()),
         })
     }
@@ -249,6 +262,9 @@ impl Application {
                 let deadline = started + self.shutdown_grace;
                 info!(self.log, "stopping: running replies may finish";
                     "signal" => signal, "grace_seconds" => self.shutdown_grace.as_secs());
+                // Replica mode: marked draining at once (placement skips it, forwarders
+                // re-route); its heartbeat keeps the leases of draining sessions alive.
+                self.cluster.announce_draining().await;
                 // From here on readiness answers 503 and nothing new starts.
                 let sessions = engine.shutdown_until(deadline);
                 let drain = async {
@@ -280,6 +296,12 @@ impl Application {
             }
         };
         engine.shutdown().await;
+        // Every session stopped (its transcript saved, its lease released): the rest of
+        // this replica's leases and its row go.
+        if let Some(heartbeat) = self.heartbeat.take() {
+            heartbeat.abort();
+        }
+        self.cluster.leave().await;
         if let Some((metrics, _)) = &self.metrics {
             metrics.stop(true).await;
         }
@@ -361,8 +383,34 @@ fn prepare_runtime_dir(settings: &Settings, log: &Logger) -> std::io::Result<()>
 
 /// Sessions a crashed server left live are marked `suspended` (resumable); their recorded
 /// CLI processes, if still running and still our CLI, are killed with their groups.
-async fn recover_stale_sessions(db: &Db, settings: &Settings, log: &Logger) {
-    let stale = match db.suspend_stale().await {
+///
+/// In replica mode only the sessions whose lease was this replica's (or has expired) are
+/// recovered, and only the processes of this replica's own are looked for: the others run
+/// on other replicas.
+async fn recover_stale_sessions(
+    db: &Db,
+    settings: &Settings,
+    cluster: &crate::cluster::Cluster,
+    log: &Logger,
+) {
+    let stale = match cluster.node_id() {
+        None => db.suspend_stale().await,
+        Some(me) => db
+            .suspend_stale_of(me, crate::db::models::now())
+            .await
+            .map(|stale| {
+                stale
+                    .into_iter()
+                    .map(|(mut s, mine)| {
+                        if !mine {
+                            s.subprocess_pid = None;
+                        }
+                        s
+                    })
+                    .collect()
+            }),
+    };
+    let stale = match stale {
         Ok(stale) => stale,
         Err(e) => {
             warn!(log, "could not recover stale sessions"; "error" => %e);

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use actix::Addr;
-use slog::warn;
+use slog::{info, warn};
 
 use super::cli_factory::CliFactory;
 use super::lifecycle::LaunchKind;
@@ -51,6 +51,8 @@ pub struct Launcher {
     budget: super::budget::Budget,
     /// Where a fork's origin is looked up (None: no forks, in tests without a store).
     db: Option<crate::db::Db>,
+    /// Replica mode: transcripts are restored from the store before a `--resume`.
+    cluster: crate::cluster::Cluster,
 }
 
 impl Launcher {
@@ -60,6 +62,7 @@ impl Launcher {
             pool,
             budget,
             db: None,
+            cluster: crate::cluster::Cluster::single(),
         }
     }
 
@@ -67,6 +70,51 @@ impl Launcher {
     pub fn with_db(mut self, db: crate::db::Db) -> Launcher {
         self.db = Some(db);
         self
+    }
+
+    /// In replica mode (see [`crate::cluster`]).
+    pub fn with_cluster(mut self, cluster: crate::cluster::Cluster) -> Launcher {
+        self.cluster = cluster;
+        self
+    }
+
+    /// This replica in the cluster, or the single machine.
+    pub fn cluster(&self) -> &crate::cluster::Cluster {
+        &self.cluster
+    }
+
+    /// Replica mode, before a `--resume` of `id` in `dir`: its transcript (and, for a fork
+    /// not made yet, its origin's) is written from the store where this host's copy is
+    /// missing or shorter — it may have run on another replica.
+    async fn restore_transcripts(&self, id: &SessionId, dir: &Path) {
+        let Some(db) = self.cluster.db() else {
+            return;
+        };
+        let mut wanted = Vec::new();
+        wanted.extend(
+            self.factory
+                .transcript_path_in(dir, id.as_str())
+                .map(|p| (id.as_str().to_string(), p)),
+        );
+        if let Ok(Some(origin)) = db.fork_origin(id.as_str()).await {
+            if let Ok(Some(row)) = db.get(&origin.from).await {
+                let origin_dir = crate::workspace::session_workspace(self.settings(), &row).dir;
+                wanted.extend(
+                    self.factory
+                        .transcript_path_in(&origin_dir, &origin.from)
+                        .map(|p| (origin.from.clone(), p)),
+                );
+            }
+        }
+        for (session, path) in wanted {
+            match crate::cluster::transcript::restore(db, &session, &path).await {
+                Ok(true) => info!(self.factory.log(), "transcript restored from the store";
+                    "session_id" => &session),
+                Ok(false) => {}
+                Err(e) => warn!(self.factory.log(), "cannot restore a transcript from the store";
+                    "session_id" => &session, "error" => %e),
+            }
+        }
     }
 
     /// A fork whose CLI conversation is not made yet (no transcript of its own): how to make
@@ -184,6 +232,7 @@ impl Launcher {
         dir: &Path,
     ) -> Result<Launch, ClaudeError> {
         self.budget.note_spawn();
+        self.restore_transcripts(id, dir).await;
         if let Some(fork) = self.pending_fork(id).await {
             let mut forked = self.factory.options_in(dir, fork, chosen);
             forked.allowed_tools.clone_from(&rules);

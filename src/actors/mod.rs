@@ -10,6 +10,7 @@ pub mod budget;
 pub mod cli_factory;
 mod delivery;
 pub mod error;
+pub mod fencing;
 pub mod fork;
 pub mod launcher;
 pub mod lifecycle;
@@ -145,7 +146,9 @@ impl Engine {
         }
         info!(log, "session engine ready"; "pool_size" => settings.prewarm_pool_size);
         let launcher =
-            launcher::Launcher::new(factory, pool.clone(), budget.clone()).with_db(db.clone());
+            launcher::Launcher::new(factory, pool.clone(), budget.clone())
+                .with_db(db.clone())
+                .with_cluster(cluster.clone());
         let quotas = quota::Quotas::new(db.clone(), settings.quotas);
         let states = state_feed::StateFeed::default();
         let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone())

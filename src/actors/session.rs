@@ -95,6 +95,9 @@ pub struct SessionActor {
     /// Its directory and base commit (`crate::changes::workspace_of`): what its diff and
     /// @-mentions are about.
     pub(super) changes_at: (std::path::PathBuf, Option<String>),
+    /// Replica mode: another replica holds its lease now (`fencing.rs`); its stop writes
+    /// nothing and releases nothing.
+    pub(super) fenced: bool,
     pub(super) log: Logger,
 }
 
@@ -157,6 +160,7 @@ impl SessionActor {
             stop_waiters: Vec::new(),
             live: super::session_live::Live::new(parts.row.user_id.clone(), parts.states, rules),
             changes_at,
+            fenced: false,
             log: parts.log,
         }
         .start()
@@ -422,6 +426,11 @@ impl SessionActor {
             self.summary.total_cost_usd = result.total_cost_usd;
             self.store
                 .turn_ended(result.total_cost_usd, result.cost_usd);
+            if self.launcher.cluster().enabled() {
+                if let Some(path) = self.transcript_path() {
+                    self.store.transcript(path);
+                }
+            }
             let _ = self.run(ctx, Event::TurnEnded, Input::None);
             if edited {
                 self.refresh_changes(ctx);
@@ -578,6 +587,9 @@ impl Actor for SessionActor {
     }
 
     fn stopped(&mut self, _ctx: &mut Context<Self>) {
+        if self.launcher.cluster().enabled() {
+            return self.stopped_in_cluster();
+        }
         // Every stop path deregisters; a process still held is killed with its group.
         if let Some(p) = self.process.take() {
             actix::spawn(async move {
@@ -594,6 +606,42 @@ impl Actor for SessionActor {
 }
 
 impl SessionActor {
+    /// Replica mode's stop: the process is stopped, then (unless fenced) the transcript
+    /// saved and the lease released, and only then is the slot given back — a request
+    /// about the session waits meanwhile, so nothing launches it before the lease is free.
+    fn stopped_in_cluster(&mut self) {
+        let process = self.process.take();
+        let cluster = self.launcher.cluster().clone();
+        let store = self.store.clone();
+        let transcript = self.transcript_path();
+        let (fenced, id) = (self.fenced, self.id.clone());
+        let supervisor = self.supervisor.clone();
+        let waiters = std::mem::take(&mut self.stop_waiters);
+        actix::spawn(async move {
+            if let Some(p) = process {
+                p.stop().await;
+            }
+            if !fenced {
+                if let Some(path) = transcript {
+                    store.transcript(path);
+                }
+                store.flush().await;
+                cluster.release(&id).await;
+            }
+            supervisor.do_send(SessionGone { session_id: id });
+            for w in waiters {
+                let _ = w.send(());
+            }
+        });
+    }
+
+    /// Where its CLI keeps its transcript (replica mode saves it after each turn).
+    pub(super) fn transcript_path(&self) -> Option<std::path::PathBuf> {
+        self.launcher
+            .factory()
+            .transcript_path_in(&self.workdir, self.id.as_str())
+    }
+
     fn life_limits(&self) -> Limits {
         limits(self.settings())
     }

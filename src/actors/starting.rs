@@ -155,19 +155,30 @@ impl Supervisor {
         Box::pin(
             async move {
                 let id = resumed;
+                // Replica mode: launched only while this replica holds the lease.
+                match launcher.cluster().take(&id).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        info!(log, "another replica runs this session"; "session_id" => &id);
+                        return Err(Some(EngineError::Restarting));
+                    }
+                    Err(e) => return Err(Some(e)),
+                }
                 // What it allowed itself before (a wake, a server restart): asked no more.
                 let rules = db.session_rules(id.as_str()).await.unwrap_or_else(|e| {
                     warn!(log, "could not read the session's permission rules"; "error" => %e);
                     Vec::new()
                 });
                 let dir = super::placing::reopen(launcher.factory(), &row, &log).await;
-                let launch = launcher
-                    .resume(&id, &row.options(), rules, &dir)
-                    .await
-                    .map_err(|e| {
+                let launch = match launcher.resume(&id, &row.options(), rules, &dir).await {
+                    Ok(launch) => launch,
+                    Err(e) => {
                         warn!(log, "resume failed"; "session_id" => &id, "user_id" => &row.user_id,
-                        "error" => %e);
-                    })?;
+                            "error" => %e);
+                        launcher.cluster().release(&id).await;
+                        return Err(None);
+                    }
+                };
                 row.status = SessionStatus::Active;
                 row.subprocess_pid = Some(launch.started.process.pid());
                 row.terminated_reason = None;
@@ -176,19 +187,26 @@ impl Supervisor {
                 if let Err(e) = db.save(&row).await {
                     launch.started.process.stop().await;
                     warn!(log, "store failed"; "error" => %e);
-                    return Err(());
+                    launcher.cluster().release(&id).await;
+                    return Err(None);
                 }
                 Ok((row, launch))
             }
             .into_actor(self)
             .map(move |result, act, ctx| {
-                let Ok((row, launch)) = result else {
-                    act.owners.remove(&id);
-                    if let Some(Slot::Starting(waiters)) = act.slots.remove(&id) {
-                        release(waiters);
+                let (row, launch) = match result {
+                    Ok(launched) => launched,
+                    Err(why) => {
+                        act.owners.remove(&id);
+                        if let Some(Slot::Starting(waiters)) = act.slots.remove(&id) {
+                            release(waiters);
+                        }
+                        if let Some(e) = why {
+                            return Err(e);
+                        }
+                        let effects = life.step(Event::LaunchFailed, Instant::now());
+                        return Err(refusal(&effects).unwrap_or(EngineError::StartFailed));
                     }
-                    let effects = life.step(Event::LaunchFailed, Instant::now());
-                    return Err(refusal(&effects).unwrap_or(EngineError::StartFailed));
                 };
                 let source = launch.source;
                 let (addr, store) = act.register(ctx, &row, life, launch);
@@ -259,6 +277,15 @@ impl Supervisor {
                 if let Err(e) = db.save(&row).await {
                     warn!(log, "store failed"; "error" => %e);
                     launch.started.process.stop().await;
+                    return Err(());
+                }
+                // Replica mode: a new id nobody else knows; its lease (which needs the
+                // row) is taken before the session gets a slot.
+                let id = launch.session_id();
+                if !launcher.cluster().take(&id).await.unwrap_or(false) {
+                    warn!(log, "cannot take a new session's lease"; "session_id" => &id);
+                    launch.started.process.stop().await;
+                    let _ = db.set_status(id.as_str(), SessionStatus::Suspended, None).await;
                     return Err(());
                 }
                 Ok((row, launch))

@@ -24,6 +24,8 @@ enum Op {
     /// The rules "Allow for this session" granted, as they are now.
     Rules(Vec<String>),
     Flush(tokio::sync::oneshot::Sender<()>),
+    /// Replica mode: the CLI's transcript file's new bytes go to the store.
+    Transcript(std::path::PathBuf),
 }
 
 /// The write queue of one session.
@@ -36,6 +38,7 @@ impl SessionStore {
     pub fn new(db: Db, session_id: String, user_id: String, log: Logger) -> SessionStore {
         let (tx, mut rx) = mpsc::unbounded_channel::<Op>();
         tokio::spawn(async move {
+            let mut transcript = crate::cluster::transcript::TranscriptSync::default();
             while let Some(op) = rx.recv().await {
                 let result = match op {
                     Op::Message(kind, payload, at, cli_uuid) => db
@@ -57,6 +60,10 @@ impl SessionStore {
                     }
                     Op::Options(o) => db.set_options(&session_id, &o).await.map(|_| ()),
                     Op::Rules(rules) => db.set_session_rules(&session_id, rules).await.map(|_| ()),
+                    Op::Transcript(path) => transcript
+                        .save(&db, &session_id, &path)
+                        .await
+                        .map(|_| ()),
                     Op::Flush(done) => {
                         let _ = done.send(());
                         Ok(())
@@ -100,6 +107,11 @@ impl SessionStore {
             total_cost_usd,
             turn_cost_usd,
         });
+    }
+
+    /// Replica mode: stores what the transcript file at `path` has beyond the stored part.
+    pub fn transcript(&self, path: std::path::PathBuf) {
+        let _ = self.tx.send(Op::Transcript(path));
     }
 
     pub fn status(&self, status: SessionStatus, pid: Option<i32>) {

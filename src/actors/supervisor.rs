@@ -473,6 +473,13 @@ impl Supervisor {
     }
 }
 
+impl Supervisor {
+    /// `MAX_SESSIONS`.
+    pub(super) fn max_sessions(&self) -> usize {
+        self.max_sessions
+    }
+}
+
 impl Handler<SessionStopping> for Supervisor {
     type Result = ();
 

@@ -7,8 +7,11 @@
 //! `NODE_ID` it is [`Cluster::single`], and every call answers [`Route::Local`] or does
 //! nothing, without touching the database: single-machine mode is unchanged.
 
+pub mod node;
+pub mod transcript;
+
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::NaiveDateTime;
@@ -49,6 +52,8 @@ struct Node {
     db: Db,
     /// Set at SIGTERM: this replica takes no session any more.
     draining: AtomicBool,
+    /// Its `nodes` row as recorded at start (recorded again if it is ever swept).
+    row: Mutex<Option<NodeRow>>,
     log: Logger,
 }
 
@@ -78,6 +83,7 @@ impl Cluster {
                     config: config.clone(),
                     db,
                     draining: AtomicBool::new(false),
+                    row: Mutex::new(None),
                     log: log.new(slog::o!("node_id" => config.node_id.clone())),
                 })
             }),
@@ -166,7 +172,7 @@ impl Cluster {
 
     /// Takes (or renews) the lease of `session_id` for this replica: true when it is ours
     /// now. Always true on a single machine; false on a draining replica unless already
-    /// ours. One conditional statement (src/db/cluster.rs): of several replicas racing,
+    /// ours; [`EngineError::NotFound`] when no such session is stored. One conditional statement (src/db/cluster.rs): of several replicas racing,
     /// exactly one wins.
     pub async fn take(&self, session_id: &SessionId) -> Result<bool, EngineError> {
         let Some(node) = self.node.as_deref() else {
@@ -180,9 +186,16 @@ impl Cluster {
         node.db
             .take_lease(session_id.as_str(), &node.config.node_id, expires, now)
             .await
-            .map_err(|e| {
-                warn!(node.log, "cannot take a session's lease"; "session_id" => %session_id, "error" => %e);
-                EngineError::StoreFailed
+            .map_err(|e| match e {
+                // A lease needs its session's row: there is none.
+                crate::db::DbError::Query(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                    _,
+                )) => EngineError::NotFound,
+                e => {
+                    warn!(node.log, "cannot take a session's lease"; "session_id" => %session_id, "error" => %e);
+                    EngineError::StoreFailed
+                }
             })
     }
 
@@ -251,5 +264,95 @@ impl Cluster {
 
     fn lease_delta(&self) -> chrono::TimeDelta {
         chrono::TimeDelta::seconds(self.lease_duration().as_secs() as i64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::cluster::NodeRow;
+    use crate::db::test_backends::backend_tests;
+    use crate::db::{Session, BOOTSTRAP_USER_ID};
+
+    const ID: &str = "6c1a1f8e-8a39-4b4e-9d6c-0a1b2c3d4e5f";
+
+    fn config(node_id: &str) -> ClusterConfig {
+        ClusterConfig {
+            node_id: node_id.into(),
+            node_url: format!("http://127.0.0.1:1/{node_id}"),
+            secret: Secret::new("s".repeat(40)),
+            lease_seconds: 15,
+        }
+    }
+
+    fn row(node_id: &str, heartbeat_at: NaiveDateTime, live: i32) -> NodeRow {
+        NodeRow {
+            node_id: node_id.into(),
+            url: format!("http://127.0.0.1:1/{node_id}"),
+            started_at: heartbeat_at,
+            heartbeat_at,
+            draining: false,
+            live_sessions: live,
+            max_sessions: 10,
+            pool_ready: 1,
+            workspace_nonce: "n".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_single_machine_answers_local_and_touches_nothing() {
+        let c = Cluster::single();
+        let id = SessionId::random();
+        assert!(!c.enabled());
+        assert_eq!((c.node_id(), c.node_url()), (None, None));
+        assert!(c.secret().is_none());
+        assert_eq!(c.route(&id).await.unwrap(), Route::Local);
+        assert!(c.take(&id).await.unwrap());
+        assert!(c.holds(&id).await);
+        assert_eq!(c.owner(&id).await, None);
+        assert_eq!(c.placement().await, None);
+        c.release(&id).await;
+        c.set_draining();
+        assert!(!c.draining());
+    }
+
+    backend_tests! {
+        async fn routes_follow_the_lease_and_the_holders_heartbeat(db: Db) {
+            let log = slog::Logger::root(slog::Discard, slog::o!());
+            db.save(&Session::new(ID, BOOTSTRAP_USER_ID)).await.unwrap();
+            let (a, b) = (
+                Cluster::new(Some(&config("a")), db.clone(), &log),
+                Cluster::new(Some(&config("b")), db.clone(), &log),
+            );
+            let id = SessionId::from_stored(ID);
+            let t = crate::db::models::now();
+            db.upsert_node(&row("a", t, 5)).await.unwrap();
+            db.upsert_node(&row("b", t, 1)).await.unwrap();
+            assert_eq!(a.route(&id).await.unwrap(), Route::Local);
+            assert_eq!(a.route(&id).await.unwrap(), Route::Local);
+            let remote = Remote { node_id: "a".into(), url: "http://127.0.0.1:1/a".into() };
+            assert_eq!(b.route(&id).await.unwrap(), Route::Remote(remote.clone()));
+            assert_eq!(b.owner(&id).await, Some(remote));
+            assert_eq!(a.owner(&id).await, None);
+            assert!(!b.take(&id).await.unwrap());
+            // b has more free slots: a places there, b keeps its own.
+            assert_eq!(a.placement().await.map(|r| r.node_id), Some("b".into()));
+            assert_eq!(b.placement().await, None);
+            // a stops beating (its lease still runs): nobody may take it yet.
+            db.upsert_node(&row("a", t - chrono::TimeDelta::seconds(60), 5)).await.unwrap();
+            assert_eq!(b.route(&id).await, Err(EngineError::Restarting));
+            // Released: b takes it.
+            a.release(&id).await;
+            assert_eq!(b.route(&id).await.unwrap(), Route::Local);
+            // A draining replica takes nothing new, and keeps what it holds.
+            b.set_draining();
+            assert!(b.draining());
+            assert!(b.take(&id).await.unwrap());
+            b.release(&id).await;
+            assert!(!b.take(&id).await.unwrap());
+            assert_eq!(b.route(&id).await, Err(EngineError::ShuttingDown));
+            // No such session: not found.
+            assert_eq!(a.route(&SessionId::random()).await, Err(EngineError::NotFound));
+        }
     }
 }

@@ -306,23 +306,25 @@ impl Db {
 
     /// Start-up recovery of one replica: the live sessions whose lease is `node_id`'s or
     /// has expired at `now` become `suspended`, their leases deleted. Other replicas'
-    /// sessions (held by a live lease) are left alone. Returns the sessions as they were.
+    /// sessions (held by a live lease) are left alone. Returns the sessions as they were,
+    /// each with whether its lease was `node_id`'s (its recorded process ran here).
     pub async fn suspend_stale_of(
         &self,
         node_id: &str,
         now: NaiveDateTime,
-    ) -> Result<Vec<super::Session>, DbError> {
+    ) -> Result<Vec<(super::Session, bool)>, DbError> {
         let node = node_id.to_string();
         db_run!(self, move |conn| {
             conn.write_transaction(|conn| {
-                let leases: Vec<String> = session_leases::table
+                let held: Vec<(String, String)> = session_leases::table
                     .filter(
                         session_leases::node_id
                             .eq(&node)
                             .or(session_leases::expires_at.lt(now)),
                     )
-                    .select(session_leases::session_id)
+                    .select((session_leases::session_id, session_leases::node_id))
                     .load(conn)?;
+                let leases: Vec<&String> = held.iter().map(|(id, _)| id).collect();
                 let stale: Vec<super::Session> = sessions::table
                     .filter(sessions::session_id.eq_any(&leases))
                     .filter(sessions::status.eq_any(SessionStatus::LIVE))
@@ -339,9 +341,17 @@ impl Db {
                     sessions::is_resumable.eq(true),
                 ))
                 .execute(conn)?;
-                diesel::delete(session_leases::table.filter(session_leases::session_id.eq_any(&leases)))
-                    .execute(conn)?;
-                Ok(stale)
+                diesel::delete(
+                    session_leases::table.filter(session_leases::session_id.eq_any(&leases)),
+                )
+                .execute(conn)?;
+                Ok(stale
+                    .into_iter()
+                    .map(|s| {
+                        let mine = held.iter().any(|(id, n)| *id == s.session_id && *n == node);
+                        (s, mine)
+                    })
+                    .collect())
             })
         })
         .await

@@ -160,7 +160,9 @@ backend_tests! {
         db.take_lease(OTHER, "peer", t + secs(15), t).await.unwrap();
         db.take_lease(third, "peer", t - secs(1), t - secs(16)).await.unwrap();
         let stale = db.suspend_stale_of("me", t).await.unwrap();
-        let mut ids: Vec<String> = stale.into_iter().map(|s| s.session_id).collect();
+        let mine: Vec<bool> = stale.iter().filter(|(s, _)| s.session_id == ID).map(|(_, m)| *m).collect();
+        assert_eq!(mine, [true]);
+        let mut ids: Vec<String> = stale.into_iter().map(|(s, _)| s.session_id).collect();
         ids.sort();
         let mut expected = vec![ID.to_string(), third.to_string()];
         expected.sort();
