@@ -65,7 +65,14 @@ fn mac(secret: &Secret) -> HmacSha256 {
 }
 
 /// The signature of one request.
-pub fn sign(secret: &Secret, method: &str, target: &str, node: &str, user: &str, time: i64) -> String {
+pub fn sign(
+    secret: &Secret,
+    method: &str,
+    target: &str,
+    node: &str,
+    user: &str,
+    time: i64,
+) -> String {
     let mut mac = mac(secret);
     mac.update(text_to_sign(method, target, node, user, time).as_bytes());
     hex(&mac.finalize().into_bytes())
@@ -84,7 +91,10 @@ pub fn headers(
         (NODE_HEADER, node.to_string()),
         (USER_HEADER, user.to_string()),
         (TIME_HEADER, now.to_string()),
-        (SIGNATURE_HEADER, sign(secret, method, target, node, user, now)),
+        (
+            SIGNATURE_HEADER,
+            sign(secret, method, target, node, user, now),
+        ),
     ]
 }
 
@@ -169,7 +179,13 @@ mod tests {
         h: &HashMap<&'static str, String>,
         now: i64,
     ) -> Result<Verified, AuthFailure> {
-        verify(secret, method, target, |n| h.get(n).map(String::as_str), now)
+        verify(
+            secret,
+            method,
+            target,
+            |n| h.get(n).map(String::as_str),
+            now,
+        )
     }
 
     #[test]
@@ -177,7 +193,13 @@ mod tests {
         let h = signed(1_000);
         for now in [1_000, 1_060, 940] {
             let v = check(&secret(), "GET", TARGET, &h, now).unwrap();
-            assert_eq!(v, Verified { node: "n1".into(), user: "user-1".into() });
+            assert_eq!(
+                v,
+                Verified {
+                    node: "n1".into(),
+                    user: "user-1".into()
+                }
+            );
         }
     }
 
@@ -185,17 +207,29 @@ mod tests {
     fn another_secret_fails() {
         let other = Secret::new("another-cluster-secret-of-32-characters-or-more");
         let h = signed(1_000);
-        assert_eq!(check(&other, "GET", TARGET, &h, 1_000), Err(AuthFailure::BadSignature));
+        assert_eq!(
+            check(&other, "GET", TARGET, &h, 1_000),
+            Err(AuthFailure::BadSignature)
+        );
     }
 
     #[test]
     fn a_stale_or_future_time_fails() {
         let h = signed(1_000);
-        assert_eq!(check(&secret(), "GET", TARGET, &h, 1_061), Err(AuthFailure::StaleTime));
-        assert_eq!(check(&secret(), "GET", TARGET, &h, 939), Err(AuthFailure::StaleTime));
+        assert_eq!(
+            check(&secret(), "GET", TARGET, &h, 1_061),
+            Err(AuthFailure::StaleTime)
+        );
+        assert_eq!(
+            check(&secret(), "GET", TARGET, &h, 939),
+            Err(AuthFailure::StaleTime)
+        );
         let mut bad = signed(1_000);
         bad.insert(TIME_HEADER, "soon".into());
-        assert_eq!(check(&secret(), "GET", TARGET, &bad, 1_000), Err(AuthFailure::BadTime));
+        assert_eq!(
+            check(&secret(), "GET", TARGET, &bad, 1_000),
+            Err(AuthFailure::BadTime)
+        );
     }
 
     #[test]
