@@ -19,14 +19,24 @@ async fn internal_routes_do_not_exist_on_a_single_machine() {
     for (method, path) in [
         ("GET", "/internal/v1/ws"),
         ("POST", "/internal/v1/rest/sessions"),
-        ("DELETE", "/internal/v1/rest/sessions/00000000-0000-4000-8000-000000000000"),
+        (
+            "DELETE",
+            "/internal/v1/rest/sessions/00000000-0000-4000-8000-000000000000",
+        ),
         ("GET", "/internal/v1/anything"),
     ] {
         // Even signed, and with a key: there is nothing there.
         let mut req = client
             .request(method.parse().unwrap(), app.url(path))
             .insert_header(("X-API-Key", TEST_KEY));
-        for (name, value) in auth::headers(&Secret::new(SECRET), method, path, "n1", "default", auth::now()) {
+        for (name, value) in auth::headers(
+            &Secret::new(SECRET),
+            method,
+            path,
+            "n1",
+            "default",
+            auth::now(),
+        ) {
             req = req.insert_header((name, value));
         }
         let (status, body) = call(req, None).await;
@@ -47,7 +57,10 @@ async fn internal_routes_need_a_replicas_signature() {
     env.extend(
         [
             ("DATABASE_URL", db.url().to_string()),
-            ("DATA_DIR", dir.path().join("data").to_string_lossy().into_owned()),
+            (
+                "DATA_DIR",
+                dir.path().join("data").to_string_lossy().into_owned(),
+            ),
             ("NODE_ID", "n1".to_string()),
             // Nobody calls it back in this test.
             ("NODE_URL", "http://127.0.0.1:9".to_string()),
@@ -81,11 +94,28 @@ async fn internal_routes_need_a_replicas_signature() {
     let now = auth::now();
     let refused = [
         ("no headers", Vec::new()),
-        ("a key is not a signature", vec![("X-API-Key", TEST_KEY.to_string())]),
-        ("another secret", signed("another-secret-that-is-also-32-chars-long", missing, "default", now)),
+        (
+            "a key is not a signature",
+            vec![("X-API-Key", TEST_KEY.to_string())],
+        ),
+        (
+            "another secret",
+            signed(
+                "another-secret-that-is-also-32-chars-long",
+                missing,
+                "default",
+                now,
+            ),
+        ),
         ("stale", signed(SECRET, missing, "default", now - 120)),
-        ("signed for another path", signed(SECRET, "/internal/v1/rest/sessions", "default", now)),
-        ("a user that does not exist", signed(SECRET, missing, "nobody-here", now)),
+        (
+            "signed for another path",
+            signed(SECRET, "/internal/v1/rest/sessions", "default", now),
+        ),
+        (
+            "a user that does not exist",
+            signed(SECRET, missing, "nobody-here", now),
+        ),
     ];
     for (why, headers) in refused {
         let (status, body) = send(missing, headers).await;
@@ -96,7 +126,10 @@ async fn internal_routes_need_a_replicas_signature() {
     let mut partial = signed(SECRET, missing, "default", now);
     partial.retain(|(name, _)| *name != auth::TIME_HEADER);
     let (status, body) = send(missing, partial).await;
-    assert_eq!((status, body["error"].as_str()), (401, Some("cluster_auth_failed")));
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("cluster_auth_failed"))
+    );
 
     // Signed right: the handler runs as that user (no such session → 404 session_not_found).
     let (status, body) = send(missing, signed(SECRET, missing, "default", now)).await;
