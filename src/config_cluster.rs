@@ -73,12 +73,10 @@ pub(super) fn cluster(
         ));
     }
     let node_url = match present(node_url) {
-        None => {
-            return Err(err(
-                "NODE_URL",
-                "required with NODE_ID: the http(s)://host:port the other replicas reach this one at",
-            ))
-        }
+        None => return Err(err(
+            "NODE_URL",
+            "required with NODE_ID: the http(s)://host:port the other replicas reach this one at",
+        )),
         Some(url) => {
             let rest = url
                 .strip_prefix("http://")

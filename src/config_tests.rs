@@ -357,8 +357,11 @@ fn replica_mode_reads_its_settings_and_keeps_the_secret_out_of_debug() {
     assert_eq!(c.lease_seconds, DEFAULT_LEASE_SECONDS);
     assert!(!format!("{s:?}").contains(CLUSTER_SECRET));
     assert!(s.secrets().iter().any(|x| x.expose() == CLUSTER_SECRET));
-    let s = build_replica(&[("LEASE_SECONDS", "6"), ("NODE_URL", "https://csp-1.csp:8000/")])
-        .unwrap();
+    let s = build_replica(&[
+        ("LEASE_SECONDS", "6"),
+        ("NODE_URL", "https://csp-1.csp:8000/"),
+    ])
+    .unwrap();
     let c = s.cluster.unwrap();
     assert_eq!(c.lease_seconds, 6);
     assert_eq!(c.node_url, "https://csp-1.csp:8000");

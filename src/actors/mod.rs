@@ -145,10 +145,9 @@ impl Engine {
             return Err(EngineStartError(reason));
         }
         info!(log, "session engine ready"; "pool_size" => settings.prewarm_pool_size);
-        let launcher =
-            launcher::Launcher::new(factory, pool.clone(), budget.clone())
-                .with_db(db.clone())
-                .with_cluster(cluster.clone());
+        let launcher = launcher::Launcher::new(factory, pool.clone(), budget.clone())
+            .with_db(db.clone())
+            .with_cluster(cluster.clone());
         let quotas = quota::Quotas::new(db.clone(), settings.quotas);
         let states = state_feed::StateFeed::default();
         let supervisor = Supervisor::new(db, launcher, pool.clone(), hash, log.clone())

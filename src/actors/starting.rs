@@ -285,7 +285,9 @@ impl Supervisor {
                 if !launcher.cluster().take(&id).await.unwrap_or(false) {
                     warn!(log, "cannot take a new session's lease"; "session_id" => &id);
                     launch.started.process.stop().await;
-                    let _ = db.set_status(id.as_str(), SessionStatus::Suspended, None).await;
+                    let _ = db
+                        .set_status(id.as_str(), SessionStatus::Suspended, None)
+                        .await;
                     return Err(());
                 }
                 Ok((row, launch))

@@ -60,10 +60,9 @@ impl SessionStore {
                     }
                     Op::Options(o) => db.set_options(&session_id, &o).await.map(|_| ()),
                     Op::Rules(rules) => db.set_session_rules(&session_id, rules).await.map(|_| ()),
-                    Op::Transcript(path) => transcript
-                        .save(&db, &session_id, &path)
-                        .await
-                        .map(|_| ()),
+                    Op::Transcript(path) => {
+                        transcript.save(&db, &session_id, &path).await.map(|_| ())
+                    }
                     Op::Flush(done) => {
                         let _ = done.send(());
                         Ok(())

@@ -166,7 +166,7 @@ impl Cluster {
             return None;
         }
         let holder = node.db.node(&lease.node_id).await.ok().flatten()?;
-        self.is_live(&holder, now).then(|| Remote {
+        self.is_live(&holder, now).then_some(Remote {
             node_id: holder.node_id,
             url: holder.url,
         })
@@ -241,7 +241,7 @@ impl Cluster {
             .into_iter()
             .filter(|n| !n.draining)
             .max_by_key(|n| (n.free(), n.pool_ready, n.node_id == node.config.node_id))?;
-        (best.node_id != node.config.node_id && best.free() > 0).then(|| Remote {
+        (best.node_id != node.config.node_id && best.free() > 0).then_some(Remote {
             node_id: best.node_id,
             url: best.url,
         })

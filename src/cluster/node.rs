@@ -125,7 +125,10 @@ impl Cluster {
             Ok(true) => {}
             Ok(false) => {
                 // Swept as dead (a long pause): back in, with our leases gone (fenced below).
-                warn!(node.log, "this replica's row was gone (it was taken for dead): recorded again");
+                warn!(
+                    node.log,
+                    "this replica's row was gone (it was taken for dead): recorded again"
+                );
                 let row = node.row.lock().unwrap_or_else(|p| p.into_inner()).clone();
                 if let Some(mut row) = row {
                     row.heartbeat_at = at;
@@ -197,5 +200,55 @@ impl Cluster {
             warn!(node.log, "cannot remove this replica's row"; "error" => %e);
         }
         info!(node.log, "left the cluster");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ClusterConfig;
+    use crate::db::test_backends::backend_tests;
+    use crate::db::Db;
+    use crate::secret::Secret;
+
+    fn cluster(db: &Db, node_id: &str) -> Cluster {
+        let config = ClusterConfig {
+            node_id: node_id.into(),
+            node_url: format!("http://127.0.0.1:1/{node_id}"),
+            secret: Secret::new("s".repeat(40)),
+            lease_seconds: 15,
+        };
+        let log = slog::Logger::root(slog::Discard, slog::o!());
+        Cluster::new(Some(&config), db.clone(), &log)
+    }
+
+    backend_tests! {
+        async fn a_replica_refuses_a_workspace_it_does_not_share(db: Db) {
+            let (shared, other) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+            cluster(&db, "a").join(shared.path(), 10).await.unwrap();
+            let row = db.node("a").await.unwrap().unwrap();
+            let nonce = std::fs::read_to_string(nonce_file(shared.path(), "a")).unwrap();
+            assert_eq!(row.workspace_nonce, nonce);
+            assert_eq!((row.max_sessions, row.draining), (10, false));
+            cluster(&db, "b").join(shared.path(), 5).await.unwrap();
+            let e = cluster(&db, "c").join(other.path(), 5).await.unwrap_err();
+            assert!(
+                e.starts_with("the workspace is not shared with node a: mount the same volume"),
+                "{e}"
+            );
+            // A replica that stopped beating long ago does not count.
+            let mut stale = db.node("a").await.unwrap().unwrap();
+            stale.heartbeat_at -= chrono::TimeDelta::seconds(120);
+            db.upsert_node(&stale).await.unwrap();
+            db.remove_node("b").await.unwrap();
+            cluster(&db, "c").join(other.path(), 5).await.unwrap();
+            // Draining, then leaving, removes the row.
+            let c = cluster(&db, "c");
+            c.announce_draining().await;
+            assert!(c.draining());
+            assert!(db.node("c").await.unwrap().unwrap().draining);
+            c.leave().await;
+            assert_eq!(db.node("c").await.unwrap(), None);
+        }
     }
 }

@@ -73,7 +73,10 @@ pub async fn restore(db: &Db, session_id: &str, path: &Path) -> Result<bool, DbE
     if stored_len == 0 {
         return Ok(false);
     }
-    let local = tokio::fs::metadata(path).await.map(|m| m.len()).unwrap_or(0);
+    let local = tokio::fs::metadata(path)
+        .await
+        .map(|m| m.len())
+        .unwrap_or(0);
     if local >= stored_len {
         return Ok(false);
     }
