@@ -189,6 +189,24 @@ async fn run(db: &PgTestDatabase) -> String {
             .expect("a live session's lease");
         assert_eq!(lease.node_id, "bench-b", "session {id} moved");
     }
+    // A REST call that needs the process, sent to A, is answered by B (forwarded).
+    let mut res = awc::Client::new()
+        .delete(format!("http://{a}/api/v1/sessions/{forwarded_id}"))
+        .insert_header(("X-API-Key", KEY))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200, "{body}");
+    assert_eq!(body["status"], "terminated", "{body}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while store.lease(&forwarded_id).await.unwrap().is_some() {
+        assert!(
+            Instant::now() < deadline,
+            "B never released the destroyed session"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let (row_d, d50, d99) = stats("direct (the owner)", direct);
     let (row_f, f50, f99) = stats("forwarded (another replica)", forwarded);
     stub.stop().await;
