@@ -174,6 +174,7 @@ bench: setup web-build build
 	$(CARGO) bench --locked --bench spawn_per_message
 	$(CARGO) bench --locked --bench history_growth
 	$(CARGO) bench --locked --bench mentions
+	scripts/with-postgres.sh $(CARGO) bench --locked --bench forwarding
 	cd web && SERVER_BIN="$(SERVER_RELEASE_BIN)" npm run bench
 	@scripts/write-benchmarks.sh
 

@@ -44,6 +44,8 @@ pub async fn engine_at(
         ("ANTHROPIC_API_KEY", "sk-ant-bench".to_string()),
         ("LOG_LEVEL", "error".to_string()),
     ];
+    // A bench's own value of a common setting replaces it.
+    vars.retain(|(k, _)| !settings.iter().any(|(s, _)| s == k));
     vars.extend(settings.iter().cloned());
     let settings =
         Settings::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.clone()))).unwrap();

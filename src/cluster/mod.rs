@@ -7,6 +7,8 @@
 //! `NODE_ID` it is [`Cluster::single`], and every call answers [`Route::Local`] or does
 //! nothing, without touching the database: single-machine mode is unchanged.
 
+pub mod auth;
+pub mod forward;
 pub mod node;
 pub mod transcript;
 

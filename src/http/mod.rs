@@ -15,8 +15,10 @@ mod export;
 mod extract;
 pub mod find;
 mod fork;
+mod forward_rest;
 mod health;
 mod info;
+pub mod internal;
 mod metrics;
 pub mod metrics_listener;
 mod openapi;
@@ -28,6 +30,7 @@ pub mod tickets;
 mod users;
 pub mod ws;
 pub mod ws_conn;
+mod ws_forward;
 mod ws_states;
 mod ws_ticket;
 
@@ -114,6 +117,8 @@ macro_rules! rest_routes {
                         .default_service(web::to(|| method_not_allowed(
                             &[$( stringify!($method) ),+],
                         )))
+                        // Inside the access check (the caller is known): replica mode only.
+                        .wrap(from_fn(forward_rest::forward_rest))
                         .wrap(from_fn(move |req, next| auth::check_access(Access::$access, req, next))),
                 )
             )+
@@ -165,6 +170,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(ws::chat))
                 .default_service(web::to(|| method_not_allowed(&["GET"]))),
         )
+        .configure(internal::configure)
         .default_service(web::to(static_ui::serve));
 }
 

@@ -5,7 +5,7 @@
 //! - Any other existing file (favicon, …) is served with `no-cache` (revalidated by ETag).
 //! - Any other GET path is a client-side route: `index.html`, `no-cache`, so a deploy is
 //!   picked up on the next load (SPA fallback).
-//! - `/api/…` and `/ws/…` never fall back: an unknown endpoint is the JSON 404.
+//! - `/api/…`, `/ws/…` and `/internal/…` never fall back: an unknown endpoint is the JSON 404.
 //! - Paths are decoded and checked segment by segment, and the resolved file must lie inside
 //!   the dist directory (links included), so nothing outside it can be read.
 //! - Without a build, every UI path answers a page saying how to build it (the API works).
@@ -69,7 +69,7 @@ impl StaticUi {
 /// The default handler: the UI for GET/HEAD outside the API, the JSON 404 otherwise.
 pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let path = req.path();
-    let is_api = ["/api", "/ws"]
+    let is_api = ["/api", "/ws", "/internal"]
         .iter()
         .any(|p| path == *p || path.starts_with(&format!("{p}/")));
     if is_api || !(req.method() == Method::GET || req.method() == Method::HEAD) {

@@ -49,7 +49,7 @@ pub struct WsConn {
     stream: Option<MessageStream>,
     last_heard: Instant,
     /// The session this connection receives events of.
-    current: Option<SessionId>,
+    pub(super) current: Option<SessionId>,
     /// Session events held back until `session_history` has been sent.
     held: Option<Vec<SessionEvent>>,
     /// `server_shutting_down` was sent.
@@ -57,11 +57,28 @@ pub struct WsConn {
     /// Its watch of the owner's `session_state`s (`ws_states.rs`).
     state_watch: Option<crate::actors::state_feed::WatchId>,
     closing: bool,
-    log: Logger,
+    pub(super) log: Logger,
+    /// Replica mode, on a browser's connection: frames about sessions other replicas run
+    /// go there (`ws_forward.rs`). None outside replica mode and on an internal connection.
+    pub(super) fwd: Option<super::ws_forward::Forwarding>,
 }
 
 impl WsConn {
     pub fn new(
+        state: AppState,
+        caller: Caller,
+        session: actix_ws::Session,
+        stream: MessageStream,
+    ) -> WsConn {
+        let forwards = state.cluster.enabled();
+        let mut conn = WsConn::new_internal(state, caller, session, stream);
+        conn.fwd = forwards.then(Default::default);
+        conn
+    }
+
+    /// A connection that handles every frame here: a browser's outside replica mode, or
+    /// another replica's (`GET /internal/v1/ws`), which never forwards again.
+    pub fn new_internal(
         state: AppState,
         caller: Caller,
         session: actix_ws::Session,
@@ -86,6 +103,7 @@ impl WsConn {
             state_watch: None,
             closing: false,
             log,
+            fwd: None,
         }
     }
 
@@ -95,6 +113,11 @@ impl WsConn {
             Ok(text) => self.push(ctx, Out::Text(text)),
             Err(e) => warn!(self.log, "could not serialize a frame"; "error" => %e),
         }
+    }
+
+    /// Queues a frame that is already JSON (an owner's, forwarded as it is).
+    pub(super) fn push_text(&mut self, ctx: &mut Context<Self>, text: String) {
+        self.push(ctx, Out::Text(text));
     }
 
     fn push(&mut self, ctx: &mut Context<Self>, out: Out) {
@@ -125,7 +148,7 @@ impl WsConn {
         ctx.stop();
     }
 
-    fn error(
+    pub(super) fn error(
         &mut self,
         ctx: &mut Context<Self>,
         e: impl Into<ApiError>,
@@ -188,6 +211,9 @@ impl WsConn {
         history: bool,
         then: Option<ClientFrame>,
     ) {
+        if self.fwd.is_some() {
+            self.viewing_local(ctx);
+        }
         self.leave_current(ctx, Some(&session_id));
         self.current = Some(session_id.clone());
         self.held = history.then(Vec::new);
@@ -236,7 +262,7 @@ impl WsConn {
                         act.forward(ctx, event);
                     }
                     if let Some(frame) = then {
-                        act.route(ctx, frame);
+                        act.route_local(ctx, frame);
                     }
                 }
                 Err(e) => {
@@ -251,7 +277,7 @@ impl WsConn {
 
     /// Stops viewing the current session, unless it is `next` (subscribing to it again
     /// replaces the subscription: unsubscribing too could land after it, on the new one).
-    fn leave_current(&mut self, ctx: &mut Context<Self>, next: Option<&SessionId>) {
+    pub(super) fn leave_current(&mut self, ctx: &mut Context<Self>, next: Option<&SessionId>) {
         if let Some(old) = self.current.take().filter(|old| Some(old) != next) {
             let engine = self.state.engine.clone();
             let me = ctx.address().recipient();
@@ -277,7 +303,16 @@ impl WsConn {
         self.send(ctx, event);
     }
 
+    /// Handles a client frame: here, or (replica mode) where its session runs.
     fn route(&mut self, ctx: &mut Context<Self>, frame: ClientFrame) {
+        match self.fwd {
+            Some(_) => self.route_cluster(ctx, frame),
+            None => self.route_local(ctx, frame),
+        }
+    }
+
+    /// Handles a client frame on this replica.
+    pub(super) fn route_local(&mut self, ctx: &mut Context<Self>, frame: ClientFrame) {
         let engine = self.state.engine.clone();
         let caller = self.caller.clone();
         match frame {

@@ -34,10 +34,12 @@ pub enum ErrorCode {
     MentionOutsideWorkspace,
     WorktreeNotFound,
     WorktreeDirty,
+    // Replica mode (issue 18): an `/internal/*` request that is not a replica's.
+    ClusterAuthFailed,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 26] = [
         ErrorCode::InvalidJson,
         ErrorCode::UnknownType,
         ErrorCode::ValidationError,
@@ -63,6 +65,7 @@ impl ErrorCode {
         ErrorCode::MentionOutsideWorkspace,
         ErrorCode::WorktreeNotFound,
         ErrorCode::WorktreeDirty,
+        ErrorCode::ClusterAuthFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -92,6 +95,7 @@ impl ErrorCode {
             ErrorCode::MentionOutsideWorkspace => "mention_outside_workspace",
             ErrorCode::WorktreeNotFound => "worktree_not_found",
             ErrorCode::WorktreeDirty => "worktree_dirty",
+            ErrorCode::ClusterAuthFailed => "cluster_auth_failed",
         }
     }
 }

@@ -29,6 +29,7 @@ mod extensions_cli;
 mod find;
 mod fork;
 mod health;
+mod internal;
 mod key_file;
 mod metrics;
 mod metrics_addr;

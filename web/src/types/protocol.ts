@@ -22,9 +22,10 @@ export type SessionStatus = z.infer<typeof SessionStatus>;
 
 /**
  * `session_terminated` reasons after which the session is only suspended: its next message
- * resumes it (idle past the grace period; paused to stay under the server's memory budget).
+ * resumes it (idle past the grace period; paused to stay under the server's memory budget; in
+ * replica mode, the server running it went away or restarted: it continues on another one).
  */
-export const SUSPENDED_REASONS: readonly string[] = ["idle", "memory_budget"];
+export const SUSPENDED_REASONS: readonly string[] = ["idle", "memory_budget", "replica_lost"];
 
 export const SessionSummary = z.object({
   session_id: z.string(),
