@@ -30,7 +30,7 @@ DEPLOY_STAMP := $(DEPLOY_VENV)/.installed
 # The container image `make image` builds (docker, or podman where no Docker engine runs).
 IMAGE ?= claude-sdk-pattern:latest
 
-.PHONY: help setup run build web-build test test-rust test-rust-both test-web test-e2e test-container lint bench \
+.PHONY: help setup run build web-build test test-rust test-rust-both test-cluster test-web test-e2e test-container lint bench \
 	bench-container image clean test-contract test-deploy test-readonly-root fuzz soak test-soak
 
 help:
@@ -90,6 +90,14 @@ test-rust-both:
 	  echo "The API suite on PostgreSQL:"; \
 	  env -u SOAK_MINUTES TEST_BACKEND=postgres $(CARGO) test --locked --test api; \
 	else echo "SKIPPED: the API suite on PostgreSQL (no TEST_DATABASE_URL)"; fi
+
+## test-cluster: only the replica tests (tests/cluster/: three replicas in replica mode on
+## PostgreSQL behind HAProxy; docs/testing.md, "Replicas"). `make test` runs them with the
+## other Rust tests (`cargo test --tests` inside scripts/with-postgres.sh). Without
+## PostgreSQL or haproxy (Debian package haproxy) they print SKIPPED, unless
+## REQUIRE_POSTGRES=1.
+test-cluster: setup
+	scripts/with-postgres.sh env -u SOAK_MINUTES $(CARGO) test --locked --test cluster
 
 ## test-readonly-root: the API tests with real CLI turns again under a read-only root
 ## filesystem (only a tmpfs /tmp writable), as deploy/kubernetes runs the server.

@@ -22,6 +22,25 @@ pub fn cli_path() -> PathBuf {
     local
 }
 
+/// The server's environment for running the real CLI against the model at `model_url`:
+/// the CLI's `HOME` is `home`, its configuration (and so its transcripts) `home/cli-config`,
+/// created here.
+pub fn cli_env(home: &Path, model_url: &str) -> Vec<(String, String)> {
+    let config = home.join("cli-config");
+    std::fs::create_dir_all(&config).unwrap();
+    [
+        ("CLAUDE_CLI_PATH", cli_path().to_string_lossy().into_owned()),
+        ("ANTHROPIC_BASE_URL", model_url.to_string()),
+        ("ANTHROPIC_API_KEY", "sk-ant-test-not-real".to_string()),
+        ("CLAUDE_CODE_MAX_RETRIES", "0".to_string()),
+        ("HOME", home.to_string_lossy().into_owned()),
+        ("CLAUDE_CONFIG_DIR", config.to_string_lossy().into_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
 pub fn fake_cli() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake-cli.sh")
 }

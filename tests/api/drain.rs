@@ -13,7 +13,7 @@ use claude_sdk_pattern::process::{children_of, is_alive};
 use nix::sys::signal::Signal;
 use serde_json::{json, Value};
 
-use crate::cli::cli_path;
+use crate::cli::cli_env;
 use crate::engine_harness::wait_until;
 use crate::helpers::{base_env, call, open_test_db, ServerProcess, TEST_KEY, WAIT};
 use crate::ws::with_session;
@@ -26,24 +26,12 @@ pub(crate) fn env_for(
     extra: &[(&str, &str)],
 ) -> Vec<(String, String)> {
     let mut env = base_env(dir);
-    let home = dir.join("home");
-    std::fs::create_dir_all(home.join("cli-config")).unwrap();
-    for (k, v) in [
-        ("CLAUDE_CLI_PATH", cli_path().to_string_lossy().into_owned()),
-        ("ANTHROPIC_BASE_URL", stub.url()),
-        ("ANTHROPIC_API_KEY", "sk-ant-test-not-real".to_string()),
-        ("CLAUDE_CODE_MAX_RETRIES", "0".to_string()),
-        ("HOME", home.to_string_lossy().into_owned()),
-        (
-            "CLAUDE_CONFIG_DIR",
-            home.join("cli-config").to_string_lossy().into_owned(),
-        ),
-    ]
-    .into_iter()
-    .chain(extra.iter().map(|(k, v)| (*k, v.to_string())))
+    for (k, v) in cli_env(&dir.join("home"), &stub.url())
+        .into_iter()
+        .chain(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())))
     {
-        env.retain(|(name, _)| name != k);
-        env.push((k.to_string(), v));
+        env.retain(|(name, _)| *name != k);
+        env.push((k, v));
     }
     env
 }

@@ -42,6 +42,29 @@ pub async fn connect_with(
     ticket: Option<&str>,
     origin: Option<&str>,
 ) -> Result<Ws, u16> {
+    match open(addr, key, ticket, origin).await {
+        Ok(ws) => Ok(ws),
+        Err(awc::error::WsClientError::InvalidResponseStatus(s)) => Err(s.as_u16()),
+        Err(e) => panic!("websocket connect failed: {e}"),
+    }
+}
+
+/// Connects with the server's key; Err says why it failed, whatever the reason (for a
+/// client that tries again, e.g. through a balancer while a server restarts; used by the
+/// replica tests, tests/cluster).
+#[allow(dead_code)]
+pub async fn try_connect(addr: std::net::SocketAddr) -> Result<Ws, String> {
+    open(addr, Some(TEST_KEY), None, None)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn open(
+    addr: std::net::SocketAddr,
+    key: Option<&str>,
+    ticket: Option<&str>,
+    origin: Option<&str>,
+) -> Result<Ws, awc::error::WsClientError> {
     let mut url = format!("ws://{addr}/ws/v1/chat");
     if let Some(t) = ticket {
         url.push_str(&format!("?ticket={t}"));
@@ -57,16 +80,13 @@ pub async fn connect_with(
     if let Some(o) = origin {
         req = req.origin(o);
     }
-    match req.connect().await {
-        Ok((_, io)) => Ok(Ws {
-            io,
-            seen: Vec::new(),
-            states: Default::default(),
-            held: Default::default(),
-        }),
-        Err(awc::error::WsClientError::InvalidResponseStatus(s)) => Err(s.as_u16()),
-        Err(e) => panic!("websocket connect failed: {e}"),
-    }
+    let (_, io) = req.connect().await?;
+    Ok(Ws {
+        io,
+        seen: Vec::new(),
+        states: Default::default(),
+        held: Default::default(),
+    })
 }
 
 impl Ws {
@@ -75,6 +95,16 @@ impl Ws {
             .send(Message::Text(v.to_string().into()))
             .await
             .unwrap();
+    }
+
+    /// Sends `v`; false when the connection is gone (for a client that reconnects: the
+    /// replica tests, tests/cluster).
+    #[allow(dead_code)]
+    pub async fn try_send(&mut self, v: Value) -> bool {
+        self.io
+            .send(Message::Text(v.to_string().into()))
+            .await
+            .is_ok()
     }
 
     pub async fn send_raw(&mut self, m: Message) {
