@@ -34,10 +34,11 @@ pub struct HaProxy {
 }
 
 /// The configuration: one frontend on `listen`, the replicas as one round-robin backend.
-/// Each replica is health-checked on its readiness (`/api/v1/health/ready`, 503 while it
-/// drains or before its pool is ready), so new connections avoid a stopping replica; a
-/// refused connection is retried on another one (`option redispatch`). `timeout tunnel`
-/// keeps an idle WebSocket open (the server pings every 5 s anyway).
+/// Each replica is health-checked on its readiness (`/api/v1/health/ready`: 503 while it
+/// drains or before its pool is ready; down after two failed checks), so new connections
+/// avoid a stopping replica; a refused connection is retried on another one
+/// (`option redispatch`). `timeout tunnel` keeps an idle WebSocket open (the server pings
+/// every 5 s anyway).
 pub fn config(listen: SocketAddr, replicas: &[(String, SocketAddr)]) -> String {
     let mut cfg = format!(
         "global\n\
@@ -52,13 +53,14 @@ pub fn config(listen: SocketAddr, replicas: &[(String, SocketAddr)]) -> String {
          \x20   timeout server 60s\n\
          \x20   timeout tunnel 1h\n\
          \x20   timeout http-request 10s\n\
+         \x20   timeout check 5s\n\
          frontend replicas_in\n\
          \x20   bind {listen}\n\
          \x20   default_backend replicas\n\
          backend replicas\n\
          \x20   balance roundrobin\n\
          \x20   option httpchk GET /api/v1/health/ready\n\
-         \x20   default-server inter 300ms fall 1 rise 1\n"
+         \x20   default-server inter 500ms fall 2 rise 1\n"
     );
     for (name, addr) in replicas {
         cfg.push_str(&format!("    server {name} {addr} check\n"));
