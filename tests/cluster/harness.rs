@@ -11,7 +11,7 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, Once};
+use std::sync::Once;
 use std::time::Duration;
 
 use claude_sdk_pattern::db::test_support::PgTestDatabase;
@@ -28,7 +28,7 @@ use crate::helpers::{call, ServerProcess, TEST_KEY, WAIT};
 pub const CLUSTER_WAIT: Duration = Duration::from_secs(90);
 
 /// One test at a time: each starts three servers and their CLIs.
-static SERIAL: Mutex<()> = Mutex::new(());
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Settings of a cluster under test.
 #[derive(Clone, Copy)]
@@ -84,7 +84,7 @@ pub struct Cluster {
     pub stub: ModelStub,
     db: PgTestDatabase,
     _dir: tempfile::TempDir,
-    _serial: MutexGuard<'static, ()>,
+    _serial: tokio::sync::MutexGuard<'static, ()>,
 }
 
 /// Why the replica tests cannot run here, if they cannot.
@@ -137,7 +137,7 @@ impl Cluster {
             });
             return None;
         }
-        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+        let serial = SERIAL.lock().await;
         init_process();
         let db = PgTestDatabase::create("the replica tests")?;
         let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();

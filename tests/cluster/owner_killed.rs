@@ -21,13 +21,29 @@ async fn the_owner_killed_mid_reply_its_session_resumes_elsewhere_with_its_histo
     let first = "the password is swordfish";
     assert_answered(&say(&mut on_b, &id, first, 1).await, first);
     drop(on_b);
-    let stored = c
-        .strings(
-            "SELECT count(*)::text AS v FROM session_transcripts WHERE session_id = $1",
-            Some(&id),
-        )
-        .await;
-    assert_ne!(stored, ["0"], "no transcript stored after a complete turn");
+    // The turn's end stores the transcript (soon after the client heard it).
+    let stored = until(
+        CLUSTER_WAIT,
+        || async {
+            let chunks = c
+                .strings(
+                    "SELECT count(*)::text AS v FROM session_transcripts WHERE session_id = $1",
+                    Some(&id),
+                )
+                .await;
+            if chunks.first().is_some_and(|n| n != "0") {
+                Ok(())
+            } else {
+                Err(chunks)
+            }
+        },
+        |_| (),
+    )
+    .await;
+    assert!(
+        stored.is_some(),
+        "no transcript stored after a complete turn"
+    );
 
     // A browser on A; the reply to its next message is being written on B when B dies.
     let mut on_a = connect(c.nodes[a].addr).await;
