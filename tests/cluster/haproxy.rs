@@ -34,11 +34,13 @@ pub struct HaProxy {
 }
 
 /// The configuration: one frontend on `listen`, the replicas as one round-robin backend.
-/// Each replica is health-checked on its readiness (`/api/v1/health/ready`: 503 while it
-/// drains or before its pool is ready; down after two failed checks), so new connections
-/// avoid a stopping replica; a refused connection is retried on another one
-/// (`option redispatch`). `timeout tunnel` keeps an idle WebSocket open (the server pings
-/// every 5 s anyway).
+/// Each replica is health-checked on its readiness answer (`/api/v1/health/ready`): it
+/// leaves the rotation after two checks that fail to connect or say `shutting_down` (it
+/// drains), and comes back with the next good one. Other reasons for a 503 (`pool_empty`
+/// for the second a create takes to refill the pool) do not take it out: the replica can
+/// still serve its sessions and create cold or elsewhere. A refused connection is retried
+/// on another replica (`option redispatch`). `timeout tunnel` keeps an idle WebSocket open
+/// (the server pings every 5 s anyway).
 pub fn config(listen: SocketAddr, replicas: &[(String, SocketAddr)]) -> String {
     let mut cfg = format!(
         "global\n\
@@ -60,6 +62,7 @@ pub fn config(listen: SocketAddr, replicas: &[(String, SocketAddr)]) -> String {
          backend replicas\n\
          \x20   balance roundrobin\n\
          \x20   option httpchk GET /api/v1/health/ready\n\
+         \x20   http-check expect ! string shutting_down\n\
          \x20   default-server inter 500ms fall 2 rise 1\n"
     );
     for (name, addr) in replicas {
