@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::chat::{assert_answered, create, exchange, open, requests_for, said, say};
+use crate::chat::{assert_answered, create, exchange, open, requests_for, say};
 use crate::harness::{client, Cluster, Options};
 use crate::helpers::{call, TEST_KEY};
 use crate::ws_client::connect;
@@ -61,8 +61,13 @@ async fn sessions_are_created_and_continued_through_the_balancer() {
     for (k, id) in ids.iter().enumerate() {
         let first = format!("hello from browser {}", k + 1);
         let mut ws = connect(c.lb.addr).await;
-        let history = open(&mut ws, id, 0).await;
-        assert_eq!(said(&history["messages"]), exchange(&first), "{history}");
+        let opened = open(&mut ws, id, 0).await;
+        assert_eq!(
+            opened.conversation(),
+            exchange(&first),
+            "{}",
+            opened.history
+        );
         let text = format!("and a second message in {id}");
         assert_answered(&say(&mut ws, id, &text, 2).await, &text);
         let asked = requests_for(&c.stub, &text);

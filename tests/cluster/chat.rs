@@ -52,19 +52,64 @@ pub async fn create(ws: &mut Ws) -> String {
     }
 }
 
-/// Opens `id` on this connection (`switch_session` with `after_seq`); its `session_history`.
-pub async fn open(ws: &mut Ws, id: &str, after_seq: u64) -> Value {
+/// What `switch_session` brought: the `session_history` (complete turns but the last) and
+/// the replayed events of the current or last turn (those up to its `last_event_seq`).
+pub struct Opened {
+    pub history: Value,
+    pub replay: Vec<Value>,
+}
+
+impl Opened {
+    /// (kind, text) of the user and assistant messages shown: the stored ones, then the
+    /// replayed turn (its question, and the reply streamed so far).
+    pub fn conversation(&self) -> Vec<(String, String)> {
+        let mut out = said(&self.history["messages"]);
+        if let Some(asked) = self.replay.iter().find(|f| f["type"] == "message_received") {
+            out.push((
+                "user".into(),
+                asked["text"].as_str().unwrap_or_default().into(),
+            ));
+            let reply = deltas(&self.replay);
+            if !reply.is_empty() {
+                out.push(("assistant".into(), reply));
+            }
+        }
+        out
+    }
+
+    /// True when the replay ends the turn it shows.
+    pub fn turn_ended(&self) -> bool {
+        self.replay.last().is_some_and(|f| {
+            matches!(
+                f["type"].as_str(),
+                Some("response_complete" | "stream_error" | "stream_interrupted")
+            )
+        })
+    }
+}
+
+/// Opens `id` on this connection (`switch_session` with `after_seq`): its history and the
+/// replay that follows it.
+pub async fn open(ws: &mut Ws, id: &str, after_seq: u64) -> Opened {
     ws.send(json!({"type": "switch_session", "session_id": id, "after_seq": after_seq}))
         .await;
-    loop {
+    let history = loop {
         let f = ws.frame().await;
         match f["type"].as_str() {
-            Some("session_history") if f["session_id"] == id => return f,
-            Some("session_list") => {}
+            Some("session_history") if f["session_id"] == id => break f,
             Some("error") => panic!("opening {id}: {f}"),
             _ => {}
         }
+    };
+    let last = history["last_event_seq"].as_u64().unwrap_or(0);
+    let mut replay = Vec::new();
+    while last > after_seq && last_event_seq(&replay) < last {
+        let f = ws.frame().await;
+        if f["session_id"] == id && f["event_seq"].is_u64() {
+            replay.push(f);
+        }
     }
+    Opened { history, replay }
 }
 
 pub fn user_message(id: &str, text: &str, seq: u64) -> Value {

@@ -4,8 +4,8 @@
 //! left B.
 
 use crate::chat::{
-    assert_answered, create, exchange, expected_reply, last_event_seq, open, requests_for, said,
-    say, user_message,
+    assert_answered, create, exchange, expected_reply, last_event_seq, open, requests_for, say,
+    user_message,
 };
 use crate::harness::{Cluster, Options};
 use crate::ws_client::{connect, deltas};
@@ -25,8 +25,8 @@ async fn a_session_owned_by_b_streams_through_a_and_survives_a_reconnect_to_c() 
 
     // Opened on A: the history, then a reply streaming through A.
     let mut on_a = connect(a.addr).await;
-    let history = open(&mut on_a, &id, 0).await;
-    assert_eq!(said(&history["messages"]), exchange(first), "{history}");
+    let opened = open(&mut on_a, &id, 0).await;
+    assert_eq!(opened.conversation(), exchange(first), "{}", opened.history);
     let story = "slow 40: tell me a story";
     on_a.send(user_message(&id, story, 2)).await;
     let mut got: Vec<serde_json::Value> = Vec::new();
@@ -49,12 +49,16 @@ async fn a_session_owned_by_b_streams_through_a_and_survives_a_reconnect_to_c() 
 
     // It reconnects through C with after_seq: the owner's sequence, the rest of the turn.
     let mut on_c = connect(cc.addr).await;
-    let history = open(&mut on_c, &id, after).await;
+    let opened = open(&mut on_c, &id, after).await;
     assert!(
-        history["last_event_seq"].as_u64().unwrap() >= after,
-        "the owner's event_seq restarted: {history}"
+        opened.history["last_event_seq"].as_u64().unwrap() >= after,
+        "the owner's event_seq restarted: {}",
+        opened.history
     );
-    let rest = on_c.turn().await;
+    let mut rest = opened.replay.clone();
+    if !opened.turn_ended() {
+        rest.extend(on_c.turn().await);
+    }
     assert_eq!(
         rest.last().unwrap()["type"],
         "response_complete",

@@ -2,8 +2,10 @@
 //! session is suspended, its lease released), then browsers on two other replicas send it a
 //! message at the same moment, so each replica tries to take it. Exactly one wins: one lease,
 //! one CLI — never one on each replica, sampled all along — and one conversation at the
-//! model; the other replica forwards to the winner (or its browser hears `query_in_progress`
-//! while the winner answers the first message).
+//! model. The other replica forwards to the winner: its browser's message is answered,
+//! refused with `query_in_progress` while the first one runs, or — the other browser having
+//! opened the session meanwhile (`session_opened_elsewhere`, as on one machine) — read back
+//! from the store.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -12,20 +14,24 @@ use std::time::Duration;
 use futures_util::future::join3;
 use serde_json::Value;
 
-use crate::chat::{assert_answered, create, requests_for, say, user_message};
-use crate::harness::{Cluster, Options};
+use crate::chat::{assert_answered, create, requests_for, said, say, user_message};
+use crate::harness::client;
+use crate::harness::{until, Cluster, Options, CLUSTER_WAIT};
+use crate::helpers::{call, TEST_KEY};
 use crate::ws_client::{connect, Next, Ws};
 
-/// How a browser's message fared.
+/// How a browser's message fared, as far as that browser can tell.
 #[derive(Debug)]
 enum Outcome {
-    /// Acknowledged; the frames of its turn (to its end, or to the session being opened by
-    /// the other browser).
-    Accepted(Vec<Value>),
+    /// Acknowledged and answered: the frames of its turn.
+    Answered(Vec<Value>),
+    /// The other browser opened the session (`session_opened_elsewhere`): this one hears no
+    /// more of it, as on one machine; the message's fate is read from the store.
+    Displaced,
     Refused(Value),
 }
 
-async fn outcome(ws: &mut Ws, id: &str, seq: u64) -> Outcome {
+async fn outcome(ws: &mut Ws, id: &str, text: &str) -> Outcome {
     let mut turn = Vec::new();
     loop {
         let f = match ws.next().await {
@@ -34,15 +40,14 @@ async fn outcome(ws: &mut Ws, id: &str, seq: u64) -> Outcome {
         };
         let acked = !turn.is_empty();
         match f["type"].as_str() {
-            Some("message_received") if f["session_id"] == id && f["seq"] == seq => turn.push(f),
-            Some("error") if !acked && f["code"] != "session_opened_elsewhere" => {
-                return Outcome::Refused(f)
-            }
+            Some("message_received") if f["session_id"] == id && f["text"] == text => turn.push(f),
+            Some("session_opened_elsewhere") => return Outcome::Displaced,
+            Some("error") if f["code"] == "session_opened_elsewhere" => return Outcome::Displaced,
+            Some("error") if !acked => return Outcome::Refused(f),
             Some("response_complete" | "stream_error" | "stream_interrupted") if acked => {
                 turn.push(f);
-                return Outcome::Accepted(turn);
+                return Outcome::Answered(turn);
             }
-            Some("session_opened_elsewhere") if acked => return Outcome::Accepted(turn),
             _ if acked => turn.push(f),
             _ => {}
         }
@@ -72,7 +77,7 @@ async fn two_replicas_racing_to_take_one_session_exactly_one_wins() {
     let mut on_3 = connect(c.nodes[2].addr).await;
     let (m2, m3) = ("a message through n2", "a message through n3");
     on_2.send(user_message(&id, m2, 2)).await;
-    on_3.send(user_message(&id, m3, 2)).await;
+    on_3.send(user_message(&id, m3, 3)).await;
     // Where the session's CLIs run, sampled while both answers come in.
     let placements = RefCell::new(Vec::<BTreeSet<String>>::new());
     let done = RefCell::new(0);
@@ -84,12 +89,12 @@ async fn two_replicas_racing_to_take_one_session_exactly_one_wins() {
         }
     };
     let two = async {
-        let o = outcome(&mut on_2, &id, 2).await;
+        let o = outcome(&mut on_2, &id, m2).await;
         *done.borrow_mut() += 1;
         o
     };
     let three = async {
-        let o = outcome(&mut on_3, &id, 2).await;
+        let o = outcome(&mut on_3, &id, m3).await;
         *done.borrow_mut() += 1;
         o
     };
@@ -108,24 +113,55 @@ async fn two_replicas_racing_to_take_one_session_exactly_one_wins() {
     }
     assert_eq!(c.clis_of(&id).len(), 1, "{:?}", c.clis_of(&id));
 
-    // Each accepted message reached the model once, in one conversation.
-    let mut accepted = Vec::new();
+    // The messages the session took are in its history (the others were refused); each
+    // reached the model once, with the history, in one conversation.
+    let mut refused = Vec::new();
     for (o, text) in [(&o2, m2), (&o3, m3)] {
         match o {
-            Outcome::Accepted(turn) => {
-                if turn
-                    .last()
-                    .is_some_and(|f| f["type"] == "response_complete")
-                {
-                    assert_answered(turn, text);
-                }
-                accepted.push(text)
+            Outcome::Answered(turn) => assert_answered(turn, text),
+            Outcome::Refused(f) => {
+                assert_eq!(f["code"], "query_in_progress", "{f}");
+                refused.push(text);
             }
-            Outcome::Refused(f) => assert_eq!(f["code"], "query_in_progress", "{f}"),
+            Outcome::Displaced => {}
         }
     }
-    assert!(!accepted.is_empty(), "both refused: {o2:?} {o3:?}");
+    // Bounded: a displaced browser's message may still be on its way to the model.
+    let mut last = Vec::new();
+    let accepted = until(
+        CLUSTER_WAIT,
+        || async {
+            let (status, body) = call(
+                client()
+                    .get(format!(
+                        "http://{}/api/v1/sessions/{id}/messages",
+                        c.nodes[1].addr
+                    ))
+                    .insert_header(("X-API-Key", TEST_KEY)),
+                None,
+            )
+            .await;
+            let stored: Vec<String> = said(&body["messages"])
+                .into_iter()
+                .filter(|(kind, text)| kind == "user" && text != first)
+                .map(|(_, text)| text)
+                .collect();
+            let answered = stored.iter().all(|t| !requests_for(&c.stub, t).is_empty());
+            if status == 200 && !stored.is_empty() && answered {
+                Ok(stored)
+            } else {
+                Err((status, stored))
+            }
+        },
+        |got| last = vec![got],
+    )
+    .await
+    .unwrap_or_else(|| panic!("no message taken and answered: {last:?}; {o2:?} {o3:?}"));
     for text in &accepted {
+        assert!(
+            !refused.contains(&text.as_str()),
+            "{text:?} refused yet stored"
+        );
         let asked = requests_for(&c.stub, text);
         assert_eq!(
             asked.len(),
@@ -138,15 +174,18 @@ async fn two_replicas_racing_to_take_one_session_exactly_one_wins() {
             "without its history"
         );
     }
-    if let [a, b] = accepted[..] {
-        let later = [a, b]
-            .into_iter()
-            .map(|t| (t, requests_for(&c.stub, t).remove(0)))
-            .max_by_key(|(_, r)| r.messages.as_array().map_or(0, Vec::len))
-            .unwrap();
-        let earlier = if later.0 == a { b } else { a };
+    if let [a, b] = &accepted[..] {
+        let (ra, rb) = (
+            requests_for(&c.stub, a).remove(0),
+            requests_for(&c.stub, b).remove(0),
+        );
+        let (earlier, later) = if ra.messages.to_string().len() < rb.messages.to_string().len() {
+            (a, rb)
+        } else {
+            (b, ra)
+        };
         assert!(
-            later.1.messages.to_string().contains(earlier),
+            later.messages.to_string().contains(earlier.as_str()),
             "two conversations: {a:?} and {b:?} were answered apart"
         );
     }
