@@ -6,8 +6,11 @@
 #      overlay;
 #   3. kubernetes-validate --strict: every rendered object, and the example Secret, against
 #      the API schemas of the oldest and the newest Kubernetes version we support;
-#   4. our own rules (tests/deploy/check_manifests.py): one replica, grace period, memory
-#      arithmetic, probes, writable mounts;
+#   4. our own rules (tests/deploy/check_manifests.py): grace period, memory arithmetic,
+#      probes, writable mounts, the example Secret's keys, and with several replicas
+#      (tests/deploy/replica_rules.py) NODE_ID, NODE_URL, CLUSTER_SECRET and DATABASE_URL
+#      wired, the workspace one ReadWriteMany claim shared by every pod, DATA_DIR and
+#      CLAUDE_CONFIG_DIR per pod, the PodDisruptionBudget and the NetworkPolicy;
 #   5. checkov's Kubernetes checks on the example overlay (what an operator applies, with its
 #      namespace set): no failed check beyond the commented skips in tests/deploy/checkov.yaml.
 set -euo pipefail
@@ -45,7 +48,7 @@ echo "== the rules of docs/operations.md (Kubernetes)"
 grep -q '"/api/v1/health/live"' src/http/health.rs \
   || { echo "  FAIL: /api/v1/health/live is no longer in src/http/health.rs" >&2; exit 1; }
 for file in "${rendered[@]}"; do
-  "$venv/bin/python" tests/deploy/check_manifests.py consistency "$file"
+  "$venv/bin/python" tests/deploy/check_manifests.py consistency "$file" "$deploy/secret.example.yaml"
 done
 
 echo "== checkov $("$venv/bin/checkov" --version) (kubernetes), example overlay"

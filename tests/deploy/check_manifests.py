@@ -1,20 +1,27 @@
 """Checks of deploy/kubernetes that no schema or linter makes (scripts/check-deploy.sh).
 
 usage: check_manifests.py files KUSTOMIZATION_DIR...
-       check_manifests.py consistency RENDERED_YAML
+       check_manifests.py consistency RENDERED_YAML SECRET_YAML
 
 `files`: each kustomization lists exactly the YAML files beside it (a file left out would
 silently not be applied; one listed but missing fails the render anyway).
 `consistency`: the rendered objects keep the rules docs/operations.md ("Kubernetes") gives:
-one replica until the replica mode lands, a grace period of SHUTDOWN_GRACE_SECONDS + 10 s,
+a grace period of SHUTDOWN_GRACE_SECONDS + 10 s (+ 5 s for the hand-over in replica mode),
 a memory budget of (PREWARM_POOL_SIZE + MAX_SESSIONS) x 220 MiB inside the memory limit,
-probes on the server's health path, the volumes a read-only root filesystem needs.
+probes on the server's health path, the volumes a read-only root filesystem needs, and,
+with more than one replica (or NODE_ID set), replica mode wired (replica_rules): NODE_ID,
+NODE_URL, CLUSTER_SECRET and DATABASE_URL, one ReadWriteMany workspace claim shared by
+every pod, per-pod DATA_DIR and CLAUDE_CONFIG_DIR, a PodDisruptionBudget and a
+NetworkPolicy that fit. Every Secret key the StatefulSet needs is in SECRET_YAML (the
+example Secret).
 """
 
 import pathlib
 import sys
 
 import yaml
+
+from replica_rules import replica_rules
 
 # docs/operations.md, "Sizing": one CLI process after a few turns.
 CLI_MIB = 220
@@ -23,6 +30,10 @@ SERVER_MIB = 12
 SERVER_MIB_PER_SESSION = 0.3
 LIVE_PATH = "/api/v1/health/live"
 WRITABLE = {"/data", "/workspace", "/home/app", "/tmp"}
+
+# The hand-over after the drain in replica mode: each session's transcript saved, its lease
+# and the replica's row released (a few database writes).
+HANDOVER_SECONDS = 5
 
 failures = []
 
@@ -71,7 +82,7 @@ def mib(quantity):
     raise SystemExit(f"unexpected memory quantity {quantity!r} (use Ki, Mi, Gi or Ti)")
 
 
-def consistency(rendered):
+def consistency(rendered, secret_file):
     objs = [o for o in yaml.safe_load_all(pathlib.Path(rendered).read_text()) if o]
     by_kind = {}
     for o in objs:
@@ -83,12 +94,16 @@ def consistency(rendered):
     (server,) = pod["containers"]
     print(f"{pathlib.Path(rendered).stem} (rendered):")
 
-    check(sts["spec"]["replicas"] == 1, "replicas: 1 (the replica mode is not built yet)")
+    replicas = sts["spec"].get("replicas", 1)
+    replica_mode = replicas > 1 or any(e["name"] == "NODE_ID" for e in server.get("env", []))
+    print(f"  {replicas} replica(s), replica mode {'on' if replica_mode else 'off'}")
     grace = int(env["SHUTDOWN_GRACE_SECONDS"])
+    extra = 10 + (HANDOVER_SECONDS if replica_mode else 0)
     check(
-        pod["terminationGracePeriodSeconds"] == grace + 10,
+        pod["terminationGracePeriodSeconds"] == grace + extra,
         f"terminationGracePeriodSeconds {pod['terminationGracePeriodSeconds']}"
-        f" = SHUTDOWN_GRACE_SECONDS {grace} + 10",
+        f" = SHUTDOWN_GRACE_SECONDS {grace} + 10"
+        + (f" + {HANDOVER_SECONDS} (hand-over)" if replica_mode else ""),
     )
     sessions, pool = int(env["MAX_SESSIONS"]), int(env["PREWARM_POOL_SIZE"])
     budget = int(env["MEMORY_BUDGET_MB"])
@@ -116,22 +131,33 @@ def consistency(rendered):
     mounts = {m["mountPath"] for m in server["volumeMounts"]}
     check(WRITABLE <= mounts, f"writable mounts for {', '.join(sorted(WRITABLE))}")
     check(pod["securityContext"].get("runAsUser") == 10001, "runs as uid 10001, the image's user")
-    names = {e["name"] for e in server["env"]}
+    if replica_mode:
+        replica_rules(by_kind, sts, env, check)
+    secret_keys(sts, secret_file)
+
+
+def secret_keys(sts, secret_file):
+    """Every key the StatefulSet reads from a Secret, unless optional, is in the example."""
+    (secret,) = [o for o in yaml.safe_load_all(pathlib.Path(secret_file).read_text()) if o]
+    example = set(secret.get("stringData", {})) | set(secret.get("data", {}))
+    name = secret["metadata"]["name"]
+    needed = set()
+    for c in sts["spec"]["template"]["spec"]["containers"]:
+        for e in c.get("env", []):
+            ref = e.get("valueFrom", {}).get("secretKeyRef")
+            if ref and ref["name"] == name and not ref.get("optional", False):
+                needed.add(ref["key"])
+    missing = sorted(needed - example)
     check(
-        {"NODE_ID", "NODE_URL", "CLUSTER_SECRET", "DATABASE_URL"} <= names,
-        "replica-mode variables present",
-    )
-    (headless,) = [s for s in by_kind["Service"] if s["spec"].get("clusterIP") == "None"]
-    check(sts["spec"]["serviceName"] == headless["metadata"]["name"], "serviceName is the headless service")
-    check(
-        f".{headless['metadata']['name']}." in next(e["value"] for e in server["env"] if e["name"] == "NODE_URL"),
-        "NODE_URL goes through the headless service",
+        not missing,
+        f"{pathlib.Path(secret_file).name} has every key the StatefulSet needs"
+        f" ({', '.join(sorted(needed))})" + (f"; missing: {', '.join(missing)}" if missing else ""),
     )
 
 
 def main():
     mode, args = sys.argv[1], sys.argv[2:]
-    {"files": files, "consistency": lambda a: consistency(a[0])}[mode](args)
+    {"files": files, "consistency": lambda a: consistency(a[0], a[1])}[mode](args)
     if failures:
         sys.exit(f"{len(failures)} check(s) failed")
 
