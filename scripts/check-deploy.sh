@@ -10,7 +10,9 @@
 #      probes, writable mounts, the example Secret's keys, and with several replicas
 #      (tests/deploy/replica_rules.py) NODE_ID, NODE_URL, CLUSTER_SECRET and DATABASE_URL
 #      wired, the workspace one ReadWriteMany claim shared by every pod, DATA_DIR and
-#      CLAUDE_CONFIG_DIR per pod, the PodDisruptionBudget and the NetworkPolicy;
+#      CLAUDE_CONFIG_DIR per pod, the PodDisruptionBudget and the NetworkPolicy; and each
+#      of those rules fails on a copy of the example broken on purpose
+#      (tests/deploy/mutations.py);
 #   5. checkov's Kubernetes checks on the example overlay (what an operator applies, with its
 #      namespace set): no failed check beyond the commented skips in tests/deploy/checkov.yaml.
 set -euo pipefail
@@ -50,6 +52,8 @@ grep -q '"/api/v1/health/live"' src/http/health.rs \
 for file in "${rendered[@]}"; do
   "$venv/bin/python" tests/deploy/check_manifests.py consistency "$file" "$deploy/secret.example.yaml"
 done
+echo "== the replica rules catch what they are for (mutations of the example)"
+"$venv/bin/python" tests/deploy/mutations.py "$out/example.yaml" "$deploy/secret.example.yaml"
 
 echo "== checkov $("$venv/bin/checkov" --version) (kubernetes), example overlay"
 # The skips are listed, with their reasons, in the config file. checkov prints each failed
