@@ -116,29 +116,40 @@ async fn mcp_files_left_by_a_killed_server_are_removed_at_start() {
     h.stop().await;
 }
 
-/// The variables deploy/kubernetes sets (some only for the replica mode, which this server
-/// may not know yet): the server starts with them, and none of its secrets reaches a CLI,
-/// where any tool could print it.
+/// The variables deploy/kubernetes sets: the server starts with them (in replica mode, on a
+/// PostgreSQL database of its own), and none of its secrets reaches a CLI, where any tool
+/// could print it. Without `TEST_DATABASE_URL` (no PostgreSQL, which replica mode needs)
+/// only the single-machine variables are checked.
 #[actix_web::test]
 async fn the_kubernetes_variables_are_accepted_and_no_server_secret_reaches_a_cli() {
     use crate::helpers::{base_env, ServerProcess, TEST_KEY};
-    const CLUSTER: &str = "cluster-secret-5b0e7d2c41";
+    use claude_sdk_pattern::db::test_support::PgTestDatabase;
+    const CLUSTER: &str = "cluster-secret-5b0e7d2c41-0123456789abcdef";
     let dir = tempfile::tempdir().unwrap();
     let mut env = base_env(dir.path());
     env.retain(|(k, _)| k != "PREWARM_POOL_SIZE");
     let data = dir.path().join("data").to_string_lossy().into_owned();
     for (k, v) in [
         ("PREWARM_POOL_SIZE", "1"),
-        ("NODE_ID", "claude-sdk-pattern-0"),
         ("POD_NAMESPACE", "team"),
-        (
-            "NODE_URL",
-            "http://claude-sdk-pattern-0.claude-sdk-pattern-internal.team.svc:8000",
-        ),
-        ("CLUSTER_SECRET", CLUSTER),
         ("DATA_DIR", &data),
     ] {
         env.push((k.into(), v.into()));
+    }
+    let pg = PgTestDatabase::create("the Kubernetes variables test");
+    if let Some(pg) = &pg {
+        env.retain(|(k, _)| k != "DATABASE_URL");
+        for (k, v) in [
+            ("DATABASE_URL", pg.url()),
+            ("NODE_ID", "claude-sdk-pattern-0"),
+            (
+                "NODE_URL",
+                "http://claude-sdk-pattern-0.claude-sdk-pattern-internal.team.svc:8000",
+            ),
+            ("CLUSTER_SECRET", CLUSTER),
+        ] {
+            env.push((k.into(), v.into()));
+        }
     }
     let mut server = ServerProcess::start(&env);
     // Listening means the pool's first CLI is ready, with the environment it was given.
@@ -178,7 +189,9 @@ async fn the_kubernetes_variables_are_accepted_and_no_server_secret_reaches_a_cl
             .iter()
             .any(|v| v.contains(CLUSTER) || v.contains(TEST_KEY)));
         // What is no secret passes through as before.
-        assert!(env.iter().any(|v| v == "NODE_ID=claude-sdk-pattern-0"));
+        if pg.is_some() {
+            assert!(env.iter().any(|v| v == "NODE_ID=claude-sdk-pattern-0"));
+        }
     }
 
     server.signal(nix::sys::signal::Signal::SIGTERM);
