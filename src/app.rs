@@ -101,7 +101,11 @@ impl Application {
             .await
             .map_err(StartError::Cluster)?;
         recover_stale_sessions(&db, &settings, &cluster, &log).await;
-        // Before the pool starts: worktrees it made ahead in a run that was killed.
+        if let Err(e) = crate::workspace::prepare_shared_worktrees(&settings) {
+            warn!(log, "could not prepare the shared worktrees folder"; "error" => %e);
+        }
+        // Before the pool starts: worktrees it made ahead in a run that was killed (in
+        // replica mode only this replica's folder of the shared workspace).
         crate::workspace::orphans::sweep(&db, &crate::workspace::worktrees_dir(&settings), &log)
             .await;
         prepare_runtime_dir(&settings, &log).map_err(|source| StartError::RuntimeDir {

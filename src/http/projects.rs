@@ -121,12 +121,11 @@ pub async fn remove_worktree(
         .filter(|r| caller.sees(&r.user_id))
         .ok_or_else(not_found)?;
     let ws = crate::workspace::session_workspace(&state.settings, &row);
-    let root = crate::workspace::worktrees_dir(&state.settings);
-    // Only a directory the server made for this session, in this project.
+    // Only a directory a server made for this session, in this project: in replica mode
+    // possibly another replica's (the row keeps the directory it was made in).
     let ours = ws.isolation == Isolation::Worktree
         && ws.project == project.name
-        && ws.dir.parent() == Some(root.as_path())
-        && ws.dir.file_name().and_then(|n| n.to_str()) == Some(id.as_str());
+        && crate::workspace::is_session_worktree(&state.settings, &ws.dir, id.as_str());
     if !ours {
         return Err(not_found());
     }

@@ -197,10 +197,73 @@ pub fn session_workspace(settings: &Settings, row: &Session) -> SessionWorkspace
     }
 }
 
-/// Where the server keeps its sessions' worktrees: `worktrees/` in the data directory.
+/// The folder of the shared workspace (`WORKSPACE_DIR`) that holds the replicas' worktrees
+/// in replica mode, one sub-folder per `NODE_ID`.
+pub const SHARED_WORKTREES_DIR: &str = ".csp-worktrees";
+
+/// Where this server makes its sessions' worktrees (no I/O). On a single machine:
+/// `worktrees/` in the data directory. In replica mode (`NODE_ID` set) the data directory is
+/// the replica's own, so a session resumed on another replica would not find its files
+/// there: they go on the shared workspace instead, `<WORKSPACE_DIR>/.csp-worktrees/<NODE_ID>`
+/// (every replica sees it at the same path, and the row's `workdir` names it). The node's
+/// folder keeps each replica's start-up sweep ([`orphans::sweep`]) to what its own pool made.
 pub fn worktrees_dir(settings: &Settings) -> PathBuf {
+    match &settings.cluster {
+        Some(cluster) => shared_worktrees_root(settings).join(&cluster.node_id),
+        None => own_worktrees_dir(settings),
+    }
+}
+
+/// `<WORKSPACE_DIR>/.csp-worktrees` (canonical `WORKSPACE_DIR`, as worktree paths are).
+fn shared_worktrees_root(settings: &Settings) -> PathBuf {
+    settings.projects.default_dir.join(SHARED_WORKTREES_DIR)
+}
+
+/// `worktrees/` in the data directory, absolute.
+fn own_worktrees_dir(settings: &Settings) -> PathBuf {
     let dir = settings.data_dir().join("worktrees");
     std::path::absolute(&dir).unwrap_or(dir)
+}
+
+/// Whether `dir` is where a server of this deployment made the worktree of session `id`
+/// (no I/O): `<id>` in this server's [`worktrees_dir`], or in replica mode in any replica's
+/// folder of the shared workspace (a session keeps the directory it was made in wherever
+/// it resumes) or in the data directory's `worktrees/` (rows from before replica mode).
+pub fn is_session_worktree(settings: &Settings, dir: &Path, id: &str) -> bool {
+    if dir.file_name().and_then(|n| n.to_str()) != Some(id) {
+        return false;
+    }
+    let Some(parent) = dir.parent() else {
+        return false;
+    };
+    if parent == worktrees_dir(settings) || parent == own_worktrees_dir(settings) {
+        return true;
+    }
+    settings.cluster.is_some()
+        && parent.parent() == Some(shared_worktrees_root(settings).as_path())
+        && parent
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(crate::config::valid_node_id)
+}
+
+/// Makes this replica's worktrees folder (replica mode; nothing on a single machine) and a
+/// `.gitignore` of `/*` in the shared one, so that when `WORKSPACE_DIR` is itself a git
+/// checkout the replicas' worktrees are not its untracked files (a session's changes, its
+/// file list, a `git add -A` there). `/*` and not `*`: it must ignore the node folders only,
+/// not every file below them, since the file list of a session in one of the worktrees
+/// (`crate::changes::files`, which reads the `.gitignore` files above its directory too)
+/// would otherwise be empty. Blocking.
+pub fn prepare_shared_worktrees(settings: &Settings) -> std::io::Result<()> {
+    if settings.cluster.is_none() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(worktrees_dir(settings))?;
+    let ignore = shared_worktrees_root(settings).join(".gitignore");
+    if !ignore.exists() {
+        std::fs::write(ignore, "/*\n")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -172,6 +172,38 @@ mod tests {
         .success()
     }
 
+    /// Replicas share the workspace: each one's start-up sweep discards what its own pool
+    /// left, in its own node's folder, and never another replica's.
+    #[tokio::test]
+    async fn a_replicas_sweep_leaves_another_nodes_folder_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ws = tmp.path().join("ws");
+        std::fs::create_dir_all(&ws).unwrap();
+        git_ok(&ws, &["init", "-q", "-b", "main"]);
+        std::fs::write(ws.join("file"), "one\n").unwrap();
+        git_ok(&ws, &["add", "file"]);
+        git_ok(&ws, &["commit", "-qm", "one"]);
+        let data = tmp.path().join("data");
+        let a = crate::workspace::tests::settings(&ws, &data, Some("n-1"));
+        let b = crate::workspace::tests::settings(&ws, &data, Some("n-2"));
+        let (root_a, root_b) = (
+            crate::workspace::worktrees_dir(&a),
+            crate::workspace::worktrees_dir(&b),
+        );
+        // Both as a pool makes them ahead: no session row names either.
+        let on_a = worktree::create(&ws, &root_a, "aaaaaaaa-0000-4000-8000-000000000000").unwrap();
+        let on_b = worktree::create(&ws, &root_b, "bbbbbbbb-0000-4000-8000-000000000000").unwrap();
+        let db = Db::open(&tmp.path().join("test.db")).await.unwrap();
+        let log = Logger::root(slog::Discard, slog::o!());
+
+        assert_eq!(sweep(&db, &root_a, &log).await, 1);
+        assert!(!on_a.dir.exists());
+        assert!(!branch_exists(&ws, &on_a.branch));
+        assert!(on_b.dir.join("file").is_file());
+        assert!(branch_exists(&ws, &on_b.branch));
+        assert!(listed_on(&ws, &on_b.dir, &on_b.branch));
+    }
+
     #[test]
     fn only_a_clean_worktree_on_its_own_untouched_branch_is_discarded() {
         let tmp = tempfile::tempdir().unwrap();

@@ -183,3 +183,114 @@ fn worktrees_made_and_discarded_at_once_in_one_repository_all_succeed() {
     }
     assert!(trees.join("99999999-bbbb-cccc").join("a.txt").exists());
 }
+
+/// The settings of a server with `WORKSPACE_DIR=ws` and `DATA_DIR=data`; in replica mode
+/// (`node` given) named `node`. Nothing is connected to.
+pub(super) fn settings(ws: &Path, data: &Path, node: Option<&str>) -> Settings {
+    let mut vars = vec![
+        (
+            "CLAUDE_SDK_PATTERN_API_KEY",
+            "a-key-long-enough-123".to_string(),
+        ),
+        ("WORKSPACE_DIR", ws.to_string_lossy().into_owned()),
+        ("DATA_DIR", data.to_string_lossy().into_owned()),
+    ];
+    if let Some(node) = node {
+        vars.extend([
+            ("NODE_ID", node.to_string()),
+            ("NODE_URL", "http://127.0.0.1:9001".to_string()),
+            (
+                "CLUSTER_SECRET",
+                "cluster-secret-0123456789abcdef-xyz".to_string(),
+            ),
+            (
+                "DATABASE_URL",
+                "postgres://csp:pw@127.0.0.1:5432/csp".to_string(),
+            ),
+        ]);
+    }
+    Settings::from_vars(vars.into_iter().map(|(k, v)| (k.to_string(), v))).unwrap()
+}
+
+#[test]
+fn worktrees_live_in_the_data_dir_alone_and_on_the_shared_workspace_per_node_as_replicas() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    std::fs::create_dir_all(&ws).unwrap();
+    let ws = std::fs::canonicalize(&ws).unwrap();
+    let data = std::fs::canonicalize(tmp.path()).unwrap().join("data");
+    let id = "aaaaaaaa-0000-4000-8000-000000000000";
+
+    // One machine: the data directory's, as before; nothing made in the workspace.
+    let single = settings(&ws, &data, None);
+    assert_eq!(worktrees_dir(&single), data.join("worktrees"));
+    prepare_shared_worktrees(&single).unwrap();
+    assert!(!ws.join(SHARED_WORKTREES_DIR).exists());
+    assert!(is_session_worktree(
+        &single,
+        &data.join("worktrees").join(id),
+        id
+    ));
+    let shared = ws.join(SHARED_WORKTREES_DIR);
+    assert!(!is_session_worktree(
+        &single,
+        &shared.join("n-1").join(id),
+        id
+    ));
+
+    // Replicas: the shared workspace, one folder per node, which every replica accepts as
+    // a server-made worktree (a session keeps its directory wherever it resumes).
+    let a = settings(&ws, &data, Some("n-1"));
+    let b = settings(&ws, &data, Some("n-2"));
+    assert_eq!(worktrees_dir(&a), shared.join("n-1"));
+    assert_eq!(worktrees_dir(&b), shared.join("n-2"));
+    let made_on_a = shared.join("n-1").join(id);
+    assert!(is_session_worktree(&a, &made_on_a, id));
+    assert!(is_session_worktree(&b, &made_on_a, id));
+    // Rows from before replica mode.
+    assert!(is_session_worktree(
+        &b,
+        &data.join("worktrees").join(id),
+        id
+    ));
+    // Anything else is not one.
+    let other = "bbbbbbbb-0000-4000-8000-000000000000";
+    assert!(!is_session_worktree(&b, &made_on_a, other));
+    assert!(!is_session_worktree(&b, &shared.join(id), id));
+    assert!(!is_session_worktree(&b, &shared.join("N_1").join(id), id));
+    assert!(!is_session_worktree(&b, &ws.join("n-1").join(id), id));
+    assert!(!is_session_worktree(
+        &b,
+        &shared.join("n-1").join("x").join(id),
+        id
+    ));
+}
+
+/// With `WORKSPACE_DIR` a git checkout, the replicas' worktrees inside it are neither its
+/// untracked changes nor in its file list, while a worktree's own files are all listed.
+#[test]
+fn shared_worktrees_are_not_the_workspaces_changes_nor_hidden_from_their_sessions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    std::fs::create_dir_all(&ws).unwrap();
+    git(&ws, &["init", "-q"]);
+    std::fs::write(ws.join("file"), "one\n").unwrap();
+    git(&ws, &["add", "file"]);
+    git(&ws, &["commit", "-qm", "one"]);
+    let s = settings(&ws, &tmp.path().join("data"), Some("n-1"));
+    prepare_shared_worktrees(&s).unwrap();
+    let made = worktree::create(
+        &ws,
+        &worktrees_dir(&s),
+        "aaaaaaaa-0000-4000-8000-000000000000",
+    )
+    .unwrap();
+    std::fs::write(made.dir.join("new"), "x\n").unwrap();
+
+    assert!(git::changes(&ws).unwrap().is_empty());
+    assert_eq!(crate::changes::files::walk(&ws).files, ["file"]);
+    assert_eq!(git::changes(&made.dir).unwrap(), ["new"]);
+    let mut listed = crate::changes::files::walk(&made.dir).files;
+    listed.sort();
+    assert_eq!(listed, ["file", "new"]);
+}

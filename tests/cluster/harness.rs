@@ -306,6 +306,11 @@ impl Cluster {
         node.earlier_logs.push_str("\n-- killed (SIGKILL) --\n");
     }
 
+    /// The `WORKSPACE_DIR` every replica shares.
+    pub fn workspace(&self) -> PathBuf {
+        self._dir.path().join("workspace")
+    }
+
     /// The replica holding `session_id`'s lease, if any.
     pub async fn lease_holder(&self, session_id: &str) -> Option<String> {
         self.strings(

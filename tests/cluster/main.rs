@@ -30,3 +30,4 @@ mod owner_killed;
 mod reconnect;
 mod rolling_restart;
 mod take_race;
+mod worktree_moves;
