@@ -35,7 +35,14 @@ impl Cluster {
         let nonce = uuid::Uuid::new_v4().simple().to_string();
         let file = nonce_file(workspace, &me);
         let written = async {
-            tokio::fs::create_dir_all(file.parent().unwrap_or(workspace)).await?;
+            let dir = file.parent().unwrap_or(workspace);
+            tokio::fs::create_dir_all(dir).await?;
+            // When WORKSPACE_DIR is a git checkout, the nonces are not its untracked files
+            // (a session's changes, a `git add -A` there): `/*` ignores the folder's files.
+            let ignore = dir.join(".gitignore");
+            if !tokio::fs::try_exists(&ignore).await.unwrap_or(false) {
+                tokio::fs::write(&ignore, "/*\n").await?;
+            }
             tokio::fs::write(&file, &nonce).await
         };
         written.await.map_err(|e| {
@@ -230,6 +237,9 @@ mod tests {
             let nonce = std::fs::read_to_string(nonce_file(shared.path(), "a")).unwrap();
             assert_eq!(row.workspace_nonce, nonce);
             assert_eq!((row.max_sessions, row.draining), (10, false));
+            // Not an untracked file of a workspace that is a git checkout.
+            let ignore = shared.path().join(NODES_DIR).join(".gitignore");
+            assert_eq!(std::fs::read_to_string(ignore).unwrap(), "/*\n");
             cluster(&db, "b").join(shared.path(), 5).await.unwrap();
             let e = cluster(&db, "c").join(other.path(), 5).await.unwrap_err();
             assert!(
