@@ -53,7 +53,8 @@ async fn internal_routes_need_a_replicas_signature() {
     };
     let dir = tempfile::tempdir().unwrap();
     let mut env = base_env(dir.path());
-    env.retain(|(k, _)| k != "DATABASE_URL");
+    // base_env sets DATA_DIR too when the suite runs on PostgreSQL (TEST_BACKEND).
+    env.retain(|(k, _)| k != "DATABASE_URL" && k != "DATA_DIR");
     env.extend(
         [
             ("DATABASE_URL", db.url().to_string()),
