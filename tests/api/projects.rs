@@ -4,7 +4,6 @@
 //! is not git, and each project's own commands.
 
 use std::path::Path;
-use std::process::Command;
 
 use claude_sdk_pattern::model_stub::Reply;
 use claude_sdk_pattern::protocol::EventBody;
@@ -20,24 +19,7 @@ pub(crate) fn client() -> awc::Client {
     awc::Client::builder().timeout(WAIT).finish()
 }
 
-pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
+pub(crate) use crate::helpers::git;
 
 /// A repository `name` under `root` with `notes.txt` committed.
 pub(crate) fn repo(root: &Path, name: &str) -> std::path::PathBuf {

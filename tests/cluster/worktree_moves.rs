@@ -9,26 +9,8 @@ use serde_json::json;
 
 use crate::chat::{assert_answered, say};
 use crate::harness::{client, until, Cluster, Options, CLUSTER_WAIT};
-use crate::helpers::{call, TEST_KEY};
+use crate::helpers::{call, git, TEST_KEY};
 use crate::ws_client::connect;
-
-fn git(dir: &std::path::Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.com")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.com")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 #[actix_web::test]
 async fn a_worktree_session_resumes_on_another_replica_with_its_files() {
