@@ -247,6 +247,31 @@ impl Cluster {
         })
     }
 
+    /// Where a new session goes (`None`: here). Here when this replica has a free slot and a
+    /// ready pooled process: its start is instant and its frames need no hop. Else a live,
+    /// non-draining replica with room — with a ready process when this one has a slot but
+    /// none ready, the one with the most free slots (then ready processes) when this one is
+    /// full; here when there is none (a cold start, or `capacity_exceeded` as on one
+    /// machine). `room_here`/`ready_here` are this replica's own live figures: its row in
+    /// the store is up to a heartbeat old.
+    pub async fn place_create(&self, room_here: bool, ready_here: bool) -> Option<Remote> {
+        let node = self.node.as_deref()?;
+        if room_here && ready_here {
+            return None;
+        }
+        let now = crate::db::models::now();
+        let nodes = node.db.live_nodes(now - self.lease_delta()).await.ok()?;
+        let best = nodes
+            .into_iter()
+            .filter(|n| !n.draining && n.node_id != node.config.node_id && n.free() > 0)
+            .filter(|n| !room_here || n.pool_ready > 0)
+            .max_by_key(|n| (n.free(), n.pool_ready))?;
+        Some(Remote {
+            node_id: best.node_id,
+            url: best.url,
+        })
+    }
+
     /// The store (replica mode only).
     pub fn db(&self) -> Option<&Db> {
         self.node.as_deref().map(|n| &n.db)

@@ -5,7 +5,8 @@
 //!
 //! - `DELETE /sessions/{id}`, `POST /sessions/{id}/resume`, `POST /sessions/{id}/fork`: to
 //!   the session's owner when another live replica holds its lease;
-//! - `POST /sessions`: to `Cluster::placement()` when this replica has no free capacity.
+//! - `POST /sessions`: here with a free slot and a ready pooled process, else to the replica
+//!   with room (`create_target`, `Cluster::place_create`).
 //!
 //! Everything else (listing, history, search, renames, diffs: reads and writes of the shared
 //! store and workspace) is answered here. The owner answers with its own status and body,
@@ -76,7 +77,7 @@ pub async fn forward_rest<B: MessageBody>(
     let mut hops = 0;
     loop {
         let remote = match &what {
-            Forwardable::Create => state.cluster.placement().await,
+            Forwardable::Create => create_target(&state).await,
             Forwardable::Session(id) => state
                 .cluster
                 .owner(id)
@@ -156,4 +157,23 @@ impl From<ForwardError> for ApiError {
     fn from(_: ForwardError) -> ApiError {
         ApiError::from(EngineError::Restarting)
     }
+}
+
+/// Where a create made on this replica goes ([`crate::cluster::Cluster::place_create`], with
+/// this replica's live capacity and pool); `None` on one machine or here.
+pub async fn create_target(state: &AppState) -> Option<crate::cluster::Remote> {
+    if !state.cluster.enabled() {
+        return None;
+    }
+    let room = state
+        .engine
+        .capacity()
+        .await
+        .is_some_and(|c| c.live < c.max);
+    let ready = state
+        .engine
+        .pool_status()
+        .await
+        .is_some_and(|p| p.ready > 0);
+    state.cluster.place_create(room, ready).await
 }

@@ -210,9 +210,9 @@ impl WsConn {
             }
         }
         self.block();
-        let cluster = self.state.cluster.clone();
+        let state = self.state.clone();
         ctx.spawn(
-            async move { cluster.placement().await }
+            async move { crate::http::forward_rest::create_target(&state).await }
                 .into_actor(self)
                 .map(move |placed, act, ctx| {
                     match placed {

@@ -39,6 +39,8 @@ pub struct Options {
     pub grace_seconds: u32,
     /// `PREWARM_POOL_SIZE` of each replica.
     pub pool: u32,
+    /// `MAX_SESSIONS` of the first replica (n1), if not the default.
+    pub first_max_sessions: Option<u32>,
 }
 
 impl Default for Options {
@@ -47,6 +49,7 @@ impl Default for Options {
             lease_seconds: 6,
             grace_seconds: 10,
             pool: 1,
+            first_max_sessions: None,
         }
     }
 }
@@ -172,6 +175,9 @@ impl Cluster {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect();
+            if let (1, Some(max)) = (n, opts.first_max_sessions) {
+                env.push(("MAX_SESSIONS".to_string(), max.to_string()));
+            }
             env.extend(cli_env(&home, &stub.url()));
             nodes.push(Node {
                 id,

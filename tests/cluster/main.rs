@@ -27,6 +27,7 @@ mod harness;
 
 mod balancer;
 mod owner_killed;
+mod placement;
 mod reconnect;
 mod rolling_restart;
 mod take_race;
