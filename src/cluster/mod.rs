@@ -3,7 +3,7 @@
 //! of them — the holder of its lease (`session_leases`, src/db/cluster.rs).
 //!
 //! [`Cluster`] is this replica's view: who runs a session ([`Cluster::route`]), taking and
-//! giving up leases, where a new session should go ([`Cluster::placement`]). Without
+//! giving up leases, where a new session should go ([`Cluster::place_create`]). Without
 //! `NODE_ID` it is [`Cluster::single`], and every call answers [`Route::Local`] or does
 //! nothing, without touching the database: single-machine mode is unchanged.
 
@@ -229,24 +229,6 @@ impl Cluster {
         }
     }
 
-    /// Where a new session should go when not here: the live, non-draining replica with
-    /// the most free session slots (then the most ready pooled processes), if that is not
-    /// this one. None on a single machine, or when this replica is the best (or the store
-    /// cannot be read).
-    pub async fn placement(&self) -> Option<Remote> {
-        let node = self.node.as_deref()?;
-        let now = crate::db::models::now();
-        let nodes = node.db.live_nodes(now - self.lease_delta()).await.ok()?;
-        let best = nodes
-            .into_iter()
-            .filter(|n| !n.draining)
-            .max_by_key(|n| (n.free(), n.pool_ready, n.node_id == node.config.node_id))?;
-        (best.node_id != node.config.node_id && best.free() > 0).then_some(Remote {
-            node_id: best.node_id,
-            url: best.url,
-        })
-    }
-
     /// Where a new session goes (`None`: here). Here when this replica has a free slot and a
     /// ready pooled process: its start is instant and its frames need no hop. Else a live,
     /// non-draining replica with room — with a ready process when this one has a slot but
@@ -337,7 +319,7 @@ mod tests {
         assert!(c.take(&id).await.unwrap());
         assert!(c.holds(&id).await);
         assert_eq!(c.owner(&id).await, None);
-        assert_eq!(c.placement().await, None);
+        assert_eq!(c.place_create(false, false).await, None);
         c.release(&id).await;
         c.set_draining();
         assert!(!c.draining());
@@ -362,9 +344,9 @@ mod tests {
             assert_eq!(b.owner(&id).await, Some(remote));
             assert_eq!(a.owner(&id).await, None);
             assert!(!b.take(&id).await.unwrap());
-            // b has more free slots: a places there, b keeps its own.
-            assert_eq!(a.placement().await.map(|r| r.node_id), Some("b".into()));
-            assert_eq!(b.placement().await, None);
+            // a is full: it places on b, which has free slots; b, with room, keeps its own.
+            assert_eq!(a.place_create(false, false).await.map(|r| r.node_id), Some("b".into()));
+            assert_eq!(b.place_create(true, true).await, None);
             // a stops beating (its lease still runs): nobody may take it yet.
             db.upsert_node(&row("a", t - chrono::TimeDelta::seconds(60), 5)).await.unwrap();
             assert_eq!(b.route(&id).await, Err(EngineError::Restarting));
