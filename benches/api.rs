@@ -246,6 +246,10 @@ async fn run() -> String {
         ("MAX_SESSIONS_PER_USER", (2 * LIVE + 10).to_string()),
         ("ANTHROPIC_API_KEY", "sk-ant-bench".into()),
         ("LOG_LEVEL", "error".into()),
+        // 50 creates at once are each counted at the default estimate (200 MiB) until the
+        // monitor samples the stamping CLIs (14 MiB): the default budget (a share of the
+        // machine) refused two of them on a 24 GiB machine. This bench measures the relay.
+        ("MEMORY_BUDGET_MB", (64 * 1024).to_string()),
     ];
     let settings =
         Settings::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.clone()))).unwrap();
@@ -298,6 +302,13 @@ async fn run() -> String {
 }
 
 fn main() {
+    // A client that fails (a refused create, a lost frame) panics in its task; the others
+    // would then wait at their barrier for ever. The whole bench fails at once instead.
+    let report_panic = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        report_panic(info);
+        std::process::exit(101);
+    }));
     let report = actix_web::rt::System::new().block_on(run());
     print!("{report}");
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench");

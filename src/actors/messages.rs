@@ -136,6 +136,9 @@ pub struct SessionStopping {
 #[rtype(result = "()")]
 pub struct SessionGone {
     pub session_id: SessionId,
+    /// Its last `event_seq`, where the session's next actor goes on counting (`None`: it
+    /// was destroyed, nothing follows).
+    pub last_event_seq: Option<u64>,
 }
 
 // ---- to the supervisor ----

@@ -115,6 +115,8 @@ pub struct SessionParts {
     pub stopping_to: Recipient<SessionStopping>,
     /// Where it publishes its `session_state`.
     pub states: super::state_feed::StateFeed,
+    /// The `event_seq` its first event follows (the session's previous actor's last).
+    pub first_event_seq: u64,
     pub log: Logger,
 }
 
@@ -145,7 +147,7 @@ impl SessionActor {
             permission_timer: None,
             stall_timer: None,
             quiet_since: Instant::now(),
-            seq: 0,
+            seq: parts.first_event_seq,
             buffer: Vec::new(),
             buffer_since: None,
             subscriber: None,
@@ -598,6 +600,7 @@ impl Actor for SessionActor {
         }
         self.supervisor.do_send(SessionGone {
             session_id: self.id.clone(),
+            last_event_seq: self.seq_to_keep(),
         });
         for w in self.stop_waiters.drain(..) {
             let _ = w.send(());
@@ -615,6 +618,7 @@ impl SessionActor {
         let store = self.store.clone();
         let transcript = self.transcript_path();
         let (fenced, id) = (self.fenced, self.id.clone());
+        let last_event_seq = self.seq_to_keep();
         let supervisor = self.supervisor.clone();
         let waiters = std::mem::take(&mut self.stop_waiters);
         actix::spawn(async move {
@@ -628,11 +632,25 @@ impl SessionActor {
                 store.flush().await;
                 cluster.release(&id).await;
             }
-            supervisor.do_send(SessionGone { session_id: id });
+            supervisor.do_send(SessionGone {
+                session_id: id,
+                last_event_seq,
+            });
             for w in waiters {
                 let _ = w.send(());
             }
         });
+    }
+
+    /// The `event_seq` the session's next actor (a wake, a resume) goes on from, so a
+    /// session's sequence never goes back while the server runs: a client that missed the
+    /// `session_terminated` between two processes does not take new events for old ones.
+    /// `None` once destroyed.
+    fn seq_to_keep(&self) -> Option<u64> {
+        match self.life.phase() {
+            super::lifecycle::Phase::Ended { resumable: false } => None,
+            _ => Some(self.seq),
+        }
     }
 
     /// Where its CLI keeps its transcript (replica mode saves it after each turn).

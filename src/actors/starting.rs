@@ -201,6 +201,7 @@ impl Supervisor {
                         if let Some(Slot::Starting(waiters)) = act.slots.remove(&id) {
                             release(waiters);
                         }
+                        act.release_if_drained();
                         if let Some(e) = why {
                             return Err(e);
                         }
@@ -232,6 +233,7 @@ impl Supervisor {
                 self.creating_by.remove(owner);
             }
         }
+        self.release_if_drained();
     }
 
     /// Creates a session of `owner` with the controls `chosen`, from the pool when
@@ -294,15 +296,18 @@ impl Supervisor {
             }
             .into_actor(self)
             .map(move |result, act, ctx| {
-                act.created_by(&owner_done);
                 let Ok((row, launch)) = result else {
+                    act.created_by(&owner_done);
                     let effects = life.step(Event::LaunchFailed, Instant::now());
                     return Err(refusal(&effects).unwrap_or(EngineError::StartFailed));
                 };
                 let source = launch.source;
                 info!(act.log, "session created"; "session_id" => &row.session_id,
                     "user_id" => &row.user_id, "source" => format!("{source:?}"));
+                // Registered (a slot) before it stops counting as being created, so a drain
+                // waiting on both never sees neither.
                 let _ = act.register(ctx, &row, life, launch);
+                act.created_by(&owner_done);
                 Ok(Created {
                     session: SessionSummary::from(&row),
                     source,

@@ -59,6 +59,9 @@ pub struct Supervisor {
     extensions_hash: HashMap<std::path::PathBuf, String>,
     /// Where the sessions publish their `session_state`.
     states: super::state_feed::StateFeed,
+    /// The last `event_seq` of each session that stopped and may be woken or resumed: its
+    /// next actor counts on from there (a few bytes per session; gone when destroyed).
+    event_seqs: HashMap<SessionId, u64>,
     pub(super) log: Logger,
 }
 
@@ -120,6 +123,7 @@ impl Supervisor {
             shutting_down: None,
             drained: Vec::new(),
             extensions_hash: HashMap::from([(default_dir, extensions_hash)]),
+            event_seqs: HashMap::new(),
             log,
         }
     }
@@ -249,6 +253,7 @@ impl Supervisor {
             supervisor: ctx.address().recipient(),
             stopping_to: ctx.address().recipient(),
             states: self.states.clone(),
+            first_event_seq: self.event_seqs.remove(&id).unwrap_or(0),
             log,
         });
         self.owners.insert(id.clone(), row.user_id.clone());
@@ -406,7 +411,10 @@ impl Handler<DestroySession> for Supervisor {
             self.launcher.factory().settings().clone(),
             self.log.clone(),
         );
-        Box::pin(self.destroy(msg, ctx).then(move |result, _act, _ctx| {
+        Box::pin(self.destroy(msg, ctx).then(move |result, act, _ctx| {
+            if result.is_ok() {
+                act.event_seqs.remove(&id);
+            }
             fut::wrap_future::<_, Self>(async move {
                 if result.is_ok() {
                     super::placing::ended(&db, &settings, &id, &log).await;
@@ -496,16 +504,34 @@ impl Handler<SessionGone> for Supervisor {
     fn handle(&mut self, msg: SessionGone, _ctx: &mut Context<Self>) {
         self.launcher.budget().forget(&msg.session_id);
         self.owners.remove(&msg.session_id);
+        match msg.last_event_seq {
+            Some(seq) if seq > 0 => {
+                self.event_seqs.insert(msg.session_id.clone(), seq);
+            }
+            _ => {
+                self.event_seqs.remove(&msg.session_id);
+            }
+        }
         if let Some(Slot::Stopping(waiters) | Slot::Starting(waiters)) =
             self.slots.remove(&msg.session_id)
         {
             release(waiters);
         }
-        let busy = self
-            .slots
-            .values()
-            .any(|s| matches!(s, Slot::Live(_) | Slot::Stopping(_)));
-        if !busy {
+        self.release_if_drained();
+    }
+}
+
+impl Supervisor {
+    /// Nothing live, stopping or being launched: whoever waits for the drain goes on.
+    fn busy(&self) -> bool {
+        self.creating > 0 || !self.slots.is_empty()
+    }
+
+    /// Lets the shutdown go on once the last session is gone — including one whose launch
+    /// was in flight at SIGTERM (it is stopped as soon as it registers, or its launch fails),
+    /// so no CLI is started after the server stopped waiting.
+    pub(super) fn release_if_drained(&mut self) {
+        if !self.busy() {
             release(std::mem::take(&mut self.drained));
         }
     }
@@ -576,21 +602,15 @@ impl Handler<Shutdown> for Supervisor {
             None => msg.deadline,
         };
         self.shutting_down = Some(deadline);
-        let mut busy = false;
         for slot in self.slots.values() {
-            match slot {
-                Slot::Live(addr) => {
-                    busy = true;
-                    addr.do_send(StopSession {
-                        request: StopRequest::Shutdown { deadline },
-                    });
-                }
-                Slot::Stopping(_) => busy = true,
-                Slot::Starting(_) => {}
+            if let Slot::Live(addr) = slot {
+                addr.do_send(StopSession {
+                    request: StopRequest::Shutdown { deadline },
+                });
             }
         }
         let (tx, rx) = oneshot::channel();
-        if busy {
+        if self.busy() {
             self.drained.push(tx);
         } else {
             let _ = tx.send(());

@@ -3,24 +3,61 @@
 //!
 //! The owner appends the file's new bytes as a chunk at the stored length after every turn
 //! and at the stop ([`TranscriptSync::save`], run by the session's ordered store queue);
-//! a file that shrank or whose saved part changed replaces every chunk. Before a `--resume`
+//! a file that shrank or whose saved part changed (its first 4 KiB or the 64 KiB before the
+//! new bytes differ) replaces every chunk. A save reads those windows and the new bytes, so
+//! a turn costs what it added, not the conversation's length. Before a `--resume`
 //! (or a fork reading it) a missing or shorter local file is written from the store first
 //! ([`restore`]).
 
+use std::io::SeekFrom;
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::db::{Db, DbError};
 
-/// What this replica last knew to be stored: its length and the SHA-256 of those bytes.
+/// How much of the stored transcript's start a save compares with the file.
+const HEAD: usize = 4 << 10;
+/// How much of the stored transcript's end a save compares with the file (the bytes just
+/// before the new ones: where a CLI rewriting its last entries would differ).
+const TAIL: usize = 64 << 10;
+
+/// What this replica last knew to be stored: its length, and its first and last bytes.
+/// A save reads only those windows and the new bytes, not the whole file (after the first
+/// save of a process's life, which compares the whole stored transcript once).
 #[derive(Debug, Default)]
 pub struct TranscriptSync {
-    known: Option<(u64, [u8; 32])>,
+    known: Option<Known>,
 }
 
-fn digest(bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
+#[derive(Debug)]
+struct Known {
+    len: u64,
+    head: Vec<u8>,
+    tail: Vec<u8>,
+}
+
+impl Known {
+    fn of(data: &[u8]) -> Known {
+        Known {
+            len: data.len() as u64,
+            head: data[..data.len().min(HEAD)].to_vec(),
+            tail: data[data.len().saturating_sub(TAIL)..].to_vec(),
+        }
+    }
+
+    /// The same after `more` was appended.
+    fn grown(mut self, more: &[u8]) -> Known {
+        self.len += more.len() as u64;
+        if self.head.len() < HEAD {
+            let take = (HEAD - self.head.len()).min(more.len());
+            self.head.extend_from_slice(&more[..take]);
+        }
+        self.tail.extend_from_slice(more);
+        let extra = self.tail.len().saturating_sub(TAIL);
+        self.tail.drain(..extra);
+        self
+    }
 }
 
 /// How a save changed the stored transcript.
@@ -34,34 +71,78 @@ pub enum Saved {
     Replaced(u64),
 }
 
+/// `len` bytes of `file` from `at`.
+async fn read_at(file: &mut tokio::fs::File, at: u64, len: usize) -> std::io::Result<Vec<u8>> {
+    file.seek(SeekFrom::Start(at)).await?;
+    let mut buf = vec![0; len];
+    file.read_exact(&mut buf).await?;
+    Ok(buf)
+}
+
 impl TranscriptSync {
     /// Stores what the file at `path` has beyond what is stored.
     pub async fn save(&mut self, db: &Db, session_id: &str, path: &Path) -> Result<Saved, DbError> {
-        let data = match tokio::fs::read(path).await {
-            Ok(data) => data,
-            Err(_) => return Ok(Saved::Unchanged),
+        let Ok(mut file) = tokio::fs::File::open(path).await else {
+            return Ok(Saved::Unchanged);
         };
-        let (len, hash) = match self.known {
-            Some(known) => known,
-            None => {
-                let stored = db.transcript(session_id).await?;
-                (stored.len() as u64, digest(&stored))
+        let Some(known) = self.known.take() else {
+            // First save here: compare with the whole stored transcript once.
+            let mut data = Vec::new();
+            if file.read_to_end(&mut data).await.is_err() {
+                return Ok(Saved::Unchanged);
             }
+            let stored = db.transcript(session_id).await?;
+            let saved = if data.starts_with(&stored) {
+                self.append(db, session_id, stored.len() as u64, &data[stored.len()..])
+                    .await?
+            } else {
+                db.append_transcript(session_id, 0, data.clone()).await?;
+                Saved::Replaced(data.len() as u64)
+            };
+            self.known = Some(Known::of(&data));
+            return Ok(saved);
         };
-        let file_len = data.len() as u64;
-        let same_prefix = file_len >= len && digest(&data[..len as usize]) == hash;
-        let saved = if same_prefix && file_len == len {
-            Saved::Unchanged
-        } else if same_prefix {
-            db.append_transcript(session_id, len, data[len as usize..].to_vec())
-                .await?;
-            Saved::Appended(file_len - len)
-        } else {
-            db.append_transcript(session_id, 0, data.clone()).await?;
-            Saved::Replaced(file_len)
+        let file_len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
+        let tail_at = known.len - known.tail.len() as u64;
+        let same = file_len >= known.len
+            && read_at(&mut file, 0, known.head.len()).await.ok() == Some(known.head.clone())
+            && read_at(&mut file, tail_at, known.tail.len()).await.ok() == Some(known.tail.clone());
+        if same {
+            let more = read_at(&mut file, known.len, (file_len - known.len) as usize)
+                .await
+                .unwrap_or_default();
+            // Remembered only once stored: after a failed write the next save compares
+            // the whole transcript again.
+            let saved = self.append(db, session_id, known.len, &more).await?;
+            self.known = Some(known.grown(&more));
+            return Ok(saved);
+        }
+        let mut data = Vec::new();
+        let read = async {
+            file.seek(SeekFrom::Start(0)).await?;
+            file.read_to_end(&mut data).await
         };
-        self.known = Some((file_len, digest(&data)));
-        Ok(saved)
+        if read.await.is_err() {
+            self.known = Some(known);
+            return Ok(Saved::Unchanged);
+        }
+        db.append_transcript(session_id, 0, data.clone()).await?;
+        self.known = Some(Known::of(&data));
+        Ok(Saved::Replaced(data.len() as u64))
+    }
+
+    async fn append(
+        &self,
+        db: &Db,
+        session_id: &str,
+        at: u64,
+        more: &[u8],
+    ) -> Result<Saved, DbError> {
+        if more.is_empty() {
+            return Ok(Saved::Unchanged);
+        }
+        db.append_transcript(session_id, at, more.to_vec()).await?;
+        Ok(Saved::Appended(more.len() as u64))
     }
 }
 
@@ -128,6 +209,28 @@ mod tests {
             assert_eq!(other.save(&db, ID, &file).await.unwrap(), Saved::Replaced(8));
             std::fs::write(&file, b"{\"x\":0}\n{\"x\":1}\n").unwrap();
             assert_eq!(other.save(&db, ID, &file).await.unwrap(), Saved::Appended(8));
+
+            // A long transcript: a turn's save stores what it added; a rewrite of the last
+            // entries (within the compared tail) or of the start replaces it.
+            let long: Vec<u8> = (0..200_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+            std::fs::write(&file, &long).unwrap();
+            assert_eq!(other.save(&db, ID, &file).await.unwrap(), Saved::Replaced(200_000));
+            let mut grown = long.clone();
+            grown.extend_from_slice(b"{\"n\":4}\n");
+            std::fs::write(&file, &grown).unwrap();
+            assert_eq!(other.save(&db, ID, &file).await.unwrap(), Saved::Appended(8));
+            assert_eq!(db.transcript(ID).await.unwrap(), grown);
+            let mut rewritten = grown.clone();
+            rewritten[190_000] = b'!';
+            rewritten.extend_from_slice(b"{\"n\":5}\n");
+            std::fs::write(&file, &rewritten).unwrap();
+            assert_eq!(other.save(&db, ID, &file).await.unwrap(), Saved::Replaced(200_016));
+            rewritten[10] = b'!';
+            std::fs::write(&file, &rewritten).unwrap();
+            assert_eq!(other.save(&db, ID, &file).await.unwrap(), Saved::Replaced(200_016));
+            assert_eq!(db.transcript(ID).await.unwrap(), rewritten);
+            std::fs::write(&file, b"{\"x\":0}\n{\"x\":1}\n").unwrap();
+            assert_eq!(other.save(&db, ID, &file).await.unwrap(), Saved::Replaced(16));
 
             // Another host: missing file → restored; as long → left alone.
             let there = tempfile::tempdir().unwrap();

@@ -13,7 +13,7 @@ use claude_sdk_pattern::process::{children_of, is_alive};
 use nix::sys::signal::Signal;
 use serde_json::{json, Value};
 
-use crate::cli::cli_env;
+use crate::cli::{cli_env, fake_cli};
 use crate::engine_harness::wait_until;
 use crate::helpers::{base_env, call, open_test_db, ServerProcess, TEST_KEY, WAIT};
 use crate::ws::with_session;
@@ -316,4 +316,64 @@ async fn a_stop_with_nothing_running_is_prompt_and_leaves_no_cli() {
         assert!(!is_alive(pid), "CLI {pid} outlived the server");
     }
     stub.stop().await;
+}
+
+#[actix_web::test]
+async fn a_session_launch_in_flight_at_sigterm_is_awaited_then_stopped_and_kept() {
+    // A create whose CLI was still starting when SIGTERM came: the server used to stop
+    // waiting at once (only live and stopping sessions counted), so it exited under the
+    // launch — the create was never answered. Now the drain waits for it: the session is
+    // answered, stopped as the shutdown says, and kept (resumable) for the next server.
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("cli");
+    let mut env = base_env(dir.path());
+    for (k, v) in [
+        ("CLAUDE_CLI_PATH", fake_cli().to_string_lossy().into_owned()),
+        ("FAKE_CLI_MODE", "init-held".into()),
+        ("FAKE_CLI_MARKER", marker.to_string_lossy().into_owned()),
+    ] {
+        env.push((k.to_string(), v));
+    }
+    let mut server = ServerProcess::start(&env);
+    let addr = server.wait_listening();
+    let create = actix_web::rt::spawn(async move {
+        call(
+            client()
+                .post(format!("http://{addr}/api/v1/sessions"))
+                .insert_header(("X-API-Key", TEST_KEY))
+                .insert_header(("Content-Type", "application/json")),
+            Some("{}"),
+        )
+        .await
+    });
+    let started = marker.with_extension("started");
+    wait_until("the session's CLI to start", || started.exists()).await;
+    let clis = children_of(server.pid);
+    assert_eq!(clis.len(), 1, "one CLI (no pool): {clis:?}");
+    server.signal(Signal::SIGTERM);
+    let deadline = Instant::now() + WAIT;
+    while ready(addr).await.0 != 503 {
+        assert!(
+            Instant::now() < deadline,
+            "readiness never said shutting down"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(is_alive(server.pid), "the server left under the launch");
+    std::fs::write(marker.with_extension("go"), "").unwrap();
+    let (status, body) = create.await.unwrap();
+    assert_eq!(status, 201, "{body}");
+    let id = body["session_id"].as_str().unwrap().to_string();
+    assert_eq!(server.wait_exit().code(), Some(0));
+    for pid in clis {
+        assert!(!is_alive(pid), "CLI {pid} outlived the server");
+    }
+    let row = open_test_db(dir.path())
+        .await
+        .get(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, claude_sdk_pattern::db::SessionStatus::Suspended);
+    assert!(row.is_resumable);
 }

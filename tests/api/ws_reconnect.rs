@@ -134,18 +134,30 @@ async fn a_message_to_a_session_suspended_while_open_wakes_it_on_the_same_connec
     let ended = ws.until("session_terminated").await.pop().unwrap();
     assert_eq!(ended["reason"], "idle");
     assert_eq!(ended["resumable"], true);
+    let slept_at = ended["event_seq"].as_u64().unwrap();
 
     // The window still shows the session; the person just types.
     h.stub.push(Reply::text("Awake again."));
     ws.send(json!({"type": "user_message", "session_id": id, "text": "two", "seq": 2}))
         .await;
     let turn = ws.turn().await;
-    assert!(
-        turn.iter()
-            .any(|f| f["type"] == "message_received" && f["seq"] == 2),
-        "{turn:?}"
-    );
+    let received = turn
+        .iter()
+        .find(|f| f["type"] == "message_received" && f["seq"] == 2)
+        .unwrap_or_else(|| panic!("{turn:?}"));
     assert_eq!(deltas(&turn), "Awake again.");
+    // The woken process's events count on from the last one: a client that missed the
+    // `session_terminated` does not take them for events it already has.
+    let woke_at = received["event_seq"].as_u64().unwrap();
+    assert!(woke_at > slept_at, "event_seq {woke_at} after {slept_at}");
+
+    // So does a window that opens the session now with what it had: it gets the new
+    // events, not a sequence that went back.
+    let (_late, history) = history_in_new_window(h.addr, &id, slept_at).await;
+    assert!(
+        history["last_event_seq"].as_u64().unwrap() > slept_at,
+        "{history}"
+    );
     h.stop().await;
 }
 

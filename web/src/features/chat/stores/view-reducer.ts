@@ -159,8 +159,8 @@ export function applyEvent(v: SessionView, e: SessionEvent, now: () => number) {
     case "session_terminated":
       finishTurn(v);
       v.warning = null;
-      // The session's process and its event sequence end here; a resumed session
-      // counts from 1 again.
+      // The session's process ends here; a resumed session counts on from the last
+      // event_seq (older servers: from 1 again), so starting over from 0 is right either way.
       v.lastEventSeq = 0;
       if (SUSPENDED_REASONS.includes(e.reason)) {
         v.live.push(notice(e.message || "The session was suspended while idle; your next message resumes it."));
