@@ -81,6 +81,25 @@ async fn connect(addr: SocketAddr) -> Ws {
         .1
 }
 
+/// Waits (bounded) until the replica at `addr` has a ready pooled process, so a create sent
+/// to it stays there.
+async fn pool_ready(addr: SocketAddr) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let mut res = awc::Client::new()
+            .get(format!("http://{addr}/api/v1/health/ready"))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = res.json().await.unwrap_or_default();
+        if body["pool"]["ready"].as_u64().unwrap_or(0) >= 1 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no pooled process on {addr}: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Creates a session through `ws` (on the replica it is connected to, both being empty).
 async fn create(ws: &mut Ws) -> String {
     send(ws, json!({"type": "create_session"})).await;
@@ -125,6 +144,7 @@ async fn replica(
     db_url: &str,
     node: &str,
     max_sessions: usize,
+    pool: usize,
 ) -> SocketAddr {
     let port = free_port();
     let settings = [
@@ -135,7 +155,7 @@ async fn replica(
         ("NODE_ID", node.to_string()),
         ("NODE_URL", format!("http://127.0.0.1:{port}")),
         ("CLUSTER_SECRET", SECRET.to_string()),
-        ("PREWARM_POOL_SIZE", "1".to_string()),
+        ("PREWARM_POOL_SIZE", pool.to_string()),
         ("MAX_SESSIONS", max_sessions.to_string()),
     ];
     common::engine_at(dir, stub, &settings).await.1
@@ -158,11 +178,15 @@ async fn run(db: &PgTestDatabase) -> String {
         tempfile::tempdir().unwrap(),
     );
     let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
-    let b = replica(b_dir.path(), shared.path(), &stub, db.url(), "bench-b", 10).await;
-    let a = replica(a_dir.path(), shared.path(), &stub, db.url(), "bench-a", 1).await;
-    // Both sessions on B: created there, B having more free slots than A (placement).
+    let b = replica(b_dir.path(), shared.path(), &stub, db.url(), "bench-b", 10, 2).await;
+    let a = replica(a_dir.path(), shared.path(), &stub, db.url(), "bench-a", 1, 1).await;
+    // Both sessions on B: created there — a create stays on the replica it reaches while
+    // that has a free slot and a ready pooled process (two here, so the second create does
+    // not go to A while B refills).
     let (mut on_b, mut via_a) = (connect(b).await, connect(a).await);
+    pool_ready(b).await;
     let direct_id = create(&mut on_b).await;
+    pool_ready(b).await;
     let mut on_b2 = connect(b).await;
     let forwarded_id = create(&mut on_b2).await;
     drop(on_b2);
