@@ -95,7 +95,10 @@ async fn pool_ready(addr: SocketAddr) {
         if body["pool"]["ready"].as_u64().unwrap_or(0) >= 1 {
             return;
         }
-        assert!(Instant::now() < deadline, "no pooled process on {addr}: {body}");
+        assert!(
+            Instant::now() < deadline,
+            "no pooled process on {addr}: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -178,8 +181,26 @@ async fn run(db: &PgTestDatabase) -> String {
         tempfile::tempdir().unwrap(),
     );
     let stub = ModelStub::start(0, StubMode::Scripted).await.unwrap();
-    let b = replica(b_dir.path(), shared.path(), &stub, db.url(), "bench-b", 10, 2).await;
-    let a = replica(a_dir.path(), shared.path(), &stub, db.url(), "bench-a", 1, 1).await;
+    let b = replica(
+        b_dir.path(),
+        shared.path(),
+        &stub,
+        db.url(),
+        "bench-b",
+        10,
+        2,
+    )
+    .await;
+    let a = replica(
+        a_dir.path(),
+        shared.path(),
+        &stub,
+        db.url(),
+        "bench-a",
+        1,
+        1,
+    )
+    .await;
     // Both sessions on B: created there — a create stays on the replica it reaches while
     // that has a free slot and a ready pooled process (two here, so the second create does
     // not go to A while B refills).
