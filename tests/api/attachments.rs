@@ -139,7 +139,17 @@ async fn an_image_reaches_the_model_and_bad_ones_are_refused_with_nothing_stored
         "{e}"
     );
     assert_eq!(history(&h, &id).await.len(), n_stored);
-    assert_eq!(turns(&h).len(), n_sent);
+    // None of the refused messages reached the model. (Counting the conversation's
+    // requests is not enough: in one CI run, on PostgreSQL under load, one more reached the
+    // stub after the first turn had ended — a request the CLI made on its own.)
+    let after: Vec<_> = turns(&h).into_iter().skip(n_sent).collect();
+    for r in &after {
+        let text = r.last_user_text.clone().unwrap_or_default();
+        assert!(
+            text != "look" && !text.contains("/clear"),
+            "a refused message reached the model: {text:?}"
+        );
+    }
     h.stop().await;
 }
 
