@@ -3,14 +3,42 @@
 //!
 //! `envy` collects the raw values (as optional strings, so that every rejection can name the
 //! variable and say what is expected); [`RawSettings::validate`] turns them into typed values.
+//!
+//! The parts live beside this file, each a child module: `config_parse.rs` (the helpers every
+//! variable is read with), `config_validate.rs` ([`RawSettings::validate`]),
+//! `config_defaults.rs` (defaults found on the machine, and the CLI), `config_store.rs`
+//! (`DATABASE_URL`, `DATA_DIR`), `config_attachments.rs`, `config_users.rs` and
+//! `config_cluster.rs`.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
-use std::path::{Path, PathBuf};
+use std::net::IpAddr;
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
 use crate::secret::Secret;
+
+#[path = "config_parse.rs"]
+mod parse;
+// The groups' modules read their variables with these (`super::number`, …).
+use parse::{err, number, present};
+
+#[path = "config_validate.rs"]
+mod validate;
+
+#[path = "config_defaults.rs"]
+mod defaults;
+pub use defaults::{
+    default_memory_budget_mb, CliSearch, DEFAULT_PREWARM_POOL_MAX, LOCAL_CLI_RELATIVE,
+    MEMORY_BUDGET_SHARE,
+};
+
+#[path = "config_store.rs"]
+mod store;
+pub use store::database_from_env;
+
+#[path = "config_attachments.rs"]
+mod attachments;
 
 #[path = "config_users.rs"]
 mod users;
@@ -22,9 +50,6 @@ pub use cluster::{valid_node_id, ClusterConfig, DEFAULT_LEASE_SECONDS, MIN_CLUST
 
 /// Minimum length of `CLAUDE_SDK_PATTERN_API_KEY`.
 pub const MIN_API_KEY_LEN: usize = 16;
-
-/// Where `make setup` installs the pinned Claude Code CLI, relative to the project root.
-pub const LOCAL_CLI_RELATIVE: &str = ".tools/claude-cli/node_modules/.bin/claude";
 
 /// Permission modes the CLI accepts for `--permission-mode` (docs/claude-cli-protocol.md §2.2).
 pub const PERMISSION_MODES: [&str; 7] = [
@@ -261,512 +286,6 @@ impl Settings {
         })?;
         raw.validate(&CliSearch::from_process())
     }
-}
-
-/// Where to look for the CLI when `CLAUDE_CLI_PATH` is not set.
-#[derive(Debug, Clone, Default)]
-pub struct CliSearch {
-    /// Directories whose `.tools/claude-cli` install is tried, in order.
-    pub roots: Vec<PathBuf>,
-    /// `PATH`, searched for `claude` when no project-local install is found.
-    pub path_var: Option<String>,
-}
-
-impl CliSearch {
-    /// The current directory and the ancestors of the running executable (so
-    /// `target/release/claude-sdk-pattern` finds the install of its own project).
-    pub fn from_process() -> CliSearch {
-        let mut roots = Vec::new();
-        if let Ok(cwd) = std::env::current_dir() {
-            roots.push(cwd);
-        }
-        if let Ok(exe) = std::env::current_exe() {
-            roots.extend(exe.ancestors().skip(1).take(4).map(Path::to_path_buf));
-        }
-        CliSearch {
-            roots,
-            path_var: std::env::var("PATH").ok(),
-        }
-    }
-
-    fn resolve(&self) -> PathBuf {
-        for root in &self.roots {
-            let candidate = root.join(LOCAL_CLI_RELATIVE);
-            if candidate.is_file() {
-                return candidate;
-            }
-        }
-        if let Some(path) = &self.path_var {
-            for dir in std::env::split_paths(path) {
-                let candidate = dir.join("claude");
-                if candidate.is_file() {
-                    return candidate;
-                }
-            }
-        }
-        // Not found anywhere: keep the bare name; spawning reports the failure clearly.
-        PathBuf::from("claude")
-    }
-}
-
-/// The store `DATABASE_URL` names (a path, `sqlite://path`, `postgres://…`), or the default
-/// SQLite file.
-fn database(value: &Option<String>) -> Result<crate::db::Location, ConfigError> {
-    crate::db::Location::parse(present(value)).map_err(|expected| err("DATABASE_URL", expected))
-}
-
-/// The store, from `DATABASE_URL` as the server reads it (the operator's command line needs
-/// nothing else).
-pub fn database_from_env() -> Result<crate::db::Location, ConfigError> {
-    database(&std::env::var("DATABASE_URL").ok())
-}
-
-/// `DATA_DIR`, else the directory of the SQLite file, else (PostgreSQL) `./data`.
-fn data_dir(value: &Option<String>, database: &crate::db::Location) -> PathBuf {
-    if let Some(dir) = present(value) {
-        return PathBuf::from(dir);
-    }
-    match database.sqlite_path().and_then(std::path::Path::parent) {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        Some(_) => PathBuf::from("."),
-        None => PathBuf::from("./data"),
-    }
-}
-
-fn err(var: &'static str, expected: impl Into<String>) -> ConfigError {
-    ConfigError {
-        var,
-        expected: expected.into(),
-    }
-}
-
-/// `PREWARM_POOL_MAX` unless set (or `PREWARM_POOL_SIZE`, when that is larger).
-pub const DEFAULT_PREWARM_POOL_MAX: usize = 6;
-
-/// The share of the machine's memory `MEMORY_BUDGET_MB` defaults to.
-pub const MEMORY_BUDGET_SHARE: f64 = 0.6;
-
-/// `MEMORY_BUDGET_MB` unless set: [`MEMORY_BUDGET_SHARE`] of the machine's memory (of the
-/// container's limit, when one is set and lower), or 4096 where neither can be read.
-pub fn default_memory_budget_mb() -> u64 {
-    let machine = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
-        let line = m.lines().find(|l| l.starts_with("MemTotal:"))?;
-        line.split_whitespace()
-            .nth(1)?
-            .parse::<u64>()
-            .ok()
-            .map(|kb| kb / 1024)
-    });
-    let cgroup = std::fs::read_to_string("/sys/fs/cgroup/memory.max")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(|b| b / 1024 / 1024);
-    let total = match (machine, cgroup) {
-        (Some(m), Some(c)) => m.min(c),
-        (m, c) => m.or(c).unwrap_or(4096 * 10 / 6),
-    };
-    ((total as f64 * MEMORY_BUDGET_SHARE) as u64).max(64)
-}
-
-/// Treats an empty or all-blank value as unset (what `FOO= cmd` means to most people).
-fn present(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
-fn number<T: std::str::FromStr + PartialOrd + fmt::Display + Copy>(
-    var: &'static str,
-    value: &Option<String>,
-    default: T,
-    min: T,
-    max: T,
-) -> Result<T, ConfigError> {
-    let Some(text) = present(value) else {
-        return Ok(default);
-    };
-    let expected = || format!("expected a whole number from {min} to {max}, got {text:?}");
-    let parsed: T = text.parse().map_err(|_| err(var, expected()))?;
-    if parsed < min || parsed > max {
-        return Err(err(var, expected()));
-    }
-    Ok(parsed)
-}
-
-impl RawSettings {
-    /// Validates every variable; the first rejection names the variable and what is expected.
-    pub fn validate(self, cli_search: &CliSearch) -> Result<Settings, ConfigError> {
-        let api_key = match self.claude_sdk_pattern_api_key.as_deref() {
-            None | Some("") => {
-                return Err(err(
-                    "CLAUDE_SDK_PATTERN_API_KEY",
-                    format!(
-                    "required: the key clients must present, at least {MIN_API_KEY_LEN} characters"
-                ),
-                ))
-            }
-            Some(key) if key.chars().count() < MIN_API_KEY_LEN => {
-                return Err(err(
-                    "CLAUDE_SDK_PATTERN_API_KEY",
-                    format!(
-                        "expected at least {MIN_API_KEY_LEN} characters, got {}",
-                        key.chars().count()
-                    ),
-                ))
-            }
-            Some(key) if key.chars().any(|c| c.is_whitespace() || c.is_control()) => {
-                return Err(err(
-                    "CLAUDE_SDK_PATTERN_API_KEY",
-                    "expected no spaces or control characters (it is sent in an HTTP header)",
-                ))
-            }
-            Some(key) => Secret::new(key),
-        };
-
-        let host = match present(&self.host) {
-            None => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            Some("localhost") => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            Some(text) => text.parse().map_err(|_| {
-                err(
-                    "HOST",
-                    format!("expected an IP address such as 127.0.0.1 or 0.0.0.0, got {text:?}"),
-                )
-            })?,
-        };
-        let port = number("PORT", &self.port, 8000u16, 0, u16::MAX)?;
-
-        let database = database(&self.database_url)?;
-        let data_dir = data_dir(&self.data_dir, &database);
-
-        let workspace_dir = match present(&self.workspace_dir) {
-            None => std::env::current_dir().map_err(|e| {
-                err(
-                    "WORKSPACE_DIR",
-                    format!("unset, and the current directory is unreadable ({e})"),
-                )
-            })?,
-            Some(dir) => {
-                let path = PathBuf::from(dir);
-                if !path.is_dir() {
-                    return Err(err(
-                        "WORKSPACE_DIR",
-                        format!("expected an existing directory, got {dir:?}"),
-                    ));
-                }
-                path
-            }
-        };
-
-        let claude_cli_path = match present(&self.claude_cli_path) {
-            Some(path) => PathBuf::from(path),
-            None => cli_search.resolve(),
-        };
-
-        let prewarm_pool_size = number("PREWARM_POOL_SIZE", &self.prewarm_pool_size, 2, 0, 32)?;
-        let prewarm_pool_max = number(
-            "PREWARM_POOL_MAX",
-            &self.prewarm_pool_max,
-            if prewarm_pool_size == 0 {
-                0
-            } else {
-                prewarm_pool_size.max(DEFAULT_PREWARM_POOL_MAX)
-            },
-            prewarm_pool_size,
-            64,
-        )?;
-        let prewarm_warm_up = match present(&self.prewarm_warm_up).unwrap_or("summary") {
-            "off" => None,
-            detail @ ("full" | "summary") => Some(detail.to_string()),
-            other => {
-                return Err(err(
-                    "PREWARM_WARM_UP",
-                    format!("expected full, summary or off, got {other:?}"),
-                ))
-            }
-        };
-        let memory_budget_mb = number(
-            "MEMORY_BUDGET_MB",
-            &self.memory_budget_mb,
-            default_memory_budget_mb(),
-            64,
-            1 << 24,
-        )?;
-        let max_sessions = number("MAX_SESSIONS", &self.max_sessions, 10, 1, 1000)?;
-        let max_session_rss_mb = number(
-            "MAX_SESSION_RSS_MB",
-            &self.max_session_rss_mb,
-            2048,
-            1,
-            1 << 20,
-        )?;
-        let max_session_duration_seconds = number(
-            "MAX_SESSION_DURATION_SECONDS",
-            &self.max_session_duration_seconds,
-            14_400,
-            1,
-            365 * 86_400,
-        )?;
-        let session_idle_timeout_seconds = number(
-            "SESSION_IDLE_TIMEOUT_SECONDS",
-            &self.session_idle_timeout_seconds,
-            1800,
-            1,
-            365 * 86_400,
-        )?;
-        let idle_grace_seconds = number(
-            "IDLE_GRACE_SECONDS",
-            &self.idle_grace_seconds,
-            300,
-            0,
-            365 * 86_400,
-        )?;
-        let monitor_interval_seconds = number(
-            "MONITOR_INTERVAL_SECONDS",
-            &self.monitor_interval_seconds,
-            30,
-            1,
-            3600,
-        )?;
-
-        let permission_mode = match present(&self.permission_mode) {
-            None => "default".to_string(),
-            Some(mode) if PERMISSION_MODES.contains(&mode) => mode.to_string(),
-            Some(mode) => {
-                return Err(err(
-                    "PERMISSION_MODE",
-                    format!(
-                        "expected one of {}, got {mode:?}",
-                        PERMISSION_MODES.join(", ")
-                    ),
-                ))
-            }
-        };
-        let models = match present(&self.models) {
-            None => DEFAULT_MODELS.iter().map(|m| m.to_string()).collect(),
-            Some(list) => {
-                let mut models: Vec<String> = Vec::new();
-                for m in list.split(',').map(str::trim).filter(|m| !m.is_empty()) {
-                    let valid = m.len() <= 100
-                        && m.chars()
-                            .all(|c| c.is_ascii_alphanumeric() || "-_.[]:".contains(c));
-                    if !valid {
-                        return Err(err(
-                            "MODELS",
-                            format!(
-                                "expected a comma-separated list of model names or aliases such as opus,sonnet,claude-haiku-4-5, got {m:?}"
-                            ),
-                        ));
-                    }
-                    if !models.iter().any(|x| x == m) {
-                        models.push(m.to_string());
-                    }
-                }
-                if models.is_empty() {
-                    return Err(err("MODELS", "expected at least one model name"));
-                }
-                models
-            }
-        };
-        let permission_timeout_seconds = number(
-            "PERMISSION_TIMEOUT_SECONDS",
-            &self.permission_timeout_seconds,
-            300,
-            1,
-            86_400,
-        )?;
-
-        let shutdown_grace_seconds = number(
-            "SHUTDOWN_GRACE_SECONDS",
-            &self.shutdown_grace_seconds,
-            25,
-            0,
-            3600,
-        )?;
-        let turn_stall_seconds = number(
-            "TURN_STALL_SECONDS",
-            &self.turn_stall_seconds,
-            90,
-            1,
-            86_400,
-        )?;
-
-        let log_level = match present(&self.log_level)
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None | Some("info") => LogLevel::Info,
-            Some("trace") => LogLevel::Trace,
-            Some("debug") => LogLevel::Debug,
-            Some("warn") | Some("warning") => LogLevel::Warning,
-            Some("error") => LogLevel::Error,
-            Some("critical") => LogLevel::Critical,
-            Some(other) => {
-                return Err(err(
-                    "LOG_LEVEL",
-                    format!(
-                    "expected one of trace, debug, info, warning, error, critical, got {other:?}"
-                ),
-                ))
-            }
-        };
-
-        let allowed_origins = match present(&self.allowed_origins) {
-            None => Vec::new(),
-            Some(list) => list
-                .split(',')
-                .map(str::trim)
-                .filter(|o| !o.is_empty())
-                .map(|origin| {
-                    let origin = origin.trim_end_matches('/');
-                    let valid = origin == "*"
-                        || ((origin.starts_with("http://") || origin.starts_with("https://"))
-                            && !origin["https://".len().min(origin.len())..].contains('/'));
-                    if valid {
-                        Ok(origin.to_string())
-                    } else {
-                        Err(err(
-                            "ALLOWED_ORIGINS",
-                            format!(
-                                "expected a comma-separated list of origins such as https://chat.example.com, got {origin:?}"
-                            ),
-                        ))
-                    }
-                })
-                .collect::<Result<Vec<_>, _>>()?,
-        };
-
-        let anthropic_api_key = present(&self.anthropic_api_key).map(Secret::new);
-        let other_model_credentials = [&self.anthropic_auth_token, &self.claude_code_oauth_token]
-            .into_iter()
-            .filter_map(|v| present(v).map(Secret::new))
-            .collect();
-        let anthropic_base_url = match present(&self.anthropic_base_url) {
-            None => None,
-            Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
-                Some(url.to_string())
-            }
-            Some(url) => {
-                return Err(err(
-                    "ANTHROPIC_BASE_URL",
-                    format!("expected an http:// or https:// URL, got {url:?}"),
-                ))
-            }
-        };
-
-        let quotas = users::quotas(&self.max_sessions_per_user, &self.daily_spend_limit_usd)?;
-        let trusted_header =
-            users::trusted_header(&self.auth_trusted_header, &self.auth_trusted_proxies)?;
-        let attachments = attachment_limits(&self)?;
-        let metrics_addr = match present(&self.metrics_addr) {
-            None => None,
-            Some(text) => Some(text.parse().map_err(|_| {
-                err(
-                    "METRICS_ADDR",
-                    format!("expected an address and port such as 127.0.0.1:9090, got {text:?}"),
-                )
-            })?),
-        };
-
-        let projects = crate::workspace::ProjectsConfig::from_vars(
-            &workspace_dir,
-            present(&self.workspaces_root),
-            present(&self.workspaces),
-            present(&self.default_isolation),
-        )
-        .map_err(|(var, expected)| err(var, expected))?;
-
-        let cluster = cluster::cluster(
-            &self.node_id,
-            &self.node_url,
-            &self.cluster_secret,
-            &self.lease_seconds,
-            &database,
-        )?;
-
-        Ok(Settings {
-            cluster,
-            projects,
-            api_key,
-            host,
-            port,
-            database,
-            data_dir,
-            workspace_dir,
-            claude_cli_path,
-            prewarm_pool_size,
-            prewarm_pool_max,
-            prewarm_warm_up,
-            memory_budget_mb,
-            max_sessions,
-            max_session_rss_mb,
-            max_session_duration_seconds,
-            session_idle_timeout_seconds,
-            idle_grace_seconds,
-            monitor_interval_seconds,
-            permission_mode,
-            models,
-            permission_timeout_seconds,
-            shutdown_grace_seconds,
-            turn_stall_seconds,
-            log_level,
-            allowed_origins,
-            anthropic_api_key,
-            anthropic_base_url,
-            other_model_credentials,
-            quotas,
-            trusted_header,
-            attachments,
-            metrics_addr,
-        })
-    }
-}
-
-/// `ATTACHMENT_MAX_COUNT` (default 5, up to 20), `ATTACHMENT_MAX_IMAGE_KB` (5120, up to
-/// 20480), `ATTACHMENT_MAX_TEXT_KB` (256, up to 1024), `ATTACHMENT_MAX_TOTAL_KB` (10240, up to
-/// 30720; at least the largest single image or text file). The WebSocket frame limit follows
-/// them ([`crate::protocol::attachments::AttachmentLimits::max_frame_bytes`]).
-fn attachment_limits(
-    raw: &RawSettings,
-) -> Result<crate::protocol::attachments::AttachmentLimits, ConfigError> {
-    let d = crate::protocol::attachments::AttachmentLimits::default();
-    let max_count = number(
-        "ATTACHMENT_MAX_COUNT",
-        &raw.attachment_max_count,
-        d.max_count,
-        0,
-        20,
-    )?;
-    let kb = |var, value, default: usize, max| -> Result<usize, ConfigError> {
-        Ok(number(var, value, default / 1024, 1, max)? * 1024)
-    };
-    let max_image_bytes = kb(
-        "ATTACHMENT_MAX_IMAGE_KB",
-        &raw.attachment_max_image_kb,
-        d.max_image_bytes,
-        20_480,
-    )?;
-    let max_text_bytes = kb(
-        "ATTACHMENT_MAX_TEXT_KB",
-        &raw.attachment_max_text_kb,
-        d.max_text_bytes,
-        1_024,
-    )?;
-    let max_total_bytes = kb(
-        "ATTACHMENT_MAX_TOTAL_KB",
-        &raw.attachment_max_total_kb,
-        d.max_total_bytes,
-        30_720,
-    )?;
-    if max_total_bytes < max_image_bytes.max(max_text_bytes) {
-        return Err(err(
-            "ATTACHMENT_MAX_TOTAL_KB",
-            "at least ATTACHMENT_MAX_IMAGE_KB and ATTACHMENT_MAX_TEXT_KB",
-        ));
-    }
-    Ok(crate::protocol::attachments::AttachmentLimits {
-        max_count,
-        max_image_bytes,
-        max_text_bytes,
-        max_total_bytes,
-    })
 }
 
 impl Settings {

@@ -1,5 +1,6 @@
 //! The settings: defaults, every accepted and refused value, and the messages.
 use super::*;
+use std::net::Ipv4Addr;
 
 const KEY: &str = "test-key-0123456789abcdef";
 
