@@ -444,14 +444,40 @@ impl Supervisor {
                             request: StopRequest::Destroy,
                         });
                         let _ = tokio::time::timeout(SHUTDOWN_WAIT, stopped).await;
-                        Ok(())
                     }
-                    .into_actor(self),
+                    .into_actor(self)
+                    .then(move |(), act, _ctx| act.destroy_after_stop(msg)),
                 );
             }
             Some(_) => return self.defer(&msg.session_id.clone(), msg),
             None => {}
         }
+        self.destroy_stored(msg)
+    }
+
+    /// The stored row's part of a destroy, once its actor has stopped. A destroy that met
+    /// the session already stopping for another reason (suspended as idle or for the memory
+    /// budget at that instant) was answered by that stop, which left it resumable; the row
+    /// is ended here too, so a deleted session never comes back as suspended.
+    fn destroy_after_stop(
+        &mut self,
+        msg: DestroySession,
+    ) -> ResponseActFuture<Self, Result<(), EngineError>> {
+        match self.slots.get(&msg.session_id) {
+            // Woken again by someone in between: that is a new life of the session.
+            Some(Slot::Live(addr)) if addr.connected() => Box::pin(fut::ready(Ok(()))),
+            Some(Slot::Starting(_) | Slot::Stopping(_)) => self.defer(&msg.session_id.clone(), msg),
+            // Gone (or its `SessionGone` not read yet): the row says the rest.
+            _ => self.destroy_stored(msg),
+        }
+    }
+
+    /// A destroy of a session with no actor: its lifecycle decides from the stored row
+    /// (an ended one is ended again, which changes nothing).
+    fn destroy_stored(
+        &mut self,
+        msg: DestroySession,
+    ) -> ResponseActFuture<Self, Result<(), EngineError>> {
         let (db, limits) = (self.db.clone(), self.limits);
         Box::pin(
             async move {

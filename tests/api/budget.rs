@@ -182,8 +182,8 @@ async fn a_message_that_meets_its_session_being_suspended_wakes_it_for_its_sende
         &ended.last().unwrap().body,
         EventBody::SessionTerminated { reason, .. } if reason == "memory_budget"
     ));
-    // The woken process counts its events from 1 again; its turn reaches the sender.
-    events.last_seq = 0;
+    // The woken process counts its events on from the suspended one's (the collector
+    // checks each event_seq is above the last); its turn reaches the sender.
     let turn = events.until(ends_turn).await;
     assert!(
         turn.iter()
@@ -192,5 +192,29 @@ async fn a_message_that_meets_its_session_being_suspended_wakes_it_for_its_sende
     );
     assert_eq!(text_of(&turn), "Woken for you.");
     h.wait_status(&a, SessionStatus::Active).await;
+    h.stop().await;
+}
+
+#[actix_web::test]
+async fn a_destroy_that_meets_its_session_being_suspended_still_ends_it() {
+    // Read in the code after the soak: a destroy that reached the session actor after it had
+    // decided to suspend itself (idle, or the memory budget) was answered by that stop,
+    // which leaves a session resumable — deleted by its user, it came back as suspended.
+    let h = harness(&[]).await;
+    let (a, mut events) = h.open().await;
+    h.stub.push(Reply::text("First."));
+    h.engine.query(&admin(), &a, "one", 1).await.unwrap();
+    assert_eq!(text_of(&events.until(ends_turn).await), "First.");
+
+    // The suspend is decided first; the destroy meets the session stopping.
+    let session = h.engine.live_session(&a).await.unwrap();
+    session.do_send(claude_sdk_pattern::actors::budget::ReclaimSession);
+    h.engine.destroy_session(&admin(), &a).await.unwrap();
+    let row = h.db.get(a.as_str()).await.unwrap().unwrap();
+    assert_eq!(row.status, SessionStatus::Terminated);
+    assert_eq!(row.terminated_reason.as_deref(), Some("destroyed"));
+    assert!(!row.is_resumable);
+    let e = h.engine.resume_session(&admin(), &a).await.unwrap_err();
+    assert!(matches!(e, EngineError::NotResumable), "{e:?}");
     h.stop().await;
 }
