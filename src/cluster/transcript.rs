@@ -92,28 +92,31 @@ impl TranscriptSync {
                 return Ok(Saved::Unchanged);
             }
             let stored = db.transcript(session_id).await?;
+            let known = Known::of(&data);
             let saved = if data.starts_with(&stored) {
-                self.append(db, session_id, stored.len() as u64, &data[stored.len()..])
-                    .await?
+                append(db, session_id, stored.len() as u64, &data[stored.len()..]).await?
             } else {
-                db.append_transcript(session_id, 0, data.clone()).await?;
-                Saved::Replaced(data.len() as u64)
+                replace(db, session_id, data).await?
             };
-            self.known = Some(Known::of(&data));
+            self.known = Some(known);
             return Ok(saved);
         };
         let file_len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
         let tail_at = known.len - known.tail.len() as u64;
         let same = file_len >= known.len
-            && read_at(&mut file, 0, known.head.len()).await.ok() == Some(known.head.clone())
-            && read_at(&mut file, tail_at, known.tail.len()).await.ok() == Some(known.tail.clone());
+            && read_at(&mut file, 0, known.head.len())
+                .await
+                .is_ok_and(|b| b == known.head)
+            && read_at(&mut file, tail_at, known.tail.len())
+                .await
+                .is_ok_and(|b| b == known.tail);
         if same {
             let more = read_at(&mut file, known.len, (file_len - known.len) as usize)
                 .await
                 .unwrap_or_default();
             // Remembered only once stored: after a failed write the next save compares
             // the whole transcript again.
-            let saved = self.append(db, session_id, known.len, &more).await?;
+            let saved = append(db, session_id, known.len, &more).await?;
             self.known = Some(known.grown(&more));
             return Ok(saved);
         }
@@ -126,24 +129,27 @@ impl TranscriptSync {
             self.known = Some(known);
             return Ok(Saved::Unchanged);
         }
-        db.append_transcript(session_id, 0, data.clone()).await?;
-        self.known = Some(Known::of(&data));
-        Ok(Saved::Replaced(data.len() as u64))
+        let known = Known::of(&data);
+        let saved = replace(db, session_id, data).await?;
+        self.known = Some(known);
+        Ok(saved)
     }
+}
 
-    async fn append(
-        &self,
-        db: &Db,
-        session_id: &str,
-        at: u64,
-        more: &[u8],
-    ) -> Result<Saved, DbError> {
-        if more.is_empty() {
-            return Ok(Saved::Unchanged);
-        }
-        db.append_transcript(session_id, at, more.to_vec()).await?;
-        Ok(Saved::Appended(more.len() as u64))
+/// Stores `more` at `at` (nothing when empty).
+async fn append(db: &Db, session_id: &str, at: u64, more: &[u8]) -> Result<Saved, DbError> {
+    if more.is_empty() {
+        return Ok(Saved::Unchanged);
     }
+    db.append_transcript(session_id, at, more.to_vec()).await?;
+    Ok(Saved::Appended(more.len() as u64))
+}
+
+/// Replaces every stored chunk with `data`.
+async fn replace(db: &Db, session_id: &str, data: Vec<u8>) -> Result<Saved, DbError> {
+    let len = data.len() as u64;
+    db.append_transcript(session_id, 0, data).await?;
+    Ok(Saved::Replaced(len))
 }
 
 /// Before a `--resume` here: when the store holds more of `session_id`'s transcript than the
