@@ -9,7 +9,9 @@ use claude_sdk_pattern::db::SessionStatus;
 use claude_sdk_pattern::model_stub::Reply;
 use claude_sdk_pattern::protocol::EventBody;
 
-use crate::engine_harness::{admin, collector, ends_turn, harness, text_of};
+use claude_sdk_pattern::SessionId;
+
+use crate::engine_harness::{admin, collector, ends_turn, harness, text_of, Events, Harness};
 use crate::helpers::TEST_KEY;
 
 #[actix_web::test]
@@ -153,20 +155,26 @@ async fn a_session_woken_for_its_user_is_not_suspended_again_before_its_first_re
     h.stop().await;
 }
 
+/// A session with one answered turn, then told to suspend itself for the memory budget
+/// (the actor decides at once; what the caller sends next meets it stopping).
+async fn one_turn_then_reclaim(h: &Harness) -> (SessionId, Events) {
+    let (a, mut events) = h.open().await;
+    h.stub.push(Reply::text("First."));
+    h.engine.query(&admin(), &a, "one", 1).await.unwrap();
+    assert_eq!(text_of(&events.until(ends_turn).await), "First.");
+    let session = h.engine.live_session(&a).await.unwrap();
+    session.do_send(claude_sdk_pattern::actors::budget::ReclaimSession);
+    (a, events)
+}
+
 #[actix_web::test]
 async fn a_message_that_meets_its_session_being_suspended_wakes_it_for_its_sender() {
     // Found by the soak: the budget suspended an idle session just as a message for it
     // arrived. The message was refused as sent to an ended session, or woke a process that
     // its sender (subscribed to the old one) never heard from.
     let h = harness(&[]).await;
-    let (a, mut events) = h.open().await;
-    h.stub.push(Reply::text("First."));
-    h.engine.query(&admin(), &a, "one", 1).await.unwrap();
-    assert_eq!(text_of(&events.until(ends_turn).await), "First.");
-
     // The suspend is decided first; the message meets the session stopping (or stopped).
-    let session = h.engine.live_session(&a).await.unwrap();
-    session.do_send(claude_sdk_pattern::actors::budget::ReclaimSession);
+    let (a, mut events) = one_turn_then_reclaim(&h).await;
     h.stub.push(Reply::text("Woken for you."));
     let message = claude_sdk_pattern::actors::UserMessage {
         text: "two",
@@ -201,14 +209,8 @@ async fn a_destroy_that_meets_its_session_being_suspended_still_ends_it() {
     // decided to suspend itself (idle, or the memory budget) was answered by that stop,
     // which leaves a session resumable — deleted by its user, it came back as suspended.
     let h = harness(&[]).await;
-    let (a, mut events) = h.open().await;
-    h.stub.push(Reply::text("First."));
-    h.engine.query(&admin(), &a, "one", 1).await.unwrap();
-    assert_eq!(text_of(&events.until(ends_turn).await), "First.");
-
     // The suspend is decided first; the destroy meets the session stopping.
-    let session = h.engine.live_session(&a).await.unwrap();
-    session.do_send(claude_sdk_pattern::actors::budget::ReclaimSession);
+    let (a, _events) = one_turn_then_reclaim(&h).await;
     h.engine.destroy_session(&admin(), &a).await.unwrap();
     let row = h.db.get(a.as_str()).await.unwrap().unwrap();
     assert_eq!(row.status, SessionStatus::Terminated);

@@ -1,9 +1,6 @@
 //! What a session changed (`GET …/diff`, the `changes_updated` frame) and the files it can
 //! mention (`GET …/files`, the @-mention escape check), in real git repositories made here,
 //! with the real CLI running the scripted model's Bash and Edit calls.
-
-use std::path::Path;
-
 use claude_sdk_pattern::http::error::code_of;
 use claude_sdk_pattern::model_stub::Reply;
 use claude_sdk_pattern::protocol::{ErrorCode, EventBody};
@@ -11,29 +8,7 @@ use claude_sdk_pattern::SessionId;
 use serde_json::{json, Value};
 
 use crate::engine_harness::{admin, ends_turn, harness, Events, Harness};
-use crate::helpers::TEST_KEY;
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@t",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use crate::helpers::{git, TEST_KEY};
 
 fn workspace(h: &Harness) -> std::path::PathBuf {
     h.dir.path().join("workspace")

@@ -66,6 +66,13 @@ async fn rest_of_turn(ws: &mut Ws) -> (Vec<Value>, Next) {
     (turn, after)
 }
 
+/// The stored session is suspended and resumable (kept for the next server).
+async fn assert_kept_resumable(dir: &Path, id: &str) {
+    let row = open_test_db(dir).await.get(id).await.unwrap().unwrap();
+    assert_eq!(row.status, claude_sdk_pattern::db::SessionStatus::Suspended);
+    assert!(row.is_resumable);
+}
+
 fn user_message(id: &str, text: &str, seq: u64) -> Value {
     json!({"type": "user_message", "session_id": id, "text": text, "seq": seq})
 }
@@ -151,14 +158,7 @@ async fn a_reply_in_flight_at_sigterm_arrives_whole_before_the_close() {
         .unwrap_or_else(|| panic!("{log}"));
     eprintln!("stop with a 3 s reply running: exit after {stopped_after:?}; {drained}");
     // Stored: the whole reply, and the session suspended (resumable).
-    let row = open_test_db(dir.path())
-        .await
-        .get(&id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(row.status, claude_sdk_pattern::db::SessionStatus::Suspended);
-    assert!(row.is_resumable);
+    assert_kept_resumable(dir.path(), &id).await;
     stub.stop().await;
 }
 
@@ -368,12 +368,5 @@ async fn a_session_launch_in_flight_at_sigterm_is_awaited_then_stopped_and_kept(
     for pid in clis {
         assert!(!is_alive(pid), "CLI {pid} outlived the server");
     }
-    let row = open_test_db(dir.path())
-        .await
-        .get(&id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(row.status, claude_sdk_pattern::db::SessionStatus::Suspended);
-    assert!(row.is_resumable);
+    assert_kept_resumable(dir.path(), &id).await;
 }
